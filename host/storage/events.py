@@ -1,0 +1,167 @@
+"""Run events: batched, idempotent writes keyed by (run_id, sequence), and the asset and check indexes.
+
+A run worker's journal may deliver a batch again after the host restarts (rule 2); storing it twice
+changes nothing, and only events stored for the first time update the indexes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+
+from host.storage._sql import insert
+from host.storage.records import EventRecord
+from host.storage.schema import asset_check_evaluations, asset_materializations, events
+from protos.weir.v1 import common_pb2
+
+MATERIALIZATION = "ASSET_MATERIALIZATION"
+CHECK_EVALUATION = "ASSET_CHECK_EVALUATION"
+
+
+def event_record(event: common_pb2.RunEvent) -> EventRecord:
+    """The storage record of a wire event: its indexed fields plus its serialized bytes."""
+    event_type = common_pb2.EventType.Name(event.type)
+    is_check = event.type == common_pb2.ASSET_CHECK_EVALUATION
+    return EventRecord(
+        run_id=event.run_id,
+        sequence=event.sequence,
+        event_type=event_type,
+        timestamp=event.timestamp,
+        step_key=event.step_key,
+        asset_key="/".join(event.asset_key.path) or None,
+        partition_key=event.partition_key or None,
+        body=event.SerializeToString(deterministic=True),
+        check_name=event.check_name if is_check else None,
+        check_passed=event.check_passed if is_check else None,
+    )
+
+
+def add_events(conn: sa.Connection, records: Sequence[EventRecord]) -> int:
+    """Store a batch of events in one statement, ignoring those already stored; returns how many were new.
+
+    The events' runs must exist. Materializations and check evaluations among the new events update the
+    asset index and the check index in the same transaction.
+    """
+    first: dict[tuple[str, int], EventRecord] = {}
+    for event in records:
+        first.setdefault((event.run_id, event.sequence), event)
+    unique = list(first.values())
+    if not unique:
+        return 0
+    stmt = insert(conn, events).on_conflict_do_nothing().returning(events.c.run_id, events.c.sequence)
+    stored = {(row.run_id, row.sequence) for row in conn.execute(stmt, [_event_row(event) for event in unique])}
+    new = [event for event in unique if (event.run_id, event.sequence) in stored]
+    _index_materializations(conn, [e for e in new if e.event_type == MATERIALIZATION and e.asset_key])
+    _index_check_evaluations(
+        conn, [e for e in new if e.event_type == CHECK_EVALUATION and e.asset_key and e.check_name]
+    )
+    return len(new)
+
+
+def get_events(
+    conn: sa.Connection, run_id: str, *, after_sequence: int = -1, limit: int | None = None
+) -> list[EventRecord]:
+    """A run's events after a sequence number, in sequence order."""
+    query = (
+        sa.select(events)
+        .where(events.c.run_id == run_id, events.c.sequence > after_sequence)
+        .order_by(events.c.sequence)
+        .limit(limit)
+    )
+    return [_event_record(row) for row in conn.execute(query)]
+
+
+def last_sequence(conn: sa.Connection, run_id: str) -> int:
+    """The highest sequence number stored for a run, -1 when none: where delivery resumes."""
+    query = sa.select(sa.func.coalesce(sa.func.max(events.c.sequence), -1)).where(events.c.run_id == run_id)
+    return int(conn.execute(query).scalar_one())
+
+
+def _latest(records: Iterable[EventRecord], key: Any) -> list[EventRecord]:
+    """Per key, the event with the latest timestamp (the later one in the batch on a tie)."""
+    latest: dict[Any, EventRecord] = {}
+    for event in sorted(records, key=lambda e: e.timestamp):
+        latest[key(event)] = event
+    return list(latest.values())
+
+
+def _index_materializations(conn: sa.Connection, records: list[EventRecord]) -> None:
+    if not records:
+        return
+    rows = [
+        {
+            "asset_key": e.asset_key,
+            "partition_key": e.partition_key or "",
+            "run_id": e.run_id,
+            "sequence": e.sequence,
+            "timestamp": e.timestamp,
+        }
+        for e in _latest(records, lambda e: (e.asset_key, e.partition_key))
+    ]
+    table = asset_materializations
+    stmt = insert(conn, table)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[table.c.asset_key, table.c.partition_key],
+        set_={"run_id": stmt.excluded.run_id, "sequence": stmt.excluded.sequence,
+              "timestamp": stmt.excluded.timestamp},
+        where=stmt.excluded.timestamp >= table.c.timestamp,
+    )
+    conn.execute(stmt, rows)
+
+
+def _index_check_evaluations(conn: sa.Connection, records: list[EventRecord]) -> None:
+    if not records:
+        return
+    rows = [
+        {
+            "asset_key": e.asset_key,
+            "check_name": e.check_name,
+            "passed": bool(e.check_passed),
+            "partition_key": e.partition_key,
+            "run_id": e.run_id,
+            "sequence": e.sequence,
+            "timestamp": e.timestamp,
+        }
+        for e in _latest(records, lambda e: (e.asset_key, e.check_name))
+    ]
+    table = asset_check_evaluations
+    stmt = insert(conn, table)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[table.c.asset_key, table.c.check_name],
+        set_={name: stmt.excluded[name] for name in ("passed", "partition_key", "run_id", "sequence",
+                                                      "timestamp")},
+        where=stmt.excluded.timestamp >= table.c.timestamp,
+    )
+    conn.execute(stmt, rows)
+
+
+def _event_row(event: EventRecord) -> dict[str, Any]:
+    return {
+        "run_id": event.run_id,
+        "sequence": event.sequence,
+        "event_type": event.event_type,
+        "timestamp": event.timestamp,
+        "step_key": event.step_key,
+        "asset_key": event.asset_key,
+        "partition_key": event.partition_key,
+        "body": event.body,
+        "check_name": event.check_name,
+        "check_passed": event.check_passed,
+    }
+
+
+def _event_record(row: sa.Row[Any]) -> EventRecord:
+    return EventRecord(
+        run_id=row.run_id,
+        sequence=row.sequence,
+        event_type=row.event_type,
+        timestamp=row.timestamp,
+        step_key=row.step_key,
+        asset_key=row.asset_key,
+        partition_key=row.partition_key,
+        body=row.body,
+        check_name=row.check_name,
+        check_passed=row.check_passed,
+    )

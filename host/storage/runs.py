@@ -1,0 +1,219 @@
+"""Runs: creation with rule 6's identities, status transitions, listing with keyset pagination.
+
+Functions take a `Connection` and never commit: the caller owns the transaction. Concurrency slots
+are not stored anywhere: they are the runs in STARTING or STARTED (`count_runs`, `count_runs_by_tag`),
+so a status change frees its slot in the same transaction, and a crash cannot leak one.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+
+from host.storage._sql import dumps, insert, loads
+from host.storage.errors import DuplicateRunError, RunNotFoundError
+from host.storage.records import RUN_STATUSES, TERMINAL_RUN_STATUSES, RunRecord, check_choice
+from host.storage.schema import run_tags, runs
+
+_NEWEST_FIRST = (runs.c.created_at.desc(), runs.c.id.desc())
+
+
+def add_run(conn: sa.Connection, run: RunRecord) -> None:
+    """Store a new run.
+
+    Raises:
+        DuplicateRunError: the run id exists, or another run has the same identity: a scheduled run
+            (location, schedule_name, logical_time, run_key), a sensor run (location, sensor_name,
+            run_key) or a backfill run (backfill_id, run_key). The transaction stays usable.
+    """
+    if not add_runs(conn, [run]):
+        raise DuplicateRunError(f"Run {run.run_id} not created: {_identity(run)} already exists.")
+
+
+def add_runs(conn: sa.Connection, records: Sequence[RunRecord]) -> list[str]:
+    """Store many runs in one statement, skipping duplicates (see `add_run`); returns the ids stored."""
+    if not records:
+        return []
+    rows = [_run_row(run) for run in records]
+    stmt = insert(conn, runs).on_conflict_do_nothing().returning(runs.c.run_id)
+    stored = set(conn.execute(stmt, rows).scalars())
+    tag_rows = [
+        {"run_id": run.run_id, "key": key, "value": value}
+        for run in records
+        if run.run_id in stored
+        for key, value in run.tags.items()
+    ]
+    if tag_rows:
+        conn.execute(insert(conn, run_tags).on_conflict_do_nothing(), tag_rows)
+    return [run.run_id for run in records if run.run_id in stored]
+
+
+def get_run(conn: sa.Connection, run_id: str) -> RunRecord | None:
+    row = conn.execute(sa.select(runs).where(runs.c.run_id == run_id)).first()
+    return None if row is None else _run_record(row)
+
+
+def list_runs(
+    conn: sa.Connection,
+    *,
+    statuses: Iterable[str] = (),
+    location: str | None = None,
+    job_name: str | None = None,
+    limit: int = 50,
+    cursor: str | None = None,
+) -> tuple[list[RunRecord], str | None]:
+    """One page of runs, newest first; pass the returned cursor to get the next page (None: no more).
+
+    Keyset pagination on (created_at, id): a page costs the same however deep it is, and runs created
+    meanwhile do not shift the pages already handed out.
+    """
+    query = sa.select(runs).order_by(*_NEWEST_FIRST).limit(limit + 1)
+    wanted = tuple(statuses)
+    if wanted:
+        query = query.where(runs.c.status.in_(wanted))
+    if location is not None:
+        query = query.where(runs.c.location == location)
+    if job_name is not None:
+        query = query.where(runs.c.job_name == job_name)
+    if cursor is not None:
+        created_at, row_id = _decode_cursor(cursor)
+        query = query.where(sa.tuple_(runs.c.created_at, runs.c.id) < sa.tuple_(created_at, row_id))
+    rows = conn.execute(query).all()
+    page = rows[:limit]
+    next_cursor = _encode_cursor(page[-1].created_at, page[-1].id) if len(rows) > limit else None
+    return [_run_record(row) for row in page], next_cursor
+
+
+def set_run_status(
+    conn: sa.Connection, run_id: str, status: str, *, at: float, failure_reason: str | None = None
+) -> RunRecord:
+    """Move a run to `status` at time `at`; a run in a terminal status stays as it is.
+
+    STARTED sets started_at (the first time only); SUCCESS, FAILURE and CANCELED set ended_at.
+    Returns the run as stored afterwards, so the caller sees whether the change happened.
+
+    Raises:
+        RunNotFoundError: no run has this id.
+    """
+    check_choice(status, RUN_STATUSES, "run status")
+    values: dict[str, Any] = {"status": status}
+    if status == "STARTED":
+        values["started_at"] = sa.func.coalesce(runs.c.started_at, at)
+    if status in TERMINAL_RUN_STATUSES:
+        values["ended_at"] = at
+    if failure_reason is not None:
+        values["failure_reason"] = failure_reason
+    conn.execute(
+        sa.update(runs)
+        .where(runs.c.run_id == run_id, runs.c.status.not_in(TERMINAL_RUN_STATUSES))
+        .values(values)
+    )
+    record = get_run(conn, run_id)
+    if record is None:
+        raise RunNotFoundError(f"No run with id {run_id}.")
+    return record
+
+
+def runs_with_status(conn: sa.Connection, statuses: Iterable[str]) -> list[RunRecord]:
+    """All runs in these statuses, oldest first: the order the run queue dequeues in."""
+    query = sa.select(runs).where(runs.c.status.in_(tuple(statuses))).order_by(runs.c.created_at, runs.c.id)
+    return [_run_record(row) for row in conn.execute(query)]
+
+
+def count_runs(conn: sa.Connection, statuses: Iterable[str] = ()) -> int:
+    """How many runs are in these statuses (all runs when empty): e.g. the slots in use."""
+    query = sa.select(sa.func.count()).select_from(runs)
+    wanted = tuple(statuses)
+    if wanted:
+        query = query.where(runs.c.status.in_(wanted))
+    return conn.execute(query).scalar_one()
+
+
+def count_runs_by_tag(conn: sa.Connection, statuses: Iterable[str], tag_key: str) -> dict[str, int]:
+    """For runs in these statuses carrying `tag_key`: how many carry each value (tag concurrency)."""
+    query = (
+        sa.select(run_tags.c.value, sa.func.count())
+        .join(runs, runs.c.run_id == run_tags.c.run_id)
+        .where(run_tags.c.key == tag_key, runs.c.status.in_(tuple(statuses)))
+        .group_by(run_tags.c.value)
+    )
+    return {value: count for value, count in conn.execute(query)}
+
+
+def _identity(run: RunRecord) -> str:
+    if run.schedule_name is not None:
+        return (
+            f"a run of schedule {run.schedule_name!r} in {run.location!r} at logical time "
+            f"{run.logical_time} with run key {run.run_key or ''!r}, or run id {run.run_id}"
+        )
+    if run.sensor_name is not None and run.run_key:
+        return f"a run of sensor {run.sensor_name!r} in {run.location!r} with run key {run.run_key!r}"
+    if run.backfill_id is not None and run.run_key:
+        return f"a run of backfill {run.backfill_id!r} with run key {run.run_key!r}"
+    return f"a run with id {run.run_id}"
+
+
+def _run_row(run: RunRecord) -> dict[str, Any]:
+    check_choice(run.status, RUN_STATUSES, "run status")
+    if run.schedule_name is not None and run.logical_time is None:
+        raise ValueError(f"Run {run.run_id} of schedule {run.schedule_name!r} needs a logical_time (rule 6).")
+    return {
+        "run_id": run.run_id,
+        "location": run.location,
+        "job_name": run.job_name,
+        "status": run.status,
+        "asset_selection": dumps(list(run.asset_selection)),
+        "run_config_json": run.run_config_json,
+        "tags": dumps(dict(run.tags)),
+        "snapshot_id": run.snapshot_id,
+        "partition_key": run.partition_key,
+        "schedule_name": run.schedule_name,
+        "sensor_name": run.sensor_name,
+        "backfill_id": run.backfill_id,
+        "run_key": run.run_key or "",
+        "logical_time": run.logical_time,
+        "created_at": run.created_at,
+        "started_at": run.started_at,
+        "ended_at": run.ended_at,
+        "failure_reason": run.failure_reason,
+    }
+
+
+def _run_record(row: sa.Row[Any]) -> RunRecord:
+    return RunRecord(
+        run_id=row.run_id,
+        location=row.location,
+        job_name=row.job_name,
+        status=row.status,
+        asset_selection=tuple(loads(row.asset_selection, [])),
+        run_config_json=row.run_config_json,
+        tags=loads(row.tags, {}),
+        snapshot_id=row.snapshot_id,
+        created_at=row.created_at,
+        partition_key=row.partition_key,
+        schedule_name=row.schedule_name,
+        sensor_name=row.sensor_name,
+        backfill_id=row.backfill_id,
+        run_key=row.run_key or None,
+        logical_time=row.logical_time,
+        started_at=row.started_at,
+        ended_at=row.ended_at,
+        failure_reason=row.failure_reason,
+    )
+
+
+def _encode_cursor(created_at: float, row_id: int) -> str:
+    return base64.urlsafe_b64encode(json.dumps([created_at, row_id]).encode()).decode()
+
+
+def _decode_cursor(cursor: str) -> tuple[float, int]:
+    try:
+        created_at, row_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        return float(created_at), int(row_id)
+    except (ValueError, TypeError, binascii.Error) as error:
+        raise ValueError(f"Invalid run list cursor {cursor!r}: pass a next_cursor returned earlier.") from error

@@ -1,0 +1,188 @@
+"""Table objects for building queries.
+
+The alembic migrations in `migrations/versions/` are the only source of the schema: nothing calls
+`metadata.create_all`. These declarations mirror the head revision, and
+`tests/host/storage/test_storage_schema.py` proves the two agree (alembic's compare_metadata).
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+# SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets a 64-bit identity.
+Id = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+Time = sa.Double  # UTC seconds since the epoch
+
+metadata = sa.MetaData()
+
+runs = sa.Table(
+    "runs",
+    metadata,
+    sa.Column("id", Id, primary_key=True, autoincrement=True),
+    sa.Column("run_id", sa.String, nullable=False),
+    sa.Column("location", sa.String, nullable=False),
+    sa.Column("job_name", sa.String, nullable=False),
+    sa.Column("status", sa.String, nullable=False),
+    sa.Column("asset_selection", sa.Text, nullable=False),
+    sa.Column("run_config_json", sa.Text, nullable=False),
+    sa.Column("tags", sa.Text, nullable=False),
+    sa.Column("snapshot_id", sa.String, nullable=False),
+    sa.Column("partition_key", sa.String, nullable=True),
+    sa.Column("schedule_name", sa.String, nullable=True),
+    sa.Column("sensor_name", sa.String, nullable=True),
+    sa.Column("backfill_id", sa.String, nullable=True),
+    # "" means no run key, so that the identities below need no NULL handling.
+    sa.Column("run_key", sa.String, nullable=False),
+    sa.Column("logical_time", Time, nullable=True),
+    sa.Column("created_at", Time, nullable=False),
+    sa.Column("started_at", Time, nullable=True),
+    sa.Column("ended_at", Time, nullable=True),
+    sa.Column("failure_reason", sa.Text, nullable=True),
+    sa.UniqueConstraint("run_id", name="uq_runs_run_id"),
+    sa.Index("ix_runs_created_at", "created_at", "id"),
+    sa.Index("ix_runs_status_created_at", "status", "created_at", "id"),
+    sa.Index("ix_runs_location_job_created_at", "location", "job_name", "created_at", "id"),
+    sa.Index(
+        "uq_runs_schedule_identity",
+        "location",
+        "schedule_name",
+        "logical_time",
+        "run_key",
+        unique=True,
+        sqlite_where=sa.text("schedule_name IS NOT NULL"),
+        postgresql_where=sa.text("schedule_name IS NOT NULL"),
+    ),
+    sa.Index(
+        "uq_runs_sensor_identity",
+        "location",
+        "sensor_name",
+        "run_key",
+        unique=True,
+        sqlite_where=sa.text("sensor_name IS NOT NULL AND run_key <> ''"),
+        postgresql_where=sa.text("sensor_name IS NOT NULL AND run_key <> ''"),
+    ),
+    sa.Index(
+        "uq_runs_backfill_identity",
+        "backfill_id",
+        "run_key",
+        unique=True,
+        sqlite_where=sa.text("backfill_id IS NOT NULL AND run_key <> ''"),
+        postgresql_where=sa.text("backfill_id IS NOT NULL AND run_key <> ''"),
+    ),
+)
+
+run_tags = sa.Table(
+    "run_tags",
+    metadata,
+    sa.Column("run_id", sa.String, sa.ForeignKey("runs.run_id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("key", sa.String, primary_key=True),
+    sa.Column("value", sa.String, nullable=False),
+    sa.Index("ix_run_tags_key_value", "key", "value"),
+)
+
+events = sa.Table(
+    "events",
+    metadata,
+    sa.Column("id", Id, primary_key=True, autoincrement=True),
+    sa.Column("run_id", sa.String, sa.ForeignKey("runs.run_id", ondelete="CASCADE"), nullable=False),
+    sa.Column("sequence", sa.BigInteger, nullable=False),
+    sa.Column("event_type", sa.String, nullable=False),
+    sa.Column("timestamp", Time, nullable=False),
+    sa.Column("step_key", sa.String, nullable=False),
+    sa.Column("asset_key", sa.String, nullable=True),
+    sa.Column("partition_key", sa.String, nullable=True),
+    sa.Column("body", sa.LargeBinary, nullable=False),
+    sa.Column("check_name", sa.String, nullable=True),
+    sa.Column("check_passed", sa.Boolean, nullable=True),
+    sa.UniqueConstraint("run_id", "sequence", name="uq_events_run_id_sequence"),
+)
+
+asset_materializations = sa.Table(
+    "asset_materializations",
+    metadata,
+    sa.Column("asset_key", sa.String, primary_key=True),
+    # "" is the unpartitioned materialization, so that the primary key can be upserted.
+    sa.Column("partition_key", sa.String, primary_key=True),
+    sa.Column("run_id", sa.String, nullable=False),
+    sa.Column("sequence", sa.BigInteger, nullable=False),
+    sa.Column("timestamp", Time, nullable=False),
+    sa.Index("ix_asset_materializations_asset_key_timestamp", "asset_key", "timestamp"),
+)
+
+asset_check_evaluations = sa.Table(
+    "asset_check_evaluations",
+    metadata,
+    sa.Column("asset_key", sa.String, primary_key=True),
+    sa.Column("check_name", sa.String, primary_key=True),
+    sa.Column("passed", sa.Boolean, nullable=False),
+    sa.Column("partition_key", sa.String, nullable=True),
+    sa.Column("run_id", sa.String, nullable=False),
+    sa.Column("sequence", sa.BigInteger, nullable=False),
+    sa.Column("timestamp", Time, nullable=False),
+)
+
+instigator_state = sa.Table(
+    "instigator_state",
+    metadata,
+    sa.Column("location", sa.String, primary_key=True),
+    sa.Column("kind", sa.String, primary_key=True),
+    sa.Column("name", sa.String, primary_key=True),
+    sa.Column("status", sa.String, nullable=False),
+    sa.Column("cursor", sa.Text, nullable=True),
+    sa.Column("updated_at", Time, nullable=False),
+)
+
+ticks = sa.Table(
+    "ticks",
+    metadata,
+    sa.Column("id", Id, primary_key=True, autoincrement=True),
+    sa.Column("location", sa.String, nullable=False),
+    sa.Column("kind", sa.String, nullable=False),
+    sa.Column("name", sa.String, nullable=False),
+    sa.Column("status", sa.String, nullable=False),
+    sa.Column("timestamp", Time, nullable=False),
+    sa.Column("logical_time", Time, nullable=True),
+    sa.Column("reason", sa.Text, nullable=True),
+    sa.Column("run_ids", sa.Text, nullable=False),
+    sa.Column("error", sa.Text, nullable=True),
+    sa.Column("cursor", sa.Text, nullable=True),
+    # A sensor tick has no logical time; NULLs are distinct, so only schedule ticks are unique.
+    sa.UniqueConstraint("location", "kind", "name", "logical_time", name="uq_ticks_logical_time"),
+    sa.Index("ix_ticks_instigator_timestamp", "location", "kind", "name", "timestamp", "id"),
+)
+
+leases = sa.Table(
+    "leases",
+    metadata,
+    sa.Column("name", sa.String, primary_key=True),
+    sa.Column("owner", sa.String, nullable=True),
+    sa.Column("token", sa.BigInteger, nullable=False),
+    sa.Column("expires_at", Time, nullable=False),
+)
+
+dynamic_partitions = sa.Table(
+    "dynamic_partitions",
+    metadata,
+    sa.Column("id", Id, primary_key=True, autoincrement=True),
+    sa.Column("partitions_def_name", sa.String, nullable=False),
+    sa.Column("partition_key", sa.String, nullable=False),
+    sa.UniqueConstraint("partitions_def_name", "partition_key", name="uq_dynamic_partitions_key"),
+)
+
+backfills = sa.Table(
+    "backfills",
+    metadata,
+    sa.Column("backfill_id", sa.String, primary_key=True),
+    sa.Column("location", sa.String, nullable=False),
+    sa.Column("job_name", sa.String, nullable=True),
+    sa.Column("asset_selection", sa.Text, nullable=False),
+    sa.Column("partition_keys", sa.Text, nullable=False),
+    sa.Column("run_config_json", sa.Text, nullable=False),
+    sa.Column("tags", sa.Text, nullable=False),
+    sa.Column("status", sa.String, nullable=False),
+    sa.Column("created_at", Time, nullable=False),
+    sa.Column("submitted", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("cursor", sa.Text, nullable=True),
+    sa.Column("error", sa.Text, nullable=True),
+    sa.Index("ix_backfills_created_at", "created_at"),
+)

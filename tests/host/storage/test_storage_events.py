@@ -1,0 +1,96 @@
+"""Event storage contract: redelivery stores nothing twice; order and resumption by sequence."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from host.storage import events, runs
+from host.storage.records import EventRecord, RunRecord
+from protos.weir.v1 import common_pb2
+
+
+def log_event(run_id: str, sequence: int, timestamp: float = 100.0) -> EventRecord:
+    return EventRecord(run_id, sequence, "LOG", timestamp + sequence, "step", None, None, b"log %d" % sequence)
+
+
+class EventStorageContract:
+    backend: str
+
+    @pytest.fixture(autouse=True)
+    def _runs(self, engine: Engine, make_run: Callable[..., RunRecord]) -> None:
+        with engine.begin() as conn:
+            runs.add_runs(conn, [make_run("r1"), make_run("r2")])
+
+    def test_a_batch_delivered_again_stores_nothing(self, engine: Engine) -> None:
+        batch = [log_event("r1", i) for i in range(5)]
+        with engine.begin() as conn:
+            assert events.add_events(conn, batch) == 5
+        with engine.begin() as conn:
+            assert events.add_events(conn, batch) == 0
+            assert events.add_events(conn, [*batch[3:], log_event("r1", 5), log_event("r1", 6)]) == 2
+        with engine.connect() as conn:
+            assert [e.sequence for e in events.get_events(conn, "r1")] == list(range(7))
+
+    def test_duplicates_inside_one_batch_count_once_and_the_first_wins(self, engine: Engine) -> None:
+        first = log_event("r1", 0)
+        second = EventRecord("r1", 0, "LOG", 1.0, "other", None, None, b"second")
+        with engine.begin() as conn:
+            assert events.add_events(conn, [first, second, log_event("r1", 1)]) == 2
+            assert events.get_events(conn, "r1")[0] == first
+            assert events.add_events(conn, []) == 0
+
+    def test_events_come_back_in_sequence_order_per_run(self, engine: Engine) -> None:
+        with engine.begin() as conn:
+            events.add_events(conn, [log_event("r1", 2), log_event("r2", 0), log_event("r1", 0), log_event("r1", 1)])
+        with engine.connect() as conn:
+            assert [e.sequence for e in events.get_events(conn, "r1")] == [0, 1, 2]
+            assert [e.sequence for e in events.get_events(conn, "r1", after_sequence=0)] == [1, 2]
+            assert [e.sequence for e in events.get_events(conn, "r1", after_sequence=0, limit=1)] == [1]
+            assert events.get_events(conn, "r2") == [log_event("r2", 0)]
+            assert events.get_events(conn, "nothing") == []
+
+    def test_last_sequence_is_where_delivery_resumes(self, engine: Engine) -> None:
+        with engine.begin() as conn:
+            assert events.last_sequence(conn, "r1") == -1
+            events.add_events(conn, [log_event("r1", i) for i in (0, 1, 7)])
+            assert events.last_sequence(conn, "r1") == 7
+            assert events.last_sequence(conn, "r2") == -1
+
+    def test_a_wire_event_round_trips_through_its_body(self, engine: Engine) -> None:
+        wire = common_pb2.RunEvent(
+            run_id="r1", sequence=3, type=common_pb2.ASSET_CHECK_EVALUATION, timestamp=1_700_000_000.5,
+            step_key="orders", asset_key=common_pb2.AssetKey(path=["sales", "orders"]), partition_key="p1",
+            check_name="not_empty", check_passed=True, check_severity="ERROR",
+        )
+        record = events.event_record(wire)
+        assert (record.event_type, record.asset_key, record.partition_key) == (
+            "ASSET_CHECK_EVALUATION", "sales/orders", "p1")
+        assert (record.check_name, record.check_passed) == ("not_empty", True)
+        with engine.begin() as conn:
+            events.add_events(conn, [record])
+        with engine.connect() as conn:
+            (stored,) = events.get_events(conn, "r1")
+        assert stored == record
+        assert common_pb2.RunEvent.FromString(stored.body) == wire
+
+    def test_a_plain_wire_event_has_no_asset_or_check(self) -> None:
+        record = events.event_record(common_pb2.RunEvent(run_id="r1", sequence=0, type=common_pb2.RUN_START))
+        assert (record.asset_key, record.partition_key, record.check_name, record.check_passed) == (
+            None, None, None, None)
+
+    def test_events_of_an_unknown_run_are_refused(self, engine: Engine) -> None:
+        with engine.begin() as conn, pytest.raises(sa.exc.IntegrityError):
+            events.add_events(conn, [log_event("ghost", 0)])
+
+
+class TestEventStorageSqlite(EventStorageContract):
+    backend = "sqlite"
+
+
+@pytest.mark.postgres
+class TestEventStoragePostgres(EventStorageContract):
+    backend = "postgres"
