@@ -1,0 +1,3 @@
+from codeserver.cli import main
+
+main()

@@ -1,0 +1,74 @@
+"""`python -m codeserver ...`: the code server's own command line (the host's `weir code-server` execs it).
+
+argparse rather than click: a location's environment should need as little as possible.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+from codeserver.loader import LoadTarget
+
+
+def _add_target_args(parser: argparse.ArgumentParser) -> None:
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("-f", "--python-file", help="a Python file that defines the location's Definitions")
+    source.add_argument("-m", "--module-name", help="an importable module that defines them")
+    parser.add_argument("-a", "--attribute", help="the Definitions attribute (default: the only one)")
+    parser.add_argument("-d", "--working-directory", help="directory to import from (default: cwd)")
+    parser.add_argument("--location-name", help="the location's name (default: file stem or module)")
+
+
+def _target(ns: argparse.Namespace) -> tuple[LoadTarget, str]:
+    target = LoadTarget(ns.python_file, ns.module_name, ns.attribute, ns.working_directory)
+    default = (os.path.splitext(os.path.basename(ns.python_file))[0] if ns.python_file
+               else str(ns.module_name).split(".")[0])
+    return target, ns.location_name or default
+
+
+def parse_target(argv: list[str]) -> tuple[LoadTarget, str]:
+    """Parse only the target flags (used by the code server's child processes)."""
+    parser = argparse.ArgumentParser(prog="codeserver.userprocess")
+    _add_target_args(parser)
+    return _target(parser.parse_args(argv))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="weir code-server", description="Serve one code location.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    start = sub.add_parser("start", help="load the location and serve the CodeServer API")
+    _add_target_args(start)
+    env = os.environ.get
+    start.add_argument("--host", default=env("WEIR_CODE_SERVER_HOST", "127.0.0.1"), help="bind address")
+    start.add_argument("--port", type=int, default=int(env("WEIR_CODE_SERVER_PORT", "4266")),
+                       help="port (0 picks a free one)")
+    start.add_argument("--runs-dir", default=env("WEIR_RUNS_DIR"),
+                       help="where run workers keep their journals (default: $WEIR_HOME/runs/<location>)")
+    start.add_argument("--ready-file", help="write {port, pid} here once the port is bound")
+    start.add_argument("--token-env", default="WEIR_TOKEN",
+                       help="environment variable holding the token clients must send (unset: no auth)")
+    start.add_argument("--tls-cert", default=env("WEIR_TLS_CERT"), help="PEM certificate for TLS")
+    start.add_argument("--tls-key", default=env("WEIR_TLS_KEY"), help="PEM private key for TLS")
+    start.add_argument("--exit-with-parent", action="store_true",
+                       help="stop when the process that started this one dies (used by weir dev)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    ns = build_parser().parse_args(argv)
+    target, location_name = _target(ns)
+    from codeserver.server import ServerOptions, serve
+
+    serve(ServerOptions(
+        target=target,
+        location_name=location_name,
+        host=ns.host,
+        port=ns.port,
+        runs_dir=ns.runs_dir,
+        ready_file=ns.ready_file,
+        token=os.environ.get(ns.token_env) or None,
+        tls_cert=ns.tls_cert,
+        tls_key=ns.tls_key,
+        exit_with_parent=ns.exit_with_parent,
+    ))

@@ -1,0 +1,103 @@
+"""Find a code location's Definitions: import a file or a module and pick the Definitions object.
+
+Runs only in child processes of the code server (the user process and run workers), never on the
+control plane, because importing user code runs user code.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import os
+import sys
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from protos.weir.v1 import common_pb2
+
+
+@dataclass(frozen=True)
+class LoadTarget:
+    """Where a location's code lives: a file or a module, and optionally the attribute to use."""
+
+    python_file: str | None = None
+    python_module: str | None = None
+    attribute: str | None = None
+    working_directory: str | None = None
+
+    def describe(self) -> str:
+        return f"file {self.python_file}" if self.python_file else f"module {self.python_module}"
+
+    def to_args(self) -> list[str]:
+        """Command-line flags that rebuild this target in a child process."""
+        args = ["-f", self.python_file] if self.python_file else ["-m", str(self.python_module)]
+        if self.attribute:
+            args += ["-a", self.attribute]
+        if self.working_directory:
+            args += ["-d", self.working_directory]
+        return args
+
+
+class DefinitionsNotFound(Exception):
+    """The code imported, but holds no usable Definitions object."""
+
+
+def load_definitions(target: LoadTarget) -> Any:
+    """Import the target and return its sdk.Definitions. User exceptions propagate."""
+    from sdk import Definitions
+
+    if target.working_directory:
+        os.chdir(target.working_directory)
+    module = _import(target)
+    if target.attribute:
+        if not hasattr(module, target.attribute):
+            raise DefinitionsNotFound(f"{target.describe()} has no attribute {target.attribute!r}")
+        value = getattr(module, target.attribute)
+        if not isinstance(value, Definitions):
+            raise DefinitionsNotFound(f"{target.describe()}: {target.attribute!r} is a "
+                                      f"{type(value).__name__}, not a Definitions")
+        return value
+    found = {name: v for name, v in vars(module).items() if isinstance(v, Definitions)}
+    if len(found) == 1:
+        return next(iter(found.values()))
+    if not found:
+        raise DefinitionsNotFound(f"no Definitions found in {target.describe()}: define "
+                                  "`defs = Definitions(...)` at module level, or pass -a ATTRIBUTE")
+    raise DefinitionsNotFound(f"{target.describe()} holds several Definitions ({', '.join(sorted(found))}): "
+                              "pass -a ATTRIBUTE to choose one")
+
+
+def _import(target: LoadTarget) -> ModuleType:
+    base = target.working_directory or os.getcwd()
+    if base not in sys.path:
+        sys.path.insert(0, base)
+    if target.python_module:
+        return importlib.import_module(target.python_module)
+    path = Path(base, str(target.python_file)).resolve()
+    if not path.is_file():
+        raise FileNotFoundError(f"code location file not found: {path}")
+    if str(path.parent) not in sys.path:
+        sys.path.insert(0, str(path.parent))
+    name = path.stem
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def error_from_exception(exc: BaseException, depth: int = 0) -> common_pb2.UserCodeError:
+    """A user exception as data: type, message and traceback, with (a few levels of) its cause."""
+    error = common_pb2.UserCodeError(
+        type=type(exc).__name__,
+        message=str(exc),
+        traceback="".join(traceback.format_exception(type(exc), exc, exc.__traceback__)),
+    )
+    cause = exc.__cause__ or exc.__context__
+    if cause is not None and cause is not exc and depth < 3:
+        error.cause.CopyFrom(error_from_exception(cause, depth + 1))
+    return error

@@ -1,0 +1,191 @@
+"""The CodeServer gRPC server: thin servicer methods over LocationCode and RunWorkers, and the one
+place that assembles a server (health, reflection, auth, ports, shutdown)."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import signal
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from concurrent import futures
+from dataclasses import dataclass
+from pathlib import Path
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from codeserver.loader import LoadTarget
+from codeserver.location import LocationCode
+from codeserver.runs import RunWorkers
+from codeserver.userprocess import UserProcess
+from protos import wire
+from protos.weir.v1 import codeserver_pb2, codeserver_pb2_grpc, common_pb2
+
+SNAPSHOT_CHUNK_BYTES = 1 << 20
+CAPABILITIES = ("snapshot_chunks", "run_workers", "cancel", "reload")
+
+
+def sdk_version() -> str:
+    """The sdk's version, read from package metadata without importing sdk on the control plane."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("weir")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+class CodeServerServicer(codeserver_pb2_grpc.CodeServerServicer):
+    """Translates CodeServer RPCs into calls on the location's code and its run workers."""
+
+    def __init__(self, code: LocationCode, workers: RunWorkers) -> None:
+        self.code = code
+        self.workers = workers
+        self.server_id = uuid.uuid4().hex
+        self._stopping = threading.Event()
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+    def Handshake(self, request, context):
+        loaded = self.code.loaded
+        reply = codeserver_pb2.HandshakeReply(
+            protocol_version=wire.PROTOCOL_VERSION, capabilities=CAPABILITIES, sdk_version=sdk_version(),
+            location_name=self.code.location_name, snapshot_id=loaded.snapshot_id if loaded else "",
+            server_id=self.server_id, pid=os.getpid(), python_version=platform.python_version(),
+            executable=sys.executable, loading=self.code.loading,
+        )
+        if self.code.load_error is not None:
+            reply.load_error.CopyFrom(self.code.load_error)
+        return reply
+
+    def GetSnapshot(self, request, context) -> Iterator[codeserver_pb2.SnapshotChunk]:
+        loaded = self.code.loaded
+        if loaded is None:
+            why = self.code.load_error.message if self.code.load_error else "still loading"
+            context.abort(grpc.StatusCode.FAILED_PRECONDITION, f"no snapshot: {why}")
+        if request.snapshot_id and request.snapshot_id != loaded.snapshot_id:
+            context.abort(grpc.StatusCode.NOT_FOUND, f"snapshot {request.snapshot_id} is no longer "
+                          f"served (current: {loaded.snapshot_id})")
+        data = loaded.snapshot
+        total = max(1, -(-len(data) // SNAPSHOT_CHUNK_BYTES))
+        for index in range(total):
+            chunk = data[index * SNAPSHOT_CHUNK_BYTES:(index + 1) * SNAPSHOT_CHUNK_BYTES]
+            yield codeserver_pb2.SnapshotChunk(snapshot_id=loaded.snapshot_id, index=index, total=total,
+                                               data=chunk)
+
+    def Reload(self, request, context):
+        self.code.load()
+        loaded = self.code.loaded
+        reply = codeserver_pb2.ReloadReply(snapshot_id=loaded.snapshot_id if loaded else "")
+        if self.code.load_error is not None:
+            reply.error.CopyFrom(self.code.load_error)
+        return reply
+
+    def StartRun(self, request, context):
+        loaded = self.code.loaded
+        if loaded is None:
+            context.abort(grpc.StatusCode.FAILED_PRECONDITION,
+                          f"location {self.code.location_name!r} has no loaded code to run")
+        pid = self.workers.start(request, loaded.snapshot_id)
+        return codeserver_pb2.StartRunReply(pid=pid, snapshot_id=loaded.snapshot_id)
+
+    def WatchRunEvents(self, request, context):
+        def active() -> bool:
+            return context.is_active() and not self._stopping.is_set()
+
+        yield from self.workers.watch(request.run_id, request.after_sequence, request.max_batch or 5000, active)
+
+    def GetRunWorker(self, request, context):
+        return self.workers.status(request.run_id)
+
+    def ListRunWorkers(self, request, context):
+        return codeserver_pb2.ListRunWorkersReply(workers=self.workers.list())
+
+    def CancelRun(self, request: common_pb2.CancelRunRequest, context):
+        return codeserver_pb2.CancelRunReply(found=self.workers.cancel(request.run_id))
+
+
+@dataclass(frozen=True)
+class ServerOptions:
+    target: LoadTarget
+    location_name: str
+    host: str = "127.0.0.1"
+    port: int = 0
+    runs_dir: str | None = None
+    ready_file: str | None = None
+    token: str | None = None
+    tls_cert: str | None = None
+    tls_key: str | None = None
+    exit_with_parent: bool = False
+
+
+def create_server(servicer: CodeServerServicer, address: str, *, token: str | None = None,
+                  tls_cert: bytes | None = None, tls_key: bytes | None = None,
+                  ) -> tuple[grpc.Server, int, health.HealthServicer]:
+    """A started-ready (not yet started) server with the CodeServer, health and reflection services."""
+    interceptors = [wire.TokenAuthInterceptor(token)] if token else []
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=64), interceptors=interceptors,
+                         options=wire.CHANNEL_OPTIONS)
+    codeserver_pb2_grpc.add_CodeServerServicer_to_server(servicer, server)
+    health_servicer = health.HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    services = (codeserver_pb2.DESCRIPTOR.services_by_name["CodeServer"].full_name,
+                health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME)
+    reflection.enable_server_reflection(services, server)
+    port = wire.add_port(server, address, tls_cert=tls_cert, tls_key=tls_key)
+    return server, port, health_servicer
+
+
+def serve(options: ServerOptions) -> None:
+    """Run a code server until SIGTERM/SIGINT (or the parent's death, with exit_with_parent)."""
+    code = LocationCode(options.target, options.location_name)
+    first_load: UserProcess = code.spawn()  # import the code while grpc starts up
+    weir_home = Path(os.environ.get("WEIR_HOME", ".weir"))
+    runs_dir = Path(options.runs_dir or weir_home / "runs" / options.location_name).resolve()
+    servicer = CodeServerServicer(code, RunWorkers(runs_dir, options.target))
+    server, port, health_servicer = create_server(
+        servicer, f"{options.host}:{options.port}", token=options.token,
+        tls_cert=_read_optional(options.tls_cert), tls_key=_read_optional(options.tls_key))
+    server.start()
+    health_servicer.set("", health_pb2.HealthCheckResponse.SERVING)
+    if options.ready_file:
+        _write_ready_file(Path(options.ready_file), port)
+    print(f"weir code server for {options.location_name!r} listening on {options.host}:{port}",
+          file=sys.stderr, flush=True)
+    threading.Thread(target=code.load, args=(first_load,), daemon=True).start()
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    if options.exit_with_parent:
+        threading.Thread(target=_watch_parent, args=(os.getppid(), stop), daemon=True).start()
+    while not stop.wait(0.5):
+        pass
+    servicer.stop()
+    health_servicer.enter_graceful_shutdown()
+    code.close()
+    server.stop(grace=1).wait()
+
+
+def _read_optional(path: str | None) -> bytes | None:
+    return Path(path).read_bytes() if path else None
+
+
+def _write_ready_file(path: Path, port: int) -> None:
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps({"port": port, "pid": os.getpid()}))
+    tmp.replace(path)
+
+
+def _watch_parent(parent_pid: int, stop: threading.Event) -> None:
+    while not stop.is_set():
+        if os.getppid() != parent_pid:
+            stop.set()
+            return
+        time.sleep(0.5)

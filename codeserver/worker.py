@@ -1,0 +1,149 @@
+"""`python -m codeserver.worker RUN_DIR`: execute one run, journaling its events.
+
+Runs in its own session under the location's interpreter, so it outlives the code server that
+started it. It never talks to storage: the host collects the journal through the code server.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from codeserver.journal import JournalWriter, read_all
+from protos.weir.v1 import codeserver_pb2, common_pb2
+
+HEARTBEAT_SECONDS = 1.0
+
+
+class RunCanceled(BaseException):
+    """Raised in the main thread when a cancel request arrives, to stop the step that is running.
+
+    A BaseException so that user code's `except Exception` cannot swallow it."""
+
+
+class Journal:
+    """Numbers events in order and appends them to the run's journal."""
+
+    def __init__(self, run_dir: Path, run_id: str) -> None:
+        path = run_dir / "events.journal"
+        existing = read_all(path)
+        self._next = existing[-1].sequence + 1 if existing else 0
+        self._writer = JournalWriter(path)
+        self._run_id = run_id
+        self._lock = threading.Lock()
+
+    def add(self, event: common_pb2.RunEvent) -> None:
+        with self._lock:
+            event.run_id = self._run_id
+            event.sequence = self._next
+            self._next += 1
+            self._writer.append(event)
+
+    def add_sdk_event(self, event: Any) -> None:
+        from codeserver.convert import event_to_proto
+
+        with self._lock:
+            self._writer.append(event_to_proto(event, self._run_id, self._next))
+            self._next += 1
+
+    def close(self) -> None:
+        self._writer.close()
+
+
+def _heartbeat(path: Path, stop: threading.Event) -> None:
+    while not stop.is_set():
+        path.touch()
+        stop.wait(HEARTBEAT_SECONDS)
+
+
+def _engine_event(type_: int, message: str, error: common_pb2.UserCodeError | None = None) -> common_pb2.RunEvent:
+    event = common_pb2.RunEvent(type=type_, timestamp=time.time(), message=message)  # type: ignore[arg-type]
+    if error is not None:
+        event.error.CopyFrom(error)
+    return event
+
+
+def run(run_dir: Path) -> int:
+    """Execute the run described in run_dir; returns the process exit code."""
+    from codeserver.cli import parse_target
+    from codeserver.loader import error_from_exception, load_definitions
+
+    request = codeserver_pb2.StartRunRequest.FromString((run_dir / "request.bin").read_bytes())
+    info = json.loads((run_dir / "target.json").read_text())
+    target, _ = parse_target(info["args"])
+    journal = Journal(run_dir, request.run_id)
+    canceled = threading.Event()
+
+    def on_sigterm(signum: int, frame: Any) -> None:
+        if not canceled.is_set():
+            canceled.set()
+            raise RunCanceled()
+
+    signal.signal(signal.SIGTERM, on_sigterm)
+    if request.snapshot_id and request.snapshot_id != info["served_snapshot_id"]:
+        journal.add(_engine_event(common_pb2.ENGINE_EVENT, (
+            f"the run was planned against snapshot {request.snapshot_id[:12]}, but the code server now "
+            f"serves {info['served_snapshot_id'][:12]}: running the code as it is now")))
+    try:
+        try:
+            defs = load_definitions(target)
+        except BaseException as exc:
+            journal.add(_engine_event(common_pb2.RUN_FAILURE, f"the code location failed to load: {exc}",
+                                      error_from_exception(exc)))
+            return 1
+        return 0 if _execute(defs, request, journal, canceled) else 1
+    finally:
+        journal.close()
+
+
+def _execute(defs: Any, request: codeserver_pb2.StartRunRequest, journal: Journal,
+             canceled: threading.Event) -> bool:
+    from sdk.execution import execute_run
+
+    selection = [tuple(k.path) for k in request.asset_selection] or None
+    try:
+        return execute_run(
+            defs,
+            run_id=request.run_id,
+            job_name=request.job_name or None,
+            asset_selection=selection,
+            run_config=json.loads(request.run_config_json or "{}"),
+            tags=dict(request.tags),
+            partition_key=request.partition_key or None,
+            on_event=journal.add_sdk_event,
+            should_cancel=canceled.is_set,
+        )
+    except RunCanceled:
+        import multiprocessing
+
+        for child in multiprocessing.active_children():
+            child.kill()
+        journal.add(_engine_event(common_pb2.RUN_CANCELED, "the run was canceled"))
+        return False
+
+
+def main(argv: list[str]) -> None:
+    run_dir = Path(argv[0]).resolve()
+    (run_dir / "pid").write_text(str(os.getpid()))
+    sys.stdout = sys.stderr
+    stop = threading.Event()
+    threading.Thread(target=_heartbeat, args=(run_dir / "heartbeat", stop), daemon=True).start()
+    code = 1
+    try:
+        code = run(run_dir)
+    finally:
+        stop.set()
+        tmp = run_dir / "exit.tmp"
+        tmp.write_text(str(code))
+        tmp.replace(run_dir / "exit")
+    sys.exit(code)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

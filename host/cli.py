@@ -1,0 +1,257 @@
+"""The `weir` command: thin click wrappers. `dev` and `host start` run the host; the rest are
+clients of the Host API; `code-server` hands over to the code server's own entry point."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any
+
+import click
+
+from host import render
+from host.client import HostClient
+from host.errors import WeirError
+from host.runs import parse_asset_key
+from host.storage.errors import StorageError
+from protos.weir.v1 import host_pb2
+
+
+def _weir_home() -> Path:
+    return Path(os.environ.get("WEIR_HOME", ".weir"))
+
+
+def _friendly(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Print Weir's errors as one clear message and exit 1, never as a traceback."""
+
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except (WeirError, StorageError) as exc:
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(1)
+
+    return wrapper
+
+
+@click.group()
+def main() -> None:
+    """Weir: a data orchestrator with isolated code locations."""
+
+
+@main.command()
+@click.option("-w", "--workspace", "workspace_file", type=click.Path(path_type=Path),
+              help="workspace.yaml (default: ./workspace.yaml)")
+@click.option("-f", "--python-file", type=click.Path(path_type=Path), help="one location from a file")
+@click.option("-m", "--module-name", help="one location from a module")
+@click.option("--port", default=4200, show_default=True, help="Host API port (0 picks one)")
+@_friendly
+def dev(workspace_file: Path | None, python_file: Path | None, module_name: str | None, port: int) -> None:
+    """Run the host, a code server per location and the daemon, with SQLite under $WEIR_HOME."""
+    from host.config import Workspace, WorkspaceEntry, load_workspace
+    from host.dev import dev_options, run_host
+
+    if python_file or module_name:
+        entry = {"python_file": str(python_file.resolve())} if python_file else {"python_module": module_name}
+        workspace, base = Workspace(load_from=[WorkspaceEntry.model_validate(entry)]), Path.cwd()
+    else:
+        path = workspace_file or Path("workspace.yaml")
+        workspace, base = load_workspace(path), path.resolve().parent
+    run_host(dev_options(workspace, base, _weir_home(), port))
+
+
+@main.group()
+def host() -> None:
+    """The production host."""
+
+
+@host.command("start")
+@click.option("-w", "--workspace", "workspace_file", type=click.Path(path_type=Path), required=True)
+@click.option("-c", "--config", "config_file", type=click.Path(path_type=Path), help="weir.yaml")
+@click.option("--host", "bind", default=lambda: os.environ.get("WEIR_HOST_BIND", "127.0.0.1"))
+@click.option("--port", default=lambda: int(os.environ.get("WEIR_HOST_PORT", "4200")))
+@_friendly
+def host_start(workspace_file: Path, config_file: Path | None, bind: str, port: int) -> None:
+    """Serve the Host API and run the daemon (storage from WEIR_STORAGE_URL or weir.yaml)."""
+    from host.config import load_workspace
+    from host.dev import HostOptions, run_host
+
+    run_host(HostOptions(workspace=load_workspace(workspace_file), base_dir=workspace_file.resolve().parent,
+                         weir_home=_weir_home(), host=bind, port=port, config_file=config_file,
+                         token=os.environ.get("WEIR_TOKEN") or None))
+
+
+@main.command("code-server", context_settings={"ignore_unknown_options": True, "allow_extra_args": True,
+                                                "help_option_names": []})
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def code_server(args: tuple[str, ...]) -> None:
+    """Serve one code location: `weir code-server start -f FILE | -m MODULE [--port N]`."""
+    os.execv(sys.executable, [sys.executable, "-m", "codeserver", *args])
+
+
+@main.group(invoke_without_command=True)
+@click.pass_context
+@_friendly
+def locations(ctx: click.Context) -> None:
+    """List code locations with their status and load errors."""
+    if ctx.invoked_subcommand is None:
+        click.echo(render.locations(HostClient.discover().locations()))
+
+
+@locations.command("reload")
+@click.argument("name")
+@_friendly
+def locations_reload(name: str) -> None:
+    """Load a location's code again (running runs go on)."""
+    click.echo(render.locations([HostClient.discover().reload_location(name)]))
+
+
+@main.command()
+@click.option("--location", default="", help="only this location")
+@_friendly
+def assets(location: str) -> None:
+    """List assets across locations with their last materialization."""
+    click.echo(render.assets(HostClient.discover().assets(location)))
+
+
+def _parse_tags(tags: tuple[str, ...]) -> dict[str, str]:
+    out = {}
+    for tag in tags:
+        key, sep, value = tag.partition("=")
+        if not sep:
+            raise click.BadParameter(f"tag {tag!r} should look like key=value")
+        out[key] = value
+    return out
+
+
+def _read_config(config: str | None) -> str:
+    if not config:
+        return "{}"
+    text = Path(config).read_text() if Path(config).is_file() else config
+    if config.endswith((".yaml", ".yml")):
+        import yaml
+
+        return json.dumps(yaml.safe_load(text) or {})
+    return text
+
+
+@main.command()
+@click.option("--location", required=True, help="the code location")
+@click.option("--select", default="", help="comma-separated asset keys (a/b); default: all assets")
+@click.option("--job", default="", help="run this job instead of an asset selection")
+@click.option("--config", help="run config: JSON text, or a .json/.yaml file")
+@click.option("--tag", "tags", multiple=True, help="key=value, repeatable")
+@click.option("--partition", default="", help="partition key")
+@click.option("--no-wait", is_flag=True, help="return once the run is queued")
+@_friendly
+def materialize(location: str, select: str, job: str, config: str | None, tags: tuple[str, ...],
+                partition: str, no_wait: bool) -> None:
+    """Launch a run and follow its events; exits non-zero if it does not succeed."""
+    client = HostClient.discover()
+    request = host_pb2.LaunchRunRequest(
+        location=location, job_name=job, run_config_json=_read_config(config), tags=_parse_tags(tags),
+        asset_selection=[parse_asset_key(k) for k in select.split(",") if k.strip()], partition_key=partition)
+    run = client.launch_run(request)
+    click.echo(f"run {run.run_id} queued in {location}")
+    if no_wait:
+        return
+    final = run
+    for final, events in client.follow_run(run.run_id):  # noqa: B007 - the last one is the answer
+        for event in events:
+            click.echo(render.event(event))
+    click.echo(f"run {final.run_id} {host_pb2.RunStatus.Name(final.status)}")
+    if final.status != host_pb2.SUCCESS:
+        if final.failure_reason:
+            click.echo(f"reason: {final.failure_reason}", err=True)
+        sys.exit(1)
+
+
+@main.group(invoke_without_command=True)
+@click.option("--status", "statuses", multiple=True, type=click.Choice(host_pb2.RunStatus.keys()[1:]))
+@click.option("--location", default="")
+@click.option("--job", default="")
+@click.option("--limit", default=20, show_default=True)
+@click.pass_context
+@_friendly
+def runs(ctx: click.Context, statuses: tuple[str, ...], location: str, job: str, limit: int) -> None:
+    """List runs, newest first."""
+    if ctx.invoked_subcommand is not None:
+        return
+    reply = HostClient.discover().list_runs(statuses=[host_pb2.RunStatus.Value(s) for s in statuses],
+                                            location=location, job_name=job, limit=limit)
+    click.echo(render.runs(reply.runs))
+
+
+@runs.command("show")
+@click.argument("run_id")
+@_friendly
+def runs_show(run_id: str) -> None:
+    """A run's status and its events."""
+    reply = HostClient.discover().run_events(run_id)
+    click.echo(render.run_header(reply.run))
+    click.echo("events:")
+    for event in reply.events:
+        click.echo("  " + render.event(event))
+
+
+@runs.command("cancel")
+@click.argument("run_id")
+@_friendly
+def runs_cancel(run_id: str) -> None:
+    """Cancel a run: a queued one at once, a running one by stopping its worker."""
+    client = HostClient.discover()
+    run = client.cancel_run(run_id)
+    if run.status not in (host_pb2.SUCCESS, host_pb2.FAILURE, host_pb2.CANCELED):
+        run = client.wait_for_run(run_id, timeout=60)
+    click.echo(f"run {run_id} {host_pb2.RunStatus.Name(run.status)}")
+
+
+@main.group()
+def storage() -> None:
+    """Storage maintenance (works on the database directly; the host may be stopped)."""
+
+
+def _storage_url() -> str:
+    from host.config import load_host_config
+    from host.storage.engine import default_url
+
+    return (os.environ.get("WEIR_STORAGE_URL") or load_host_config(None).storage.url
+            or default_url(_weir_home()))
+
+
+@storage.command("migrate")
+@_friendly
+def storage_migrate() -> None:
+    """Upgrade the storage schema to this version of weir."""
+    from host.storage.engine import migrate, open_engine
+
+    url = _storage_url()
+    revision = migrate(open_engine(url))
+    click.echo(f"storage at {url} is at revision {revision}")
+
+
+@storage.command("prune")
+@click.option("--older-than", required=True, help="age like 30d, 12h, 90m")
+@_friendly
+def storage_prune(older_than: str) -> None:
+    """Delete finished runs (and their events) older than the given age."""
+    import time
+
+    from host.storage.engine import ensure_schema, open_engine
+    from host.storage.maintenance import prune
+
+    units = {"d": 86400, "h": 3600, "m": 60, "s": 1}
+    try:
+        seconds = float(older_than[:-1]) * units[older_than[-1]]
+    except (KeyError, ValueError):
+        raise click.BadParameter(f"{older_than!r}: use a number and a unit, like 30d, 12h, 90m") from None
+    engine = open_engine(_storage_url())
+    ensure_schema(engine)
+    with engine.begin() as conn:
+        count = prune(conn, older_than_seconds=seconds, now=time.time())
+    click.echo(f"pruned {count} runs older than {older_than}")

@@ -1,0 +1,108 @@
+"""A client of the Host API, for the CLI and for tests: finds the running host with no flags."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import grpc
+
+from host.errors import HostNotFound, WeirError, from_rpc_error
+from protos import wire
+from protos.weir.v1 import common_pb2, host_pb2, host_pb2_grpc
+
+TERMINAL = {host_pb2.SUCCESS, host_pb2.FAILURE, host_pb2.CANCELED}
+
+
+def find_host(weir_home: Path | None = None) -> tuple[str, str | None]:
+    """(address, token): from WEIR_HOST_ADDRESS / WEIR_TOKEN, else from $WEIR_HOME/host.json."""
+    address = os.environ.get("WEIR_HOST_ADDRESS")
+    if address:
+        return address, os.environ.get("WEIR_TOKEN")
+    home = weir_home or Path(os.environ.get("WEIR_HOME", ".weir"))
+    try:
+        info = json.loads((home / "host.json").read_text())
+    except (FileNotFoundError, json.JSONDecodeError):
+        raise HostNotFound(f"no running weir host found ({home / 'host.json'} is missing): start one with "
+                           "`weir dev`, or set WEIR_HOST_ADDRESS (and WEIR_TOKEN)") from None
+    return info["address"], info.get("token")
+
+
+class HostClient:
+    def __init__(self, address: str, token: str | None = None, timeout: float = 30.0) -> None:
+        self.address = address
+        self._channel = wire.open_channel(address)
+        self._stub = host_pb2_grpc.HostStub(self._channel)
+        self._metadata = wire.call_metadata(token)
+        self._timeout = timeout
+
+    @classmethod
+    def discover(cls, weir_home: Path | None = None) -> HostClient:
+        return cls(*find_host(weir_home))
+
+    def _call(self, method: str, request: object) -> object:
+        try:
+            return getattr(self._stub, method)(request, timeout=self._timeout, metadata=self._metadata)
+        except grpc.RpcError as exc:
+            if exc.code() == grpc.StatusCode.UNAVAILABLE and "connect" in (exc.details() or "").lower():
+                raise HostNotFound(f"the weir host at {self.address} does not answer: is it running?") from None
+            raise from_rpc_error(exc, what="host") from None
+
+    def locations(self) -> list[host_pb2.Location]:
+        return list(self._call("ListLocations", host_pb2.ListLocationsRequest()).locations)  # type: ignore[attr-defined]
+
+    def reload_location(self, name: str) -> host_pb2.Location:
+        return self._call("ReloadLocation", host_pb2.ReloadLocationRequest(name=name))  # type: ignore[return-value]
+
+    def assets(self, location: str = "") -> list[host_pb2.AssetEntry]:
+        return list(self._call("ListAssets", host_pb2.ListAssetsRequest(location=location)).assets)  # type: ignore[attr-defined]
+
+    def launch_run(self, request: host_pb2.LaunchRunRequest) -> host_pb2.Run:
+        return self._call("LaunchRun", request)  # type: ignore[return-value]
+
+    def get_run(self, run_id: str) -> host_pb2.Run:
+        return self._call("GetRun", host_pb2.GetRunRequest(run_id=run_id))  # type: ignore[return-value]
+
+    def list_runs(self, *, statuses: list[int] | None = None, location: str = "", job_name: str = "",
+                  limit: int = 50, cursor: str = "") -> host_pb2.ListRunsReply:
+        request = host_pb2.ListRunsRequest(statuses=statuses or [], location=location, job_name=job_name,
+                                           limit=limit, cursor=cursor)
+        return self._call("ListRuns", request)  # type: ignore[return-value]
+
+    def run_events(self, run_id: str, after_sequence: int = -1, limit: int = 0) -> host_pb2.GetRunEventsReply:
+        request = host_pb2.GetRunEventsRequest(run_id=run_id, after_sequence=after_sequence, limit=limit)
+        return self._call("GetRunEvents", request)  # type: ignore[return-value]
+
+    def cancel_run(self, run_id: str) -> host_pb2.Run:
+        return self._call("CancelRun", common_pb2.CancelRunRequest(run_id=run_id))  # type: ignore[return-value]
+
+    def follow_run(self, run_id: str, poll: float = 0.1, timeout: float | None = None
+                   ) -> Iterator[tuple[host_pb2.Run, list[common_pb2.RunEvent]]]:
+        """(run, new events) until the run has finished and all its events are read."""
+        after = -1
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            reply = self.run_events(run_id, after)
+            events = list(reply.events)
+            if events:
+                after = events[-1].sequence
+            yield reply.run, events
+            if reply.run.status in TERMINAL and not events:
+                return
+            if deadline is not None and time.monotonic() > deadline:
+                raise WeirError(f"run {run_id} did not finish within {timeout} s")
+            if not events:
+                time.sleep(poll)
+
+    def wait_for_run(self, run_id: str, timeout: float = 120.0) -> host_pb2.Run:
+        last = None
+        for last, _ in self.follow_run(run_id, timeout=timeout):  # noqa: B007 - the last one is the answer
+            pass
+        assert last is not None
+        return last
+
+    def close(self) -> None:
+        self._channel.close()

@@ -1,0 +1,142 @@
+"""The host's configuration files as pydantic models: workspace.yaml (which code locations exist) and
+weir.yaml (storage, run queue, monitoring). Unknown keys are errors; every error names the file,
+the entry and the fix."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from host.errors import ConfigError
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class _SpawnedLocation(_Strict):
+    location_name: str | None = Field(None, description="name shown by the host (default: file stem / module)")
+    attribute: str | None = Field(None, description="the Definitions attribute (default: the only one)")
+    working_directory: str | None = Field(None, description="directory to import from")
+    executable_path: str | None = Field(None, description="the interpreter of the location's environment")
+
+
+class PythonFile(_SpawnedLocation):
+    relative_path: str = Field(description="the file, relative to workspace.yaml")
+
+
+class PythonModule(_SpawnedLocation):
+    module_name: str = Field(description="an importable module")
+
+
+class GrpcServer(_Strict):
+    host: str = Field("localhost", description="where a code server already runs")
+    port: int = Field(description="its port")
+    location_name: str | None = Field(None, description="name shown by the host (default: host:port)")
+    token_env: str | None = Field(None, description="environment variable with the server's token")
+    ssl: bool = Field(False, description="connect with TLS")
+    tls_ca: str | None = Field(None, description="CA certificate file for TLS")
+
+
+class WorkspaceEntry(_Strict):
+    python_file: PythonFile | None = None
+    python_module: PythonModule | None = None
+    grpc_server: GrpcServer | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _short_forms(cls, data: Any) -> Any:
+        """`python_file: defs.py` and `python_module: pkg.defs` are allowed, as in Dagster."""
+        if isinstance(data, dict):
+            data = dict(data)
+            if isinstance(data.get("python_file"), str):
+                data["python_file"] = {"relative_path": data["python_file"]}
+            if isinstance(data.get("python_module"), str):
+                data["python_module"] = {"module_name": data["python_module"]}
+        return data
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> WorkspaceEntry:
+        given = [k for k in ("python_file", "python_module", "grpc_server") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("each load_from entry needs exactly one of python_file, python_module, "
+                             f"grpc_server (found: {', '.join(given) or 'none'})")
+        return self
+
+
+class Workspace(_Strict):
+    load_from: list[WorkspaceEntry] = Field(description="the code locations")
+
+
+class TagConcurrencyLimit(_Strict):
+    key: str = Field(description="tag key")
+    value: str | None = Field(None, description="tag value; unset limits each value of the key separately")
+    limit: int = Field(ge=0, description="runs with this tag that may be in progress at once")
+
+
+class RunQueueConfig(_Strict):
+    max_concurrent_runs: int = Field(10, ge=0, description="runs in progress at once, over all locations")
+    tag_concurrency_limits: list[TagConcurrencyLimit] = Field(default_factory=list,
+                                                              description="limits per tag")
+    dequeue_interval_seconds: float = Field(0.2, gt=0, description="how often the queue is looked at")
+
+
+class RunMonitoringConfig(_Strict):
+    enabled: bool = Field(True, description="fail runs whose worker is gone")
+    worker_lost_after_seconds: float = Field(20.0, gt=0, description="a worker silent this long is gone")
+    poll_interval_seconds: float = Field(2.0, gt=0, description="how often active runs are checked")
+
+
+class StorageConfig(_Strict):
+    url: str | None = Field(None, description="SQLAlchemy URL; default: SQLite under $WEIR_HOME "
+                                              "(WEIR_STORAGE_URL overrides)")
+
+
+class HostConfig(_Strict):
+    storage: StorageConfig = Field(default_factory=StorageConfig, description="where runs are kept")
+    run_queue: RunQueueConfig = Field(default_factory=RunQueueConfig, description="run queue limits")
+    run_monitoring: RunMonitoringConfig = Field(default_factory=RunMonitoringConfig,
+                                                description="detecting lost run workers")
+
+
+def _describe(error: ValidationError) -> str:
+    lines = []
+    for item in error.errors():
+        where = ".".join(str(p) for p in item["loc"]) or "(top level)"
+        lines.append(f"  {where}: {item['msg']}")
+    return "\n".join(lines)
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        return yaml.safe_load(path.read_text()) or {}
+    except FileNotFoundError:
+        raise ConfigError(f"{path} does not exist") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path} is not valid YAML: {exc}") from None
+
+
+def load_workspace(path: Path) -> Workspace:
+    """Read and validate workspace.yaml."""
+    try:
+        return Workspace.model_validate(_read_yaml(path))
+    except ValidationError as exc:
+        raise ConfigError(f"{path} is not a valid workspace:\n{_describe(exc)}\n"
+                          "See README.md, 'workspace.yaml', for the format.") from None
+
+
+def load_host_config(path: Path | None) -> HostConfig:
+    """Read weir.yaml if given (or $WEIR_HOME/weir.yaml if present); defaults otherwise."""
+    if path is None:
+        candidate = Path(os.environ.get("WEIR_HOME", ".weir")) / "weir.yaml"
+        path = candidate if candidate.exists() else None
+    if path is None:
+        return HostConfig()
+    try:
+        return HostConfig.model_validate(_read_yaml(path))
+    except ValidationError as exc:
+        raise ConfigError(f"{path} is not a valid host config:\n{_describe(exc)}") from None

@@ -1,0 +1,1 @@
+"""The host's background loops: run queue, run monitor, scheduler, sensors."""

@@ -1,0 +1,96 @@
+"""The run queue: moves QUEUED runs to STARTING within the configured limits and asks their location
+to start them. Limits count runs in STARTING/STARTED/CANCELING, so a run's slot is freed in the very
+transaction that ends it."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+
+from sqlalchemy import Engine
+
+from host.config import RunQueueConfig
+from host.errors import WeirError
+from host.run_watcher import RunWatchers
+from host.runs import parse_asset_key
+from host.storage import runs as run_store
+from host.storage.records import RunRecord
+from host.workspace import WorkspaceManager
+from protos.weir.v1 import codeserver_pb2
+
+IN_PROGRESS = ("STARTING", "STARTED", "CANCELING")
+
+
+def start_request(run: RunRecord) -> codeserver_pb2.StartRunRequest:
+    return codeserver_pb2.StartRunRequest(
+        run_id=run.run_id, job_name="" if run.job_name == "__asset_job" else run.job_name,
+        asset_selection=[parse_asset_key(k) for k in run.asset_selection],
+        run_config_json=run.run_config_json, tags=dict(run.tags), snapshot_id=run.snapshot_id,
+        partition_key=run.partition_key or "",
+    )
+
+
+def choose_runs(queued: Iterable[RunRecord], in_progress: Iterable[RunRecord],
+                config: RunQueueConfig) -> list[RunRecord]:
+    """The queued runs (oldest first) that fit under max_concurrent_runs and the tag limits."""
+    in_progress = list(in_progress)
+    tag_counts: Counter[tuple[str, str]] = Counter(
+        (k, v) for run in in_progress for k, v in run.tags.items())
+    free = config.max_concurrent_runs - len(in_progress)
+    chosen: list[RunRecord] = []
+    for run in sorted(queued, key=lambda r: r.created_at):
+        if free <= 0:
+            break
+        if not _fits_tag_limits(run, tag_counts, config):
+            continue
+        chosen.append(run)
+        free -= 1
+        tag_counts.update(run.tags.items())
+    return chosen
+
+
+def _fits_tag_limits(run: RunRecord, counts: Counter[tuple[str, str]], config: RunQueueConfig) -> bool:
+    for limit in config.tag_concurrency_limits:
+        value = run.tags.get(limit.key)
+        if value is None or (limit.value is not None and value != limit.value):
+            continue
+        if counts[(limit.key, value)] >= limit.limit:
+            return False
+    return True
+
+
+class RunQueue:
+    """One pass of the queue per tick()."""
+
+    def __init__(self, engine: Engine, workspace: WorkspaceManager, watchers: RunWatchers,
+                 config: RunQueueConfig, clock: Callable[[], float] = time.time) -> None:
+        self._engine = engine
+        self._workspace = workspace
+        self._watchers = watchers
+        self._config = config
+        self._clock = clock
+
+    def tick(self) -> int:
+        """Start what fits; returns how many runs were started."""
+        with self._engine.begin() as conn:
+            queued = run_store.runs_with_status(conn, ("QUEUED",))
+            if not queued:
+                return 0
+            in_progress = run_store.runs_with_status(conn, IN_PROGRESS)
+            chosen = choose_runs(queued, in_progress, self._config)
+            now = self._clock()
+            starting = [run_store.set_run_status(conn, r.run_id, "STARTING", at=now) for r in chosen]
+        for run in starting:
+            self._start(run)
+        return len(starting)
+
+    def _start(self, run: RunRecord) -> None:
+        try:
+            self._workspace.get(run.location).client.start_run(start_request(run))
+        except WeirError as exc:
+            with self._engine.begin() as conn:
+                run_store.set_run_status(conn, run.run_id, "FAILURE", at=self._clock(),
+                                         failure_reason=f"could not start the run: {exc}")
+            return
+        self._watchers.ensure(run)

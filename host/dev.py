@@ -1,0 +1,83 @@
+"""`weir dev` and `weir host start`: run the host (storage, workspace, daemon, Host API) until
+Ctrl-C or SIGTERM, then stop every code server it spawned.
+
+The host writes its address and token to $WEIR_HOME/host.json so CLI commands find it with no flags.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import sys
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from host.app import HostApp, open_storage
+from host.config import Workspace, load_host_config
+from host.server import create_server
+from host.workspace import build_workspace
+
+
+@dataclass(frozen=True)
+class HostOptions:
+    workspace: Workspace
+    base_dir: Path  # relative paths of the workspace resolve against this
+    weir_home: Path
+    host: str = "127.0.0.1"
+    port: int = 4200
+    config_file: Path | None = None
+    storage_url: str | None = None
+    token: str | None = None
+
+
+def run_host(options: HostOptions, ready: threading.Event | None = None) -> None:
+    """Start everything, serve until a signal, stop everything (spawned servers included)."""
+    config = load_host_config(options.config_file)
+    options.weir_home.mkdir(parents=True, exist_ok=True)
+    engine = open_storage(config, options.weir_home, options.storage_url)
+    workspace = build_workspace(options.workspace, options.base_dir, options.weir_home)
+    app = HostApp(engine, workspace, config)
+    server, port = create_server(app, f"{options.host}:{options.port}", token=options.token)
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    server.start()
+    endpoint_file = options.weir_home / "host.json"
+    try:
+        _write_endpoint(endpoint_file, f"{_client_host(options.host)}:{port}", options.token)
+        print(f"weir host listening on {options.host}:{port} (storage: "
+              f"{engine.url.render_as_string(hide_password=True)})", file=sys.stderr, flush=True)
+        app.start()
+        for handle in workspace.handles():
+            print(f"  location {handle.name!r} at {handle.state.endpoint or '(not started)'}",
+                  file=sys.stderr, flush=True)
+        if ready is not None:
+            ready.set()
+        while not stop.wait(0.5):
+            pass
+        print("stopping weir host ...", file=sys.stderr, flush=True)
+    finally:
+        server.stop(grace=1)
+        app.stop()
+        endpoint_file.unlink(missing_ok=True)
+
+
+def _client_host(bind_host: str) -> str:
+    return "127.0.0.1" if bind_host in ("0.0.0.0", "::", "") else bind_host
+
+
+def _write_endpoint(path: Path, address: str, token: str | None) -> None:
+    tmp = path.with_suffix(".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        json.dump({"address": address, "token": token, "pid": os.getpid()}, f)
+    tmp.replace(path)
+
+
+def dev_options(workspace: Workspace, base_dir: Path, weir_home: Path, port: int) -> HostOptions:
+    """`weir dev`: local host, SQLite under $WEIR_HOME, a random token for the Host API."""
+    return HostOptions(workspace=workspace, base_dir=base_dir, weir_home=weir_home, port=port,
+                       token=secrets.token_urlsafe(24))

@@ -1,0 +1,121 @@
+"""How the host reaches one code location: the LocationClient interface and its gRPC implementation.
+
+Daemon and queue logic depend only on the interface, so they can be tested with an in-process
+location; everything real goes through GrpcLocationClient.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Protocol
+
+import grpc
+
+from host.errors import LocationUnavailable, from_rpc_error
+from protos import wire
+from protos.weir.v1 import codeserver_pb2, codeserver_pb2_grpc, common_pb2, snapshot_pb2
+
+HANDSHAKE_TIMEOUT = 5.0
+CALL_TIMEOUT = 30.0
+SNAPSHOT_TIMEOUT = 120.0
+
+
+class LocationClient(Protocol):
+    """What the host asks of a code location."""
+
+    def handshake(self) -> codeserver_pb2.HandshakeReply: ...
+
+    def fetch_snapshot(self, snapshot_id: str) -> snapshot_pb2.Snapshot: ...
+
+    def reload(self) -> codeserver_pb2.ReloadReply: ...
+
+    def start_run(self, request: codeserver_pb2.StartRunRequest) -> codeserver_pb2.StartRunReply: ...
+
+    def watch_run_events(self, run_id: str, after_sequence: int) -> Iterator[codeserver_pb2.RunEventBatch]: ...
+
+    def run_worker(self, run_id: str) -> codeserver_pb2.RunWorker: ...
+
+    def cancel_run(self, run_id: str) -> bool: ...
+
+    def evaluate_schedule(self, request: codeserver_pb2.EvaluateScheduleRequest,
+                          timeout: float) -> codeserver_pb2.EvaluationReply: ...
+
+    def evaluate_sensor(self, request: codeserver_pb2.EvaluateSensorRequest,
+                        timeout: float) -> codeserver_pb2.EvaluationReply: ...
+
+    def partition_keys(
+        self, request: codeserver_pb2.GetPartitionKeysRequest) -> codeserver_pb2.GetPartitionKeysReply: ...
+
+    def close(self) -> None: ...
+
+
+class GrpcLocationClient:
+    """A LocationClient over a gRPC channel, with the location's token on every call."""
+
+    def __init__(self, name: str, address: str, *, token: str | None = None, tls_ca: bytes | None = None) -> None:
+        self.name = name
+        self.address = address
+        self._channel = wire.open_channel(address, tls_ca=tls_ca)
+        self._stub = codeserver_pb2_grpc.CodeServerStub(self._channel)
+        self._metadata = wire.call_metadata(token)
+
+    def _call(self, method: str, request: object, timeout: float) -> object:
+        try:
+            return getattr(self._stub, method)(request, timeout=timeout, metadata=self._metadata)
+        except grpc.RpcError as exc:
+            raise from_rpc_error(exc, what=f"code location {self.name!r} ({self.address}) {method}") from None
+
+    def handshake(self) -> codeserver_pb2.HandshakeReply:
+        request = codeserver_pb2.HandshakeRequest(protocol_version=wire.PROTOCOL_VERSION, client_name="weir-host")
+        return self._call("Handshake", request, HANDSHAKE_TIMEOUT)  # type: ignore[return-value]
+
+    def fetch_snapshot(self, snapshot_id: str) -> snapshot_pb2.Snapshot:
+        """Fetch the snapshot in chunks and check the bytes against its content address."""
+        import hashlib
+
+        request = codeserver_pb2.GetSnapshotRequest(snapshot_id=snapshot_id)
+        try:
+            chunks = list(self._stub.GetSnapshot(request, timeout=SNAPSHOT_TIMEOUT, metadata=self._metadata))
+        except grpc.RpcError as exc:
+            raise from_rpc_error(exc, what=f"code location {self.name!r} snapshot") from None
+        data = b"".join(c.data for c in sorted(chunks, key=lambda c: c.index))
+        got = hashlib.sha256(data).hexdigest()
+        if chunks and got != chunks[0].snapshot_id:
+            raise LocationUnavailable(f"code location {self.name!r} sent a snapshot whose bytes hash to "
+                                      f"{got}, not {chunks[0].snapshot_id}")
+        return snapshot_pb2.Snapshot.FromString(data)
+
+    def reload(self) -> codeserver_pb2.ReloadReply:
+        return self._call("Reload", codeserver_pb2.ReloadRequest(), SNAPSHOT_TIMEOUT)  # type: ignore[return-value]
+
+    def start_run(self, request: codeserver_pb2.StartRunRequest) -> codeserver_pb2.StartRunReply:
+        return self._call("StartRun", request, CALL_TIMEOUT)  # type: ignore[return-value]
+
+    def watch_run_events(self, run_id: str, after_sequence: int) -> Iterator[codeserver_pb2.RunEventBatch]:
+        request = codeserver_pb2.WatchRunEventsRequest(run_id=run_id, after_sequence=after_sequence)
+        try:
+            yield from self._stub.WatchRunEvents(request, metadata=self._metadata)
+        except grpc.RpcError as exc:
+            raise from_rpc_error(exc, what=f"code location {self.name!r} events of run {run_id}") from None
+
+    def run_worker(self, run_id: str) -> codeserver_pb2.RunWorker:
+        return self._call("GetRunWorker", codeserver_pb2.GetRunWorkerRequest(run_id=run_id),
+                          CALL_TIMEOUT)  # type: ignore[return-value]
+
+    def cancel_run(self, run_id: str) -> bool:
+        reply = self._call("CancelRun", common_pb2.CancelRunRequest(run_id=run_id), CALL_TIMEOUT)
+        return reply.found  # type: ignore[attr-defined]
+
+    def evaluate_schedule(self, request: codeserver_pb2.EvaluateScheduleRequest,
+                          timeout: float) -> codeserver_pb2.EvaluationReply:
+        return self._call("EvaluateSchedule", request, timeout + 5)  # type: ignore[return-value]
+
+    def evaluate_sensor(self, request: codeserver_pb2.EvaluateSensorRequest,
+                        timeout: float) -> codeserver_pb2.EvaluationReply:
+        return self._call("EvaluateSensor", request, timeout + 5)  # type: ignore[return-value]
+
+    def partition_keys(self, request: codeserver_pb2.GetPartitionKeysRequest) -> codeserver_pb2.GetPartitionKeysReply:
+        return self._call("GetPartitionKeys", request, CALL_TIMEOUT)  # type: ignore[return-value]
+
+    def close(self) -> None:
+        self._channel.close()

@@ -1,0 +1,102 @@
+"""Text the CLI prints: tables of locations, assets and runs, a run's events, user code errors."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from protos.weir.v1 import common_pb2, host_pb2
+
+LOCATION_STATUS = {host_pb2.LOCATION_LOADING: "LOADING", host_pb2.LOCATION_LOADED: "LOADED",
+                   host_pb2.LOCATION_ERROR: "ERROR", host_pb2.LOCATION_UNAVAILABLE: "UNAVAILABLE"}
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(headers)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
+    return "\n".join(lines)
+
+
+def when(ts: float) -> str:
+    if not ts:
+        return "-"
+    return dt.datetime.fromtimestamp(ts, dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def user_error(error: common_pb2.UserCodeError, indent: str = "    ") -> str:
+    """A user code error as a person reads it: type and message, then the traceback."""
+    text = f"{error.type}: {error.message}"
+    if error.traceback:
+        text += "\n" + "\n".join(indent + line for line in error.traceback.rstrip().splitlines())
+    return text
+
+
+def locations(items: Sequence[host_pb2.Location]) -> str:
+    rows = [[loc.name, LOCATION_STATUS.get(loc.status, "?"), str(loc.asset_count), str(loc.job_count),
+             loc.endpoint, loc.snapshot_id[:12]] for loc in items]
+    out = [table(["LOCATION", "STATUS", "ASSETS", "JOBS", "ENDPOINT", "SNAPSHOT"], rows)]
+    for loc in items:
+        if loc.HasField("load_error"):
+            out.append(f"\nlocation {loc.name!r} failed to load:\n  {user_error(loc.load_error)}")
+        elif loc.error_message:
+            out.append(f"\nlocation {loc.name!r}: {loc.error_message}")
+    return "\n".join(out)
+
+
+def assets(entries: Sequence[host_pb2.AssetEntry]) -> str:
+    rows = []
+    for e in entries:
+        mat = e.latest_materialization
+        last = f"{when(mat.timestamp)} ({mat.run_id[:8]})" if mat.run_id else "never"
+        rows.append([e.location, "/".join(e.node.key.path), e.node.group_name or "default", last])
+    return table(["LOCATION", "ASSET", "GROUP", "LAST MATERIALIZED"], rows)
+
+
+def runs(items: Sequence[host_pb2.Run]) -> str:
+    rows = [[r.run_id, r.location, r.job_name, host_pb2.RunStatus.Name(r.status), when(r.created_at),
+             _duration(r)] for r in items]
+    return table(["RUN", "LOCATION", "JOB", "STATUS", "CREATED (UTC)", "DURATION"], rows)
+
+
+def _duration(run: host_pb2.Run) -> str:
+    if run.started_at and run.ended_at:
+        return f"{run.ended_at - run.started_at:.2f}s"
+    return "-"
+
+
+def run_header(run: host_pb2.Run) -> str:
+    lines = [f"run {run.run_id}", f"  location  {run.location}", f"  job       {run.job_name}",
+             f"  status    {host_pb2.RunStatus.Name(run.status)}", f"  created   {when(run.created_at)}",
+             f"  started   {when(run.started_at)}", f"  ended     {when(run.ended_at)}"]
+    if run.asset_selection:
+        lines.append("  assets    " + ", ".join("/".join(k.path) for k in run.asset_selection))
+    if run.failure_reason:
+        lines.append(f"  reason    {run.failure_reason}")
+    return "\n".join(lines)
+
+
+def event(e: common_pb2.RunEvent) -> str:
+    kind = common_pb2.EventType.Name(e.type)
+    parts = [when(e.timestamp), f"{e.sequence:>4}", kind.ljust(22)]
+    if e.step_key:
+        parts.append(e.step_key)
+    if e.asset_key.path:
+        parts.append("/".join(e.asset_key.path))
+    if e.type == common_pb2.ASSET_CHECK_EVALUATION:
+        parts.append(f"{e.check_name}: {'passed' if e.check_passed else 'FAILED'}")
+    if e.duration_seconds:
+        parts.append(f"({e.duration_seconds * 1000:.1f} ms)")
+    if e.message:
+        parts.append(f"- {e.message}")
+    for entry in e.metadata:
+        parts.append(f"[{entry.key}={_metadata_text(entry.value)}]")
+    line = " ".join(parts)
+    if e.HasField("error"):
+        line += "\n    " + user_error(e.error, indent="      ")
+    return line
+
+
+def _metadata_text(value: common_pb2.MetadataValue) -> str:
+    which = value.WhichOneof("value")
+    return "" if which is None else str(getattr(value, which))

@@ -1,0 +1,135 @@
+"""Launching and canceling runs, and the conversions between run records and wire messages.
+
+A run is planned against the location's snapshot: the host checks the job or assets exist and the
+run config fits the job's JSON Schema before anything is queued.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable, Mapping
+
+from sqlalchemy import Engine
+
+from host.errors import ConfigError, DefinitionNotFound, RunNotFound
+from host.storage import runs as run_store
+from host.storage.records import TERMINAL_RUN_STATUSES, EventRecord, RunRecord
+from host.workspace import WorkspaceManager
+from protos.weir.v1 import common_pb2, host_pb2, snapshot_pb2
+
+Clock = Callable[[], float]
+
+
+def asset_key_str(key: common_pb2.AssetKey) -> str:
+    return "/".join(key.path)
+
+
+def parse_asset_key(text: str) -> common_pb2.AssetKey:
+    return common_pb2.AssetKey(path=[p for p in text.strip().split("/") if p])
+
+
+def run_to_proto(run: RunRecord) -> host_pb2.Run:
+    return host_pb2.Run(
+        run_id=run.run_id, location=run.location, job_name=run.job_name,
+        status=host_pb2.RunStatus.Value(run.status),
+        asset_selection=[parse_asset_key(k) for k in run.asset_selection],
+        run_config_json=run.run_config_json, tags=dict(run.tags), snapshot_id=run.snapshot_id,
+        created_at=run.created_at, started_at=run.started_at or 0.0, ended_at=run.ended_at or 0.0,
+        failure_reason=run.failure_reason or "", partition_key=run.partition_key or "",
+        schedule_name=run.schedule_name or "", sensor_name=run.sensor_name or "",
+        backfill_id=run.backfill_id or "",
+    )
+
+
+def event_to_record(event: common_pb2.RunEvent) -> EventRecord:
+    is_check = event.type == common_pb2.ASSET_CHECK_EVALUATION
+    return EventRecord(
+        run_id=event.run_id, sequence=event.sequence, event_type=common_pb2.EventType.Name(event.type),
+        timestamp=event.timestamp, step_key=event.step_key,
+        asset_key=asset_key_str(event.asset_key) if event.asset_key.path else None,
+        partition_key=event.partition_key or None, body=event.SerializeToString(),
+        check_name=event.check_name if is_check else None, check_passed=event.check_passed if is_check else None,
+    )
+
+
+def _check_selection(snapshot: snapshot_pb2.Snapshot, location: str, job_name: str,
+                     selection: list[str]) -> snapshot_pb2.Job | None:
+    """The job to run (None for an implicit asset job); errors name what exists instead."""
+    if job_name:
+        job = next((j for j in snapshot.jobs if j.name == job_name), None)
+        if job is None:
+            known = ", ".join(sorted(j.name for j in snapshot.jobs)) or "none"
+            raise DefinitionNotFound(f"location {location!r} has no job {job_name!r} (jobs: {known})")
+        return job
+    executable = {asset_key_str(a.key) for a in snapshot.assets if a.is_executable}
+    missing = [k for k in selection if k not in executable]
+    if missing:
+        sample = ", ".join(sorted(executable)[:20]) or "none"
+        raise DefinitionNotFound(f"location {location!r} has no materializable asset "
+                                 f"{', '.join(missing)} (assets: {sample})")
+    return None
+
+
+def _check_config(job: snapshot_pb2.Job | None, run_config_json: str) -> None:
+    try:
+        config = json.loads(run_config_json or "{}")
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"run config is not valid JSON: {exc}") from None
+    if not isinstance(config, dict):
+        raise ConfigError("run config must be a mapping like {\"ops\": {...}, \"resources\": {...}}")
+    if job is None or not job.config_schema:
+        return
+    import jsonschema
+
+    validator = jsonschema.Draft202012Validator(json.loads(job.config_schema))
+    errors = sorted(validator.iter_errors(config), key=lambda e: list(e.absolute_path))
+    if errors:
+        lines = [f"  {'.'.join(str(p) for p in e.absolute_path) or '(top level)'}: {e.message}" for e in errors]
+        raise ConfigError(f"invalid run config for job {job.name!r}:\n" + "\n".join(lines))
+
+
+def launch_run(engine: Engine, workspace: WorkspaceManager, request: host_pb2.LaunchRunRequest, *,
+               now: float, extra: Mapping[str, object] | None = None) -> RunRecord:
+    """Validate the request against the location's snapshot and queue the run."""
+    handle = workspace.get(request.location)
+    snapshot = handle.loaded_snapshot()
+    selection = [asset_key_str(k) for k in request.asset_selection]
+    job = _check_selection(snapshot, request.location, request.job_name, selection)
+    _check_config(job, request.run_config_json)
+    if not request.job_name and not selection:
+        selection = sorted(asset_key_str(a.key) for a in snapshot.assets if a.is_executable)
+    run = RunRecord(
+        run_id=uuid.uuid4().hex, location=request.location, job_name=request.job_name or "__asset_job",
+        status="QUEUED", asset_selection=tuple(selection), run_config_json=request.run_config_json or "{}",
+        tags=dict(request.tags), snapshot_id=handle.state.snapshot_id, created_at=now,
+        partition_key=request.partition_key or None, **(extra or {}),  # type: ignore[arg-type]
+    )
+    with engine.begin() as conn:
+        run_store.add_run(conn, run)
+    return run
+
+
+def get_run(engine: Engine, run_id: str) -> RunRecord:
+    with engine.connect() as conn:
+        run = run_store.get_run(conn, run_id)
+    if run is None:
+        raise RunNotFound(f"no run {run_id!r}: `weir runs` lists the runs")
+    return run
+
+
+def cancel_run(engine: Engine, workspace: WorkspaceManager, run_id: str, *, now: float) -> RunRecord:
+    """A queued run ends CANCELED at once; a run in progress is asked to stop (CANCELING)."""
+    run = get_run(engine, run_id)
+    if run.status in TERMINAL_RUN_STATUSES:
+        return run
+    with engine.begin() as conn:
+        if run.status == "QUEUED":
+            return run_store.set_run_status(conn, run_id, "CANCELED", at=now, failure_reason="canceled")
+        run = run_store.set_run_status(conn, run_id, "CANCELING", at=now)
+    found = workspace.get(run.location).client.cancel_run(run_id)
+    if not found:
+        with engine.begin() as conn:
+            run = run_store.set_run_status(conn, run_id, "CANCELED", at=now,
+                                           failure_reason="canceled before its worker started")
+    return run

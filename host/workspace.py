@@ -1,0 +1,266 @@
+"""The workspace: which code locations exist, their servers (spawned or remote), their state and
+their snapshots. A location that fails is an error state, never an outage (ARCHITECTURE rule 8)."""
+
+from __future__ import annotations
+
+import secrets
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from host.config import GrpcServer, PythonFile, PythonModule, Workspace
+from host.errors import (
+    IncompatibleProtocol,
+    LocationLoadError,
+    LocationNotFound,
+    LocationUnavailable,
+    WeirError,
+)
+from host.location import GrpcLocationClient, LocationClient
+from host.spawn import CodeServerProcess, SpawnSpec
+from protos import wire
+from protos.weir.v1 import common_pb2, host_pb2, snapshot_pb2
+
+RETRY_MIN_SECONDS = 0.5
+RETRY_MAX_SECONDS = 30.0
+
+
+@dataclass
+class LocationState:
+    """What the host knows about one location right now."""
+
+    name: str
+    status: int = host_pb2.LOCATION_LOADING
+    endpoint: str = ""
+    snapshot_id: str = ""
+    snapshot: snapshot_pb2.Snapshot | None = None
+    load_error: common_pb2.UserCodeError | None = None
+    error_message: str = ""
+    sdk_version: str = ""
+    protocol_version: str = ""
+    executable: str = ""
+    server_id: str = ""
+    updated_at: float = field(default_factory=time.time)
+
+    def to_proto(self) -> host_pb2.Location:
+        msg = host_pb2.Location(
+            name=self.name, status=self.status, snapshot_id=self.snapshot_id, endpoint=self.endpoint,  # type: ignore[arg-type]
+            sdk_version=self.sdk_version, protocol_version=self.protocol_version, executable=self.executable,
+            updated_at=self.updated_at, error_message=self.error_message,
+            asset_count=len(self.snapshot.assets) if self.snapshot else 0,
+            job_count=len(self.snapshot.jobs) if self.snapshot else 0,
+        )
+        if self.load_error is not None:
+            msg.load_error.CopyFrom(self.load_error)
+        return msg
+
+
+class LocationHandle:
+    """One location: its client, its spawned process (if any) and its state, refreshed with back-off."""
+
+    def __init__(self, name: str, connect: Callable[[], LocationClient],
+                 process: CodeServerProcess | None = None) -> None:
+        self.name = name
+        self.state = LocationState(name)
+        self.process = process
+        self._connect = connect
+        self._client: LocationClient | None = None
+        self._lock = threading.Lock()
+        self._next_attempt = 0.0
+        self._backoff = RETRY_MIN_SECONDS
+
+    @property
+    def client(self) -> LocationClient:
+        if self._client is None:
+            raise LocationUnavailable(f"location {self.name!r} is not connected: {self.state.error_message}")
+        return self._client
+
+    def loaded_snapshot(self) -> snapshot_pb2.Snapshot:
+        """The snapshot to plan against; an error naming the location's problem when there is none."""
+        snapshot = self.state.snapshot
+        if snapshot is None:
+            if self.state.load_error is not None:
+                raise LocationLoadError(f"location {self.name!r} failed to load: {self.state.load_error.type}: "
+                                        f"{self.state.load_error.message}")
+            raise LocationUnavailable(f"location {self.name!r} is not loaded yet "
+                                      f"({self.state.error_message or 'loading'})")
+        return snapshot
+
+    def refresh(self, cache: dict[str, snapshot_pb2.Snapshot], *, force: bool = False) -> None:
+        """Handshake, fetch the snapshot if its id changed, and update the state."""
+        with self._lock:
+            if not force and time.monotonic() < self._next_attempt:
+                return
+            try:
+                self._refresh(cache)
+                ok = self.state.status in (host_pb2.LOCATION_LOADED, host_pb2.LOCATION_LOADING)
+            except WeirError as exc:
+                self.state.status = (host_pb2.LOCATION_ERROR if isinstance(exc, IncompatibleProtocol)
+                                     else host_pb2.LOCATION_UNAVAILABLE)
+                self.state.error_message = str(exc)
+                ok = False
+            self.state.updated_at = time.time()
+            self._backoff = RETRY_MIN_SECONDS if ok else min(self._backoff * 2, RETRY_MAX_SECONDS)
+            self._next_attempt = time.monotonic() + (RETRY_MIN_SECONDS if ok else self._backoff)
+
+    def _refresh(self, cache: dict[str, snapshot_pb2.Snapshot]) -> None:
+        if self.process is not None and not self.process.alive():
+            self._respawn()
+        if self._client is None:
+            self._client = self._connect()
+        reply = self._client.handshake()
+        if not wire.is_compatible(wire.PROTOCOL_VERSION, reply.protocol_version):
+            raise IncompatibleProtocol(
+                f"location {self.name!r} speaks protocol {reply.protocol_version}, the host speaks "
+                f"{wire.PROTOCOL_VERSION}: upgrade weir in one of them so the major versions match")
+        state = self.state
+        state.sdk_version, state.protocol_version = reply.sdk_version, reply.protocol_version
+        state.executable, state.server_id, state.error_message = reply.executable, reply.server_id, ""
+        state.load_error = reply.load_error if reply.HasField("load_error") else None
+        if reply.snapshot_id and reply.snapshot_id != state.snapshot_id:
+            snapshot = cache.get(reply.snapshot_id)
+            if snapshot is None:
+                snapshot = self._client.fetch_snapshot(reply.snapshot_id)
+                cache[reply.snapshot_id] = snapshot
+            state.snapshot, state.snapshot_id = snapshot, reply.snapshot_id
+        if state.snapshot is not None:
+            state.status = host_pb2.LOCATION_LOADED
+        elif reply.loading or not reply.HasField("load_error"):
+            state.status = host_pb2.LOCATION_LOADING
+        else:
+            state.status = host_pb2.LOCATION_ERROR
+
+    def _respawn(self) -> None:
+        assert self.process is not None
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+        self.process.start()
+        port = self.process.wait_ready()
+        self.state.endpoint = f"127.0.0.1:{port}"
+
+    def reload(self, cache: dict[str, snapshot_pb2.Snapshot]) -> None:
+        """Ask the code server to load the code again, then pick up the new snapshot."""
+        self.client.reload()
+        self.refresh(cache, force=True)
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+        if self.process is not None:
+            self.process.stop()
+
+
+class WorkspaceManager:
+    """All locations of a workspace, kept fresh by a background thread."""
+
+    def __init__(self, handles: list[LocationHandle]) -> None:
+        self._handles = {h.name: h for h in handles}
+        self.snapshots: dict[str, snapshot_pb2.Snapshot] = {}
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def get(self, name: str) -> LocationHandle:
+        try:
+            return self._handles[name]
+        except KeyError:
+            known = ", ".join(sorted(self._handles)) or "none"
+            raise LocationNotFound(f"no code location named {name!r} (locations: {known})") from None
+
+    def handles(self) -> list[LocationHandle]:
+        return list(self._handles.values())
+
+    def start(self) -> None:
+        """Start spawned servers (all at once), then refresh every location in the background."""
+        for handle in self._handles.values():
+            if handle.process is not None:
+                handle.process.start()
+        for handle in self._handles.values():
+            if handle.process is not None:
+                try:
+                    handle.state.endpoint = f"127.0.0.1:{handle.process.wait_ready()}"
+                except WeirError as exc:
+                    handle.state.status, handle.state.error_message = host_pb2.LOCATION_UNAVAILABLE, str(exc)
+        self._thread = threading.Thread(target=self._loop, name="workspace-refresh", daemon=True)
+        self._thread.start()
+
+    def refresh_all(self, *, force: bool = False) -> None:
+        for handle in self._handles.values():
+            handle.refresh(self.snapshots, force=force)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            self.refresh_all()
+            self._stop.wait(0.1)
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        threads = [threading.Thread(target=h.close) for h in self._handles.values()]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+
+
+def build_workspace(workspace: Workspace, base_dir: Path, weir_home: Path) -> WorkspaceManager:
+    """Turn workspace.yaml entries into location handles (spawned servers get a random token)."""
+    handles: list[LocationHandle] = []
+    for entry in workspace.load_from:
+        if entry.grpc_server is not None:
+            handles.append(_remote_handle(entry.grpc_server))
+        else:
+            spawned = entry.python_file or entry.python_module
+            assert spawned is not None
+            handles.append(_spawned_handle(spawned, base_dir, weir_home))
+    names = [h.name for h in handles]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        from host.errors import ConfigError
+
+        raise ConfigError(f"workspace: location names must be unique; repeated: {', '.join(duplicates)}. "
+                          "Set location_name on the entries.")
+    return WorkspaceManager(handles)
+
+
+def _remote_handle(cfg: GrpcServer) -> LocationHandle:
+    import os
+
+    name = cfg.location_name or f"{cfg.host}:{cfg.port}"
+    token = os.environ.get(cfg.token_env) if cfg.token_env else None
+    tls_ca = Path(cfg.tls_ca).read_bytes() if cfg.tls_ca else None
+    address = f"{cfg.host}:{cfg.port}"
+    handle = LocationHandle(name, lambda: GrpcLocationClient(name, address, token=token, tls_ca=tls_ca))
+    handle.state.endpoint = address
+    return handle
+
+
+def _spawned_handle(cfg: PythonFile | PythonModule, base_dir: Path, weir_home: Path) -> LocationHandle:
+    if isinstance(cfg, PythonFile):
+        path = (base_dir / cfg.relative_path).resolve()
+        name = cfg.location_name or path.stem
+        target: tuple[str, ...] = ("-f", str(path))
+    else:
+        name = cfg.location_name or cfg.module_name.split(".")[0]
+        target = ("-m", cfg.module_name)
+    if cfg.attribute:
+        target += ("-a", cfg.attribute)
+    workdir = (base_dir / cfg.working_directory).resolve() if cfg.working_directory else base_dir.resolve()
+    target += ("-d", str(workdir))
+    executable = str((base_dir / cfg.executable_path).absolute()) if cfg.executable_path else sys.executable
+    token = secrets.token_urlsafe(24)
+    spec = SpawnSpec(location_name=name, target_args=target, executable=executable,
+                     working_directory=str(workdir), runs_dir=(weir_home / "runs" / name).resolve(),
+                     log_path=(weir_home / "logs" / f"{name}.log").resolve(), token=token)
+    process = CodeServerProcess(spec)
+
+    def connect() -> LocationClient:
+        if process.port is None:
+            raise LocationUnavailable(f"location {name!r}: its code server has not started")
+        return GrpcLocationClient(name, f"127.0.0.1:{process.port}", token=token)
+
+    return LocationHandle(name, connect, process)

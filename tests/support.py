@@ -1,0 +1,153 @@
+"""Helpers for tests that start real processes: a host under `weir dev`, location environments.
+
+Every process a test starts lives in its own session and is stopped (with its whole group) when the
+test ends, pass or fail. Nothing is ever killed by name: processes are found by their own pids or by
+a path unique to the test in their command line.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from host.client import HostClient
+
+REPO = Path(__file__).resolve().parents[1]
+VENV_CACHE = Path(os.environ.get("WEIR_TEST_VENV_CACHE", REPO / ".ci" / ".cache" / "venvs"))
+
+
+def wait_for(predicate, timeout: float = 30.0, interval: float = 0.05, what: str = "condition"):  # type: ignore[no-untyped-def]
+    """Poll until predicate() is truthy; returns its value."""
+    deadline = time.monotonic() + timeout
+    last_error: Exception | None = None
+    while time.monotonic() < deadline:
+        try:
+            value = predicate()
+            if value:
+                return value
+        except Exception as exc:
+            last_error = exc
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what} (last error: {last_error})")
+
+
+def processes_mentioning(text: str) -> list[int]:
+    """Pids of live (non-zombie) processes whose command line contains text."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            state = (entry / "stat").read_text().rsplit(")", 1)[-1].split()[0]
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            continue
+        if text in cmdline and state != "Z" and int(entry.name) != os.getpid():
+            pids.append(int(entry.name))
+    return pids
+
+
+def kill_processes_mentioning(text: str) -> None:
+    """Clean-up of last resort for a test's own processes (identified by the test's unique path)."""
+    for pid in processes_mentioning(text):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+
+
+class DevHost:
+    """`weir dev` in a subprocess, with its own WEIR_HOME."""
+
+    def __init__(self, weir_home: Path, args: list[str], env: dict[str, str] | None = None,
+                 stderr_path: Path | None = None) -> None:
+        self.weir_home = weir_home
+        self.env = {**os.environ, "WEIR_HOME": str(weir_home), **(env or {})}
+        self.env.pop("WEIR_HOST_ADDRESS", None)
+        self.stderr_path = stderr_path or weir_home / "host.stderr"
+        weir_home.mkdir(parents=True, exist_ok=True)
+        with open(self.stderr_path, "ab") as err:
+            self.proc = subprocess.Popen([sys.executable, "-m", "host.cli", "dev", "--port", "0", *args],
+                                         env=self.env, stdin=subprocess.DEVNULL, stdout=err, stderr=err,
+                                         start_new_session=True, cwd=REPO)
+
+    def client(self, timeout: float = 30.0) -> HostClient:
+        def ready() -> bool:
+            if self.proc.poll() is not None:
+                raise AssertionError(f"weir dev exited with {self.proc.returncode}:\n{self.stderr()}")
+            return (self.weir_home / "host.json").exists()
+
+        wait_for(ready, timeout, what="weir dev to write host.json")
+        return HostClient.discover(self.weir_home)
+
+    def stderr(self) -> str:
+        return self.stderr_path.read_text(errors="replace")[-5000:]
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 15.0) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+        return self.proc.returncode
+
+    def kill(self) -> None:
+        """kill -9 the host process alone (its code servers notice and exit by themselves)."""
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.proc.pid, signal.SIGKILL)
+        self.proc.wait()
+
+
+@contextlib.contextmanager
+def dev_host(weir_home: Path, args: list[str], **kwargs) -> Iterator[DevHost]:  # type: ignore[no-untyped-def]
+    host = DevHost(weir_home, args, **kwargs)
+    try:
+        yield host
+    finally:
+        host.stop()
+        kill_processes_mentioning(str(weir_home))
+
+
+def location_venv(requirements: list[str]) -> Path:
+    """A virtualenv with weir (from this checkout) and the given requirements; returns its python.
+
+    Cached by the hash of the requirements and weir's sources, so the suite builds each only once.
+    """
+    digest = hashlib.sha256()
+    digest.update("\n".join(requirements).encode())
+    for path in sorted(p for pkg in ("sdk", "codeserver", "protos", "host") for p in (REPO / pkg).rglob("*.py")):
+        digest.update(path.read_bytes())
+    digest.update((REPO / "pyproject.toml").read_bytes())
+    venv = VENV_CACHE / digest.hexdigest()[:16]
+    python = venv / "bin" / "python"
+    if python.exists() and (venv / ".complete").exists():
+        return python
+    shutil.rmtree(venv, ignore_errors=True)
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    build = venv / "build-src"
+    shutil.copytree(REPO, build, ignore=shutil.ignore_patterns(".git", ".venv", ".ci", ".weir", "examples",
+                                                               "bench", "tests", "docker", "build", "*.egg-info"))
+    subprocess.run([str(python), "-m", "pip", "install", "-q", str(build), *requirements], check=True)
+    shutil.rmtree(build)
+    (venv / ".complete").touch()
+    return python
+
+
+def write_workspace(path: Path, entries: list[dict]) -> Path:
+    import yaml
+
+    path.write_text(yaml.safe_dump({"load_from": entries}))
+    return path
+
+
+def host_json(weir_home: Path) -> dict:
+    return json.loads((weir_home / "host.json").read_text())
