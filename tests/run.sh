@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Set up .venv and run everything CI runs: ruff, the import contracts, the whole test suite.
+# Extra arguments go to pytest (e.g. tests/run.sh -k storage -x).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/pip install -q --disable-pip-version-check -e '.[dev]'
+.venv/bin/ruff check .
+.venv/bin/lint-imports
+.venv/bin/python -m pytest -q -p no:cacheprovider "$@"

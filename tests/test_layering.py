@@ -1,0 +1,29 @@
+"""ARCHITECTURE rule 1: the host never imports the sdk, the code server, nor user code."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from tests.support import REPO
+
+
+def test_importing_every_host_module_loads_neither_sdk_nor_codeserver():
+    script = """
+import json, pkgutil, importlib, sys
+import host
+for info in pkgutil.walk_packages(host.__path__, "host."):
+    importlib.import_module(info.name)
+print(json.dumps(sorted(m for m in sys.modules if m.split(".")[0] in ("sdk", "codeserver"))))
+"""
+    out = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout) == []
+
+
+def test_import_contracts_hold():
+    lint = REPO / ".venv" / "bin" / "lint-imports"
+    command = [str(lint)] if lint.exists() else [sys.executable, "-m", "importlinter.cli"]
+    out = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stdout + out.stderr
