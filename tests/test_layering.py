@@ -14,7 +14,8 @@ def test_importing_every_host_module_loads_neither_sdk_nor_codeserver():
 import json, pkgutil, importlib, sys
 import host
 for info in pkgutil.walk_packages(host.__path__, "host."):
-    importlib.import_module(info.name)
+    if not info.name.startswith("host.storage.migrations"):  # alembic scripts, run only by alembic
+        importlib.import_module(info.name)
 print(json.dumps(sorted(m for m in sys.modules if m.split(".")[0] in ("sdk", "codeserver"))))
 """
     out = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=60)
