@@ -140,8 +140,18 @@ def _serve(defs: Any, stdin_fd: int, out: IO[bytes]) -> None:
         write_frame(out, {"ok": True}, handler(body))
 
 
+def _exit_with_parent() -> None:
+    """A user process must not outlive its code server, even while user code is stuck in a loop."""
+    parent = os.getppid()
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(1)
+
+
 def main(argv: list[str]) -> None:
     from codeserver.cli import parse_target
+
+    threading.Thread(target=_exit_with_parent, daemon=True).start()
 
     target, location_name = parse_target(argv)
     out = sys.stdout.buffer

@@ -39,25 +39,40 @@ def event_record(event: common_pb2.RunEvent) -> EventRecord:
 
 
 def add_events(conn: sa.Connection, records: Sequence[EventRecord]) -> int:
-    """Store a batch of events in one statement, ignoring those already stored; returns how many were new.
+    """Store a batch of events in one executemany, ignoring those already stored; returns how many were new.
 
     The events' runs must exist. Materializations and check evaluations among the new events update the
-    asset index and the check index in the same transaction.
+    asset index and the check index in the same transaction. Which events are new is read first (one
+    indexed range query per run), because a multi-row INSERT ... RETURNING is slow through psycopg;
+    ON CONFLICT DO NOTHING still keeps out a duplicate written concurrently by another transaction.
     """
     first: dict[tuple[str, int], EventRecord] = {}
     for event in records:
         first.setdefault((event.run_id, event.sequence), event)
-    unique = list(first.values())
-    if not unique:
+    if not first:
         return 0
-    stmt = insert(conn, events).on_conflict_do_nothing().returning(events.c.run_id, events.c.sequence)
-    stored = {(row.run_id, row.sequence) for row in conn.execute(stmt, [_event_row(event) for event in unique])}
-    new = [event for event in unique if (event.run_id, event.sequence) in stored]
+    stored = _stored_keys(conn, first.keys())
+    new = [event for key, event in first.items() if key not in stored]
+    if new:
+        conn.execute(insert(conn, events).on_conflict_do_nothing(), [_event_row(event) for event in new])
     _index_materializations(conn, [e for e in new if e.event_type == MATERIALIZATION and e.asset_key])
     _index_check_evaluations(
         conn, [e for e in new if e.event_type == CHECK_EVALUATION and e.asset_key and e.check_name]
     )
     return len(new)
+
+
+def _stored_keys(conn: sa.Connection, keys: Iterable[tuple[str, int]]) -> set[tuple[str, int]]:
+    """Which of these (run_id, sequence) keys are stored already."""
+    by_run: dict[str, list[int]] = {}
+    for run_id, sequence in keys:
+        by_run.setdefault(run_id, []).append(sequence)
+    ranges = [
+        sa.and_(events.c.run_id == run_id, events.c.sequence.between(min(sequences), max(sequences)))
+        for run_id, sequences in by_run.items()
+    ]
+    query = sa.select(events.c.run_id, events.c.sequence).where(sa.or_(*ranges))
+    return {(run_id, sequence) for run_id, sequence in conn.execute(query)}
 
 
 def get_events(

@@ -41,6 +41,7 @@ runs = sa.Table(
     sa.UniqueConstraint("run_id", name="uq_runs_run_id"),
     sa.Index("ix_runs_created_at", "created_at", "id"),
     sa.Index("ix_runs_status_created_at", "status", "created_at", "id"),
+    sa.Index("ix_runs_location_created_at", "location", "created_at", "id"),
     sa.Index("ix_runs_location_job_created_at", "location", "job_name", "created_at", "id"),
     sa.Index(
         "uq_runs_schedule_identity",

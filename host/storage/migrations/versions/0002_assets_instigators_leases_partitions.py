@@ -1,4 +1,4 @@
-"""Asset and check indexes, run tags, schedule and sensor state and ticks, leases, partitions, backfills.
+"""Runs by location, asset and check indexes, run tags, instigator state and ticks, leases, partitions, backfills.
 
 Revision ID: 0002
 Revises: 0001
@@ -23,6 +23,7 @@ def upgrade() -> None:
     with op.batch_alter_table("events") as batch:
         batch.add_column(sa.Column("check_name", sa.String, nullable=True))
         batch.add_column(sa.Column("check_passed", sa.Boolean, nullable=True))
+    op.create_index("ix_runs_location_created_at", "runs", ["location", "created_at", "id"])
     _create_run_tags()
     _create_asset_indexes()
     _create_instigators()
@@ -138,6 +139,7 @@ def downgrade() -> None:
         op.drop_table(table)
     for table in ("asset_check_evaluations", "asset_materializations", "run_tags"):
         op.drop_table(table)
+    op.drop_index("ix_runs_location_created_at", "runs")
     with op.batch_alter_table("events") as batch:
         batch.drop_column("check_passed")
         batch.drop_column("check_name")
