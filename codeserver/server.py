@@ -17,18 +17,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import grpc
+from google.protobuf.message import Message
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from codeserver.loader import LoadTarget
 from codeserver.location import LocationCode
 from codeserver.runs import RunWorkers
-from codeserver.userprocess import UserProcess
+from codeserver.userprocess import UserProcess, UserProcessError, UserProcessTimeout
 from protos import wire
 from protos.weir.v1 import codeserver_pb2, codeserver_pb2_grpc, common_pb2
 
 SNAPSHOT_CHUNK_BYTES = 1 << 20
-CAPABILITIES = ("snapshot_chunks", "run_workers", "cancel", "reload")
+CAPABILITIES = ("snapshot_chunks", "run_workers", "cancel", "reload", "evaluations")
+DEFAULT_EVALUATION_TIMEOUT = 60.0
 
 
 def sdk_version() -> str:
@@ -110,6 +112,41 @@ class CodeServerServicer(codeserver_pb2_grpc.CodeServerServicer):
 
     def CancelRun(self, request: common_pb2.CancelRunRequest, context):
         return codeserver_pb2.CancelRunReply(found=self.workers.cancel(request.run_id))
+
+    def EvaluateSchedule(self, request, context):
+        what = f"schedule {request.schedule_name!r}"
+        return self._evaluate("evaluate_schedule", request, request.timeout_seconds, what)
+
+    def EvaluateSensor(self, request, context):
+        what = f"sensor {request.sensor_name!r}"
+        return self._evaluate("evaluate_sensor", request, request.timeout_seconds, what)
+
+    def GetPartitionKeys(self, request, context):
+        try:
+            body = self.code.call("partition_keys", request.SerializeToString(), DEFAULT_EVALUATION_TIMEOUT)
+        except UserProcessError as exc:
+            return codeserver_pb2.GetPartitionKeysReply(error=_process_error(exc, "partition keys"))
+        return codeserver_pb2.GetPartitionKeysReply.FromString(body)
+
+    def _evaluate(self, method: str, request: Message, timeout: float, what: str) -> codeserver_pb2.EvaluationReply:
+        """One evaluation in a pooled user process; a timeout or a dead process becomes a reply."""
+        started = time.monotonic()
+        try:
+            body = self.code.call(method, request.SerializeToString(), timeout or DEFAULT_EVALUATION_TIMEOUT)
+        except UserProcessError as exc:
+            reply = codeserver_pb2.EvaluationReply(error=_process_error(exc, what),
+                                                   timed_out=isinstance(exc, UserProcessTimeout))
+        else:
+            reply = codeserver_pb2.EvaluationReply.FromString(body)
+        reply.duration_seconds = time.monotonic() - started
+        return reply
+
+
+def _process_error(exc: Exception, what: str) -> common_pb2.UserCodeError:
+    if isinstance(exc, UserProcessTimeout):
+        return common_pb2.UserCodeError(type="EvaluationTimeout", message=(
+            f"{what} did not finish within its deadline ({exc}); its process was killed and replaced"))
+    return common_pb2.UserCodeError(type="UserProcessError", message=f"{what} could not be evaluated: {exc}")
 
 
 @dataclass(frozen=True)
