@@ -1,0 +1,272 @@
+"""Weir's user-facing API, with Dagster's names: `import sdk as dg`.
+
+Importing this package only defines names: each one loads its module on first use (PEP 562), so
+`import sdk` costs almost nothing and pydantic loads only when a Config or resource name is used.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+# public name -> the module that defines it
+_EXPORTS: dict[str, str] = {
+    "AssetCheckEvaluation": "sdk.checks",
+    "AssetCheckExecutionContext": "sdk.context",
+    "AssetCheckKey": "sdk.keys",
+    "AssetCheckResult": "sdk.checks",
+    "AssetCheckSeverity": "sdk.checks",
+    "AssetCheckSpec": "sdk.checks",
+    "AssetChecksDefinition": "sdk.checks",
+    "AssetDep": "sdk.asset_specs",
+    "AssetExecutionContext": "sdk.context",
+    "AssetIn": "sdk.asset_specs",
+    "AssetKey": "sdk.keys",
+    "AssetMaterialization": "sdk.outputs",
+    "AssetObservation": "sdk.outputs",
+    "AssetOut": "sdk.asset_specs",
+    "AssetSelection": "sdk.selection",
+    "AssetSensorDefinition": "sdk.sensors",
+    "AssetSpec": "sdk.asset_specs",
+    "AssetsDefinition": "sdk.assets",
+    "Backoff": "sdk.retries",
+    "Bool": "sdk.types",
+    "DagsterError": "sdk.errors",
+    "DagsterExecutionStepExecutionError": "sdk.errors",
+    "DagsterInvalidConfigError": "sdk.errors",
+    "DagsterInvalidDefinitionError": "sdk.errors",
+    "DagsterInvalidInvocationError": "sdk.errors",
+    "DagsterInvariantViolationError": "sdk.errors",
+    "DagsterResourceFunctionError": "sdk.errors",
+    "DagsterRunStatus": "sdk.sensors",
+    "DagsterType": "sdk.types",
+    "DagsterTypeCheckDidNotPass": "sdk.errors",
+    "DagsterUnknownResourceError": "sdk.errors",
+    "DailyPartitionsDefinition": "sdk.partitions",
+    "DefaultScheduleStatus": "sdk.schedules",
+    "DefaultSensorStatus": "sdk.sensors",
+    "Definitions": "sdk.definitions",
+    "DynamicPartitionsDefinition": "sdk.partitions",
+    "ErrorInfo": "sdk.events",
+    "Event": "sdk.events",
+    "ExecutorDefinition": "sdk.executors",
+    "Failure": "sdk.errors",
+    "Float": "sdk.types",
+    "GraphDefinition": "sdk.graphs",
+    "HourlyPartitionsDefinition": "sdk.partitions",
+    "IOManager": "sdk.io_managers",
+    "IOManagerDefinition": "sdk.io_managers",
+    "In": "sdk.ops",
+    "InMemoryIOManager": "sdk.io_managers",
+    "InputContext": "sdk.io_managers",
+    "Int": "sdk.types",
+    "Jitter": "sdk.retries",
+    "JobDefinition": "sdk.jobs",
+    "MaterializeResult": "sdk.outputs",
+    "MetadataValue": "sdk.metadata",
+    "MonthlyPartitionsDefinition": "sdk.partitions",
+    "MultiPartitionsDefinition": "sdk.partitions",
+    "Nothing": "sdk.types",
+    "OpDefinition": "sdk.ops",
+    "OpExecutionContext": "sdk.context",
+    "Out": "sdk.ops",
+    "Output": "sdk.outputs",
+    "OutputContext": "sdk.io_managers",
+    "PartitionsDefinition": "sdk.partitions",
+    "RetryPolicy": "sdk.retries",
+    "RetryRequested": "sdk.errors",
+    "RunRequest": "sdk.run_requests",
+    "RunStatusSensorDefinition": "sdk.sensors",
+    "ScheduleDefinition": "sdk.schedules",
+    "ScheduleEvaluationContext": "sdk.schedules",
+    "SensorDefinition": "sdk.sensors",
+    "SensorEvaluationContext": "sdk.sensors",
+    "SensorResult": "sdk.run_requests",
+    "SkipReason": "sdk.run_requests",
+    "StaticPartitionsDefinition": "sdk.partitions",
+    "String": "sdk.types",
+    "TableColumn": "sdk.metadata",
+    "TableRecord": "sdk.metadata",
+    "TableSchema": "sdk.metadata",
+    "TimeWindowPartitionsDefinition": "sdk.partitions",
+    "TypeCheck": "sdk.types",
+    "UnresolvedAssetJobDefinition": "sdk.jobs",
+    "WeeklyPartitionsDefinition": "sdk.partitions",
+    "WeirError": "sdk.errors",
+    "asset": "sdk.assets",
+    "asset_check": "sdk.checks",
+    "asset_sensor": "sdk.sensors",
+    "build_asset_context": "sdk.context",
+    "build_op_context": "sdk.context",
+    "build_schedule_context": "sdk.schedules",
+    "build_sensor_context": "sdk.sensors",
+    "define_asset_job": "sdk.jobs",
+    "graph": "sdk.graphs",
+    "in_process_executor": "sdk.executors",
+    "io_manager": "sdk.io_managers",
+    "job": "sdk.jobs",
+    "mem_io_manager": "sdk.io_managers",
+    "multi_asset": "sdk.assets",
+    "multiprocess_executor": "sdk.executors",
+    "op": "sdk.ops",
+    "run_failure_sensor": "sdk.sensors",
+    "run_status_sensor": "sdk.sensors",
+    "schedule": "sdk.schedules",
+    "sensor": "sdk.sensors",
+    "Config": "sdk.config",
+    "PermissiveConfig": "sdk.config",
+    "RunConfig": "sdk.config",
+    "EnvVar": "sdk.config",
+    "ConfigurableResource": "sdk.resources",
+    "ConfigurableIOManager": "sdk.resources",
+    "ConfigurableIOManagerFactory": "sdk.resources",
+    "FilesystemIOManager": "sdk.resources",
+    "ResourceParam": "sdk.resources",
+    "ResourceDefinition": "sdk.resources",
+    "resource": "sdk.resources",
+    "InitResourceContext": "sdk.resources",
+    "fs_io_manager": "sdk.resources",
+    "materialize": "sdk.execution.in_process",
+    "materialize_to_memory": "sdk.execution.in_process",
+    "ExecuteInProcessResult": "sdk.execution.result",
+    "Any": "sdk.types",
+}
+
+if TYPE_CHECKING:  # static analysers see the real names
+    from sdk.asset_specs import AssetDep as AssetDep
+    from sdk.asset_specs import AssetIn as AssetIn
+    from sdk.asset_specs import AssetOut as AssetOut
+    from sdk.asset_specs import AssetSpec as AssetSpec
+    from sdk.assets import AssetsDefinition as AssetsDefinition
+    from sdk.assets import asset as asset
+    from sdk.assets import multi_asset as multi_asset
+    from sdk.checks import AssetCheckEvaluation as AssetCheckEvaluation
+    from sdk.checks import AssetCheckResult as AssetCheckResult
+    from sdk.checks import AssetChecksDefinition as AssetChecksDefinition
+    from sdk.checks import AssetCheckSeverity as AssetCheckSeverity
+    from sdk.checks import AssetCheckSpec as AssetCheckSpec
+    from sdk.checks import asset_check as asset_check
+    from sdk.config import Config as Config
+    from sdk.config import EnvVar as EnvVar
+    from sdk.config import PermissiveConfig as PermissiveConfig
+    from sdk.config import RunConfig as RunConfig
+    from sdk.context import AssetCheckExecutionContext as AssetCheckExecutionContext
+    from sdk.context import AssetExecutionContext as AssetExecutionContext
+    from sdk.context import OpExecutionContext as OpExecutionContext
+    from sdk.context import build_asset_context as build_asset_context
+    from sdk.context import build_op_context as build_op_context
+    from sdk.definitions import Definitions as Definitions
+    from sdk.errors import DagsterError as DagsterError
+    from sdk.errors import DagsterExecutionStepExecutionError as DagsterExecutionStepExecutionError
+    from sdk.errors import DagsterInvalidConfigError as DagsterInvalidConfigError
+    from sdk.errors import DagsterInvalidDefinitionError as DagsterInvalidDefinitionError
+    from sdk.errors import DagsterInvalidInvocationError as DagsterInvalidInvocationError
+    from sdk.errors import DagsterInvariantViolationError as DagsterInvariantViolationError
+    from sdk.errors import DagsterResourceFunctionError as DagsterResourceFunctionError
+    from sdk.errors import DagsterTypeCheckDidNotPass as DagsterTypeCheckDidNotPass
+    from sdk.errors import DagsterUnknownResourceError as DagsterUnknownResourceError
+    from sdk.errors import Failure as Failure
+    from sdk.errors import RetryRequested as RetryRequested
+    from sdk.errors import WeirError as WeirError
+    from sdk.events import ErrorInfo as ErrorInfo
+    from sdk.events import Event as Event
+    from sdk.execution.in_process import materialize as materialize
+    from sdk.execution.in_process import materialize_to_memory as materialize_to_memory
+    from sdk.execution.result import ExecuteInProcessResult as ExecuteInProcessResult
+    from sdk.executors import ExecutorDefinition as ExecutorDefinition
+    from sdk.executors import in_process_executor as in_process_executor
+    from sdk.executors import multiprocess_executor as multiprocess_executor
+    from sdk.graphs import GraphDefinition as GraphDefinition
+    from sdk.graphs import graph as graph
+    from sdk.io_managers import InMemoryIOManager as InMemoryIOManager
+    from sdk.io_managers import InputContext as InputContext
+    from sdk.io_managers import IOManager as IOManager
+    from sdk.io_managers import IOManagerDefinition as IOManagerDefinition
+    from sdk.io_managers import OutputContext as OutputContext
+    from sdk.io_managers import io_manager as io_manager
+    from sdk.io_managers import mem_io_manager as mem_io_manager
+    from sdk.jobs import JobDefinition as JobDefinition
+    from sdk.jobs import UnresolvedAssetJobDefinition as UnresolvedAssetJobDefinition
+    from sdk.jobs import define_asset_job as define_asset_job
+    from sdk.jobs import job as job
+    from sdk.keys import AssetCheckKey as AssetCheckKey
+    from sdk.keys import AssetKey as AssetKey
+    from sdk.metadata import MetadataValue as MetadataValue
+    from sdk.metadata import TableColumn as TableColumn
+    from sdk.metadata import TableRecord as TableRecord
+    from sdk.metadata import TableSchema as TableSchema
+    from sdk.ops import In as In
+    from sdk.ops import OpDefinition as OpDefinition
+    from sdk.ops import Out as Out
+    from sdk.ops import op as op
+    from sdk.outputs import AssetMaterialization as AssetMaterialization
+    from sdk.outputs import AssetObservation as AssetObservation
+    from sdk.outputs import MaterializeResult as MaterializeResult
+    from sdk.outputs import Output as Output
+    from sdk.partitions import DailyPartitionsDefinition as DailyPartitionsDefinition
+    from sdk.partitions import DynamicPartitionsDefinition as DynamicPartitionsDefinition
+    from sdk.partitions import HourlyPartitionsDefinition as HourlyPartitionsDefinition
+    from sdk.partitions import MonthlyPartitionsDefinition as MonthlyPartitionsDefinition
+    from sdk.partitions import MultiPartitionsDefinition as MultiPartitionsDefinition
+    from sdk.partitions import PartitionsDefinition as PartitionsDefinition
+    from sdk.partitions import StaticPartitionsDefinition as StaticPartitionsDefinition
+    from sdk.partitions import TimeWindowPartitionsDefinition as TimeWindowPartitionsDefinition
+    from sdk.partitions import WeeklyPartitionsDefinition as WeeklyPartitionsDefinition
+    from sdk.resources import ConfigurableIOManager as ConfigurableIOManager
+    from sdk.resources import ConfigurableIOManagerFactory as ConfigurableIOManagerFactory
+    from sdk.resources import ConfigurableResource as ConfigurableResource
+    from sdk.resources import FilesystemIOManager as FilesystemIOManager
+    from sdk.resources import InitResourceContext as InitResourceContext
+    from sdk.resources import ResourceDefinition as ResourceDefinition
+    from sdk.resources import ResourceParam as ResourceParam
+    from sdk.resources import fs_io_manager as fs_io_manager
+    from sdk.resources import resource as resource
+    from sdk.retries import Backoff as Backoff
+    from sdk.retries import Jitter as Jitter
+    from sdk.retries import RetryPolicy as RetryPolicy
+    from sdk.run_requests import RunRequest as RunRequest
+    from sdk.run_requests import SensorResult as SensorResult
+    from sdk.run_requests import SkipReason as SkipReason
+    from sdk.schedules import DefaultScheduleStatus as DefaultScheduleStatus
+    from sdk.schedules import ScheduleDefinition as ScheduleDefinition
+    from sdk.schedules import ScheduleEvaluationContext as ScheduleEvaluationContext
+    from sdk.schedules import build_schedule_context as build_schedule_context
+    from sdk.schedules import schedule as schedule
+    from sdk.selection import AssetSelection as AssetSelection
+    from sdk.sensors import AssetSensorDefinition as AssetSensorDefinition
+    from sdk.sensors import DagsterRunStatus as DagsterRunStatus
+    from sdk.sensors import DefaultSensorStatus as DefaultSensorStatus
+    from sdk.sensors import RunStatusSensorDefinition as RunStatusSensorDefinition
+    from sdk.sensors import SensorDefinition as SensorDefinition
+    from sdk.sensors import SensorEvaluationContext as SensorEvaluationContext
+    from sdk.sensors import asset_sensor as asset_sensor
+    from sdk.sensors import build_sensor_context as build_sensor_context
+    from sdk.sensors import run_failure_sensor as run_failure_sensor
+    from sdk.sensors import run_status_sensor as run_status_sensor
+    from sdk.sensors import sensor as sensor
+    from sdk.types import Any_ as Any
+    from sdk.types import Bool as Bool
+    from sdk.types import DagsterType as DagsterType
+    from sdk.types import Float as Float
+    from sdk.types import Int as Int
+    from sdk.types import Nothing as Nothing
+    from sdk.types import String as String
+    from sdk.types import TypeCheck as TypeCheck
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'sdk' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), "Any_" if name == "Any" else name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])
+
+
+__all__ = sorted(_EXPORTS)

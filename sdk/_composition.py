@@ -1,0 +1,126 @@
+"""The state of a @graph / @job body being traced: op calls inside it record nodes instead of running."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class OutputHandle:
+    """An output of a node inside a graph body, passed to other calls to wire dependencies."""
+
+    node_name: str
+    output_name: str
+
+
+@dataclass(frozen=True)
+class GraphInputHandle:
+    """A graph's own input inside its body."""
+
+    name: str
+
+
+@dataclass
+class NodeInvocation:
+    """One node of a graph: a definition invoked under a name, with where each input comes from."""
+
+    name: str
+    definition: Any  # OpDefinition | GraphDefinition
+    inputs: dict[str, Any] = field(default_factory=dict)  # input -> OutputHandle | GraphInputHandle | list
+    tags: dict[str, str] = field(default_factory=dict)
+    retry_policy: Any = None
+
+
+class MultiOutputHandles(tuple):
+    """The outputs of a multi-output node: unpack it, or read outputs by name as attributes."""
+
+    _names: tuple[str, ...]
+
+    def __new__(cls, handles: dict[str, OutputHandle]) -> MultiOutputHandles:
+        obj = super().__new__(cls, handles.values())
+        obj._names = tuple(handles)
+        return obj
+
+    def __getattr__(self, name: str) -> OutputHandle:
+        try:
+            return self[self._names.index(name)]
+        except ValueError:
+            raise AttributeError(f"No output named {name!r}; outputs are {list(self._names)}.") from None
+
+
+class Composition:
+    """Collects the nodes of one graph body."""
+
+    def __init__(self, graph_name: str) -> None:
+        self.graph_name = graph_name
+        self.nodes: dict[str, NodeInvocation] = {}
+
+    def unique_name(self, base: str) -> str:
+        if base not in self.nodes:
+            return base
+        n = 2
+        while f"{base}_{n}" in self.nodes:
+            n += 1
+        return f"{base}_{n}"
+
+
+_STACK: list[Composition] = []
+
+
+def current() -> Composition | None:
+    return _STACK[-1] if _STACK else None
+
+
+def push(comp: Composition) -> None:
+    _STACK.append(comp)
+
+
+def pop() -> None:
+    _STACK.pop()
+
+
+def invoke(definition: Any, alias: str | None, tags: dict, retry_policy: Any, args: tuple, kwargs: dict) -> Any:
+    """Record a call of an op or graph inside the current graph body; return its output handles."""
+    from sdk.errors import DagsterInvalidDefinitionError
+
+    comp = current()
+    assert comp is not None
+    name = alias or comp.unique_name(definition.name)
+    if alias and alias in comp.nodes:
+        raise DagsterInvalidDefinitionError(
+            f'Graph "{comp.graph_name}" uses the node name "{alias}" twice; give each call its own alias.'
+        )
+    input_names = list(definition.input_names)
+    if len(args) > len(input_names):
+        raise DagsterInvalidDefinitionError(
+            f'"{definition.name}" takes inputs {input_names} but was called with {len(args)} positional arguments.'
+        )
+    wired = dict(zip(input_names, args, strict=False))
+    for key, value in kwargs.items():
+        if key not in input_names:
+            raise DagsterInvalidDefinitionError(
+                f'"{definition.name}" has no input named "{key}"; its inputs are {input_names}.'
+            )
+        wired[key] = value
+    for key, value in wired.items():
+        values = value if isinstance(value, list) else [value]
+        if not all(isinstance(v, (OutputHandle, GraphInputHandle)) for v in values):
+            raise DagsterInvalidDefinitionError(
+                f'In graph "{comp.graph_name}", input "{key}" of "{name}" got {value!r}; inside a graph body '
+                "pass the outputs of other op calls or graph inputs (use config for constant values)."
+            )
+    comp.nodes[name] = NodeInvocation(name, definition, wired, dict(tags), retry_policy)
+    outs = list(definition.output_names)
+    if len(outs) == 1:
+        return OutputHandle(name, outs[0])
+    if not outs:
+        return None
+    return MultiOutputHandles({o: OutputHandle(name, o) for o in outs})
+
+
+@dataclass(frozen=True)
+class AssetInputHandle:
+    """An input of an asset job's node fed by an asset outside the job: loaded from its IO manager."""
+
+    asset_key: Any

@@ -1,0 +1,307 @@
+"""Assets: @asset, @multi_asset and AssetsDefinition (an op whose outputs are asset keys)."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from sdk._compute import read_signature
+from sdk.asset_specs import AssetDep, AssetIn, AssetOut, AssetSpec, to_dep_key
+from sdk.errors import DagsterInvalidDefinitionError
+from sdk.keys import AssetKey, to_asset_key
+from sdk.ops import In, InputDef, OpDefinition, Out, direct_invoke
+from sdk.retries import RetryPolicy
+from sdk.types import Nothing, resolve_dagster_type
+
+
+class AssetsDefinition:
+    """One op that materializes one or more assets (or, without an op, external assets)."""
+
+    def __init__(
+        self,
+        *,
+        op: OpDefinition | None,
+        specs_by_output: Mapping[str, AssetSpec],
+        keys_by_input: Mapping[str, AssetKey],
+        check_specs: Sequence[Any] = (),
+        can_subset: bool = False,
+        selected_keys: frozenset[AssetKey] | None = None,
+    ) -> None:
+        self.op = op
+        self.specs_by_output = dict(specs_by_output)
+        self.keys_by_input = dict(keys_by_input)
+        self.check_specs = tuple(check_specs)
+        self.can_subset = can_subset
+        self.output_by_key = {spec.key: out for out, spec in self.specs_by_output.items()}
+        self._keys = list(self.output_by_key)
+        self.selected_keys = selected_keys
+
+    # identity -------------------------------------------------------------------------------
+    @property
+    def is_executable(self) -> bool:
+        return self.op is not None
+
+    @property
+    def node_name(self) -> str:
+        return self.op.name if self.op else "__".join(self.key.path)
+
+    @property
+    def keys(self) -> list[AssetKey]:
+        return self._keys
+
+    @property
+    def key(self) -> AssetKey:
+        keys = self.keys
+        if len(keys) != 1:
+            raise DagsterInvalidDefinitionError(
+                f'"{self.node_name}" defines {len(keys)} assets; use .keys instead of .key.'
+            )
+        return keys[0]
+
+    @property
+    def specs(self) -> list[AssetSpec]:
+        return list(self.specs_by_output.values())
+
+    @property
+    def check_keys(self) -> list[Any]:
+        return [spec.key for spec in self.check_specs]
+
+    def spec_for(self, key: AssetKey) -> AssetSpec:
+        return self.specs_by_output[self.output_by_key[key]]
+
+    def deps_of(self, key: AssetKey) -> tuple[AssetKey, ...]:
+        """Upstream keys of one asset of this definition (inputs and deps=)."""
+        return self.spec_for(key).dep_keys
+
+    @property
+    def group_names_by_key(self) -> dict[AssetKey, str]:
+        return {spec.key: spec.group_name or "default" for spec in self.specs}
+
+    @property
+    def partitions_def(self) -> Any:
+        return next((s.partitions_def for s in self.specs if s.partitions_def is not None), None)
+
+    @property
+    def required_resource_keys(self) -> frozenset[str]:
+        return self.op.required_resource_keys if self.op else frozenset()
+
+    def io_manager_key_for(self, key: AssetKey) -> str:
+        spec = self.spec_for(key)
+        override = spec.metadata.get("dagster/io_manager_key") if spec.metadata else None
+        if override:
+            return str(override)
+        if self.op is None:
+            return "io_manager"
+        return self.op.output_defs[self.output_by_key[key]].io_manager_key
+
+    # transformations ------------------------------------------------------------------------
+    def with_remapped_deps(self, mapping: Mapping[AssetKey, AssetKey]) -> AssetsDefinition:
+        """A copy whose upstream keys are rewritten (Definitions resolves prefixed upstream keys)."""
+        new = copy.copy(self)
+        new.keys_by_input = {n: mapping.get(k, k) for n, k in self.keys_by_input.items()}
+        new.specs_by_output = {
+            out: spec.replace_attributes(deps=[AssetDep(mapping.get(d, d)) for d in spec.dep_keys])
+            for out, spec in self.specs_by_output.items()
+        }
+        return new
+
+    def subset(self, keys: frozenset[AssetKey]) -> AssetsDefinition:
+        new = copy.copy(self)
+        new.selected_keys = keys
+        return new
+
+    def with_attributes(self, *, group_name: str | None = None) -> AssetsDefinition:
+        new = copy.copy(self)
+        new.specs_by_output = {o: s.replace_attributes(group_name=group_name) for o, s in self.specs_by_output.items()}
+        return new
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if self.op is None:
+            raise DagsterInvalidDefinitionError(
+                f"{self.key.to_user_string()} is an external asset; it has no function to call."
+            )
+        return direct_invoke(self.op, args, kwargs)
+
+    def __repr__(self) -> str:
+        return f"<AssetsDefinition {[k.to_user_string() for k in self.keys]}>"
+
+
+def _key_for(name: str | None, key: Any, key_prefix: Any, fn_name: str) -> AssetKey:
+    if key is not None:
+        return to_asset_key(key)
+    prefix = [key_prefix] if isinstance(key_prefix, str) else list(key_prefix or [])
+    return AssetKey([*prefix, name or fn_name])
+
+
+def _asset_inputs(
+    fn: Callable, sig: Any, ins: Mapping[str, AssetIn], deps: Sequence[Any], owner: str
+) -> tuple[dict[str, In], dict[str, AssetKey], list[InputDef]]:
+    """Op ins for an asset function: value inputs from parameters, Nothing inputs for deps=."""
+    unknown = set(ins) - set(sig.input_names)
+    for name in unknown:
+        if resolve_dagster_type(ins[name].dagster_type) is not Nothing:
+            raise DagsterInvalidDefinitionError(
+                f'Asset "{owner}" has ins["{name}"] but no parameter "{name}"; add the parameter or use deps=.'
+            )
+    op_ins: dict[str, In] = {}
+    keys_by_input: dict[str, AssetKey] = {}
+    extra: list[InputDef] = []
+    default_in = AssetIn()
+    for name in sig.input_names:
+        spec = ins.get(name)
+        keys_by_input[name] = (spec or default_in).resolve_key(name)
+        if spec is not None:
+            op_ins[name] = In(dagster_type=spec.dagster_type, metadata=dict(spec.metadata or {}),
+                              input_manager_key=spec.input_manager_key)  # fmt: skip
+    dep_keys = [to_dep_key(d) for d in deps] + [ins[n].resolve_key(n) for n in sorted(unknown)]
+    for dep in dep_keys:
+        if dep in keys_by_input.values():
+            continue
+        name = dep.to_python_identifier()
+        keys_by_input[name] = dep
+        extra.append(InputDef(name, Nothing))
+    return op_ins, keys_by_input, extra
+
+
+def asset(
+    compute_fn: Callable | None = None,
+    *,
+    name: str | None = None,
+    key_prefix: str | Sequence[str] | None = None,
+    key: Any = None,
+    ins: Mapping[str, AssetIn] | None = None,
+    deps: Sequence[Any] | None = None,
+    metadata: Mapping[str, Any] | None = None,
+    tags: Mapping[str, str] | None = None,
+    description: str | None = None,
+    config_schema: Any = None,
+    required_resource_keys: set[str] | None = None,
+    io_manager_key: str | None = None,
+    compute_kind: str | None = None,
+    dagster_type: Any = None,
+    partitions_def: Any = None,
+    op_tags: Mapping[str, Any] | None = None,
+    group_name: str | None = None,
+    output_required: bool = True,
+    retry_policy: RetryPolicy | None = None,
+    code_version: str | None = None,
+    check_specs: Sequence[Any] | None = None,
+    owners: Sequence[str] | None = None,
+    kinds: Sequence[str] | None = None,
+    automation_condition: Any = None,
+    backfill_policy: Any = None,
+    pool: str | None = None,
+) -> Any:
+    """Declare an asset: its value is the function's return, its upstream assets its parameters."""
+
+    def build(fn: Callable) -> AssetsDefinition:
+        asset_key = _key_for(name, key, key_prefix, fn.__name__)
+        sig = read_signature(fn)
+        op_ins, keys_by_input, extra = _asset_inputs(fn, sig, ins or {}, deps or (), asset_key.to_user_string())
+        op_def = OpDefinition(
+            fn, name=asset_key.to_python_identifier(), ins=op_ins,
+            outs={"result": Out(dagster_type=dagster_type, is_required=output_required,
+                                io_manager_key=io_manager_key, code_version=code_version)},
+            description=description, config_schema=config_schema, required_resource_keys=required_resource_keys,
+            tags=op_tags, retry_policy=retry_policy, code_version=code_version, signature=sig,
+            extra_input_defs=extra,
+        )  # fmt: skip
+        all_kinds = [*(kinds or []), *([compute_kind] if compute_kind else [])]
+        spec = AssetSpec(
+            key=asset_key, deps=list(keys_by_input.values()), description=op_def.description,
+            metadata=dict(metadata or {}), skippable=not output_required, group_name=group_name,
+            code_version=code_version, owners=owners or (), tags=dict(tags or {}), kinds=all_kinds,
+            partitions_def=partitions_def, automation_condition=automation_condition,
+        )  # fmt: skip
+        return AssetsDefinition(
+            op=op_def, specs_by_output={"result": spec}, keys_by_input=keys_by_input,
+            check_specs=tuple(check_specs or ()),
+        )
+
+    return build(compute_fn) if compute_fn is not None else build
+
+
+def multi_asset(
+    *,
+    outs: Mapping[str, AssetOut] | None = None,
+    specs: Sequence[AssetSpec] | None = None,
+    name: str | None = None,
+    ins: Mapping[str, AssetIn] | None = None,
+    deps: Sequence[Any] | None = None,
+    description: str | None = None,
+    config_schema: Any = None,
+    required_resource_keys: set[str] | None = None,
+    internal_asset_deps: Mapping[str, set[AssetKey]] | None = None,
+    partitions_def: Any = None,
+    op_tags: Mapping[str, Any] | None = None,
+    can_subset: bool = False,
+    group_name: str | None = None,
+    retry_policy: RetryPolicy | None = None,
+    code_version: str | None = None,
+    check_specs: Sequence[Any] | None = None,
+    pool: str | None = None,
+) -> Callable[[Callable], AssetsDefinition]:
+    """Declare one function that materializes several assets (specs= or outs=)."""
+    if bool(outs) == bool(specs):
+        raise DagsterInvalidDefinitionError("multi_asset needs exactly one of outs= or specs=.")
+
+    def build(fn: Callable) -> AssetsDefinition:
+        sig = read_signature(fn)
+        op_name = name or fn.__name__
+        spec_deps = [d for s in (specs or []) for d in s.dep_keys]
+        op_ins, keys_by_input, extra = _asset_inputs(fn, sig, ins or {}, [*(deps or []), *spec_deps], op_name)
+        specs_by_output: dict[str, AssetSpec] = {}
+        op_outs: dict[str, Out] = {}
+        if specs:
+            for spec in specs:
+                out_name = spec.key.to_python_identifier()
+                specs_by_output[out_name] = spec.replace_attributes(
+                    group_name=spec.group_name or group_name, partitions_def=spec.partitions_def or partitions_def,
+                    deps=list(spec.deps) or [AssetDep(k) for k in keys_by_input.values()],
+                )  # fmt: skip
+                op_outs[out_name] = Out(Nothing, is_required=not spec.skippable and not can_subset,
+                                        code_version=spec.code_version)  # fmt: skip
+        else:
+            for out_name, out in (outs or {}).items():
+                spec = out.to_spec(out_name, group_name)
+                internal = (internal_asset_deps or {}).get(out_name)
+                dep_list = list(internal) if internal is not None else [*spec.dep_keys, *keys_by_input.values()]
+                specs_by_output[out_name] = spec.replace_attributes(
+                    partitions_def=partitions_def, deps=[AssetDep(k) for k in dict.fromkeys(dep_list)]
+                )
+                op_outs[out_name] = Out(out.dagster_type, out.description, out.is_required and not can_subset,
+                                        out.io_manager_key, dict(out.metadata or {}), out.code_version)  # fmt: skip
+        op_def = OpDefinition(
+            fn, name=op_name, ins=op_ins, outs=op_outs, description=description, config_schema=config_schema,
+            required_resource_keys=required_resource_keys, tags=op_tags, retry_policy=retry_policy,
+            code_version=code_version, signature=sig, extra_input_defs=extra,
+        )  # fmt: skip
+        return AssetsDefinition(
+            op=op_def, specs_by_output=specs_by_output, keys_by_input=keys_by_input,
+            check_specs=tuple(check_specs or ()), can_subset=can_subset,
+        )
+
+    return build
+
+
+def external_assets_from_specs(specs: Sequence[AssetSpec]) -> list[AssetsDefinition]:
+    """AssetSpecs given to Definitions: assets that exist, but that this location does not compute."""
+    return [
+        AssetsDefinition(op=None, specs_by_output={spec.key.to_python_identifier(): spec}, keys_by_input={})
+        for spec in specs
+    ]
+
+
+def to_assets_definitions(values: Sequence[Any]) -> list[AssetsDefinition]:
+    out: list[AssetsDefinition] = []
+    for value in values:
+        if isinstance(value, AssetsDefinition):
+            out.append(value)
+        elif isinstance(value, AssetSpec):
+            out.extend(external_assets_from_specs([value]))
+        else:
+            raise DagsterInvalidDefinitionError(
+                f"Definitions(assets=...) got {value!r}; pass @asset / @multi_asset definitions or AssetSpecs."
+            )
+    return out

@@ -1,0 +1,175 @@
+"""Asset checks: @asset_check, AssetCheckSpec (checks computed by an asset's own function) and results."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sdk._compute import read_signature
+from sdk.asset_specs import AssetIn, to_dep_key
+from sdk.errors import DagsterInvalidDefinitionError
+from sdk.keys import AssetCheckKey, AssetKey, to_asset_key
+from sdk.metadata import MetadataValue, normalize_metadata
+from sdk.ops import In, InputDef, OpDefinition, Out, direct_invoke
+from sdk.retries import RetryPolicy
+from sdk.types import Nothing
+
+
+class AssetCheckSeverity(enum.Enum):
+    """ERROR fails a blocking check (stopping downstream); WARN only reports."""
+
+    WARN = "WARN"
+    ERROR = "ERROR"
+
+
+@dataclass(frozen=True)
+class AssetCheckSpec:
+    """A check's declaration: its name, the asset it checks, and whether a failure blocks downstream."""
+
+    name: str
+    asset: Any
+    description: str | None = None
+    additional_deps: Sequence[Any] = ()
+    blocking: bool = False
+    metadata: Mapping[str, Any] | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "asset", to_asset_key(self.asset))
+        object.__setattr__(self, "additional_deps", tuple(to_dep_key(d) for d in self.additional_deps))
+
+    @property
+    def asset_key(self) -> AssetKey:
+        return self.asset
+
+    @property
+    def key(self) -> AssetCheckKey:
+        return AssetCheckKey(self.asset, self.name)
+
+
+@dataclass(frozen=True)
+class AssetCheckResult:
+    """The outcome of a check; asset_key and check_name may be left out when only one check fits."""
+
+    passed: bool
+    asset_key: Any = None
+    check_name: str | None = None
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+    severity: AssetCheckSeverity = AssetCheckSeverity.ERROR
+    description: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.asset_key is not None:
+            object.__setattr__(self, "asset_key", to_asset_key(self.asset_key))
+        object.__setattr__(self, "metadata", normalize_metadata(self.metadata))
+
+
+@dataclass(frozen=True)
+class AssetCheckEvaluation:
+    """A check evaluation as results report it."""
+
+    asset_key: AssetKey
+    check_name: str
+    passed: bool
+    severity: AssetCheckSeverity
+    metadata: dict[str, MetadataValue] = field(default_factory=dict)
+    description: str | None = None
+
+    @property
+    def asset_check_key(self) -> AssetCheckKey:
+        return AssetCheckKey(self.asset_key, self.check_name)
+
+
+class AssetChecksDefinition:
+    """An op that evaluates one or more checks on assets."""
+
+    def __init__(
+        self, *, op: OpDefinition, specs: Sequence[AssetCheckSpec], keys_by_input: dict[str, AssetKey]
+    ) -> None:
+        self.op = op
+        self.check_specs = tuple(specs)
+        self.keys_by_input = keys_by_input
+
+    @property
+    def node_name(self) -> str:
+        return self.op.name
+
+    @property
+    def check_keys(self) -> list[AssetCheckKey]:
+        return [s.key for s in self.check_specs]
+
+    @property
+    def spec(self) -> AssetCheckSpec:
+        return self.check_specs[0]
+
+    @property
+    def required_resource_keys(self) -> frozenset[str]:
+        return self.op.required_resource_keys
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return direct_invoke(self.op, args, kwargs)
+
+    def __repr__(self) -> str:
+        return f"<AssetChecksDefinition {[k.to_user_string() for k in self.check_keys]}>"
+
+
+def asset_check(
+    *,
+    asset: Any,
+    name: str | None = None,
+    description: str | None = None,
+    blocking: bool = False,
+    additional_ins: Mapping[str, AssetIn] | None = None,
+    additional_deps: Sequence[Any] | None = None,
+    required_resource_keys: set[str] | None = None,
+    config_schema: Any = None,
+    op_tags: Mapping[str, Any] | None = None,
+    retry_policy: RetryPolicy | None = None,
+    metadata: Mapping[str, Any] | None = None,
+) -> Callable[[Callable], AssetChecksDefinition]:
+    """Declare a check on an asset; the function's first input parameter receives the asset's value."""
+    asset_key = to_dep_key(asset)
+
+    def build(fn: Callable) -> AssetChecksDefinition:
+        check_name = name or fn.__name__
+        sig = read_signature(fn)
+        extra_ins = dict(additional_ins or {})
+        keys_by_input: dict[str, AssetKey] = {}
+        op_ins: dict[str, In] = {}
+        for index, param in enumerate(sig.input_names):
+            spec = extra_ins.get(param)
+            keys_by_input[param] = spec.resolve_key(param) if spec else (asset_key if index == 0 else AssetKey(param))
+            op_ins[param] = In(dagster_type=spec.dagster_type if spec else None)
+        extra: list[InputDef] = []
+        if asset_key not in keys_by_input.values():
+            input_name = asset_key.to_python_identifier()
+            keys_by_input[input_name] = asset_key
+            extra.append(InputDef(input_name, Nothing))
+        dep_keys = [to_dep_key(d) for d in additional_deps or ()]
+        for dep in dep_keys:
+            if dep not in keys_by_input.values():
+                keys_by_input[dep.to_python_identifier()] = dep
+                extra.append(InputDef(dep.to_python_identifier(), Nothing))
+        op_def = OpDefinition(
+            fn, name=f"{asset_key.to_python_identifier()}_{check_name}", ins=op_ins, outs={"result": Out(Nothing)},
+            description=description, config_schema=config_schema, required_resource_keys=required_resource_keys,
+            tags=op_tags, retry_policy=retry_policy, signature=sig, extra_input_defs=extra,
+        )  # fmt: skip
+        spec = AssetCheckSpec(
+            check_name, asset=asset_key, description=op_def.description, blocking=blocking,
+            additional_deps=[*dep_keys, *(k for k in keys_by_input.values() if k != asset_key and k not in dep_keys)],
+            metadata=metadata,
+        )  # fmt: skip
+        return AssetChecksDefinition(op=op_def, specs=[spec], keys_by_input=keys_by_input)
+
+    return build
+
+
+def to_check_definitions(values: Sequence[Any]) -> list[AssetChecksDefinition]:
+    for value in values:
+        if not isinstance(value, AssetChecksDefinition):
+            raise DagsterInvalidDefinitionError(
+                f"Definitions(asset_checks=...) got {value!r}; pass functions decorated with @asset_check."
+            )
+    return list(values)

@@ -1,0 +1,181 @@
+"""Config: pydantic v2 models for op/asset config, RunConfig, EnvVar, and JSON Schemas for the snapshot.
+
+This module imports pydantic; `sdk` loads it only when a config name is first used.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from functools import cache
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError, create_model
+
+from sdk.errors import DagsterInvalidConfigError
+
+
+class Config(BaseModel):
+    """Base class for the config of an asset or op: fields with types and defaults, unknown keys rejected."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+
+
+class PermissiveConfig(Config):
+    """Config that also accepts keys it does not declare."""
+
+    model_config = ConfigDict(extra="allow", frozen=True, arbitrary_types_allowed=True)
+
+
+class EnvVar(str):
+    """A value read from the environment when the run starts, not when the code is loaded."""
+
+    @property
+    def env_var_name(self) -> str:
+        return str.__str__(self)
+
+    def get_value(self, default: str | None = None) -> str | None:
+        return os.environ.get(self.env_var_name, default)
+
+    @classmethod
+    def int(cls, name: str) -> EnvVar:
+        return _IntEnvVar(name)
+
+    def __repr__(self) -> str:
+        return f"EnvVar({self.env_var_name!r})"
+
+
+class _IntEnvVar(EnvVar):
+    pass
+
+
+def resolve_env(value: Any, where: str) -> Any:
+    """The environment's value for an EnvVar (or {"env": NAME}); raises naming the variable when unset."""
+    name = None
+    if isinstance(value, EnvVar):
+        name = value.env_var_name
+    elif isinstance(value, Mapping) and set(value) == {"env"}:
+        name = str(value["env"])
+    if name is None:
+        if isinstance(value, Mapping):
+            return {k: resolve_env(v, f"{where}.{k}") for k, v in value.items()}
+        return value
+    if name not in os.environ:
+        raise DagsterInvalidConfigError(
+            f'Environment variable "{name}" is not set (needed by {where}). Set it in the environment of the '
+            "code location."
+        )
+    raw = os.environ[name]
+    return int(raw) if isinstance(value, _IntEnvVar) else raw
+
+
+class RunConfig:
+    """Typed run config: ops={name: Config()}, resources={key: resource or dict}."""
+
+    def __init__(
+        self,
+        ops: Mapping[str, Any] | None = None,
+        resources: Mapping[str, Any] | None = None,
+        loggers: Mapping[str, Any] | None = None,
+        execution: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.ops = dict(ops or {})
+        self.resources = dict(resources or {})
+        self.loggers = dict(loggers or {})
+        self.execution = dict(execution or {})
+
+    def to_config_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if self.ops:
+            out["ops"] = {k: _op_entry(v) for k, v in self.ops.items()}
+        if self.resources:
+            out["resources"] = {k: _resource_entry(v) for k, v in self.resources.items()}
+        if self.execution:
+            out["execution"] = self.execution
+        if self.loggers:
+            out["loggers"] = self.loggers
+        return out
+
+
+def _op_entry(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return {"config": value.model_dump()}
+    if isinstance(value, RunConfig):
+        return {"ops": value.to_config_dict().get("ops", {})}
+    return value
+
+
+def _resource_entry(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return {"config": value.model_dump(exclude_unset=True)}
+    return value
+
+
+def to_run_config_dict(run_config: Any) -> dict[str, Any]:
+    if run_config is None:
+        return {}
+    if isinstance(run_config, RunConfig):
+        return run_config.to_config_dict()
+    if isinstance(run_config, Mapping):
+        return {k: (_ops_dict(v) if k == "ops" else v) for k, v in run_config.items()}
+    raise DagsterInvalidConfigError(f"run_config must be a dict or a RunConfig, got {type(run_config).__name__}.")
+
+
+def _ops_dict(ops: Any) -> Any:
+    return {k: _op_entry(v) for k, v in ops.items()} if isinstance(ops, Mapping) else ops
+
+
+_PY_TYPES = {"Int": int, "String": str, "Float": float, "Bool": bool, "Any": Any}
+
+
+def config_class_from_schema(owner: str, schema: Any) -> type[BaseModel]:
+    """A Config class for the legacy config_schema= form: {"field": type} or a single type."""
+    if isinstance(schema, type) and issubclass(schema, BaseModel):
+        return schema
+    if not isinstance(schema, Mapping):
+        raise DagsterInvalidConfigError(
+            f'config_schema of "{owner}" must be a Config class or a dict of field types, got {schema!r}.'
+        )
+    fields = {name: (_PY_TYPES.get(getattr(t, "name", ""), t), ...) for name, t in schema.items()}
+    return create_model(f"{owner}_config", __base__=PermissiveConfig, **fields)  # type: ignore[call-overload]
+
+
+def validate_config(cls: type[BaseModel], value: Any, path: str) -> BaseModel:
+    """An instance of cls from a config dict; the error names the field and the expected type."""
+    if isinstance(value, cls):
+        return value
+    if value is None:
+        value = {}
+    if not isinstance(value, Mapping):
+        raise DagsterInvalidConfigError(f"Invalid run config at {path}: expected a dict, got {value!r}.")
+    try:
+        return cls.model_validate(resolve_env(value, path))
+    except ValidationError as exc:
+        raise DagsterInvalidConfigError(format_validation_error(cls, exc, path)) from None
+
+
+def format_validation_error(cls: type[BaseModel], exc: ValidationError, path: str) -> str:
+    lines = []
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err["loc"])
+        field = cls.model_fields.get(str(err["loc"][0])) if err["loc"] else None
+        expected = _type_name(field.annotation) if field is not None else "no such field"
+        if err["type"] == "missing":
+            lines.append(f'{path}.{loc}: missing required field "{loc}" (expected {expected})')
+        elif err["type"] == "extra_forbidden":
+            allowed = ", ".join(cls.model_fields) or "none"
+            lines.append(f'{path}.{loc}: unexpected field "{loc}"; the fields are: {allowed}')
+        else:
+            lines.append(f"{path}.{loc}: expected {expected}, got {err.get('input')!r} ({err['msg']})")
+    return "Invalid run config:\n  " + "\n  ".join(lines)
+
+
+def _type_name(annotation: Any) -> str:
+    return getattr(annotation, "__name__", None) or str(annotation).replace("typing.", "")
+
+
+@cache
+def json_schema(cls: type[BaseModel]) -> str:
+    """The JSON Schema of a config or resource class, serialized deterministically."""
+    return json.dumps(cls.model_json_schema(), sort_keys=True, separators=(",", ":"), default=str)

@@ -1,0 +1,162 @@
+"""Execution contexts handed to compute functions: log, run_id, asset_key, partition_key, resources."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from types import SimpleNamespace
+from typing import Any
+
+from sdk.errors import DagsterInvariantViolationError
+from sdk.keys import AssetKey
+
+
+class RunLogger:
+    """context.log: each call becomes a LOG event of the run."""
+
+    def __init__(self, emit: Callable[[str, str], None]) -> None:
+        self._emit = emit
+
+    def debug(self, msg: str, *args: Any) -> None:
+        self._emit("DEBUG", str(msg) % args if args else str(msg))
+
+    def info(self, msg: str, *args: Any) -> None:
+        self._emit("INFO", str(msg) % args if args else str(msg))
+
+    def warning(self, msg: str, *args: Any) -> None:
+        self._emit("WARNING", str(msg) % args if args else str(msg))
+
+    warn = warning
+
+    def error(self, msg: str, *args: Any) -> None:
+        self._emit("ERROR", str(msg) % args if args else str(msg))
+
+    def critical(self, msg: str, *args: Any) -> None:
+        self._emit("CRITICAL", str(msg) % args if args else str(msg))
+
+    def exception(self, msg: str, *args: Any) -> None:
+        self.error(msg, *args)
+
+
+class RunInfo:
+    """context.run: the run's id, job name and tags."""
+
+    def __init__(self, run_id: str, job_name: str, tags: dict[str, str]) -> None:
+        self.run_id = run_id
+        self.job_name = job_name
+        self.tags = tags
+
+
+class OpExecutionContext:
+    """What a step's function sees of its run."""
+
+    def __init__(
+        self,
+        *,
+        run_id: str = "",
+        job_name: str = "",
+        step_key: str = "",
+        op_name: str = "",
+        op_config: Any = None,
+        resources: Any = None,
+        partition_key: str | None = None,
+        tags: dict[str, str] | None = None,
+        log: RunLogger | None = None,
+        assets_def: Any = None,
+        selected_asset_keys: frozenset[AssetKey] | None = None,
+        check_specs: tuple = (),
+        retry_number: int = 0,
+    ) -> None:
+        self.run_id = run_id
+        self.job_name = job_name
+        self.step_key = step_key
+        self.op_name = op_name
+        self.op_config = op_config
+        self.resources = resources if resources is not None else SimpleNamespace()
+        self._partition_key = partition_key
+        self.run = RunInfo(run_id, job_name, dict(tags or {}))
+        self.log = log or RunLogger(lambda level, msg: None)
+        self.assets_def = assets_def
+        self._selected = selected_asset_keys
+        self.check_specs = check_specs
+        self.retry_number = retry_number
+        self.added_metadata: dict[str | None, dict[str, Any]] = {}
+        self._started = time.time()
+
+    @property
+    def run_tags(self) -> dict[str, str]:
+        return self.run.tags
+
+    @property
+    def has_partition_key(self) -> bool:
+        return self._partition_key is not None
+
+    @property
+    def partition_key(self) -> str:
+        if self._partition_key is None:
+            raise DagsterInvariantViolationError(
+                "This run has no partition key; launch it with partition_key=... to read context.partition_key."
+            )
+        return self._partition_key
+
+    @property
+    def asset_key(self) -> AssetKey:
+        keys = sorted(self.selected_asset_keys)
+        if len(keys) != 1:
+            raise DagsterInvariantViolationError(
+                f"context.asset_key needs a step that computes exactly one asset; this one computes {len(keys)}. "
+                "Use context.selected_asset_keys."
+            )
+        return keys[0]
+
+    @property
+    def selected_asset_keys(self) -> frozenset[AssetKey]:
+        if self._selected is not None:
+            return self._selected
+        return frozenset(self.assets_def.keys) if self.assets_def is not None else frozenset()
+
+    @property
+    def selected_output_names(self) -> set[str]:
+        if self.assets_def is None:
+            return set()
+        return {self.assets_def.output_by_key[k] for k in self.selected_asset_keys}
+
+    def asset_key_for_output(self, output_name: str = "result") -> AssetKey:
+        return self.assets_def.specs_by_output[output_name].key
+
+    def add_output_metadata(self, metadata: dict[str, Any], output_name: str | None = None) -> None:
+        self.added_metadata.setdefault(output_name, {}).update(metadata)
+
+    def add_asset_metadata(self, metadata: dict[str, Any], asset_key: Any = None) -> None:
+        from sdk.keys import to_asset_key
+
+        name = self.assets_def.output_by_key[to_asset_key(asset_key)] if asset_key is not None else None
+        self.add_output_metadata(metadata, name)
+
+    @property
+    def op_execution_context(self) -> OpExecutionContext:
+        return self
+
+
+class AssetExecutionContext(OpExecutionContext):
+    """The context of an asset's function."""
+
+
+class AssetCheckExecutionContext(OpExecutionContext):
+    """The context of an asset check's function."""
+
+
+def build_op_context(
+    resources: dict[str, Any] | None = None,
+    op_config: Any = None,
+    partition_key: str | None = None,
+    run_tags: dict[str, str] | None = None,
+) -> OpExecutionContext:
+    """A context for calling an op's function directly in a unit test."""
+    return AssetExecutionContext(
+        resources=SimpleNamespace(**(resources or {})), op_config=op_config, partition_key=partition_key,
+        tags=run_tags,
+    )  # fmt: skip
+
+
+build_asset_context = build_op_context

@@ -1,0 +1,191 @@
+"""Definitions: everything one code location exposes. Resolution (asset graph, jobs) is lazy and cached."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from functools import cached_property
+from typing import Any
+
+from sdk.asset_graph import AssetGraph
+from sdk.assets import to_assets_definitions
+from sdk.checks import to_check_definitions
+from sdk.errors import DagsterInvalidDefinitionError, DagsterInvariantViolationError
+from sdk.jobs import IMPLICIT_ASSET_JOB_NAME, JobDefinition, UnresolvedAssetJobDefinition, build_asset_job
+from sdk.keys import AssetKey
+from sdk.selection import AssetSelection
+
+
+class Definitions:
+    """The assets, checks, jobs, schedules, sensors and resources of a code location."""
+
+    def __init__(
+        self,
+        assets: Iterable[Any] | None = None,
+        schedules: Iterable[Any] | None = None,
+        sensors: Iterable[Any] | None = None,
+        jobs: Iterable[Any] | None = None,
+        resources: Mapping[str, Any] | None = None,
+        executor: Any = None,
+        loggers: Mapping[str, Any] | None = None,
+        asset_checks: Iterable[Any] | None = None,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.assets = list(assets or [])
+        self.schedules = list(schedules or [])
+        self.sensors = list(sensors or [])
+        self.jobs = list(jobs or [])
+        self.resources = dict(resources or {})
+        self.executor = executor
+        self.loggers = dict(loggers or {})
+        self.asset_checks = list(asset_checks or [])
+        self.metadata = dict(metadata or {})
+
+    # resolution --------------------------------------------------------------------------------
+    @cached_property
+    def asset_graph(self) -> AssetGraph:
+        checks = to_check_definitions(self.asset_checks)
+        return AssetGraph(to_assets_definitions(self.assets), checks)
+
+    @cached_property
+    def _jobs_by_name(self) -> dict[str, Any]:
+        """Jobs given directly, plus those that schedules and sensors target."""
+        found: dict[str, Any] = {}
+        targets = [*self.jobs]
+        for item in [*self.schedules, *self.sensors]:
+            targets.extend(getattr(item, "target_jobs", []))
+        for job in targets:
+            other = found.get(job.name)
+            if other is not None and other is not job:
+                raise DagsterInvalidDefinitionError(
+                    f'Two different jobs are named "{job.name}"; job names must be unique in a code location.'
+                )
+            found[job.name] = job
+        return found
+
+    @cached_property
+    def _resolved_jobs(self) -> dict[str, JobDefinition]:
+        return {}
+
+    def resolve_job_def(self, name: str) -> JobDefinition:
+        """The executable job named `name`, with the location's resources and executor."""
+        if name in self._resolved_jobs:
+            return self._resolved_jobs[name]
+        if name == IMPLICIT_ASSET_JOB_NAME:
+            return self.implicit_job(None)
+        job = self._jobs_by_name.get(name)
+        if job is None:
+            raise DagsterInvariantViolationError(
+                f'No job named "{name}" in this code location; the jobs are {sorted(self._jobs_by_name)}.'
+            )
+        if isinstance(job, UnresolvedAssetJobDefinition):
+            resolved = job.resolve(self.asset_graph, self.resources, self.executor)
+        else:
+            resolved = job
+            if self.resources or (self.executor and job.executor_def is None):
+                resolved = _with_defaults(job, self.resources, self.executor)
+        self._resolved_jobs[name] = resolved
+        return resolved
+
+    get_job_def = resolve_job_def
+
+    def resolve_all_job_defs(self) -> list[JobDefinition]:
+        return [self.resolve_job_def(n) for n in sorted(self._jobs_by_name)]
+
+    def get_all_job_defs(self) -> list[JobDefinition]:
+        return self.resolve_all_job_defs()
+
+    @property
+    def job_names(self) -> list[str]:
+        return sorted(self._jobs_by_name)
+
+    def implicit_job(self, selection: Any = None) -> JobDefinition:
+        """A hidden job over a selection (default: every executable asset), for ad-hoc materializations."""
+        graph = self.asset_graph
+        chosen = AssetSelection.all() if selection is None else AssetSelection.from_coercible(selection)
+        keys = chosen.resolve(graph)
+        return build_asset_job(IMPLICIT_ASSET_JOB_NAME, graph, keys, resource_defs=self.resources,
+                               executor_def=self.executor)  # fmt: skip
+
+    def resolve_implicit_global_asset_job_def(self) -> JobDefinition:
+        return self.implicit_job(None)
+
+    def subset_job(self, job: JobDefinition, keys: Sequence[AssetKey]) -> JobDefinition:
+        """An asset job restricted to some of its assets (a run of a job with an asset selection)."""
+        if not job.is_asset_job:
+            raise DagsterInvariantViolationError(f'Job "{job.name}" is not an asset job; it cannot be subset by asset.')
+        outside = sorted(k.to_user_string() for k in keys if k not in job.asset_keys)
+        if outside:
+            raise DagsterInvariantViolationError(f'Job "{job.name}" does not materialize {outside}.')
+        return build_asset_job(job.name, self.asset_graph, set(keys), resource_defs=job.resource_defs,
+                               executor_def=job.executor_def, config=job.config, tags=job.tags,
+                               run_tags=job.run_tags, description=job.description,
+                               partitions_def=job.partitions_def)  # fmt: skip
+
+    def resolve_asset_graph(self) -> AssetGraph:
+        return self.asset_graph
+
+    def resolve_all_asset_specs(self) -> list[Any]:
+        return [s for d in self.asset_graph.assets_defs for s in d.specs]
+
+    def get_assets_def(self, key: Any) -> Any:
+        from sdk.keys import to_asset_key
+
+        return self.asset_graph.assets_def_by_key[to_asset_key(key)]
+
+    def get_schedule_def(self, name: str) -> Any:
+        return _by_name(self.schedules, name, "schedule")
+
+    def get_sensor_def(self, name: str) -> Any:
+        return _by_name(self.sensors, name, "sensor")
+
+    # combination -------------------------------------------------------------------------------
+    @staticmethod
+    def merge(*defs: Definitions) -> Definitions:
+        """One Definitions with everything of each; a resource key bound to two different values is an error."""
+        resources: dict[str, Any] = {}
+        executor = None
+        for d in defs:
+            for key, value in d.resources.items():
+                if key in resources and resources[key] is not value:
+                    raise DagsterInvalidDefinitionError(
+                        f'Definitions.merge: resource "{key}" is given twice with different values; keep one.'
+                    )
+                resources[key] = value
+            if d.executor is not None:
+                if executor is not None and executor is not d.executor:
+                    raise DagsterInvalidDefinitionError("Definitions.merge: two different executors; keep one.")
+                executor = d.executor
+        return Definitions(
+            assets=[a for d in defs for a in d.assets], schedules=[s for d in defs for s in d.schedules],
+            sensors=[s for d in defs for s in d.sensors], jobs=[j for d in defs for j in d.jobs],
+            resources=resources, executor=executor, asset_checks=[c for d in defs for c in d.asset_checks],
+            loggers={k: v for d in defs for k, v in d.loggers.items()},
+            metadata={k: v for d in defs for k, v in d.metadata.items()},
+        )  # fmt: skip
+
+    def validate_loadable(self) -> None:
+        """Resolve everything now so that mistakes show at load time, not at the first run."""
+        self.resolve_all_job_defs()
+        for item in [*self.schedules, *self.sensors]:
+            for name in getattr(item, "job_names", []):
+                self.resolve_job_def(name)
+
+    @staticmethod
+    def validate_loadable_static(defs: Definitions) -> None:
+        defs.validate_loadable()
+
+
+def _by_name(items: list[Any], name: str, what: str) -> Any:
+    for item in items:
+        if item.name == name:
+            return item
+    raise DagsterInvariantViolationError(f'No {what} named "{name}"; they are {sorted(i.name for i in items)}.')
+
+
+def _with_defaults(job: JobDefinition, resources: Mapping[str, Any], executor: Any) -> JobDefinition:
+    import copy
+
+    new = copy.copy(job)
+    new.resource_defs = {**resources, **job.resource_defs}
+    new.executor_def = job.executor_def or executor
+    return new

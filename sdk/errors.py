@@ -1,0 +1,71 @@
+"""The SDK's exceptions: one small hierarchy, each message saying what to do."""
+
+from __future__ import annotations
+
+
+class WeirError(Exception):
+    """Base of every error the SDK raises on purpose (never for a user's own exceptions)."""
+
+
+class DagsterInvalidDefinitionError(WeirError):
+    """A definition (asset, op, job, Definitions) is malformed; raised when it is declared."""
+
+
+class DagsterInvalidConfigError(WeirError):
+    """Run config does not match the schema; raised before any step runs."""
+
+
+class DagsterInvalidInvocationError(WeirError):
+    """A definition was called in a way it does not support."""
+
+
+class DagsterInvariantViolationError(WeirError):
+    """Something that must hold does not, e.g. a job name that does not exist."""
+
+
+class DagsterTypeCheckDidNotPass(WeirError):
+    """A value did not pass its DagsterType or type hint check."""
+
+
+class DagsterResourceFunctionError(WeirError):
+    """A resource failed to set up."""
+
+
+class DagsterUnknownResourceError(WeirError):
+    """A step asked for a resource that the run does not provide."""
+
+
+class DagsterExecutionStepExecutionError(WeirError):
+    """User code raised inside a step; raised by materialize/execute_in_process with raise_on_error."""
+
+    def __init__(self, message: str, user_exception: BaseException | None = None) -> None:
+        super().__init__(message)
+        self.user_exception = user_exception
+
+
+class DagsterRunCanceled(WeirError):
+    """The run was canceled while it executed."""
+
+
+class Failure(Exception):
+    """Raised by user code to fail a step on purpose, with a description and metadata."""
+
+    def __init__(
+        self, description: str | None = None, metadata: dict | None = None, allow_retries: bool = True
+    ) -> None:
+        super().__init__(description)
+        self.description = description
+        self.metadata = metadata or {}
+        self.allow_retries = allow_retries
+
+
+class RetryRequested(Exception):
+    """Raised by user code to ask for the step to run again."""
+
+    def __init__(self, max_retries: int = 1, seconds_to_wait: float = 0) -> None:
+        super().__init__()
+        self.max_retries = max_retries
+        self.seconds_to_wait = seconds_to_wait
+
+
+DagsterError = WeirError

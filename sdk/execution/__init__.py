@@ -1,0 +1,63 @@
+"""The execution engine: plans, executors, and execute_run (the run worker's entry point)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+from sdk.events import Event
+
+
+def default_storage_dir() -> str:
+    """Where runs store outputs: WEIR_STORAGE_DIR, else ./.weir/storage (shared by runs of a location)."""
+    return os.environ.get("WEIR_STORAGE_DIR") or os.path.join(".weir", "storage")
+
+
+def execute_run(
+    defs: Any,
+    *,
+    run_id: str,
+    job_name: str | None,
+    asset_selection: list[tuple[str, ...]] | None,
+    run_config: dict,
+    tags: dict[str, str],
+    partition_key: str | None,
+    on_event: Callable[[Event], None],
+    should_cancel: Callable[[], bool] = lambda: False,
+) -> bool:
+    """Execute one run in this process with the job's executor; events go to on_event; returns success.
+
+    job_name empty with asset_selection: an implicit job over those assets; both empty: every asset.
+    """
+    import time
+
+    from sdk.errors import WeirError
+    from sdk.events import ErrorInfo
+    from sdk.execution.run import run_job
+    from sdk.keys import AssetKey
+    from sdk.resources import FilesystemIOManager
+    from sdk.selection import AssetSelection
+
+    try:
+        if job_name:
+            job = defs.resolve_job_def(job_name)
+            if asset_selection:
+                job = defs.subset_job(job, [AssetKey(k) for k in asset_selection])
+        else:
+            selection = AssetSelection.keys(*[AssetKey(k) for k in asset_selection]) if asset_selection else None
+            job = defs.implicit_job(selection)
+    except WeirError as exc:
+        on_event(Event("RUN_START", time.time(), message="Started run."))
+        on_event(Event("RUN_FAILURE", time.time(), message=str(exc), error=ErrorInfo.from_exception(exc)))
+        return False
+    resource_defs = {"io_manager": FilesystemIOManager(base_dir=default_storage_dir()), **job.resource_defs}
+    outcome = run_job(
+        job, resource_defs=resource_defs, run_id=run_id, run_config=run_config or {},
+        tags={**job.run_tags, **tags}, partition_key=partition_key, on_event=on_event, should_cancel=should_cancel,
+        asset_graph=defs.asset_graph,
+    )  # fmt: skip
+    return outcome.success
+
+
+__all__ = ["default_storage_dir", "execute_run"]

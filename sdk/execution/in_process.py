@@ -1,0 +1,77 @@
+"""materialize() and job.execute_in_process(): the same engine, in this process, IO in memory by default."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sdk.errors import DagsterInvalidConfigError, DagsterResourceFunctionError
+from sdk.events import Event
+from sdk.execution.result import ExecuteInProcessResult
+from sdk.execution.run import run_job
+from sdk.io_managers import InMemoryIOManager
+
+
+def execute_job_in_process(
+    job: Any,
+    *,
+    run_config: Any = None,
+    partition_key: str | None = None,
+    raise_on_error: bool = True,
+    run_id: str | None = None,
+    tags: Mapping[str, str] | None = None,
+    resources: Mapping[str, Any] | None = None,
+    asset_graph: Any = None,
+) -> ExecuteInProcessResult:
+    """Run every step in this process; raise the user's exception when raise_on_error and a step failed."""
+    run_id = run_id or str(uuid.uuid4())
+    events: list[Event] = []
+    values: dict[tuple[str, str], Any] = {}
+    resource_defs = {"io_manager": InMemoryIOManager(), **job.resource_defs, **(resources or {})}
+    outcome = run_job(
+        job, resource_defs=resource_defs, run_id=run_id, run_config=run_config,
+        tags={**job.run_tags, **(tags or {})}, partition_key=partition_key, on_event=events.append,
+        force_in_process=True, asset_graph=asset_graph, captured=values,
+    )  # fmt: skip
+    if raise_on_error and not outcome.success and outcome.exception is not None:
+        exc = outcome.exception
+        if isinstance(exc, (DagsterInvalidConfigError, DagsterResourceFunctionError)):
+            raise exc
+        raise exc
+    return ExecuteInProcessResult(run_id, job.name, outcome.success, events, values, outcome.plan)
+
+
+def materialize(
+    assets: Sequence[Any],
+    run_config: Any = None,
+    instance: Any = None,
+    resources: Mapping[str, Any] | None = None,
+    partition_key: str | None = None,
+    raise_on_error: bool = True,
+    tags: Mapping[str, str] | None = None,
+    selection: Any = None,
+) -> ExecuteInProcessResult:
+    """Materialize assets (and their checks) in this process; external AssetSpecs only provide inputs."""
+    from sdk.definitions import Definitions
+
+    defs = Definitions(
+        assets=[a for a in assets if not _is_check(a)], asset_checks=[a for a in assets if _is_check(a)],
+        resources=resources,
+    )  # fmt: skip
+    job = defs.implicit_job(selection)
+    return execute_job_in_process(
+        job, run_config=run_config, partition_key=partition_key, raise_on_error=raise_on_error, tags=tags,
+        asset_graph=defs.asset_graph,
+    )  # fmt: skip
+
+
+def materialize_to_memory(assets: Sequence[Any], **kwargs: Any) -> ExecuteInProcessResult:
+    resources = {k: v for k, v in (kwargs.pop("resources", None) or {}).items() if k != "io_manager"}
+    return materialize(assets, resources=resources, **kwargs)
+
+
+def _is_check(value: Any) -> bool:
+    from sdk.checks import AssetChecksDefinition
+
+    return isinstance(value, AssetChecksDefinition)

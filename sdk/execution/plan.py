@@ -1,0 +1,158 @@
+"""The execution plan: a job's graph flattened into steps (one per op invocation) in dependency order."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sdk._composition import AssetInputHandle, GraphInputHandle, OutputHandle
+from sdk.errors import DagsterInvalidDefinitionError
+from sdk.graphs import GraphDefinition
+from sdk.keys import AssetKey
+from sdk.ops import InputDef, OpDefinition
+
+
+@dataclass(frozen=True)
+class StepOutputSource:
+    step_key: str
+    output_name: str
+
+
+@dataclass(frozen=True)
+class AssetSource:
+    """An input read from an asset materialized by an earlier run."""
+
+    asset_key: AssetKey
+    io_manager_key: str
+
+
+@dataclass
+class StepInput:
+    name: str
+    input_def: InputDef
+    sources: list[Any]  # StepOutputSource | AssetSource; several for a fan-in input
+    is_list: bool = False
+    asset_key: AssetKey | None = None
+
+
+@dataclass
+class Step:
+    """One op invocation of the run."""
+
+    key: str
+    op: OpDefinition
+    inputs: list[StepInput]
+    owner: Any = None  # AssetsDefinition | AssetChecksDefinition | None
+    config_path: tuple[str, ...] = ()
+    tags: dict[str, str] = field(default_factory=dict)
+    retry_policy: Any = None
+    upstream: set[str] = field(default_factory=set)
+
+    @property
+    def is_check(self) -> bool:
+        return self.owner is not None and not hasattr(self.owner, "specs_by_output")
+
+    def asset_key_for_output(self, output_name: str) -> AssetKey | None:
+        if self.owner is None or self.is_check:
+            return None
+        spec = self.owner.specs_by_output.get(output_name)
+        return spec.key if spec is not None else None
+
+
+@dataclass
+class ExecutionPlan:
+    steps: dict[str, Step]
+    order: list[str]
+
+    def step_for_output(self, key: AssetKey) -> Step | None:
+        for step in self.steps.values():
+            if step.owner is not None and not step.is_check and key in step.owner.output_by_key:
+                return step
+        return None
+
+
+def build_plan(job: Any, asset_graph: Any = None) -> ExecutionPlan:
+    """Flatten job.graph (nested graphs become "outer.inner" step keys) and order the steps."""
+    steps: dict[str, Step] = {}
+    _flatten(job, job.graph, "", {}, steps, ("ops",), asset_graph)
+    for node, extra in job.extra_deps.items():
+        if node in steps:
+            steps[node].upstream |= {e for e in extra if e in steps}
+    return ExecutionPlan(steps, _toposort(steps))
+
+
+def _flatten(job: Any, graph: GraphDefinition, prefix: str, graph_inputs: dict[str, list[Any]],
+             steps: dict[str, Step], config_path: tuple[str, ...], asset_graph: Any) -> None:  # fmt: skip
+    for node in graph.nodes.values():
+        key = f"{prefix}{node.name}"
+        resolved = {name: _resolve_sources(job, graph, prefix, src, graph_inputs, asset_graph)
+                    for name, src in node.inputs.items()}  # fmt: skip
+        if isinstance(node.definition, GraphDefinition):
+            inner_inputs = {name: resolved.get(name, []) for name in node.definition.input_names}
+            _flatten(job, node.definition, f"{key}.", inner_inputs, steps,
+                     (*config_path, node.name, "ops"), asset_graph)  # fmt: skip
+            continue
+        op_def: OpDefinition = node.definition
+        owner = job.asset_nodes.get(node.name) if not prefix else None
+        inputs = []
+        for name, input_def in op_def.input_defs.items():
+            sources = resolved.get(name, [])
+            asset_key = owner.keys_by_input.get(name) if owner is not None else None
+            inputs.append(StepInput(name, input_def, sources, isinstance(node.inputs.get(name), list), asset_key))
+        step = Step(
+            key, op_def, inputs, owner, (*config_path, node.name), {**op_def.tags, **node.tags},
+            node.retry_policy or op_def.retry_policy or job.op_retry_policy,
+        )  # fmt: skip
+        step.upstream = {s.step_key for i in inputs for s in i.sources if isinstance(s, StepOutputSource)}
+        steps[key] = step
+
+
+def _resolve_sources(job: Any, graph: GraphDefinition, prefix: str, source: Any,
+                     graph_inputs: dict[str, list[Any]], asset_graph: Any) -> list[Any]:  # fmt: skip
+    items = source if isinstance(source, list) else [source]
+    out: list[Any] = []
+    for item in items:
+        if isinstance(item, GraphInputHandle):
+            out.extend(graph_inputs.get(item.name, []))
+        elif isinstance(item, AssetInputHandle):
+            io_key = "io_manager"
+            if asset_graph is not None and item.asset_key in asset_graph.assets_def_by_key:
+                io_key = asset_graph.assets_def_by_key[item.asset_key].io_manager_key_for(item.asset_key)
+            out.append(AssetSource(item.asset_key, io_key))
+        elif isinstance(item, OutputHandle):
+            out.append(_leaf_output(graph, prefix, item.node_name, item.output_name))
+    return out
+
+
+def _leaf_output(graph: GraphDefinition, prefix: str, node_name: str, output_name: str) -> StepOutputSource:
+    node = graph.nodes[node_name]
+    if isinstance(node.definition, GraphDefinition):
+        if output_name not in node.definition.output_mappings:
+            raise DagsterInvalidDefinitionError(f'Graph "{node.definition.name}" has no output "{output_name}".')
+        inner_node, inner_out = node.definition.output_mappings[output_name]
+        return _leaf_output(node.definition, f"{prefix}{node_name}.", inner_node, inner_out)
+    return StepOutputSource(f"{prefix}{node_name}", output_name)
+
+
+def _toposort(steps: dict[str, Step]) -> list[str]:
+    remaining = {k: set(s.upstream) for k, s in steps.items()}
+    order: list[str] = []
+    ready = [k for k, ups in remaining.items() if not ups]
+    children: dict[str, list[str]] = {}
+    for k, s in steps.items():
+        for up in s.upstream:
+            children.setdefault(up, []).append(k)
+    while ready:
+        order.extend(ready)
+        nxt = []
+        for k in ready:
+            for child in children.get(k, ()):
+                remaining[child].discard(k)
+                if not remaining[child]:
+                    nxt.append(child)
+        ready = nxt
+    if len(order) != len(steps):
+        raise DagsterInvalidDefinitionError(
+            f"The job's steps depend on each other in a cycle: {sorted(set(steps) - set(order))[:10]}."
+        )
+    return order

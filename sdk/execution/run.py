@@ -1,0 +1,164 @@
+"""A run from start to end: plan, validate config, set up resources, hand steps to an executor, report."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sdk.errors import DagsterInvalidConfigError, DagsterInvalidDefinitionError, WeirError
+from sdk.events import ErrorInfo, Event
+from sdk.execution.plan import ExecutionPlan, Step, StepOutputSource, build_plan
+from sdk.execution.resources import ResourceManager
+from sdk.execution.run_config import resolve_run_config
+from sdk.execution.step import RunState, StepOutcome, execute_step
+
+
+@dataclass
+class RunOutcome:
+    success: bool
+    canceled: bool = False
+    exception: BaseException | None = None
+    plan: ExecutionPlan | None = None
+
+
+def io_manager_keys(plan: ExecutionPlan) -> set[str]:
+    keys: set[str] = set()
+    for step in plan.steps.values():
+        for name, out in step.op.output_defs.items():
+            key = step.asset_key_for_output(name)
+            keys.add(step.owner.io_manager_key_for(key) if key is not None else out.io_manager_key)
+        for inp in step.inputs:
+            for src in inp.sources:
+                keys.add(getattr(src, "io_manager_key", None) or "io_manager")
+    return keys
+
+
+def run_job(
+    job: Any,
+    *,
+    resource_defs: Mapping[str, Any],
+    run_id: str,
+    run_config: Any,
+    tags: Mapping[str, str],
+    partition_key: str | None,
+    on_event: Callable[[Event], None],
+    should_cancel: Callable[[], bool] = lambda: False,
+    force_in_process: bool = False,
+    asset_graph: Any = None,
+    captured: dict | None = None,
+) -> RunOutcome:
+    """Emit RUN_START first and exactly one of RUN_SUCCESS / RUN_FAILURE / RUN_CANCELED last."""
+    emit = on_event
+    emit(Event("RUN_START", time.time(), message=f'Started run of job "{job.name}".'))
+    try:
+        plan = build_plan(job, asset_graph)
+        resolved = resolve_run_config(plan, job.config, run_config, set(resource_defs))
+    except (DagsterInvalidConfigError, DagsterInvalidDefinitionError) as exc:
+        emit(Event("RUN_FAILURE", time.time(), message=str(exc), error=ErrorInfo.from_exception(exc)))
+        return RunOutcome(False, exception=exc)
+    executor = "in_process" if force_in_process else resolved.execution.get("executor") or job.executor_name
+    resources = ResourceManager(resource_defs, resolved.resource_configs, run_id)
+    state = RunState(run_id, job, plan, dict(tags), partition_key, emit, resolved.op_configs, resources, captured)
+    try:
+        if executor == "multiprocess" and len(plan.steps) > 1:
+            from sdk.execution.multiprocess import run_multiprocess
+
+            problem = _multiprocess_problem(plan, resource_defs)
+            if problem:
+                exc = WeirError(problem)
+                emit(Event("RUN_FAILURE", time.time(), message=problem, error=ErrorInfo.from_exception(exc)))
+                return RunOutcome(False, exception=exc, plan=plan)
+            max_conc = int(resolved.execution.get("max_concurrent") or 0) or _max_concurrent(job)
+            outcomes, canceled = run_multiprocess(state, max_conc, should_cancel)
+        else:
+            setup_error = _setup_all(state)
+            if setup_error is not None:
+                emit(Event("RUN_FAILURE", time.time(), message=str(setup_error),
+                           error=ErrorInfo.from_exception(setup_error)))  # fmt: skip
+                return RunOutcome(False, exception=setup_error, plan=plan)
+            outcomes, canceled = run_in_process(state, should_cancel)
+    finally:
+        for key, err in resources.teardown():
+            emit(Event("ENGINE_EVENT", time.time(), message=f'Teardown of resource "{key}" failed: {err}',
+                       error=ErrorInfo.from_exception(err)))  # fmt: skip
+    return _finish(emit, job, outcomes, canceled, plan)
+
+
+def _finish(emit: Callable[[Event], None], job: Any, outcomes: dict[str, Any], canceled: bool,
+            plan: ExecutionPlan) -> RunOutcome:  # fmt: skip
+    failed = [k for k, o in outcomes.items() if isinstance(o, StepOutcome) and not o.success]
+    if canceled:
+        emit(Event("RUN_CANCELED", time.time(), message=f'Run of job "{job.name}" was canceled.'))
+        return RunOutcome(False, canceled=True, plan=plan)
+    if failed:
+        first = outcomes[failed[0]]
+        emit(Event("RUN_FAILURE", time.time(), error=first.error,
+                   message=f'Run of job "{job.name}" failed: steps {failed} failed.'))  # fmt: skip
+        return RunOutcome(False, exception=first.user_exception or WeirError(first.error.message), plan=plan)
+    emit(Event("RUN_SUCCESS", time.time(), message=f'Finished run of job "{job.name}".'))
+    return RunOutcome(True, plan=plan)
+
+
+def _max_concurrent(job: Any) -> int:
+    from sdk.executors import multiprocess_executor
+
+    return (job.executor_def or multiprocess_executor).max_concurrent
+
+
+def _multiprocess_problem(plan: ExecutionPlan, resource_defs: Mapping[str, Any]) -> str | None:
+    for key in sorted(io_manager_keys(plan)):
+        definition = resource_defs.get(key)
+        if definition is not None and not getattr(definition, "persists_across_processes", True):
+            return (
+                f'The multiprocess executor runs each step in its own process, but IO manager "{key}" '
+                f"({type(definition).__name__}) keeps values in memory. Use FilesystemIOManager or the "
+                "in_process_executor."
+            )
+    return None
+
+
+def _setup_all(state: RunState) -> BaseException | None:
+    keys = set(io_manager_keys(state.plan))
+    for step in state.plan.steps.values():
+        keys |= step.op.required_resource_keys
+    for key in sorted(keys):
+        if key not in state.resources.defs:
+            return DagsterInvalidDefinitionError(
+                f'A step needs resource "{key}", which is not provided; the resources are '
+                f'{sorted(state.resources.defs)}. Add it: Definitions(resources={{"{key}": ...}}).'
+            )
+        try:
+            state.resources.get(key)
+        except WeirError as exc:
+            return exc
+    return None
+
+
+def skip_reason(step: Step, outcomes: dict[str, Any]) -> str | None:
+    """Why a step cannot run: an upstream step failed or was skipped, or an output it needs is missing."""
+    for up in sorted(step.upstream):
+        outcome = outcomes.get(up)
+        if not isinstance(outcome, StepOutcome) or not outcome.success:
+            return f'Skipped "{step.key}": upstream step "{up}" did not succeed.'
+    for inp in step.inputs:
+        for src in inp.sources:
+            if isinstance(src, StepOutputSource) and src.output_name not in outcomes[src.step_key].outputs:
+                return f'Skipped "{step.key}": upstream output "{src.step_key}.{src.output_name}" was not produced.'
+    return None
+
+
+def run_in_process(state: RunState, should_cancel: Callable[[], bool]) -> tuple[dict[str, Any], bool]:
+    outcomes: dict[str, Any] = {}
+    for key in state.plan.order:
+        if should_cancel():
+            return outcomes, True
+        step = state.plan.steps[key]
+        reason = skip_reason(step, outcomes)
+        if reason:
+            state.event("STEP_SKIPPED", step_key=key, message=reason)
+            outcomes[key] = "skipped"
+            continue
+        outcomes[key] = execute_step(state, step)
+    return outcomes, False

@@ -1,0 +1,93 @@
+"""Run config, validated against the job before anything executes."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sdk.errors import DagsterInvalidConfigError
+from sdk.execution.plan import ExecutionPlan
+
+TOP_LEVEL = ("ops", "resources", "execution", "loggers")
+
+
+@dataclass
+class ResolvedRunConfig:
+    """Validated config: per step key, per resource key, and the executor's."""
+
+    op_configs: dict[str, Any] = field(default_factory=dict)
+    resource_configs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    execution: dict[str, Any] = field(default_factory=dict)
+
+
+def _deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for k, v in override.items():
+        out[k] = _deep_merge(out[k], v) if isinstance(v, Mapping) and isinstance(out.get(k), Mapping) else v
+    return out
+
+
+def resolve_run_config(plan: ExecutionPlan, job_config: Any, run_config: Any,
+                       resource_keys: set[str]) -> ResolvedRunConfig:  # fmt: skip
+    """Check every entry against the ops and resources of the plan; raise DagsterInvalidConfigError."""
+    from sdk.config import to_run_config_dict, validate_config
+
+    config = _deep_merge(to_run_config_dict(job_config), to_run_config_dict(run_config))
+    unknown = sorted(set(config) - set(TOP_LEVEL))
+    if unknown:
+        raise DagsterInvalidConfigError(
+            f"Invalid run config: unexpected top-level entries {unknown}; allowed: {list(TOP_LEVEL)}."
+        )
+    resolved = ResolvedRunConfig(execution=_execution(config.get("execution")))
+    ops_cfg = config.get("ops") or {}
+    _check_op_names(plan, ops_cfg)
+    for step in plan.steps.values():
+        entry: Any = config
+        for part in step.config_path:
+            entry = entry.get(part) if isinstance(entry, Mapping) else None
+        path = ".".join(step.config_path)
+        raw = entry.get("config") if isinstance(entry, Mapping) else None
+        if isinstance(entry, Mapping) and set(entry) - {"config", "inputs", "outputs"}:
+            bad = sorted(set(entry) - {"config", "inputs", "outputs"})
+            raise DagsterInvalidConfigError(f"Invalid run config at {path}: unexpected entries {bad}; expected config.")
+        if step.op.config_type is not None:
+            resolved.op_configs[step.key] = validate_config(step.op.config_type, raw, f"{path}.config")
+        elif raw is not None:
+            if not step.op.has_config_param:
+                raise DagsterInvalidConfigError(
+                    f'Invalid run config at {path}.config: "{step.op.name}" takes no config. Remove the entry, '
+                    "or add a config parameter annotated with a Config class."
+                )
+            resolved.op_configs[step.key] = raw
+    for key, entry in (config.get("resources") or {}).items():
+        if key not in resource_keys:
+            raise DagsterInvalidConfigError(
+                f'Invalid run config at resources.{key}: no resource "{key}"; '
+                f"the resources are {sorted(resource_keys)}."
+            )
+        if not isinstance(entry, Mapping) or set(entry) - {"config"}:
+            raise DagsterInvalidConfigError(f"Invalid run config at resources.{key}: expected {{'config': {{...}}}}.")
+        resolved.resource_configs[key] = dict(entry.get("config") or {})
+    return resolved
+
+
+def _check_op_names(plan: ExecutionPlan, ops_cfg: Any, prefix: str = "ops") -> None:
+    if not isinstance(ops_cfg, Mapping):
+        raise DagsterInvalidConfigError(f"Invalid run config at {prefix}: expected a dict of op names.")
+    known = {s.config_path[1] for s in plan.steps.values() if len(s.config_path) > 1}
+    extra = sorted(set(ops_cfg) - known)
+    if extra:
+        raise DagsterInvalidConfigError(
+            f"Invalid run config at ops: no op named {extra[0]!r} in this job; the ops are {sorted(known)[:20]}."
+        )
+
+
+def _execution(entry: Any) -> dict[str, Any]:
+    if not entry:
+        return {}
+    cfg = entry.get("config", entry) if isinstance(entry, Mapping) else {}
+    for name in ("multiprocess", "in_process"):
+        if isinstance(cfg, Mapping) and name in cfg:
+            return {"executor": name, **dict((cfg[name] or {}).get("config", cfg[name]) or {})}
+    return dict(cfg) if isinstance(cfg, Mapping) else {}

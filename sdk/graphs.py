@@ -1,0 +1,142 @@
+"""Graphs: ops wired together by calling them inside a function body; nestable; to_job makes a job."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from sdk import _composition
+from sdk._composition import Composition, GraphInputHandle, MultiOutputHandles, NodeInvocation, OutputHandle
+from sdk.errors import DagsterInvalidDefinitionError, DagsterInvalidInvocationError
+from sdk.ops import _PendingInvocation
+
+
+class GraphDefinition:
+    """Named nodes, where each input comes from, and which node outputs are the graph's outputs."""
+
+    def __init__(
+        self,
+        name: str,
+        nodes: Mapping[str, NodeInvocation],
+        input_mappings: Mapping[str, list[tuple[str, str]]] | None = None,
+        output_mappings: Mapping[str, tuple[str, str]] | None = None,
+        description: str | None = None,
+        tags: Mapping[str, str] | None = None,
+    ) -> None:
+        self.name = name
+        self.nodes = dict(nodes)
+        self.input_mappings = dict(input_mappings or {})
+        self.output_mappings = dict(output_mappings or {})
+        self.description = description
+        self.tags = dict(tags or {})
+
+    @property
+    def input_names(self) -> list[str]:
+        return list(self.input_mappings)
+
+    @property
+    def output_names(self) -> list[str]:
+        return list(self.output_mappings)
+
+    @property
+    def node_defs(self) -> list[Any]:
+        return [n.definition for n in self.nodes.values()]
+
+    def alias(self, name: str) -> _PendingInvocation:
+        return _PendingInvocation(self, alias=name)
+
+    def tag(self, tags: Mapping[str, str]) -> _PendingInvocation:
+        return _PendingInvocation(self, tags=dict(tags))
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if _composition.current() is None:
+            raise DagsterInvalidInvocationError(
+                f'Graph "{self.name}" can only be called inside another @graph or @job body; '
+                "to run it, use .execute_in_process() or .to_job()."
+            )
+        return _composition.invoke(self, None, {}, None, args, kwargs)
+
+    def to_job(
+        self,
+        name: str | None = None,
+        description: str | None = None,
+        resource_defs: Mapping[str, Any] | None = None,
+        config: Any = None,
+        tags: Mapping[str, Any] | None = None,
+        executor_def: Any = None,
+        op_retry_policy: Any = None,
+        partitions_def: Any = None,
+        run_tags: Mapping[str, Any] | None = None,
+    ) -> Any:
+        from sdk.jobs import JobDefinition
+
+        return JobDefinition(
+            name=name or self.name, graph_def=self, description=description or self.description,
+            resource_defs=resource_defs, config=config, tags=tags, executor_def=executor_def,
+            op_retry_policy=op_retry_policy, partitions_def=partitions_def, run_tags=run_tags,
+        )  # fmt: skip
+
+    def execute_in_process(self, run_config: Any = None, resources: Mapping[str, Any] | None = None,
+                           raise_on_error: bool = True, **kwargs: Any) -> Any:  # fmt: skip
+        return self.to_job(resource_defs=resources).execute_in_process(
+            run_config=run_config, raise_on_error=raise_on_error, **kwargs
+        )
+
+    def __repr__(self) -> str:
+        return f"<GraphDefinition {self.name}>"
+
+
+def trace_graph(fn: Callable, name: str, out_names: list[str] | None = None) -> tuple[dict, dict, dict]:
+    """Run a graph body with handles instead of values; return its nodes and input/output mappings."""
+    comp = Composition(name)
+    params = [p.name for p in inspect.signature(fn).parameters.values()]
+    handles = {p: GraphInputHandle(p) for p in params}
+    _composition.push(comp)
+    try:
+        result = fn(**handles)
+    finally:
+        _composition.pop()
+    input_mappings: dict[str, list[tuple[str, str]]] = {p: [] for p in params}
+    for node in comp.nodes.values():
+        for input_name, source in node.inputs.items():
+            for item in source if isinstance(source, list) else [source]:
+                if isinstance(item, GraphInputHandle):
+                    input_mappings[item.name].append((node.name, input_name))
+    return comp.nodes, input_mappings, _output_mappings(result, out_names, name)
+
+
+def _output_mappings(result: Any, out_names: list[str] | None, name: str) -> dict[str, tuple[str, str]]:
+    if result is None:
+        return {}
+    if isinstance(result, OutputHandle):
+        return {(out_names or ["result"])[0]: (result.node_name, result.output_name)}
+    if isinstance(result, dict):
+        return {k: (v.node_name, v.output_name) for k, v in result.items()}
+    if isinstance(result, (tuple, MultiOutputHandles)):
+        names = out_names or [f"result_{i}" for i in range(len(result))]
+        return {n: (h.node_name, h.output_name) for n, h in zip(names, result, strict=True)}
+    raise DagsterInvalidDefinitionError(
+        f'Graph "{name}" returned {result!r}; return the output of an op call, a dict or tuple of them, or None.'
+    )
+
+
+def graph(
+    compose_fn: Callable | None = None,
+    *,
+    name: str | None = None,
+    description: str | None = None,
+    out: Any = None,
+    tags: Mapping[str, Any] | None = None,
+    ins: Any = None,
+) -> Any:
+    """Declare a graph: calling ops in the body wires them; nothing runs until the graph is in a job."""
+
+    def build(fn: Callable) -> GraphDefinition:
+        graph_name = name or fn.__name__
+        out_names = list(out) if isinstance(out, dict) else None
+        nodes, ins_map, outs_map = trace_graph(fn, graph_name, out_names)
+        return GraphDefinition(graph_name, nodes, ins_map, outs_map, description or (fn.__doc__ or "").strip() or None,
+                               tags)  # fmt: skip
+
+    return build(compose_fn) if compose_fn is not None else build

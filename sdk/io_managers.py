@@ -1,0 +1,184 @@
+"""IO managers: how outputs are stored and inputs loaded. Plain classes here; pydantic ones in resources.py."""
+
+from __future__ import annotations
+
+import os
+import pickle
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sdk.keys import AssetKey
+
+
+@dataclass
+class OutputContext:
+    """What an IO manager knows about an output it stores."""
+
+    name: str
+    step_key: str
+    run_id: str
+    asset_key: AssetKey | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+    partition_key: str | None = None
+    dagster_type: Any = None
+    resources: Any = None
+    definition_metadata: dict[str, Any] = field(default_factory=dict)
+    _added_metadata: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def has_asset_key(self) -> bool:
+        return self.asset_key is not None
+
+    @property
+    def has_partition_key(self) -> bool:
+        return self.partition_key is not None
+
+    def add_output_metadata(self, metadata: dict[str, Any]) -> None:
+        self._added_metadata.update(metadata)
+
+    def get_identifier(self) -> list[str]:
+        return [self.run_id, self.step_key, self.name]
+
+
+@dataclass
+class InputContext:
+    """What an IO manager knows about an input it loads: the upstream output it reads."""
+
+    name: str
+    step_key: str
+    upstream_output: OutputContext | None = None
+    asset_key: AssetKey | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+    partition_key: str | None = None
+    dagster_type: Any = None
+    resources: Any = None
+    definition_metadata: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def has_asset_key(self) -> bool:
+        return self.asset_key is not None
+
+    @property
+    def has_partition_key(self) -> bool:
+        return self.partition_key is not None
+
+
+class IOManager:
+    """Stores outputs (handle_output) and loads them as inputs (load_input)."""
+
+    def handle_output(self, context: OutputContext, obj: Any) -> None:
+        raise NotImplementedError
+
+    def load_input(self, context: InputContext) -> Any:
+        raise NotImplementedError
+
+
+class InMemoryIOManager(IOManager):
+    """Keeps values in this process: the default for materialize() and execute_in_process()."""
+
+    persists_across_processes = False
+
+    def __init__(self) -> None:
+        self.values: dict[tuple, Any] = {}
+
+    @staticmethod
+    def _key(ctx: OutputContext) -> tuple:
+        if ctx.asset_key is not None:
+            return ("asset", ctx.asset_key.path, ctx.partition_key)
+        return ("op", ctx.run_id, ctx.step_key, ctx.name)
+
+    def handle_output(self, context: OutputContext, obj: Any) -> None:
+        self.values[self._key(context)] = obj
+
+    def load_input(self, context: InputContext) -> Any:
+        up = context.upstream_output
+        if up is None:
+            up = OutputContext("result", "", "", context.asset_key, partition_key=context.partition_key)
+        key = self._key(up)
+        if key not in self.values:
+            what = context.asset_key.to_user_string() if context.asset_key else f"{up.step_key}.{up.name}"
+            raise KeyError(
+                f"No value in memory for {what}: the in-memory IO manager only holds values of this run. "
+                "Include the upstream asset in the selection, or use FilesystemIOManager."
+            )
+        return self.values[key]
+
+
+def filesystem_path(base_dir: str, ctx: OutputContext) -> str:
+    """Where the filesystem IO manager keeps an output: by asset key (and partition), else by run/step."""
+    if ctx.asset_key is not None:
+        parts = list(ctx.asset_key.path)
+        if ctx.partition_key is not None:
+            parts.append(ctx.partition_key)
+        return os.path.join(base_dir, *parts)
+    return os.path.join(base_dir, ctx.run_id, ctx.step_key, ctx.name)
+
+
+class PickledObjectFilesystemIOManager(IOManager):
+    """Pickles each output under base_dir, written atomically so a reader never sees half a file."""
+
+    persists_across_processes = True
+
+    def __init__(self, base_dir: str) -> None:
+        self.base_dir = base_dir
+
+    def handle_output(self, context: OutputContext, obj: Any) -> None:
+        path = filesystem_path(self.base_dir, context)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        tmp = f"{path}.tmp{os.getpid()}"
+        with open(tmp, "wb") as f:
+            pickle.dump(obj, f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+        context.add_output_metadata({"path": _PathValue(path)})
+
+    def load_input(self, context: InputContext) -> Any:
+        up = context.upstream_output or OutputContext(
+            "result", "", "", context.asset_key, partition_key=context.partition_key
+        )
+        path = filesystem_path(self.base_dir, up)
+        if not os.path.exists(path):
+            what = up.asset_key.to_user_string() if up.asset_key else f"{up.step_key}.{up.name}"
+            raise FileNotFoundError(
+                f"No stored value for {what} at {path}. Materialize it first (or include it in the run)."
+            )
+        with open(path, "rb") as f:
+            return pickle.load(f)
+
+
+def _PathValue(path: str) -> Any:
+    from sdk.metadata import MetadataValue
+
+    return MetadataValue.path(path)
+
+
+class IOManagerDefinition:
+    """An IO manager made by a function of an init context (the @io_manager form)."""
+
+    def __init__(self, resource_fn: Callable, config_schema: Any = None, description: str | None = None,
+                 required_resource_keys: set[str] | None = None) -> None:  # fmt: skip
+        self.resource_fn = resource_fn
+        self.config_schema = config_schema
+        self.description = description
+        self.required_resource_keys = frozenset(required_resource_keys or ())
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.resource_fn(*args, **kwargs)
+
+
+def io_manager(
+    fn: Callable | None = None,
+    *,
+    config_schema: Any = None,
+    description: str | None = None,
+    required_resource_keys: set[str] | None = None,
+) -> Any:
+    """Declare an IO manager from a function that takes an init context and returns an IOManager."""
+
+    def build(f: Callable) -> IOManagerDefinition:
+        return IOManagerDefinition(f, config_schema, description or f.__doc__, required_resource_keys)
+
+    return build(fn) if fn is not None else build
+
+
+mem_io_manager = IOManagerDefinition(lambda _ctx: InMemoryIOManager(), description="Values kept in memory.")

@@ -1,0 +1,230 @@
+"""Jobs: a graph with resources, an executor and default config; asset jobs are built from selections."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from sdk._composition import AssetInputHandle, NodeInvocation, OutputHandle
+from sdk.errors import DagsterInvalidDefinitionError
+from sdk.executors import ExecutorDefinition
+from sdk.graphs import GraphDefinition, trace_graph
+from sdk.keys import AssetCheckKey, AssetKey
+from sdk.selection import AssetSelection
+
+IMPLICIT_ASSET_JOB_NAME = "__ASSET_JOB"
+
+
+class JobDefinition:
+    """An executable graph; for asset jobs, which nodes compute which assets and checks."""
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        graph_def: GraphDefinition,
+        description: str | None = None,
+        resource_defs: Mapping[str, Any] | None = None,
+        config: Any = None,
+        tags: Mapping[str, Any] | None = None,
+        executor_def: ExecutorDefinition | None = None,
+        op_retry_policy: Any = None,
+        partitions_def: Any = None,
+        run_tags: Mapping[str, Any] | None = None,
+        asset_nodes: Mapping[str, Any] | None = None,
+        asset_keys: frozenset[AssetKey] = frozenset(),
+        check_keys: frozenset[AssetCheckKey] = frozenset(),
+        extra_deps: Mapping[str, set[str]] | None = None,
+    ) -> None:
+        self.name = name
+        self.graph = graph_def
+        self.description = description
+        self.resource_defs = dict(resource_defs or {})
+        self.config = config
+        self.tags = {str(k): str(v) for k, v in (tags or {}).items()}
+        self.run_tags = {str(k): str(v) for k, v in (run_tags or {}).items()}
+        self.executor_def = executor_def
+        self.op_retry_policy = op_retry_policy
+        self.partitions_def = partitions_def
+        self.asset_nodes = dict(asset_nodes or {})
+        self.asset_keys = asset_keys
+        self.check_keys = check_keys
+        self.extra_deps = dict(extra_deps or {})
+
+    @property
+    def is_asset_job(self) -> bool:
+        return bool(self.asset_nodes)
+
+    @property
+    def executor_name(self) -> str:
+        return (self.executor_def or ExecutorDefinition("multiprocess")).name
+
+    def execute_in_process(
+        self,
+        run_config: Any = None,
+        instance: Any = None,
+        partition_key: str | None = None,
+        raise_on_error: bool = True,
+        op_selection: Any = None,
+        run_id: str | None = None,
+        input_values: Mapping[str, Any] | None = None,
+        tags: Mapping[str, str] | None = None,
+        resources: Mapping[str, Any] | None = None,
+    ) -> Any:
+        """Run the job in this process (always the in-process executor), IO in memory by default."""
+        from sdk.execution.in_process import execute_job_in_process
+
+        return execute_job_in_process(
+            self, run_config=run_config, partition_key=partition_key, raise_on_error=raise_on_error,
+            run_id=run_id, tags=tags, resources=resources,
+        )  # fmt: skip
+
+    def __repr__(self) -> str:
+        return f"<JobDefinition {self.name}>"
+
+
+def job(
+    compose_fn: Callable | None = None,
+    *,
+    name: str | None = None,
+    description: str | None = None,
+    resource_defs: Mapping[str, Any] | None = None,
+    config: Any = None,
+    tags: Mapping[str, Any] | None = None,
+    executor_def: ExecutorDefinition | None = None,
+    op_retry_policy: Any = None,
+    partitions_def: Any = None,
+    run_tags: Mapping[str, Any] | None = None,
+) -> Any:
+    """Declare a job from a graph body."""
+
+    def build(fn: Callable) -> JobDefinition:
+        job_name = name or fn.__name__
+        nodes, _ins, outs = trace_graph(fn, job_name)
+        graph_def = GraphDefinition(job_name, nodes, {}, outs, description or (fn.__doc__ or "").strip() or None)
+        return graph_def.to_job(
+            description=graph_def.description, resource_defs=resource_defs, config=config, tags=tags,
+            executor_def=executor_def, op_retry_policy=op_retry_policy, partitions_def=partitions_def,
+            run_tags=run_tags,
+        )  # fmt: skip
+
+    return build(compose_fn) if compose_fn is not None else build
+
+
+class UnresolvedAssetJobDefinition:
+    """A job over an AssetSelection; Definitions resolves it against its assets."""
+
+    def __init__(
+        self,
+        name: str,
+        selection: Any = None,
+        config: Any = None,
+        description: str | None = None,
+        tags: Mapping[str, Any] | None = None,
+        run_tags: Mapping[str, Any] | None = None,
+        partitions_def: Any = None,
+        executor_def: ExecutorDefinition | None = None,
+        op_retry_policy: Any = None,
+    ) -> None:
+        self.name = name
+        self.selection = AssetSelection.from_coercible(selection) if selection is not None else AssetSelection.all()
+        self.config = config
+        self.description = description
+        self.tags = dict(tags or {})
+        self.run_tags = dict(run_tags or {})
+        self.partitions_def = partitions_def
+        self.executor_def = executor_def
+        self.op_retry_policy = op_retry_policy
+
+    def resolve(self, graph: Any, resource_defs: Mapping[str, Any], executor_def: Any) -> JobDefinition:
+        keys = self.selection.resolve(graph)
+        return build_asset_job(
+            self.name, graph, keys, resource_defs=resource_defs, executor_def=self.executor_def or executor_def,
+            config=self.config, tags=self.tags, run_tags=self.run_tags, description=self.description,
+            partitions_def=self.partitions_def, op_retry_policy=self.op_retry_policy,
+        )  # fmt: skip
+
+    def __repr__(self) -> str:
+        return f"<UnresolvedAssetJobDefinition {self.name}>"
+
+
+def define_asset_job(
+    name: str,
+    selection: Any = None,
+    config: Any = None,
+    description: str | None = None,
+    tags: Mapping[str, Any] | None = None,
+    run_tags: Mapping[str, Any] | None = None,
+    partitions_def: Any = None,
+    executor_def: ExecutorDefinition | None = None,
+    op_retry_policy: Any = None,
+    hooks: Any = None,
+) -> UnresolvedAssetJobDefinition:
+    """A job that materializes a selection of assets (all of them by default)."""
+    return UnresolvedAssetJobDefinition(
+        name, selection, config, description, tags, run_tags, partitions_def, executor_def, op_retry_policy
+    )
+
+
+def build_asset_job(
+    name: str,
+    graph: Any,
+    keys: set[AssetKey],
+    *,
+    resource_defs: Mapping[str, Any] | None = None,
+    executor_def: Any = None,
+    check_keys: set[AssetCheckKey] | None = None,
+    **job_kwargs: Any,
+) -> JobDefinition:
+    """One node per assets definition (subset to the selected keys) and per separate check definition."""
+    non_exec = sorted(k.to_user_string() for k in keys if not graph.assets_def_by_key[k].is_executable)
+    if non_exec:
+        raise DagsterInvalidDefinitionError(
+            f'Job "{name}" selects external assets {non_exec}; they have no function to run. Remove them.'
+        )
+    if check_keys is None:
+        check_keys = set(graph.checks_for(keys))
+    producer: dict[AssetKey, tuple[str, str]] = {}
+    nodes: dict[str, NodeInvocation] = {}
+    asset_nodes: dict[str, Any] = {}
+    for key in graph.toposort(keys):
+        adef = graph.assets_def_by_key[key]
+        if adef.op.name in asset_nodes:
+            continue
+        selected = frozenset(k for k in adef.keys if k in keys)
+        if not adef.can_subset:
+            selected = frozenset(adef.keys)
+        asset_nodes[adef.op.name] = adef.subset(selected) if selected != frozenset(adef.keys) else adef
+        for k in selected:
+            producer[k] = (adef.op.name, adef.output_by_key[k])
+    for adef in graph.checks_defs:
+        if any(ck in check_keys for ck in adef.check_keys):
+            asset_nodes[adef.op.name] = adef
+    blocking_nodes: dict[AssetKey, set[str]] = {}
+    for node_name, owner in asset_nodes.items():
+        nodes[node_name] = NodeInvocation(node_name, owner.op, _wire(owner, producer))
+        if not hasattr(owner, "specs_by_output"):
+            for spec in owner.check_specs:
+                if spec.blocking:
+                    blocking_nodes.setdefault(spec.asset_key, set()).add(node_name)
+    extra_deps: dict[str, set[str]] = {}
+    for node_name, owner in asset_nodes.items():
+        for upstream in set(owner.keys_by_input.values()):
+            for check_node in blocking_nodes.get(upstream, ()):
+                if check_node != node_name:
+                    extra_deps.setdefault(node_name, set()).add(check_node)
+    return JobDefinition(
+        name=name, graph_def=GraphDefinition(name, nodes), resource_defs=resource_defs, executor_def=executor_def,
+        asset_nodes=asset_nodes, asset_keys=frozenset(producer), check_keys=frozenset(check_keys),
+        extra_deps=extra_deps, **job_kwargs,
+    )  # fmt: skip
+
+
+def _wire(owner: Any, producer: dict[AssetKey, tuple[str, str]]) -> dict[str, Any]:
+    wired: dict[str, Any] = {}
+    for input_name, key in owner.keys_by_input.items():
+        if key in producer and producer[key][0] != owner.op.name:
+            wired[input_name] = OutputHandle(*producer[key])
+        elif not owner.op.input_defs[input_name].is_nothing:
+            wired[input_name] = AssetInputHandle(key)
+    return wired

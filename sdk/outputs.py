@@ -1,0 +1,84 @@
+"""What compute functions return or yield: Output, MaterializeResult, AssetMaterialization."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sdk.keys import AssetKey, to_asset_key
+from sdk.metadata import MetadataValue, normalize_metadata
+
+
+class Output:
+    """A value for one named output, with metadata that reaches the materialization event."""
+
+    def __init__(
+        self,
+        value: Any,
+        output_name: str = "result",
+        metadata: dict[str, Any] | None = None,
+        data_version: Any = None,
+        tags: dict[str, str] | None = None,
+    ) -> None:
+        self.value = value
+        self.output_name = output_name
+        self.metadata = normalize_metadata(metadata)
+        self.data_version = data_version
+        self.tags = dict(tags or {})
+
+    def __repr__(self) -> str:
+        return f"Output(value={self.value!r}, output_name={self.output_name!r})"
+
+
+class MaterializeResult:
+    """An asset materialized by the function itself: metadata and check results, no value to store."""
+
+    def __init__(
+        self,
+        *,
+        asset_key: Any = None,
+        metadata: dict[str, Any] | None = None,
+        check_results: list[Any] | None = None,
+        data_version: Any = None,
+        tags: dict[str, str] | None = None,
+        value: Any = None,
+    ) -> None:
+        self.asset_key = to_asset_key(asset_key) if asset_key is not None else None
+        self.metadata = normalize_metadata(metadata)
+        self.check_results = list(check_results or [])
+        self.data_version = data_version
+        self.tags = dict(tags or {})
+        self.value = value
+
+
+@dataclass(frozen=True)
+class AssetMaterialization:
+    """A record that an asset was materialized: yielded by ops, returned by results."""
+
+    asset_key: Any
+    description: str | None = None
+    metadata: dict[str, MetadataValue] = field(default_factory=dict)
+    partition: str | None = None
+    tags: dict[str, str] | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "asset_key", to_asset_key(self.asset_key))
+        object.__setattr__(self, "metadata", normalize_metadata(self.metadata))
+
+    @property
+    def key(self) -> AssetKey:
+        return self.asset_key
+
+
+@dataclass(frozen=True)
+class AssetObservation:
+    """A record about an asset that was looked at, not changed."""
+
+    asset_key: Any
+    description: str | None = None
+    metadata: dict[str, MetadataValue] = field(default_factory=dict)
+    partition: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "asset_key", to_asset_key(self.asset_key))
+        object.__setattr__(self, "metadata", normalize_metadata(self.metadata))

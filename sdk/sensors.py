@@ -1,0 +1,212 @@
+"""Sensors: functions the host evaluates on an interval (standard, asset, run status)."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from sdk.keys import AssetKey, to_asset_key
+from sdk.schedules import resolve_target
+
+
+class DefaultSensorStatus(enum.Enum):
+    """Whether a sensor runs as soon as it is loaded."""
+
+    RUNNING = "RUNNING"
+    STOPPED = "STOPPED"
+
+
+class DagsterRunStatus(enum.Enum):
+    """Run statuses a run status sensor can watch."""
+
+    QUEUED = "QUEUED"
+    STARTING = "STARTING"
+    STARTED = "STARTED"
+    SUCCESS = "SUCCESS"
+    FAILURE = "FAILURE"
+    CANCELING = "CANCELING"
+    CANCELED = "CANCELED"
+
+
+class SensorEvaluationContext:
+    """What a sensor function receives: cursor, last run key, resources."""
+
+    def __init__(self, cursor: str | None = None, last_tick_time: float | None = None,
+                 last_run_key: str | None = None, resources: Any = None, instance: Any = None) -> None:  # fmt: skip
+        self.cursor = cursor
+        self.last_tick_time = last_tick_time
+        self.last_run_key = last_run_key
+        self.resources = resources
+        self.instance = instance
+        self.log = None
+
+    def update_cursor(self, cursor: str | None) -> None:
+        self.cursor = cursor
+
+
+def build_sensor_context(cursor: str | None = None, resources: Any = None, instance: Any = None,
+                         last_run_key: str | None = None) -> SensorEvaluationContext:  # fmt: skip
+    return SensorEvaluationContext(cursor=cursor, resources=resources, instance=instance, last_run_key=last_run_key)
+
+
+class SensorDefinition:
+    """A function evaluated every minimum_interval_seconds that may request runs."""
+
+    kind = "STANDARD"
+
+    def __init__(
+        self,
+        name: str | None = None,
+        *,
+        evaluation_fn: Callable[..., Any] | None = None,
+        minimum_interval_seconds: int | None = None,
+        description: str | None = None,
+        job: Any = None,
+        jobs: Sequence[Any] | None = None,
+        job_name: str | None = None,
+        asset_selection: Any = None,
+        target: Any = None,
+        default_status: DefaultSensorStatus = DefaultSensorStatus.STOPPED,
+        required_resource_keys: set[str] | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> None:
+        self.name = name or (evaluation_fn.__name__ if evaluation_fn else "sensor")
+        self.evaluation_fn = evaluation_fn
+        self.minimum_interval_seconds = 30 if minimum_interval_seconds is None else int(minimum_interval_seconds)
+        self.description = description
+        self.target_jobs, self.job_names, self.asset_selection = resolve_target(job, job_name, target, jobs,
+                                                                                asset_selection)  # fmt: skip
+        self.default_status = default_status
+        self.required_resource_keys = frozenset(required_resource_keys or ())
+        self.metadata = dict(metadata or {})
+        self.monitored_assets: list[AssetKey] = []
+        self.monitored_run_statuses: list[str] = []
+        self.monitored_jobs: list[str] = []
+
+    @property
+    def job_name(self) -> str | None:
+        return self.job_names[0] if self.job_names else None
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        assert self.evaluation_fn is not None
+        return self.evaluation_fn(*args, **kwargs)
+
+
+class AssetSensorDefinition(SensorDefinition):
+    """A sensor called with each new materialization of one asset."""
+
+    kind = "ASSET"
+
+
+class RunStatusSensorDefinition(SensorDefinition):
+    """A sensor called for each run that reached a status."""
+
+    kind = "RUN_STATUS"
+
+
+class MultiAssetSensorDefinition(SensorDefinition):
+    """A sensor watching several assets."""
+
+    kind = "MULTI_ASSET"
+
+
+def sensor(
+    job: Any = None,
+    *,
+    name: str | None = None,
+    minimum_interval_seconds: int | None = None,
+    description: str | None = None,
+    jobs: Sequence[Any] | None = None,
+    job_name: str | None = None,
+    asset_selection: Any = None,
+    target: Any = None,
+    default_status: DefaultSensorStatus = DefaultSensorStatus.STOPPED,
+    required_resource_keys: set[str] | None = None,
+    metadata: dict[str, Any] | None = None,
+) -> Callable[[Callable], SensorDefinition]:
+    """Declare a sensor: the function returns RunRequests, a SkipReason or a SensorResult."""
+
+    def build(fn: Callable) -> SensorDefinition:
+        return SensorDefinition(
+            name or fn.__name__, evaluation_fn=fn, minimum_interval_seconds=minimum_interval_seconds,
+            description=description or fn.__doc__, job=job, jobs=jobs, job_name=job_name,
+            asset_selection=asset_selection, target=target, default_status=default_status,
+            required_resource_keys=required_resource_keys, metadata=metadata,
+        )  # fmt: skip
+
+    return build
+
+
+def asset_sensor(
+    asset_key: Any,
+    *,
+    job: Any = None,
+    name: str | None = None,
+    minimum_interval_seconds: int | None = None,
+    description: str | None = None,
+    jobs: Sequence[Any] | None = None,
+    job_name: str | None = None,
+    target: Any = None,
+    default_status: DefaultSensorStatus = DefaultSensorStatus.STOPPED,
+    required_resource_keys: set[str] | None = None,
+) -> Callable[[Callable], AssetSensorDefinition]:
+    """Declare a sensor called as fn(context, asset_event) for each new materialization of asset_key."""
+
+    def build(fn: Callable) -> AssetSensorDefinition:
+        definition = AssetSensorDefinition(
+            name or fn.__name__, evaluation_fn=fn, minimum_interval_seconds=minimum_interval_seconds,
+            description=description or fn.__doc__, job=job, jobs=jobs, job_name=job_name, target=target,
+            default_status=default_status, required_resource_keys=required_resource_keys,
+        )  # fmt: skip
+        definition.monitored_assets = [to_asset_key(asset_key)]
+        return definition
+
+    return build
+
+
+def run_status_sensor(
+    run_status: DagsterRunStatus,
+    *,
+    name: str | None = None,
+    minimum_interval_seconds: int | None = None,
+    description: str | None = None,
+    monitored_jobs: Sequence[Any] | None = None,
+    monitor_all_code_locations: bool = False,
+    request_job: Any = None,
+    request_jobs: Sequence[Any] | None = None,
+    default_status: DefaultSensorStatus = DefaultSensorStatus.STOPPED,
+) -> Callable[[Callable], RunStatusSensorDefinition]:
+    """Declare a sensor called for each run that reaches run_status (of monitored_jobs, or any job)."""
+
+    def build(fn: Callable) -> RunStatusSensorDefinition:
+        definition = RunStatusSensorDefinition(
+            name or fn.__name__, evaluation_fn=fn, minimum_interval_seconds=minimum_interval_seconds,
+            description=description or fn.__doc__, job=request_job, jobs=request_jobs,
+            default_status=default_status,
+        )  # fmt: skip
+        definition.monitored_run_statuses = [run_status.value]
+        definition.monitored_jobs = sorted(getattr(j, "name", str(j)) for j in monitored_jobs or [])
+        return definition
+
+    return build
+
+
+def run_failure_sensor(
+    fn: Callable | None = None,
+    *,
+    name: str | None = None,
+    minimum_interval_seconds: int | None = None,
+    description: str | None = None,
+    monitored_jobs: Sequence[Any] | None = None,
+    request_job: Any = None,
+    request_jobs: Sequence[Any] | None = None,
+    default_status: DefaultSensorStatus = DefaultSensorStatus.STOPPED,
+) -> Any:
+    """Declare a sensor called for each failed run."""
+    decorator = run_status_sensor(
+        DagsterRunStatus.FAILURE, name=name, minimum_interval_seconds=minimum_interval_seconds,
+        description=description, monitored_jobs=monitored_jobs, request_job=request_job, request_jobs=request_jobs,
+        default_status=default_status,
+    )  # fmt: skip
+    return decorator(fn) if fn is not None else decorator

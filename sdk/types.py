@@ -1,0 +1,132 @@
+"""Dagster types: named runtime checks for inputs and outputs, built from DagsterType or type hints."""
+
+from __future__ import annotations
+
+import contextlib
+import types as _pytypes
+import typing
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class TypeCheck:
+    """The result of a type check function that wants to explain itself."""
+
+    success: bool
+    description: str | None = None
+    metadata: dict = field(default_factory=dict)
+
+
+class DagsterType:
+    """A named check a value must pass; type_check_fn(context, value) returns bool or TypeCheck."""
+
+    def __init__(
+        self,
+        type_check_fn: Callable[[Any, Any], bool | TypeCheck],
+        name: str | None = None,
+        description: str | None = None,
+        typing_type: Any = Any,
+        is_nothing: bool = False,
+    ) -> None:
+        self.type_check_fn = type_check_fn
+        self.name = name or getattr(type_check_fn, "__name__", "Unnamed")
+        self.description = description
+        self.typing_type = typing_type
+        self.is_nothing = is_nothing
+
+    @property
+    def display_name(self) -> str:
+        return self.name
+
+    def type_check(self, context: Any, value: Any) -> TypeCheck:
+        result = self.type_check_fn(context, value)
+        if isinstance(result, TypeCheck):
+            return result
+        if not isinstance(result, bool):
+            raise TypeError(
+                f"The type check function of DagsterType {self.name!r} returned {result!r}; "
+                "return a bool or a TypeCheck."
+            )
+        return TypeCheck(success=result)
+
+    def __repr__(self) -> str:
+        return f"DagsterType({self.name!r})"
+
+
+def _isinstance_type(py_type: type, name: str) -> DagsterType:
+    return DagsterType(lambda _c, v: isinstance(v, py_type), name=name, typing_type=py_type)
+
+
+Any_ = DagsterType(lambda _c, _v: True, name="Any")
+Nothing = DagsterType(lambda _c, v: v is None, name="Nothing", typing_type=type(None), is_nothing=True)
+Int = DagsterType(lambda _c, v: isinstance(v, int) and not isinstance(v, bool), name="Int", typing_type=int)
+Float = DagsterType(lambda _c, v: isinstance(v, (int, float)) and not isinstance(v, bool), name="Float",
+                    typing_type=float)  # fmt: skip
+String = _isinstance_type(str, "String")
+Bool = _isinstance_type(bool, "Bool")
+
+_BUILTINS: dict[Any, DagsterType] = {
+    int: Int, float: Float, str: String, bool: Bool, Any: Any_, type(None): Nothing, None: Nothing,
+}  # fmt: skip
+_CACHE: dict[Any, DagsterType] = {}
+
+
+def resolve_dagster_type(hint: Any) -> DagsterType:
+    """The DagsterType for a user's type annotation, DagsterType, or None (no annotation: Any)."""
+    if isinstance(hint, DagsterType):
+        return hint
+    if hint is None or hint is Any or hint is typing.Any:
+        return Any_
+    try:
+        cached = _CACHE.get(hint)
+    except TypeError:
+        cached = None
+    if cached is not None:
+        return cached
+    built = _build(hint)
+    with contextlib.suppress(TypeError):
+        _CACHE[hint] = built
+    return built
+
+
+def _build(hint: Any) -> DagsterType:
+    if hint in _BUILTINS:
+        return _BUILTINS[hint]
+    origin = typing.get_origin(hint)
+    if origin is typing.Annotated:
+        return resolve_dagster_type(typing.get_args(hint)[0])
+    if origin in (typing.Union, _pytypes.UnionType):
+        members = [resolve_dagster_type(a) for a in typing.get_args(hint)]
+        optional = [m for m in members if m is not Nothing]
+        name = (
+            f"Optional[{optional[0].name}]" if len(optional) == 1 and len(members) == 2
+            else "Union[" + ", ".join(m.name for m in members) + "]"
+        )  # fmt: skip
+        return DagsterType(
+            lambda c, v: any(m.type_check(c, v).success for m in members), name=name, typing_type=hint
+        )
+    if origin is not None and isinstance(origin, type):
+        args = ", ".join(getattr(a, "__name__", str(a)) for a in typing.get_args(hint))
+        return DagsterType(
+            lambda _c, v: isinstance(v, origin), name=f"{origin.__name__.capitalize()}[{args}]", typing_type=hint
+        )
+    if isinstance(hint, type):
+        return _isinstance_type(hint, hint.__name__)
+    return Any_
+
+
+def check_value(dagster_type: DagsterType, value: Any, what: str) -> str | None:
+    """None when the value passes; otherwise a message naming the value and the type."""
+    result = dagster_type.type_check(None, value)
+    if result.success:
+        return None
+    shown = repr(value)
+    if len(shown) > 80:
+        shown = shown[:77] + "..."
+    detail = f" {result.description}" if result.description else ""
+    return (
+        f'Type check failed for {what}: the value {shown} (of Python type {type(value).__name__}) '
+        f'is not a "{dagster_type.name}".{detail}'
+    )
