@@ -209,6 +209,8 @@ def build_asset_job(
                     blocking_nodes.setdefault(spec.asset_key, set()).add(node_name)
     extra_deps: dict[str, set[str]] = {}
     for node_name, owner in asset_nodes.items():
+        if not hasattr(owner, "specs_by_output"):
+            continue  # checks of an asset do not wait for each other
         for upstream in set(owner.keys_by_input.values()):
             for check_node in blocking_nodes.get(upstream, ()):
                 if check_node != node_name:

@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, PrivateAttr
 
+from sdk.config import EnvVar
 from sdk.io_managers import InputContext, IOManager, OutputContext, PickledObjectFilesystemIOManager
 
 RESOURCE_PARAM_MARKER = object()
@@ -29,6 +30,13 @@ class ConfigurableResource(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
     _weir_state: dict = PrivateAttr(default_factory=dict)
+
+    def __init__(self, **data: Any) -> None:
+        super().__init__(**data)
+        # pydantic turns an EnvVar into a plain str; remember which fields must be read at run time.
+        env = {k: v for k, v in data.items() if isinstance(v, EnvVar)}
+        if env:
+            self._weir_state["env"] = env
 
     def setup_for_execution(self, context: Any) -> None:
         """Called once per run (or per step process) before the resource is used."""

@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from types import SimpleNamespace
 from typing import Any
 
-from sdk.errors import DagsterResourceFunctionError, DagsterUnknownResourceError
+from sdk.errors import DagsterInvalidConfigError, DagsterResourceFunctionError, DagsterUnknownResourceError
 from sdk.io_managers import IOManager, IOManagerDefinition
 
 
@@ -33,7 +33,7 @@ class ResourceManager:
             )
         try:
             value = self._init(key, self.defs[key])
-        except DagsterResourceFunctionError:
+        except (DagsterResourceFunctionError, DagsterInvalidConfigError):
             raise
         except Exception as exc:
             raise DagsterResourceFunctionError(
@@ -60,6 +60,7 @@ class ResourceManager:
             definition = definition.cls.model_validate(resolve_env({**definition.fields, **config}, f"resources.{key}"))
         if isinstance(definition, ConfigurableResource):
             fields = {n: getattr(definition, n) for n in type(definition).model_fields}
+            fields.update(definition._weir_state.get("env", {}))
             merged = resolve_env({**fields, **config}, f'resource "{key}"')
             from sdk.config import validate_config
 

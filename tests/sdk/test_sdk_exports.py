@@ -1,0 +1,50 @@
+"""The public surface of sdk is pinned, and importing it does nothing but define names."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import sdk
+
+EXPECTED = [
+    "Any", "AssetCheckEvaluation", "AssetCheckExecutionContext", "AssetCheckKey", "AssetCheckResult",
+    "AssetCheckSeverity", "AssetCheckSpec", "AssetChecksDefinition", "AssetDep", "AssetExecutionContext",
+    "AssetIn", "AssetKey", "AssetMaterialization", "AssetObservation", "AssetOut", "AssetSelection",
+    "AssetSensorDefinition", "AssetSpec", "AssetsDefinition", "Backoff", "Bool", "Config",
+    "ConfigurableIOManager", "ConfigurableIOManagerFactory", "ConfigurableResource", "DagsterError",
+    "DagsterExecutionStepExecutionError", "DagsterInvalidConfigError", "DagsterInvalidDefinitionError",
+    "DagsterInvalidInvocationError", "DagsterInvariantViolationError", "DagsterResourceFunctionError",
+    "DagsterRunStatus", "DagsterType", "DagsterTypeCheckDidNotPass", "DagsterUnknownResourceError",
+    "DailyPartitionsDefinition", "DefaultScheduleStatus", "DefaultSensorStatus", "Definitions",
+    "DynamicPartitionsDefinition", "EnvVar", "ErrorInfo", "Event", "ExecuteInProcessResult",
+    "ExecutorDefinition", "Failure", "FilesystemIOManager", "Float", "GraphDefinition",
+    "HourlyPartitionsDefinition", "IOManager", "IOManagerDefinition", "In", "InMemoryIOManager",
+    "InitResourceContext", "InputContext", "Int", "Jitter", "JobDefinition", "MaterializeResult",
+    "MetadataValue", "MonthlyPartitionsDefinition", "MultiPartitionsDefinition", "Nothing", "OpDefinition",
+    "OpExecutionContext", "Out", "Output", "OutputContext", "PartitionsDefinition", "PermissiveConfig",
+    "ResourceDefinition", "ResourceParam", "RetryPolicy", "RetryRequested", "RunConfig", "RunRequest",
+    "RunStatusSensorDefinition", "ScheduleDefinition", "ScheduleEvaluationContext", "SensorDefinition",
+    "SensorEvaluationContext", "SensorResult", "SkipReason", "StaticPartitionsDefinition", "String",
+    "TableColumn", "TableRecord", "TableSchema", "TimeWindowPartitionsDefinition", "TypeCheck",
+    "UnresolvedAssetJobDefinition", "WeeklyPartitionsDefinition", "WeirError", "asset", "asset_check",
+    "asset_sensor", "build_asset_context", "build_op_context", "build_schedule_context", "build_sensor_context",
+    "define_asset_job", "fs_io_manager", "graph", "in_process_executor", "io_manager", "job", "materialize",
+    "materialize_to_memory", "mem_io_manager", "multi_asset", "multiprocess_executor", "op", "resource",
+    "run_failure_sensor", "run_status_sensor", "schedule", "sensor",
+]
+
+
+def test_all_is_pinned_and_every_name_resolves() -> None:
+    assert sdk.__all__ == sorted(EXPECTED)
+    for name in sdk.__all__:
+        assert getattr(sdk, name) is not None, name
+    assert isinstance(sdk.__version__, str)
+
+
+def test_import_sdk_loads_neither_pydantic_nor_grpc_nor_threads() -> None:
+    code = ("import sys, threading; import sdk; "
+            "print(sorted(m for m in ('pydantic', 'grpc', 'protos', 'codeserver', 'host') if m in sys.modules), "
+            "threading.active_count())")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[] 1"
