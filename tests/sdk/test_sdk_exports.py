@@ -48,3 +48,10 @@ def test_import_sdk_loads_neither_pydantic_nor_grpc_nor_threads() -> None:
             "threading.active_count())")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[] 1"
+
+
+def test_reference_page_mentions_every_public_name() -> None:
+    from pathlib import Path
+
+    page = (Path(__file__).resolve().parents[2] / "docs" / "sdk.md").read_text()
+    assert [n for n in sdk.__all__ if f"`{n}`" not in page and f" {n}`" not in page and f"`{n} " not in page] == []
