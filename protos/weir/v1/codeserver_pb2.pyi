@@ -160,7 +160,7 @@ class SnapshotChunk(_message.Message):
     index: _builtins.int
     total: _builtins.int
     data: _builtins.bytes
-    """a slice of the serialized weir.v1.Snapshot"""
+    """a slice of the serialized weir.v1.Snapshot (see snapshot.proto)"""
     def __init__(
         self,
         *,
