@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 import grpc
 
 from host import runs
+from host.api_instigators import InstigatorMethods
 from host.app import HostApp
 from host.errors import WeirError
 from host.runs import run_to_proto
@@ -33,7 +34,7 @@ def _weir_errors(method: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-class HostServicer(host_pb2_grpc.HostServicer):
+class HostServicer(InstigatorMethods, host_pb2_grpc.HostServicer):
     def __init__(self, app: HostApp) -> None:
         self.app = app
 

@@ -12,9 +12,12 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from host.config import HostConfig
+from host.daemon.leader import LeaderElector, leader_only
 from host.daemon.run_monitor import RunMonitor
 from host.daemon.run_queue import RunQueue
 from host.daemon.runner import Daemon, Loop
+from host.daemon.scheduler import Scheduler
+from host.daemon.sensors import SensorDaemon
 from host.run_watcher import RunWatchers
 from host.storage.engine import default_url, ensure_schema, open_engine
 from host.workspace import WorkspaceManager
@@ -26,30 +29,52 @@ class HostApp:
     workspace: WorkspaceManager
     config: HostConfig
     clock: Callable[[], float] = time.time
+    owner: str | None = None  # this host's name in the leader lease (default: host:pid:random)
     watchers: RunWatchers = field(init=False)
     queue: RunQueue = field(init=False)
+    leader: LeaderElector = field(init=False)
+    scheduler: Scheduler = field(init=False)
+    sensors: SensorDaemon = field(init=False)
     daemon: Daemon = field(init=False)
 
     def __post_init__(self) -> None:
         self.watchers = RunWatchers(self.engine, self.workspace, self.config.run_monitoring, self.clock)
         self.queue = RunQueue(self.engine, self.workspace, self.watchers, self.config.run_queue, self.clock)
         monitor = RunMonitor(self.engine, self.watchers)
+        self.leader = LeaderElector(self.engine, self.clock, lease_seconds=self.config.daemon.lease_seconds,
+                                    owner=self.owner)
+        self.scheduler = Scheduler(self.engine, self.workspace, self.config.scheduler, self.clock, self.leader,
+                                   self.wake_queue)
+        self.sensors = SensorDaemon(self.engine, self.workspace, self.config.sensors, self.clock, self.leader,
+                                    self.wake_queue)
+        self.leader.on_gain(self.scheduler.reset)
+        self.leader.on_gain(self.sensors.reset)
+        # Only the lease holder runs the loops below the first (ARCHITECTURE rule 5).
         self.daemon = Daemon([
-            Loop("run_queue", self.queue.tick, self.config.run_queue.dequeue_interval_seconds),
-            Loop("run_monitor", monitor.tick, self.config.run_monitoring.poll_interval_seconds),
+            Loop("leader", self.leader.tick, self.config.daemon.renew_interval_seconds),
+            Loop("run_queue", leader_only(self.leader, self.queue.tick),
+                 self.config.run_queue.dequeue_interval_seconds),
+            Loop("run_monitor", leader_only(self.leader, monitor.tick),
+                 self.config.run_monitoring.poll_interval_seconds),
+            Loop("scheduler", self.scheduler.tick, self.config.scheduler.interval_seconds),
+            Loop("sensors", self.sensors.tick, self.config.sensors.interval_seconds),
         ], self.clock)
 
     def start(self) -> None:
         self.workspace.start()
+        self.leader.tick()  # lead at once when nobody else does, so runs launched now start now
         self.daemon.start()
 
     def wake_queue(self) -> None:
-        """Start a just-launched run now rather than at the next queue pass."""
+        """Start a just-launched run now rather than at the next queue pass (only on the leader)."""
+        if not self.leader.is_leader():
+            return
         with contextlib.suppress(Exception):  # the queue loop will try again
             self.queue.tick()
 
     def stop(self) -> None:
         self.daemon.stop()
+        self.leader.release()
         self.watchers.stop()
         self.workspace.stop()
         self.engine.dispose()

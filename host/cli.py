@@ -255,3 +255,10 @@ def storage_prune(older_than: str) -> None:
     with engine.begin() as conn:
         count = prune(conn, older_than_seconds=seconds, now=time.time())
     click.echo(f"pruned {count} runs older than {older_than}")
+
+
+from host.cli_instigators import daemon, schedules, sensors  # noqa: E402 - registered after main exists
+
+main.add_command(schedules)
+main.add_command(sensors)
+main.add_command(daemon)

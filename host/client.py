@@ -104,5 +104,30 @@ class HostClient:
         assert last is not None
         return last
 
+    def instigators(self, kind: int = 0, location: str = "") -> list[host_pb2.Instigator]:
+        """Schedules (kind SCHEDULE), sensors (SENSOR) or both (0), with state and latest ticks."""
+        request = host_pb2.ListInstigatorsRequest(kind=kind, location=location)  # type: ignore[arg-type]
+        return list(self._call("ListInstigators", request).instigators)  # type: ignore[attr-defined]
+
+    def set_instigator_status(self, kind: int, name: str, status: str, location: str = "") -> host_pb2.Instigator:
+        request = host_pb2.SetInstigatorStatusRequest(kind=kind, name=name, status=status,  # type: ignore[arg-type]
+                                                      location=location)
+        return self._call("SetInstigatorStatus", request)  # type: ignore[return-value]
+
+    def set_sensor_cursor(self, name: str, cursor: str | None, location: str = "") -> host_pb2.Instigator:
+        """Set the sensor's cursor, or clear it with None."""
+        request = host_pb2.SetSensorCursorRequest(name=name, location=location, cursor=cursor or "",
+                                                  clear=cursor is None)
+        return self._call("SetSensorCursor", request)  # type: ignore[return-value]
+
+    def ticks(self, kind: int, name: str, location: str = "", limit: int = 20,
+              statuses: list[str] | None = None) -> list[host_pb2.Tick]:
+        request = host_pb2.ListTicksRequest(kind=kind, name=name, location=location, limit=limit,  # type: ignore[arg-type]
+                                            statuses=statuses or [])
+        return list(self._call("ListTicks", request).ticks)  # type: ignore[attr-defined]
+
+    def daemon_status(self) -> host_pb2.DaemonStatus:
+        return self._call("GetDaemonStatus", host_pb2.GetDaemonStatusRequest())  # type: ignore[return-value]
+
     def close(self) -> None:
         self._channel.close()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -96,11 +96,41 @@ class StorageConfig(_Strict):
                                               "(WEIR_STORAGE_URL overrides)")
 
 
+class SchedulerConfig(_Strict):
+    catch_up: Literal["latest", "none", "all"] = Field(
+        "latest", description="after downtime: run only the newest missed slot (latest), none of them (none), "
+                              "or each of them up to max_catch_up_ticks (all); the others become SKIPPED ticks")
+    max_catch_up_ticks: int = Field(10, ge=1, description="with catch_up: all, how many missed slots run at most")
+    late_after_seconds: float = Field(
+        60.0, gt=0, description="with catch_up: none, a slot found later than this after its time is missed")
+    max_missed_ticks: int = Field(
+        1000, ge=1, description="missed slots recorded one tick each; older ones share one summary tick")
+    interval_seconds: float = Field(1.0, gt=0, description="how often the scheduler looks for due slots")
+    evaluation_timeout_seconds: float = Field(60.0, gt=0, description="deadline of a schedule function")
+
+
+class SensorDaemonConfig(_Strict):
+    interval_seconds: float = Field(1.0, gt=0, description="how often the sensor loop looks for due sensors")
+    evaluation_timeout_seconds: float = Field(60.0, gt=0, description="deadline of one sensor evaluation")
+    max_items_per_tick: int = Field(100, ge=1, description="new materializations or finished runs given to "
+                                                           "an asset or run status sensor per tick")
+
+
+class DaemonConfig(_Strict):
+    lease_seconds: float = Field(10.0, gt=0, description="how long the leader lease lasts without renewal: "
+                                                         "another host takes over at most this long after "
+                                                         "the leader dies")
+    renew_interval_seconds: float = Field(1.0, gt=0, description="how often the lease is renewed or sought")
+
+
 class HostConfig(_Strict):
     storage: StorageConfig = Field(default_factory=StorageConfig, description="where runs are kept")
     run_queue: RunQueueConfig = Field(default_factory=RunQueueConfig, description="run queue limits")
     run_monitoring: RunMonitoringConfig = Field(default_factory=RunMonitoringConfig,
                                                 description="detecting lost run workers")
+    scheduler: SchedulerConfig = Field(default_factory=SchedulerConfig, description="schedules and catch-up")
+    sensors: SensorDaemonConfig = Field(default_factory=SensorDaemonConfig, description="sensor evaluation")
+    daemon: DaemonConfig = Field(default_factory=DaemonConfig, description="the leader lease")
 
 
 def _describe(error: ValidationError) -> str:

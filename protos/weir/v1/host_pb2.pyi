@@ -74,6 +74,23 @@ CANCELING: RunStatus.ValueType  # 6
 CANCELED: RunStatus.ValueType  # 7
 Global___RunStatus: _TypeAlias = RunStatus  # noqa: Y015
 
+class _InstigatorKind:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _InstigatorKindEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_InstigatorKind.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    INSTIGATOR_KIND_UNSPECIFIED: _InstigatorKind.ValueType  # 0
+    SCHEDULE: _InstigatorKind.ValueType  # 1
+    SENSOR: _InstigatorKind.ValueType  # 2
+
+class InstigatorKind(_InstigatorKind, metaclass=_InstigatorKindEnumTypeWrapper): ...
+
+INSTIGATOR_KIND_UNSPECIFIED: InstigatorKind.ValueType  # 0
+SCHEDULE: InstigatorKind.ValueType  # 1
+SENSOR: InstigatorKind.ValueType  # 2
+Global___InstigatorKind: _TypeAlias = InstigatorKind  # noqa: Y015
+
 @_typing.final
 class Location(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
@@ -542,3 +559,377 @@ class GetRunEventsReply(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___GetRunEventsReply: _TypeAlias = GetRunEventsReply  # noqa: Y015
+
+@_typing.final
+class Tick(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TICK_ID_FIELD_NUMBER: _builtins.int
+    LOCATION_FIELD_NUMBER: _builtins.int
+    NAME_FIELD_NUMBER: _builtins.int
+    KIND_FIELD_NUMBER: _builtins.int
+    STATUS_FIELD_NUMBER: _builtins.int
+    TIMESTAMP_FIELD_NUMBER: _builtins.int
+    LOGICAL_TIME_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    RUN_IDS_FIELD_NUMBER: _builtins.int
+    ERROR_FIELD_NUMBER: _builtins.int
+    CURSOR_FIELD_NUMBER: _builtins.int
+    tick_id: _builtins.int
+    location: _builtins.str
+    name: _builtins.str
+    kind: Global___InstigatorKind.ValueType
+    status: _builtins.str
+    """STARTED | SUCCESS | SKIPPED | FAILURE"""
+    timestamp: _builtins.float
+    """when it was evaluated"""
+    logical_time: _builtins.float
+    """schedules: the slot it is for; 0 for sensors"""
+    reason: _builtins.str
+    error: _builtins.str
+    """a user code error with its traceback"""
+    cursor: _builtins.str
+    """sensors: the cursor after this tick"""
+    @_builtins.property
+    def run_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
+    def __init__(
+        self,
+        *,
+        tick_id: _builtins.int = ...,
+        location: _builtins.str = ...,
+        name: _builtins.str = ...,
+        kind: Global___InstigatorKind.ValueType = ...,
+        status: _builtins.str = ...,
+        timestamp: _builtins.float = ...,
+        logical_time: _builtins.float = ...,
+        reason: _builtins.str = ...,
+        run_ids: _abc.Iterable[_builtins.str] | None = ...,
+        error: _builtins.str = ...,
+        cursor: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["cursor", b"cursor", "error", b"error", "kind", b"kind", "location", b"location", "logical_time", b"logical_time", "name", b"name", "reason", b"reason", "run_ids", b"run_ids", "status", b"status", "tick_id", b"tick_id", "timestamp", b"timestamp"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Tick: _TypeAlias = Tick  # noqa: Y015
+
+@_typing.final
+class Instigator(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    LOCATION_FIELD_NUMBER: _builtins.int
+    NAME_FIELD_NUMBER: _builtins.int
+    KIND_FIELD_NUMBER: _builtins.int
+    STATUS_FIELD_NUMBER: _builtins.int
+    STATUS_FROM_CODE_FIELD_NUMBER: _builtins.int
+    CRON_SCHEDULES_FIELD_NUMBER: _builtins.int
+    EXECUTION_TIMEZONE_FIELD_NUMBER: _builtins.int
+    MINIMUM_INTERVAL_SECONDS_FIELD_NUMBER: _builtins.int
+    JOB_NAMES_FIELD_NUMBER: _builtins.int
+    ASSET_SELECTION_FIELD_NUMBER: _builtins.int
+    SENSOR_KIND_FIELD_NUMBER: _builtins.int
+    CURSOR_FIELD_NUMBER: _builtins.int
+    NEXT_TICK_TIME_FIELD_NUMBER: _builtins.int
+    LAST_TICK_FIELD_NUMBER: _builtins.int
+    LAST_SUCCESS_FIELD_NUMBER: _builtins.int
+    DESCRIPTION_FIELD_NUMBER: _builtins.int
+    location: _builtins.str
+    name: _builtins.str
+    kind: Global___InstigatorKind.ValueType
+    status: _builtins.str
+    """RUNNING | STOPPED"""
+    status_from_code: _builtins.bool
+    """true: default_status applies, nobody started or stopped it"""
+    execution_timezone: _builtins.str
+    minimum_interval_seconds: _builtins.int
+    sensor_kind: _builtins.str
+    """STANDARD | ASSET | RUN_STATUS | MULTI_ASSET"""
+    cursor: _builtins.str
+    next_tick_time: _builtins.float
+    """schedules: the next slot; 0 when stopped"""
+    description: _builtins.str
+    @_builtins.property
+    def cron_schedules(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
+    @_builtins.property
+    def job_names(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
+    @_builtins.property
+    def asset_selection(self) -> _containers.RepeatedCompositeFieldContainer[_common_pb2.AssetKey]: ...
+    @_builtins.property
+    def last_tick(self) -> Global___Tick: ...
+    @_builtins.property
+    def last_success(self) -> Global___Tick: ...
+    def __init__(
+        self,
+        *,
+        location: _builtins.str = ...,
+        name: _builtins.str = ...,
+        kind: Global___InstigatorKind.ValueType = ...,
+        status: _builtins.str = ...,
+        status_from_code: _builtins.bool = ...,
+        cron_schedules: _abc.Iterable[_builtins.str] | None = ...,
+        execution_timezone: _builtins.str = ...,
+        minimum_interval_seconds: _builtins.int = ...,
+        job_names: _abc.Iterable[_builtins.str] | None = ...,
+        asset_selection: _abc.Iterable[_common_pb2.AssetKey] | None = ...,
+        sensor_kind: _builtins.str = ...,
+        cursor: _builtins.str = ...,
+        next_tick_time: _builtins.float = ...,
+        last_tick: Global___Tick | None = ...,
+        last_success: Global___Tick | None = ...,
+        description: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["last_success", b"last_success", "last_tick", b"last_tick"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["asset_selection", b"asset_selection", "cron_schedules", b"cron_schedules", "cursor", b"cursor", "description", b"description", "execution_timezone", b"execution_timezone", "job_names", b"job_names", "kind", b"kind", "last_success", b"last_success", "last_tick", b"last_tick", "location", b"location", "minimum_interval_seconds", b"minimum_interval_seconds", "name", b"name", "next_tick_time", b"next_tick_time", "sensor_kind", b"sensor_kind", "status", b"status", "status_from_code", b"status_from_code"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Instigator: _TypeAlias = Instigator  # noqa: Y015
+
+@_typing.final
+class ListInstigatorsRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    KIND_FIELD_NUMBER: _builtins.int
+    LOCATION_FIELD_NUMBER: _builtins.int
+    kind: Global___InstigatorKind.ValueType
+    """UNSPECIFIED for both"""
+    location: _builtins.str
+    """"" for every location"""
+    def __init__(
+        self,
+        *,
+        kind: Global___InstigatorKind.ValueType = ...,
+        location: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["kind", b"kind", "location", b"location"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListInstigatorsRequest: _TypeAlias = ListInstigatorsRequest  # noqa: Y015
+
+@_typing.final
+class ListInstigatorsReply(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    INSTIGATORS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def instigators(self) -> _containers.RepeatedCompositeFieldContainer[Global___Instigator]: ...
+    def __init__(
+        self,
+        *,
+        instigators: _abc.Iterable[Global___Instigator] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["instigators", b"instigators"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListInstigatorsReply: _TypeAlias = ListInstigatorsReply  # noqa: Y015
+
+@_typing.final
+class SetInstigatorStatusRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    KIND_FIELD_NUMBER: _builtins.int
+    LOCATION_FIELD_NUMBER: _builtins.int
+    NAME_FIELD_NUMBER: _builtins.int
+    STATUS_FIELD_NUMBER: _builtins.int
+    kind: Global___InstigatorKind.ValueType
+    location: _builtins.str
+    """"" when the name is unique across locations"""
+    name: _builtins.str
+    status: _builtins.str
+    """RUNNING | STOPPED"""
+    def __init__(
+        self,
+        *,
+        kind: Global___InstigatorKind.ValueType = ...,
+        location: _builtins.str = ...,
+        name: _builtins.str = ...,
+        status: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["kind", b"kind", "location", b"location", "name", b"name", "status", b"status"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SetInstigatorStatusRequest: _TypeAlias = SetInstigatorStatusRequest  # noqa: Y015
+
+@_typing.final
+class SetSensorCursorRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    LOCATION_FIELD_NUMBER: _builtins.int
+    NAME_FIELD_NUMBER: _builtins.int
+    CURSOR_FIELD_NUMBER: _builtins.int
+    CLEAR_FIELD_NUMBER: _builtins.int
+    location: _builtins.str
+    name: _builtins.str
+    cursor: _builtins.str
+    clear: _builtins.bool
+    """true: the sensor starts without a cursor"""
+    def __init__(
+        self,
+        *,
+        location: _builtins.str = ...,
+        name: _builtins.str = ...,
+        cursor: _builtins.str = ...,
+        clear: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["clear", b"clear", "cursor", b"cursor", "location", b"location", "name", b"name"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SetSensorCursorRequest: _TypeAlias = SetSensorCursorRequest  # noqa: Y015
+
+@_typing.final
+class ListTicksRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    KIND_FIELD_NUMBER: _builtins.int
+    LOCATION_FIELD_NUMBER: _builtins.int
+    NAME_FIELD_NUMBER: _builtins.int
+    LIMIT_FIELD_NUMBER: _builtins.int
+    STATUSES_FIELD_NUMBER: _builtins.int
+    kind: Global___InstigatorKind.ValueType
+    location: _builtins.str
+    name: _builtins.str
+    limit: _builtins.int
+    @_builtins.property
+    def statuses(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
+    def __init__(
+        self,
+        *,
+        kind: Global___InstigatorKind.ValueType = ...,
+        location: _builtins.str = ...,
+        name: _builtins.str = ...,
+        limit: _builtins.int = ...,
+        statuses: _abc.Iterable[_builtins.str] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["kind", b"kind", "limit", b"limit", "location", b"location", "name", b"name", "statuses", b"statuses"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListTicksRequest: _TypeAlias = ListTicksRequest  # noqa: Y015
+
+@_typing.final
+class ListTicksReply(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TICKS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def ticks(self) -> _containers.RepeatedCompositeFieldContainer[Global___Tick]: ...
+    def __init__(
+        self,
+        *,
+        ticks: _abc.Iterable[Global___Tick] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["ticks", b"ticks"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListTicksReply: _TypeAlias = ListTicksReply  # noqa: Y015
+
+@_typing.final
+class GetDaemonStatusRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    def __init__(
+        self,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetDaemonStatusRequest: _TypeAlias = GetDaemonStatusRequest  # noqa: Y015
+
+@_typing.final
+class DaemonLoop(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NAME_FIELD_NUMBER: _builtins.int
+    HEARTBEAT_AGE_SECONDS_FIELD_NUMBER: _builtins.int
+    INTERVAL_SECONDS_FIELD_NUMBER: _builtins.int
+    LAST_ERROR_FIELD_NUMBER: _builtins.int
+    ACTIVE_FIELD_NUMBER: _builtins.int
+    name: _builtins.str
+    heartbeat_age_seconds: _builtins.float
+    """since its last completed pass; -1 before the first"""
+    interval_seconds: _builtins.float
+    last_error: _builtins.str
+    active: _builtins.bool
+    """false on a host that does not lead (the loop idles)"""
+    def __init__(
+        self,
+        *,
+        name: _builtins.str = ...,
+        heartbeat_age_seconds: _builtins.float = ...,
+        interval_seconds: _builtins.float = ...,
+        last_error: _builtins.str = ...,
+        active: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["active", b"active", "heartbeat_age_seconds", b"heartbeat_age_seconds", "interval_seconds", b"interval_seconds", "last_error", b"last_error", "name", b"name"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___DaemonLoop: _TypeAlias = DaemonLoop  # noqa: Y015
+
+@_typing.final
+class DaemonStatus(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    HOST_ID_FIELD_NUMBER: _builtins.int
+    IS_LEADER_FIELD_NUMBER: _builtins.int
+    LEADER_FIELD_NUMBER: _builtins.int
+    FENCING_TOKEN_FIELD_NUMBER: _builtins.int
+    LEASE_EXPIRES_IN_FIELD_NUMBER: _builtins.int
+    LOOPS_FIELD_NUMBER: _builtins.int
+    INSTIGATORS_FIELD_NUMBER: _builtins.int
+    host_id: _builtins.str
+    """this host's name in the lease"""
+    is_leader: _builtins.bool
+    leader: _builtins.str
+    """the host holding the lease ("" when none)"""
+    fencing_token: _builtins.int
+    lease_expires_in: _builtins.float
+    @_builtins.property
+    def loops(self) -> _containers.RepeatedCompositeFieldContainer[Global___DaemonLoop]: ...
+    @_builtins.property
+    def instigators(self) -> _containers.RepeatedCompositeFieldContainer[Global___Instigator]:
+        """with last_tick and last_success"""
+
+    def __init__(
+        self,
+        *,
+        host_id: _builtins.str = ...,
+        is_leader: _builtins.bool = ...,
+        leader: _builtins.str = ...,
+        fencing_token: _builtins.int = ...,
+        lease_expires_in: _builtins.float = ...,
+        loops: _abc.Iterable[Global___DaemonLoop] | None = ...,
+        instigators: _abc.Iterable[Global___Instigator] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["fencing_token", b"fencing_token", "host_id", b"host_id", "instigators", b"instigators", "is_leader", b"is_leader", "leader", b"leader", "lease_expires_in", b"lease_expires_in", "loops", b"loops"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___DaemonStatus: _TypeAlias = DaemonStatus  # noqa: Y015

@@ -76,6 +76,31 @@ class HostStub:
                 request_serializer=weir_dot_v1_dot_common__pb2.CancelRunRequest.SerializeToString,
                 response_deserializer=weir_dot_v1_dot_host__pb2.Run.FromString,
                 _registered_method=True)
+        self.ListInstigators = channel.unary_unary(
+                '/weir.v1.Host/ListInstigators',
+                request_serializer=weir_dot_v1_dot_host__pb2.ListInstigatorsRequest.SerializeToString,
+                response_deserializer=weir_dot_v1_dot_host__pb2.ListInstigatorsReply.FromString,
+                _registered_method=True)
+        self.SetInstigatorStatus = channel.unary_unary(
+                '/weir.v1.Host/SetInstigatorStatus',
+                request_serializer=weir_dot_v1_dot_host__pb2.SetInstigatorStatusRequest.SerializeToString,
+                response_deserializer=weir_dot_v1_dot_host__pb2.Instigator.FromString,
+                _registered_method=True)
+        self.SetSensorCursor = channel.unary_unary(
+                '/weir.v1.Host/SetSensorCursor',
+                request_serializer=weir_dot_v1_dot_host__pb2.SetSensorCursorRequest.SerializeToString,
+                response_deserializer=weir_dot_v1_dot_host__pb2.Instigator.FromString,
+                _registered_method=True)
+        self.ListTicks = channel.unary_unary(
+                '/weir.v1.Host/ListTicks',
+                request_serializer=weir_dot_v1_dot_host__pb2.ListTicksRequest.SerializeToString,
+                response_deserializer=weir_dot_v1_dot_host__pb2.ListTicksReply.FromString,
+                _registered_method=True)
+        self.GetDaemonStatus = channel.unary_unary(
+                '/weir.v1.Host/GetDaemonStatus',
+                request_serializer=weir_dot_v1_dot_host__pb2.GetDaemonStatusRequest.SerializeToString,
+                response_deserializer=weir_dot_v1_dot_host__pb2.DaemonStatus.FromString,
+                _registered_method=True)
 
 
 class HostServicer:
@@ -129,6 +154,40 @@ class HostServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListInstigators(self, request, context):
+        """Schedules and sensors with their state, targets and latest ticks.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetInstigatorStatus(self, request, context):
+        """Start or stop a schedule or sensor, overriding its default_status; kept across reloads.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetSensorCursor(self, request, context):
+        """A sensor's cursor, set or cleared by a person; recorded as a tick.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListTicks(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetDaemonStatus(self, request, context):
+        """The daemon's loops (heartbeat age), the leader lease, and each instigator's last successful tick.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_HostServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -171,6 +230,31 @@ def add_HostServicer_to_server(servicer, server):
                     servicer.CancelRun,
                     request_deserializer=weir_dot_v1_dot_common__pb2.CancelRunRequest.FromString,
                     response_serializer=weir_dot_v1_dot_host__pb2.Run.SerializeToString,
+            ),
+            'ListInstigators': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListInstigators,
+                    request_deserializer=weir_dot_v1_dot_host__pb2.ListInstigatorsRequest.FromString,
+                    response_serializer=weir_dot_v1_dot_host__pb2.ListInstigatorsReply.SerializeToString,
+            ),
+            'SetInstigatorStatus': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetInstigatorStatus,
+                    request_deserializer=weir_dot_v1_dot_host__pb2.SetInstigatorStatusRequest.FromString,
+                    response_serializer=weir_dot_v1_dot_host__pb2.Instigator.SerializeToString,
+            ),
+            'SetSensorCursor': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetSensorCursor,
+                    request_deserializer=weir_dot_v1_dot_host__pb2.SetSensorCursorRequest.FromString,
+                    response_serializer=weir_dot_v1_dot_host__pb2.Instigator.SerializeToString,
+            ),
+            'ListTicks': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListTicks,
+                    request_deserializer=weir_dot_v1_dot_host__pb2.ListTicksRequest.FromString,
+                    response_serializer=weir_dot_v1_dot_host__pb2.ListTicksReply.SerializeToString,
+            ),
+            'GetDaemonStatus': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetDaemonStatus,
+                    request_deserializer=weir_dot_v1_dot_host__pb2.GetDaemonStatusRequest.FromString,
+                    response_serializer=weir_dot_v1_dot_host__pb2.DaemonStatus.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -389,6 +473,141 @@ class Host:
             '/weir.v1.Host/CancelRun',
             weir_dot_v1_dot_common__pb2.CancelRunRequest.SerializeToString,
             weir_dot_v1_dot_host__pb2.Run.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListInstigators(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/weir.v1.Host/ListInstigators',
+            weir_dot_v1_dot_host__pb2.ListInstigatorsRequest.SerializeToString,
+            weir_dot_v1_dot_host__pb2.ListInstigatorsReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetInstigatorStatus(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/weir.v1.Host/SetInstigatorStatus',
+            weir_dot_v1_dot_host__pb2.SetInstigatorStatusRequest.SerializeToString,
+            weir_dot_v1_dot_host__pb2.Instigator.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetSensorCursor(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/weir.v1.Host/SetSensorCursor',
+            weir_dot_v1_dot_host__pb2.SetSensorCursorRequest.SerializeToString,
+            weir_dot_v1_dot_host__pb2.Instigator.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListTicks(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/weir.v1.Host/ListTicks',
+            weir_dot_v1_dot_host__pb2.ListTicksRequest.SerializeToString,
+            weir_dot_v1_dot_host__pb2.ListTicksReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetDaemonStatus(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/weir.v1.Host/GetDaemonStatus',
+            weir_dot_v1_dot_host__pb2.GetDaemonStatusRequest.SerializeToString,
+            weir_dot_v1_dot_host__pb2.DaemonStatus.FromString,
             options,
             channel_credentials,
             insecure,

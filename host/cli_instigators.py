@@ -1,0 +1,203 @@
+"""`weir schedules`, `weir sensors` and `weir daemon`: thin click wrappers over the Host API."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+from functools import wraps
+from typing import Any
+
+import click
+
+from host.client import HostClient
+from host.errors import WeirError
+from host.render import table, when
+from protos.weir.v1 import host_pb2
+
+
+def _friendly(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Weir's errors as one clear message and exit status 1 (as in host/cli.py)."""
+
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except WeirError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(1)
+
+    return wrapper
+
+
+def _target(item: host_pb2.Instigator) -> str:
+    names = list(item.job_names) + ["/".join(k.path) for k in item.asset_selection]
+    return ",".join(names) or "-"
+
+
+def _tick_cell(tick: host_pb2.Tick) -> str:
+    return f"{tick.status} {when(tick.timestamp)}" if tick.tick_id else "-"
+
+
+def schedules_table(items: Sequence[host_pb2.Instigator]) -> str:
+    rows = [[i.location, i.name, i.status + ("" if i.status_from_code else "*"), " | ".join(i.cron_schedules),
+             i.execution_timezone or "UTC", _target(i), when(i.next_tick_time), _tick_cell(i.last_tick),
+             when(i.last_success.timestamp) if i.last_success.tick_id else "-"] for i in items]
+    headers = ["LOCATION", "SCHEDULE", "STATUS", "CRON", "TIMEZONE", "TARGET", "NEXT TICK (UTC)", "LAST TICK",
+               "LAST SUCCESS"]
+    return table(headers, rows) + "\n(* set with start/stop; otherwise the default_status in code applies)"
+
+
+def sensors_table(items: Sequence[host_pb2.Instigator]) -> str:
+    rows = [[i.location, i.name, i.status + ("" if i.status_from_code else "*"), i.sensor_kind,
+             f"{i.minimum_interval_seconds}s", _target(i), _tick_cell(i.last_tick),
+             when(i.last_success.timestamp) if i.last_success.tick_id else "-", i.cursor[:30] or "-"]
+            for i in items]
+    headers = ["LOCATION", "SENSOR", "STATUS", "KIND", "INTERVAL", "TARGET", "LAST TICK", "LAST SUCCESS", "CURSOR"]
+    return table(headers, rows) + "\n(* set with start/stop; otherwise the default_status in code applies)"
+
+
+def ticks_table(ticks: Sequence[host_pb2.Tick]) -> str:
+    rows = [[when(t.timestamp), when(t.logical_time) if t.logical_time else "-", t.status,
+             ",".join(t.run_ids) or "-", (t.reason or t.error.splitlines()[0] if (t.reason or t.error) else "")]
+            for t in ticks]
+    return table(["EVALUATED (UTC)", "LOGICAL TIME (UTC)", "STATUS", "RUNS", "REASON"], rows)
+
+
+def daemon_text(status: host_pb2.DaemonStatus) -> str:
+    role = "leader" if status.is_leader else f"follower (leader: {status.leader or 'none'})"
+    lines = [f"host {status.host_id}: {role}, fencing token {status.fencing_token}, "
+             f"lease expires in {status.lease_expires_in:.1f}s"]
+    rows = [[loop.name, "yes" if loop.active else "idle (not leader)",
+             f"{loop.heartbeat_age_seconds:.1f}s" if loop.heartbeat_age_seconds >= 0 else "never",
+             f"{loop.interval_seconds:g}s", loop.last_error or "-"] for loop in status.loops]
+    lines.append(table(["LOOP", "ACTIVE", "HEARTBEAT AGE", "INTERVAL", "LAST ERROR"], rows))
+    rows = [[i.location, host_pb2.InstigatorKind.Name(i.kind).lower(), i.name, i.status,
+             when(i.last_success.timestamp) if i.last_success.tick_id else "never", _tick_cell(i.last_tick)]
+            for i in status.instigators]
+    if rows:
+        lines.append("")
+        lines.append(table(["LOCATION", "KIND", "NAME", "STATUS", "LAST SUCCESSFUL TICK", "LAST TICK"], rows))
+    return "\n".join(lines)
+
+
+_location = click.option("--location", default="", help="the code location (needed when the name is not unique)")
+
+
+@click.group()
+def schedules() -> None:
+    """Schedules: list, start, stop, and their ticks."""
+
+
+@schedules.command("list")
+@_location
+@_friendly
+def schedules_list(location: str) -> None:
+    """Every schedule with its status, next tick and last successful tick."""
+    click.echo(schedules_table(HostClient.discover().instigators(host_pb2.SCHEDULE, location)))
+
+
+@schedules.command("start")
+@click.argument("name")
+@_location
+@_friendly
+def schedules_start(name: str, location: str) -> None:
+    """Start a schedule (kept across reloads; overrides default_status)."""
+    item = HostClient.discover().set_instigator_status(host_pb2.SCHEDULE, name, "RUNNING", location)
+    click.echo(f"schedule {item.name} in {item.location} is RUNNING; next tick {when(item.next_tick_time)} UTC")
+
+
+@schedules.command("stop")
+@click.argument("name")
+@_location
+@_friendly
+def schedules_stop(name: str, location: str) -> None:
+    """Stop a schedule (kept across reloads; overrides default_status)."""
+    item = HostClient.discover().set_instigator_status(host_pb2.SCHEDULE, name, "STOPPED", location)
+    click.echo(f"schedule {item.name} in {item.location} is STOPPED")
+
+
+@schedules.command("ticks")
+@click.argument("name")
+@_location
+@click.option("--limit", default=20, show_default=True)
+@click.option("--status", "statuses", multiple=True, type=click.Choice(["STARTED", "SUCCESS", "SKIPPED", "FAILURE"]))
+@_friendly
+def schedules_ticks(name: str, location: str, limit: int, statuses: tuple[str, ...]) -> None:
+    """A schedule's ticks, newest first: status, reason, runs."""
+    click.echo(ticks_table(HostClient.discover().ticks(host_pb2.SCHEDULE, name, location, limit, list(statuses))))
+
+
+@click.group()
+def sensors() -> None:
+    """Sensors: list, start, stop, cursor, and their ticks."""
+
+
+@sensors.command("list")
+@_location
+@_friendly
+def sensors_list(location: str) -> None:
+    """Every sensor with its status, last successful tick and cursor."""
+    click.echo(sensors_table(HostClient.discover().instigators(host_pb2.SENSOR, location)))
+
+
+@sensors.command("start")
+@click.argument("name")
+@_location
+@_friendly
+def sensors_start(name: str, location: str) -> None:
+    """Start a sensor (kept across reloads; overrides default_status)."""
+    item = HostClient.discover().set_instigator_status(host_pb2.SENSOR, name, "RUNNING", location)
+    click.echo(f"sensor {item.name} in {item.location} is RUNNING")
+
+
+@sensors.command("stop")
+@click.argument("name")
+@_location
+@_friendly
+def sensors_stop(name: str, location: str) -> None:
+    """Stop a sensor (kept across reloads; overrides default_status)."""
+    item = HostClient.discover().set_instigator_status(host_pb2.SENSOR, name, "STOPPED", location)
+    click.echo(f"sensor {item.name} in {item.location} is STOPPED")
+
+
+@sensors.command("cursor")
+@click.argument("name")
+@_location
+@click.option("--set", "value", help="the new cursor")
+@click.option("--delete", is_flag=True, help="clear the cursor: the sensor starts over")
+@_friendly
+def sensors_cursor(name: str, location: str, value: str | None, delete: bool) -> None:
+    """Show a sensor's cursor, or set or clear it."""
+    client = HostClient.discover()
+    if value is not None and delete:
+        raise click.UsageError("pass --set VALUE or --delete, not both")
+    if value is not None or delete:
+        item = client.set_sensor_cursor(name, None if delete else value, location)
+    else:
+        matches = [i for i in client.instigators(host_pb2.SENSOR, location) if i.name == name]
+        if not matches:
+            raise WeirError(f"no sensor named {name!r}: `weir sensors list` shows them")
+        item = matches[0]
+    click.echo(f"sensor {item.name} in {item.location}: cursor {item.cursor or '(none)'}")
+
+
+@sensors.command("ticks")
+@click.argument("name")
+@_location
+@click.option("--limit", default=20, show_default=True)
+@_friendly
+def sensors_ticks(name: str, location: str, limit: int) -> None:
+    """A sensor's ticks, newest first."""
+    click.echo(ticks_table(HostClient.discover().ticks(host_pb2.SENSOR, name, location, limit)))
+
+
+@click.group()
+def daemon() -> None:
+    """The daemon: leader lease and loops."""
+
+
+@daemon.command("status")
+@_friendly
+def daemon_status() -> None:
+    """Each loop's heartbeat age, the leader lease, each schedule's and sensor's last successful tick."""
+    click.echo(daemon_text(HostClient.discover().daemon_status()))

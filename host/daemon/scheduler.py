@@ -1,0 +1,300 @@
+"""The scheduler loop: cron evaluated on the host, user functions called only for due slots.
+
+A pass looks at every running schedule. Most are not due, which costs one comparison against a
+cached next slot. For a due schedule the pass lists the slots since the last one handled, applies the
+catch-up policy, and handles each slot as a tick: the tick is stored STARTED (unique per schedule and
+logical time, so a second attempt finds the first), the schedule is evaluated (in its location, or on
+the host when it has no function), the runs are launched with the identity (schedule, logical time,
+run key), and the tick ends SUCCESS, SKIPPED or FAILURE. A STARTED tick left by a crash is resumed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import lru_cache
+
+from sqlalchemy import Engine
+
+from host.config import SchedulerConfig
+from host.daemon.cron import CronError, CronSchedule
+from host.daemon.launch import Target, error_text, evaluation_failure, launch, launch_request
+from host.daemon.leader import LeaderElector, LostLeadership
+from host.errors import WeirError
+from host.storage import instigators as tick_store
+from host.storage.errors import DuplicateTickError
+from host.storage.records import InstigatorState, TickRecord
+from host.workspace import WorkspaceManager
+from protos.weir.v1 import codeserver_pb2, common_pb2, snapshot_pb2
+
+log = logging.getLogger("weir.daemon.scheduler")
+
+KIND = "SCHEDULE"
+
+
+@dataclass(frozen=True)
+class SlotPlan:
+    """What to do with one due slot: evaluate it, or record it SKIPPED with a reason."""
+
+    logical_time: float
+    evaluate: bool
+    reason: str = ""
+
+
+def plan_slots(slots: list[float], now: float, config: SchedulerConfig) -> list[SlotPlan]:
+    """Apply the catch-up policy to the due slots (ascending); every slot gets a plan."""
+    if not slots:
+        return []
+    policy = config.catch_up
+    if policy == "all":
+        keep = set(slots[-config.max_catch_up_ticks:])
+        why = (f"missed while the scheduler was not running; catch_up: all runs at most the newest "
+               f"{config.max_catch_up_ticks} missed slots")
+    elif policy == "none":
+        newest = slots[-1]
+        keep = {newest} if now - newest <= config.late_after_seconds else set()
+        why = (f"missed while the scheduler was not running; catch_up: none runs no slot found more than "
+               f"{config.late_after_seconds:g} s late")
+    else:
+        keep = {slots[-1]}
+        why = "missed while the scheduler was not running; catch_up: latest runs only the newest missed slot"
+    return [SlotPlan(slot, slot in keep, "" if slot in keep else why) for slot in slots]
+
+
+@lru_cache(maxsize=8192)
+def _cron(expressions: tuple[str, ...], timezone: str) -> CronSchedule:
+    """Parsing is cached: a pass over many schedules only compares times."""
+    return CronSchedule(expressions, timezone)
+
+
+def iso(instant: float) -> str:
+    return datetime.fromtimestamp(instant, UTC).isoformat(timespec="seconds")
+
+
+@dataclass
+class _Known:
+    """What the scheduler remembers about one schedule between passes."""
+
+    cron: CronSchedule
+    started_at: float
+    cursor: float  # the newest slot handled (or the moment the schedule started)
+    next_due: float | None
+    resume: float | None = None  # a STARTED tick to finish first
+
+
+@dataclass
+class ScheduleItem:
+    location: str
+    schedule: snapshot_pb2.Schedule
+    state: InstigatorState | None
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.location, self.schedule.name)
+
+    @property
+    def running(self) -> bool:
+        if self.state is not None:
+            return self.state.status == "RUNNING"
+        return self.schedule.default_status == snapshot_pb2.RUNNING
+
+
+def list_schedules(engine: Engine, workspace: WorkspaceManager) -> list[ScheduleItem]:
+    """Every schedule of every location with a snapshot, with its stored state (one query)."""
+    with engine.connect() as conn:
+        states = {(s.location, s.name): s for s in tick_store.list_instigator_states(conn, kind=KIND)}
+    items = []
+    for handle in workspace.handles():
+        snapshot = handle.state.snapshot
+        for schedule in snapshot.schedules if snapshot is not None else ():
+            items.append(ScheduleItem(handle.name, schedule, states.get((handle.name, schedule.name))))
+    return items
+
+
+@dataclass
+class Scheduler:
+    engine: Engine
+    workspace: WorkspaceManager
+    config: SchedulerConfig
+    clock: Callable[[], float] = time.time
+    leader: LeaderElector | None = None
+    on_launch: Callable[[], None] | None = None
+    _known: dict[tuple[str, str], _Known] = field(default_factory=dict)
+    _first_seen: dict[tuple[str, str], float] = field(default_factory=dict)
+
+    def reset(self) -> None:
+        """Forget cached cursors: another leader may have handled slots meanwhile."""
+        self._known.clear()
+
+    def tick(self) -> int:
+        """One pass; returns how many ticks were recorded."""
+        now = self.clock()
+        items = [item for item in list_schedules(self.engine, self.workspace) if item.running]
+        for item in items:
+            self._first_seen.setdefault(item.key, now)
+        if self.leader is not None and not self.leader.is_leader():
+            return 0
+        recorded = 0
+        try:
+            for item in items:
+                known = self._known_for(item, now)
+                if known is None or (known.resume is None and (known.next_due is None or known.next_due > now)):
+                    continue
+                recorded += self._handle_due(item, known, now)
+        except LostLeadership:
+            log.warning("lost the daemon lease during a scheduler pass; the new leader goes on")
+            self.reset()
+        return recorded
+
+    def _known_for(self, item: ScheduleItem, now: float) -> _Known | None:
+        """The cached cursor, rebuilt when the schedule changed, was restarted, or is new to this leader."""
+        started_at = item.state.updated_at if item.state is not None else self._first_seen[item.key]
+        try:
+            cron = _cron(tuple(item.schedule.cron_schedules), item.schedule.execution_timezone)
+        except CronError as exc:
+            log.warning("schedule %r in %r cannot run: %s", item.schedule.name, item.location, exc)
+            return None
+        known = self._known.get(item.key)
+        if known is not None and known.cron == cron and known.started_at == started_at:
+            return known
+        with self.engine.connect() as conn:
+            latest = tick_store.list_ticks(conn, item.location, item.schedule.name, KIND, limit=1)
+        cursor = started_at
+        resume = None
+        if latest and latest[0].logical_time is not None:
+            cursor = max(cursor, latest[0].logical_time)
+            if latest[0].status == "STARTED":
+                resume = latest[0].logical_time
+        known = _Known(cron, started_at, cursor, cron.next_after(cursor), resume)
+        self._known[item.key] = known
+        return known
+
+    def _handle_due(self, item: ScheduleItem, known: _Known, now: float) -> int:
+        recorded = 0
+        if known.resume is not None:
+            self._fire(item, known.resume, now)
+            known.resume = None
+            recorded += 1
+        limit = self.config.max_missed_ticks + self.config.max_catch_up_ticks
+        slots, truncated = known.cron.slots_between(known.cursor, now, newest=limit)
+        if truncated:
+            self._record_summary(item, known, slots[0], now)
+            recorded += 1
+        for plan in plan_slots(slots, now, self.config):
+            if plan.evaluate:
+                self._fire(item, plan.logical_time, now)
+            else:
+                self._record(item, plan.logical_time, now, "SKIPPED", plan.reason)
+            recorded += 1
+        if slots:
+            known.cursor = slots[-1]
+        known.next_due = known.cron.next_after(known.cursor)
+        return recorded
+
+    def _record_summary(self, item: ScheduleItem, known: _Known, first_listed: float, now: float) -> None:
+        """More slots were missed than are recorded one by one: one tick stands for the oldest ones."""
+        first = known.cron.next_after(known.cursor)
+        if first is None or first >= first_listed:
+            return
+        reason = (f"this slot and every slot after it until {iso(first_listed)} were missed while the scheduler "
+                  f"was not running (more than max_missed_ticks={self.config.max_missed_ticks})")
+        self._record(item, first, now, "SKIPPED", reason)
+
+    def _record(self, item: ScheduleItem, slot: float, now: float, status: str, reason: str) -> None:
+        with self.engine.begin() as conn:
+            if self.leader is not None:
+                self.leader.check(conn)
+            with contextlib.suppress(DuplicateTickError):  # already recorded by an earlier attempt
+                tick_store.add_tick(conn, location=item.location, name=item.schedule.name, kind=KIND,
+                                    status=status, timestamp=now, logical_time=slot, reason=reason)
+
+    def _start_tick(self, item: ScheduleItem, slot: float, now: float) -> TickRecord:
+        with self.engine.begin() as conn:
+            if self.leader is not None:
+                self.leader.check(conn)
+            try:
+                return tick_store.add_tick(conn, location=item.location, name=item.schedule.name, kind=KIND,
+                                           status="STARTED", timestamp=now, logical_time=slot)
+            except DuplicateTickError:
+                tick = tick_store.get_schedule_tick(conn, item.location, item.schedule.name, slot)
+                assert tick is not None
+                return tick
+
+    def _fire(self, item: ScheduleItem, slot: float, now: float) -> TickRecord:
+        """Handle one slot: evaluate, launch, finish the tick. Safe to repeat for the same slot."""
+        tick = self._start_tick(item, slot, now)
+        if tick.status != "STARTED":
+            return tick
+        try:
+            requests, skip = self._evaluate(item, slot)
+        except _EvaluationFailed as failed:
+            return self._finish(tick, "FAILURE", failed.reason, error=failed.error)
+        if not requests:
+            return self._finish(tick, "SKIPPED", skip or "the schedule function requested no runs")
+        run_ids, errors = self._launch_all(item, slot, requests, tick)
+        if errors:
+            return self._finish(tick, "FAILURE", "; ".join(errors), run_ids=run_ids)
+        return self._finish(tick, "SUCCESS", "", run_ids=run_ids)
+
+    def _evaluate(self, item: ScheduleItem, slot: float) -> tuple[list[common_pb2.RunRequest], str]:
+        schedule = item.schedule
+        if not schedule.has_function:
+            request = common_pb2.RunRequest(job_name=schedule.job_name, asset_selection=schedule.asset_selection,
+                                            run_config_json=schedule.run_config_json or "{}", tags=schedule.tags)
+            return [request], ""
+        timeout = self.config.evaluation_timeout_seconds
+        what = f"schedule {schedule.name!r} of location {item.location!r}"
+        request = codeserver_pb2.EvaluateScheduleRequest(schedule_name=schedule.name, scheduled_time=slot,
+                                                         timeout_seconds=timeout)
+        try:
+            reply = self.workspace.get(item.location).client.evaluate_schedule(request, timeout)
+        except WeirError as exc:
+            raise _EvaluationFailed(f"could not evaluate {what}: {exc}") from None
+        if reply.HasField("error") or reply.timed_out:
+            raise _EvaluationFailed(evaluation_failure(reply.error, reply.timed_out, what, timeout),
+                                    error_text(reply.error))
+        return list(reply.run_requests), reply.skip_reason
+
+    def _launch_all(self, item: ScheduleItem, slot: float, requests: list[common_pb2.RunRequest],
+                    tick: TickRecord) -> tuple[list[str], list[str]]:
+        schedule = item.schedule
+        target = Target((schedule.job_name,) if schedule.job_name else (), tuple(schedule.asset_selection))
+        run_ids: list[str] = list(tick.run_ids)
+        errors: list[str] = []
+        for request in requests:
+            try:
+                launch_req = launch_request(item.location, request, target, f"schedule {schedule.name!r}",
+                                            {"weir/schedule_name": schedule.name})
+                launched = launch(self.engine, self.workspace, launch_req, now=self.clock(),
+                                  identity={"schedule_name": schedule.name, "logical_time": slot,
+                                            "run_key": request.run_key or None},
+                                  matches=lambda r, key=request.run_key: (r.schedule_name == schedule.name
+                                                                          and r.logical_time == slot
+                                                                          and (r.run_key or "") == key))
+            except WeirError as exc:
+                errors.append(f"could not launch a run: {exc}")
+                continue
+            if launched.run_id and launched.run_id not in run_ids:
+                run_ids.append(launched.run_id)
+                with self.engine.begin() as conn:
+                    tick_store.update_tick(conn, tick.tick_id, run_ids=run_ids)
+        if run_ids and self.on_launch is not None:
+            self.on_launch()
+        return run_ids, errors
+
+    def _finish(self, tick: TickRecord, status: str, reason: str, *, error: str | None = None,
+                run_ids: list[str] | None = None) -> TickRecord:
+        with self.engine.begin() as conn:
+            return tick_store.update_tick(conn, tick.tick_id, status=status, reason=reason or None, error=error,
+                                          run_ids=run_ids)
+
+
+class _EvaluationFailed(Exception):
+    def __init__(self, reason: str, error: str | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.error = error
