@@ -163,12 +163,15 @@ class Scheduler:
             return known
         with self.engine.connect() as conn:
             latest = tick_store.list_ticks(conn, item.location, item.schedule.name, KIND, limit=1)
+        # Started by a person: from that moment on. Running by default: from its newest tick (so
+        # downtime is caught up), or from when this host first saw it when it has never ticked.
         cursor = started_at
         resume = None
         if latest and latest[0].logical_time is not None:
-            cursor = max(cursor, latest[0].logical_time)
+            last = latest[0].logical_time
+            cursor = max(cursor, last) if item.state is not None else last
             if latest[0].status == "STARTED":
-                resume = latest[0].logical_time
+                resume = last
         known = _Known(cron, started_at, cursor, cron.next_after(cursor), resume)
         self._known[item.key] = known
         return known
