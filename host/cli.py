@@ -262,3 +262,7 @@ from host.cli_instigators import daemon, schedules, sensors  # noqa: E402 - regi
 main.add_command(schedules)
 main.add_command(sensors)
 main.add_command(daemon)
+
+
+if __name__ == "__main__":
+    main()

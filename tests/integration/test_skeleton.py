@@ -18,6 +18,22 @@ from protos.weir.v1 import common_pb2, host_pb2
 from tests.support import REPO, dev_host, location_venv, processes_mentioning, wait_for, write_workspace
 
 EXAMPLES = REPO / "examples"
+GOOD = '''
+import sdk as dg
+
+
+@dg.asset
+def history() -> list[int]:
+    return [100, 110, 120]
+
+
+@dg.asset
+def next_week(history: list[int]) -> float:
+    return history[-1] + 10.0
+
+
+defs = dg.Definitions(assets=[history, next_week])
+'''
 BROKEN = '''
 import sdk as dg
 
@@ -86,16 +102,18 @@ def test_two_locations_in_their_own_venvs_run_with_their_own_package_versions(tm
     # -X importtime lists every module the host process imported: never the sdk, never user code.
     imported = set(re.findall(r"^import time:\s+\d+ \|\s+\d+ \|\s*([\w.]+)", (tmp_path / "host.stderr").read_text(),
                               re.M))
-    assert "host.cli" in imported and "grpc" in imported
+    assert {"host.app", "host.workspace", "grpc"} <= imported
     assert not {m for m in imported if m.split(".")[0] in ("sdk", "codeserver", "definitions", "tabulate")}
 
 
 def test_location_that_fails_to_import_is_an_error_while_the_other_keeps_serving(tmp_path):
     broken = tmp_path / "broken.py"
     broken.write_text(BROKEN)
+    good = tmp_path / "forecast.py"
+    good.write_text(GOOD)
     workspace = write_workspace(tmp_path / "workspace.yaml", [
         {"python_file": {"relative_path": str(broken), "location_name": "broken"}},
-        _example_entry("forecast", sys.executable),
+        {"python_file": {"relative_path": str(good), "location_name": "forecast"}},
     ])
     home = tmp_path / "home"
     with dev_host(home, ["-w", str(workspace)]) as host:
@@ -156,11 +174,12 @@ defs = dg.Definitions(assets=[fine, fails])
         assert run_id in listed.stdout and "FAILURE" in listed.stdout and "SUCCESS" in listed.stdout
 
 
-def test_weir_dev_answers_within_5_seconds_and_ctrl_c_leaves_no_process(tmp_path):
+def test_weir_dev_answers_within_5_seconds_and_ctrl_c_leaves_no_process(tmp_path, location_pythons):
     for name in ("sales", "forecast"):  # a copy, so that every process this test starts names tmp_path
         shutil.copytree(EXAMPLES / name, tmp_path / name, ignore=shutil.ignore_patterns(".venv"))
     workspace = write_workspace(tmp_path / "workspace.yaml", [
-        {"python_file": {"relative_path": f"{n}/definitions.py", "location_name": n, "working_directory": n}}
+        {"python_file": {"relative_path": f"{n}/definitions.py", "location_name": n, "working_directory": n,
+                         "executable_path": str(location_pythons[n])}}
         for n in ("sales", "forecast")])
     started = time.monotonic()
     with dev_host(tmp_path / "home", ["-w", str(workspace)]) as host:
