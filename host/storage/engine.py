@@ -21,6 +21,7 @@ from host.storage.errors import SchemaOutdatedError, SchemaTooNewError, UnknownD
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+MIGRATION_LOCK_KEY = 0x5745_4952  # "WEIR": the PostgreSQL advisory lock taken while migrating
 
 
 def default_url(weir_home: Path) -> str:
@@ -83,8 +84,15 @@ def current_revision(engine: Engine) -> str | None:
 
 
 def migrate(engine: Engine, revision: str = "head") -> str:
-    """Upgrade the schema (from nothing, or from an older revision); returns the revision reached."""
+    """Upgrade the schema (from nothing, or from an older revision); returns the revision reached.
+
+    Raises:
+        UnknownDatabaseError: the database holds tables that Weir did not create.
+        SchemaTooNewError: a newer Weir migrated this database.
+    """
+    _refuse_unknown(engine, current_revision(engine))
     with engine.begin() as conn:
+        _lock_for_migration(conn)
         command.upgrade(alembic_config(conn), revision)
     reached = current_revision(engine)
     assert reached is not None
@@ -96,20 +104,42 @@ def ensure_schema(engine: Engine) -> None:
 
     An older schema is never upgraded implicitly: migrating is a deliberate step, taken with
     `weir storage migrate` after a backup.
+
+    Raises:
+        SchemaOutdatedError: the database is at an older revision; the message names the command.
+        SchemaTooNewError, UnknownDatabaseError: see `migrate`.
     """
     head = head_revision()
     current = current_revision(engine)
     if current == head:
         return
+    _refuse_unknown(engine, current)
     if current is None:
-        if sa.inspect(engine).get_table_names():
+        migrate(engine)
+        return
+    raise SchemaOutdatedError(current, head)
+
+
+def _refuse_unknown(engine: Engine, current: str | None) -> None:
+    if current is None:
+        if set(sa.inspect(engine).get_table_names()) - {"alembic_version"}:
             raise UnknownDatabaseError(
                 f"The database at {engine.url.render_as_string(hide_password=True)} holds tables but no "
                 "Weir schema. Point WEIR_STORAGE_URL at an empty database or one Weir created."
             )
-        migrate(engine)
         return
     known = {rev.revision for rev in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
-    if current in known:
-        raise SchemaOutdatedError(current, head)
-    raise SchemaTooNewError(current, head)
+    if current not in known:
+        raise SchemaTooNewError(current, head_revision())
+
+
+def _lock_for_migration(conn: sa.Connection) -> None:
+    """Hosts starting together on one database migrate one after the other; the later one finds head.
+
+    On SQLite, BEGIN IMMEDIATE also makes the migration one transaction (pysqlite would otherwise run
+    the DDL outside any transaction).
+    """
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+    elif conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("BEGIN IMMEDIATE")

@@ -72,6 +72,8 @@ def list_runs(
     Keyset pagination on (created_at, id): a page costs the same however deep it is, and runs created
     meanwhile do not shift the pages already handed out.
     """
+    if limit < 1:
+        raise ValueError(f"A page of runs needs a limit of at least 1, not {limit}.")
     query = sa.select(runs).order_by(*_NEWEST_FIRST).limit(limit + 1)
     wanted = tuple(statuses)
     if wanted:

@@ -146,9 +146,12 @@ class RunStorageContract:
         assert [r.run_id for r in first + second] == ["r3", "r2", "r1", "r0"]
         assert last is None
 
-    def test_invalid_cursor_is_refused(self, engine: Engine) -> None:
-        with engine.connect() as conn, pytest.raises(ValueError, match="cursor"):
-            runs.list_runs(conn, cursor="not-a-cursor")
+    def test_invalid_cursor_or_limit_is_refused(self, engine: Engine) -> None:
+        with engine.connect() as conn:
+            with pytest.raises(ValueError, match="cursor"):
+                runs.list_runs(conn, cursor="not-a-cursor")
+            with pytest.raises(ValueError, match="limit"):
+                runs.list_runs(conn, limit=0)
 
     def test_status_changes_record_start_and_end_times(self, engine: Engine, make_run: MakeRun) -> None:
         with engine.begin() as conn:

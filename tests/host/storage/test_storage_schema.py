@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -68,11 +70,37 @@ class SchemaContract:
         with pytest.raises(SchemaTooNewError, match="Upgrade Weir"):
             ensure_schema(empty_engine)
 
+    def test_a_schema_from_a_newer_weir_is_not_migrated_either(self, empty_engine: Engine) -> None:
+        migrate(empty_engine)
+        with empty_engine.begin() as conn:
+            conn.execute(sa.text("UPDATE alembic_version SET version_num = '9999'"))
+        with pytest.raises(SchemaTooNewError):
+            migrate(empty_engine)
+
     def test_a_database_of_someone_else_is_refused(self, empty_engine: Engine) -> None:
         with empty_engine.begin() as conn:
             conn.execute(sa.text("CREATE TABLE invoices (id INTEGER PRIMARY KEY)"))
         with pytest.raises(UnknownDatabaseError, match="empty database"):
             ensure_schema(empty_engine)
+        with pytest.raises(UnknownDatabaseError):
+            migrate(empty_engine)
+
+    def test_hosts_starting_together_on_an_empty_database_both_start(self, empty_engine: Engine) -> None:
+        url = empty_engine.url.render_as_string(hide_password=False)
+        engines = [open_engine(url) for _ in range(3)]
+        barrier = threading.Barrier(len(engines))
+
+        def start(engine: Engine) -> str | None:
+            barrier.wait()
+            ensure_schema(engine)
+            return current_revision(engine)
+
+        try:
+            with ThreadPoolExecutor(len(engines)) as pool:
+                assert list(pool.map(start, engines)) == [head_revision()] * len(engines)
+        finally:
+            for engine in engines:
+                engine.dispose()
 
     def test_migrations_go_down_to_nothing_and_up_again(self, empty_engine: Engine) -> None:
         migrate(empty_engine)
