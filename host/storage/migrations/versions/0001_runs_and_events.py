@@ -18,6 +18,11 @@ Id = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 
 def upgrade() -> None:
+    _create_runs()
+    _create_events()
+
+
+def _create_runs() -> None:
     op.create_table(
         "runs",
         sa.Column("id", Id, primary_key=True, autoincrement=True),
@@ -50,6 +55,9 @@ def upgrade() -> None:
                            "sensor_name IS NOT NULL AND run_key <> ''")
     _create_identity_index("uq_runs_backfill_identity", ["backfill_id", "run_key"],
                            "backfill_id IS NOT NULL AND run_key <> ''")
+
+
+def _create_events() -> None:
     op.create_table(
         "events",
         sa.Column("id", Id, primary_key=True, autoincrement=True),
