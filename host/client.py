@@ -28,6 +28,10 @@ def find_host(weir_home: Path | None = None) -> tuple[str, str | None]:
     except (FileNotFoundError, json.JSONDecodeError):
         raise HostNotFound(f"no running weir host found ({home / 'host.json'} is missing): start one with "
                            "`weir dev`, or set WEIR_HOST_ADDRESS (and WEIR_TOKEN)") from None
+    pid = info.get("pid")
+    if pid and not Path(f"/proc/{pid}").exists():
+        raise HostNotFound(f"the weir host recorded in {home / 'host.json'} (pid {pid}) is not running: "
+                           "start it again with `weir dev`")
     return info["address"], info.get("token")
 
 

@@ -73,6 +73,7 @@ class DevHost:
         self.env.pop("WEIR_HOST_ADDRESS", None)
         self.stderr_path = stderr_path or weir_home / "host.stderr"
         weir_home.mkdir(parents=True, exist_ok=True)
+        (weir_home / "host.json").unlink(missing_ok=True)  # left behind by a host that was killed
         with open(self.stderr_path, "ab") as err:
             self.proc = subprocess.Popen([sys.executable, "-m", "host.cli", "dev", "--port", "0", *args],
                                          env=self.env, stdin=subprocess.DEVNULL, stdout=err, stderr=err,
