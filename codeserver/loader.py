@@ -6,6 +6,7 @@ control plane, because importing user code runs user code.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import importlib.util
 import os
@@ -51,7 +52,11 @@ def load_definitions(target: LoadTarget) -> Any:
 
     if target.working_directory:
         os.chdir(target.working_directory)
-    module = _import(target)
+    gc.disable()  # a big module allocates many long-lived objects; collecting mid-import only costs time
+    try:
+        module = _import(target)
+    finally:
+        gc.enable()
     if target.attribute:
         if not hasattr(module, target.attribute):
             raise DefinitionsNotFound(f"{target.describe()} has no attribute {target.attribute!r}")
