@@ -62,6 +62,28 @@ def add_events(conn: sa.Connection, records: Sequence[EventRecord]) -> int:
     return len(new)
 
 
+def materializations_after(
+    conn: sa.Connection, asset_keys: Iterable[str], *, after_id: int = 0, limit: int = 1000
+) -> list[tuple[int, EventRecord]]:
+    """Materialization events of these assets stored after storage id `after_id`, oldest first.
+
+    Each comes with its storage id, the cursor an asset sensor keeps. Ids grow with every insert. On
+    PostgreSQL an id is taken at insert, not at commit, so a batch committed late can carry ids below
+    one a reader already saw; batches commit within milliseconds, which keeps that window small.
+    """
+    query = (
+        sa.select(events)
+        .where(
+            events.c.event_type == MATERIALIZATION,
+            events.c.asset_key.in_(list(asset_keys)),
+            events.c.id > after_id,
+        )
+        .order_by(events.c.id)
+        .limit(limit)
+    )
+    return [(int(row.id), _event_record(row)) for row in conn.execute(query)]
+
+
 def _stored_keys(conn: sa.Connection, keys: Iterable[tuple[str, int]]) -> set[tuple[str, int]]:
     """Which of these (run_id, sequence) keys are stored already."""
     by_run: dict[str, list[int]] = {}

@@ -127,6 +127,33 @@ def runs_with_status(conn: sa.Connection, statuses: Iterable[str]) -> list[RunRe
     return [_run_record(row) for row in conn.execute(query)]
 
 
+def finished_runs_after(
+    conn: sa.Connection,
+    cursor: str | None = None,
+    *,
+    statuses: Iterable[str] = TERMINAL_RUN_STATUSES,
+    limit: int = 100,
+) -> tuple[list[RunRecord], str | None]:
+    """Runs that ended after the cursor, in the order they ended, and the cursor to keep.
+
+    What a run status sensor reads: pass the returned cursor next time (it stays the same when no run
+    ended since). None starts from the first run that ever ended.
+    """
+    query = (
+        sa.select(runs)
+        .where(runs.c.ended_at.is_not(None), runs.c.status.in_(tuple(statuses)))
+        .order_by(runs.c.ended_at, runs.c.id)
+        .limit(limit)
+    )
+    if cursor is not None:
+        ended_at, row_id = _decode_cursor(cursor)
+        query = query.where(sa.tuple_(runs.c.ended_at, runs.c.id) > sa.tuple_(ended_at, row_id))
+    rows = conn.execute(query).all()
+    if not rows:
+        return [], cursor
+    return [_run_record(row) for row in rows], _encode_cursor(rows[-1].ended_at, rows[-1].id)
+
+
 def count_runs(conn: sa.Connection, statuses: Iterable[str] = ()) -> int:
     """How many runs are in these statuses (all runs when empty): e.g. the slots in use."""
     query = sa.select(sa.func.count()).select_from(runs)

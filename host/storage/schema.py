@@ -42,6 +42,7 @@ runs = sa.Table(
     sa.Index("ix_runs_created_at", "created_at", "id"),
     sa.Index("ix_runs_status_created_at", "status", "created_at", "id"),
     sa.Index("ix_runs_location_created_at", "location", "created_at", "id"),
+    sa.Index("ix_runs_ended_at", "ended_at", "id"),
     sa.Index("ix_runs_location_job_created_at", "location", "job_name", "created_at", "id"),
     sa.Index(
         "uq_runs_schedule_identity",
@@ -96,6 +97,13 @@ events = sa.Table(
     sa.Column("check_name", sa.String, nullable=True),
     sa.Column("check_passed", sa.Boolean, nullable=True),
     sa.UniqueConstraint("run_id", "sequence", name="uq_events_run_id_sequence"),
+    sa.Index(
+        "ix_events_materializations",
+        "asset_key",
+        "id",
+        sqlite_where=sa.text("event_type = 'ASSET_MATERIALIZATION'"),
+        postgresql_where=sa.text("event_type = 'ASSET_MATERIALIZATION'"),
+    ),
 )
 
 asset_materializations = sa.Table(

@@ -82,6 +82,23 @@ class EventStorageContract:
         assert (record.asset_key, record.partition_key, record.check_name, record.check_passed) == (
             None, None, None, None)
 
+    def test_materializations_after_a_storage_id_are_what_an_asset_sensor_reads(self, engine: Engine) -> None:
+        def materialized(run_id: str, sequence: int, asset_key: str) -> EventRecord:
+            return EventRecord(run_id, sequence, "ASSET_MATERIALIZATION", 1.0, "s", asset_key, None, b"")
+
+        with engine.begin() as conn:
+            events.add_events(conn, [materialized("r1", 0, "a"), log_event("r1", 1), materialized("r1", 2, "b")])
+            first = events.materializations_after(conn, ["a", "b"])
+            assert [(e.run_id, e.sequence) for _, e in first] == [("r1", 0), ("r1", 2)]
+            cursor = first[-1][0]
+            assert events.materializations_after(conn, ["a", "b"], after_id=cursor) == []
+            events.add_events(conn, [materialized("r2", 0, "b"), materialized("r2", 1, "c")])
+            new = events.materializations_after(conn, ["a", "b"], after_id=cursor)
+            assert [(e.run_id, e.asset_key) for _, e in new] == [("r2", "b")]
+            assert new[0][0] > cursor
+            assert len(events.materializations_after(conn, ["a", "b", "c"], limit=2)) == 2
+            assert events.materializations_after(conn, []) == []
+
     def test_events_of_an_unknown_run_are_refused(self, engine: Engine) -> None:
         with engine.begin() as conn, pytest.raises(sa.exc.IntegrityError):
             events.add_events(conn, [log_event("ghost", 0)])

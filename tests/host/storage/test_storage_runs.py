@@ -173,6 +173,25 @@ class RunStorageContract:
                 assert runs.set_run_status(conn, "r1", status, at=9.0, failure_reason="late") == done
             assert done.ended_at == 6.0 and done.failure_reason is None
 
+    def test_finished_runs_come_in_the_order_they_ended_from_a_cursor(
+        self, engine: Engine, make_run: MakeRun
+    ) -> None:
+        with engine.begin() as conn:
+            runs.add_runs(conn, [make_run(f"r{i}", float(i)) for i in range(4)])
+            assert runs.finished_runs_after(conn) == ([], None)
+            runs.set_run_status(conn, "r2", "SUCCESS", at=10.0)
+            runs.set_run_status(conn, "r0", "FAILURE", at=11.0)
+            runs.set_run_status(conn, "r3", "STARTED", at=11.0)
+            first, cursor = runs.finished_runs_after(conn)
+            assert [r.run_id for r in first] == ["r2", "r0"]
+            assert runs.finished_runs_after(conn, cursor) == ([], cursor)
+            runs.set_run_status(conn, "r1", "CANCELED", at=11.0)
+            runs.set_run_status(conn, "r3", "FAILURE", at=12.0)
+            later, _ = runs.finished_runs_after(conn, cursor)
+            assert [r.run_id for r in later] == ["r1", "r3"]
+            failures, _ = runs.finished_runs_after(conn, statuses=["FAILURE"], limit=1)
+            assert [r.run_id for r in failures] == ["r0"]
+
     def test_status_of_a_missing_run_raises(self, engine: Engine) -> None:
         with engine.begin() as conn, pytest.raises(RunNotFoundError, match="nope"):
             runs.set_run_status(conn, "nope", "STARTED", at=1.0)
