@@ -91,13 +91,13 @@ GROUPS: tuple[Group, ...] = (
         Row("events_write_one", "run storage: write events one per transaction, both ({n_events:,})", "events/s", True),
         Row("events_read", "run storage: read back {n_read:,} events of one run", "s"),
     ), {"n_runs": 1000, "n_events": 1000, "n_batched": 50_000, "n_read": 10_000},
-          quick={"n_runs": 300, "n_events": 300, "n_batched": 20_000},
+          quick={"n_runs": 200, "n_events": 200, "n_batched": 20_000},
           smoke={"n_runs": 50, "n_events": 50, "n_batched": 1000, "n_read": 1000}),
     Group("list_runs", "list_runs", (
         Row("list_runs", "Weir only: newest 50 runs with a status filter among {n_runs:,} runs", "ms"),),
           {"n_runs": 100_000}, smoke={"n_runs": 1000}, dagster=False, reps={QUICK: 1}),
     Group("scheduler", "scheduler", (
-        Row("scheduler_pass", "Weir only: one scheduler pass over {n_schedules:,} schedules", "s"),),
+        Row("scheduler_pass", "Weir only: one scheduler pass over {n_schedules:,} schedules, all due", "s"),),
           {"n_schedules": 1000}, smoke={"n_schedules": 20}, dagster=False),
     Group("memory", "memory", (
         Row("mem_host", "Weir only: memory of the `weir dev` host, one location layered {n:,}", "MB"),
