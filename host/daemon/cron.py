@@ -15,7 +15,9 @@ Slots are UTC seconds since the epoch. `docs/schedules.md` explains the rules fo
 
 from __future__ import annotations
 
+import contextlib
 import heapq
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -91,6 +93,30 @@ def _local_wall(instant: float, tz: ZoneInfo) -> datetime:
     return datetime.fromtimestamp(instant, tz).replace(tzinfo=None)
 
 
+_WALKERS: dict[str, list[croniter]] = {}
+_WALKERS_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def _walker(expression: str, start: datetime) -> Iterator[croniter]:
+    """A croniter positioned at start. Parsing an expression costs more than walking it, and a
+    scheduler pass walks every due schedule, so parsed walkers are reused (one user at a time)."""
+    with _WALKERS_LOCK:
+        free = _WALKERS.get(expression)
+        walker = free.pop() if free else None
+    if walker is None:
+        walker = croniter(expression, start)
+    else:
+        walker.set_current(start, force=True)
+    try:
+        yield walker
+    finally:
+        with _WALKERS_LOCK:
+            free = _WALKERS.setdefault(expression, [])
+            if len(free) < 4:
+                free.append(walker)
+
+
 def _forward(expression: str, tz: ZoneInfo, after: float) -> Iterator[float]:
     """Slots > after, ascending. Near a transition, slots are buffered until no later wall time can
     produce an earlier instant (a fold reorders instants by up to the size of the shift)."""
@@ -98,24 +124,24 @@ def _forward(expression: str, tz: ZoneInfo, after: float) -> Iterator[float]:
     start = _local_wall(after, tz)
     if _near_transition(after, tz):
         start -= _MARGIN
-    walls = croniter(expression, start)
     pending: list[float] = []
     last = None
-    while True:
-        try:
-            wall = walls.get_next(datetime)
-        except CroniterBadDateError:
-            break
-        for instant in wall_instants(wall, tz, every_hour):
-            heapq.heappush(pending, instant)
-        horizon = wall.replace(tzinfo=tz).timestamp()
-        if _near_transition(horizon, tz):
-            horizon -= _MARGIN_SECONDS
-        while pending and pending[0] <= horizon:
-            instant = heapq.heappop(pending)
-            if instant > after and instant != last:
-                last = instant
-                yield instant
+    with _walker(expression, start) as walls:
+        while True:
+            try:
+                wall = walls.get_next(datetime)
+            except CroniterBadDateError:
+                break
+            for instant in wall_instants(wall, tz, every_hour):
+                heapq.heappush(pending, instant)
+            horizon = wall.replace(tzinfo=tz).timestamp()
+            if _near_transition(horizon, tz):
+                horizon -= _MARGIN_SECONDS
+            while pending and pending[0] <= horizon:
+                instant = heapq.heappop(pending)
+                if instant > after and instant != last:
+                    last = instant
+                    yield instant
     while pending:
         instant = heapq.heappop(pending)
         if instant > after and instant != last:
@@ -129,24 +155,24 @@ def _backward(expression: str, tz: ZoneInfo, until: float) -> Iterator[float]:
     start = _local_wall(until, tz) + timedelta(seconds=1)
     if _near_transition(until, tz):
         start += _MARGIN
-    walls = croniter(expression, start)
     pending: list[float] = []
     last = None
-    while True:
-        try:
-            wall = walls.get_prev(datetime)
-        except CroniterBadDateError:
-            break
-        for instant in wall_instants(wall, tz, every_hour):
-            heapq.heappush(pending, -instant)
-        horizon = wall.replace(tzinfo=tz).timestamp()
-        if _near_transition(horizon, tz):
-            horizon += _MARGIN_SECONDS
-        while pending and -pending[0] >= horizon:
-            instant = -heapq.heappop(pending)
-            if instant <= until and instant != last:
-                last = instant
-                yield instant
+    with _walker(expression, start) as walls:
+        while True:
+            try:
+                wall = walls.get_prev(datetime)
+            except CroniterBadDateError:
+                break
+            for instant in wall_instants(wall, tz, every_hour):
+                heapq.heappush(pending, -instant)
+            horizon = wall.replace(tzinfo=tz).timestamp()
+            if _near_transition(horizon, tz):
+                horizon += _MARGIN_SECONDS
+            while pending and -pending[0] >= horizon:
+                instant = -heapq.heappop(pending)
+                if instant <= until and instant != last:
+                    last = instant
+                    yield instant
     while pending:
         instant = -heapq.heappop(pending)
         if instant <= until and instant != last:
@@ -181,6 +207,21 @@ class CronSchedule:
 
     def next_after(self, after: float) -> float | None:
         return next(self.slots_after(after), None)
+
+    def due(self, after: float, until: float, newest: int) -> tuple[list[float], bool, float | None]:
+        """(the newest `newest` slots in (after, until], whether older ones were left out, the next slot
+        after until): one forward walk in the usual case of a few due slots."""
+        slots: list[float] = []
+        for slot in self.slots_after(after):
+            if slot > until:
+                return slots, False, slot
+            if len(slots) == newest:
+                break
+            slots.append(slot)
+        else:
+            return slots, False, None
+        slots, truncated = self.slots_between(after, until, newest=newest)
+        return slots, truncated, self.next_after(until)
 
     def slots_between(self, after: float, until: float, newest: int | None = None) -> tuple[list[float], bool]:
         """Slots in (after, until], ascending; with `newest`, only the newest that many.

@@ -10,7 +10,6 @@ run key), and the tick ends SUCCESS, SKIPPED or FAILURE. A STARTED tick left by 
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import time
 from collections.abc import Callable
@@ -83,7 +82,15 @@ class _Known:
     started_at: float
     cursor: float  # the newest slot handled (or the moment the schedule started)
     next_due: float | None
-    resume: float | None = None  # a STARTED tick to finish first
+    resume: list[float] = field(default_factory=list)  # STARTED ticks left by a crash, to finish first
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    status: str
+    reason: str = ""
+    error: str | None = None
+    run_ids: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -101,6 +108,16 @@ class ScheduleItem:
         if self.state is not None:
             return self.state.status == "RUNNING"
         return self.schedule.default_status == snapshot_pb2.RUNNING
+
+
+@dataclass(frozen=True)
+class _Work:
+    """One tick a pass records: STARTED (to evaluate) or SKIPPED (with the reason)."""
+
+    item: ScheduleItem
+    logical_time: float
+    status: str
+    reason: str = ""
 
 
 def list_schedules(engine: Engine, workspace: WorkspaceManager) -> list[ScheduleItem]:
@@ -131,24 +148,28 @@ class Scheduler:
         self._known.clear()
 
     def tick(self) -> int:
-        """One pass; returns how many ticks were recorded."""
+        """One pass; returns how many ticks were recorded or resumed."""
         now = self.clock()
         items = [item for item in list_schedules(self.engine, self.workspace) if item.running]
         for item in items:
             self._first_seen.setdefault(item.key, now)
         if self.leader is not None and not self.leader.is_leader():
             return 0
-        recorded = 0
         try:
-            for item in items:
-                known = self._known_for(item, now)
-                if known is None or (known.resume is None and (known.next_due is None or known.next_due > now)):
-                    continue
-                recorded += self._handle_due(item, known, now)
+            work = [w for item in items for w in self._due_work(item, now)]
+            if not work:
+                return 0
+            started = self._record_ticks(work, now)
+            outcomes = [(tick, self._run_tick(item, tick)) for item, tick in started]
+            self._finish_all(outcomes)
+            return len(work)
         except LostLeadership:
             log.warning("lost the daemon lease during a scheduler pass; the new leader goes on")
             self.reset()
-        return recorded
+            return 0
+        except Exception:
+            self.reset()  # cursors were advanced in memory; storage says what was really done
+            raise
 
     def _known_for(self, item: ScheduleItem, now: float) -> _Known | None:
         """The cached cursor, rebuilt when the schedule changed, was restarted, or is new to this leader."""
@@ -163,85 +184,82 @@ class Scheduler:
             return known
         with self.engine.connect() as conn:
             latest = tick_store.list_ticks(conn, item.location, item.schedule.name, KIND, limit=1)
+            unfinished = tick_store.list_ticks(conn, item.location, item.schedule.name, KIND,
+                                               statuses=("STARTED",), limit=100)
         # Started by a person: from that moment on. Running by default: from its newest tick (so
         # downtime is caught up), or from when this host first saw it when it has never ticked.
         cursor = started_at
-        resume = None
         if latest and latest[0].logical_time is not None:
             last = latest[0].logical_time
             cursor = max(cursor, last) if item.state is not None else last
-            if latest[0].status == "STARTED":
-                resume = last
+        resume = sorted(t.logical_time for t in unfinished if t.logical_time is not None)
         known = _Known(cron, started_at, cursor, cron.next_after(cursor), resume)
         self._known[item.key] = known
         return known
 
-    def _handle_due(self, item: ScheduleItem, known: _Known, now: float) -> int:
-        recorded = 0
-        if known.resume is not None:
-            self._fire(item, known.resume, now)
-            known.resume = None
-            recorded += 1
+    def _due_work(self, item: ScheduleItem, now: float) -> list[_Work]:
+        """The ticks this pass records for one schedule; advances its cached cursor."""
+        known = self._known_for(item, now)
+        if known is None or (not known.resume and (known.next_due is None or known.next_due > now)):
+            return []
+        work = [_Work(item, slot, "STARTED") for slot in known.resume]
+        known.resume = []
         limit = self.config.max_missed_ticks + self.config.max_catch_up_ticks
-        slots, truncated = known.cron.slots_between(known.cursor, now, newest=limit)
+        slots, truncated, next_due = known.cron.due(known.cursor, now, limit)
         if truncated:
-            self._record_summary(item, known, slots[0], now)
-            recorded += 1
+            first = known.cron.next_after(known.cursor)
+            if first is not None and first < slots[0]:
+                reason = (f"this slot and every slot after it until {iso(slots[0])} were missed while the "
+                          f"scheduler was not running (more than max_missed_ticks={self.config.max_missed_ticks})")
+                work.append(_Work(item, first, "SKIPPED", reason))
         for plan in plan_slots(slots, now, self.config):
-            if plan.evaluate:
-                self._fire(item, plan.logical_time, now)
-            else:
-                self._record(item, plan.logical_time, now, "SKIPPED", plan.reason)
-            recorded += 1
+            work.append(_Work(item, plan.logical_time, "STARTED" if plan.evaluate else "SKIPPED", plan.reason))
         if slots:
             known.cursor = slots[-1]
-        known.next_due = known.cron.next_after(known.cursor)
-        return recorded
+        known.next_due = next_due
+        return work
 
-    def _record_summary(self, item: ScheduleItem, known: _Known, first_listed: float, now: float) -> None:
-        """More slots were missed than are recorded one by one: one tick stands for the oldest ones."""
-        first = known.cron.next_after(known.cursor)
-        if first is None or first >= first_listed:
-            return
-        reason = (f"this slot and every slot after it until {iso(first_listed)} were missed while the scheduler "
-                  f"was not running (more than max_missed_ticks={self.config.max_missed_ticks})")
-        self._record(item, first, now, "SKIPPED", reason)
-
-    def _record(self, item: ScheduleItem, slot: float, now: float, status: str, reason: str) -> None:
+    def _record_ticks(self, work: list[_Work], now: float) -> list[tuple[ScheduleItem, TickRecord]]:
+        """One transaction for the pass: SKIPPED ticks as they are, the others STARTED (or resumed)."""
+        started = []
         with self.engine.begin() as conn:
             if self.leader is not None:
                 self.leader.check(conn)
-            with contextlib.suppress(DuplicateTickError):  # already recorded by an earlier attempt
-                tick_store.add_tick(conn, location=item.location, name=item.schedule.name, kind=KIND,
-                                    status=status, timestamp=now, logical_time=slot, reason=reason)
+            for w in work:
+                name = w.item.schedule.name
+                try:
+                    tick = tick_store.add_tick(conn, location=w.item.location, name=name, kind=KIND, status=w.status,
+                                               timestamp=now, logical_time=w.logical_time, reason=w.reason or None)
+                except DuplicateTickError:  # recorded by an earlier attempt: finish it if it never was
+                    found = tick_store.get_schedule_tick(conn, w.item.location, name, w.logical_time)
+                    if found is None or found.status != "STARTED":
+                        continue
+                    tick = found
+                if tick.status == "STARTED":
+                    started.append((w.item, tick))
+        return started
 
-    def _start_tick(self, item: ScheduleItem, slot: float, now: float) -> TickRecord:
-        with self.engine.begin() as conn:
-            if self.leader is not None:
-                self.leader.check(conn)
-            try:
-                return tick_store.add_tick(conn, location=item.location, name=item.schedule.name, kind=KIND,
-                                           status="STARTED", timestamp=now, logical_time=slot)
-            except DuplicateTickError:
-                tick = tick_store.get_schedule_tick(conn, item.location, item.schedule.name, slot)
-                assert tick is not None
-                return tick
-
-    def _fire(self, item: ScheduleItem, slot: float, now: float) -> TickRecord:
-        """Handle one slot: evaluate, launch, finish the tick. Safe to repeat for the same slot."""
-        tick = self._start_tick(item, slot, now)
-        if tick.status != "STARTED":
-            return tick
+    def _run_tick(self, item: ScheduleItem, tick: TickRecord) -> _Outcome:
+        """Evaluate and launch one STARTED tick. Safe to repeat: the runs' identities are unique."""
+        assert tick.logical_time is not None
         try:
-            requests, skip = self._evaluate(item, slot)
+            requests, skip = self._evaluate(item, tick.logical_time)
         except _EvaluationFailed as failed:
-            return self._finish(tick, "FAILURE", failed.reason, error=failed.error)
+            return _Outcome("FAILURE", failed.reason, error=failed.error)
         if not requests:
-            return self._finish(tick, "SKIPPED", skip or "the schedule function requested no runs")
-        run_ids, errors = self._launch_all(item, slot, requests, tick)
+            return _Outcome("SKIPPED", skip or "the schedule function requested no runs")
+        run_ids, errors = self._launch_all(item, tick.logical_time, requests, list(tick.run_ids))
         if errors:
-            return self._finish(tick, "FAILURE", "; ".join(errors), run_ids=run_ids)
-        return self._finish(tick, "SUCCESS", "", run_ids=run_ids)
+            return _Outcome("FAILURE", "; ".join(errors), run_ids=run_ids)
+        return _Outcome("SUCCESS", "", run_ids=run_ids)
+
+    def _finish_all(self, outcomes: list[tuple[TickRecord, _Outcome]]) -> None:
+        with self.engine.begin() as conn:
+            if self.leader is not None:
+                self.leader.check(conn)
+            for tick, outcome in outcomes:
+                tick_store.update_tick(conn, tick.tick_id, status=outcome.status, reason=outcome.reason or None,
+                                       error=outcome.error, run_ids=outcome.run_ids)
 
     def _evaluate(self, item: ScheduleItem, slot: float) -> tuple[list[common_pb2.RunRequest], str]:
         schedule = item.schedule
@@ -263,37 +281,28 @@ class Scheduler:
         return list(reply.run_requests), reply.skip_reason
 
     def _launch_all(self, item: ScheduleItem, slot: float, requests: list[common_pb2.RunRequest],
-                    tick: TickRecord) -> tuple[list[str], list[str]]:
+                    run_ids: list[str]) -> tuple[list[str], list[str]]:
         schedule = item.schedule
         target = Target((schedule.job_name,) if schedule.job_name else (), tuple(schedule.asset_selection))
-        run_ids: list[str] = list(tick.run_ids)
         errors: list[str] = []
         for request in requests:
+            key = request.run_key
             try:
                 launch_req = launch_request(item.location, request, target, f"schedule {schedule.name!r}",
                                             {"weir/schedule_name": schedule.name})
                 launched = launch(self.engine, self.workspace, launch_req, now=self.clock(),
                                   identity={"schedule_name": schedule.name, "logical_time": slot,
-                                            "run_key": request.run_key or None},
-                                  matches=lambda r, key=request.run_key: (r.schedule_name == schedule.name
-                                                                          and r.logical_time == slot
-                                                                          and (r.run_key or "") == key))
+                                            "run_key": key or None},
+                                  matches=lambda r, key=key: (r.schedule_name == schedule.name
+                                                              and r.logical_time == slot and (r.run_key or "") == key))
             except WeirError as exc:
                 errors.append(f"could not launch a run: {exc}")
                 continue
             if launched.run_id and launched.run_id not in run_ids:
                 run_ids.append(launched.run_id)
-                with self.engine.begin() as conn:
-                    tick_store.update_tick(conn, tick.tick_id, run_ids=run_ids)
         if run_ids and self.on_launch is not None:
             self.on_launch()
         return run_ids, errors
-
-    def _finish(self, tick: TickRecord, status: str, reason: str, *, error: str | None = None,
-                run_ids: list[str] | None = None) -> TickRecord:
-        with self.engine.begin() as conn:
-            return tick_store.update_tick(conn, tick.tick_id, status=status, reason=reason or None, error=error,
-                                          run_ids=run_ids)
 
 
 class _EvaluationFailed(Exception):
