@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 
@@ -16,6 +17,18 @@ def insert(conn: sa.Connection, table: sa.Table) -> Any:
     if conn.dialect.name == "sqlite":
         return sqlite.insert(table)
     raise NotImplementedError(f"Weir storage supports SQLite and PostgreSQL, not {conn.dialect.name}.")
+
+
+def insert_ignoring_duplicates(conn: sa.Connection, table: sa.Table, *returning: str) -> Any:
+    """INSERT ... ON CONFLICT DO NOTHING [RETURNING ...], built once per dialect: hot paths reuse it."""
+    return _insert_ignoring_duplicates(conn.dialect.name, table, returning)
+
+
+@functools.cache
+def _insert_ignoring_duplicates(dialect: str, table: sa.Table, returning: tuple[str, ...]) -> Any:
+    construct = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = construct(table).on_conflict_do_nothing()
+    return stmt.returning(*(table.c[name] for name in returning)) if returning else stmt
 
 
 def dumps(value: Any) -> str:

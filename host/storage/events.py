@@ -11,7 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from host.storage._sql import insert
+from host.storage._sql import insert, insert_ignoring_duplicates
 from host.storage.records import EventRecord
 from host.storage.schema import asset_check_evaluations, asset_materializations, events
 from protos.weir.v1 import common_pb2
@@ -54,7 +54,7 @@ def add_events(conn: sa.Connection, records: Sequence[EventRecord]) -> int:
     stored = _stored_keys(conn, first.keys())
     new = [event for key, event in first.items() if key not in stored]
     if new:
-        conn.execute(insert(conn, events).on_conflict_do_nothing(), [_event_row(event) for event in new])
+        conn.execute(insert_ignoring_duplicates(conn, events), [_event_row(event) for event in new])
     _index_materializations(conn, [e for e in new if e.event_type == MATERIALIZATION and e.asset_key])
     _index_check_evaluations(
         conn, [e for e in new if e.event_type == CHECK_EVALUATION and e.asset_key and e.check_name]

@@ -15,7 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from host.storage._sql import dumps, insert, loads
+from host.storage._sql import dumps, insert_ignoring_duplicates, loads
 from host.storage.errors import DuplicateRunError, RunNotFoundError
 from host.storage.records import RUN_STATUSES, TERMINAL_RUN_STATUSES, RunRecord, check_choice
 from host.storage.schema import run_tags, runs
@@ -40,8 +40,7 @@ def add_runs(conn: sa.Connection, records: Sequence[RunRecord]) -> list[str]:
     if not records:
         return []
     rows = [_run_row(run) for run in records]
-    stmt = insert(conn, runs).on_conflict_do_nothing().returning(runs.c.run_id)
-    stored = set(conn.execute(stmt, rows).scalars())
+    stored = set(conn.execute(insert_ignoring_duplicates(conn, runs, "run_id"), rows).scalars())
     tag_rows = [
         {"run_id": run.run_id, "key": key, "value": value}
         for run in records
@@ -49,7 +48,7 @@ def add_runs(conn: sa.Connection, records: Sequence[RunRecord]) -> list[str]:
         for key, value in run.tags.items()
     ]
     if tag_rows:
-        conn.execute(insert(conn, run_tags).on_conflict_do_nothing(), tag_rows)
+        conn.execute(insert_ignoring_duplicates(conn, run_tags), tag_rows)
     return [run.run_id for run in records if run.run_id in stored]
 
 
