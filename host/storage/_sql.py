@@ -9,14 +9,18 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
 
 def insert(conn: sa.Connection, table: sa.Table) -> Any:
     """An INSERT that supports ON CONFLICT on both backends (the two constructs share that API)."""
-    if conn.dialect.name == "postgresql":
-        return postgresql.insert(table)
-    if conn.dialect.name == "sqlite":
-        return sqlite.insert(table)
-    raise NotImplementedError(f"Weir storage supports SQLite and PostgreSQL, not {conn.dialect.name}.")
+    return _insert_construct(conn.dialect.name)(table)
+
+
+def _insert_construct(dialect: str) -> Any:
+    if dialect not in _INSERTS:
+        raise NotImplementedError(f"Weir storage supports SQLite and PostgreSQL, not {dialect}.")
+    return _INSERTS[dialect]
 
 
 def insert_ignoring_duplicates(conn: sa.Connection, table: sa.Table, *returning: str) -> Any:
@@ -26,8 +30,7 @@ def insert_ignoring_duplicates(conn: sa.Connection, table: sa.Table, *returning:
 
 @functools.cache
 def _insert_ignoring_duplicates(dialect: str, table: sa.Table, returning: tuple[str, ...]) -> Any:
-    construct = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = construct(table).on_conflict_do_nothing()
+    stmt = _insert_construct(dialect)(table).on_conflict_do_nothing()
     return stmt.returning(*(table.c[name] for name in returning)) if returning else stmt
 
 
