@@ -42,7 +42,7 @@ class LocationCode:
         self._generation = 0  # bumped on every successful load; older processes are retired
         self._members: dict[int, tuple[int, UserProcess]] = {}  # pid -> (generation, process)
         self.load_error: common_pb2.UserCodeError | None = None
-        self.loading = False
+        self.loading = True  # until the first load has finished
         self._closed = False
 
     @property

@@ -126,9 +126,9 @@ class LocationHandle:
                 snapshot = self._client.fetch_snapshot(reply.snapshot_id)
                 cache[reply.snapshot_id] = snapshot
             state.snapshot, state.snapshot_id = snapshot, reply.snapshot_id
-        if state.snapshot is not None:
+        if reply.snapshot_id:
             state.status = host_pb2.LOCATION_LOADED
-        elif reply.loading or not reply.HasField("load_error"):
+        elif reply.loading or not reply.HasField("load_error"):  # the last snapshot stays readable meanwhile
             state.status = host_pb2.LOCATION_LOADING
         else:
             state.status = host_pb2.LOCATION_ERROR
@@ -138,6 +138,7 @@ class LocationHandle:
         if self._client is not None:
             self._client.close()
             self._client = None
+        self.state.status = host_pb2.LOCATION_LOADING
         self.process.start()
         port = self.process.wait_ready()
         self.state.endpoint = f"127.0.0.1:{port}"

@@ -17,7 +17,7 @@ from host.runs import parse_asset_key
 from host.storage import runs as run_store
 from host.storage.records import RunRecord
 from host.workspace import WorkspaceManager
-from protos.weir.v1 import codeserver_pb2
+from protos.weir.v1 import codeserver_pb2, host_pb2
 
 IN_PROGRESS = ("STARTING", "STARTED", "CANCELING")
 
@@ -78,12 +78,19 @@ class RunQueue:
             if not queued:
                 return 0
             in_progress = run_store.runs_with_status(conn, IN_PROGRESS)
-            chosen = choose_runs(queued, in_progress, self._config)
+            ready = [r for r in queued if self._location_ready(r.location)]  # the others wait in the queue
+            chosen = choose_runs(ready, in_progress, self._config)
             now = self._clock()
             starting = [run_store.set_run_status(conn, r.run_id, "STARTING", at=now) for r in chosen]
         for run in starting:
             self._start(run)
         return len(starting)
+
+    def _location_ready(self, name: str) -> bool:
+        try:
+            return self._workspace.get(name).state.status == host_pb2.LOCATION_LOADED
+        except WeirError:
+            return True  # a location gone from the workspace: starting fails the run with the reason
 
     def _start(self, run: RunRecord) -> None:
         try:

@@ -1,0 +1,144 @@
+"""Locations as the host manages them: reload, a failed reload, a code server that dies, auth on the
+Host API, and TLS between the host and a code server."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from host.client import HostClient
+from host.errors import WeirError
+from host.location import GrpcLocationClient
+from protos.weir.v1 import host_pb2
+from tests.support import REPO, dev_host, processes_mentioning, wait_for
+
+CODE = '''
+import sdk as dg
+
+
+@dg.asset
+def first() -> int:
+    return 1
+
+
+defs = dg.Definitions(assets=[first])
+'''
+MORE = CODE.replace("defs = dg.Definitions(assets=[first])", '''@dg.asset
+def second(first: int) -> int:
+    return first + 1
+
+
+defs = dg.Definitions(assets=[first, second])''')
+
+
+def _location(client: HostClient) -> host_pb2.Location:
+    return client.locations()[0]
+
+
+def _cli(host, *args: str) -> subprocess.CompletedProcess:  # type: ignore[no-untyped-def]
+    return subprocess.run([sys.executable, "-m", "host.cli", *args], env=host.env, cwd=REPO, capture_output=True,
+                          text=True, timeout=60)
+
+
+def test_reload_picks_up_new_code_and_a_failed_reload_keeps_serving_the_last_good(tmp_path):
+    code = tmp_path / "shop.py"
+    code.write_text(CODE)
+    with dev_host(tmp_path / "home", ["-f", str(code)]) as host:
+        client = host.client()
+        wait_for(lambda: _location(client).status == host_pb2.LOCATION_LOADED, 30, what="the location to load")
+        before = _location(client).snapshot_id
+        code.write_text(MORE)
+        out = _cli(host, "locations", "reload", "shop")
+        assert out.returncode == 0, out.stderr
+        after = _location(client)
+        assert after.snapshot_id != before and after.asset_count == 2
+        code.write_text("import sdk\nraise KeyError('SHOP_API_KEY')\n")
+        out = _cli(host, "locations", "reload", "shop")
+        assert "KeyError: 'SHOP_API_KEY'" in out.stdout
+        failed = _location(client)
+        assert failed.status == host_pb2.LOCATION_LOADED and failed.snapshot_id == after.snapshot_id
+        assert failed.load_error.type == "KeyError"
+        assert client.assets()[1].node.key.path == ["second"]  # the last good snapshot is still served
+        # a run imports the code as it is on disk now, and says why it cannot
+        run = client.wait_for_run(client.launch_run(host_pb2.LaunchRunRequest(location="shop")).run_id)
+        assert run.status == host_pb2.FAILURE
+        assert run.failure_reason == "the code location failed to load: 'SHOP_API_KEY'"
+
+
+def test_a_killed_code_server_shows_unavailable_and_comes_back(tmp_path):
+    code = tmp_path / "shop.py"
+    code.write_text(CODE)
+    with dev_host(tmp_path / "home", ["-f", str(code)]) as host:
+        client = host.client()
+        wait_for(lambda: _location(client).status == host_pb2.LOCATION_LOADED, 30, what="the location to load")
+        server_id_before = _location(client).endpoint
+        servers = [p for p in processes_mentioning(str(tmp_path / "home" / "runs"))
+                   if b"codeserver" in Path(f"/proc/{p}/cmdline").read_bytes()]
+        os.kill(servers[0], signal.SIGKILL)
+        wait_for(lambda: _location(client).status == host_pb2.LOCATION_LOADED
+                 and _location(client).endpoint != server_id_before, 30, what="the host to start the server again")
+        run = client.launch_run(host_pb2.LaunchRunRequest(location="shop"))
+        assert client.wait_for_run(run.run_id).status == host_pb2.SUCCESS
+
+
+def test_the_host_api_rejects_a_client_without_the_token(tmp_path):
+    code = tmp_path / "shop.py"
+    code.write_text(CODE)
+    with dev_host(tmp_path / "home", ["-f", str(code)]) as host:
+        client = host.client()
+        anonymous = HostClient(client.address, token=None)
+        with pytest.raises(WeirError, match="token"):
+            anonymous.locations()
+        assert client.locations()[0].name == "shop"
+
+
+def _self_signed(tmp: Path) -> tuple[Path, Path]:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(minutes=1))
+            .not_valid_after(now + dt.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
+            .sign(key, hashes.SHA256()))
+    cert_path, key_path = tmp / "cert.pem", tmp / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_path, key_path
+
+
+def test_tls_between_host_and_code_server(tmp_path):
+    code = tmp_path / "shop.py"
+    code.write_text(CODE)
+    cert, key = _self_signed(tmp_path)
+    ready = tmp_path / "ready.json"
+    proc = subprocess.Popen([sys.executable, "-m", "codeserver", "start", "-f", str(code), "--port", "0",
+                             "--ready-file", str(ready), "--runs-dir", str(tmp_path / "runs"),
+                             "--tls-cert", str(cert), "--tls-key", str(key)],
+                            cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        import json
+
+        port = wait_for(lambda: ready.exists() and json.loads(ready.read_text())["port"], 30, what="the server")
+        secure = GrpcLocationClient("shop", f"localhost:{port}", tls_ca=cert.read_bytes())
+        assert wait_for(lambda: secure.handshake().snapshot_id, 30, what="the code to load")
+        plain = GrpcLocationClient("shop", f"localhost:{port}")
+        with pytest.raises(WeirError):
+            plain.handshake()
+        secure.close()
+        plain.close()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(10)
