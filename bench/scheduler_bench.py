@@ -70,8 +70,11 @@ def _scheduler(url: str, n_schedules: int, clock: _Clock) -> Scheduler:
     return Scheduler(engine, workspace, SchedulerConfig(), clock)
 
 
-def measure_passes(n_schedules: int = 1000, url: str | None = None) -> tuple[float, float, int]:
-    """(idle pass seconds, all-due pass seconds, ticks recorded in the due pass)."""
+def measure_passes(n_schedules: int = 1000, url: str | None = None) -> tuple[float, float, float, int]:
+    """(idle pass seconds, all-due pass seconds, all-due pass CPU seconds, ticks recorded in it).
+
+    CPU time is printed beside wall time because on a busy machine wall time mostly measures the
+    other processes."""
     with tempfile.TemporaryDirectory() as tmp:
         clock = _Clock(T0)
         scheduler = _scheduler(url or f"sqlite:///{Path(tmp) / 'bench.db'}", n_schedules, clock)
@@ -81,18 +84,18 @@ def measure_passes(n_schedules: int = 1000, url: str | None = None) -> tuple[flo
         scheduler.tick()
         idle = time.perf_counter() - started
         clock.now = T0 + 30.5  # the next minute: every schedule is due
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         recorded = scheduler.tick()
-        due = time.perf_counter() - started
+        due, due_cpu = time.perf_counter() - started, time.process_time() - cpu
         scheduler.engine.dispose()
-    return idle, due, recorded
+    return idle, due, due_cpu, recorded
 
 
 def measure_scheduler_pass(n_schedules: int = 1000) -> float:
     """Seconds for the worst-case pass (every schedule due) over n_schedules; prints both passes."""
-    idle, due, recorded = measure_passes(n_schedules)
-    print(f"scheduler pass over {n_schedules} schedules: idle {idle * 1000:.1f} ms, "
-          f"all due {due * 1000:.1f} ms ({recorded} ticks and runs) (target <= 1000 ms)")
+    idle, due, due_cpu, recorded = measure_passes(n_schedules)
+    print(f"scheduler pass over {n_schedules} schedules: idle {idle * 1000:.1f} ms; all due {due * 1000:.1f} ms "
+          f"wall, {due_cpu * 1000:.1f} ms CPU ({recorded} ticks and runs) (target <= 1000 ms)")
     return due
 
 
@@ -102,8 +105,9 @@ def main() -> None:
     parser.add_argument("--url", default=None, help="storage URL (default: a temporary SQLite file)")
     args = parser.parse_args()
     if args.url:
-        idle, due, recorded = measure_passes(args.schedules, args.url)
-        print(f"idle {idle * 1000:.1f} ms, all due {due * 1000:.1f} ms ({recorded} ticks)")
+        idle, due, due_cpu, recorded = measure_passes(args.schedules, args.url)
+        print(f"idle {idle * 1000:.1f} ms, all due {due * 1000:.1f} ms wall, {due_cpu * 1000:.1f} ms CPU "
+              f"({recorded} ticks)")
     else:
         measure_scheduler_pass(args.schedules)
 

@@ -197,6 +197,8 @@ class CronSchedule:
     def slots_after(self, after: float) -> Iterator[float]:
         """Every slot strictly after `after`, ascending (slots shared by two expressions once)."""
         tz = zone(self.timezone)
+        if len(self.expressions) == 1:
+            return _forward(self.expressions[0], tz, after)
         return _dedupe(heapq.merge(*(_forward(e, tz, after) for e in self.expressions)))
 
     def slots_before(self, until: float) -> Iterator[float]:

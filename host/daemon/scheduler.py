@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from host.config import SchedulerConfig
 from host.daemon.cron import CronError, CronSchedule
@@ -159,9 +159,9 @@ class Scheduler:
             work = [w for item in items for w in self._due_work(item, now)]
             if not work:
                 return 0
-            started = self._record_ticks(work, now)
-            outcomes = [(tick, self._run_tick(item, tick)) for item, tick in started]
-            self._finish_all(outcomes)
+            to_run = self._record_ticks(work, now)
+            outcomes = [(w, tick, self._run_tick(w, tick)) for w, tick in to_run]
+            self._finish_all(outcomes, now)
             return len(work)
         except LostLeadership:
             log.warning("lost the daemon lease during a scheduler pass; the new leader goes on")
@@ -212,20 +212,26 @@ class Scheduler:
                 reason = (f"this slot and every slot after it until {iso(slots[0])} were missed while the "
                           f"scheduler was not running (more than max_missed_ticks={self.config.max_missed_ticks})")
                 work.append(_Work(item, first, "SKIPPED", reason))
+        # A function is user code that may be slow: its tick shows STARTED while it runs. A schedule
+        # without one is decided here, and its tick is recorded once, with the result.
+        evaluate = "STARTED" if item.schedule.has_function else "DIRECT"
         for plan in plan_slots(slots, now, self.config):
-            work.append(_Work(item, plan.logical_time, "STARTED" if plan.evaluate else "SKIPPED", plan.reason))
+            work.append(_Work(item, plan.logical_time, evaluate if plan.evaluate else "SKIPPED", plan.reason))
         if slots:
             known.cursor = slots[-1]
         known.next_due = next_due
         return work
 
-    def _record_ticks(self, work: list[_Work], now: float) -> list[tuple[ScheduleItem, TickRecord]]:
-        """One transaction for the pass: SKIPPED ticks as they are, the others STARTED (or resumed)."""
-        started = []
+    def _record_ticks(self, work: list[_Work], now: float) -> list[tuple[_Work, TickRecord | None]]:
+        """One transaction for the pass: SKIPPED ticks as they are, STARTED ones (new or resumed) to run,
+        DIRECT ones to run before anything is recorded."""
+        started: list[tuple[_Work, TickRecord | None]] = [(w, None) for w in work if w.status == "DIRECT"]
         with self.engine.begin() as conn:
             if self.leader is not None:
                 self.leader.check(conn)
             for w in work:
+                if w.status == "DIRECT":
+                    continue
                 name = w.item.schedule.name
                 try:
                     tick = tick_store.add_tick(conn, location=w.item.location, name=name, kind=KIND, status=w.status,
@@ -236,30 +242,46 @@ class Scheduler:
                         continue
                     tick = found
                 if tick.status == "STARTED":
-                    started.append((w.item, tick))
+                    started.append((w, tick))
         return started
 
-    def _run_tick(self, item: ScheduleItem, tick: TickRecord) -> _Outcome:
-        """Evaluate and launch one STARTED tick. Safe to repeat: the runs' identities are unique."""
-        assert tick.logical_time is not None
+    def _run_tick(self, work: _Work, tick: TickRecord | None) -> _Outcome:
+        """Evaluate and launch one slot. Safe to repeat: the runs' identities are unique."""
         try:
-            requests, skip = self._evaluate(item, tick.logical_time)
+            requests, skip = self._evaluate(work.item, work.logical_time)
         except _EvaluationFailed as failed:
             return _Outcome("FAILURE", failed.reason, error=failed.error)
         if not requests:
             return _Outcome("SKIPPED", skip or "the schedule function requested no runs")
-        run_ids, errors = self._launch_all(item, tick.logical_time, requests, list(tick.run_ids))
+        known_runs = list(tick.run_ids) if tick is not None else []
+        run_ids, errors = self._launch_all(work.item, work.logical_time, requests, known_runs)
         if errors:
             return _Outcome("FAILURE", "; ".join(errors), run_ids=run_ids)
         return _Outcome("SUCCESS", "", run_ids=run_ids)
 
-    def _finish_all(self, outcomes: list[tuple[TickRecord, _Outcome]]) -> None:
+    def _finish_all(self, outcomes: list[tuple[_Work, TickRecord | None, _Outcome]], now: float) -> None:
         with self.engine.begin() as conn:
             if self.leader is not None:
                 self.leader.check(conn)
-            for tick, outcome in outcomes:
-                tick_store.update_tick(conn, tick.tick_id, status=outcome.status, reason=outcome.reason or None,
-                                       error=outcome.error, run_ids=outcome.run_ids)
+            for work, tick, outcome in outcomes:
+                if tick is None:  # DIRECT: recorded now, unless an earlier attempt recorded it
+                    tick = self._add_final(conn, work, outcome, now)
+                if tick is not None:
+                    tick_store.update_tick(conn, tick.tick_id, status=outcome.status, reason=outcome.reason or None,
+                                           error=outcome.error, run_ids=outcome.run_ids)
+
+    def _add_final(self, conn: Connection, work: _Work, outcome: _Outcome, now: float) -> TickRecord | None:
+        """Record a DIRECT tick with its result; None once stored. An unfinished tick of the same slot
+        (left by a crash) is returned to be finished."""
+        schedule = work.item.schedule
+        try:
+            tick_store.add_tick(conn, location=work.item.location, name=schedule.name, kind=KIND,
+                                status=outcome.status, timestamp=now, logical_time=work.logical_time,
+                                reason=outcome.reason or None, run_ids=outcome.run_ids, error=outcome.error)
+            return None
+        except DuplicateTickError:
+            found = tick_store.get_schedule_tick(conn, work.item.location, schedule.name, work.logical_time)
+            return found if found is not None and found.status == "STARTED" else None
 
     def _evaluate(self, item: ScheduleItem, slot: float) -> tuple[list[common_pb2.RunRequest], str]:
         schedule = item.schedule
@@ -288,8 +310,7 @@ class Scheduler:
         for request in requests:
             key = request.run_key
             try:
-                launch_req = launch_request(item.location, request, target, f"schedule {schedule.name!r}",
-                                            {"weir/schedule_name": schedule.name})
+                launch_req = launch_request(item.location, request, target, f"schedule {schedule.name!r}", {})
                 launched = launch(self.engine, self.workspace, launch_req, now=self.clock(),
                                   identity={"schedule_name": schedule.name, "logical_time": slot,
                                             "run_key": key or None},

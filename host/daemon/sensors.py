@@ -189,8 +189,7 @@ class SensorDaemon:
         errors: list[str] = []
         for request in reply.run_requests:
             try:
-                launch_req = launch_request(item.location, request, target, f"sensor {sensor.name!r}",
-                                            {"weir/sensor_name": sensor.name})
+                launch_req = launch_request(item.location, request, target, f"sensor {sensor.name!r}", {})
                 if self.leader is not None:
                     with self.engine.begin() as conn:
                         self.leader.check(conn)
