@@ -125,16 +125,18 @@ class CodeServerServicer(codeserver_pb2_grpc.CodeServerServicer):
         try:
             body = self.code.call("partition_keys", request.SerializeToString(), DEFAULT_EVALUATION_TIMEOUT)
         except UserProcessError as exc:
-            return codeserver_pb2.GetPartitionKeysReply(error=_process_error(exc, "partition keys"))
+            return codeserver_pb2.GetPartitionKeysReply(
+                error=_process_error(exc, "partition keys", DEFAULT_EVALUATION_TIMEOUT))
         return codeserver_pb2.GetPartitionKeysReply.FromString(body)
 
     def _evaluate(self, method: str, request: Message, timeout: float, what: str) -> codeserver_pb2.EvaluationReply:
         """One evaluation in a pooled user process; a timeout or a dead process becomes a reply."""
         started = time.monotonic()
         try:
-            body = self.code.call(method, request.SerializeToString(), timeout or DEFAULT_EVALUATION_TIMEOUT)
+            timeout = timeout or DEFAULT_EVALUATION_TIMEOUT
+            body = self.code.call(method, request.SerializeToString(), timeout)
         except UserProcessError as exc:
-            reply = codeserver_pb2.EvaluationReply(error=_process_error(exc, what),
+            reply = codeserver_pb2.EvaluationReply(error=_process_error(exc, what, timeout),
                                                    timed_out=isinstance(exc, UserProcessTimeout))
         else:
             reply = codeserver_pb2.EvaluationReply.FromString(body)
@@ -142,10 +144,10 @@ class CodeServerServicer(codeserver_pb2_grpc.CodeServerServicer):
         return reply
 
 
-def _process_error(exc: Exception, what: str) -> common_pb2.UserCodeError:
+def _process_error(exc: Exception, what: str, timeout: float) -> common_pb2.UserCodeError:
     if isinstance(exc, UserProcessTimeout):
         return common_pb2.UserCodeError(type="EvaluationTimeout", message=(
-            f"{what} did not finish within its deadline ({exc}); its process was killed and replaced"))
+            f"{what} did not finish within {timeout:g} s; its process was killed and replaced"))
     return common_pb2.UserCodeError(type="UserProcessError", message=f"{what} could not be evaluated: {exc}")
 
 

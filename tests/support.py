@@ -20,6 +20,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from host.client import HostClient
+from protos import wire
+from protos.weir.v1 import codeserver_pb2, codeserver_pb2_grpc, snapshot_pb2
 
 REPO = Path(__file__).resolve().parents[1]
 VENV_CACHE = Path(os.environ.get("WEIR_TEST_VENV_CACHE", REPO / ".ci" / ".cache" / "venvs"))
@@ -141,6 +143,47 @@ def location_venv(requirements: list[str]) -> Path:
     shutil.rmtree(build)
     (venv / ".complete").touch()
     return python
+
+
+class RunningCodeServer:
+    """A code server process on a free port, with a token."""
+
+    def __init__(self, tmp: Path, code_file: Path, runs_dir: Path, token: str) -> None:
+        self.tmp = tmp
+        ready = tmp / f"ready-{time.monotonic_ns()}.json"
+        env = {**os.environ, "WEIR_TOKEN": token, "WEIR_TEST_GATE": str(tmp / "gate")}
+        self.log = open(tmp / "server.log", "ab")  # noqa: SIM115 - closed in stop()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "codeserver", "start", "-f", str(code_file), "--port", "0",
+             "--ready-file", str(ready), "--runs-dir", str(runs_dir), "--location-name", "shop"],
+            env=env, cwd=REPO, stdout=self.log, stderr=self.log, start_new_session=True)
+        info = wait_for(lambda: ready.exists() and json.loads(ready.read_text()), 30, what="the server to bind")
+        self.address = f"127.0.0.1:{info['port']}"
+        self.channel = wire.open_channel(self.address)
+        self.stub = codeserver_pb2_grpc.CodeServerStub(self.channel)
+        self.metadata = wire.call_metadata(token)
+
+    def handshake(self) -> codeserver_pb2.HandshakeReply:
+        return self.stub.Handshake(codeserver_pb2.HandshakeRequest(protocol_version=wire.PROTOCOL_VERSION),
+                                   metadata=self.metadata, timeout=5)
+
+    def wait_loaded(self) -> codeserver_pb2.HandshakeReply:
+        return wait_for(lambda: (reply := self.handshake()).snapshot_id and reply, 30, what="the code to load")
+
+    def snapshot(self) -> snapshot_pb2.Snapshot:
+        chunks = list(self.stub.GetSnapshot(codeserver_pb2.GetSnapshotRequest(), metadata=self.metadata, timeout=10))
+        return snapshot_pb2.Snapshot.FromString(b"".join(c.data for c in chunks))
+
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        self.channel.close()
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+        self.log.close()
 
 
 def write_workspace(path: Path, entries: list[dict]) -> Path:

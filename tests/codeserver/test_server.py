@@ -2,12 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import os
-import signal
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,8 +10,8 @@ import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from protos import wire
-from protos.weir.v1 import codeserver_pb2, codeserver_pb2_grpc, common_pb2, snapshot_pb2
-from tests.support import REPO, kill_processes_mentioning, wait_for
+from protos.weir.v1 import codeserver_pb2, common_pb2
+from tests.support import RunningCodeServer, kill_processes_mentioning, wait_for
 
 TOKEN = "test-token-123"
 CODE = '''
@@ -51,47 +45,6 @@ defs = dg.Definitions(assets=[orders, revenue, gated])
 '''
 
 
-class CodeServer:
-    """A code server process on a free port, with a token."""
-
-    def __init__(self, tmp: Path, code_file: Path, runs_dir: Path) -> None:
-        self.tmp = tmp
-        ready = tmp / f"ready-{time.monotonic_ns()}.json"
-        env = {**os.environ, "WEIR_TOKEN": TOKEN, "WEIR_TEST_GATE": str(tmp / "gate")}
-        self.log = open(tmp / "server.log", "ab")  # noqa: SIM115 - closed in stop()
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "codeserver", "start", "-f", str(code_file), "--port", "0",
-             "--ready-file", str(ready), "--runs-dir", str(runs_dir), "--location-name", "shop"],
-            env=env, cwd=REPO, stdout=self.log, stderr=self.log, start_new_session=True)
-        info = wait_for(lambda: ready.exists() and json.loads(ready.read_text()), 30, what="the server to bind")
-        self.address = f"127.0.0.1:{info['port']}"
-        self.channel = wire.open_channel(self.address)
-        self.stub = codeserver_pb2_grpc.CodeServerStub(self.channel)
-        self.metadata = wire.call_metadata(TOKEN)
-
-    def handshake(self) -> codeserver_pb2.HandshakeReply:
-        return self.stub.Handshake(codeserver_pb2.HandshakeRequest(protocol_version=wire.PROTOCOL_VERSION),
-                                   metadata=self.metadata, timeout=5)
-
-    def wait_loaded(self) -> codeserver_pb2.HandshakeReply:
-        return wait_for(lambda: (reply := self.handshake()).snapshot_id and reply, 30, what="the code to load")
-
-    def snapshot(self) -> snapshot_pb2.Snapshot:
-        chunks = list(self.stub.GetSnapshot(codeserver_pb2.GetSnapshotRequest(), metadata=self.metadata, timeout=10))
-        return snapshot_pb2.Snapshot.FromString(b"".join(c.data for c in chunks))
-
-    def stop(self, sig: int = signal.SIGTERM) -> None:
-        self.channel.close()
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
-        self.log.close()
-
-
 @pytest.fixture
 def code_file(tmp_path: Path) -> Path:
     (tmp_path / "gate").mkdir()
@@ -102,10 +55,10 @@ def code_file(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def start_server(tmp_path: Path, code_file: Path) -> Iterator:
-    servers: list[CodeServer] = []
+    servers: list[RunningCodeServer] = []
 
-    def start() -> CodeServer:
-        server = CodeServer(tmp_path, code_file, tmp_path / "runs")
+    def start() -> RunningCodeServer:
+        server = RunningCodeServer(tmp_path, code_file, tmp_path / "runs", TOKEN)
         servers.append(server)
         return server
 
@@ -162,12 +115,12 @@ def test_a_client_that_is_not_weirs_lists_asset_keys_through_reflection(start_se
     assert keys == {"orders", "revenue", "gated"}
 
 
-def _start_run(server: CodeServer, run_id: str, asset: str) -> None:
+def _start_run(server: RunningCodeServer, run_id: str, asset: str) -> None:
     server.stub.StartRun(codeserver_pb2.StartRunRequest(run_id=run_id, asset_selection=[
         common_pb2.AssetKey(path=[asset])]), metadata=server.metadata, timeout=10)
 
 
-def _events(server: CodeServer, run_id: str, after: int = -1) -> list[common_pb2.RunEvent]:
+def _events(server: RunningCodeServer, run_id: str, after: int = -1) -> list[common_pb2.RunEvent]:
     events = []
     request = codeserver_pb2.WatchRunEventsRequest(run_id=run_id, after_sequence=after)
     for batch in server.stub.WatchRunEvents(request, metadata=server.metadata, timeout=60):
