@@ -228,6 +228,11 @@ def report(results: Results, shown: set[str], sides: list[Any], argv: list[str])
     return "\n".join(lines)
 
 
+def _shown(path: Path) -> Path:
+    path = path.resolve()
+    return path.relative_to(REPO) if path.is_relative_to(REPO) else path
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.splitlines()[0])
     mode = parser.add_mutually_exclusive_group()
@@ -237,6 +242,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reps", type=int, help="repetitions per figure (default: 5, --quick 2, --smoke 1)")
     parser.add_argument("--out", type=Path, help="where to write the table (default: bench/results/latest.md "
                         "for a full or --quick run of every figure, else bench/.work/<mode>.md)")
+    parser.add_argument("--logs", type=Path, help="where probes and servers log (default: bench/.work/logs/<mode>)")
     parser.add_argument("--dagster-python", help="python of an existing Dagster 1.13 venv")
     parser.add_argument("--weir-python", help="python with Weir installed (default: .venv/bin/python)")
     parser.add_argument("--no-dagster", action="store_true", help="measure Weir only")
@@ -246,7 +252,7 @@ def main(argv: list[str] | None = None) -> int:
     out = args.out or (RESULTS if mode_name != SMOKE and not args.only and not args.no_dagster
                        else WORK / f"{mode_name}.md")
 
-    logs = WORK / "logs"
+    logs = args.logs or WORK / "logs" / mode_name
     shutil.rmtree(logs, ignore_errors=True)
     logs.mkdir(parents=True)
     work = Path(tempfile.mkdtemp(prefix="weir-bench-"))
@@ -264,8 +270,7 @@ def main(argv: list[str] | None = None) -> int:
     print(text)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text)
-    print(f"written to {out.relative_to(REPO) if out.is_relative_to(REPO) else out}; logs in "
-          f"{logs.relative_to(REPO)}", file=sys.stderr)
+    print(f"written to {_shown(out)}; logs in {_shown(logs)}", file=sys.stderr)
     return 0
 
 

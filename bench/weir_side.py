@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import subprocess
+import sys
 import time
 import uuid
 from pathlib import Path
@@ -41,7 +42,7 @@ NOT_YET = "n/a (not yet available)"
 
 def default_python() -> str:
     venv = REPO / ".venv" / "bin" / "python"
-    return str(venv) if venv.exists() else "python3"
+    return str(venv) if venv.exists() else sys.executable
 
 
 class WeirSide:
@@ -143,6 +144,8 @@ def probe_server(args: dict[str, Any]) -> dict[str, Any]:
     """`python -m codeserver start -f FILE --port 0 --ready-file F` from spawn until the Handshake
     reports a snapshot id (loaded and serving it); RSS of the server and its user processes; the
     GetSnapshot stream; EvaluateSchedule / EvaluateSensor latencies."""
+    import grpc
+
     from codeserver.location import DEFAULT_POOL_SIZE
     from protos import wire
     from protos.weir.v1 import codeserver_pb2, codeserver_pb2_grpc
@@ -161,7 +164,10 @@ def probe_server(args: dict[str, Any]) -> dict[str, Any]:
                 return ""
             port = json.loads(ready_file.read_text())["port"]
             stub.append(codeserver_pb2_grpc.CodeServerStub(wire.open_channel(f"127.0.0.1:{port}")))
-        reply = stub[0].Handshake(handshake, timeout=10)
+        try:
+            reply = stub[0].Handshake(handshake, timeout=10)
+        except grpc.RpcError:
+            return ""
         if reply.load_error.message:
             raise BenchError(f"the code server failed to load: {reply.load_error.message}")
         return str(reply.snapshot_id)

@@ -16,7 +16,8 @@ REPO = Path(__file__).resolve().parents[2]
 
 def test_smoke_pass_reports_every_figure(tmp_path: Path) -> None:
     out = tmp_path / "smoke.md"
-    done = subprocess.run([sys.executable, "-m", "bench.run", "--smoke", "--out", str(out)], cwd=REPO,
+    done = subprocess.run([sys.executable, "-m", "bench.run", "--smoke", "--out", str(out),
+                           "--logs", str(tmp_path / "logs")], cwd=REPO,
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-3000:]
     table = out.read_text()
