@@ -132,6 +132,18 @@ _EXPORTS: dict[str, str] = {
     "materialize_to_memory": "sdk.execution.in_process",
     "ExecuteInProcessResult": "sdk.execution.result",
     "Any": "sdk.types",
+    "AddDynamicPartitionsRequest": "sdk.partitions",
+    "DeleteDynamicPartitionsRequest": "sdk.partitions",
+    "PartitionKeyRange": "sdk.partitions",
+    "TimeWindow": "sdk.partitions",
+    "PartitionMapping": "sdk.partition_mappings",
+    "IdentityPartitionMapping": "sdk.partition_mappings",
+    "TimeWindowPartitionMapping": "sdk.partition_mappings",
+    "AllPartitionMapping": "sdk.partition_mappings",
+    "LastPartitionMapping": "sdk.partition_mappings",
+    "StaticPartitionMapping": "sdk.partition_mappings",
+    "BackfillPolicy": "sdk.backfill_policy",
+    "build_schedule_from_partitioned_job": "sdk.partitioned_schedules",
 }
 
 if TYPE_CHECKING:  # static analysers see the real names
@@ -142,6 +154,7 @@ if TYPE_CHECKING:  # static analysers see the real names
     from sdk.assets import AssetsDefinition as AssetsDefinition
     from sdk.assets import asset as asset
     from sdk.assets import multi_asset as multi_asset
+    from sdk.backfill_policy import BackfillPolicy as BackfillPolicy
     from sdk.checks import AssetCheckEvaluation as AssetCheckEvaluation
     from sdk.checks import AssetCheckResult as AssetCheckResult
     from sdk.checks import AssetChecksDefinition as AssetChecksDefinition
@@ -205,13 +218,24 @@ if TYPE_CHECKING:  # static analysers see the real names
     from sdk.outputs import AssetObservation as AssetObservation
     from sdk.outputs import MaterializeResult as MaterializeResult
     from sdk.outputs import Output as Output
+    from sdk.partition_mappings import AllPartitionMapping as AllPartitionMapping
+    from sdk.partition_mappings import IdentityPartitionMapping as IdentityPartitionMapping
+    from sdk.partition_mappings import LastPartitionMapping as LastPartitionMapping
+    from sdk.partition_mappings import PartitionMapping as PartitionMapping
+    from sdk.partition_mappings import StaticPartitionMapping as StaticPartitionMapping
+    from sdk.partition_mappings import TimeWindowPartitionMapping as TimeWindowPartitionMapping
+    from sdk.partitioned_schedules import build_schedule_from_partitioned_job as build_schedule_from_partitioned_job
+    from sdk.partitions import AddDynamicPartitionsRequest as AddDynamicPartitionsRequest
     from sdk.partitions import DailyPartitionsDefinition as DailyPartitionsDefinition
+    from sdk.partitions import DeleteDynamicPartitionsRequest as DeleteDynamicPartitionsRequest
     from sdk.partitions import DynamicPartitionsDefinition as DynamicPartitionsDefinition
     from sdk.partitions import HourlyPartitionsDefinition as HourlyPartitionsDefinition
     from sdk.partitions import MonthlyPartitionsDefinition as MonthlyPartitionsDefinition
     from sdk.partitions import MultiPartitionsDefinition as MultiPartitionsDefinition
+    from sdk.partitions import PartitionKeyRange as PartitionKeyRange
     from sdk.partitions import PartitionsDefinition as PartitionsDefinition
     from sdk.partitions import StaticPartitionsDefinition as StaticPartitionsDefinition
+    from sdk.partitions import TimeWindow as TimeWindow
     from sdk.partitions import TimeWindowPartitionsDefinition as TimeWindowPartitionsDefinition
     from sdk.partitions import WeeklyPartitionsDefinition as WeeklyPartitionsDefinition
     from sdk.resources import ConfigurableIOManager as ConfigurableIOManager

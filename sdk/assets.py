@@ -27,6 +27,7 @@ class AssetsDefinition:
         check_specs: Sequence[Any] = (),
         can_subset: bool = False,
         selected_keys: frozenset[AssetKey] | None = None,
+        backfill_policy: Any = None,
     ) -> None:
         self.op = op
         self.specs_by_output = dict(specs_by_output)
@@ -36,6 +37,7 @@ class AssetsDefinition:
         self.output_by_key = {spec.key: out for out, spec in self.specs_by_output.items()}
         self._keys = list(self.output_by_key)
         self.selected_keys = selected_keys
+        self.backfill_policy = backfill_policy
 
     # identity -------------------------------------------------------------------------------
     @property
@@ -82,6 +84,10 @@ class AssetsDefinition:
     def partitions_def(self) -> Any:
         return next((s.partitions_def for s in self.specs if s.partitions_def is not None), None)
 
+    def partition_mapping_for(self, key: AssetKey, upstream: AssetKey) -> Any:
+        """The partition mapping declared on this asset's dependency on `upstream` (None: the default)."""
+        return next((d.partition_mapping for d in self.spec_for(key).deps if d.asset_key == upstream), None)
+
     @property
     def required_resource_keys(self) -> frozenset[str]:
         return self.op.required_resource_keys if self.op else frozenset()
@@ -101,7 +107,8 @@ class AssetsDefinition:
         new = copy.copy(self)
         new.keys_by_input = {n: mapping.get(k, k) for n, k in self.keys_by_input.items()}
         new.specs_by_output = {
-            out: spec.replace_attributes(deps=[AssetDep(mapping.get(d, d)) for d in spec.dep_keys])
+            out: spec.replace_attributes(deps=[AssetDep(mapping.get(d.asset_key, d.asset_key), d.partition_mapping)
+                                               for d in spec.deps])
             for out, spec in self.specs_by_output.items()
         }
         return new
@@ -164,6 +171,14 @@ def _asset_inputs(
     return op_ins, keys_by_input, extra
 
 
+def _with_mappings(keys: list[AssetKey], ins: Mapping[str, AssetIn], deps: Sequence[Any]) -> list[Any]:
+    """Dependency keys as AssetDeps that keep the partition mappings given in ins= and deps=."""
+    mappings = {d.asset_key: d.partition_mapping for d in deps if isinstance(d, AssetDep) and d.partition_mapping}
+    mappings.update({spec.resolve_key(name): spec.partition_mapping for name, spec in ins.items()
+                     if spec.partition_mapping is not None})  # fmt: skip
+    return [AssetDep(k, mappings[k]) if k in mappings else k for k in keys]
+
+
 def asset(
     compute_fn: Callable | None = None,
     *,
@@ -209,14 +224,15 @@ def asset(
         )  # fmt: skip
         all_kinds = [*(kinds or []), *([compute_kind] if compute_kind else [])]
         spec = AssetSpec(
-            key=asset_key, deps=list(keys_by_input.values()), description=op_def.description,
+            key=asset_key, deps=_with_mappings(list(keys_by_input.values()), ins or {}, deps or ()),
+            description=op_def.description,
             metadata=dict(metadata or {}), skippable=not output_required, group_name=group_name,
             code_version=code_version, owners=owners or (), tags=dict(tags or {}), kinds=all_kinds,
             partitions_def=partitions_def, automation_condition=automation_condition,
         )  # fmt: skip
         return AssetsDefinition(
             op=op_def, specs_by_output={"result": spec}, keys_by_input=keys_by_input,
-            check_specs=tuple(check_specs or ()),
+            check_specs=tuple(check_specs or ()), backfill_policy=backfill_policy,
         )
 
     return build(compute_fn) if compute_fn is not None else build
@@ -241,6 +257,7 @@ def multi_asset(
     code_version: str | None = None,
     check_specs: Sequence[Any] | None = None,
     pool: str | None = None,
+    backfill_policy: Any = None,
 ) -> Callable[[Callable], AssetsDefinition]:
     """Declare one function that materializes several assets (specs= or outs=)."""
     if bool(outs) == bool(specs):
@@ -279,7 +296,7 @@ def multi_asset(
         )  # fmt: skip
         return AssetsDefinition(
             op=op_def, specs_by_output=specs_by_output, keys_by_input=keys_by_input,
-            check_specs=tuple(check_specs or ()), can_subset=can_subset,
+            check_specs=tuple(check_specs or ()), can_subset=can_subset, backfill_policy=backfill_policy,
         )
 
     return build

@@ -66,6 +66,8 @@ class OpExecutionContext:
         selected_asset_keys: frozenset[AssetKey] | None = None,
         check_specs: tuple = (),
         retry_number: int = 0,
+        partition_key_range: Any = None,
+        partitions_def: Any = None,
     ) -> None:
         self.run_id = run_id
         self.job_name = job_name
@@ -74,6 +76,8 @@ class OpExecutionContext:
         self.op_config = op_config
         self.resources = resources if resources is not None else SimpleNamespace()
         self._partition_key = partition_key
+        self._partition_key_range = partition_key_range
+        self.partitions_def = partitions_def
         self.run = RunInfo(run_id, job_name, dict(tags or {}))
         self.log = log or RunLogger(lambda level, msg: None)
         self.assets_def = assets_def
@@ -93,11 +97,58 @@ class OpExecutionContext:
 
     @property
     def partition_key(self) -> str:
-        if self._partition_key is None:
+        key_range = self._partition_key_range
+        if key_range is not None and key_range.start != key_range.end:
+            raise DagsterInvariantViolationError(
+                f"This run covers partitions {key_range.start}...{key_range.end}; read context.partition_key_range "
+                "or context.partition_keys instead of context.partition_key."
+            )
+        if self._partition_key is None and key_range is None:
             raise DagsterInvariantViolationError(
                 "This run has no partition key; launch it with partition_key=... to read context.partition_key."
             )
-        return self._partition_key
+        return self._partition_key or key_range.start
+
+    @property
+    def has_partition_key_range(self) -> bool:
+        return self._partition_key_range is not None or self._partition_key is not None
+
+    @property
+    def partition_key_range(self) -> Any:
+        """PartitionKeyRange(start, end): the partitions of this run (start == end for one partition)."""
+        from sdk.partitions import PartitionKeyRange
+
+        if self._partition_key_range is not None:
+            return self._partition_key_range
+        return PartitionKeyRange(self.partition_key, self.partition_key)
+
+    @property
+    def partition_keys(self) -> list[str]:
+        key_range = self.partition_key_range
+        if key_range.start == key_range.end:
+            return [key_range.start]
+        return self._require_partitions_def("partition_keys").get_partition_keys_in_range(key_range)
+
+    @property
+    def partition_time_window(self) -> Any:
+        """TimeWindow(start, end) covered by this run's partition(s) of a time-window partitioned asset."""
+        pdef = self._require_partitions_def("partition_time_window")
+        if not hasattr(pdef, "time_window_for_partition_key"):
+            raise DagsterInvariantViolationError(
+                f"context.partition_time_window needs time-window partitions; this asset has {type(pdef).__name__}."
+            )
+        from sdk.partitions import TimeWindow
+
+        key_range = self.partition_key_range
+        first = pdef.time_window_for_partition_key(key_range.start)
+        return TimeWindow(first.start, pdef.time_window_for_partition_key(key_range.end).end)
+
+    def _require_partitions_def(self, what: str) -> Any:
+        if self.partitions_def is None:
+            raise DagsterInvariantViolationError(
+                f"context.{what} needs a partitions_def on the asset or job; this step has none."
+            )
+        return self.partitions_def
 
     @property
     def asset_key(self) -> AssetKey:
@@ -151,11 +202,13 @@ def build_op_context(
     op_config: Any = None,
     partition_key: str | None = None,
     run_tags: dict[str, str] | None = None,
+    partition_key_range: Any = None,
+    partitions_def: Any = None,
 ) -> OpExecutionContext:
     """A context for calling an op's function directly in a unit test."""
     return AssetExecutionContext(
         resources=SimpleNamespace(**(resources or {})), op_config=op_config, partition_key=partition_key,
-        tags=run_tags,
+        tags=run_tags, partition_key_range=partition_key_range, partitions_def=partitions_def,
     )  # fmt: skip
 
 

@@ -54,6 +54,7 @@ class InputContext:
     dagster_type: Any = None
     resources: Any = None
     definition_metadata: dict[str, Any] = field(default_factory=dict)
+    asset_partition_keys: list[str] | None = None  # the upstream partitions this input reads
 
     @property
     def has_asset_key(self) -> bool:
@@ -62,6 +63,15 @@ class InputContext:
     @property
     def has_partition_key(self) -> bool:
         return self.partition_key is not None
+
+    @property
+    def has_asset_partitions(self) -> bool:
+        return bool(self.asset_partition_keys)
+
+    @property
+    def asset_partition_key(self) -> str | None:
+        """The upstream partition being loaded now (each is loaded on its own)."""
+        return self.upstream_output.partition_key if self.upstream_output is not None else self.partition_key
 
 
 class IOManager:

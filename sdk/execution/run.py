@@ -9,6 +9,7 @@ from typing import Any
 
 from sdk.errors import DagsterInvalidConfigError, DagsterInvalidDefinitionError, WeirError
 from sdk.events import ErrorInfo, Event
+from sdk.execution.partitioned import key_range_from_tags
 from sdk.execution.plan import ExecutionPlan, Step, StepOutputSource, build_plan
 from sdk.execution.resources import ResourceManager
 from sdk.execution.run_config import resolve_run_config
@@ -61,6 +62,7 @@ def run_job(
     executor = "in_process" if force_in_process else resolved.execution.get("executor") or job.executor_name
     resources = ResourceManager(resource_defs, resolved.resource_configs, run_id)
     state = RunState(run_id, job, plan, dict(tags), partition_key, emit, resolved.op_configs, resources, captured)
+    state.partition_key_range, state.asset_graph = key_range_from_tags(tags, partition_key), asset_graph
     try:
         if executor == "multiprocess" and len(plan.steps) > 1:
             from sdk.execution.multiprocess import run_multiprocess

@@ -16,6 +16,7 @@ from sdk.context import AssetCheckExecutionContext, AssetExecutionContext, OpExe
 from sdk.errors import Failure, RetryRequested, WeirError
 from sdk.events import ErrorInfo, Event
 from sdk.execution.outputs import normalize_results
+from sdk.execution.partitioned import load_partitions, output_keys, partitions_def_of, upstream_keys, values_by_key
 from sdk.execution.plan import AssetSource, ExecutionPlan, Step, StepOutputSource
 from sdk.io_managers import InputContext, OutputContext
 from sdk.keys import AssetKey
@@ -50,6 +51,8 @@ class RunState:
     op_configs: dict[str, Any]
     resources: Any  # ResourceManager
     captured: dict[tuple[str, str], Any] | None = None  # in-process results keep output values
+    partition_key_range: Any = None  # PartitionKeyRange | None: what the run covers
+    asset_graph: Any = None  # finds upstream assets' partitions
 
     def event(self, type_: str, **fields: Any) -> None:
         self.emit(Event(type_, time.time(), **fields))
@@ -130,6 +133,7 @@ def _context(state: RunState, step: Step, attempt: int) -> OpExecutionContext:
         op_config=op_config, resources=resources, partition_key=state.partition_key, tags=state.tags,
         log=RunLogger(log), assets_def=None if step.is_check else step.owner, selected_asset_keys=selected,
         check_specs=step.owner.check_specs if step.owner is not None else (), retry_number=attempt,
+        partition_key_range=state.partition_key_range, partitions_def=partitions_def_of(step.owner, state.job),
     )  # fmt: skip
 
 
@@ -176,20 +180,35 @@ def _load_one(state: RunState, step: Step, inp: Any, source: Any) -> Any:
     if isinstance(source, StepOutputSource):
         up = state.plan.steps[source.step_key]
         out_def = up.op.output_defs[source.output_name]
-        up_key = up.asset_key_for_output(source.output_name)
-        io_key = up.owner.io_manager_key_for(up_key) if up_key is not None else out_def.io_manager_key
-        upstream = OutputContext(source.output_name, source.step_key, state.run_id, up_key, dict(out_def.metadata),
-                                 state.partition_key, out_def.dagster_type)  # fmt: skip
-        asset_key = up_key
+        asset_key = up.asset_key_for_output(source.output_name)
+        io_key = up.owner.io_manager_key_for(asset_key) if asset_key is not None else out_def.io_manager_key
+        keys = _input_keys(state, step, inp, asset_key, up)
+        output = (source.output_name, source.step_key, dict(out_def.metadata), out_def.dagster_type)
     else:
         assert isinstance(source, AssetSource)
         io_key, asset_key = inp.input_def.input_manager_key or source.io_manager_key, source.asset_key
-        upstream = OutputContext("result", "", state.run_id, asset_key, {}, state.partition_key)
+        keys = _input_keys(state, step, inp, asset_key, None)
+        output = ("result", "", {}, None)
     manager = _resource(state, io_key, f'IO manager "{io_key}"')
-    ctx = InputContext(inp.name, step.key, upstream, asset_key, dict(inp.input_def.metadata), state.partition_key,
-                       inp.input_def.dagster_type)  # fmt: skip
-    return _boundary(f'Error loading input "{inp.name}" of "{step.key}" with IO manager "{io_key}"',
-                     lambda: manager.load_input(ctx))  # fmt: skip
+
+    def load(partition_key: str | None) -> Any:
+        upstream = OutputContext(output[0], output[1], state.run_id, asset_key, output[2], partition_key, output[3])
+        ctx = InputContext(inp.name, step.key, upstream, asset_key, dict(inp.input_def.metadata), state.partition_key,
+                           inp.input_def.dagster_type, asset_partition_keys=keys)  # fmt: skip
+        return _boundary(f'Error loading input "{inp.name}" of "{step.key}" with IO manager "{io_key}"',
+                         lambda: manager.load_input(ctx))  # fmt: skip
+
+    return load_partitions(keys, load)
+
+
+def _input_keys(state: RunState, step: Step, inp: Any, asset_key: AssetKey | None, up: Step | None
+                ) -> list[str] | None:  # fmt: skip
+    """The upstream partitions an input reads; a mapping that cannot answer fails the step (no retry)."""
+    try:
+        return upstream_keys(state, step.owner, asset_key) if asset_key is not None else output_keys(state, up)
+    except ValueError as exc:
+        message = f'Input "{inp.name}" of "{step.key}": {exc}'
+        raise StepFailure(message, ErrorInfo.from_exception(exc), retryable=False) from exc
 
 
 def _resource(state: RunState, key: str, what: str) -> Any:
@@ -298,11 +317,12 @@ def _store_output(state: RunState, step: Step, context: OpExecutionContext, name
         io_key = step.owner.io_manager_key_for(asset_key) if asset_key is not None else out_def.io_manager_key
         manager = _resource(state, io_key, f'IO manager "{io_key}"')
         spec_meta = dict(step.owner.spec_for(asset_key).metadata) if asset_key is not None else {}
-        ctx = OutputContext(name, step.key, state.run_id, asset_key, {**spec_meta, **out_def.metadata},
-                            state.partition_key, out_def.dagster_type, context.resources)  # fmt: skip
-        _boundary(f'Error storing output "{name}" of "{step.key}" with IO manager "{io_key}"',
-                  lambda: manager.handle_output(ctx, value))  # fmt: skip
-        metadata = {**normalize_metadata(ctx._added_metadata), **metadata}
+        for partition_key, part in values_by_key(output_keys(state, step), value):
+            ctx = OutputContext(name, step.key, state.run_id, asset_key, {**spec_meta, **out_def.metadata},
+                                partition_key, out_def.dagster_type, context.resources)  # fmt: skip
+            _boundary(f'Error storing output "{name}" of "{step.key}" with IO manager "{io_key}"',
+                      lambda ctx=ctx, part=part: manager.handle_output(ctx, part))  # fmt: skip
+            metadata = {**normalize_metadata(ctx._added_metadata), **metadata}
         if state.captured is not None:
             state.captured[(step.key, name)] = value
     metadata = {**metadata, **normalize_metadata(context.added_metadata.get(name, {}))}
@@ -313,6 +333,8 @@ def _store_output(state: RunState, step: Step, context: OpExecutionContext, name
 
 
 def _materialized(state: RunState, step: Step, key: AssetKey, output_name: str, metadata: dict) -> None:
-    state.event("ASSET_MATERIALIZATION", step_key=step.key, asset_key=key.path, output_name=output_name,
-                metadata=metadata, partition_key=state.partition_key or "",
-                message=f"Materialized {key.to_user_string()}.")  # fmt: skip
+    """One materialization per partition the step stored (one for an unpartitioned asset)."""
+    for partition_key in output_keys(state, step) or [""]:
+        state.event("ASSET_MATERIALIZATION", step_key=step.key, asset_key=key.path, output_name=output_name,
+                    metadata=metadata, partition_key=partition_key,
+                    message=f"Materialized {key.to_user_string()}.")  # fmt: skip

@@ -32,6 +32,10 @@ EXPECTED = [
     "define_asset_job", "fs_io_manager", "graph", "in_process_executor", "io_manager", "job", "materialize",
     "materialize_to_memory", "mem_io_manager", "multi_asset", "multiprocess_executor", "op", "resource",
     "run_failure_sensor", "run_status_sensor", "schedule", "sensor",
+    # partitions and backfills
+    "AddDynamicPartitionsRequest", "AllPartitionMapping", "BackfillPolicy", "DeleteDynamicPartitionsRequest",
+    "IdentityPartitionMapping", "LastPartitionMapping", "PartitionKeyRange", "PartitionMapping",
+    "StaticPartitionMapping", "TimeWindow", "TimeWindowPartitionMapping", "build_schedule_from_partitioned_job",
 ]
 
 
