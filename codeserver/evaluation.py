@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import codeserver.partitions
 from codeserver.convert import asset_key_to_proto
 from codeserver.loader import error_from_exception
 from protos.weir.v1 import codeserver_pb2, common_pb2
@@ -37,7 +38,7 @@ def handlers(defs: Any) -> dict[str, Handler]:
         "ping": lambda body: body,
         "evaluate_schedule": lambda body: evaluate_schedule(defs, body),
         "evaluate_sensor": lambda body: evaluate_sensor(defs, body),
-        "partition_keys": lambda body: partition_keys(defs, body),
+        "partition_keys": lambda body: codeserver.partitions.partition_keys(defs, body),
     }
 
 

@@ -91,7 +91,15 @@ def _asset_node(key: AssetKey, graph: Any, pb_key: Any, job_names: list[str], ch
         required_resource_keys=sorted(adef.required_resource_keys), job_names=job_names,
         io_manager_key=adef.io_manager_key_for(key), is_executable=adef.is_executable,
         op_name=op.name if op else "", config_schema=_config_schema(op.config_type) if op else "",
+        backfill_policy=_backfill_policy(getattr(adef, "backfill_policy", None)),
     )  # fmt: skip
+
+
+def _backfill_policy(policy: Any) -> Any:
+    if policy is None:
+        return None
+    per_run = policy.max_partitions_per_run
+    return snapshot_pb2.BackfillPolicy(single_run=per_run is None, max_partitions_per_run=per_run or 0)
 
 
 def _check(spec: Any, pb_key: Any) -> Any:
@@ -275,10 +283,16 @@ def _partitions(pdef: Any) -> Any:
             start=pdef.start_str, end=pdef.end_str, timezone=pdef.timezone, fmt=pdef.fmt,
             cron_schedule=pdef.cron_schedule, end_offset=pdef.end_offset,
         ))  # fmt: skip
-    if isinstance(pdef, p.DynamicPartitionsDefinition):
+    if isinstance(pdef, p.DynamicPartitionsDefinition) and pdef.partition_fn is None:
         return snapshot_pb2.PartitionsDefinition(dynamic=snapshot_pb2.DynamicPartitions(name=pdef.name))
     if isinstance(pdef, p.MultiPartitionsDefinition):
         dims = [snapshot_pb2.PartitionDimension(name=n, partitions=_partitions(pdef.partitions_defs[n]))
                 for n in sorted(pdef.partitions_defs)]  # fmt: skip
+        if any(d.partitions.WhichOneof("kind") == "code" for d in dims):
+            return _code_partitions(pdef)
         return snapshot_pb2.PartitionsDefinition(multi=snapshot_pb2.MultiPartitions(dimensions=dims))
-    return None
+    return _code_partitions(pdef)  # any other kind: only its code knows the keys
+
+
+def _code_partitions(pdef: Any) -> Any:
+    return snapshot_pb2.PartitionsDefinition(code=snapshot_pb2.CodePartitions(type_name=type(pdef).__name__))

@@ -148,6 +148,7 @@ class AssetNode(_message.Message):
     IS_EXECUTABLE_FIELD_NUMBER: _builtins.int
     OP_NAME_FIELD_NUMBER: _builtins.int
     CONFIG_SCHEMA_FIELD_NUMBER: _builtins.int
+    BACKFILL_POLICY_FIELD_NUMBER: _builtins.int
     group_name: _builtins.str
     description: _builtins.str
     code_version: _builtins.str
@@ -178,6 +179,10 @@ class AssetNode(_message.Message):
     def required_resource_keys(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
     @_builtins.property
     def job_names(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
+    @_builtins.property
+    def backfill_policy(self) -> Global___BackfillPolicy:
+        """unset: one run per partition"""
+
     def __init__(
         self,
         *,
@@ -198,14 +203,41 @@ class AssetNode(_message.Message):
         is_executable: _builtins.bool = ...,
         op_name: _builtins.str = ...,
         config_schema: _builtins.str = ...,
+        backfill_policy: Global___BackfillPolicy | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["key", b"key", "partitions", b"partitions"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["backfill_policy", b"backfill_policy", "key", b"key", "partitions", b"partitions"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["check_specs", b"check_specs", "code_version", b"code_version", "config_schema", b"config_schema", "deps", b"deps", "description", b"description", "group_name", b"group_name", "io_manager_key", b"io_manager_key", "is_executable", b"is_executable", "job_names", b"job_names", "key", b"key", "kinds", b"kinds", "metadata", b"metadata", "op_name", b"op_name", "owners", b"owners", "partitions", b"partitions", "required_resource_keys", b"required_resource_keys", "tags", b"tags"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["backfill_policy", b"backfill_policy", "check_specs", b"check_specs", "code_version", b"code_version", "config_schema", b"config_schema", "deps", b"deps", "description", b"description", "group_name", b"group_name", "io_manager_key", b"io_manager_key", "is_executable", b"is_executable", "job_names", b"job_names", "key", b"key", "kinds", b"kinds", "metadata", b"metadata", "op_name", b"op_name", "owners", b"owners", "partitions", b"partitions", "required_resource_keys", b"required_resource_keys", "tags", b"tags"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___AssetNode: _TypeAlias = AssetNode  # noqa: Y015
+
+@_typing.final
+class BackfillPolicy(_message.Message):
+    """How many partitions of an asset one backfill run covers."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SINGLE_RUN_FIELD_NUMBER: _builtins.int
+    MAX_PARTITIONS_PER_RUN_FIELD_NUMBER: _builtins.int
+    single_run: _builtins.bool
+    """one run for the whole backfill"""
+    max_partitions_per_run: _builtins.int
+    """otherwise: runs of at most this many partitions"""
+    def __init__(
+        self,
+        *,
+        single_run: _builtins.bool = ...,
+        max_partitions_per_run: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["max_partitions_per_run", b"max_partitions_per_run", "single_run", b"single_run"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___BackfillPolicy: _TypeAlias = BackfillPolicy  # noqa: Y015
 
 @_typing.final
 class AssetCheck(_message.Message):
@@ -721,6 +753,7 @@ class PartitionsDefinition(_message.Message):
     TIME_WINDOW_FIELD_NUMBER: _builtins.int
     DYNAMIC_FIELD_NUMBER: _builtins.int
     MULTI_FIELD_NUMBER: _builtins.int
+    CODE_FIELD_NUMBER: _builtins.int
     @_builtins.property
     def static(self) -> Global___StaticPartitions: ...
     @_builtins.property
@@ -729,6 +762,10 @@ class PartitionsDefinition(_message.Message):
     def dynamic(self) -> Global___DynamicPartitions: ...
     @_builtins.property
     def multi(self) -> Global___MultiPartitions: ...
+    @_builtins.property
+    def code(self) -> Global___CodePartitions:
+        """keys only code can compute: the host asks the location"""
+
     def __init__(
         self,
         *,
@@ -736,13 +773,33 @@ class PartitionsDefinition(_message.Message):
         time_window: Global___TimeWindowPartitions | None = ...,
         dynamic: Global___DynamicPartitions | None = ...,
         multi: Global___MultiPartitions | None = ...,
+        code: Global___CodePartitions | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["dynamic", b"dynamic", "kind", b"kind", "multi", b"multi", "static", b"static", "time_window", b"time_window"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["code", b"code", "dynamic", b"dynamic", "kind", b"kind", "multi", b"multi", "static", b"static", "time_window", b"time_window"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["dynamic", b"dynamic", "kind", b"kind", "multi", b"multi", "static", b"static", "time_window", b"time_window"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["code", b"code", "dynamic", b"dynamic", "kind", b"kind", "multi", b"multi", "static", b"static", "time_window", b"time_window"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
-    _WhichOneofReturnType_kind: _TypeAlias = _typing.Literal["static", "time_window", "dynamic", "multi"]  # noqa: Y015
+    _WhichOneofReturnType_kind: _TypeAlias = _typing.Literal["static", "time_window", "dynamic", "multi", "code"]  # noqa: Y015
     _WhichOneofArgType_kind: _TypeAlias = _typing.Literal["kind", b"kind"]  # noqa: Y015
     def WhichOneof(self, oneof_group: _WhichOneofArgType_kind) -> _WhichOneofReturnType_kind | None: ...
 
 Global___PartitionsDefinition: _TypeAlias = PartitionsDefinition  # noqa: Y015
+
+@_typing.final
+class CodePartitions(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TYPE_NAME_FIELD_NUMBER: _builtins.int
+    type_name: _builtins.str
+    def __init__(
+        self,
+        *,
+        type_name: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["type_name", b"type_name"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CodePartitions: _TypeAlias = CodePartitions  # noqa: Y015
