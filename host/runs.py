@@ -19,6 +19,7 @@ from host.workspace import WorkspaceManager
 from protos.weir.v1 import common_pb2, host_pb2, snapshot_pb2
 
 Clock = Callable[[], float]
+IMPLICIT_ASSET_JOB = "__ASSET_JOB"  # the sdk's name for a run over an asset selection without a job
 
 
 def asset_key_str(key: common_pb2.AssetKey) -> str:
@@ -100,7 +101,7 @@ def launch_run(engine: Engine, workspace: WorkspaceManager, request: host_pb2.La
     if not request.job_name and not selection:
         selection = sorted(asset_key_str(a.key) for a in snapshot.assets if a.is_executable)
     run = RunRecord(
-        run_id=uuid.uuid4().hex, location=request.location, job_name=request.job_name or "__asset_job",
+        run_id=uuid.uuid4().hex, location=request.location, job_name=request.job_name or IMPLICIT_ASSET_JOB,
         status="QUEUED", asset_selection=tuple(selection), run_config_json=request.run_config_json or "{}",
         tags=dict(request.tags), snapshot_id=handle.state.snapshot_id, created_at=now,
         partition_key=request.partition_key or None, **(extra or {}),  # type: ignore[arg-type]

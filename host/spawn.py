@@ -30,6 +30,7 @@ class SpawnSpec:
     runs_dir: Path
     log_path: Path
     token: str | None
+    storage_dir: Path | None = None  # where the default IO manager writes outputs
 
 
 class CodeServerProcess:
@@ -52,6 +53,8 @@ class CodeServerProcess:
         env.pop("WEIR_TOKEN", None)
         if spec.token:
             env["WEIR_TOKEN"] = spec.token
+        if spec.storage_dir is not None:
+            env.setdefault("WEIR_STORAGE_DIR", str(spec.storage_dir))
         args = [spec.executable, "-m", "codeserver", "start", *spec.target_args,
                 "--location-name", spec.location_name, "--host", "127.0.0.1", "--port", "0",
                 "--runs-dir", str(spec.runs_dir), "--ready-file", str(self._ready_file), "--exit-with-parent"]

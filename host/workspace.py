@@ -256,7 +256,8 @@ def _spawned_handle(cfg: PythonFile | PythonModule, base_dir: Path, weir_home: P
     token = secrets.token_urlsafe(24)
     spec = SpawnSpec(location_name=name, target_args=target, executable=executable,
                      working_directory=str(workdir), runs_dir=(weir_home / "runs" / name).resolve(),
-                     log_path=(weir_home / "logs" / f"{name}.log").resolve(), token=token)
+                     log_path=(weir_home / "logs" / f"{name}.log").resolve(), token=token,
+                     storage_dir=(weir_home / "storage").resolve())
     process = CodeServerProcess(spec)
 
     def connect() -> LocationClient:

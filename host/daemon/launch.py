@@ -20,7 +20,7 @@ from host.storage.records import RunRecord
 from host.workspace import WorkspaceManager
 from protos.weir.v1 import common_pb2, host_pb2
 
-ASSET_JOB = "__asset_job"
+ASSET_JOB = runs.IMPLICIT_ASSET_JOB
 # How far back a retried tick looks for the run it launched before a crash.
 _FIND_RUN_SCAN = 500
 

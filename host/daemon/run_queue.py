@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 from host.config import RunQueueConfig
 from host.errors import WeirError
 from host.run_watcher import RunWatchers
-from host.runs import parse_asset_key
+from host.runs import IMPLICIT_ASSET_JOB, parse_asset_key
 from host.storage import runs as run_store
 from host.storage.records import RunRecord
 from host.workspace import WorkspaceManager
@@ -24,7 +24,7 @@ IN_PROGRESS = ("STARTING", "STARTED", "CANCELING")
 
 def start_request(run: RunRecord) -> codeserver_pb2.StartRunRequest:
     return codeserver_pb2.StartRunRequest(
-        run_id=run.run_id, job_name="" if run.job_name == "__asset_job" else run.job_name,
+        run_id=run.run_id, job_name="" if run.job_name == IMPLICIT_ASSET_JOB else run.job_name,
         asset_selection=[parse_asset_key(k) for k in run.asset_selection],
         run_config_json=run.run_config_json, tags=dict(run.tags), snapshot_id=run.snapshot_id,
         partition_key=run.partition_key or "",
