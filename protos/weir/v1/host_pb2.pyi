@@ -933,3 +933,506 @@ class DaemonStatus(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___DaemonStatus: _TypeAlias = DaemonStatus  # noqa: Y015
+
+@_typing.final
+class ListPartitionKeysRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    LOCATION_FIELD_NUMBER: _builtins.int
+    ASSET_KEY_FIELD_NUMBER: _builtins.int
+    JOB_NAME_FIELD_NUMBER: _builtins.int
+    OFFSET_FIELD_NUMBER: _builtins.int
+    LIMIT_FIELD_NUMBER: _builtins.int
+    location: _builtins.str
+    job_name: _builtins.str
+    """... or a job"""
+    offset: _builtins.int
+    """a page of the keys: from offset, at most limit (0: all)"""
+    limit: _builtins.int
+    @_builtins.property
+    def asset_key(self) -> _common_pb2.AssetKey:
+        """either an asset ..."""
+
+    def __init__(
+        self,
+        *,
+        location: _builtins.str = ...,
+        asset_key: _common_pb2.AssetKey | None = ...,
+        job_name: _builtins.str = ...,
+        offset: _builtins.int = ...,
+        limit: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["asset_key", b"asset_key"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["asset_key", b"asset_key", "job_name", b"job_name", "limit", b"limit", "location", b"location", "offset", b"offset"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListPartitionKeysRequest: _TypeAlias = ListPartitionKeysRequest  # noqa: Y015
+
+@_typing.final
+class ListPartitionKeysReply(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    KEYS_FIELD_NUMBER: _builtins.int
+    COMPUTED_BY_FIELD_NUMBER: _builtins.int
+    TOTAL_FIELD_NUMBER: _builtins.int
+    computed_by: _builtins.str
+    """host | storage | location"""
+    total: _builtins.int
+    @_builtins.property
+    def keys(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
+    def __init__(
+        self,
+        *,
+        keys: _abc.Iterable[_builtins.str] | None = ...,
+        computed_by: _builtins.str = ...,
+        total: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["computed_by", b"computed_by", "keys", b"keys", "total", b"total"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListPartitionKeysReply: _TypeAlias = ListPartitionKeysReply  # noqa: Y015
+
+@_typing.final
+class GetPartitionStatusRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    LOCATION_FIELD_NUMBER: _builtins.int
+    ASSET_KEY_FIELD_NUMBER: _builtins.int
+    location: _builtins.str
+    @_builtins.property
+    def asset_key(self) -> _common_pb2.AssetKey: ...
+    def __init__(
+        self,
+        *,
+        location: _builtins.str = ...,
+        asset_key: _common_pb2.AssetKey | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["asset_key", b"asset_key"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["asset_key", b"asset_key", "location", b"location"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetPartitionStatusRequest: _TypeAlias = GetPartitionStatusRequest  # noqa: Y015
+
+@_typing.final
+class PartitionRange(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    START_FIELD_NUMBER: _builtins.int
+    END_FIELD_NUMBER: _builtins.int
+    COUNT_FIELD_NUMBER: _builtins.int
+    start: _builtins.str
+    end: _builtins.str
+    count: _builtins.int
+    def __init__(
+        self,
+        *,
+        start: _builtins.str = ...,
+        end: _builtins.str = ...,
+        count: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["count", b"count", "end", b"end", "start", b"start"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___PartitionRange: _TypeAlias = PartitionRange  # noqa: Y015
+
+@_typing.final
+class PartitionStatus(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    LOCATION_FIELD_NUMBER: _builtins.int
+    ASSET_KEY_FIELD_NUMBER: _builtins.int
+    TOTAL_FIELD_NUMBER: _builtins.int
+    MATERIALIZED_COUNT_FIELD_NUMBER: _builtins.int
+    FAILED_COUNT_FIELD_NUMBER: _builtins.int
+    IN_PROGRESS_COUNT_FIELD_NUMBER: _builtins.int
+    MISSING_COUNT_FIELD_NUMBER: _builtins.int
+    MATERIALIZED_FIELD_NUMBER: _builtins.int
+    FAILED_FIELD_NUMBER: _builtins.int
+    IN_PROGRESS_FIELD_NUMBER: _builtins.int
+    MISSING_FIELD_NUMBER: _builtins.int
+    location: _builtins.str
+    total: _builtins.int
+    materialized_count: _builtins.int
+    failed_count: _builtins.int
+    """the latest run for it failed, and nothing materialized it since"""
+    in_progress_count: _builtins.int
+    missing_count: _builtins.int
+    @_builtins.property
+    def asset_key(self) -> _common_pb2.AssetKey: ...
+    @_builtins.property
+    def materialized(self) -> _containers.RepeatedCompositeFieldContainer[Global___PartitionRange]: ...
+    @_builtins.property
+    def failed(self) -> _containers.RepeatedCompositeFieldContainer[Global___PartitionRange]: ...
+    @_builtins.property
+    def in_progress(self) -> _containers.RepeatedCompositeFieldContainer[Global___PartitionRange]: ...
+    @_builtins.property
+    def missing(self) -> _containers.RepeatedCompositeFieldContainer[Global___PartitionRange]: ...
+    def __init__(
+        self,
+        *,
+        location: _builtins.str = ...,
+        asset_key: _common_pb2.AssetKey | None = ...,
+        total: _builtins.int = ...,
+        materialized_count: _builtins.int = ...,
+        failed_count: _builtins.int = ...,
+        in_progress_count: _builtins.int = ...,
+        missing_count: _builtins.int = ...,
+        materialized: _abc.Iterable[Global___PartitionRange] | None = ...,
+        failed: _abc.Iterable[Global___PartitionRange] | None = ...,
+        in_progress: _abc.Iterable[Global___PartitionRange] | None = ...,
+        missing: _abc.Iterable[Global___PartitionRange] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["asset_key", b"asset_key"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["asset_key", b"asset_key", "failed", b"failed", "failed_count", b"failed_count", "in_progress", b"in_progress", "in_progress_count", b"in_progress_count", "location", b"location", "materialized", b"materialized", "materialized_count", b"materialized_count", "missing", b"missing", "missing_count", b"missing_count", "total", b"total"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___PartitionStatus: _TypeAlias = PartitionStatus  # noqa: Y015
+
+@_typing.final
+class DynamicPartitionsChange(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PARTITIONS_DEF_NAME_FIELD_NUMBER: _builtins.int
+    KEYS_FIELD_NUMBER: _builtins.int
+    partitions_def_name: _builtins.str
+    @_builtins.property
+    def keys(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
+    def __init__(
+        self,
+        *,
+        partitions_def_name: _builtins.str = ...,
+        keys: _abc.Iterable[_builtins.str] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["keys", b"keys", "partitions_def_name", b"partitions_def_name"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___DynamicPartitionsChange: _TypeAlias = DynamicPartitionsChange  # noqa: Y015
+
+@_typing.final
+class ListDynamicPartitionsRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PARTITIONS_DEF_NAME_FIELD_NUMBER: _builtins.int
+    partitions_def_name: _builtins.str
+    def __init__(
+        self,
+        *,
+        partitions_def_name: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["partitions_def_name", b"partitions_def_name"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListDynamicPartitionsRequest: _TypeAlias = ListDynamicPartitionsRequest  # noqa: Y015
+
+@_typing.final
+class DynamicPartitionKeys(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PARTITIONS_DEF_NAME_FIELD_NUMBER: _builtins.int
+    KEYS_FIELD_NUMBER: _builtins.int
+    CHANGED_FIELD_NUMBER: _builtins.int
+    partitions_def_name: _builtins.str
+    changed: _builtins.int
+    """how many were added or deleted"""
+    @_builtins.property
+    def keys(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """all keys after the change"""
+
+    def __init__(
+        self,
+        *,
+        partitions_def_name: _builtins.str = ...,
+        keys: _abc.Iterable[_builtins.str] | None = ...,
+        changed: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["changed", b"changed", "keys", b"keys", "partitions_def_name", b"partitions_def_name"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___DynamicPartitionKeys: _TypeAlias = DynamicPartitionKeys  # noqa: Y015
+
+@_typing.final
+class LaunchBackfillRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    @_typing.final
+    class TagsEntry(_message.Message):
+        DESCRIPTOR: _descriptor.Descriptor
+
+        KEY_FIELD_NUMBER: _builtins.int
+        VALUE_FIELD_NUMBER: _builtins.int
+        key: _builtins.str
+        value: _builtins.str
+        def __init__(
+            self,
+            *,
+            key: _builtins.str = ...,
+            value: _builtins.str = ...,
+        ) -> None: ...
+        _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+        def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+        _ClearFieldArgType: _TypeAlias = _typing.Literal["key", b"key", "value", b"value"]  # noqa: Y015
+        def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+        def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+    LOCATION_FIELD_NUMBER: _builtins.int
+    JOB_NAME_FIELD_NUMBER: _builtins.int
+    ASSET_SELECTION_FIELD_NUMBER: _builtins.int
+    PARTITION_KEYS_FIELD_NUMBER: _builtins.int
+    RANGE_START_FIELD_NUMBER: _builtins.int
+    RANGE_END_FIELD_NUMBER: _builtins.int
+    ALL_PARTITIONS_FIELD_NUMBER: _builtins.int
+    RUN_CONFIG_JSON_FIELD_NUMBER: _builtins.int
+    TAGS_FIELD_NUMBER: _builtins.int
+    location: _builtins.str
+    job_name: _builtins.str
+    range_start: _builtins.str
+    """... a range (both included), or ..."""
+    range_end: _builtins.str
+    all_partitions: _builtins.bool
+    """... every partition"""
+    run_config_json: _builtins.str
+    @_builtins.property
+    def asset_selection(self) -> _containers.RepeatedCompositeFieldContainer[_common_pb2.AssetKey]: ...
+    @_builtins.property
+    def partition_keys(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """these keys, or ..."""
+
+    @_builtins.property
+    def tags(self) -> _containers.ScalarMap[_builtins.str, _builtins.str]: ...
+    def __init__(
+        self,
+        *,
+        location: _builtins.str = ...,
+        job_name: _builtins.str = ...,
+        asset_selection: _abc.Iterable[_common_pb2.AssetKey] | None = ...,
+        partition_keys: _abc.Iterable[_builtins.str] | None = ...,
+        range_start: _builtins.str = ...,
+        range_end: _builtins.str = ...,
+        all_partitions: _builtins.bool = ...,
+        run_config_json: _builtins.str = ...,
+        tags: _abc.Mapping[_builtins.str, _builtins.str] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["all_partitions", b"all_partitions", "asset_selection", b"asset_selection", "job_name", b"job_name", "location", b"location", "partition_keys", b"partition_keys", "range_end", b"range_end", "range_start", b"range_start", "run_config_json", b"run_config_json", "tags", b"tags"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___LaunchBackfillRequest: _TypeAlias = LaunchBackfillRequest  # noqa: Y015
+
+@_typing.final
+class BackfillPartition(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PARTITION_KEY_FIELD_NUMBER: _builtins.int
+    STATUS_FIELD_NUMBER: _builtins.int
+    RUN_ID_FIELD_NUMBER: _builtins.int
+    partition_key: _builtins.str
+    status: _builtins.str
+    """a run status, or NOT_SUBMITTED"""
+    run_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        partition_key: _builtins.str = ...,
+        status: _builtins.str = ...,
+        run_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["partition_key", b"partition_key", "run_id", b"run_id", "status", b"status"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___BackfillPartition: _TypeAlias = BackfillPartition  # noqa: Y015
+
+@_typing.final
+class Backfill(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    @_typing.final
+    class PartitionsByStatusEntry(_message.Message):
+        DESCRIPTOR: _descriptor.Descriptor
+
+        KEY_FIELD_NUMBER: _builtins.int
+        VALUE_FIELD_NUMBER: _builtins.int
+        key: _builtins.str
+        value: _builtins.int
+        def __init__(
+            self,
+            *,
+            key: _builtins.str = ...,
+            value: _builtins.int = ...,
+        ) -> None: ...
+        _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+        def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+        _ClearFieldArgType: _TypeAlias = _typing.Literal["key", b"key", "value", b"value"]  # noqa: Y015
+        def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+        def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+    BACKFILL_ID_FIELD_NUMBER: _builtins.int
+    LOCATION_FIELD_NUMBER: _builtins.int
+    JOB_NAME_FIELD_NUMBER: _builtins.int
+    ASSET_SELECTION_FIELD_NUMBER: _builtins.int
+    STATUS_FIELD_NUMBER: _builtins.int
+    CREATED_AT_FIELD_NUMBER: _builtins.int
+    PARTITION_COUNT_FIELD_NUMBER: _builtins.int
+    RUN_COUNT_FIELD_NUMBER: _builtins.int
+    SUBMITTED_RUNS_FIELD_NUMBER: _builtins.int
+    PARTITIONS_BY_STATUS_FIELD_NUMBER: _builtins.int
+    PARTITIONS_FIELD_NUMBER: _builtins.int
+    ERROR_FIELD_NUMBER: _builtins.int
+    PARTITIONS_PER_RUN_FIELD_NUMBER: _builtins.int
+    backfill_id: _builtins.str
+    location: _builtins.str
+    job_name: _builtins.str
+    status: _builtins.str
+    """REQUESTED | COMPLETED | FAILED | CANCELING | CANCELED"""
+    created_at: _builtins.float
+    partition_count: _builtins.int
+    run_count: _builtins.int
+    """runs the backfill consists of (by its backfill policy)"""
+    submitted_runs: _builtins.int
+    error: _builtins.str
+    partitions_per_run: _builtins.int
+    """0: one run for all (single_run)"""
+    @_builtins.property
+    def asset_selection(self) -> _containers.RepeatedCompositeFieldContainer[_common_pb2.AssetKey]: ...
+    @_builtins.property
+    def partitions_by_status(self) -> _containers.ScalarMap[_builtins.str, _builtins.int]: ...
+    @_builtins.property
+    def partitions(self) -> _containers.RepeatedCompositeFieldContainer[Global___BackfillPartition]:
+        """only when asked for"""
+
+    def __init__(
+        self,
+        *,
+        backfill_id: _builtins.str = ...,
+        location: _builtins.str = ...,
+        job_name: _builtins.str = ...,
+        asset_selection: _abc.Iterable[_common_pb2.AssetKey] | None = ...,
+        status: _builtins.str = ...,
+        created_at: _builtins.float = ...,
+        partition_count: _builtins.int = ...,
+        run_count: _builtins.int = ...,
+        submitted_runs: _builtins.int = ...,
+        partitions_by_status: _abc.Mapping[_builtins.str, _builtins.int] | None = ...,
+        partitions: _abc.Iterable[Global___BackfillPartition] | None = ...,
+        error: _builtins.str = ...,
+        partitions_per_run: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["asset_selection", b"asset_selection", "backfill_id", b"backfill_id", "created_at", b"created_at", "error", b"error", "job_name", b"job_name", "location", b"location", "partition_count", b"partition_count", "partitions", b"partitions", "partitions_by_status", b"partitions_by_status", "partitions_per_run", b"partitions_per_run", "run_count", b"run_count", "status", b"status", "submitted_runs", b"submitted_runs"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Backfill: _TypeAlias = Backfill  # noqa: Y015
+
+@_typing.final
+class GetBackfillRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    BACKFILL_ID_FIELD_NUMBER: _builtins.int
+    WITH_PARTITIONS_FIELD_NUMBER: _builtins.int
+    backfill_id: _builtins.str
+    with_partitions: _builtins.bool
+    def __init__(
+        self,
+        *,
+        backfill_id: _builtins.str = ...,
+        with_partitions: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["backfill_id", b"backfill_id", "with_partitions", b"with_partitions"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetBackfillRequest: _TypeAlias = GetBackfillRequest  # noqa: Y015
+
+@_typing.final
+class ListBackfillsRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    STATUSES_FIELD_NUMBER: _builtins.int
+    LOCATION_FIELD_NUMBER: _builtins.int
+    LIMIT_FIELD_NUMBER: _builtins.int
+    location: _builtins.str
+    limit: _builtins.int
+    @_builtins.property
+    def statuses(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
+    def __init__(
+        self,
+        *,
+        statuses: _abc.Iterable[_builtins.str] | None = ...,
+        location: _builtins.str = ...,
+        limit: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["limit", b"limit", "location", b"location", "statuses", b"statuses"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListBackfillsRequest: _TypeAlias = ListBackfillsRequest  # noqa: Y015
+
+@_typing.final
+class ListBackfillsReply(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    BACKFILLS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def backfills(self) -> _containers.RepeatedCompositeFieldContainer[Global___Backfill]: ...
+    def __init__(
+        self,
+        *,
+        backfills: _abc.Iterable[Global___Backfill] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["backfills", b"backfills"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListBackfillsReply: _TypeAlias = ListBackfillsReply  # noqa: Y015
+
+@_typing.final
+class CancelBackfillRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    BACKFILL_ID_FIELD_NUMBER: _builtins.int
+    backfill_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        backfill_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["backfill_id", b"backfill_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CancelBackfillRequest: _TypeAlias = CancelBackfillRequest  # noqa: Y015

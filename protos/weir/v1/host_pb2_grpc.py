@@ -101,6 +101,51 @@ class HostStub:
                 request_serializer=weir_dot_v1_dot_host__pb2.GetDaemonStatusRequest.SerializeToString,
                 response_deserializer=weir_dot_v1_dot_host__pb2.DaemonStatus.FromString,
                 _registered_method=True)
+        self.ListPartitionKeys = channel.unary_unary(
+                '/weir.v1.Host/ListPartitionKeys',
+                request_serializer=weir_dot_v1_dot_host__pb2.ListPartitionKeysRequest.SerializeToString,
+                response_deserializer=weir_dot_v1_dot_host__pb2.ListPartitionKeysReply.FromString,
+                _registered_method=True)
+        self.GetPartitionStatus = channel.unary_unary(
+                '/weir.v1.Host/GetPartitionStatus',
+                request_serializer=weir_dot_v1_dot_host__pb2.GetPartitionStatusRequest.SerializeToString,
+                response_deserializer=weir_dot_v1_dot_host__pb2.PartitionStatus.FromString,
+                _registered_method=True)
+        self.AddDynamicPartitions = channel.unary_unary(
+                '/weir.v1.Host/AddDynamicPartitions',
+                request_serializer=weir_dot_v1_dot_host__pb2.DynamicPartitionsChange.SerializeToString,
+                response_deserializer=weir_dot_v1_dot_host__pb2.DynamicPartitionKeys.FromString,
+                _registered_method=True)
+        self.DeleteDynamicPartitions = channel.unary_unary(
+                '/weir.v1.Host/DeleteDynamicPartitions',
+                request_serializer=weir_dot_v1_dot_host__pb2.DynamicPartitionsChange.SerializeToString,
+                response_deserializer=weir_dot_v1_dot_host__pb2.DynamicPartitionKeys.FromString,
+                _registered_method=True)
+        self.ListDynamicPartitions = channel.unary_unary(
+                '/weir.v1.Host/ListDynamicPartitions',
+                request_serializer=weir_dot_v1_dot_host__pb2.ListDynamicPartitionsRequest.SerializeToString,
+                response_deserializer=weir_dot_v1_dot_host__pb2.DynamicPartitionKeys.FromString,
+                _registered_method=True)
+        self.LaunchBackfill = channel.unary_unary(
+                '/weir.v1.Host/LaunchBackfill',
+                request_serializer=weir_dot_v1_dot_host__pb2.LaunchBackfillRequest.SerializeToString,
+                response_deserializer=weir_dot_v1_dot_host__pb2.Backfill.FromString,
+                _registered_method=True)
+        self.GetBackfill = channel.unary_unary(
+                '/weir.v1.Host/GetBackfill',
+                request_serializer=weir_dot_v1_dot_host__pb2.GetBackfillRequest.SerializeToString,
+                response_deserializer=weir_dot_v1_dot_host__pb2.Backfill.FromString,
+                _registered_method=True)
+        self.ListBackfills = channel.unary_unary(
+                '/weir.v1.Host/ListBackfills',
+                request_serializer=weir_dot_v1_dot_host__pb2.ListBackfillsRequest.SerializeToString,
+                response_deserializer=weir_dot_v1_dot_host__pb2.ListBackfillsReply.FromString,
+                _registered_method=True)
+        self.CancelBackfill = channel.unary_unary(
+                '/weir.v1.Host/CancelBackfill',
+                request_serializer=weir_dot_v1_dot_host__pb2.CancelBackfillRequest.SerializeToString,
+                response_deserializer=weir_dot_v1_dot_host__pb2.Backfill.FromString,
+                _registered_method=True)
 
 
 class HostServicer:
@@ -188,6 +233,64 @@ class HostServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListPartitionKeys(self, request, context):
+        """Partition keys of an asset or job: computed by the host from the snapshot, read from storage
+        (dynamic partitions), or asked of the location when only code can compute them.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetPartitionStatus(self, request, context):
+        """Per partition of an asset: materialized, failed, in progress or missing, as counts and ranges.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AddDynamicPartitions(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteDynamicPartitions(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListDynamicPartitions(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def LaunchBackfill(self, request, context):
+        """A backfill: runs over partitions that the daemon submits in chunks through the run queue.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetBackfill(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListBackfills(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CancelBackfill(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_HostServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -255,6 +358,51 @@ def add_HostServicer_to_server(servicer, server):
                     servicer.GetDaemonStatus,
                     request_deserializer=weir_dot_v1_dot_host__pb2.GetDaemonStatusRequest.FromString,
                     response_serializer=weir_dot_v1_dot_host__pb2.DaemonStatus.SerializeToString,
+            ),
+            'ListPartitionKeys': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListPartitionKeys,
+                    request_deserializer=weir_dot_v1_dot_host__pb2.ListPartitionKeysRequest.FromString,
+                    response_serializer=weir_dot_v1_dot_host__pb2.ListPartitionKeysReply.SerializeToString,
+            ),
+            'GetPartitionStatus': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetPartitionStatus,
+                    request_deserializer=weir_dot_v1_dot_host__pb2.GetPartitionStatusRequest.FromString,
+                    response_serializer=weir_dot_v1_dot_host__pb2.PartitionStatus.SerializeToString,
+            ),
+            'AddDynamicPartitions': grpc.unary_unary_rpc_method_handler(
+                    servicer.AddDynamicPartitions,
+                    request_deserializer=weir_dot_v1_dot_host__pb2.DynamicPartitionsChange.FromString,
+                    response_serializer=weir_dot_v1_dot_host__pb2.DynamicPartitionKeys.SerializeToString,
+            ),
+            'DeleteDynamicPartitions': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteDynamicPartitions,
+                    request_deserializer=weir_dot_v1_dot_host__pb2.DynamicPartitionsChange.FromString,
+                    response_serializer=weir_dot_v1_dot_host__pb2.DynamicPartitionKeys.SerializeToString,
+            ),
+            'ListDynamicPartitions': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListDynamicPartitions,
+                    request_deserializer=weir_dot_v1_dot_host__pb2.ListDynamicPartitionsRequest.FromString,
+                    response_serializer=weir_dot_v1_dot_host__pb2.DynamicPartitionKeys.SerializeToString,
+            ),
+            'LaunchBackfill': grpc.unary_unary_rpc_method_handler(
+                    servicer.LaunchBackfill,
+                    request_deserializer=weir_dot_v1_dot_host__pb2.LaunchBackfillRequest.FromString,
+                    response_serializer=weir_dot_v1_dot_host__pb2.Backfill.SerializeToString,
+            ),
+            'GetBackfill': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetBackfill,
+                    request_deserializer=weir_dot_v1_dot_host__pb2.GetBackfillRequest.FromString,
+                    response_serializer=weir_dot_v1_dot_host__pb2.Backfill.SerializeToString,
+            ),
+            'ListBackfills': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListBackfills,
+                    request_deserializer=weir_dot_v1_dot_host__pb2.ListBackfillsRequest.FromString,
+                    response_serializer=weir_dot_v1_dot_host__pb2.ListBackfillsReply.SerializeToString,
+            ),
+            'CancelBackfill': grpc.unary_unary_rpc_method_handler(
+                    servicer.CancelBackfill,
+                    request_deserializer=weir_dot_v1_dot_host__pb2.CancelBackfillRequest.FromString,
+                    response_serializer=weir_dot_v1_dot_host__pb2.Backfill.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -608,6 +756,249 @@ class Host:
             '/weir.v1.Host/GetDaemonStatus',
             weir_dot_v1_dot_host__pb2.GetDaemonStatusRequest.SerializeToString,
             weir_dot_v1_dot_host__pb2.DaemonStatus.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListPartitionKeys(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/weir.v1.Host/ListPartitionKeys',
+            weir_dot_v1_dot_host__pb2.ListPartitionKeysRequest.SerializeToString,
+            weir_dot_v1_dot_host__pb2.ListPartitionKeysReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetPartitionStatus(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/weir.v1.Host/GetPartitionStatus',
+            weir_dot_v1_dot_host__pb2.GetPartitionStatusRequest.SerializeToString,
+            weir_dot_v1_dot_host__pb2.PartitionStatus.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AddDynamicPartitions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/weir.v1.Host/AddDynamicPartitions',
+            weir_dot_v1_dot_host__pb2.DynamicPartitionsChange.SerializeToString,
+            weir_dot_v1_dot_host__pb2.DynamicPartitionKeys.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteDynamicPartitions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/weir.v1.Host/DeleteDynamicPartitions',
+            weir_dot_v1_dot_host__pb2.DynamicPartitionsChange.SerializeToString,
+            weir_dot_v1_dot_host__pb2.DynamicPartitionKeys.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListDynamicPartitions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/weir.v1.Host/ListDynamicPartitions',
+            weir_dot_v1_dot_host__pb2.ListDynamicPartitionsRequest.SerializeToString,
+            weir_dot_v1_dot_host__pb2.DynamicPartitionKeys.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def LaunchBackfill(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/weir.v1.Host/LaunchBackfill',
+            weir_dot_v1_dot_host__pb2.LaunchBackfillRequest.SerializeToString,
+            weir_dot_v1_dot_host__pb2.Backfill.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetBackfill(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/weir.v1.Host/GetBackfill',
+            weir_dot_v1_dot_host__pb2.GetBackfillRequest.SerializeToString,
+            weir_dot_v1_dot_host__pb2.Backfill.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListBackfills(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/weir.v1.Host/ListBackfills',
+            weir_dot_v1_dot_host__pb2.ListBackfillsRequest.SerializeToString,
+            weir_dot_v1_dot_host__pb2.ListBackfillsReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CancelBackfill(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/weir.v1.Host/CancelBackfill',
+            weir_dot_v1_dot_host__pb2.CancelBackfillRequest.SerializeToString,
+            weir_dot_v1_dot_host__pb2.Backfill.FromString,
             options,
             channel_credentials,
             insecure,
