@@ -59,10 +59,10 @@ def test_schedule_fires_under_weir_dev_and_shows_in_the_cli(tmp_path):
         def scheduled_runs() -> list[host_pb2.Run]:
             return [r for r in client.list_runs(limit=200).runs if r.schedule_name == "every_two_seconds"]
 
-        wait_for(lambda: [r for r in scheduled_runs() if r.status == host_pb2.SUCCESS], 60,
-                 what="a scheduled run to succeed")
-        ticks = _weir(home, "schedules", "ticks", "every_two_seconds")
-        assert "SUCCESS" in ticks and scheduled_runs()[0].run_id in ticks
+        succeeded = wait_for(lambda: [r for r in scheduled_runs() if r.status == host_pb2.SUCCESS], 60,
+                             what="a scheduled run to succeed")
+        ticks = _weir(home, "schedules", "ticks", "every_two_seconds", "--limit", "1000")
+        assert "SUCCESS" in ticks and succeeded[-1].run_id in ticks
         assert "ping_job" in _weir(home, "runs")
         keyed = wait_for(lambda: [r for r in client.list_runs(limit=200).runs if r.schedule_name == "keyed"], 30,
                          what="the function schedule to launch")
