@@ -6,6 +6,7 @@ usage: python -m protos.generate [--check]
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 import tempfile
@@ -51,10 +52,14 @@ def generate(out_dir: Path) -> None:
 
 def main(argv: list[str]) -> int:
     if "--check" not in argv:
-        for old in PROTO_DIR.iterdir():
-            if old.name.endswith(GENERATED_SUFFIXES):
-                old.unlink()
-        generate(PROTO_DIR)
+        with tempfile.TemporaryDirectory(dir=PROTO_DIR) as tmp:
+            generate(Path(tmp))
+            fresh = {p.name for p in Path(tmp).iterdir()}
+            for old in PROTO_DIR.iterdir():
+                if old.name.endswith(GENERATED_SUFFIXES) and old.name not in fresh:
+                    old.unlink()
+            for name in fresh:  # replaced one by one, atomically: running processes never see a gap
+                os.replace(Path(tmp) / name, PROTO_DIR / name)
         return 0
     with tempfile.TemporaryDirectory() as tmp:
         generate(Path(tmp))
