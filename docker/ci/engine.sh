@@ -32,6 +32,14 @@ answers() { docker version --format '{{.Server.Version}}' > /dev/null 2>&1; }
 
 cannot() { echo "engine: $*" >&2; exit 3; }
 
+# Mounts a stopped dockerd leaves under its exec-root (the host network's netns file), deepest first.
+unmount_leftovers() {
+  local mnt
+  awk -v root="$WEIR_CI_RUN/exec/" 'index($2, root) == 1 {print $2}' /proc/mounts | sort -r | while read -r mnt; do
+    umount "$mnt" 2>/dev/null || umount -l "$mnt" 2>/dev/null || true
+  done
+}
+
 start() {
   command -v dockerd > /dev/null || cannot "dockerd is not installed (docker/ci/setup.sh installs Debian's docker.io)"
   command -v docker > /dev/null || cannot "no docker client on PATH"
@@ -47,6 +55,7 @@ start() {
     return
   fi
   [ -z "$pid" ] || cannot "a dockerd (pid $pid) holds $PIDFILE but does not answer; stop it first (engine.sh stop)"
+  unmount_leftovers
   # setsid: the engine lives in its own session, apart from the caller's process group.
   setsid dockerd \
     --data-root "$WEIR_CI_CACHE/docker" \
@@ -79,16 +88,19 @@ stop() {
   local pid i
   pid="$(running_pid)"
   if [ -z "$pid" ]; then
+    unmount_leftovers
     echo "engine: not running" >&2
     return
   fi
   kill -TERM "$pid"
   for i in $(seq 1 300); do
-    kill -0 "$pid" 2>/dev/null || { echo "engine: dockerd (pid $pid) stopped" >&2; return; }
+    kill -0 "$pid" 2>/dev/null || { unmount_leftovers; echo "engine: dockerd (pid $pid) stopped" >&2; return; }
     sleep 0.1
   done
   echo "engine: dockerd (pid $pid) still running after 30 s, sending KILL" >&2
   kill -KILL "$pid" 2>/dev/null || true
+  sleep 1
+  unmount_leftovers
 }
 
 case "${1:-}" in

@@ -1,6 +1,6 @@
 """A Docker engine for the container tests, and the compose deployment under test.
 
-`docker_engine` (session) starts the CI's own dockerd through docker/ci/engine.sh and makes sure the
+`docker_engine` (per module) starts the CI's own dockerd through docker/ci/engine.sh and makes sure the
 stand-in base images exist (docker/ci/standins.sh); it stops that dockerd by its pid at the end, pass
 or fail. When no engine can start here the tests skip and say why.
 
@@ -29,7 +29,7 @@ def _log(message: str) -> None:
     print(f"[docker] {message}", flush=True)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def docker_engine() -> Iterator[Engine]:
     if shutil.which("docker") is None:
         pytest.skip("no docker client on PATH (Debian's docker.io brings one; docker/ci/setup.sh installs it)")
@@ -68,7 +68,7 @@ def _free_ports(count: int) -> list[int]:
         return [s.getsockname()[1] for s in socks]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def deployment(docker_engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
     ports = dict(zip(["postgres", "host", "sales", "forecast"], _free_ports(4), strict=True))
     tokens = {name: secrets.token_hex(16) for name in ("host", "sales", "forecast")}
@@ -103,3 +103,5 @@ def deployment(docker_engine: Engine, tmp_path_factory: pytest.TempPathFactory) 
         down = dep.compose("down", "-v", "--remove-orphans", "--timeout", "10", check=False)
         _log(f"compose down -v: exit {down.returncode} in {time.monotonic() - started:.1f} s "
              f"(logs kept in {workspace.parent / 'compose.log'})")
+        # Images that a rebuild left untagged: drop them so the cached data-root does not grow run after run.
+        docker_engine.run("docker", "image", "prune", "-f", check=False)
