@@ -20,6 +20,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -54,16 +55,20 @@ class Results:
     cells: dict[tuple[str, str], Cell] = field(default_factory=dict)   # (row id, side name) -> cell
     labels: dict[str, str] = field(default_factory=dict)
     elapsed: float = 0.0
+    unfinished: str = ""    # set when the run stopped early: the report says so
 
     def cell(self, row: str, side: str) -> Cell:
         return self.cells.setdefault((row, side), Cell())
 
 
-def run_groups(groups: list[Group], sides: list[Any], mode: str, reps_override: int | None) -> Results:
-    """Every repetition of every group, alternating which side goes first."""
-    results = Results(mode, {})
+def run_groups(results: Results, groups: list[Group], sides: list[Any], reps_override: int | None,
+               after_group: Callable[[Results], None]) -> None:
+    """Every repetition of every group, alternating which side goes first; `after_group` gets the
+    results so far after each group, so a long run interrupted late still leaves its table."""
+    mode = results.mode
     began = time.monotonic()
-    for group in groups:
+    for index, group in enumerate(groups):
+        results.unfinished = f"stopped before {', '.join(g.id for g in groups[index:])}"
         params = group.params_for(mode)
         for row in group.rows:
             results.labels[row.id] = row.label.format(**params)
@@ -101,8 +106,10 @@ def run_groups(groups: list[Group], sides: list[Any], mode: str, reps_override: 
                     status += "".join(f"; {k}: {str(v)[:120]}" for k, v in row_errors.items())
                 print(f"[{time.monotonic() - began:6.0f}s] {group.id} rep {rep + 1}/{reps} {side.name:7} "
                       f"({time.monotonic() - started:.1f}s): {status}", file=sys.stderr, flush=True)
-    results.elapsed = time.monotonic() - began
-    return results
+        results.elapsed = time.monotonic() - began
+        if index == len(groups) - 1:
+            results.unfinished = ""
+        after_group(results)
 
 
 # the table ----------------------------------------------------------------------------------------
@@ -191,6 +198,7 @@ def report(results: Results, shown: set[str], sides: list[Any], argv: list[str])
         f"- command: `{' '.join(['python -m bench.run', *argv])}`",
         f"- mode: {results.mode}; repetitions per figure: {', '.join(map(str, reps))} "
         "(the two systems alternate, repetition by repetition)",
+        *([f"- **incomplete run**: {results.unfinished}"] if results.unfinished else []),
         f"- date: {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}; took {results.elapsed / 60:.1f} min",
         f"- machine: {machine()}; shared with other work, so read the ratios, not the absolute times",
         f"- Python {platform.python_version()}; {versions}",
@@ -252,7 +260,7 @@ def main(argv: list[str] | None = None) -> int:
     out = args.out or (RESULTS if mode_name != SMOKE and not args.only and not args.no_dagster
                        else WORK / f"{mode_name}.md")
 
-    logs = args.logs or WORK / "logs" / mode_name
+    logs = args.logs or WORK / "logs" / (f"{mode_name}-only" if args.only else mode_name)
     shutil.rmtree(logs, ignore_errors=True)
     logs.mkdir(parents=True)
     work = Path(tempfile.mkdtemp(prefix="weir-bench-"))
@@ -263,13 +271,23 @@ def main(argv: list[str] | None = None) -> int:
         sides.append(WeirSide(work, logs, args.weir_python))
         for side in sides:
             print(f"{side.name}: {side.prepare()}", file=sys.stderr, flush=True)
-        results = run_groups(groups, sides, mode_name, args.reps)
+        results = Results(mode_name, {})
+        command = argv if argv is not None else sys.argv[1:]
+
+        def write(results: Results) -> None:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            tmp = out.with_suffix(".tmp")
+            tmp.write_text(report(results, shown, sides, command))
+            tmp.replace(out)
+
+        try:
+            run_groups(results, groups, sides, args.reps, write)
+        except KeyboardInterrupt:
+            print(f"interrupted; the table so far is in {_shown(out)}", file=sys.stderr)
+            return 130
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    text = report(results, shown, sides, argv if argv is not None else sys.argv[1:])
-    print(text)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text)
+    print(out.read_text())
     print(f"written to {_shown(out)}; logs in {_shown(logs)}", file=sys.stderr)
     return 0
 
