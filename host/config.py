@@ -107,11 +107,14 @@ class SchedulerConfig(_Strict):
         1000, ge=1, description="missed slots recorded one tick each; older ones share one summary tick")
     interval_seconds: float = Field(1.0, gt=0, description="how often the scheduler looks for due slots")
     evaluation_timeout_seconds: float = Field(60.0, gt=0, description="deadline of a schedule function")
+    max_concurrent_evaluations: int = Field(4, ge=1, description="schedule functions evaluated at once")
 
 
 class SensorDaemonConfig(_Strict):
     interval_seconds: float = Field(1.0, gt=0, description="how often the sensor loop looks for due sensors")
     evaluation_timeout_seconds: float = Field(60.0, gt=0, description="deadline of one sensor evaluation")
+    max_concurrent_evaluations: int = Field(4, ge=1, description="sensors evaluated at once, so a slow one "
+                                                                  "does not hold the others back")
     max_items_per_tick: int = Field(100, ge=1, description="new materializations or finished runs given to "
                                                            "an asset or run status sensor per tick")
 

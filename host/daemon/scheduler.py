@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -160,7 +161,9 @@ class Scheduler:
             if not work:
                 return 0
             to_run = self._record_ticks(work, now)
-            outcomes = [(w, tick, self._run_tick(w, tick)) for w, tick in to_run]
+            evaluations = self._evaluate_all([w for w, _ in to_run])
+            outcomes = [(w, tick, self._run_tick(w, tick, result))
+                        for (w, tick), result in zip(to_run, evaluations, strict=True)]
             self._finish_all(outcomes, now)
             return len(work)
         except LostLeadership:
@@ -245,12 +248,27 @@ class Scheduler:
                     started.append((w, tick))
         return started
 
-    def _run_tick(self, work: _Work, tick: TickRecord | None) -> _Outcome:
-        """Evaluate and launch one slot. Safe to repeat: the runs' identities are unique."""
-        try:
-            requests, skip = self._evaluate(work.item, work.logical_time)
-        except _EvaluationFailed as failed:
-            return _Outcome("FAILURE", failed.reason, error=failed.error)
+    def _evaluate_all(self, work: list[_Work]) -> list[_Evaluation]:
+        """Evaluate the slots, schedule functions several at a time (user code may be slow; storage
+        writes stay sequential)."""
+        def one(w: _Work) -> _Evaluation:
+            try:
+                return self._evaluate(w.item, w.logical_time)
+            except _EvaluationFailed as failed:
+                return failed
+
+        calls = sum(1 for w in work if w.item.schedule.has_function)
+        threads = min(self.config.max_concurrent_evaluations, calls)
+        if threads <= 1:
+            return [one(w) for w in work]
+        with ThreadPoolExecutor(threads, thread_name_prefix="weir-schedule-eval") as pool:
+            return list(pool.map(one, work))
+
+    def _run_tick(self, work: _Work, tick: TickRecord | None, evaluation: _Evaluation) -> _Outcome:
+        """Launch what one slot's evaluation asked for. Safe to repeat: the runs' identities are unique."""
+        if isinstance(evaluation, _EvaluationFailed):
+            return _Outcome("FAILURE", evaluation.reason, error=evaluation.error)
+        requests, skip = evaluation
         if not requests:
             return _Outcome("SKIPPED", skip or "the schedule function requested no runs")
         known_runs = list(tick.run_ids) if tick is not None else []
@@ -331,3 +349,6 @@ class _EvaluationFailed(Exception):
         super().__init__(reason)
         self.reason = reason
         self.error = error
+
+
+_Evaluation = tuple[list[common_pb2.RunRequest], str] | _EvaluationFailed

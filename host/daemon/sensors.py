@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
@@ -98,20 +99,23 @@ class SensorDaemon:
         if self.leader is not None and not self.leader.is_leader():
             return 0
         now = self.clock()
-        evaluated = 0
+        due = []
+        for item in list_sensors(self.engine, self.workspace):
+            last = self._last_tick_time(item) if item.running else None
+            if item.running and (last is None or now - last >= item.sensor.minimum_interval_seconds):
+                due.append(item)
+        threads = min(self.config.max_concurrent_evaluations, len(due))
         try:
-            for item in list_sensors(self.engine, self.workspace):
-                if not item.running:
-                    continue
-                last = self._last_tick_time(item)
-                if last is not None and now - last < item.sensor.minimum_interval_seconds:
-                    continue
-                self.evaluate(item, now)
-                evaluated += 1
+            if threads <= 1:
+                for item in due:
+                    self.evaluate(item, now)
+            else:
+                with ThreadPoolExecutor(threads, thread_name_prefix="weir-sensor-eval") as pool:
+                    list(pool.map(lambda item: self.evaluate(item, now), due))
         except LostLeadership:
             log.warning("lost the daemon lease during a sensor pass; the new leader goes on")
             self.reset()
-        return evaluated
+        return len(due)
 
     def _last_tick_time(self, item: SensorItem) -> float | None:
         if item.key not in self._last_tick:
