@@ -31,6 +31,8 @@ from protos.weir.v1 import codeserver_pb2, codeserver_pb2_grpc, common_pb2
 SNAPSHOT_CHUNK_BYTES = 1 << 20
 CAPABILITIES = ("snapshot_chunks", "run_workers", "cancel", "reload", "evaluations")
 DEFAULT_EVALUATION_TIMEOUT = 60.0
+# Each watched run holds a thread for its event stream; control-plane calls must still find one free.
+WORKER_THREADS = 256
 
 
 def sdk_version() -> str:
@@ -170,7 +172,7 @@ def create_server(servicer: CodeServerServicer, address: str, *, token: str | No
                   ) -> tuple[grpc.Server, int, health.HealthServicer]:
     """A started-ready (not yet started) server with the CodeServer, health and reflection services."""
     interceptors = [wire.TokenAuthInterceptor(token)] if token else []
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=64), interceptors=interceptors,
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=WORKER_THREADS), interceptors=interceptors,
                          options=wire.CHANNEL_OPTIONS)
     codeserver_pb2_grpc.add_CodeServerServicer_to_server(servicer, server)
     health_servicer = health.HealthServicer()

@@ -191,6 +191,9 @@ class WorkspaceManager:
     def refresh_all(self, *, force: bool = False) -> None:
         for handle in self._handles.values():
             handle.refresh(self.snapshots, force=force)
+        in_use = {h.state.snapshot_id for h in self._handles.values()}
+        for stale in [i for i in self.snapshots if i not in in_use]:  # a reloaded location's old snapshot
+            self.snapshots.pop(stale, None)
 
     def _loop(self) -> None:
         while not self._stop.is_set():
