@@ -12,7 +12,7 @@ import inspect
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -260,28 +260,3 @@ def evaluate_sensor(defs: Any, body: bytes) -> bytes:
         _fill_reply(reply, results)
 
     return _guarded(build)
-
-
-def partition_keys(defs: Any, body: bytes) -> bytes:
-    """The partition keys of an asset or a job, computed by its partitions definition."""
-    request = codeserver_pb2.GetPartitionKeysRequest.FromString(body)
-    reply = codeserver_pb2.GetPartitionKeysReply()
-    try:
-        if request.job_name:
-            owner = _find(defs.resolve_job_def, request.job_name, "job")
-        else:
-            owner = _find(defs.get_assets_def, list(request.asset_key.path), "asset")
-        partitions = getattr(owner, "partitions_def", None)
-        if partitions is None:
-            return reply.SerializeToString()
-        dynamic = {name: list(keys.keys) for name, keys in request.dynamic_keys.items()}
-        if type(partitions).__name__ == "DynamicPartitionsDefinition":
-            reply.keys.extend(dynamic.get(partitions.name, []))
-        else:
-            now = datetime.fromtimestamp(request.current_time or datetime.now(UTC).timestamp(), UTC)
-            reply.keys.extend(_user_code(partitions.get_partition_keys, now))
-    except UserCodeFailure as failure:
-        reply = codeserver_pb2.GetPartitionKeysReply(error=failure.error)
-    except Exception as exc:
-        reply = codeserver_pb2.GetPartitionKeysReply(error=error_from_exception(exc))
-    return reply.SerializeToString()
