@@ -38,6 +38,7 @@ if [ ! -s "$TARBALL" ]; then
   mv "$TARBALL.tmp" "$TARBALL"
   rm -rf "$rootfs"
   trap - EXIT
+  echo "standins: debootstrap done in $((SECONDS - start)) s ($TARBALL)"
 fi
 
 if [ "$(label_of "$BASE")" != "$key" ]; then
