@@ -23,6 +23,8 @@ from typing import IO, Any
 from codeserver.loader import LoadTarget
 
 _FRAME = struct.Struct(">I")
+# User code yields the CPU to the control plane: a sensor spinning in a loop must not slow handshakes.
+USER_PROCESS_NICENESS = 10
 
 
 class UserProcessError(Exception):
@@ -152,6 +154,7 @@ def main(argv: list[str]) -> None:
     from codeserver.cli import parse_target
 
     threading.Thread(target=_exit_with_parent, daemon=True).start()
+    os.nice(USER_PROCESS_NICENESS)
 
     target, location_name = parse_target(argv)
     out = sys.stdout.buffer
