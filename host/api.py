@@ -10,6 +10,7 @@ import grpc
 
 from host import runs
 from host.api_instigators import InstigatorMethods
+from host.api_partitions import PartitionMethods
 from host.app import HostApp
 from host.errors import WeirError
 from host.runs import run_to_proto
@@ -34,7 +35,7 @@ def _weir_errors(method: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-class HostServicer(InstigatorMethods, host_pb2_grpc.HostServicer):
+class HostServicer(InstigatorMethods, PartitionMethods, host_pb2_grpc.HostServicer):
     def __init__(self, app: HostApp) -> None:
         self.app = app
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from host.config import HostConfig
+from host.daemon.backfills import BackfillDaemon
 from host.daemon.leader import LeaderElector, leader_only
 from host.daemon.run_monitor import RunMonitor
 from host.daemon.run_queue import RunQueue
@@ -58,6 +59,7 @@ class HostApp:
                  self.config.run_monitoring.poll_interval_seconds),
             Loop("scheduler", self.scheduler.tick, self.config.scheduler.interval_seconds),
             Loop("sensors", self.sensors.tick, self.config.sensors.interval_seconds),
+            Loop("backfills", leader_only(self.leader, BackfillDaemon(self.engine, self.workspace, self.clock, self.wake_queue).tick), 0.5),  # noqa: E501
         ], self.clock)
 
     def start(self) -> None:

@@ -263,6 +263,13 @@ main.add_command(schedules)
 main.add_command(sensors)
 main.add_command(daemon)
 
+from host.cli_partitions import assets as assets_with_partitions  # noqa: E402 - replaces `assets`, adds `partitions KEY`
+from host.cli_partitions import backfill, partitions  # noqa: E402
+
+main.add_command(backfill)
+main.add_command(partitions)
+main.add_command(assets_with_partitions)
+
 
 if __name__ == "__main__":
     main()

@@ -133,5 +133,52 @@ class HostClient:
     def daemon_status(self) -> host_pb2.DaemonStatus:
         return self._call("GetDaemonStatus", host_pb2.GetDaemonStatusRequest())  # type: ignore[return-value]
 
+    def partition_keys(self, location: str, asset_key: str = "", job_name: str = "", page_size: int = 0
+                       ) -> host_pb2.ListPartitionKeysReply:  # fmt: skip
+        """All partition keys of an asset ("a/b") or job; page_size > 0 fetches them page by page."""
+        request = host_pb2.ListPartitionKeysRequest(location=location, job_name=job_name, limit=page_size)
+        if asset_key:
+            request.asset_key.path.extend(asset_key.split("/"))
+        reply: host_pb2.ListPartitionKeysReply = self._call("ListPartitionKeys", request)  # type: ignore[assignment]
+        while page_size and len(reply.keys) < reply.total:
+            request.offset = len(reply.keys)
+            page: host_pb2.ListPartitionKeysReply = self._call("ListPartitionKeys", request)  # type: ignore[assignment]
+            if not page.keys:
+                break
+            reply.keys.extend(page.keys)
+        return reply
+
+    def partition_status(self, location: str, asset_key: str) -> host_pb2.PartitionStatus:
+        request = host_pb2.GetPartitionStatusRequest(location=location)
+        request.asset_key.path.extend(asset_key.split("/"))
+        return self._call("GetPartitionStatus", request)  # type: ignore[return-value]
+
+    def add_dynamic_partitions(self, name: str, keys: list[str]) -> host_pb2.DynamicPartitionKeys:
+        request = host_pb2.DynamicPartitionsChange(partitions_def_name=name, keys=keys)
+        return self._call("AddDynamicPartitions", request)  # type: ignore[return-value]
+
+    def delete_dynamic_partitions(self, name: str, keys: list[str]) -> host_pb2.DynamicPartitionKeys:
+        request = host_pb2.DynamicPartitionsChange(partitions_def_name=name, keys=keys)
+        return self._call("DeleteDynamicPartitions", request)  # type: ignore[return-value]
+
+    def dynamic_partitions(self, name: str) -> host_pb2.DynamicPartitionKeys:
+        request = host_pb2.ListDynamicPartitionsRequest(partitions_def_name=name)
+        return self._call("ListDynamicPartitions", request)  # type: ignore[return-value]
+
+    def launch_backfill(self, request: host_pb2.LaunchBackfillRequest) -> host_pb2.Backfill:
+        return self._call("LaunchBackfill", request)  # type: ignore[return-value]
+
+    def get_backfill(self, backfill_id: str, with_partitions: bool = False) -> host_pb2.Backfill:
+        request = host_pb2.GetBackfillRequest(backfill_id=backfill_id, with_partitions=with_partitions)
+        return self._call("GetBackfill", request)  # type: ignore[return-value]
+
+    def backfills(self, statuses: list[str] | None = None, location: str = "", limit: int = 50
+                  ) -> list[host_pb2.Backfill]:  # fmt: skip
+        request = host_pb2.ListBackfillsRequest(statuses=statuses or [], location=location, limit=limit)
+        return list(self._call("ListBackfills", request).backfills)  # type: ignore[attr-defined]
+
+    def cancel_backfill(self, backfill_id: str) -> host_pb2.Backfill:
+        return self._call("CancelBackfill", host_pb2.CancelBackfillRequest(backfill_id=backfill_id))  # type: ignore[return-value]
+
     def close(self) -> None:
         self._channel.close()

@@ -9,8 +9,9 @@ import sqlalchemy as sa
 
 from host.storage._sql import dumps, insert, loads
 from host.storage.errors import DuplicateBackfillError, NotFoundError
-from host.storage.records import BACKFILL_STATUSES, BackfillRecord, check_choice
-from host.storage.schema import backfills, dynamic_partitions
+from host.storage.records import BACKFILL_STATUSES, BackfillRecord, RunRecord, check_choice
+from host.storage.runs import _run_record as run_record
+from host.storage.schema import backfills, dynamic_partitions, runs
 
 
 def add_dynamic_partitions(conn: sa.Connection, partitions_def_name: str, keys: Iterable[str]) -> int:
@@ -128,3 +129,24 @@ def _backfill(row: sa.Row[Any]) -> BackfillRecord:
         cursor=row.cursor,
         error=row.error,
     )
+
+
+def backfill_runs(conn: sa.Connection, backfill_id: str) -> list[RunRecord]:
+    """The runs a backfill submitted, oldest first (uses the (backfill_id, run_key) index)."""
+    query = (
+        sa.select(runs)
+        .where(runs.c.backfill_id == backfill_id, runs.c.run_key != "")
+        .order_by(runs.c.created_at, runs.c.id)
+    )
+    return [run_record(row) for row in conn.execute(query)]
+
+
+def partitioned_runs(conn: sa.Connection, location: str, statuses: Iterable[str]) -> list[RunRecord]:
+    """Runs of a location in these statuses that name one partition, oldest first (partition status)."""
+    query = (
+        sa.select(runs)
+        .where(runs.c.location == location, runs.c.partition_key.is_not(None),
+               runs.c.status.in_(tuple(statuses)))
+        .order_by(runs.c.created_at, runs.c.id)
+    )
+    return [run_record(row) for row in conn.execute(query)]

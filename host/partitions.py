@@ -1,0 +1,210 @@
+"""Partition keys and per-partition status, from the snapshot, storage, and (only when code is needed)
+the location.
+
+Static, time-window, dynamic and multi keys are computed here from the snapshot's
+PartitionsDefinition message (dynamic keys are stored by the host); only a "code" kind (a custom
+definition) costs an RPC to the location. Time-window keys are cached until the next window completes,
+so repeated listings of a big hourly asset cost a dictionary lookup.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine
+
+from host.errors import ConfigError, DefinitionNotFound, LocationUnavailable
+from host.runs import asset_key_str
+from host.storage import assets as asset_store
+from host.storage import partitions as partition_store
+from host.time_partitions import time_window_keys
+from host.workspace import LocationHandle, WorkspaceManager
+from protos.weir.v1 import codeserver_pb2, snapshot_pb2
+
+_IN_PROGRESS = ("QUEUED", "STARTING", "STARTED", "CANCELING")
+_CACHE_SIZE = 256
+
+
+@dataclass(frozen=True)
+class PartitionKeys:
+    keys: list[str]
+    computed_by: str  # host | storage | location
+
+
+@dataclass(frozen=True)
+class PartitionStatusView:
+    """An asset's partitions sorted into what happened to each, in key order."""
+
+    keys: list[str]
+    materialized: set[str] = field(default_factory=set)
+    failed: set[str] = field(default_factory=set)
+    in_progress: set[str] = field(default_factory=set)
+
+    @property
+    def missing(self) -> set[str]:
+        return set(self.keys) - self.materialized - self.failed - self.in_progress
+
+
+class _TimeWindowCache:
+    """Keys by definition bytes, kept while `now` is before the next window completes."""
+
+    def __init__(self) -> None:
+        self._entries: dict[bytes, tuple[float, float, list[str]]] = {}
+        self._lock = threading.Lock()
+
+    def keys(self, message: snapshot_pb2.TimeWindowPartitions, now: float) -> list[str]:
+        ident = message.SerializeToString(deterministic=True)
+        entry = self._entries.get(ident)
+        if entry is not None and entry[0] <= now < entry[1]:
+            return entry[2]
+        keys, valid_until = time_window_keys(message, now)
+        with self._lock:
+            if len(self._entries) >= _CACHE_SIZE:
+                self._entries.clear()
+            self._entries[ident] = (now, valid_until, keys)
+        return keys
+
+
+_TIME_WINDOWS = _TimeWindowCache()
+
+
+def partitions_of(snapshot: snapshot_pb2.Snapshot, location: str, asset_key: str = "",
+                  job_name: str = "") -> snapshot_pb2.PartitionsDefinition | None:  # fmt: skip
+    """The partitions definition of an asset or job (None when unpartitioned)."""
+    if job_name:
+        job = next((j for j in snapshot.jobs if j.name == job_name), None)
+        if job is None:
+            raise DefinitionNotFound(f"location {location!r} has no job {job_name!r}: `weir locations` and the "
+                                     "snapshot list its jobs")
+        return job.partitions if job.HasField("partitions") else None
+    node = next((a for a in snapshot.assets if asset_key_str(a.key) == asset_key), None)
+    if node is None:
+        raise DefinitionNotFound(f"location {location!r} has no asset {asset_key!r}: `weir assets --location "
+                                 f"{location}` lists its assets")
+    return node.partitions if node.HasField("partitions") else None
+
+
+def compute_keys(definition: snapshot_pb2.PartitionsDefinition, now: float,
+                 dynamic: Callable[[str], list[str]]) -> PartitionKeys | None:  # fmt: skip
+    """Keys the host can compute without code; None for a kind only code knows."""
+    kind = definition.WhichOneof("kind")
+    if kind == "static":
+        return PartitionKeys(list(definition.static.keys), "host")
+    if kind == "time_window":
+        return PartitionKeys(_TIME_WINDOWS.keys(definition.time_window, now), "host")
+    if kind == "dynamic":
+        return PartitionKeys(dynamic(definition.dynamic.name), "storage")
+    if kind == "multi":
+        dims = [compute_keys(d.partitions, now, dynamic) for d in definition.multi.dimensions]
+        if len(dims) != 2 or any(d is None for d in dims):
+            return None
+        first, second = dims
+        assert first is not None and second is not None
+        source = "storage" if "storage" in (first.computed_by, second.computed_by) else "host"
+        return PartitionKeys([f"{a}|{b}" for a in first.keys for b in second.keys], source)
+    return None
+
+
+def _dynamic_names(definition: snapshot_pb2.PartitionsDefinition) -> list[str]:
+    kind = definition.WhichOneof("kind")
+    if kind == "dynamic":
+        return [definition.dynamic.name]
+    if kind == "multi":
+        return [n for d in definition.multi.dimensions for n in _dynamic_names(d.partitions)]
+    return []
+
+
+def _ask_location(handle: LocationHandle, request: codeserver_pb2.GetPartitionKeysRequest) -> list[str]:
+    reply = handle.client.partition_keys(request)
+    if reply.HasField("error"):
+        raise ConfigError(f"location {handle.name!r} could not compute partition keys: {reply.error.type}: "
+                          f"{reply.error.message}")
+    return list(reply.keys)
+
+
+def list_partition_keys(engine: Engine, workspace: WorkspaceManager, location: str, *, asset_key: str = "",
+                        job_name: str = "", now: float) -> PartitionKeys:  # fmt: skip
+    """The partition keys of an asset or job; asks the location only for a kind only code knows."""
+    handle = workspace.get(location)
+    definition = partitions_of(handle.loaded_snapshot(), location, asset_key, job_name)
+    if definition is None:
+        what = f"job {job_name!r}" if job_name else f"asset {asset_key!r}"
+        raise ConfigError(f"{what} in location {location!r} is not partitioned: give it a partitions_def")
+
+    def dynamic(name: str) -> list[str]:
+        with engine.connect() as conn:
+            return partition_store.list_dynamic_partitions(conn, name)
+
+    computed = compute_keys(definition, now, dynamic)
+    if computed is not None:
+        return computed
+    request = codeserver_pb2.GetPartitionKeysRequest(job_name=job_name, current_time=now)
+    if not job_name:
+        request.asset_key.path.extend(asset_key.split("/"))
+    for name in _dynamic_names(definition):
+        request.dynamic_keys[name].keys.extend(dynamic(name))
+    try:
+        return PartitionKeys(_ask_location(handle, request), "location")
+    except LocationUnavailable as exc:
+        raise LocationUnavailable(f"the partition keys of {asset_key or job_name!r} need code in location "
+                                  f"{location!r}, which is not reachable: {exc}") from None
+
+
+def _touches(run_assets: Iterable[str], job_name: str, asset_key: str, job_names: set[str]) -> bool:
+    assets = list(run_assets)
+    return asset_key in assets if assets else job_name in job_names
+
+
+def partition_status(engine: Engine, workspace: WorkspaceManager, location: str, asset_key: str, *,
+                     now: float) -> PartitionStatusView:  # fmt: skip
+    """Materialized (the asset index), failed (the latest run for the partition failed and nothing
+    materialized it later), in progress (a run is queued or running), missing (the rest)."""
+    keys = list_partition_keys(engine, workspace, location, asset_key=asset_key, now=now).keys
+    snapshot = workspace.get(location).loaded_snapshot()
+    node = next(a for a in snapshot.assets if asset_key_str(a.key) == asset_key)
+    job_names = set(node.job_names)
+    with engine.connect() as conn:
+        done = asset_store.materialized_partitions(conn, asset_key)
+        runs = partition_store.partitioned_runs(conn, location, ("FAILURE", *_IN_PROGRESS))
+    latest = {}
+    for run in runs:  # oldest first: the last one per partition wins
+        if _touches(run.asset_selection, run.job_name, asset_key, job_names):
+            latest[run.partition_key] = run
+    failed, in_progress = set(), set()
+    for key, run in latest.items():
+        if run.status in _IN_PROGRESS:
+            in_progress.add(key)
+        elif key not in done or done[key].timestamp < run.created_at:
+            failed.add(key)
+    known = set(keys)
+    return PartitionStatusView(keys, {k for k in done if k in known}, (failed & known) - in_progress,
+                               in_progress & known)
+
+
+def ranges(keys: list[str], members: set[str]) -> list[tuple[str, str, int]]:
+    """Runs of consecutive keys (in key order) that are members: (first, last, count)."""
+    out: list[tuple[str, str, int]] = []
+    start, count, last = "", 0, ""
+    for key in keys:
+        if key in members:
+            start, count, last = (start or key) if count else key, count + 1, key
+        elif count:
+            out.append((start, last, count))
+            count = 0
+    if count:
+        out.append((start, last, count))
+    return out
+
+
+def change_dynamic_partitions(engine: Engine, name: str, keys: list[str], *, delete: bool) -> tuple[int, list[str]]:
+    """Add or delete keys of a dynamic partitions definition; (how many changed, the keys after)."""
+    if not name:
+        raise ConfigError("name the dynamic partitions definition (DynamicPartitionsDefinition(name=...))")
+    with engine.begin() as conn:
+        if delete:
+            changed = sum(partition_store.delete_dynamic_partition(conn, name, key) for key in keys)
+        else:
+            changed = partition_store.add_dynamic_partitions(conn, name, keys)
+        return changed, partition_store.list_dynamic_partitions(conn, name)
