@@ -132,11 +132,15 @@ def create_backfill(engine: Engine, workspace: WorkspaceManager, request: host_p
     all_keys = list_partition_keys(engine, workspace, request.location, asset_key=asset_key, job_name=job_name,
                                    now=now).keys
     keys = _choose_keys(all_keys, request)
+    order = {key: i for i, key in enumerate(all_keys)}
+    keys.sort(key=order.__getitem__)
+    contiguous = order[keys[-1]] - order[keys[0]] == len(keys) - 1
+    per_run = _per_run(nodes) if contiguous else 1  # a range run covers everything between its ends
     backfill = BackfillRecord(
         backfill_id=uuid.uuid4().hex[:12], location=request.location, status="REQUESTED", created_at=now,
         partition_keys=tuple(keys), asset_selection=tuple(selection), job_name=request.job_name or None,
         run_config_json=request.run_config_json or "{}", tags=dict(request.tags),
-        cursor=json.dumps({"partitions_per_run": _per_run(nodes)}),
+        cursor=json.dumps({"partitions_per_run": per_run}),
     )
     with engine.begin() as conn:
         partition_store.add_backfill(conn, backfill)
