@@ -11,7 +11,6 @@ from sqlalchemy import Engine
 
 from host.config import RunMonitoringConfig
 from host.errors import WeirError
-from host.runs import event_to_record
 from host.storage import events as event_store
 from host.storage import runs as run_store
 from host.storage.records import TERMINAL_RUN_STATUSES, RunRecord
@@ -55,7 +54,7 @@ class RunWatchers:
 
     def store(self, run_id: str, events: list[common_pb2.RunEvent]) -> None:
         """Store a batch and apply the status changes it carries, in one transaction."""
-        records = [event_to_record(e) for e in events]
+        records = [event_store.event_record(e) for e in events]
         with self._engine.begin() as conn:
             event_store.add_events(conn, records)
             for event in events:

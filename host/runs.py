@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 
 from host.errors import ConfigError, DefinitionNotFound, RunNotFound
 from host.storage import runs as run_store
-from host.storage.records import TERMINAL_RUN_STATUSES, EventRecord, RunRecord
+from host.storage.records import TERMINAL_RUN_STATUSES, RunRecord
 from host.workspace import WorkspaceManager
 from protos.weir.v1 import common_pb2, host_pb2, snapshot_pb2
 
@@ -40,17 +40,6 @@ def run_to_proto(run: RunRecord) -> host_pb2.Run:
         failure_reason=run.failure_reason or "", partition_key=run.partition_key or "",
         schedule_name=run.schedule_name or "", sensor_name=run.sensor_name or "",
         backfill_id=run.backfill_id or "",
-    )
-
-
-def event_to_record(event: common_pb2.RunEvent) -> EventRecord:
-    is_check = event.type == common_pb2.ASSET_CHECK_EVALUATION
-    return EventRecord(
-        run_id=event.run_id, sequence=event.sequence, event_type=common_pb2.EventType.Name(event.type),
-        timestamp=event.timestamp, step_key=event.step_key,
-        asset_key=asset_key_str(event.asset_key) if event.asset_key.path else None,
-        partition_key=event.partition_key or None, body=event.SerializeToString(),
-        check_name=event.check_name if is_check else None, check_passed=event.check_passed if is_check else None,
     )
 
 

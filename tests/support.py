@@ -121,26 +121,18 @@ def dev_host(weir_home: Path, args: list[str], **kwargs) -> Iterator[DevHost]:  
 
 
 def location_venv(requirements: list[str]) -> Path:
-    """A virtualenv with weir (from this checkout) and the given requirements; returns its python.
+    """A virtualenv with weir (this checkout, editable) and the given requirements; returns its python.
 
-    Cached by the hash of the requirements and weir's sources, so the suite builds each only once.
+    Cached by the requirements and pyproject.toml, so the suite builds each environment once.
     """
-    digest = hashlib.sha256()
-    digest.update("\n".join(requirements).encode())
-    for path in sorted(p for pkg in ("sdk", "codeserver", "protos", "host") for p in (REPO / pkg).rglob("*.py")):
-        digest.update(path.read_bytes())
-    digest.update((REPO / "pyproject.toml").read_bytes())
+    digest = hashlib.sha256("\n".join(requirements).encode() + (REPO / "pyproject.toml").read_bytes())
     venv = VENV_CACHE / digest.hexdigest()[:16]
     python = venv / "bin" / "python"
     if python.exists() and (venv / ".complete").exists():
         return python
     shutil.rmtree(venv, ignore_errors=True)
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    build = venv / "build-src"
-    shutil.copytree(REPO, build, ignore=shutil.ignore_patterns(".git", ".venv", ".ci", ".weir", "examples",
-                                                               "bench", "tests", "docker", "build", "*.egg-info"))
-    subprocess.run([str(python), "-m", "pip", "install", "-q", str(build), *requirements], check=True)
-    shutil.rmtree(build)
+    subprocess.run([str(python), "-m", "pip", "install", "-q", "-e", str(REPO), *requirements], check=True)
     (venv / ".complete").touch()
     return python
 

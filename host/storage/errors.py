@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import grpc
 
-class StorageError(Exception):
+from host.errors import WeirError
+
+
+class StorageError(WeirError):
     """Base of every error raised by host.storage."""
 
 
@@ -38,6 +42,8 @@ class UnknownDatabaseError(StorageError):
 class AlreadyExistsError(StorageError):
     """A row with this key or identity is already stored; retrying an insert is safe and changes nothing."""
 
+    status = grpc.StatusCode.ALREADY_EXISTS
+
 
 class DuplicateRunError(AlreadyExistsError):
     """A run with this id, or this schedule / sensor / backfill identity, already exists (rule 6)."""
@@ -53,6 +59,8 @@ class DuplicateBackfillError(AlreadyExistsError):
 
 class RunNotFoundError(StorageError, LookupError):
     """No run has this id."""
+
+    status = grpc.StatusCode.NOT_FOUND
 
 
 class NotFoundError(StorageError, LookupError):
