@@ -58,9 +58,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> None:
     ns = build_parser().parse_args(argv)
     target, location_name = _target(ns)
+    from codeserver.userprocess import UserProcess
+
+    first_load = UserProcess(target, location_name)  # import the user's code while grpc is imported here
     from codeserver.server import ServerOptions, serve
 
-    serve(ServerOptions(
+    serve(first_load, ServerOptions(
         target=target,
         location_name=location_name,
         host=ns.host,

@@ -3,6 +3,7 @@ place that assembles a server (health, reflection, auth, ports, shutdown)."""
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import platform
@@ -35,6 +36,7 @@ DEFAULT_EVALUATION_TIMEOUT = 60.0
 WORKER_THREADS = 256
 
 
+@functools.cache
 def sdk_version() -> str:
     """The sdk's version, read from package metadata without importing sdk on the control plane."""
     from importlib.metadata import PackageNotFoundError, version
@@ -184,10 +186,12 @@ def create_server(servicer: CodeServerServicer, address: str, *, token: str | No
     return server, port, health_servicer
 
 
-def serve(options: ServerOptions) -> None:
-    """Run a code server until SIGTERM/SIGINT (or the parent's death, with exit_with_parent)."""
+def serve(first_load: UserProcess, options: ServerOptions) -> None:
+    """Run a code server until SIGTERM/SIGINT (or the parent's death, with exit_with_parent).
+
+    first_load is the user process already importing the code, started before this module's imports.
+    """
     code = LocationCode(options.target, options.location_name)
-    first_load: UserProcess = code.spawn()  # import the code while grpc starts up
     weir_home = Path(os.environ.get("WEIR_HOME", ".weir"))
     runs_dir = Path(options.runs_dir or weir_home / "runs" / options.location_name).resolve()
     servicer = CodeServerServicer(code, RunWorkers(runs_dir, options.target))

@@ -154,7 +154,6 @@ def main(argv: list[str]) -> None:
     from codeserver.cli import parse_target
 
     threading.Thread(target=_exit_with_parent, daemon=True).start()
-    os.nice(USER_PROCESS_NICENESS)
 
     target, location_name = parse_target(argv)
     out = sys.stdout.buffer
@@ -170,6 +169,7 @@ def main(argv: list[str]) -> None:
         write_frame(out, {"ok": False}, error_from_exception(exc).SerializeToString())
         return
     write_frame(out, {"ok": True, "snapshot_id": blob.snapshot_id}, blob.data)
+    os.nice(USER_PROCESS_NICENESS)  # loading ran at full speed; evaluations yield to the control plane
     _serve(defs, sys.stdin.buffer.fileno(), out)
 
 
