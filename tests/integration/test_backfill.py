@@ -11,7 +11,7 @@ from pathlib import Path
 import yaml
 
 from protos.weir.v1 import common_pb2, host_pb2
-from tests.support import REPO, dev_host, wait_for
+from tests.support import REPO, DevHost, dev_host, wait_for
 
 CODE = '''
 import time
@@ -71,18 +71,26 @@ def test_backfill_of_31_days_survives_kill_9_of_the_host_without_duplicate_runs(
             range_start="2024-01-01", range_end="2024-01-31"))
         assert (created.partition_count, created.run_count) == (31, 31)
         wait_for(lambda: _succeeded(client, created.backfill_id) >= 12, 120, what="12 partitions to succeed")
-        host.kill()
-    with dev_host(home, args, env=env) as host:
-        client = host.client()
-        wait_for(lambda: client.get_backfill(created.backfill_id).status == "COMPLETED", 180,
-                 what="the backfill to complete after the restart")
-        final = client.get_backfill(created.backfill_id, with_partitions=True)
-        assert dict(final.partitions_by_status) == {"SUCCESS": 31}
-        runs = [r for r in client.list_runs(limit=500).runs if r.backfill_id == created.backfill_id]
-        assert sorted(r.partition_key for r in runs) == [p.partition_key for p in final.partitions]
-        assert len({r.run_id for r in runs}) == 31
-        status = client.partition_status("backfills", "daily_sales")
-        assert (status.materialized_count, status.missing_count, status.failed_count) == (31, 0, 0)
+        host.kill()  # kill -9; the run workers go on (dev_host's clean-up would stop them: restart inside)
+        restarted = DevHost(home, args, env=env)
+        try:
+            _finishes_after_restart(restarted.client(), created)
+        finally:
+            restarted.stop()
+
+
+def _finishes_after_restart(client, created: host_pb2.Backfill) -> None:  # type: ignore[no-untyped-def]
+    """31 successful partitions, one run each, every partition materialized."""
+    wait_for(lambda: client.get_backfill(created.backfill_id).status in ("COMPLETED", "FAILED"), 180,
+             what="the backfill to finish after the restart")
+    final = client.get_backfill(created.backfill_id, with_partitions=True)
+    runs = [r for r in client.list_runs(limit=500).runs if r.backfill_id == created.backfill_id]
+    failures = [(r.partition_key, r.failure_reason) for r in runs if r.status != host_pb2.SUCCESS]
+    assert final.status == "COMPLETED" and dict(final.partitions_by_status) == {"SUCCESS": 31}, failures
+    assert sorted(r.partition_key for r in runs) == [p.partition_key for p in final.partitions]
+    assert len({r.run_id for r in runs}) == 31
+    status = client.partition_status("backfills", "daily_sales")
+    assert (status.materialized_count, status.missing_count, status.failed_count) == (31, 0, 0)
 
 
 def _weir(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
