@@ -2,54 +2,33 @@
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
-from typing import Any, TypeVar
-
-import grpc
-
 from host import runs
 from host.api_instigators import InstigatorMethods
 from host.api_partitions import PartitionMethods
 from host.app import HostApp
-from host.errors import WeirError
+from host.errors import grpc_errors
 from host.runs import run_to_proto
 from host.storage import assets as asset_store
 from host.storage import events as event_store
 from host.storage import runs as run_store
 from protos.weir.v1 import common_pb2, host_pb2, host_pb2_grpc
 
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def _weir_errors(method: F) -> F:
-    """Map Weir's exceptions to gRPC status codes, in one place."""
-
-    @functools.wraps(method)
-    def wrapper(self: Any, request: Any, context: grpc.ServicerContext) -> Any:
-        try:
-            return method(self, request, context)
-        except WeirError as exc:
-            context.abort(exc.status, str(exc))
-
-    return wrapper  # type: ignore[return-value]
-
 
 class HostServicer(InstigatorMethods, PartitionMethods, host_pb2_grpc.HostServicer):
     def __init__(self, app: HostApp) -> None:
         self.app = app
 
-    @_weir_errors
+    @grpc_errors
     def ListLocations(self, request, context):
         return host_pb2.ListLocationsReply(locations=[h.state.to_proto() for h in self.app.workspace.handles()])
 
-    @_weir_errors
+    @grpc_errors
     def ReloadLocation(self, request, context):
         handle = self.app.workspace.get(request.name)
         handle.reload(self.app.workspace.snapshots)
         return handle.state.to_proto()
 
-    @_weir_errors
+    @grpc_errors
     def ListAssets(self, request, context):
         handles = [self.app.workspace.get(request.location)] if request.location else self.app.workspace.handles()
         entries = []
@@ -66,17 +45,17 @@ class HostServicer(InstigatorMethods, PartitionMethods, host_pb2_grpc.HostServic
                 entries.append(entry)
         return host_pb2.ListAssetsReply(assets=entries)
 
-    @_weir_errors
+    @grpc_errors
     def LaunchRun(self, request, context):
         run = runs.launch_run(self.app.engine, self.app.workspace, request, now=self.app.clock())
         self.app.wake_queue()
         return run_to_proto(run)
 
-    @_weir_errors
+    @grpc_errors
     def GetRun(self, request, context):
         return run_to_proto(runs.get_run(self.app.engine, request.run_id))
 
-    @_weir_errors
+    @grpc_errors
     def ListRuns(self, request, context):
         statuses = tuple(host_pb2.RunStatus.Name(s) for s in request.statuses)
         with self.app.engine.connect() as conn:
@@ -85,7 +64,7 @@ class HostServicer(InstigatorMethods, PartitionMethods, host_pb2_grpc.HostServic
                 limit=request.limit or 50, cursor=request.cursor or None)
         return host_pb2.ListRunsReply(runs=[run_to_proto(r) for r in page], next_cursor=cursor or "")
 
-    @_weir_errors
+    @grpc_errors
     def GetRunEvents(self, request, context):
         run = runs.get_run(self.app.engine, request.run_id)
         with self.app.engine.connect() as conn:
@@ -94,7 +73,7 @@ class HostServicer(InstigatorMethods, PartitionMethods, host_pb2_grpc.HostServic
         events = [common_pb2.RunEvent.FromString(r.body) for r in records]
         return host_pb2.GetRunEventsReply(events=events, run=run_to_proto(run))
 
-    @_weir_errors
+    @grpc_errors
     def CancelRun(self, request, context):
         return run_to_proto(runs.cancel_run(self.app.engine, self.app.workspace, request.run_id,
                                             now=self.app.clock()))

@@ -5,34 +5,16 @@ Each method converts the request, calls a plain function of host/instigators.py,
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
-
-import grpc
+from typing import TYPE_CHECKING
 
 from host import instigators
-from host.errors import ConfigError, WeirError
+from host.errors import ConfigError, grpc_errors
 from host.storage.records import TickRecord
 from protos.weir.v1 import host_pb2, snapshot_pb2
 
 if TYPE_CHECKING:
     from host.app import HostApp
 
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def weir_errors(method: F) -> F:
-    """Weir's exceptions as gRPC status codes (each WeirError carries its code), as in host/api.py."""
-
-    @functools.wraps(method)
-    def wrapper(self: Any, request: Any, context: grpc.ServicerContext) -> Any:
-        try:
-            return method(self, request, context)
-        except WeirError as exc:
-            context.abort(exc.status, str(exc))
-
-    return wrapper  # type: ignore[return-value]
 
 
 _KINDS = {host_pb2.SCHEDULE: "SCHEDULE", host_pb2.SENSOR: "SENSOR"}
@@ -79,35 +61,35 @@ class InstigatorMethods:
 
     app: HostApp
 
-    @weir_errors
+    @grpc_errors
     def ListInstigators(self, request, context):
         items = instigators.list_instigators(self.app.engine, self.app.workspace, now=self.app.clock(),
                                              kind=_kind(request.kind, required=False),
                                              location=request.location or None)
         return host_pb2.ListInstigatorsReply(instigators=[instigator_to_proto(i) for i in items])
 
-    @weir_errors
+    @grpc_errors
     def SetInstigatorStatus(self, request, context):
         item = instigators.set_status(self.app.engine, self.app.workspace, kind=_kind(request.kind) or "",
                                       name=request.name, location=request.location or None,
                                       status=request.status, now=self.app.clock())
         return instigator_to_proto(item)
 
-    @weir_errors
+    @grpc_errors
     def SetSensorCursor(self, request, context):
         item = instigators.set_sensor_cursor(self.app.engine, self.app.workspace, name=request.name,
                                              location=request.location or None,
                                              cursor=None if request.clear else request.cursor, now=self.app.clock())
         return instigator_to_proto(item)
 
-    @weir_errors
+    @grpc_errors
     def ListTicks(self, request, context):
         ticks = instigators.list_ticks(self.app.engine, self.app.workspace, kind=_kind(request.kind) or "",
                                        name=request.name, location=request.location or None,
                                        limit=request.limit or 20, statuses=tuple(request.statuses))
         return host_pb2.ListTicksReply(ticks=[tick_to_proto(t) for t in ticks])
 
-    @weir_errors
+    @grpc_errors
     def GetDaemonStatus(self, request, context):
         app = self.app
         now = app.clock()

@@ -9,8 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from host import backfills, partitions
-from host.api_instigators import weir_errors
-from host.errors import ConfigError
+from host.errors import ConfigError, grpc_errors
 from host.runs import asset_key_str
 from host.storage import partitions as partition_store
 from protos.weir.v1 import host_pb2
@@ -28,7 +27,7 @@ class PartitionMethods:
 
     app: HostApp
 
-    @weir_errors
+    @grpc_errors
     def ListPartitionKeys(self, request, context):
         if not request.job_name and not request.asset_key.path:
             raise ConfigError("name an asset (asset_key) or a job (job_name)")
@@ -40,7 +39,7 @@ class PartitionMethods:
             keys = keys[request.offset : request.offset + request.limit if request.limit else None]
         return host_pb2.ListPartitionKeysReply(keys=keys, computed_by=found.computed_by, total=len(found.keys))
 
-    @weir_errors
+    @grpc_errors
     def GetPartitionStatus(self, request, context):
         key = asset_key_str(request.asset_key)
         view = partitions.partition_status(self.app.engine, self.app.workspace, request.location, key,
@@ -59,31 +58,31 @@ class PartitionMethods:
         return host_pb2.DynamicPartitionKeys(partitions_def_name=request.partitions_def_name, keys=keys,
                                              changed=changed)
 
-    @weir_errors
+    @grpc_errors
     def AddDynamicPartitions(self, request, context):
         return self._dynamic(request, delete=False)
 
-    @weir_errors
+    @grpc_errors
     def DeleteDynamicPartitions(self, request, context):
         return self._dynamic(request, delete=True)
 
-    @weir_errors
+    @grpc_errors
     def ListDynamicPartitions(self, request, context):
         with self.app.engine.connect() as conn:
             keys = partition_store.list_dynamic_partitions(conn, request.partitions_def_name)
         return host_pb2.DynamicPartitionKeys(partitions_def_name=request.partitions_def_name, keys=keys)
 
-    @weir_errors
+    @grpc_errors
     def LaunchBackfill(self, request, context):
         backfill = backfills.create_backfill(self.app.engine, self.app.workspace, request, now=self.app.clock())
         return backfills.backfill_to_proto(self.app.engine, backfill, with_partitions=False)
 
-    @weir_errors
+    @grpc_errors
     def GetBackfill(self, request, context):
         backfill = backfills.get_backfill(self.app.engine, request.backfill_id)
         return backfills.backfill_to_proto(self.app.engine, backfill, with_partitions=request.with_partitions)
 
-    @weir_errors
+    @grpc_errors
     def ListBackfills(self, request, context):
         with self.app.engine.connect() as conn:
             found = partition_store.list_backfills(conn, statuses=tuple(request.statuses),
@@ -91,7 +90,7 @@ class PartitionMethods:
         return host_pb2.ListBackfillsReply(
             backfills=[backfills.backfill_to_proto(self.app.engine, b, with_partitions=False) for b in found])
 
-    @weir_errors
+    @grpc_errors
     def CancelBackfill(self, request, context):
         backfill = backfills.cancel_backfill(self.app.engine, request.backfill_id)
         return backfills.backfill_to_proto(self.app.engine, backfill, with_partitions=False)

@@ -17,7 +17,6 @@ from host import render
 from host.client import HostClient
 from host.errors import WeirError
 from host.runs import parse_asset_key
-from host.storage.errors import StorageError
 from protos.weir.v1 import host_pb2
 
 
@@ -32,7 +31,7 @@ def _friendly(fn: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
-        except (WeirError, StorageError) as exc:
+        except WeirError as exc:
             click.echo(f"Error: {exc}", err=True)
             sys.exit(1)
 

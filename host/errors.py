@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 import grpc
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 class WeirError(Exception):
@@ -68,3 +74,16 @@ def from_rpc_error(error: grpc.RpcError, *, what: str) -> WeirError:
     if code == grpc.StatusCode.UNAVAILABLE:
         return LocationUnavailable(f"{what} is not reachable ({details})")
     return _BY_STATUS.get(code, WeirError)(f"{what}: {details}")
+
+
+def grpc_errors(method: F) -> F:
+    """Servicer methods raise Weir's exceptions; the client sees each as its gRPC status code."""
+
+    @functools.wraps(method)
+    def wrapper(self: Any, request: Any, context: grpc.ServicerContext) -> Any:
+        try:
+            return method(self, request, context)
+        except WeirError as exc:
+            context.abort(exc.status, str(exc))
+
+    return wrapper  # type: ignore[return-value]
