@@ -186,15 +186,17 @@ def partition_status(engine: Engine, workspace: WorkspaceManager, location: str,
 def ranges(keys: list[str], members: set[str]) -> list[tuple[str, str, int]]:
     """Runs of consecutive keys (in key order) that are members: (first, last, count)."""
     out: list[tuple[str, str, int]] = []
-    start, count, last = "", 0, ""
+    extending = False
     for key in keys:
-        if key in members:
-            start, count, last = (start or key) if count else key, count + 1, key
-        elif count:
-            out.append((start, last, count))
-            count = 0
-    if count:
-        out.append((start, last, count))
+        if key not in members:
+            extending = False
+            continue
+        if extending:
+            first, _, count = out[-1]
+            out[-1] = (first, key, count + 1)
+        else:
+            out.append((key, key, 1))
+        extending = True
     return out
 
 
