@@ -37,10 +37,10 @@ class RunWorkers:
     def start(self, request: codeserver_pb2.StartRunRequest, served_snapshot_id: str) -> int:
         """Start a worker for the run; starting the same run again returns the existing worker's pid."""
         run_dir = self.runs_dir / request.run_id
-        try:
-            run_dir.mkdir()
-        except FileExistsError:
-            return self.status(request.run_id).pid
+        existing = self.status(request.run_id)
+        if existing.state != codeserver_pb2.WORKER_NOT_FOUND:
+            return existing.pid
+        run_dir.mkdir(exist_ok=True)  # may exist without a worker: a server that died while starting it
         (run_dir / "request.bin").write_bytes(request.SerializeToString())
         (run_dir / "target.json").write_text(json.dumps({
             "args": self._target.to_args(), "served_snapshot_id": served_snapshot_id}))
@@ -74,6 +74,8 @@ class RunWorkers:
         if exit_file.exists():
             worker.state = codeserver_pb2.WORKER_EXITED
             worker.exit_code = int(_read(exit_file) or "1")
+        elif child is None and not pid_text:  # never started: the server died between mkdir and spawn
+            worker.state = codeserver_pb2.WORKER_NOT_FOUND
         elif (child is not None and child.returncode is None) or _is_worker(worker.pid, run_dir):
             worker.state = codeserver_pb2.WORKER_RUNNING
         elif exit_file.exists():  # the worker finished between the two checks above

@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 
 from host.errors import ConfigError, DefinitionNotFound
 from host.partitions import list_partition_keys, partitions_of
-from host.runs import IMPLICIT_ASSET_JOB, _check_config, _check_selection, asset_key_str
+from host.runs import IMPLICIT_ASSET_JOB, asset_key_str, check_config, check_selection
 from host.storage import partitions as partition_store
 from host.storage.records import TERMINAL_RUN_STATUSES, BackfillRecord, RunRecord
 from host.workspace import WorkspaceManager
@@ -125,8 +125,8 @@ def create_backfill(engine: Engine, workspace: WorkspaceManager, request: host_p
     """Validate the selection, config and partitions against the snapshot and store the backfill."""
     snapshot = workspace.get(request.location).loaded_snapshot()
     selection = [asset_key_str(k) for k in request.asset_selection]
-    job = _check_selection(snapshot, request.location, request.job_name, selection)
-    _check_config(job, request.run_config_json)
+    job = check_selection(snapshot, request.location, request.job_name, selection)
+    check_config(job, request.run_config_json)
     nodes = _selected_nodes(snapshot, request)
     asset_key, job_name = _partitioned_target(snapshot, request, nodes)
     all_keys = list_partition_keys(engine, workspace, request.location, asset_key=asset_key, job_name=job_name,

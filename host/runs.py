@@ -43,7 +43,7 @@ def run_to_proto(run: RunRecord) -> host_pb2.Run:
     )
 
 
-def _check_selection(snapshot: snapshot_pb2.Snapshot, location: str, job_name: str,
+def check_selection(snapshot: snapshot_pb2.Snapshot, location: str, job_name: str,
                      selection: list[str]) -> snapshot_pb2.Job | None:
     """The job to run (None for an implicit asset job); errors name what exists instead."""
     if job_name:
@@ -61,7 +61,7 @@ def _check_selection(snapshot: snapshot_pb2.Snapshot, location: str, job_name: s
     return None
 
 
-def _check_config(job: snapshot_pb2.Job | None, run_config_json: str) -> None:
+def check_config(job: snapshot_pb2.Job | None, run_config_json: str) -> None:
     try:
         config = json.loads(run_config_json or "{}")
     except json.JSONDecodeError as exc:
@@ -85,8 +85,8 @@ def launch_run(engine: Engine, workspace: WorkspaceManager, request: host_pb2.La
     handle = workspace.get(request.location)
     snapshot = handle.loaded_snapshot()
     selection = [asset_key_str(k) for k in request.asset_selection]
-    job = _check_selection(snapshot, request.location, request.job_name, selection)
-    _check_config(job, request.run_config_json)
+    job = check_selection(snapshot, request.location, request.job_name, selection)
+    check_config(job, request.run_config_json)
     if not request.job_name and not selection:
         selection = sorted(asset_key_str(a.key) for a in snapshot.assets if a.is_executable)
     run = RunRecord(

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from host.storage._sql import dumps, insert, loads
 from host.storage.errors import DuplicateBackfillError, NotFoundError
 from host.storage.records import BACKFILL_STATUSES, BackfillRecord, RunRecord, check_choice
-from host.storage.runs import _run_record as run_record
+from host.storage.runs import run_record
 from host.storage.schema import backfills, dynamic_partitions, runs
 
 

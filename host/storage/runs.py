@@ -54,7 +54,7 @@ def add_runs(conn: sa.Connection, records: Sequence[RunRecord]) -> list[str]:
 
 def get_run(conn: sa.Connection, run_id: str) -> RunRecord | None:
     row = conn.execute(sa.select(runs).where(runs.c.run_id == run_id)).first()
-    return None if row is None else _run_record(row)
+    return None if row is None else run_record(row)
 
 
 def list_runs(
@@ -87,7 +87,7 @@ def list_runs(
     rows = conn.execute(query).all()
     page = rows[:limit]
     next_cursor = _encode_cursor(page[-1].created_at, page[-1].id) if len(rows) > limit else None
-    return [_run_record(row) for row in page], next_cursor
+    return [run_record(row) for row in page], next_cursor
 
 
 def set_run_status(
@@ -123,7 +123,7 @@ def set_run_status(
 def runs_with_status(conn: sa.Connection, statuses: Iterable[str]) -> list[RunRecord]:
     """All runs in these statuses, oldest first: the order the run queue dequeues in."""
     query = sa.select(runs).where(runs.c.status.in_(tuple(statuses))).order_by(runs.c.created_at, runs.c.id)
-    return [_run_record(row) for row in conn.execute(query)]
+    return [run_record(row) for row in conn.execute(query)]
 
 
 def finished_runs_after(
@@ -150,7 +150,7 @@ def finished_runs_after(
     rows = conn.execute(query).all()
     if not rows:
         return [], cursor
-    return [_run_record(row) for row in rows], _encode_cursor(rows[-1].ended_at, rows[-1].id)
+    return [run_record(row) for row in rows], _encode_cursor(rows[-1].ended_at, rows[-1].id)
 
 
 def count_runs(conn: sa.Connection, statuses: Iterable[str] = ()) -> int:
@@ -212,7 +212,7 @@ def _run_row(run: RunRecord) -> dict[str, Any]:
     }
 
 
-def _run_record(row: sa.Row[Any]) -> RunRecord:
+def run_record(row: sa.Row[Any]) -> RunRecord:
     return RunRecord(
         run_id=row.run_id,
         location=row.location,
