@@ -74,15 +74,24 @@ def host() -> None:
 @click.option("-c", "--config", "config_file", type=click.Path(path_type=Path), help="weir.yaml")
 @click.option("--host", "bind", default=lambda: os.environ.get("WEIR_HOST_BIND", "127.0.0.1"))
 @click.option("--port", default=lambda: int(os.environ.get("WEIR_HOST_PORT", "4200")))
+@click.option("--tls-cert", type=click.Path(exists=True, path_type=Path), envvar="WEIR_TLS_CERT",
+              help="PEM certificate: serve the Host API over TLS (with --tls-key)")
+@click.option("--tls-key", type=click.Path(exists=True, path_type=Path), envvar="WEIR_TLS_KEY",
+              help="PEM private key for --tls-cert")
 @_friendly
-def host_start(workspace_file: Path, config_file: Path | None, bind: str, port: int) -> None:
+def host_start(workspace_file: Path, config_file: Path | None, bind: str, port: int, tls_cert: Path | None,
+               tls_key: Path | None) -> None:
     """Serve the Host API and run the daemon (storage from WEIR_STORAGE_URL or weir.yaml)."""
     from host.config import load_workspace
     from host.dev import HostOptions, run_host
 
+    if (tls_cert is None) != (tls_key is None):
+        raise click.UsageError("TLS needs both --tls-cert and --tls-key (or WEIR_TLS_CERT and WEIR_TLS_KEY)")
     run_host(HostOptions(workspace=load_workspace(workspace_file), base_dir=workspace_file.resolve().parent,
                          weir_home=_weir_home(), host=bind, port=port, config_file=config_file,
-                         token=os.environ.get("WEIR_TOKEN") or None))
+                         token=os.environ.get("WEIR_TOKEN") or None,
+                         tls_cert=tls_cert.read_bytes() if tls_cert else None,
+                         tls_key=tls_key.read_bytes() if tls_key else None))
 
 
 @main.command("code-server", context_settings={"ignore_unknown_options": True, "allow_extra_args": True,
@@ -230,8 +239,9 @@ def storage_migrate() -> None:
     from host.storage.engine import migrate, open_engine
 
     url = _storage_url()
-    revision = migrate(open_engine(url))
-    click.echo(f"storage at {url} is at revision {revision}")
+    engine = open_engine(url)
+    revision = migrate(engine)
+    click.echo(f"storage at {engine.url.render_as_string(hide_password=True)} is at revision {revision}")
 
 
 @storage.command("prune")

@@ -36,9 +36,12 @@ def find_host(weir_home: Path | None = None) -> tuple[str, str | None]:
 
 
 class HostClient:
-    def __init__(self, address: str, token: str | None = None, timeout: float = 30.0) -> None:
+    def __init__(self, address: str, token: str | None = None, timeout: float = 30.0,
+                 tls_ca: bytes | None = None) -> None:
         self.address = address
-        self._channel = wire.open_channel(address)
+        if tls_ca is None and os.environ.get("WEIR_TLS_CA"):
+            tls_ca = Path(os.environ["WEIR_TLS_CA"]).read_bytes()
+        self._channel = wire.open_channel(address, tls_ca=tls_ca)
         self._stub = host_pb2_grpc.HostStub(self._channel)
         self._metadata = wire.call_metadata(token)
         self._timeout = timeout

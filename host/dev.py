@@ -31,6 +31,8 @@ class HostOptions:
     config_file: Path | None = None
     storage_url: str | None = None
     token: str | None = None
+    tls_cert: bytes | None = None
+    tls_key: bytes | None = None
 
 
 def run_host(options: HostOptions, ready: threading.Event | None = None) -> None:
@@ -40,7 +42,8 @@ def run_host(options: HostOptions, ready: threading.Event | None = None) -> None
     engine = open_storage(config, options.weir_home, options.storage_url)
     workspace = build_workspace(options.workspace, options.base_dir, options.weir_home)
     app = HostApp(engine, workspace, config)
-    server, port = create_server(app, f"{options.host}:{options.port}", token=options.token)
+    server, port = create_server(app, f"{options.host}:{options.port}", token=options.token,
+                                 tls_cert=options.tls_cert, tls_key=options.tls_key)
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())

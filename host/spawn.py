@@ -50,7 +50,8 @@ class CodeServerProcess:
         self._ready_file.unlink(missing_ok=True)
         spec.log_path.parent.mkdir(parents=True, exist_ok=True)
         env = dict(os.environ)
-        env.pop("WEIR_TOKEN", None)
+        for private in ("WEIR_TOKEN", "WEIR_TLS_CERT", "WEIR_TLS_KEY"):  # the host's own, not the location's
+            env.pop(private, None)
         if spec.token:
             env["WEIR_TOKEN"] = spec.token
         if spec.storage_dir is not None:

@@ -4,6 +4,8 @@ Host API, and TLS between the host and a code server."""
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
+import json
 import os
 import signal
 import subprocess
@@ -110,7 +112,8 @@ def _self_signed(tmp: Path) -> tuple[Path, Path]:
     cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
             .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(minutes=1))
             .not_valid_after(now + dt.timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
+            .add_extension(x509.SubjectAlternativeName([
+                x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
             .sign(key, hashes.SHA256()))
     cert_path, key_path = tmp / "cert.pem", tmp / "key.pem"
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
@@ -129,8 +132,6 @@ def test_tls_between_host_and_code_server(tmp_path):
                              "--tls-cert", str(cert), "--tls-key", str(key)],
                             cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
-        import json
-
         port = wait_for(lambda: ready.exists() and json.loads(ready.read_text())["port"], 30, what="the server")
         secure = GrpcLocationClient("shop", f"localhost:{port}", tls_ca=cert.read_bytes())
         assert wait_for(lambda: secure.handshake().snapshot_id, 30, what="the code to load")
@@ -142,3 +143,29 @@ def test_tls_between_host_and_code_server(tmp_path):
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(10)
+
+
+def test_host_api_over_tls_with_a_token(tmp_path):
+    code = tmp_path / "shop.py"
+    code.write_text(CODE)
+    workspace = tmp_path / "workspace.yaml"
+    workspace.write_text(f"load_from:\n  - python_file: {code}\n")
+    cert, key = _self_signed(tmp_path)
+    home = tmp_path / "home"
+    env = {**os.environ, "WEIR_HOME": str(home), "WEIR_TOKEN": "host-secret", "WEIR_TLS_CERT": str(cert),
+           "WEIR_TLS_KEY": str(key)}
+    proc = subprocess.Popen([sys.executable, "-m", "host.cli", "host", "start", "-w", str(workspace), "--port", "0"],
+                            cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    try:
+        wait_for(lambda: (home / "host.json").exists(), 30, what="the host to start")
+        address = json.loads((home / "host.json").read_text())["address"]
+        client = HostClient(address, token="host-secret", tls_ca=cert.read_bytes())
+        wait_for(lambda: _location(client).status == host_pb2.LOCATION_LOADED, 30, what=f"the location to load: {_location(client)}")
+        run = client.launch_run(host_pb2.LaunchRunRequest(location="shop"))
+        assert client.wait_for_run(run.run_id).status == host_pb2.SUCCESS
+        with pytest.raises(WeirError):
+            HostClient(address, token="host-secret").locations()  # plaintext against a TLS port
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(15)
