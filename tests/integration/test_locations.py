@@ -161,7 +161,7 @@ def test_host_api_over_tls_with_a_token(tmp_path):
         wait_for(lambda: (home / "host.json").exists(), 30, what="the host to start")
         address = json.loads((home / "host.json").read_text())["address"]
         client = HostClient(address, token="host-secret", tls_ca=cert.read_bytes())
-        wait_for(lambda: _location(client).status == host_pb2.LOCATION_LOADED, 30, what=f"the location to load: {_location(client)}")
+        wait_for(lambda: _location(client).status == host_pb2.LOCATION_LOADED, 30, what="the location to load")
         run = client.launch_run(host_pb2.LaunchRunRequest(location="shop"))
         assert client.wait_for_run(run.run_id).status == host_pb2.SUCCESS
         with pytest.raises(WeirError):
