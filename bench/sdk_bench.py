@@ -17,9 +17,7 @@ from pathlib import Path
 from types import ModuleType
 
 REPO = Path(__file__).resolve().parents[1]
-GEN = Path(os.environ.get("WEIR_GEN_WORKLOAD", REPO.parent / "shared" / "bench" / "gen_workload.py"))
-if not GEN.exists():
-    GEN = Path("/work/shared/bench/gen_workload.py")
+GEN = Path(os.environ.get("WEIR_GEN_WORKLOAD", REPO / "bench" / "gen_workload.py"))
 sys.path.insert(0, str(REPO))
 
 

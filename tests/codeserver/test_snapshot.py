@@ -13,7 +13,7 @@ from codeserver.snapshot import build_snapshot
 from protos.weir.v1 import snapshot_pb2
 
 REPO = Path(__file__).resolve().parents[2]
-GEN = Path("/work/shared/bench/gen_workload.py")
+GEN = REPO / "bench" / "gen_workload.py"  # the repo's copy of the shared workload generator
 
 
 class Params(dg.Config):
