@@ -15,9 +15,10 @@ import traceback
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from protos.weir.v1 import common_pb2
+if TYPE_CHECKING:  # protobuf is imported only when an error is reported: it is on the start-up path
+    from protos.weir.v1 import common_pb2
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,8 @@ def _import(target: LoadTarget) -> ModuleType:
 
 def error_from_exception(exc: BaseException, depth: int = 0) -> common_pb2.UserCodeError:
     """A user exception as data: type, message and traceback, with (a few levels of) its cause."""
+    from protos.weir.v1 import common_pb2
+
     error = common_pb2.UserCodeError(
         type=type(exc).__name__,
         message=str(exc),
