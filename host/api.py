@@ -61,7 +61,7 @@ class HostServicer(InstigatorMethods, PartitionMethods, host_pb2_grpc.HostServic
         with self.app.engine.connect() as conn:
             page, cursor = run_store.list_runs(
                 conn, statuses=statuses, location=request.location or None, job_name=request.job_name or None,
-                limit=request.limit or 50, cursor=request.cursor or None)
+                tags=dict(request.tags), limit=request.limit or 50, cursor=request.cursor or None)
         return host_pb2.ListRunsReply(runs=[run_to_proto(r) for r in page], next_cursor=cursor or "")
 
     @grpc_errors

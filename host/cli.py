@@ -183,15 +183,17 @@ def materialize(location: str, select: str, job: str, config: str | None, tags: 
 @click.option("--status", "statuses", multiple=True, type=click.Choice(host_pb2.RunStatus.keys()[1:]))
 @click.option("--location", default="")
 @click.option("--job", default="")
+@click.option("--tag", "tags", multiple=True, help="key=value; repeatable, every one must match")
 @click.option("--limit", default=20, show_default=True)
 @click.pass_context
 @_friendly
-def runs(ctx: click.Context, statuses: tuple[str, ...], location: str, job: str, limit: int) -> None:
+def runs(ctx: click.Context, statuses: tuple[str, ...], location: str, job: str, tags: tuple[str, ...],
+         limit: int) -> None:
     """List runs, newest first."""
     if ctx.invoked_subcommand is not None:
         return
     reply = HostClient.discover().list_runs(statuses=[host_pb2.RunStatus.Value(s) for s in statuses],
-                                            location=location, job_name=job, limit=limit)
+                                            location=location, job_name=job, limit=limit, tags=_parse_tags(tags))
     click.echo(render.runs(reply.runs))
 
 

@@ -74,9 +74,9 @@ class HostClient:
         return self._call("GetRun", host_pb2.GetRunRequest(run_id=run_id))  # type: ignore[return-value]
 
     def list_runs(self, *, statuses: list[int] | None = None, location: str = "", job_name: str = "",
-                  limit: int = 50, cursor: str = "") -> host_pb2.ListRunsReply:
+                  limit: int = 50, cursor: str = "", tags: dict[str, str] | None = None) -> host_pb2.ListRunsReply:
         request = host_pb2.ListRunsRequest(statuses=statuses or [], location=location, job_name=job_name,
-                                           limit=limit, cursor=cursor)
+                                           limit=limit, cursor=cursor, tags=tags or {})
         return self._call("ListRuns", request)  # type: ignore[return-value]
 
     def run_events(self, run_id: str, after_sequence: int = -1, limit: int = 0) -> host_pb2.GetRunEventsReply:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -63,6 +63,7 @@ def list_runs(
     statuses: Iterable[str] = (),
     location: str | None = None,
     job_name: str | None = None,
+    tags: Mapping[str, str] | None = None,
     limit: int = 50,
     cursor: str | None = None,
 ) -> tuple[list[RunRecord], str | None]:
@@ -81,6 +82,9 @@ def list_runs(
         query = query.where(runs.c.location == location)
     if job_name is not None:
         query = query.where(runs.c.job_name == job_name)
+    for key, value in (tags or {}).items():  # every tag must match
+        tagged = sa.select(run_tags.c.run_id).where(run_tags.c.key == key, run_tags.c.value == value)
+        query = query.where(runs.c.run_id.in_(tagged))
     if cursor is not None:
         created_at, row_id = _decode_cursor(cursor)
         query = query.where(sa.tuple_(runs.c.created_at, runs.c.id) < sa.tuple_(created_at, row_id))

@@ -162,6 +162,9 @@ def test_tag_limit_holds_back_only_runs_with_that_tag(tmp_path, backend):
         assert _status(client, held) == "QUEUED"
         (env.gate / "open").touch()
         wait_for(lambda: _status(client, held) == "SUCCESS", 60, what="the held run to finish")
+        listed = subprocess.run([sys.executable, "-m", "host.cli", "runs", "--tag", "database=warehouse"],
+                                env=host.env, cwd=REPO, capture_output=True, text=True, timeout=30)
+        assert first in listed.stdout and held in listed.stdout and other not in listed.stdout
 
 
 def test_canceled_run_ends_canceled_and_its_step_stops(tmp_path, backend):

@@ -29,6 +29,24 @@ class RunStorageContract:
             assert runs.get_run(conn, "r1") == run
             assert runs.get_run(conn, "missing") is None
 
+    def test_list_runs_by_tags_needs_every_tag_and_pages_like_any_filter(
+        self, engine: Engine, make_run: MakeRun
+    ) -> None:
+        with engine.begin() as conn:
+            runs.add_runs(conn, [
+                make_run("ops-1", created_at=1.0, tags={"team": "ops", "env": "prod"}),
+                make_run("ops-2", created_at=2.0, tags={"team": "ops"}),
+                make_run("ops-3", created_at=3.0, tags={"team": "ops", "env": "prod"}),
+                make_run("data", created_at=4.0, tags={"team": "data", "env": "prod"}),
+            ])
+        with engine.connect() as conn:
+            page, cursor = runs.list_runs(conn, tags={"team": "ops", "env": "prod"}, limit=1)
+            assert [r.run_id for r in page] == ["ops-3"]
+            page, cursor = runs.list_runs(conn, tags={"team": "ops", "env": "prod"}, limit=1, cursor=cursor)
+            assert [r.run_id for r in page] == ["ops-1"] and cursor is None
+            assert [r.run_id for r in runs.list_runs(conn, tags={"team": "ops"})[0]] == ["ops-3", "ops-2", "ops-1"]
+            assert runs.list_runs(conn, tags={"team": "nobody"})[0] == []
+
     def test_same_run_id_twice_is_a_duplicate_and_the_transaction_stays_usable(
         self, engine: Engine, make_run: MakeRun
     ) -> None:
