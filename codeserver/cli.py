@@ -50,6 +50,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="environment variable holding the token clients must send (unset: no auth)")
     start.add_argument("--tls-cert", default=env("WEIR_TLS_CERT"), help="PEM certificate for TLS")
     start.add_argument("--tls-key", default=env("WEIR_TLS_KEY"), help="PEM private key for TLS")
+    start.add_argument("--pool-size", type=int, default=int(env("WEIR_USER_PROCESSES", "2")),
+                       help="user processes kept warm for evaluations (each holds an import of the code; "
+                            "a second one keeps evaluations going while one is stuck)")
     start.add_argument("--exit-with-parent", action="store_true",
                        help="stop when the process that started this one dies (used by weir dev)")
     return parser
@@ -74,4 +77,5 @@ def main(argv: list[str] | None = None) -> None:
         tls_cert=ns.tls_cert,
         tls_key=ns.tls_key,
         exit_with_parent=ns.exit_with_parent,
+        pool_size=ns.pool_size,
     ))
