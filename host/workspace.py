@@ -20,6 +20,7 @@ from host.errors import (
     WeirError,
 )
 from host.location import GrpcLocationClient, LocationClient
+from host.snapshots import SnapshotCache
 from host.spawn import CodeServerProcess, SpawnSpec
 from protos import wire
 from protos.weir.v1 import common_pb2, host_pb2, snapshot_pb2
@@ -89,7 +90,7 @@ class LocationHandle:
                                       f"({self.state.error_message or 'loading'})")
         return snapshot
 
-    def refresh(self, cache: dict[str, snapshot_pb2.Snapshot], *, force: bool = False) -> None:
+    def refresh(self, cache: SnapshotCache, *, force: bool = False) -> None:
         """Handshake, fetch the snapshot if its id changed, and update the state."""
         with self._lock:
             if not force and time.monotonic() < self._next_attempt:
@@ -106,7 +107,7 @@ class LocationHandle:
             self._backoff = RETRY_MIN_SECONDS if ok else min(self._backoff * 2, RETRY_MAX_SECONDS)
             self._next_attempt = time.monotonic() + (RETRY_MIN_SECONDS if ok else self._backoff)
 
-    def _refresh(self, cache: dict[str, snapshot_pb2.Snapshot]) -> None:
+    def _refresh(self, cache: SnapshotCache) -> None:
         if self.process is not None and not self.process.alive():
             self._respawn()
         if self._client is None:
@@ -143,7 +144,7 @@ class LocationHandle:
         port = self.process.wait_ready()
         self.state.endpoint = f"127.0.0.1:{port}"
 
-    def reload(self, cache: dict[str, snapshot_pb2.Snapshot]) -> None:
+    def reload(self, cache: SnapshotCache) -> None:
         """Ask the code server to load the code again, then pick up the new snapshot."""
         self.client.reload()
         self.refresh(cache, force=True)
@@ -158,9 +159,10 @@ class LocationHandle:
 class WorkspaceManager:
     """All locations of a workspace, kept fresh by a background thread."""
 
-    def __init__(self, handles: list[LocationHandle]) -> None:
+    def __init__(self, handles: list[LocationHandle], snapshots: SnapshotCache | None = None) -> None:
         self._handles = {h.name: h for h in handles}
-        self.snapshots: dict[str, snapshot_pb2.Snapshot] = {}
+        self.snapshots = snapshots if snapshots is not None else SnapshotCache()
+        self._retained: set[str] = set()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -192,8 +194,9 @@ class WorkspaceManager:
         for handle in self._handles.values():
             handle.refresh(self.snapshots, force=force)
         in_use = {h.state.snapshot_id for h in self._handles.values()}
-        for stale in [i for i in self.snapshots if i not in in_use]:  # a reloaded location's old snapshot
-            self.snapshots.pop(stale, None)
+        if "" not in in_use and in_use != self._retained:  # never drop what a loading location may use
+            self.snapshots.retain(in_use)
+            self._retained = in_use
 
     def _loop(self) -> None:
         while not self._stop.is_set():
@@ -228,7 +231,7 @@ def build_workspace(workspace: Workspace, base_dir: Path, weir_home: Path) -> Wo
 
         raise ConfigError(f"workspace: location names must be unique; repeated: {', '.join(duplicates)}. "
                           "Set location_name on the entries.")
-    return WorkspaceManager(handles)
+    return WorkspaceManager(handles, SnapshotCache(weir_home / "snapshots"))
 
 
 def _remote_handle(cfg: GrpcServer) -> LocationHandle:

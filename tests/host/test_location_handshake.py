@@ -11,6 +11,7 @@ import grpc
 import pytest
 
 from host.location import GrpcLocationClient
+from host.snapshots import SnapshotCache
 from host.workspace import LocationHandle
 from protos import wire
 from protos.weir.v1 import codeserver_pb2, codeserver_pb2_grpc, common_pb2, host_pb2, snapshot_pb2
@@ -65,14 +66,14 @@ def serve() -> Iterator:
 def test_host_accepts_a_server_one_minor_version_older(serve, monkeypatch):
     monkeypatch.setattr(wire, "PROTOCOL_VERSION", "1.1")
     handle = serve(OtherVersionServer("1.0"))
-    handle.refresh({}, force=True)
+    handle.refresh(SnapshotCache(), force=True)
     assert handle.state.status == host_pb2.LOCATION_LOADED
     assert [list(a.key.path) for a in handle.state.snapshot.assets] == [["a"]]
 
 
 def test_host_refuses_another_major_version_naming_both(serve):
     handle = serve(OtherVersionServer("2.0"))
-    handle.refresh({}, force=True)
+    handle.refresh(SnapshotCache(), force=True)
     assert handle.state.status == host_pb2.LOCATION_ERROR
     assert "speaks protocol 2.0" in handle.state.error_message
     assert f"the host speaks {wire.PROTOCOL_VERSION}" in handle.state.error_message
@@ -81,7 +82,7 @@ def test_host_refuses_another_major_version_naming_both(serve):
 def test_snapshot_is_fetched_again_only_when_its_id_changes(serve):
     server = OtherVersionServer(wire.PROTOCOL_VERSION)
     handle = serve(server)
-    cache: dict = {}
+    cache = SnapshotCache()
     handle.refresh(cache, force=True)
     handle.refresh(cache, force=True)
     assert server.fetches == 1
@@ -90,3 +91,15 @@ def test_snapshot_is_fetched_again_only_when_its_id_changes(serve):
     assert server.fetches == 2
     assert len(handle.state.snapshot.assets) == 2
     assert set(cache) == {hashlib.sha256(_snapshot("a")).hexdigest(), server.snapshot_id}
+
+
+def test_a_restarted_host_reads_an_unchanged_snapshot_from_disk(serve, tmp_path):
+    server = OtherVersionServer(wire.PROTOCOL_VERSION)
+    serve(server).refresh(SnapshotCache(tmp_path), force=True)
+    again = serve(server)  # a new handle and a new cache, as after a host restart
+    again.refresh(SnapshotCache(tmp_path), force=True)
+    assert server.fetches == 1
+    assert again.state.status == host_pb2.LOCATION_LOADED and len(again.state.snapshot.assets) == 1
+    (tmp_path / f"{server.snapshot_id}.snapshot").write_bytes(b"damaged")
+    serve(server).refresh(SnapshotCache(tmp_path), force=True)
+    assert server.fetches == 2  # a file that does not hash to its name is fetched again
