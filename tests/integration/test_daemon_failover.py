@@ -5,18 +5,16 @@ and the sensor. Every slot and every run key is launched once, whoever launched 
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 import yaml
 
 from host.storage import instigators as tick_store
 from host.storage import runs as run_store
 from host.storage.engine import open_engine
-from tests.integration.conftest import _postgres_admin
+from tests.postgres import fresh_database
 from tests.support import dev_host, wait_for
 
 LEASE = 3.0
@@ -48,16 +46,8 @@ defs = dg.Definitions(assets=[ping], jobs=[ping_job], schedules=[every_two_secon
 
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
-    admin = _postgres_admin()
-    name = f"weir_failover_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield admin.url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with fresh_database("weir_failover") as url:
+        yield url
 
 
 def _home(tmp: Path, name: str) -> Path:

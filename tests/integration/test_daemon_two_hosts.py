@@ -5,11 +5,9 @@ other host takes over within the lease time. Time is driven by one injected cloc
 from __future__ import annotations
 
 import itertools
-import uuid
 from collections.abc import Iterator
 
 import pytest
-import sqlalchemy as sa
 
 from host.app import HostApp
 from host.config import DaemonConfig, HostConfig, RunQueueConfig
@@ -17,7 +15,7 @@ from host.storage import instigators as tick_store
 from host.storage import runs as run_store
 from host.storage.engine import ensure_schema, open_engine
 from tests.host.daemon.support import FakeClock, InProcessLocation, run_requests, schedule, sensor, workspace_of
-from tests.integration.conftest import _postgres_admin
+from tests.postgres import fresh_database
 
 T0 = 1_780_000_005.0
 LEASE = 10.0
@@ -26,16 +24,8 @@ STEP = 2.0
 
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
-    admin = _postgres_admin()
-    name = f"weir_daemon_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield admin.url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with fresh_database("weir_daemon") as url:
+        yield url
 
 
 def _location() -> InProcessLocation:

@@ -8,8 +8,6 @@ by WEIR_TEST_POSTGRES_URL, and skip, saying how to enable them, when that server
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -21,34 +19,14 @@ from sqlalchemy.engine import Engine
 from host.storage.engine import ensure_schema, open_engine
 from host.storage.records import RunRecord
 from host.storage.schema import metadata
-
-POSTGRES_URL_ENV = "WEIR_TEST_POSTGRES_URL"
-DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+from tests.postgres import fresh_database
 
 
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     """The URL of a fresh database, created on the test server for this session and dropped after it."""
-    server_url = sa.make_url(os.environ.get(POSTGRES_URL_ENV, DEFAULT_POSTGRES_URL))
-    admin = sa.create_engine(server_url, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
-    try:
-        with admin.connect() as conn:
-            conn.execute(sa.text("SELECT 1"))
-    except sa.exc.OperationalError as error:
-        admin.dispose()
-        pytest.skip(
-            f"PostgreSQL is unreachable at {server_url.render_as_string()} ({error.orig}). Start the server "
-            f"(127.0.0.1:5432, database `test`) or set {POSTGRES_URL_ENV} to a reachable database URL."
-        )
-    name = f"weir_test_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield server_url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with fresh_database("weir_test") as url:
+        yield url
 
 
 @pytest.fixture
