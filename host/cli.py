@@ -6,16 +6,13 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Callable
-from functools import wraps
 from pathlib import Path
-from typing import Any
 
 import click
 
 from host import render
+from host.cli_errors import friendly
 from host.client import HostClient
-from host.errors import WeirError
 from host.runs import parse_asset_key
 from protos.weir.v1 import host_pb2
 
@@ -23,19 +20,6 @@ from protos.weir.v1 import host_pb2
 def _weir_home() -> Path:
     return Path(os.environ.get("WEIR_HOME", ".weir"))
 
-
-def _friendly(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Print Weir's errors as one clear message and exit 1, never as a traceback."""
-
-    @wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except WeirError as exc:
-            click.echo(f"Error: {exc}", err=True)
-            sys.exit(1)
-
-    return wrapper
 
 
 @click.group()
@@ -49,7 +33,7 @@ def main() -> None:
 @click.option("-f", "--python-file", type=click.Path(path_type=Path), help="one location from a file")
 @click.option("-m", "--module-name", help="one location from a module")
 @click.option("--port", default=4200, show_default=True, help="Host API port (0 picks one)")
-@_friendly
+@friendly
 def dev(workspace_file: Path | None, python_file: Path | None, module_name: str | None, port: int) -> None:
     """Run the host, a code server per location and the daemon, with SQLite under $WEIR_HOME."""
     from host.config import Workspace, WorkspaceEntry, load_workspace
@@ -78,7 +62,7 @@ def host() -> None:
               help="PEM certificate: serve the Host API over TLS (with --tls-key)")
 @click.option("--tls-key", type=click.Path(exists=True, path_type=Path), envvar="WEIR_TLS_KEY",
               help="PEM private key for --tls-cert")
-@_friendly
+@friendly
 def host_start(workspace_file: Path, config_file: Path | None, bind: str, port: int, tls_cert: Path | None,
                tls_key: Path | None) -> None:
     """Serve the Host API and run the daemon (storage from WEIR_STORAGE_URL or weir.yaml)."""
@@ -104,7 +88,7 @@ def code_server(args: tuple[str, ...]) -> None:
 
 @main.group(invoke_without_command=True)
 @click.pass_context
-@_friendly
+@friendly
 def locations(ctx: click.Context) -> None:
     """List code locations with their status and load errors."""
     if ctx.invoked_subcommand is None:
@@ -113,7 +97,7 @@ def locations(ctx: click.Context) -> None:
 
 @locations.command("reload")
 @click.argument("name")
-@_friendly
+@friendly
 def locations_reload(name: str) -> None:
     """Load a location's code again (running runs go on)."""
     click.echo(render.locations([HostClient.discover().reload_location(name)]))
@@ -121,7 +105,7 @@ def locations_reload(name: str) -> None:
 
 @main.command()
 @click.option("--location", default="", help="only this location")
-@_friendly
+@friendly
 def assets(location: str) -> None:
     """List assets across locations with their last materialization."""
     click.echo(render.assets(HostClient.discover().assets(location)))
@@ -156,7 +140,7 @@ def _read_config(config: str | None) -> str:
 @click.option("--tag", "tags", multiple=True, help="key=value, repeatable")
 @click.option("--partition", default="", help="partition key")
 @click.option("--no-wait", is_flag=True, help="return once the run is queued")
-@_friendly
+@friendly
 def materialize(location: str, select: str, job: str, config: str | None, tags: tuple[str, ...],
                 partition: str, no_wait: bool) -> None:
     """Launch a run and follow its events; exits non-zero if it does not succeed."""
@@ -186,7 +170,7 @@ def materialize(location: str, select: str, job: str, config: str | None, tags: 
 @click.option("--tag", "tags", multiple=True, help="key=value; repeatable, every one must match")
 @click.option("--limit", default=20, show_default=True)
 @click.pass_context
-@_friendly
+@friendly
 def runs(ctx: click.Context, statuses: tuple[str, ...], location: str, job: str, tags: tuple[str, ...],
          limit: int) -> None:
     """List runs, newest first."""
@@ -199,7 +183,7 @@ def runs(ctx: click.Context, statuses: tuple[str, ...], location: str, job: str,
 
 @runs.command("show")
 @click.argument("run_id")
-@_friendly
+@friendly
 def runs_show(run_id: str) -> None:
     """A run's status and its events."""
     reply = HostClient.discover().run_events(run_id)
@@ -211,7 +195,7 @@ def runs_show(run_id: str) -> None:
 
 @runs.command("cancel")
 @click.argument("run_id")
-@_friendly
+@friendly
 def runs_cancel(run_id: str) -> None:
     """Cancel a run: a queued one at once, a running one by stopping its worker."""
     client = HostClient.discover()
@@ -235,7 +219,7 @@ def _storage_url() -> str:
 
 
 @storage.command("migrate")
-@_friendly
+@friendly
 def storage_migrate() -> None:
     """Upgrade the storage schema to this version of weir."""
     from host.storage.engine import migrate, open_engine
@@ -248,7 +232,7 @@ def storage_migrate() -> None:
 
 @storage.command("prune")
 @click.option("--older-than", required=True, help="age like 30d, 12h, 90m")
-@_friendly
+@friendly
 def storage_prune(older_than: str) -> None:
     """Delete finished runs (and their events) older than the given age."""
     import time

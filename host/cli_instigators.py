@@ -2,31 +2,15 @@
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Callable, Sequence
-from functools import wraps
-from typing import Any
+from collections.abc import Sequence
 
 import click
 
+from host.cli_errors import friendly
 from host.client import HostClient
 from host.errors import WeirError
 from host.render import table, when
 from protos.weir.v1 import host_pb2
-
-
-def _friendly(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Weir's errors as one clear message and exit status 1 (as in host/cli.py)."""
-
-    @wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except WeirError as exc:
-            click.echo(f"Error: {exc}", err=True)
-            sys.exit(1)
-
-    return wrapper
 
 
 def _target(item: host_pb2.Instigator) -> str:
@@ -90,7 +74,7 @@ def schedules() -> None:
 
 @schedules.command("list")
 @_location
-@_friendly
+@friendly
 def schedules_list(location: str) -> None:
     """Every schedule with its status, next tick and last successful tick."""
     click.echo(schedules_table(HostClient.discover().instigators(host_pb2.SCHEDULE, location)))
@@ -99,7 +83,7 @@ def schedules_list(location: str) -> None:
 @schedules.command("start")
 @click.argument("name")
 @_location
-@_friendly
+@friendly
 def schedules_start(name: str, location: str) -> None:
     """Start a schedule (kept across reloads; overrides default_status)."""
     item = HostClient.discover().set_instigator_status(host_pb2.SCHEDULE, name, "RUNNING", location)
@@ -109,7 +93,7 @@ def schedules_start(name: str, location: str) -> None:
 @schedules.command("stop")
 @click.argument("name")
 @_location
-@_friendly
+@friendly
 def schedules_stop(name: str, location: str) -> None:
     """Stop a schedule (kept across reloads; overrides default_status)."""
     item = HostClient.discover().set_instigator_status(host_pb2.SCHEDULE, name, "STOPPED", location)
@@ -121,7 +105,7 @@ def schedules_stop(name: str, location: str) -> None:
 @_location
 @click.option("--limit", default=20, show_default=True)
 @click.option("--status", "statuses", multiple=True, type=click.Choice(["STARTED", "SUCCESS", "SKIPPED", "FAILURE"]))
-@_friendly
+@friendly
 def schedules_ticks(name: str, location: str, limit: int, statuses: tuple[str, ...]) -> None:
     """A schedule's ticks, newest first: status, reason, runs."""
     click.echo(ticks_table(HostClient.discover().ticks(host_pb2.SCHEDULE, name, location, limit, list(statuses))))
@@ -134,7 +118,7 @@ def sensors() -> None:
 
 @sensors.command("list")
 @_location
-@_friendly
+@friendly
 def sensors_list(location: str) -> None:
     """Every sensor with its status, last successful tick and cursor."""
     click.echo(sensors_table(HostClient.discover().instigators(host_pb2.SENSOR, location)))
@@ -143,7 +127,7 @@ def sensors_list(location: str) -> None:
 @sensors.command("start")
 @click.argument("name")
 @_location
-@_friendly
+@friendly
 def sensors_start(name: str, location: str) -> None:
     """Start a sensor (kept across reloads; overrides default_status)."""
     item = HostClient.discover().set_instigator_status(host_pb2.SENSOR, name, "RUNNING", location)
@@ -153,7 +137,7 @@ def sensors_start(name: str, location: str) -> None:
 @sensors.command("stop")
 @click.argument("name")
 @_location
-@_friendly
+@friendly
 def sensors_stop(name: str, location: str) -> None:
     """Stop a sensor (kept across reloads; overrides default_status)."""
     item = HostClient.discover().set_instigator_status(host_pb2.SENSOR, name, "STOPPED", location)
@@ -165,7 +149,7 @@ def sensors_stop(name: str, location: str) -> None:
 @_location
 @click.option("--set", "value", help="the new cursor")
 @click.option("--delete", is_flag=True, help="clear the cursor: the sensor starts over")
-@_friendly
+@friendly
 def sensors_cursor(name: str, location: str, value: str | None, delete: bool) -> None:
     """Show a sensor's cursor, or set or clear it."""
     client = HostClient.discover()
@@ -185,7 +169,7 @@ def sensors_cursor(name: str, location: str, value: str | None, delete: bool) ->
 @click.argument("name")
 @_location
 @click.option("--limit", default=20, show_default=True)
-@_friendly
+@friendly
 def sensors_ticks(name: str, location: str, limit: int) -> None:
     """A sensor's ticks, newest first."""
     click.echo(ticks_table(HostClient.discover().ticks(host_pb2.SENSOR, name, location, limit)))
@@ -197,7 +181,7 @@ def daemon() -> None:
 
 
 @daemon.command("status")
-@_friendly
+@friendly
 def daemon_status() -> None:
     """Each loop's heartbeat age, the leader lease, each schedule's and sensor's last successful tick."""
     click.echo(daemon_text(HostClient.discover().daemon_status()))

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable, Sequence
-from functools import wraps
+from collections.abc import Sequence
 from typing import Any
 
 import click
 
+from host.cli_errors import friendly
 from host.client import HostClient
 from host.errors import WeirError
 from host.render import table, when
@@ -19,19 +19,6 @@ from protos.weir.v1 import host_pb2
 _FINISHED_PARTITION = ("SUCCESS", "FAILURE", "CANCELED")
 _FINISHED_BACKFILL = ("COMPLETED", "FAILED", "CANCELED")
 
-
-def _friendly(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Weir's errors as one clear message and exit status 1 (as in host/cli.py)."""
-
-    @wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except WeirError as exc:
-            click.echo(f"Error: {exc}", err=True)
-            sys.exit(1)
-
-    return wrapper
 
 
 def parse_partitions(text: str) -> dict[str, Any]:
@@ -87,7 +74,7 @@ def follow(client: HostClient, backfill_id: str, poll: float = 0.5) -> host_pb2.
 @click.option("--tag", "tags", multiple=True, help="key=value, repeatable (on every run)")
 @click.option("--no-wait", is_flag=True, help="return once the backfill is created")
 @click.pass_context
-@_friendly
+@friendly
 def backfill(ctx: click.Context, location: str, select: str, job: str, partitions: str, config: str,
              tags: tuple[str, ...], no_wait: bool) -> None:  # fmt: skip
     """Launch a backfill over partitions and show its progress; `backfill list|show|cancel` manage them."""
@@ -118,7 +105,7 @@ def backfills_table(items: Sequence[host_pb2.Backfill]) -> str:
 @backfill.command("list")
 @click.option("--status", "statuses", multiple=True)
 @click.option("--limit", default=20, show_default=True)
-@_friendly
+@friendly
 def backfill_list(statuses: tuple[str, ...], limit: int) -> None:
     """Backfills, newest first."""
     click.echo(backfills_table(HostClient.discover().backfills(list(statuses), limit=limit)))
@@ -126,7 +113,7 @@ def backfill_list(statuses: tuple[str, ...], limit: int) -> None:
 
 @backfill.command("show")
 @click.argument("backfill_id")
-@_friendly
+@friendly
 def backfill_show(backfill_id: str) -> None:
     """A backfill's status and each partition's run."""
     found = HostClient.discover().get_backfill(backfill_id, with_partitions=True)
@@ -137,7 +124,7 @@ def backfill_show(backfill_id: str) -> None:
 
 @backfill.command("cancel")
 @click.argument("backfill_id")
-@_friendly
+@friendly
 def backfill_cancel(backfill_id: str) -> None:
     """Stop submitting runs; queued runs are canceled and running ones asked to stop."""
     click.echo(summary(HostClient.discover().cancel_backfill(backfill_id)))
@@ -169,7 +156,7 @@ def assets(ctx: click.Context, location: str) -> None:
 @assets.command("partitions")
 @click.argument("asset_key")
 @click.option("--location", default="", help="the asset's location (found when omitted)")
-@_friendly
+@friendly
 def assets_partitions(asset_key: str, location: str) -> None:
     """Materialized, failed, in-progress and missing partitions of an asset, as counts and ranges."""
     client = HostClient.discover()
@@ -189,7 +176,7 @@ def partitions() -> None:
 @partitions.command("add")
 @click.argument("name")
 @click.argument("keys", nargs=-1, required=True)
-@_friendly
+@friendly
 def partitions_add(name: str, keys: tuple[str, ...]) -> None:
     """Add keys to the dynamic partitions definition NAME."""
     reply = HostClient.discover().add_dynamic_partitions(name, list(keys))
@@ -199,7 +186,7 @@ def partitions_add(name: str, keys: tuple[str, ...]) -> None:
 @partitions.command("delete")
 @click.argument("name")
 @click.argument("keys", nargs=-1, required=True)
-@_friendly
+@friendly
 def partitions_delete(name: str, keys: tuple[str, ...]) -> None:
     """Remove keys from the dynamic partitions definition NAME."""
     reply = HostClient.discover().delete_dynamic_partitions(name, list(keys))
@@ -208,7 +195,7 @@ def partitions_delete(name: str, keys: tuple[str, ...]) -> None:
 
 @partitions.command("list")
 @click.argument("name")
-@_friendly
+@friendly
 def partitions_list(name: str) -> None:
     """The keys of the dynamic partitions definition NAME, in the order they were added."""
     for key in HostClient.discover().dynamic_partitions(name).keys:
