@@ -84,7 +84,8 @@ class RunWatchers:
                     unreachable_since = None
                     if batch.events:
                         self.store(run_id, list(batch.events))
-                    if self._worker_gone(run_id, batch.worker):
+                    # only an empty batch says the journal is drained: judge the worker then, never mid-journal
+                    if not batch.events and self._worker_gone(run_id, batch.worker):
                         return
                     final = batch.worker
                 if final is not None and final.state == codeserver_pb2.WORKER_NOT_FOUND:
@@ -100,24 +101,27 @@ class RunWatchers:
             self._stop.wait(0.5)
 
     def _worker_gone(self, run_id: str, worker: codeserver_pb2.RunWorker) -> bool:
-        """Fail the run if its worker ended without a final event or stopped heartbeating."""
+        """Fail the run if its worker ended without a final event or stopped heartbeating.
+
+        Storage is read only when the worker looks gone: a batch from a live worker costs no query."""
+        reason = self._loss_reason(worker)
+        if reason is None:
+            return False
         run, _ = self._current(run_id)
-        if run is None or run.status in TERMINAL_RUN_STATUSES:
-            return True
+        if run is not None and run.status not in TERMINAL_RUN_STATUSES:
+            self._fail(run_id, reason)
+        return True
+
+    def _loss_reason(self, worker: codeserver_pb2.RunWorker) -> str | None:
         if worker.state == codeserver_pb2.WORKER_EXITED:
-            self._fail(run_id, f"the run worker exited with code {worker.exit_code} before the run finished")
-            return True
+            return f"the run worker exited with code {worker.exit_code} before the run finished"
         if worker.state == codeserver_pb2.WORKER_LOST:
-            self._fail(run_id, f"the run worker (pid {worker.pid}) disappeared before the run finished: "
-                               "killed, or out of memory")
-            return True
+            return f"the run worker (pid {worker.pid}) disappeared before the run finished: killed, or out of memory"
         limit = self._monitoring.worker_lost_after_seconds
         if self._monitoring.enabled and worker.state == codeserver_pb2.WORKER_RUNNING \
                 and worker.heartbeat_age_seconds > limit:
-            self._fail(run_id, f"the run worker (pid {worker.pid}) stopped heartbeating for "
-                               f"{worker.heartbeat_age_seconds:.0f} s")
-            return True
-        return False
+            return f"the run worker (pid {worker.pid}) stopped heartbeating for {worker.heartbeat_age_seconds:.0f} s"
+        return None
 
     def _not_found(self, run_id: str, location: str) -> None:
         """The location never saw this run: start it if the host died before it could, else fail it."""

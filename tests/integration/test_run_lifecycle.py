@@ -55,7 +55,15 @@ def quick() -> int:
     return 3
 
 
-defs = dg.Definitions(assets=[gated, endless, quick])
+@dg.asset
+def chatty(context: dg.AssetExecutionContext) -> int:
+    _wait_for("open", context)
+    for i in range(12_000):  # more than one batch of events still to collect once the worker has exited
+        context.log.info(f"line {i}")
+    return 4
+
+
+defs = dg.Definitions(assets=[gated, endless, quick, chatty])
 '''
 
 
@@ -111,6 +119,24 @@ def test_host_killed_mid_run_finishes_the_run_with_every_event_once(tmp_path, ba
         assert sequences == list(range(len(read_all(journal))))
         messages = [e.message for e in events if e.type == common_pb2.LOG]
         assert messages.count("before the gate 0") == 1 and messages.count("after the gate 19") == 1
+
+
+def test_a_worker_that_finished_while_the_host_was_down_is_collected_whole(tmp_path, backend):
+    env = Env(tmp_path, backend)
+    with env.host() as host:
+        client = host.client()
+        _ready(client)
+        run_id = env.launch(client, "chatty")
+        wait_for(lambda: env.started(run_id), 30, what="the step to start")
+        host.kill()
+        (env.gate / "open").touch()
+        journal = env.home / "runs" / "lifecycle" / run_id / "events.journal"
+        wait_for(lambda: (journal.parent / "exit").exists(), 60, what="the worker to finish")
+    with env.host() as host:
+        client = host.client()
+        wait_for(lambda: _status(client, run_id) in ("SUCCESS", "FAILURE"), 60, what="the run to end")
+        assert _status(client, run_id) == "SUCCESS", client.get_run(run_id).failure_reason
+        assert len(client.run_events(run_id).events) == len(read_all(journal)) > 12_000
 
 
 def test_code_server_and_worker_killed_mid_run_fail_the_run_and_free_its_slot(tmp_path, backend):
