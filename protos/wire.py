@@ -18,6 +18,10 @@ AUTH_HEADER = "authorization"
 OPEN_METHOD_PREFIXES = ("/grpc.health.v1.Health/", "/grpc.reflection.v1alpha.ServerReflection/",
                         "/grpc.reflection.v1.ServerReflection/")
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024
+# A batch of run events stays far below MAX_MESSAGE_BYTES however the journal grows; one event larger
+# than MAX_EVENT_BYTES is truncated by the worker that writes it (with a marker saying so).
+MAX_EVENT_BATCH_BYTES = 8 * 1024 * 1024
+MAX_EVENT_BYTES = 1024 * 1024
 CHANNEL_OPTIONS: Sequence[tuple[str, Any]] = (
     ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
     ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
