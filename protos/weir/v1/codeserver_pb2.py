@@ -27,7 +27,7 @@ from protos.weir.v1 import common_pb2 as weir_dot_v1_dot_common__pb2
 from protos.weir.v1 import snapshot_pb2 as weir_dot_v1_dot_snapshot__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18weir/v1/codeserver.proto\x12\x07weir.v1\x1a\x14weir/v1/common.proto\x1a\x16weir/v1/snapshot.proto\"A\n\x10HandshakeRequest\x12\x18\n\x10protocol_version\x18\x01 \x01(\t\x12\x13\n\x0b\x63lient_name\x18\x02 \x01(\t\"\x8a\x02\n\x0eHandshakeReply\x12\x18\n\x10protocol_version\x18\x01 \x01(\t\x12\x14\n\x0c\x63\x61pabilities\x18\x02 \x03(\t\x12\x13\n\x0bsdk_version\x18\x03 \x01(\t\x12\x15\n\rlocation_name\x18\x04 \x01(\t\x12\x13\n\x0bsnapshot_id\x18\x05 \x01(\t\x12*\n\nload_error\x18\x06 \x01(\x0b\x32\x16.weir.v1.UserCodeError\x12\x11\n\tserver_id\x18\x07 \x01(\t\x12\x0b\n\x03pid\x18\x08 \x01(\x05\x12\x16\n\x0epython_version\x18\t \x01(\t\x12\x12\n\nexecutable\x18\n \x01(\t\x12\x0f\n\x07loading\x18\x0b \x01(\x08\")\n\x12GetSnapshotRequest\x12\x13\n\x0bsnapshot_id\x18\x01 \x01(\t\"P\n\rSnapshotChunk\x12\x13\n\x0bsnapshot_id\x18\x01 \x01(\t\x12\r\n\x05index\x18\x02 \x01(\x05\x12\r\n\x05total\x18\x03 \x01(\x05\x12\x0c\n\x04\x64\x61ta\x18\x04 \x01(\x0c\"\x0f\n\rReloadRequest\"I\n\x0bReloadReply\x12\x13\n\x0bsnapshot_id\x18\x01 \x01(\t\x12%\n\x05\x65rror\x18\x02 \x01(\x0b\x32\x16.weir.v1.UserCodeError\"\x83\x02\n\x0fStartRunRequest\x12\x0e\n\x06run_id\x18\x01 \x01(\t\x12\x10\n\x08job_name\x18\x02 \x01(\t\x12*\n\x0f\x61sset_selection\x18\x03 \x03(\x0b\x32\x11.weir.v1.AssetKey\x12\x17\n\x0frun_config_json\x18\x04 \x01(\t\x12\x30\n\x04tags\x18\x05 \x03(\x0b\x32\".weir.v1.StartRunRequest.TagsEntry\x12\x13\n\x0bsnapshot_id\x18\x06 \x01(\t\x12\x15\n\rpartition_key\x18\x07 \x01(\t\x1a+\n\tTagsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"1\n\rStartRunReply\x12\x0b\n\x03pid\x18\x01 \x01(\x05\x12\x13\n\x0bsnapshot_id\x18\x02 \x01(\t\"R\n\x15WatchRunEventsRequest\x12\x0e\n\x06run_id\x18\x01 \x01(\t\x12\x16\n\x0e\x61\x66ter_sequence\x18\x02 \x01(\x03\x12\x11\n\tmax_batch\x18\x03 \x01(\x05\"\x96\x01\n\tRunWorker\x12\x0e\n\x06run_id\x18\x01 \x01(\t\x12#\n\x05state\x18\x02 \x01(\x0e\x32\x14.weir.v1.WorkerState\x12\x0b\n\x03pid\x18\x03 \x01(\x05\x12\x11\n\texit_code\x18\x04 \x01(\x05\x12\x1d\n\x15heartbeat_age_seconds\x18\x05 \x01(\x01\x12\x15\n\rlast_sequence\x18\x06 \x01(\x03\"V\n\rRunEventBatch\x12!\n\x06\x65vents\x18\x01 \x03(\x0b\x32\x11.weir.v1.RunEvent\x12\"\n\x06worker\x18\x02 \x01(\x0b\x32\x12.weir.v1.RunWorker\"%\n\x13GetRunWorkerRequest\x12\x0e\n\x06run_id\x18\x01 \x01(\t\"\x17\n\x15ListRunWorkersRequest\":\n\x13ListRunWorkersReply\x12#\n\x07workers\x18\x01 \x03(\x0b\x32\x12.weir.v1.RunWorker\"\x1f\n\x0e\x43\x61ncelRunReply\x12\r\n\x05\x66ound\x18\x01 \x01(\x08\"a\n\x17\x45valuateScheduleRequest\x12\x15\n\rschedule_name\x18\x01 \x01(\t\x12\x16\n\x0escheduled_time\x18\x02 \x01(\x01\x12\x17\n\x0ftimeout_seconds\x18\x03 \x01(\x01\"\xaa\x01\n\nRunSummary\x12\x0e\n\x06run_id\x18\x01 \x01(\t\x12\x10\n\x08job_name\x18\x02 \x01(\t\x12\x0e\n\x06status\x18\x03 \x01(\t\x12+\n\x04tags\x18\x04 \x03(\x0b\x32\x1d.weir.v1.RunSummary.TagsEntry\x12\x10\n\x08\x65nd_time\x18\x05 \x01(\x01\x1a+\n\tTagsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\xec\x01\n\x15\x45valuateSensorRequest\x12\x13\n\x0bsensor_name\x18\x01 \x01(\t\x12\x0e\n\x06\x63ursor\x18\x02 \x01(\t\x12\x16\n\x0elast_tick_time\x18\x03 \x01(\x01\x12\x14\n\x0clast_run_key\x18\x04 \x01(\t\x12\x17\n\x0ftimeout_seconds\x18\x05 \x01(\x01\x12+\n\x10materializations\x18\x06 \x03(\x0b\x32\x11.weir.v1.RunEvent\x12!\n\x04runs\x18\x07 \x03(\x0b\x32\x13.weir.v1.RunSummary\x12\x17\n\x0f\x65valuation_time\x18\x08 \x01(\x01\"^\n\x18\x44ynamicPartitionsRequest\x12\x1b\n\x13partitions_def_name\x18\x01 \x01(\t\x12\x10\n\x08\x61\x64\x64_keys\x18\x02 \x03(\t\x12\x13\n\x0b\x64\x65lete_keys\x18\x03 \x03(\t\"\x91\x02\n\x0f\x45valuationReply\x12)\n\x0crun_requests\x18\x01 \x03(\x0b\x32\x13.weir.v1.RunRequest\x12\x13\n\x0bskip_reason\x18\x02 \x01(\t\x12\x0e\n\x06\x63ursor\x18\x03 \x01(\t\x12\x12\n\nhas_cursor\x18\x04 \x01(\x08\x12%\n\x05\x65rror\x18\x05 \x01(\x0b\x32\x16.weir.v1.UserCodeError\x12\x11\n\ttimed_out\x18\x06 \x01(\x08\x12\x46\n\x1b\x64ynamic_partitions_requests\x18\x07 \x03(\x0b\x32!.weir.v1.DynamicPartitionsRequest\x12\x18\n\x10\x64uration_seconds\x18\x08 \x01(\x01\"\xfa\x01\n\x17GetPartitionKeysRequest\x12$\n\tasset_key\x18\x01 \x01(\x0b\x32\x11.weir.v1.AssetKey\x12\x10\n\x08job_name\x18\x02 \x01(\t\x12\x14\n\x0c\x63urrent_time\x18\x03 \x01(\x01\x12G\n\x0c\x64ynamic_keys\x18\x04 \x03(\x0b\x32\x31.weir.v1.GetPartitionKeysRequest.DynamicKeysEntry\x1aH\n\x10\x44ynamicKeysEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12#\n\x05value\x18\x02 \x01(\x0b\x32\x14.weir.v1.DynamicKeys:\x02\x38\x01\"\x1b\n\x0b\x44ynamicKeys\x12\x0c\n\x04keys\x18\x01 \x03(\t\"L\n\x15GetPartitionKeysReply\x12\x0c\n\x04keys\x18\x01 \x03(\t\x12%\n\x05\x65rror\x18\x02 \x01(\x0b\x32\x16.weir.v1.UserCodeError*y\n\x0bWorkerState\x12\x1c\n\x18WORKER_STATE_UNSPECIFIED\x10\x00\x12\x12\n\x0eWORKER_RUNNING\x10\x01\x12\x11\n\rWORKER_EXITED\x10\x02\x12\x0f\n\x0bWORKER_LOST\x10\x03\x12\x14\n\x10WORKER_NOT_FOUND\x10\x04\x32\x9a\x06\n\nCodeServer\x12?\n\tHandshake\x12\x19.weir.v1.HandshakeRequest\x1a\x17.weir.v1.HandshakeReply\x12\x44\n\x0bGetSnapshot\x12\x1b.weir.v1.GetSnapshotRequest\x1a\x16.weir.v1.SnapshotChunk0\x01\x12\x36\n\x06Reload\x12\x16.weir.v1.ReloadRequest\x1a\x14.weir.v1.ReloadReply\x12<\n\x08StartRun\x12\x18.weir.v1.StartRunRequest\x1a\x16.weir.v1.StartRunReply\x12J\n\x0eWatchRunEvents\x12\x1e.weir.v1.WatchRunEventsRequest\x1a\x16.weir.v1.RunEventBatch0\x01\x12@\n\x0cGetRunWorker\x12\x1c.weir.v1.GetRunWorkerRequest\x1a\x12.weir.v1.RunWorker\x12N\n\x0eListRunWorkers\x12\x1e.weir.v1.ListRunWorkersRequest\x1a\x1c.weir.v1.ListRunWorkersReply\x12?\n\tCancelRun\x12\x19.weir.v1.CancelRunRequest\x1a\x17.weir.v1.CancelRunReply\x12N\n\x10\x45valuateSchedule\x12 .weir.v1.EvaluateScheduleRequest\x1a\x18.weir.v1.EvaluationReply\x12J\n\x0e\x45valuateSensor\x12\x1e.weir.v1.EvaluateSensorRequest\x1a\x18.weir.v1.EvaluationReply\x12T\n\x10GetPartitionKeys\x12 .weir.v1.GetPartitionKeysRequest\x1a\x1e.weir.v1.GetPartitionKeysReplyb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18weir/v1/codeserver.proto\x12\x07weir.v1\x1a\x14weir/v1/common.proto\x1a\x16weir/v1/snapshot.proto\"A\n\x10HandshakeRequest\x12\x18\n\x10protocol_version\x18\x01 \x01(\t\x12\x13\n\x0b\x63lient_name\x18\x02 \x01(\t\"\x8a\x02\n\x0eHandshakeReply\x12\x18\n\x10protocol_version\x18\x01 \x01(\t\x12\x14\n\x0c\x63\x61pabilities\x18\x02 \x03(\t\x12\x13\n\x0bsdk_version\x18\x03 \x01(\t\x12\x15\n\rlocation_name\x18\x04 \x01(\t\x12\x13\n\x0bsnapshot_id\x18\x05 \x01(\t\x12*\n\nload_error\x18\x06 \x01(\x0b\x32\x16.weir.v1.UserCodeError\x12\x11\n\tserver_id\x18\x07 \x01(\t\x12\x0b\n\x03pid\x18\x08 \x01(\x05\x12\x16\n\x0epython_version\x18\t \x01(\t\x12\x12\n\nexecutable\x18\n \x01(\t\x12\x0f\n\x07loading\x18\x0b \x01(\x08\")\n\x12GetSnapshotRequest\x12\x13\n\x0bsnapshot_id\x18\x01 \x01(\t\"P\n\rSnapshotChunk\x12\x13\n\x0bsnapshot_id\x18\x01 \x01(\t\x12\r\n\x05index\x18\x02 \x01(\x05\x12\r\n\x05total\x18\x03 \x01(\x05\x12\x0c\n\x04\x64\x61ta\x18\x04 \x01(\x0c\"\x0f\n\rReloadRequest\"I\n\x0bReloadReply\x12\x13\n\x0bsnapshot_id\x18\x01 \x01(\t\x12%\n\x05\x65rror\x18\x02 \x01(\x0b\x32\x16.weir.v1.UserCodeError\"\x83\x02\n\x0fStartRunRequest\x12\x0e\n\x06run_id\x18\x01 \x01(\t\x12\x10\n\x08job_name\x18\x02 \x01(\t\x12*\n\x0f\x61sset_selection\x18\x03 \x03(\x0b\x32\x11.weir.v1.AssetKey\x12\x17\n\x0frun_config_json\x18\x04 \x01(\t\x12\x30\n\x04tags\x18\x05 \x03(\x0b\x32\".weir.v1.StartRunRequest.TagsEntry\x12\x13\n\x0bsnapshot_id\x18\x06 \x01(\t\x12\x15\n\rpartition_key\x18\x07 \x01(\t\x1a+\n\tTagsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"1\n\rStartRunReply\x12\x0b\n\x03pid\x18\x01 \x01(\x05\x12\x13\n\x0bsnapshot_id\x18\x02 \x01(\t\"R\n\x15WatchRunEventsRequest\x12\x0e\n\x06run_id\x18\x01 \x01(\t\x12\x16\n\x0e\x61\x66ter_sequence\x18\x02 \x01(\x03\x12\x11\n\tmax_batch\x18\x03 \x01(\x05\"\xc0\x01\n\tRunWorker\x12\x0e\n\x06run_id\x18\x01 \x01(\t\x12#\n\x05state\x18\x02 \x01(\x0e\x32\x14.weir.v1.WorkerState\x12\x0b\n\x03pid\x18\x03 \x01(\x05\x12\x11\n\texit_code\x18\x04 \x01(\x05\x12\x1d\n\x15heartbeat_age_seconds\x18\x05 \x01(\x01\x12\x15\n\rlast_sequence\x18\x06 \x01(\x03\x12\x13\n\x0b\x65xit_signal\x18\x07 \x01(\x05\x12\x13\n\x0b\x65xit_reason\x18\x08 \x01(\t\"V\n\rRunEventBatch\x12!\n\x06\x65vents\x18\x01 \x03(\x0b\x32\x11.weir.v1.RunEvent\x12\"\n\x06worker\x18\x02 \x01(\x0b\x32\x12.weir.v1.RunWorker\"%\n\x13GetRunWorkerRequest\x12\x0e\n\x06run_id\x18\x01 \x01(\t\"\x17\n\x15ListRunWorkersRequest\":\n\x13ListRunWorkersReply\x12#\n\x07workers\x18\x01 \x03(\x0b\x32\x12.weir.v1.RunWorker\"\x1f\n\x0e\x43\x61ncelRunReply\x12\r\n\x05\x66ound\x18\x01 \x01(\x08\"a\n\x17\x45valuateScheduleRequest\x12\x15\n\rschedule_name\x18\x01 \x01(\t\x12\x16\n\x0escheduled_time\x18\x02 \x01(\x01\x12\x17\n\x0ftimeout_seconds\x18\x03 \x01(\x01\"\xaa\x01\n\nRunSummary\x12\x0e\n\x06run_id\x18\x01 \x01(\t\x12\x10\n\x08job_name\x18\x02 \x01(\t\x12\x0e\n\x06status\x18\x03 \x01(\t\x12+\n\x04tags\x18\x04 \x03(\x0b\x32\x1d.weir.v1.RunSummary.TagsEntry\x12\x10\n\x08\x65nd_time\x18\x05 \x01(\x01\x1a+\n\tTagsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\xec\x01\n\x15\x45valuateSensorRequest\x12\x13\n\x0bsensor_name\x18\x01 \x01(\t\x12\x0e\n\x06\x63ursor\x18\x02 \x01(\t\x12\x16\n\x0elast_tick_time\x18\x03 \x01(\x01\x12\x14\n\x0clast_run_key\x18\x04 \x01(\t\x12\x17\n\x0ftimeout_seconds\x18\x05 \x01(\x01\x12+\n\x10materializations\x18\x06 \x03(\x0b\x32\x11.weir.v1.RunEvent\x12!\n\x04runs\x18\x07 \x03(\x0b\x32\x13.weir.v1.RunSummary\x12\x17\n\x0f\x65valuation_time\x18\x08 \x01(\x01\"^\n\x18\x44ynamicPartitionsRequest\x12\x1b\n\x13partitions_def_name\x18\x01 \x01(\t\x12\x10\n\x08\x61\x64\x64_keys\x18\x02 \x03(\t\x12\x13\n\x0b\x64\x65lete_keys\x18\x03 \x03(\t\"\x91\x02\n\x0f\x45valuationReply\x12)\n\x0crun_requests\x18\x01 \x03(\x0b\x32\x13.weir.v1.RunRequest\x12\x13\n\x0bskip_reason\x18\x02 \x01(\t\x12\x0e\n\x06\x63ursor\x18\x03 \x01(\t\x12\x12\n\nhas_cursor\x18\x04 \x01(\x08\x12%\n\x05\x65rror\x18\x05 \x01(\x0b\x32\x16.weir.v1.UserCodeError\x12\x11\n\ttimed_out\x18\x06 \x01(\x08\x12\x46\n\x1b\x64ynamic_partitions_requests\x18\x07 \x03(\x0b\x32!.weir.v1.DynamicPartitionsRequest\x12\x18\n\x10\x64uration_seconds\x18\x08 \x01(\x01\"\xfa\x01\n\x17GetPartitionKeysRequest\x12$\n\tasset_key\x18\x01 \x01(\x0b\x32\x11.weir.v1.AssetKey\x12\x10\n\x08job_name\x18\x02 \x01(\t\x12\x14\n\x0c\x63urrent_time\x18\x03 \x01(\x01\x12G\n\x0c\x64ynamic_keys\x18\x04 \x03(\x0b\x32\x31.weir.v1.GetPartitionKeysRequest.DynamicKeysEntry\x1aH\n\x10\x44ynamicKeysEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12#\n\x05value\x18\x02 \x01(\x0b\x32\x14.weir.v1.DynamicKeys:\x02\x38\x01\"\x1b\n\x0b\x44ynamicKeys\x12\x0c\n\x04keys\x18\x01 \x03(\t\"L\n\x15GetPartitionKeysReply\x12\x0c\n\x04keys\x18\x01 \x03(\t\x12%\n\x05\x65rror\x18\x02 \x01(\x0b\x32\x16.weir.v1.UserCodeError*y\n\x0bWorkerState\x12\x1c\n\x18WORKER_STATE_UNSPECIFIED\x10\x00\x12\x12\n\x0eWORKER_RUNNING\x10\x01\x12\x11\n\rWORKER_EXITED\x10\x02\x12\x0f\n\x0bWORKER_LOST\x10\x03\x12\x14\n\x10WORKER_NOT_FOUND\x10\x04\x32\x9a\x06\n\nCodeServer\x12?\n\tHandshake\x12\x19.weir.v1.HandshakeRequest\x1a\x17.weir.v1.HandshakeReply\x12\x44\n\x0bGetSnapshot\x12\x1b.weir.v1.GetSnapshotRequest\x1a\x16.weir.v1.SnapshotChunk0\x01\x12\x36\n\x06Reload\x12\x16.weir.v1.ReloadRequest\x1a\x14.weir.v1.ReloadReply\x12<\n\x08StartRun\x12\x18.weir.v1.StartRunRequest\x1a\x16.weir.v1.StartRunReply\x12J\n\x0eWatchRunEvents\x12\x1e.weir.v1.WatchRunEventsRequest\x1a\x16.weir.v1.RunEventBatch0\x01\x12@\n\x0cGetRunWorker\x12\x1c.weir.v1.GetRunWorkerRequest\x1a\x12.weir.v1.RunWorker\x12N\n\x0eListRunWorkers\x12\x1e.weir.v1.ListRunWorkersRequest\x1a\x1c.weir.v1.ListRunWorkersReply\x12?\n\tCancelRun\x12\x19.weir.v1.CancelRunRequest\x1a\x17.weir.v1.CancelRunReply\x12N\n\x10\x45valuateSchedule\x12 .weir.v1.EvaluateScheduleRequest\x1a\x18.weir.v1.EvaluationReply\x12J\n\x0e\x45valuateSensor\x12\x1e.weir.v1.EvaluateSensorRequest\x1a\x18.weir.v1.EvaluationReply\x12T\n\x10GetPartitionKeys\x12 .weir.v1.GetPartitionKeysRequest\x1a\x1e.weir.v1.GetPartitionKeysReplyb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -40,8 +40,8 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_RUNSUMMARY_TAGSENTRY']._serialized_options = b'8\001'
   _globals['_GETPARTITIONKEYSREQUEST_DYNAMICKEYSENTRY']._loaded_options = None
   _globals['_GETPARTITIONKEYSREQUEST_DYNAMICKEYSENTRY']._serialized_options = b'8\001'
-  _globals['_WORKERSTATE']._serialized_start=2674
-  _globals['_WORKERSTATE']._serialized_end=2795
+  _globals['_WORKERSTATE']._serialized_start=2716
+  _globals['_WORKERSTATE']._serialized_end=2837
   _globals['_HANDSHAKEREQUEST']._serialized_start=83
   _globals['_HANDSHAKEREQUEST']._serialized_end=148
   _globals['_HANDSHAKEREPLY']._serialized_start=151
@@ -63,37 +63,37 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_WATCHRUNEVENTSREQUEST']._serialized_start=949
   _globals['_WATCHRUNEVENTSREQUEST']._serialized_end=1031
   _globals['_RUNWORKER']._serialized_start=1034
-  _globals['_RUNWORKER']._serialized_end=1184
-  _globals['_RUNEVENTBATCH']._serialized_start=1186
-  _globals['_RUNEVENTBATCH']._serialized_end=1272
-  _globals['_GETRUNWORKERREQUEST']._serialized_start=1274
-  _globals['_GETRUNWORKERREQUEST']._serialized_end=1311
-  _globals['_LISTRUNWORKERSREQUEST']._serialized_start=1313
-  _globals['_LISTRUNWORKERSREQUEST']._serialized_end=1336
-  _globals['_LISTRUNWORKERSREPLY']._serialized_start=1338
-  _globals['_LISTRUNWORKERSREPLY']._serialized_end=1396
-  _globals['_CANCELRUNREPLY']._serialized_start=1398
-  _globals['_CANCELRUNREPLY']._serialized_end=1429
-  _globals['_EVALUATESCHEDULEREQUEST']._serialized_start=1431
-  _globals['_EVALUATESCHEDULEREQUEST']._serialized_end=1528
-  _globals['_RUNSUMMARY']._serialized_start=1531
-  _globals['_RUNSUMMARY']._serialized_end=1701
+  _globals['_RUNWORKER']._serialized_end=1226
+  _globals['_RUNEVENTBATCH']._serialized_start=1228
+  _globals['_RUNEVENTBATCH']._serialized_end=1314
+  _globals['_GETRUNWORKERREQUEST']._serialized_start=1316
+  _globals['_GETRUNWORKERREQUEST']._serialized_end=1353
+  _globals['_LISTRUNWORKERSREQUEST']._serialized_start=1355
+  _globals['_LISTRUNWORKERSREQUEST']._serialized_end=1378
+  _globals['_LISTRUNWORKERSREPLY']._serialized_start=1380
+  _globals['_LISTRUNWORKERSREPLY']._serialized_end=1438
+  _globals['_CANCELRUNREPLY']._serialized_start=1440
+  _globals['_CANCELRUNREPLY']._serialized_end=1471
+  _globals['_EVALUATESCHEDULEREQUEST']._serialized_start=1473
+  _globals['_EVALUATESCHEDULEREQUEST']._serialized_end=1570
+  _globals['_RUNSUMMARY']._serialized_start=1573
+  _globals['_RUNSUMMARY']._serialized_end=1743
   _globals['_RUNSUMMARY_TAGSENTRY']._serialized_start=853
   _globals['_RUNSUMMARY_TAGSENTRY']._serialized_end=896
-  _globals['_EVALUATESENSORREQUEST']._serialized_start=1704
-  _globals['_EVALUATESENSORREQUEST']._serialized_end=1940
-  _globals['_DYNAMICPARTITIONSREQUEST']._serialized_start=1942
-  _globals['_DYNAMICPARTITIONSREQUEST']._serialized_end=2036
-  _globals['_EVALUATIONREPLY']._serialized_start=2039
-  _globals['_EVALUATIONREPLY']._serialized_end=2312
-  _globals['_GETPARTITIONKEYSREQUEST']._serialized_start=2315
-  _globals['_GETPARTITIONKEYSREQUEST']._serialized_end=2565
-  _globals['_GETPARTITIONKEYSREQUEST_DYNAMICKEYSENTRY']._serialized_start=2493
-  _globals['_GETPARTITIONKEYSREQUEST_DYNAMICKEYSENTRY']._serialized_end=2565
-  _globals['_DYNAMICKEYS']._serialized_start=2567
-  _globals['_DYNAMICKEYS']._serialized_end=2594
-  _globals['_GETPARTITIONKEYSREPLY']._serialized_start=2596
-  _globals['_GETPARTITIONKEYSREPLY']._serialized_end=2672
-  _globals['_CODESERVER']._serialized_start=2798
-  _globals['_CODESERVER']._serialized_end=3592
+  _globals['_EVALUATESENSORREQUEST']._serialized_start=1746
+  _globals['_EVALUATESENSORREQUEST']._serialized_end=1982
+  _globals['_DYNAMICPARTITIONSREQUEST']._serialized_start=1984
+  _globals['_DYNAMICPARTITIONSREQUEST']._serialized_end=2078
+  _globals['_EVALUATIONREPLY']._serialized_start=2081
+  _globals['_EVALUATIONREPLY']._serialized_end=2354
+  _globals['_GETPARTITIONKEYSREQUEST']._serialized_start=2357
+  _globals['_GETPARTITIONKEYSREQUEST']._serialized_end=2607
+  _globals['_GETPARTITIONKEYSREQUEST_DYNAMICKEYSENTRY']._serialized_start=2535
+  _globals['_GETPARTITIONKEYSREQUEST_DYNAMICKEYSENTRY']._serialized_end=2607
+  _globals['_DYNAMICKEYS']._serialized_start=2609
+  _globals['_DYNAMICKEYS']._serialized_end=2636
+  _globals['_GETPARTITIONKEYSREPLY']._serialized_start=2638
+  _globals['_GETPARTITIONKEYSREPLY']._serialized_end=2714
+  _globals['_CODESERVER']._serialized_start=2840
+  _globals['_CODESERVER']._serialized_end=3634
 # @@protoc_insertion_point(module_scope)

@@ -336,6 +336,8 @@ class RunWorker(_message.Message):
     EXIT_CODE_FIELD_NUMBER: _builtins.int
     HEARTBEAT_AGE_SECONDS_FIELD_NUMBER: _builtins.int
     LAST_SEQUENCE_FIELD_NUMBER: _builtins.int
+    EXIT_SIGNAL_FIELD_NUMBER: _builtins.int
+    EXIT_REASON_FIELD_NUMBER: _builtins.int
     run_id: _builtins.str
     state: Global___WorkerState.ValueType
     pid: _builtins.int
@@ -343,6 +345,10 @@ class RunWorker(_message.Message):
     heartbeat_age_seconds: _builtins.float
     last_sequence: _builtins.int
     """the highest sequence number in the worker's journal"""
+    exit_signal: _builtins.int
+    """EXITED or LOST by a signal the server saw (SIGSEGV, SIGKILL, ...); 0 otherwise"""
+    exit_reason: _builtins.str
+    """why the worker ended, in words, when the server knows more than the code"""
     def __init__(
         self,
         *,
@@ -352,10 +358,12 @@ class RunWorker(_message.Message):
         exit_code: _builtins.int = ...,
         heartbeat_age_seconds: _builtins.float = ...,
         last_sequence: _builtins.int = ...,
+        exit_signal: _builtins.int = ...,
+        exit_reason: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["exit_code", b"exit_code", "heartbeat_age_seconds", b"heartbeat_age_seconds", "last_sequence", b"last_sequence", "pid", b"pid", "run_id", b"run_id", "state", b"state"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["exit_code", b"exit_code", "exit_reason", b"exit_reason", "exit_signal", b"exit_signal", "heartbeat_age_seconds", b"heartbeat_age_seconds", "last_sequence", b"last_sequence", "pid", b"pid", "run_id", b"run_id", "state", b"state"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -326,15 +326,27 @@ class CancelRunRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
     RUN_ID_FIELD_NUMBER: _builtins.int
+    GRACE_SECONDS_FIELD_NUMBER: _builtins.int
+    TERMINATE_FIELD_NUMBER: _builtins.int
     run_id: _builtins.str
+    grace_seconds: _builtins.float
+    """Code server only. SIGKILL the worker's process group if it is still running grace_seconds after
+    SIGTERM (0: never escalate).
+    """
+    terminate: _builtins.bool
+    """Code server only. The host has declared the run finished: kill the worker now (SIGKILL its process
+    group, stopped or not); nothing it journals afterwards is collected.
+    """
     def __init__(
         self,
         *,
         run_id: _builtins.str = ...,
+        grace_seconds: _builtins.float = ...,
+        terminate: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["run_id", b"run_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["grace_seconds", b"grace_seconds", "run_id", b"run_id", "terminate", b"terminate"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
