@@ -124,6 +124,18 @@ def set_run_status(
     return record
 
 
+def claim_run(conn: sa.Connection, run_id: str, *, at: float) -> RunRecord | None:
+    """Move a QUEUED run to STARTING; the run if this caller won the move, None if another did.
+
+    One conditional UPDATE, so on either backend exactly one of any number of concurrent callers
+    sees a row changed (ARCHITECTURE rule 10): only that caller may start the run's worker.
+    """
+    changed = conn.execute(
+        sa.update(runs).where(runs.c.run_id == run_id, runs.c.status == "QUEUED").values(status="STARTING")
+    ).rowcount
+    return get_run(conn, run_id) if changed == 1 else None
+
+
 def runs_with_status(conn: sa.Connection, statuses: Iterable[str]) -> list[RunRecord]:
     """All runs in these statuses, oldest first: the order the run queue dequeues in."""
     query = sa.select(runs).where(runs.c.status.in_(tuple(statuses))).order_by(runs.c.created_at, runs.c.id)
