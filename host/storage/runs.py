@@ -124,7 +124,7 @@ def set_run_status(
     return record
 
 
-def claim_run(conn: sa.Connection, run_id: str, *, at: float) -> RunRecord | None:
+def claim_run(conn: sa.Connection, run_id: str) -> RunRecord | None:
     """Move a QUEUED run to STARTING; the run if this caller won the move, None if another did.
 
     One conditional UPDATE, so on either backend exactly one of any number of concurrent callers
