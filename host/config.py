@@ -89,6 +89,12 @@ class RunMonitoringConfig(_Strict):
     enabled: bool = Field(True, description="fail runs whose worker is gone")
     worker_lost_after_seconds: float = Field(20.0, gt=0, description="a worker silent this long is gone")
     poll_interval_seconds: float = Field(2.0, gt=0, description="how often active runs are checked")
+    kill_grace_seconds: float = Field(
+        10.0, ge=0, description="after SIGTERM (cancel, or a run the host declared finished), how long a worker "
+                                "has before its process group is killed with SIGKILL")
+    max_runtime_seconds: float = Field(
+        0.0, ge=0, description="fail and kill runs in progress longer than this (0: no limit); the tag "
+                               "weir/max_runtime sets it per run")
 
 
 class StorageConfig(_Strict):
