@@ -12,11 +12,12 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from codeserver.journal import JournalReader
+from codeserver.journal import EXIT_DISK_FULL, JournalReader
 from codeserver.loader import LoadTarget
 from protos.weir.v1 import codeserver_pb2, common_pb2
 
@@ -32,24 +33,27 @@ class RunWorkers:
         self._target = target
         self._python = python
         self._children: dict[str, subprocess.Popen[bytes]] = {}
+        self._start_lock = threading.Lock()  # check-then-spawn is one step: one worker per run id
         runs_dir.mkdir(parents=True, exist_ok=True)
 
     def start(self, request: codeserver_pb2.StartRunRequest, served_snapshot_id: str) -> int:
         """Start a worker for the run; starting the same run again returns the existing worker's pid."""
         run_dir = self.runs_dir / request.run_id
-        existing = self.status(request.run_id)
-        if existing.state != codeserver_pb2.WORKER_NOT_FOUND:
-            return existing.pid
-        run_dir.mkdir(exist_ok=True)  # may exist without a worker: a server that died while starting it
-        (run_dir / "request.bin").write_bytes(request.SerializeToString())
-        (run_dir / "target.json").write_text(json.dumps({
-            "args": self._target.to_args(), "served_snapshot_id": served_snapshot_id}))
-        with open(run_dir / "worker.log", "ab") as log:
-            proc = subprocess.Popen(
-                [self._python, "-m", "codeserver.worker", str(run_dir)],
-                stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
-            )
-        self._children[request.run_id] = proc
+        with self._start_lock:
+            existing = self.status(request.run_id)
+            if existing.state != codeserver_pb2.WORKER_NOT_FOUND:
+                return existing.pid
+            run_dir.mkdir(exist_ok=True)  # may exist without a worker: a server that died while starting it
+            (run_dir / "request.bin").write_bytes(request.SerializeToString())
+            (run_dir / "target.json").write_text(json.dumps({
+                "args": self._target.to_args(), "served_snapshot_id": served_snapshot_id}))
+            with open(run_dir / "worker.log", "ab") as log:
+                proc = subprocess.Popen(
+                    [self._python, "-m", "codeserver.worker", str(run_dir)],
+                    stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
+                )
+            _write_atomically(run_dir / "pid", str(proc.pid))  # known at once, before the worker runs
+            self._children[request.run_id] = proc
         return proc.pid
 
     def status(self, run_id: str) -> codeserver_pb2.RunWorker:
@@ -72,31 +76,51 @@ class RunWorkers:
         except FileNotFoundError:
             worker.heartbeat_age_seconds = 0.0
         if exit_file.exists():
-            worker.state = codeserver_pb2.WORKER_EXITED
-            worker.exit_code = int(_read(exit_file) or "1")
+            _set_exit(worker, int(_read(exit_file) or "1"))
         elif child is None and not pid_text:  # never started: the server died between mkdir and spawn
             worker.state = codeserver_pb2.WORKER_NOT_FOUND
         elif (child is not None and child.returncode is None) or _is_worker(worker.pid, run_dir):
             worker.state = codeserver_pb2.WORKER_RUNNING
         elif exit_file.exists():  # the worker finished between the two checks above
-            worker.state = codeserver_pb2.WORKER_EXITED
-            worker.exit_code = int(_read(exit_file) or "1")
+            _set_exit(worker, int(_read(exit_file) or "1"))
+        elif child is not None and child.returncode is not None:
+            _set_ended(worker, child.returncode, run_dir)
         else:
-            worker.state = codeserver_pb2.WORKER_LOST
+            _set_ended(worker, _read_ended(run_dir), run_dir)
         return worker
 
     def list(self) -> list[codeserver_pb2.RunWorker]:
         return [self.status(d.name) for d in sorted(self.runs_dir.iterdir()) if d.is_dir()]
 
-    def cancel(self, run_id: str) -> bool:
-        """Ask the worker to stop: it ends the run as CANCELED."""
+    def cancel(self, run_id: str, grace_seconds: float = 0.0) -> bool:
+        """Ask the worker to stop (it ends the run as CANCELED); SIGKILL its process group if it is
+        still running `grace_seconds` later (0: never). False if this server never saw the run."""
         worker = self.status(run_id)
         if worker.state != codeserver_pb2.WORKER_RUNNING:
             return worker.state != codeserver_pb2.WORKER_NOT_FOUND
         (self.runs_dir / run_id / "cancel").touch()
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(worker.pid, signal.SIGTERM)
+        _signal_group(worker.pid, signal.SIGTERM)
+        if grace_seconds > 0:
+            timer = threading.Timer(grace_seconds, self._kill, args=(run_id, worker.pid))
+            timer.daemon = True
+            timer.start()
         return True
+
+    def terminate(self, run_id: str, grace_seconds: float) -> bool:
+        """The host declared the run finished: stop the worker as cancel does, then kill it for sure.
+
+        A stopped (SIGSTOP) worker cannot act on SIGTERM; SIGKILL reaches it all the same."""
+        worker = self.status(run_id)
+        if worker.state == codeserver_pb2.WORKER_RUNNING:
+            (self.runs_dir / run_id / "terminated").touch()
+        return self.cancel(run_id, grace_seconds=max(grace_seconds, 0.001))
+
+    def _kill(self, run_id: str, pid: int) -> None:
+        if self.status(run_id).state == codeserver_pb2.WORKER_RUNNING:
+            _signal_group(pid, signal.SIGKILL)
+            child = self._children.get(run_id)
+            if child is not None:
+                child.wait()  # reap it, so its status reads as killed at once
 
     def watch(self, run_id: str, after_sequence: int, max_batch: int,
               is_active: Callable[[], bool]) -> Iterator[codeserver_pb2.RunEventBatch]:
@@ -125,6 +149,50 @@ class RunWorkers:
 
 def _batch(events: list[common_pb2.RunEvent], worker: codeserver_pb2.RunWorker) -> codeserver_pb2.RunEventBatch:
     return codeserver_pb2.RunEventBatch(events=events, worker=worker)
+
+
+def _set_exit(worker: codeserver_pb2.RunWorker, code: int) -> None:
+    worker.state = codeserver_pb2.WORKER_EXITED
+    worker.exit_code = code
+    if code == EXIT_DISK_FULL:
+        worker.exit_reason = "the disk holding the run's journal is full"
+
+
+def _set_ended(worker: codeserver_pb2.RunWorker, returncode: int | None, run_dir: Path) -> None:
+    """A worker gone without its exit record: say how, when this server saw it end."""
+    if returncode is None:
+        worker.state = codeserver_pb2.WORKER_LOST
+        worker.exit_reason = "it disappeared without an exit record: killed, or out of memory"
+        return
+    _write_atomically(run_dir / "ended", str(returncode))  # a restarted server still knows
+    if returncode >= 0:
+        _set_exit(worker, returncode)
+        worker.exit_reason = worker.exit_reason or (
+            f"it exited with code {returncode} without finishing (os._exit, or a crash of the interpreter)")
+        return
+    worker.state = codeserver_pb2.WORKER_LOST
+    worker.exit_signal = -returncode
+    name = signal.Signals(-returncode).name if -returncode in signal.valid_signals() else str(-returncode)
+    cause = {"SIGKILL": "killed, or out of memory", "SIGSEGV": "a segmentation fault in native code",
+             "SIGABRT": "aborted by native code", "SIGBUS": "a bus error in native code"}.get(name, "")
+    worker.exit_reason = f"it was ended by {name}" + (f" ({cause})" if cause else "")
+
+
+def _read_ended(run_dir: Path) -> int | None:
+    text = _read(run_dir / "ended")
+    return int(text) if text else None
+
+
+def _signal_group(pid: int, sig: int) -> None:
+    """Signal the worker's process group (it leads its own session), so steps it forked get it too."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, sig)
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text)
+    tmp.replace(path)
 
 
 def _read(path: Path) -> str:

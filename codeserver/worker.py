@@ -6,6 +6,7 @@ started it. It never talks to storage: the host collects the journal through the
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -15,7 +16,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from codeserver.journal import JournalWriter, read_all
+from codeserver.journal import EXIT_DISK_FULL, JournalFull, JournalWriter, read_all
 from protos.weir.v1 import codeserver_pb2, common_pb2
 
 HEARTBEAT_SECONDS = 1.0
@@ -130,19 +131,43 @@ def _execute(defs: Any, request: codeserver_pb2.StartRunRequest, journal: Journa
 
 def main(argv: list[str]) -> None:
     run_dir = Path(argv[0]).resolve()
-    (run_dir / "pid").write_text(str(os.getpid()))
+    _write_atomically(run_dir / "pid", str(os.getpid()))
     sys.stdout = sys.stderr
     stop = threading.Event()
     threading.Thread(target=_heartbeat, args=(run_dir / "heartbeat", stop), daemon=True).start()
     code = 1
     try:
         code = run(run_dir)
+    except JournalFull as exc:
+        print(f"weir: the run's journal cannot be written, the disk is full ({exc})", file=sys.stderr)
+        code = EXIT_DISK_FULL
     finally:
         stop.set()
-        tmp = run_dir / "exit.tmp"
-        tmp.write_text(str(code))
-        tmp.replace(run_dir / "exit")
+        with contextlib.suppress(OSError):  # on a full disk the server learns the code from the exit status
+            _write_atomically(run_dir / "exit", str(code))
+        _kill_stragglers()
     sys.exit(code)
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text)
+    tmp.replace(path)
+
+
+def _kill_stragglers() -> None:
+    """Processes that steps started in the worker's process group end with the run, not after it."""
+    me = os.getpid()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == me:
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        if int(stat.rsplit(")", 1)[-1].split()[2]) == me:  # field 5: the process group
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(int(entry.name), signal.SIGKILL)
 
 
 if __name__ == "__main__":

@@ -35,7 +35,10 @@ class LocationClient(Protocol):
 
     def run_worker(self, run_id: str) -> codeserver_pb2.RunWorker: ...
 
-    def cancel_run(self, run_id: str) -> bool: ...
+    def cancel_run(self, run_id: str, *, grace_seconds: float = 0.0, terminate: bool = False) -> bool:
+        """Stop the run's worker (SIGTERM, SIGKILL after grace_seconds); terminate: the host has
+        declared the run finished. False if the location never saw the run."""
+        ...
 
     def evaluate_schedule(self, request: codeserver_pb2.EvaluateScheduleRequest,
                           timeout: float) -> codeserver_pb2.EvaluationReply: ...
@@ -102,8 +105,9 @@ class GrpcLocationClient:
         return self._call("GetRunWorker", codeserver_pb2.GetRunWorkerRequest(run_id=run_id),
                           CALL_TIMEOUT)  # type: ignore[return-value]
 
-    def cancel_run(self, run_id: str) -> bool:
-        reply = self._call("CancelRun", common_pb2.CancelRunRequest(run_id=run_id), CALL_TIMEOUT)
+    def cancel_run(self, run_id: str, *, grace_seconds: float = 0.0, terminate: bool = False) -> bool:
+        request = common_pb2.CancelRunRequest(run_id=run_id, grace_seconds=grace_seconds, terminate=terminate)
+        reply = self._call("CancelRun", request, CALL_TIMEOUT)
         return reply.found  # type: ignore[attr-defined]
 
     def evaluate_schedule(self, request: codeserver_pb2.EvaluateScheduleRequest,
