@@ -1,4 +1,9 @@
-"""The one place where SDK values become wire values (and back): events, metadata, errors, asset keys."""
+"""The one place where SDK values become wire values (and back): events, metadata, errors, asset keys.
+
+Text from user code may hold what UTF-8 cannot encode (a lone surrogate such as "\\ud800"), which
+protobuf refuses; every string on its way to the wire passes through `wire_text`, so such text
+arrives escaped instead of failing the step or the evaluation that produced it.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +20,21 @@ _SCALAR_FIELDS = {"int": "int_value", "float": "float_value", "text": "text", "u
                   "md": "md", "bool": "bool_value"}  # fmt: skip
 
 
+def wire_text(value: str) -> str:
+    """The text itself when UTF-8 can encode it, else with the offending characters backslash-escaped."""
+    if value.isascii():
+        return value
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        return value.encode("utf-8", "backslashreplace").decode()
+    return value
+
+
+def _texts(values: Iterable[str]) -> list[str]:
+    return [wire_text(v) for v in values]
+
+
 def asset_key_to_proto(key: AssetKey | Iterable[str] | str) -> common_pb2.AssetKey:
     if isinstance(key, AssetKey):
         path = key.path
@@ -22,7 +42,7 @@ def asset_key_to_proto(key: AssetKey | Iterable[str] | str) -> common_pb2.AssetK
         path = (key,)
     else:
         path = tuple(key)
-    return common_pb2.AssetKey(path=path)
+    return common_pb2.AssetKey(path=_texts(path))
 
 
 def asset_key_from_proto(message: common_pb2.AssetKey) -> tuple[str, ...]:
@@ -33,7 +53,8 @@ def asset_key_from_proto(message: common_pb2.AssetKey) -> tuple[str, ...]:
 def metadata_value_to_proto(value: Any) -> common_pb2.MetadataValue:
     mv: MetadataValue = to_metadata_value(value)
     if mv.kind in _SCALAR_FIELDS:
-        return common_pb2.MetadataValue(**{_SCALAR_FIELDS[mv.kind]: mv.value})
+        value = wire_text(mv.value) if isinstance(mv.value, str) else mv.value
+        return common_pb2.MetadataValue(**{_SCALAR_FIELDS[mv.kind]: value})
     if mv.kind == "json":
         return common_pb2.MetadataValue(json=json.dumps(mv.value, sort_keys=True, default=str))
     if mv.kind == "table":
@@ -45,7 +66,8 @@ def metadata_to_proto(metadata: Mapping[str, Any] | None) -> list[common_pb2.Met
     """Entries sorted by key, so that equal metadata always serializes to the same bytes."""
     if not metadata:
         return []
-    return [common_pb2.MetadataEntry(key=k, value=metadata_value_to_proto(metadata[k])) for k in sorted(metadata)]
+    return [common_pb2.MetadataEntry(key=wire_text(str(k)), value=metadata_value_to_proto(metadata[k]))
+            for k in sorted(metadata)]
 
 
 def metadata_from_proto(entries: Iterable[common_pb2.MetadataEntry]) -> dict[str, MetadataValue]:
@@ -66,7 +88,8 @@ def metadata_from_proto(entries: Iterable[common_pb2.MetadataEntry]) -> dict[str
 def error_to_proto(error: ErrorInfo | BaseException) -> common_pb2.UserCodeError:
     """A user code error as data; accepts ErrorInfo (from the sdk's error boundary) or an exception."""
     info = error if isinstance(error, ErrorInfo) else ErrorInfo.from_exception(error)
-    message = common_pb2.UserCodeError(type=info.type, message=info.message, traceback=info.traceback)
+    message = common_pb2.UserCodeError(type=wire_text(info.type), message=wire_text(info.message),
+                                       traceback=wire_text(info.traceback))
     if info.cause is not None:
         message.cause.CopyFrom(error_to_proto(info.cause))
     return message
@@ -81,13 +104,14 @@ def event_to_proto(event: Event, run_id: str, sequence: int) -> common_pb2.RunEv
     """A run event numbered by the run worker."""
     message = common_pb2.RunEvent(
         run_id=run_id, sequence=sequence, type=common_pb2.EventType.Value(event.type), timestamp=event.timestamp,
-        step_key=event.step_key, message=event.message, partition_key=event.partition_key,
-        metadata=metadata_to_proto(event.metadata), check_name=event.check_name, check_passed=event.check_passed,
-        check_severity=event.check_severity, duration_seconds=event.duration_seconds,
-        output_name=event.output_name, level=event.level,
+        step_key=wire_text(event.step_key), message=wire_text(event.message),
+        partition_key=wire_text(event.partition_key), metadata=metadata_to_proto(event.metadata),
+        check_name=wire_text(event.check_name), check_passed=event.check_passed,
+        check_severity=wire_text(event.check_severity), duration_seconds=event.duration_seconds,
+        output_name=wire_text(event.output_name), level=wire_text(event.level),
     )  # fmt: skip
     if event.asset_key is not None:
-        message.asset_key.path.extend(event.asset_key)
+        message.asset_key.path.extend(_texts(event.asset_key))
     if event.error is not None:
         message.error.CopyFrom(error_to_proto(event.error))
     return message
@@ -105,11 +129,14 @@ def event_from_proto(message: common_pb2.RunEvent) -> Event:
     )  # fmt: skip
 
 
-def run_request_to_proto(request: Any, default_job_name: str = "") -> common_pb2.RunRequest:
-    """A schedule's or sensor's sdk.RunRequest as a wire RunRequest."""
+def run_request_to_proto(request: Any, default_job_name: str = "",
+                         extra_tags: Mapping[str, str] | None = None) -> common_pb2.RunRequest:
+    """A schedule's or sensor's sdk.RunRequest as a wire RunRequest; its own tags win over extra_tags."""
+    tags = {**(extra_tags or {}), **{str(k): str(v) for k, v in dict(request.tags or {}).items()}}
     return common_pb2.RunRequest(
-        run_key=request.run_key or "", job_name=request.job_name or default_job_name,
+        run_key=wire_text(request.run_key or ""), job_name=wire_text(request.job_name or default_job_name),
         asset_selection=[asset_key_to_proto(k) for k in request.asset_selection or []],
         run_config_json=json.dumps(request.run_config_dict(), sort_keys=True, default=str),
-        tags={str(k): str(v) for k, v in (request.tags or {}).items()}, partition_key=request.partition_key or "",
+        tags={wire_text(k): wire_text(v) for k, v in tags.items()},
+        partition_key=wire_text(request.partition_key or ""),
     )  # fmt: skip

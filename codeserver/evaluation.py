@@ -9,7 +9,6 @@ user process keeps serving and the host records a FAILURE tick with the reason.
 from __future__ import annotations
 
 import inspect
-import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -17,8 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import codeserver.partitions
-from codeserver.convert import asset_key_to_proto
-from codeserver.loader import error_from_exception
+from codeserver.convert import error_to_proto, run_request_to_proto, wire_text
 from protos.weir.v1 import codeserver_pb2, common_pb2
 
 Handler = Callable[[bytes], bytes]
@@ -50,11 +48,11 @@ def _user_code(fn: Callable[..., Any], *args: Any) -> Any:
             result = list(result)
         return result
     except Exception as exc:
-        raise UserCodeFailure(error_from_exception(exc)) from exc
+        raise UserCodeFailure(error_to_proto(exc)) from exc
 
 
 def _framework_error(kind: str, message: str) -> common_pb2.UserCodeError:
-    return common_pb2.UserCodeError(type=kind, message=message)
+    return common_pb2.UserCodeError(type=kind, message=wire_text(message))
 
 
 def _accepts_context(fn: Callable[..., Any]) -> bool:
@@ -101,25 +99,15 @@ class _Results:
                             f"{type(value).__name__}: return one of those from the function")
 
 
-def _run_request_proto(request: Any, extra_tags: dict[str, str] | None = None) -> common_pb2.RunRequest:
-    config = request.run_config_dict()
-    tags = {**(extra_tags or {}), **{str(k): str(v) for k, v in dict(request.tags or {}).items()}}
-    return common_pb2.RunRequest(
-        run_key=request.run_key or "", job_name=request.job_name or "",
-        asset_selection=[asset_key_to_proto(k) for k in request.asset_selection or ()],
-        run_config_json=json.dumps(config, sort_keys=True, default=str), tags=tags,
-        partition_key=request.partition_key or "")
-
-
 def _fill_reply(reply: codeserver_pb2.EvaluationReply, results: _Results,
                 extra_tags: dict[str, str] | None = None) -> None:
     for request in results.run_requests:
-        reply.run_requests.append(_run_request_proto(request, extra_tags))
+        reply.run_requests.append(run_request_to_proto(request, extra_tags=extra_tags))
     if not results.run_requests and results.skip_reasons:
-        reply.skip_reason = "; ".join(results.skip_reasons)
+        reply.skip_reason = wire_text("; ".join(results.skip_reasons))
     for change in results.partition_requests:
-        name = getattr(change, "partitions_def_name", "")
-        keys = [str(k) for k in getattr(change, "partition_keys", ())]
+        name = wire_text(getattr(change, "partitions_def_name", ""))
+        keys = [wire_text(str(k)) for k in getattr(change, "partition_keys", ())]
         message = codeserver_pb2.DynamicPartitionsRequest(partitions_def_name=name)
         (message.delete_keys if "Delete" in type(change).__name__ else message.add_keys).extend(keys)
         reply.dynamic_partitions_requests.append(message)
@@ -132,7 +120,7 @@ def _guarded(build: Callable[[codeserver_pb2.EvaluationReply], None]) -> bytes:
     except UserCodeFailure as failure:
         reply = codeserver_pb2.EvaluationReply(error=failure.error)
     except Exception as exc:  # a bug in the conversion, not in user code: still an answer, never a crash
-        reply = codeserver_pb2.EvaluationReply(error=error_from_exception(exc))
+        reply = codeserver_pb2.EvaluationReply(error=error_to_proto(exc))
     return reply.SerializeToString()
 
 
@@ -256,7 +244,7 @@ def evaluate_sensor(defs: Any, body: bytes) -> bytes:
             results.add(value)
         cursor = results.cursor if results.cursor is not None else context.cursor
         if cursor != initial:
-            reply.cursor, reply.has_cursor = cursor or "", True
+            reply.cursor, reply.has_cursor = wire_text(cursor or ""), True
         _fill_reply(reply, results)
 
     return _guarded(build)
