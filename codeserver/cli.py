@@ -29,9 +29,21 @@ def _target(ns: argparse.Namespace) -> tuple[LoadTarget, str]:
 
 def parse_target(argv: list[str]) -> tuple[LoadTarget, str]:
     """Parse only the target flags (used by the code server's child processes)."""
-    parser = argparse.ArgumentParser(prog="codeserver.userprocess")
+    parser = argparse.ArgumentParser(prog="codeserver.userprocess_child")
     _add_target_args(parser)
     return _target(parser.parse_args(argv))
+
+
+def _seconds(text: str) -> float:
+    """A duration above zero (argparse also applies this to the default taken from the environment)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a finite number of seconds above 0 (set by the option "
+                                         "or by WEIR_IMPORT_TIMEOUT)")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -53,6 +65,9 @@ def build_parser() -> argparse.ArgumentParser:
     start.add_argument("--pool-size", type=int, default=int(env("WEIR_USER_PROCESSES", "2")),
                        help="user processes kept warm for evaluations (each holds an import of the code; "
                             "a second one keeps evaluations going while one is stuck)")
+    start.add_argument("--import-timeout", type=_seconds, default=env("WEIR_IMPORT_TIMEOUT", "180"),
+                       help="seconds the location's code may take to import before the load fails and the "
+                            "location shows an error (default 180, WEIR_IMPORT_TIMEOUT)")
     start.add_argument("--exit-with-parent", action="store_true",
                        help="stop when the process that started this one dies (used by weir dev)")
     return parser
@@ -78,4 +93,5 @@ def main(argv: list[str] | None = None) -> None:
         tls_key=ns.tls_key,
         exit_with_parent=ns.exit_with_parent,
         pool_size=ns.pool_size,
+        import_timeout=ns.import_timeout,
     ))

@@ -18,6 +18,9 @@ from codeserver.userprocess import UserProcess, UserProcessError, UserProcessTim
 from protos.weir.v1 import common_pb2
 
 DEFAULT_POOL_SIZE = 2
+# Long enough for heavy imports (pandas, a warehouse client, a dbt manifest); short enough that an
+# import stuck on a network call shows as an error rather than a location loading forever.
+DEFAULT_IMPORT_TIMEOUT = 180.0
 
 
 @dataclass(frozen=True)
@@ -30,11 +33,12 @@ class LocationCode:
     """Loads the location's code in user processes and keeps the latest good result."""
 
     def __init__(self, target: LoadTarget, location_name: str, python: str = sys.executable,
-                 pool_size: int = DEFAULT_POOL_SIZE) -> None:
+                 pool_size: int = DEFAULT_POOL_SIZE, import_timeout: float = DEFAULT_IMPORT_TIMEOUT) -> None:
         self.target = target
         self.location_name = location_name
         self._python = python
         self._pool_size = max(1, pool_size)
+        self._import_timeout = import_timeout
         self._lock = threading.Lock()
         self._reload_lock = threading.Lock()
         self._loaded: LoadedCode | None = None
@@ -77,7 +81,10 @@ class LocationCode:
 
     def _wait(self, process: UserProcess) -> tuple[common_pb2.UserCodeError | None, LoadedCode | None]:
         try:
-            result = process.wait_loaded()
+            result = process.wait_loaded(self._import_timeout)
+        except UserProcessTimeout:
+            process.kill()
+            return self._import_timeout_error(), None
         except UserProcessError as exc:
             process.kill()
             return common_pb2.UserCodeError(type="UserProcessError",
@@ -86,6 +93,13 @@ class LocationCode:
             process.kill()
             return common_pb2.UserCodeError.FromString(result.error), None
         return None, LoadedCode(result.snapshot_id, result.snapshot)
+
+    def _import_timeout_error(self) -> common_pb2.UserCodeError:
+        return common_pb2.UserCodeError(type="ImportTimeout", message=(
+            f"location {self.location_name!r} did not finish importing its code within "
+            f"{self._import_timeout:g} s; the importing process was killed. Find what the import waits "
+            f"for (a network call, a lock, input), or raise the limit with the code server's "
+            f"--import-timeout option or the WEIR_IMPORT_TIMEOUT environment variable"))
 
     def _add(self, process: UserProcess) -> None:
         self._members[process.pid] = (self._generation, process)

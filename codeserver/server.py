@@ -23,7 +23,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from codeserver.loader import LoadTarget
-from codeserver.location import DEFAULT_POOL_SIZE, LocationCode
+from codeserver.location import DEFAULT_IMPORT_TIMEOUT, DEFAULT_POOL_SIZE, LocationCode
 from codeserver.runs import RunWorkers
 from codeserver.userprocess import UserProcess, UserProcessError, UserProcessTimeout
 from protos import wire
@@ -168,6 +168,7 @@ class ServerOptions:
     tls_key: str | None = None
     exit_with_parent: bool = False
     pool_size: int = DEFAULT_POOL_SIZE
+    import_timeout: float = DEFAULT_IMPORT_TIMEOUT
 
 
 def create_server(servicer: CodeServerServicer, address: str, *, token: str | None = None,
@@ -192,7 +193,8 @@ def serve(first_load: UserProcess, options: ServerOptions) -> None:
 
     first_load is the user process already importing the code, started before this module's imports.
     """
-    code = LocationCode(options.target, options.location_name, pool_size=options.pool_size)
+    code = LocationCode(options.target, options.location_name, pool_size=options.pool_size,
+                        import_timeout=options.import_timeout)
     weir_home = Path(os.environ.get("WEIR_HOME", ".weir"))
     runs_dir = Path(options.runs_dir or weir_home / "runs" / options.location_name).resolve()
     servicer = CodeServerServicer(code, RunWorkers(runs_dir, options.target))
