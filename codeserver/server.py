@@ -27,6 +27,7 @@ from codeserver.location import DEFAULT_IMPORT_TIMEOUT, DEFAULT_POOL_SIZE, Locat
 from codeserver.runs import RunWorkers
 from codeserver.userprocess import UserProcess, UserProcessError, UserProcessTimeout
 from protos import wire
+from protos.names import path_component_problem
 from protos.weir.v1 import codeserver_pb2, codeserver_pb2_grpc, common_pb2
 
 SNAPSHOT_CHUNK_BYTES = 1 << 20
@@ -95,6 +96,7 @@ class CodeServerServicer(codeserver_pb2_grpc.CodeServerServicer):
         return reply
 
     def StartRun(self, request, context):
+        _check_run_id(request.run_id, context)
         loaded = self.code.loaded
         if loaded is None:
             context.abort(grpc.StatusCode.FAILED_PRECONDITION,
@@ -106,15 +108,18 @@ class CodeServerServicer(codeserver_pb2_grpc.CodeServerServicer):
         def active() -> bool:
             return context.is_active() and not self._stopping.is_set()
 
+        _check_run_id(request.run_id, context)
         yield from self.workers.watch(request.run_id, request.after_sequence, request.max_batch or 5000, active)
 
     def GetRunWorker(self, request, context):
+        _check_run_id(request.run_id, context)
         return self.workers.status(request.run_id)
 
     def ListRunWorkers(self, request, context):
         return codeserver_pb2.ListRunWorkersReply(workers=self.workers.list())
 
     def CancelRun(self, request: common_pb2.CancelRunRequest, context):
+        _check_run_id(request.run_id, context)
         return codeserver_pb2.CancelRunReply(found=self.workers.cancel(request.run_id))
 
     def EvaluateSchedule(self, request, context):
@@ -146,6 +151,14 @@ class CodeServerServicer(codeserver_pb2_grpc.CodeServerServicer):
             reply = codeserver_pb2.EvaluationReply.FromString(body)
         reply.duration_seconds = time.monotonic() - started
         return reply
+
+
+def _check_run_id(run_id: str, context: grpc.ServicerContext) -> None:
+    """A run id names the run's directory under the runs dir, so it must be one plain path component."""
+    problem = path_component_problem(run_id)
+    if problem:
+        context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"run id {run_id[:60]!r} {problem}; a run id names "
+                      "the run's directory")
 
 
 def _process_error(exc: Exception, what: str, timeout: float) -> common_pb2.UserCodeError:

@@ -36,12 +36,11 @@ def main() -> None:
 @friendly
 def dev(workspace_file: Path | None, python_file: Path | None, module_name: str | None, port: int) -> None:
     """Run the host, a code server per location and the daemon, with SQLite under $WEIR_HOME."""
-    from host.config import Workspace, WorkspaceEntry, load_workspace
+    from host.config import load_workspace, single_location
     from host.dev import dev_options, run_host
 
     if python_file or module_name:
-        entry = {"python_file": str(python_file.resolve())} if python_file else {"python_module": module_name}
-        workspace, base = Workspace(load_from=[WorkspaceEntry.model_validate(entry)]), Path.cwd()
+        workspace, base = single_location(python_file, module_name), Path.cwd()
     else:
         path = workspace_file or Path("workspace.yaml")
         workspace, base = load_workspace(path), path.resolve().parent

@@ -12,6 +12,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from host.errors import ConfigError
+from protos.names import path_component_problem
 
 
 class _Strict(BaseModel):
@@ -28,9 +29,17 @@ class _SpawnedLocation(_Strict):
 class PythonFile(_SpawnedLocation):
     relative_path: str = Field(description="the file, relative to workspace.yaml")
 
+    @property
+    def name(self) -> str:
+        return self.location_name or Path(self.relative_path).stem
+
 
 class PythonModule(_SpawnedLocation):
     module_name: str = Field(description="an importable module")
+
+    @property
+    def name(self) -> str:
+        return self.location_name or self.module_name.split(".")[0]
 
 
 class GrpcServer(_Strict):
@@ -40,6 +49,10 @@ class GrpcServer(_Strict):
     token_env: str | None = Field(None, description="environment variable with the server's token")
     ssl: bool = Field(False, description="connect with TLS")
     tls_ca: str | None = Field(None, description="CA certificate file for TLS")
+
+    @property
+    def name(self) -> str:
+        return self.location_name or f"{self.host}:{self.port}"
 
 
 class WorkspaceEntry(_Strict):
@@ -65,6 +78,22 @@ class WorkspaceEntry(_Strict):
         if len(given) != 1:
             raise ValueError("each load_from entry needs exactly one of python_file, python_module, "
                              f"grpc_server (found: {', '.join(given) or 'none'})")
+        return self
+
+    @property
+    def location(self) -> PythonFile | PythonModule | GrpcServer:
+        found = self.python_file or self.python_module or self.grpc_server
+        assert found is not None
+        return found
+
+    @model_validator(mode="after")
+    def _name_is_a_path_component(self) -> WorkspaceEntry:
+        """A location's name names its runs and logs directories, so it must stay inside them."""
+        name = self.location.name
+        problem = path_component_problem(name)
+        if problem:
+            raise ValueError(f"location name {name!r} {problem}; set location_name to a plain name such as "
+                             "'sales' (it names the location's runs and logs directories)")
         return self
 
 
@@ -146,7 +175,7 @@ def _describe(error: ValidationError) -> str:
     lines = []
     for item in error.errors():
         where = ".".join(str(p) for p in item["loc"]) or "(top level)"
-        lines.append(f"  {where}: {item['msg']}")
+        lines.append(f"  {where}: {item['msg'].removeprefix('Value error, ')}")
     return "\n".join(lines)
 
 
@@ -166,6 +195,15 @@ def load_workspace(path: Path) -> Workspace:
     except ValidationError as exc:
         raise ConfigError(f"{path} is not a valid workspace:\n{_describe(exc)}\n"
                           "See README.md, 'workspace.yaml', for the format.") from None
+
+
+def single_location(python_file: Path | None, module_name: str | None) -> Workspace:
+    """The workspace of `weir dev -f FILE` or `weir dev -m MODULE`."""
+    entry = {"python_file": str(python_file.resolve())} if python_file else {"python_module": module_name}
+    try:
+        return Workspace(load_from=[WorkspaceEntry.model_validate(entry)])
+    except ValidationError as exc:
+        raise ConfigError(f"{'-f' if python_file else '-m'} does not name a location:\n{_describe(exc)}") from None
 
 
 def load_host_config(path: Path | None) -> HostConfig:

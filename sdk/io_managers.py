@@ -116,13 +116,36 @@ class InMemoryIOManager(IOManager):
 
 
 def filesystem_path(base_dir: str, ctx: OutputContext) -> str:
-    """Where the filesystem IO manager keeps an output: by asset key (and partition), else by run/step."""
+    """Where the filesystem IO manager keeps an output: by asset key (and partition), else by run/step.
+
+    Raises:
+        ValueError: a part of the path would lead outside base_dir (or to base_dir itself).
+    """
     if ctx.asset_key is not None:
         parts = list(ctx.asset_key.path)
         if ctx.partition_key is not None:
             parts.append(ctx.partition_key)
-        return os.path.join(base_dir, *parts)
-    return os.path.join(base_dir, ctx.run_id, ctx.step_key, ctx.name)
+    else:
+        parts = [ctx.run_id, ctx.step_key, ctx.name]
+    path = os.path.join(base_dir, *parts)
+    if not _stays_inside(base_dir, parts, path):
+        what = (f"asset {ctx.asset_key.to_user_string()}" if ctx.asset_key is not None
+                else f"output {ctx.step_key}.{ctx.name} of run {ctx.run_id}")
+        partition = f" partition {ctx.partition_key!r}" if ctx.partition_key is not None else ""
+        raise ValueError(f"The filesystem IO manager refuses to store {what}{partition}: its path {path!r} leads "
+                         f"outside its base directory {base_dir!r}. Use keys without '..', absolute paths or "
+                         "empty parts.")
+    return path
+
+
+def _stays_inside(base_dir: str, parts: list[str], path: str) -> bool:
+    """Each part names something below base_dir: no '', '.', '..' or absolute part, and no NUL."""
+    for part in parts:
+        pieces = part.replace("\\", "/").split("/")
+        if "\0" in part or any(piece in ("", ".", "..") for piece in pieces):
+            return False
+    base = os.path.abspath(base_dir)
+    return os.path.commonpath([base, os.path.abspath(path)]) == base and os.path.abspath(path) != base
 
 
 class PickledObjectFilesystemIOManager(IOManager):
