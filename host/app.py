@@ -76,9 +76,14 @@ class HostApp:
 
     def stop(self) -> None:
         self.daemon.stop()
+        evaluators = (self.scheduler, self.sensors)
+        for evaluator in evaluators:
+            evaluator.stop()  # no new evaluations; those still running end when their location stops
         self.leader.release()
         self.watchers.stop()
         self.workspace.stop()
+        for evaluator in evaluators:
+            evaluator.wait(5)
         self.engine.dispose()
 
 

@@ -3,9 +3,10 @@ it and stores each exactly once, driving the run's status. It also notices worke
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from sqlalchemy import Engine
 
@@ -17,6 +18,9 @@ from host.storage.records import TERMINAL_RUN_STATUSES, RunRecord
 from host.workspace import WorkspaceManager
 from protos.weir.v1 import codeserver_pb2, common_pb2
 
+log = logging.getLogger("weir.runs")
+
+MAX_RUNTIME_TAG = "weir/max_runtime"
 STATUS_BY_EVENT = {
     common_pb2.RUN_START: "STARTED",
     common_pb2.RUN_SUCCESS: "SUCCESS",
@@ -35,12 +39,28 @@ class RunWatchers:
         self._monitoring = monitoring
         self._clock = clock
         self._threads: dict[str, threading.Thread] = {}
+        self._launching: set[str] = set()  # claimed by this host's queue, StartRun not answered yet
         self._lock = threading.Lock()
         self._stop = threading.Event()
 
-    def ensure(self, run: RunRecord) -> None:
-        """Start watching the run unless a watcher already does."""
+    def launching(self, run_id: str) -> None:
+        """The queue is starting this run: no watcher may start it too (ARCHITECTURE rule 10)."""
         with self._lock:
+            self._launching.add(run_id)
+
+    def launched(self, run_id: str) -> None:
+        with self._lock:
+            self._launching.discard(run_id)
+
+    def _is_launching(self, run_id: str) -> bool:
+        with self._lock:
+            return run_id in self._launching
+
+    def ensure(self, run: RunRecord) -> None:
+        """Start watching the run unless a watcher already does, or the queue is still starting it."""
+        with self._lock:
+            if run.run_id in self._launching:
+                return
             thread = self._threads.get(run.run_id)
             if thread is not None and thread.is_alive():
                 return
@@ -63,9 +83,26 @@ class RunWatchers:
                     reason = event.message if status in ("FAILURE", "CANCELED") else None
                     run_store.set_run_status(conn, run_id, status, at=event.timestamp, failure_reason=reason)
 
-    def _fail(self, run_id: str, reason: str) -> None:
+    def _declare(self, run: RunRecord, status: str, reason: str) -> None:
+        """End a run the host judged finished (worker lost, too slow to cancel, past its max runtime),
+        then make it so: the worker's process group is killed, and what it journals afterwards is
+        ignored, as a warning event in the run's log says (ARCHITECTURE rule 5)."""
         with self._engine.begin() as conn:
-            run_store.set_run_status(conn, run_id, "FAILURE", at=self._clock(), failure_reason=reason)
+            before = run_store.get_run(conn, run.run_id)
+            if before is None or before.status in TERMINAL_RUN_STATUSES:
+                return
+            run_store.set_run_status(conn, run.run_id, status, at=self._clock(), failure_reason=reason)
+            warning = common_pb2.RunEvent(
+                run_id=run.run_id, sequence=event_store.last_sequence(conn, run.run_id) + 1,
+                type=common_pb2.ENGINE_EVENT, timestamp=self._clock(), level="WARNING",
+                message=f"{reason}. The host ended the run as {status} and stops its worker; "
+                        "events the worker journals from now on are ignored.")
+            event_store.add_events(conn, [event_store.event_record(warning)])
+        try:
+            self._workspace.get(run.location).client.cancel_run(
+                run.run_id, grace_seconds=self._monitoring.kill_grace_seconds, terminate=True)
+        except WeirError as exc:
+            log.warning("run %s ended as %s, but its worker could not be stopped: %s", run.run_id, status, exc)
 
     def _current(self, run_id: str) -> tuple[RunRecord | None, int]:
         with self._engine.connect() as conn:
@@ -78,45 +115,69 @@ class RunWatchers:
             if run is None or run.status in TERMINAL_RUN_STATUSES:
                 return
             try:
-                client = self._workspace.get(location).client
-                final = None
-                for batch in client.watch_run_events(run_id, after):
-                    unreachable_since = None
-                    if batch.events:
-                        self.store(run_id, list(batch.events))
-                    # only an empty batch says the journal is drained: judge the worker then, never mid-journal
-                    if not batch.events and self._worker_gone(run_id, batch.worker):
-                        return
-                    final = batch.worker
-                if final is not None and final.state == codeserver_pb2.WORKER_NOT_FOUND:
-                    self._not_found(run_id, location)
+                if self._follow(run, after):
+                    return
+                unreachable_since = None
             except WeirError as exc:
                 now = self._clock()
                 unreachable_since = unreachable_since or now
                 waited = now - unreachable_since
                 if self._monitoring.enabled and waited > self._monitoring.worker_lost_after_seconds:
-                    self._fail(run_id, f"the code server of location {location!r} was unreachable for "
-                                       f"{waited:.0f} s; the run's worker is presumed lost ({exc})")
+                    self._declare(run, "FAILURE", f"the code server of location {location!r} was unreachable "
+                                                  f"for {waited:.0f} s; the run's worker is presumed lost ({exc})")
                     return
             self._stop.wait(0.5)
 
-    def _worker_gone(self, run_id: str, worker: codeserver_pb2.RunWorker) -> bool:
-        """Fail the run if its worker ended without a final event or stopped heartbeating.
+    def _follow(self, run: RunRecord, after: int) -> bool:
+        """Store the run's new events as they come; True once the run is over for this watcher."""
+        client = self._workspace.get(run.location).client
+        deadline = self._deadline(run)
+        final = None
+        for batch in client.watch_run_events(run.run_id, after):
+            if batch.events:
+                self.store(run.run_id, list(batch.events))
+                if deadline is None:
+                    deadline = self._deadline(run, batch.events)
+            # only an empty batch says the journal is drained: judge the worker then, never mid-journal
+            if not batch.events and self._worker_gone(run, batch.worker):
+                return True
+            if deadline is not None and self._clock() > deadline:
+                current, _ = self._current(run.run_id)
+                if current is not None and current.status not in TERMINAL_RUN_STATUSES:
+                    self._declare(current, "FAILURE", f"the run exceeded its maximum runtime of "
+                                                      f"{max_runtime(current, self._monitoring):g} s")
+                return True
+            final = batch.worker
+        if final is not None and final.state == codeserver_pb2.WORKER_NOT_FOUND:
+            self._not_found(run.run_id, run.location)
+        return False
+
+    def _deadline(self, run: RunRecord, events: Sequence[common_pb2.RunEvent] = ()) -> float | None:
+        """When the run's max runtime ends, counted from its start; None while unknown or unlimited."""
+        limit = max_runtime(run, self._monitoring)
+        started = run.started_at or next((e.timestamp for e in events if e.type == common_pb2.RUN_START), None)
+        return None if not limit or started is None else started + limit
+
+    def _worker_gone(self, run: RunRecord, worker: codeserver_pb2.RunWorker) -> bool:
+        """End the run if its worker ended without a final event or stopped heartbeating.
 
         Storage is read only when the worker looks gone: a batch from a live worker costs no query."""
         reason = self._loss_reason(worker)
         if reason is None:
             return False
-        run, _ = self._current(run_id)
-        if run is not None and run.status not in TERMINAL_RUN_STATUSES:
-            self._fail(run_id, reason)
+        current, _ = self._current(run.run_id)
+        if current is not None and current.status == "CANCELING":
+            self._declare(current, "CANCELED", f"the run was canceled; {reason}")
+        elif current is not None and current.status not in TERMINAL_RUN_STATUSES:
+            self._declare(current, "FAILURE", reason)
         return True
 
     def _loss_reason(self, worker: codeserver_pb2.RunWorker) -> str | None:
-        if worker.state == codeserver_pb2.WORKER_EXITED:
-            return f"the run worker exited with code {worker.exit_code} before the run finished"
-        if worker.state == codeserver_pb2.WORKER_LOST:
-            return f"the run worker (pid {worker.pid}) disappeared before the run finished: killed, or out of memory"
+        if worker.state in (codeserver_pb2.WORKER_EXITED, codeserver_pb2.WORKER_LOST):
+            how = worker.exit_reason or (f"it exited with code {worker.exit_code}"
+                                         if worker.state == codeserver_pb2.WORKER_EXITED
+                                         else "it disappeared: killed, or out of memory")
+            return f"the run worker (pid {worker.pid}) ended before the run finished: {how}"
         limit = self._monitoring.worker_lost_after_seconds
         if self._monitoring.enabled and worker.state == codeserver_pb2.WORKER_RUNNING \
                 and worker.heartbeat_age_seconds > limit:
@@ -124,13 +185,25 @@ class RunWatchers:
         return None
 
     def _not_found(self, run_id: str, location: str) -> None:
-        """The location never saw this run: start it if the host died before it could, else fail it."""
+        """The location never saw this run: start it if the host died before it could, else fail it.
+
+        Safe to repeat: the code server starts at most one worker per run id (ARCHITECTURE rule 10)."""
         run, _ = self._current(run_id)
-        if run is None or run.status in TERMINAL_RUN_STATUSES:
+        if run is None or run.status in TERMINAL_RUN_STATUSES or self._is_launching(run_id):
             return
         if run.status == "STARTING":
             from host.daemon.run_queue import start_request
 
             self._workspace.get(location).client.start_run(start_request(run))
             return
-        self._fail(run_id, f"location {location!r} has no record of this run's worker")
+        with self._engine.begin() as conn:
+            run_store.set_run_status(conn, run_id, "FAILURE", at=self._clock(),
+                                     failure_reason=f"location {location!r} has no record of this run's worker")
+
+
+def max_runtime(run: RunRecord, monitoring: RunMonitoringConfig) -> float:
+    """Seconds a run may take from its start (0: no limit): its weir/max_runtime tag, else the config."""
+    try:
+        return float(run.tags.get(MAX_RUNTIME_TAG, monitoring.max_runtime_seconds))
+    except ValueError:
+        return monitoring.max_runtime_seconds

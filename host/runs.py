@@ -19,6 +19,7 @@ from host.workspace import WorkspaceManager
 from protos.weir.v1 import common_pb2, host_pb2, snapshot_pb2
 
 Clock = Callable[[], float]
+DEFAULT_KILL_GRACE_SECONDS = 10.0  # as run_monitoring.kill_grace_seconds
 IMPLICIT_ASSET_JOB = "__ASSET_JOB"  # the sdk's name for a run over an asset selection without a job
 
 
@@ -89,6 +90,11 @@ def launch_run(engine: Engine, workspace: WorkspaceManager, request: host_pb2.La
     check_config(job, request.run_config_json)
     if not request.job_name and not selection:
         selection = sorted(asset_key_str(a.key) for a in snapshot.assets if a.is_executable)
+    if request.partition_key:
+        from host.partitions import check_run_partition  # host.partitions imports this module
+
+        check_run_partition(engine, workspace, request.location, job_name=request.job_name, selection=selection,
+                            partition_key=request.partition_key, now=now)
     run = RunRecord(
         run_id=uuid.uuid4().hex, location=request.location, job_name=request.job_name or IMPLICIT_ASSET_JOB,
         status="QUEUED", asset_selection=tuple(selection), run_config_json=request.run_config_json or "{}",
@@ -108,8 +114,10 @@ def get_run(engine: Engine, run_id: str) -> RunRecord:
     return run
 
 
-def cancel_run(engine: Engine, workspace: WorkspaceManager, run_id: str, *, now: float) -> RunRecord:
-    """A queued run ends CANCELED at once; a run in progress is asked to stop (CANCELING)."""
+def cancel_run(engine: Engine, workspace: WorkspaceManager, run_id: str, *, now: float,
+               grace_seconds: float = DEFAULT_KILL_GRACE_SECONDS) -> RunRecord:
+    """A queued run ends CANCELED at once; a run in progress is asked to stop (CANCELING) and its
+    worker's process group is killed if it has not stopped `grace_seconds` later (0: never)."""
     run = get_run(engine, run_id)
     if run.status in TERMINAL_RUN_STATUSES:
         return run
@@ -117,7 +125,7 @@ def cancel_run(engine: Engine, workspace: WorkspaceManager, run_id: str, *, now:
         if run.status == "QUEUED":
             return run_store.set_run_status(conn, run_id, "CANCELED", at=now, failure_reason="canceled")
         run = run_store.set_run_status(conn, run_id, "CANCELING", at=now)
-    found = workspace.get(run.location).client.cancel_run(run_id)
+    found = workspace.get(run.location).client.cancel_run(run_id, grace_seconds=grace_seconds)
     if not found:
         with engine.begin() as conn:
             run = run_store.set_run_status(conn, run_id, "CANCELED", at=now,

@@ -4,6 +4,7 @@ transaction that ends it."""
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -61,7 +62,12 @@ def _fits_tag_limits(run: RunRecord, counts: Counter[tuple[str, str]], config: R
 
 
 class RunQueue:
-    """One pass of the queue per tick()."""
+    """One pass of the queue per tick().
+
+    Passes run from the daemon loop and from every launch (wake_queue); a lock keeps them one at a
+    time in this host, so limits are counted against what the previous pass started, and each run
+    is started only by the caller that won its claim (QUEUED->STARTING), on any number of hosts.
+    """
 
     def __init__(self, engine: Engine, workspace: WorkspaceManager, watchers: RunWatchers,
                  config: RunQueueConfig, clock: Callable[[], float] = time.time) -> None:
@@ -70,21 +76,37 @@ class RunQueue:
         self._watchers = watchers
         self._config = config
         self._clock = clock
+        self._pass_lock = threading.Lock()
 
     def tick(self) -> int:
         """Start what fits; returns how many runs were started."""
-        with self._engine.begin() as conn:
-            queued = run_store.runs_with_status(conn, ("QUEUED",))
-            if not queued:
-                return 0
-            in_progress = run_store.runs_with_status(conn, IN_PROGRESS)
-            ready = [r for r in queued if self._location_ready(r.location)]  # the others wait in the queue
-            chosen = choose_runs(ready, in_progress, self._config)
-            now = self._clock()
-            starting = [run_store.set_run_status(conn, r.run_id, "STARTING", at=now) for r in chosen]
+        with self._pass_lock:
+            starting = self._claim()
         for run in starting:
             self._start(run)
         return len(starting)
+
+    def _claim(self) -> list[RunRecord]:
+        """Claim the queued runs that fit; they are marked as launching before the claim commits, so
+        the run monitor never mistakes one for a run whose start was lost and starts it too."""
+        starting: list[RunRecord] = []
+        try:
+            with self._engine.begin() as conn:
+                queued = run_store.runs_with_status(conn, ("QUEUED",))
+                if not queued:
+                    return []
+                in_progress = run_store.runs_with_status(conn, IN_PROGRESS)
+                ready = [r for r in queued if self._location_ready(r.location)]  # the others stay queued
+                for chosen in choose_runs(ready, in_progress, self._config):
+                    run = run_store.claim_run(conn, chosen.run_id)
+                    if run is not None:
+                        self._watchers.launching(run.run_id)
+                        starting.append(run)
+        except BaseException:
+            for run in starting:
+                self._watchers.launched(run.run_id)
+            raise
+        return starting
 
     def _location_ready(self, name: str) -> bool:
         try:
@@ -100,4 +122,6 @@ class RunQueue:
                 run_store.set_run_status(conn, run.run_id, "FAILURE", at=self._clock(),
                                          failure_reason=f"could not start the run: {exc}")
             return
+        finally:
+            self._watchers.launched(run.run_id)
         self._watchers.ensure(run)

@@ -6,6 +6,10 @@ catch-up policy, and handles each slot as a tick: the tick is stored STARTED (un
 logical time, so a second attempt finds the first), the schedule is evaluated (in its location, or on
 the host when it has no function), the runs are launched with the identity (schedule, logical time,
 run key), and the tick ends SUCCESS, SKIPPED or FAILURE. A STARTED tick left by a crash is resumed.
+
+A schedule function is user code that may be slow: its ticks are handled in a long-lived pool beside
+the pass (host/daemon/evaluations.py), one evaluation per schedule at a time, so it delays only its own
+schedule. Slots that come due meanwhile are handled when it is done, by the catch-up policy.
 """
 
 from __future__ import annotations
@@ -13,7 +17,6 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -22,6 +25,7 @@ from sqlalchemy import Connection, Engine
 
 from host.config import SchedulerConfig
 from host.daemon.cron import CronError, CronSchedule
+from host.daemon.evaluations import EvaluationPool
 from host.daemon.launch import Target, error_text, evaluation_failure, launch, launch_request
 from host.daemon.leader import LeaderElector, LostLeadership
 from host.errors import WeirError
@@ -34,6 +38,7 @@ from protos.weir.v1 import codeserver_pb2, common_pb2, snapshot_pb2
 log = logging.getLogger("weir.daemon.scheduler")
 
 KIND = "SCHEDULE"
+MISSED = "missed while the scheduler was down or this schedule's previous evaluation was still running"
 
 
 @dataclass(frozen=True)
@@ -52,16 +57,14 @@ def plan_slots(slots: list[float], now: float, config: SchedulerConfig) -> list[
     policy = config.catch_up
     if policy == "all":
         keep = set(slots[-config.max_catch_up_ticks:])
-        why = (f"missed while the scheduler was not running; catch_up: all runs at most the newest "
-               f"{config.max_catch_up_ticks} missed slots")
+        why = f"{MISSED}; catch_up: all runs at most the newest {config.max_catch_up_ticks} missed slots"
     elif policy == "none":
         newest = slots[-1]
         keep = {newest} if now - newest <= config.late_after_seconds else set()
-        why = (f"missed while the scheduler was not running; catch_up: none runs no slot found more than "
-               f"{config.late_after_seconds:g} s late")
+        why = f"{MISSED}; catch_up: none runs no slot found more than {config.late_after_seconds:g} s late"
     else:
         keep = {slots[-1]}
-        why = "missed while the scheduler was not running; catch_up: latest runs only the newest missed slot"
+        why = f"{MISSED}; catch_up: latest runs only the newest missed slot"
     return [SlotPlan(slot, slot in keep, "" if slot in keep else why) for slot in slots]
 
 
@@ -143,13 +146,18 @@ class Scheduler:
     on_launch: Callable[[], None] | None = None
     _known: dict[tuple[str, str], _Known] = field(default_factory=dict)
     _first_seen: dict[tuple[str, str], float] = field(default_factory=dict)
+    _pool: EvaluationPool = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._pool = EvaluationPool(self.config.max_concurrent_evaluations, "weir-schedule-eval")
 
     def reset(self) -> None:
         """Forget cached cursors: another leader may have handled slots meanwhile."""
         self._known.clear()
 
     def tick(self) -> int:
-        """One pass; returns how many ticks were recorded or resumed."""
+        """One pass; returns how many ticks were recorded or resumed. Raises the error of a schedule
+        function's tick that failed since the last pass (the loop logs and shows it)."""
         now = self.clock()
         items = [item for item in list_schedules(self.engine, self.workspace) if item.running]
         for item in items:
@@ -157,21 +165,53 @@ class Scheduler:
         if self.leader is not None and not self.leader.is_leader():
             return 0
         try:
-            work = [w for item in items for w in self._due_work(item, now)]
-            if not work:
-                return 0
-            to_run = self._record_ticks(work, now)
-            evaluations = self._evaluate_all([w for w, _ in to_run])
-            outcomes = [(w, tick, self._run_tick(w, tick, result))
-                        for (w, tick), result in zip(to_run, evaluations, strict=True)]
-            self._finish_all(outcomes, now)
-            return len(work)
+            work = [w for item in items if not self._pool.busy(item.key) for w in self._due_work(item, now)]
+            if work:
+                self._start(self._record_ticks(work, now), now)
         except LostLeadership:
             log.warning("lost the daemon lease during a scheduler pass; the new leader goes on")
             self.reset()
             return 0
         except Exception:
             self.reset()  # cursors were advanced in memory; storage says what was really done
+            raise
+        self._pool.raise_errors()
+        return len(work)
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait for the schedule functions in flight (at most timeout seconds); returns whether all ended."""
+        return self._pool.wait(timeout)
+
+    def stop(self) -> None:
+        """Queue no more evaluations and drop the queued ones; running ones end with their call."""
+        self._pool.close()
+
+    def _start(self, started: list[tuple[_Work, TickRecord | None]], now: float) -> None:
+        """Finish the ticks decided on the host now; queue each schedule function's ticks in the pool."""
+        calls: dict[tuple[str, str], list[tuple[_Work, TickRecord | None]]] = {}
+        for pair in started:
+            if pair[0].item.schedule.has_function:
+                calls.setdefault(pair[0].item.key, []).append(pair)
+        self._handle([pair for pair in started if not pair[0].item.schedule.has_function], now)
+        for key, pairs in calls.items():
+            self._pool.submit(key, lambda key=key, pairs=pairs: self._handle_in_pool(key, pairs, now))
+
+    def _handle(self, started: list[tuple[_Work, TickRecord | None]], now: float) -> None:
+        """Evaluate the slots, launch what they ask for, and finish their ticks in one transaction."""
+        if started:
+            outcomes = [(w, tick, self._run_tick(w, tick, self._evaluation(w))) for w, tick in started]
+            self._finish_all(outcomes, now)
+
+    def _handle_in_pool(self, key: tuple[str, str], started: list[tuple[_Work, TickRecord | None]],
+                        now: float) -> None:
+        try:
+            self._handle(started, now)
+        except LostLeadership:
+            log.warning("lost the daemon lease while evaluating schedule %r of location %r; the new leader "
+                        "goes on", key[1], key[0])
+            self.reset()
+        except Exception:
+            self._known.pop(key, None)  # its STARTED ticks stay in storage and are resumed by a later pass
             raise
 
     def _known_for(self, item: ScheduleItem, now: float) -> _Known | None:
@@ -248,21 +288,11 @@ class Scheduler:
                     started.append((w, tick))
         return started
 
-    def _evaluate_all(self, work: list[_Work]) -> list[_Evaluation]:
-        """Evaluate the slots, schedule functions several at a time (user code may be slow; storage
-        writes stay sequential)."""
-        def one(w: _Work) -> _Evaluation:
-            try:
-                return self._evaluate(w.item, w.logical_time)
-            except _EvaluationFailed as failed:
-                return failed
-
-        calls = sum(1 for w in work if w.item.schedule.has_function)
-        threads = min(self.config.max_concurrent_evaluations, calls)
-        if threads <= 1:
-            return [one(w) for w in work]
-        with ThreadPoolExecutor(threads, thread_name_prefix="weir-schedule-eval") as pool:
-            return list(pool.map(one, work))
+    def _evaluation(self, w: _Work) -> _Evaluation:
+        try:
+            return self._evaluate(w.item, w.logical_time)
+        except _EvaluationFailed as failed:
+            return failed
 
     def _run_tick(self, work: _Work, tick: TickRecord | None, evaluation: _Evaluation) -> _Outcome:
         """Launch what one slot's evaluation asked for. Safe to repeat: the runs' identities are unique."""

@@ -4,6 +4,9 @@ A sensor's cursor is the one left by its latest successful (SUCCESS or SKIPPED) 
 timed-out evaluation changes nothing and the next one starts from the same place. Runs are launched
 with the identity (sensor, run key): a run key requested again, at any time in the sensor's life,
 launches nothing. Whatever happens in user code, the loop records a tick and goes on.
+
+A pass only queues the due sensors' evaluations in a long-lived pool (host/daemon/evaluations.py) and
+returns: a sensor is evaluated at most once at a time, so a slow or hanging one delays only itself.
 """
 
 from __future__ import annotations
@@ -11,12 +14,12 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
 from host.config import SensorDaemonConfig
+from host.daemon.evaluations import EvaluationPool
 from host.daemon.launch import Target, error_text, evaluation_failure, launch, launch_request
 from host.daemon.leader import LeaderElector, LostLeadership
 from host.daemon.sensor_inputs import finished_runs, new_materializations
@@ -89,33 +92,48 @@ class SensorDaemon:
     on_launch: Callable[[], None] | None = None
     _last_tick: dict[tuple[str, str], float] = field(default_factory=dict)
     _last_run_key: dict[tuple[str, str], str] = field(default_factory=dict)
+    _pool: EvaluationPool = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._pool = EvaluationPool(self.config.max_concurrent_evaluations, "weir-sensor-eval")
 
     def reset(self) -> None:
         """Forget cached tick times: another leader may have evaluated sensors meanwhile."""
         self._last_tick.clear()
 
     def tick(self) -> int:
-        """One pass; returns how many sensors were evaluated."""
+        """One pass: queue the evaluations of the due sensors and return how many, without waiting for
+        them. A sensor whose evaluation is still in flight is not due, so a slow one delays only itself.
+        Raises the error of an evaluation that failed since the last pass (the loop logs and shows it)."""
         if self.leader is not None and not self.leader.is_leader():
             return 0
         now = self.clock()
-        due = []
+        queued = 0
         for item in list_sensors(self.engine, self.workspace):
-            last = self._last_tick_time(item) if item.running else None
-            if item.running and (last is None or now - last >= item.sensor.minimum_interval_seconds):
-                due.append(item)
-        threads = min(self.config.max_concurrent_evaluations, len(due))
+            if not item.running or self._pool.busy(item.key):
+                continue
+            last = self._last_tick_time(item)
+            if last is None or now - last >= item.sensor.minimum_interval_seconds:
+                self._last_tick[item.key] = now
+                queued += self._pool.submit(item.key, lambda item=item: self._evaluate_in_pool(item, now))
+        self._pool.raise_errors()
+        return queued
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait for the evaluations in flight (at most timeout seconds); returns whether all ended."""
+        return self._pool.wait(timeout)
+
+    def stop(self) -> None:
+        """Queue no more evaluations and drop the queued ones; running ones end with their call."""
+        self._pool.close()
+
+    def _evaluate_in_pool(self, item: SensorItem, now: float) -> None:
         try:
-            if threads <= 1:
-                for item in due:
-                    self.evaluate(item, now)
-            else:
-                with ThreadPoolExecutor(threads, thread_name_prefix="weir-sensor-eval") as pool:
-                    list(pool.map(lambda item: self.evaluate(item, now), due))
+            self.evaluate(item, now)
         except LostLeadership:
-            log.warning("lost the daemon lease during a sensor pass; the new leader goes on")
+            log.warning("lost the daemon lease while evaluating sensor %r of location %r; the new leader goes on",
+                        item.sensor.name, item.location)
             self.reset()
-        return len(due)
 
     def _last_tick_time(self, item: SensorItem) -> float | None:
         if item.key not in self._last_tick:

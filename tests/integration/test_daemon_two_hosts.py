@@ -46,10 +46,11 @@ def _host(url: str, clock: FakeClock, owner: str) -> HostApp:
 
 
 def _pass(app: HostApp) -> None:
-    """What the daemon threads do on one host, in one step of the driven clock."""
+    """What the daemon threads do on one host, in one step of the driven clock (evaluations included)."""
     app.leader.tick()
     app.scheduler.tick()
     app.sensors.tick()
+    assert app.scheduler.wait(10) and app.sensors.wait(10), "the evaluations did not end"
 
 
 def test_two_hosts_launch_each_tick_once_and_the_survivor_takes_over(postgres_url):

@@ -119,7 +119,7 @@ class InProcessLocation:
     def run_worker(self, run_id: str) -> codeserver_pb2.RunWorker:
         return codeserver_pb2.RunWorker(run_id=run_id, state=codeserver_pb2.WORKER_RUNNING)
 
-    def cancel_run(self, run_id: str) -> bool:
+    def cancel_run(self, run_id: str, *, grace_seconds: float = 0.0, terminate: bool = False) -> bool:
         return False
 
     def partition_keys(self, request: codeserver_pb2.GetPartitionKeysRequest) -> codeserver_pb2.GetPartitionKeysReply:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import threading
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -24,6 +25,7 @@ from tests.host.daemon.support import (
     user_error,
     workspace_of,
 )
+from tests.support import wait_for
 
 T0 = datetime(2026, 6, 1, 12, 0, 30, tzinfo=UTC).timestamp()  # 30 s past a minute
 
@@ -32,6 +34,13 @@ def _setup(tmp_path, location: InProcessLocation, clock: FakeClock, **config):  
     engine = sqlite_engine(tmp_path)
     workspace = workspace_of(location)
     return engine, workspace, Scheduler(engine, workspace, SchedulerConfig(**config), clock)
+
+
+def _pass(scheduler: Scheduler) -> int:
+    """A pass and the schedule functions it queued (the loop does not wait for them; a test does)."""
+    recorded = scheduler.tick()
+    assert scheduler.wait(10), "the evaluations did not end"
+    return recorded
 
 
 def _ticks(engine, name: str = "every_minute", location: str = "sales"):  # type: ignore[no-untyped-def]
@@ -48,13 +57,13 @@ def test_static_schedule_fires_once_per_slot_with_its_identity(tmp_path):
     clock = FakeClock(T0)
     location = InProcessLocation("sales", schedules=[schedule("every_minute", "* * * * *")])
     engine, _, scheduler = _setup(tmp_path, location, clock)
-    scheduler.tick()
+    _pass(scheduler)
     assert _ticks(engine) == []
     clock.advance(30.5)
-    scheduler.tick()
-    scheduler.tick()  # the same slot again: nothing new
+    _pass(scheduler)
+    _pass(scheduler)  # the same slot again: nothing new
     clock.advance(60)
-    scheduler.tick()
+    _pass(scheduler)
     ticks = _ticks(engine)
     assert [t.status for t in ticks] == ["SUCCESS", "SUCCESS"]
     assert [t.logical_time for t in ticks] == [T0 + 30, T0 + 90]
@@ -71,11 +80,11 @@ def test_function_is_called_only_when_a_slot_is_due(tmp_path):
                                  schedule_fns={"every_minute": lambda req: run_requests("k")})
     engine, _, scheduler = _setup(tmp_path, location, clock)
     for _ in range(29):
-        scheduler.tick()
+        _pass(scheduler)
         clock.advance(1)
     assert location.calls == []
     clock.advance(1)
-    scheduler.tick()
+    _pass(scheduler)
     assert location.calls == [("every_minute", T0 + 30)]
     assert _runs(engine)[0].run_key == "k"
 
@@ -87,10 +96,10 @@ def test_skip_and_failure_become_ticks_with_reasons_and_the_next_slot_still_fire
     location = InProcessLocation("sales", schedules=[schedule("every_minute", "* * * * *", function=True)],
                                  schedule_fns={"every_minute": lambda req: next(replies)})
     engine, _, scheduler = _setup(tmp_path, location, clock)
-    scheduler.tick()
+    _pass(scheduler)
     for _ in range(3):
         clock.advance(60)
-        scheduler.tick()
+        _pass(scheduler)
     skipped, failed, ok = _ticks(engine)
     assert (skipped.status, skipped.reason) == ("SKIPPED", "no new orders")
     assert failed.status == "FAILURE" and "raised ValueError: warehouse closed" in failed.reason
@@ -103,13 +112,13 @@ def test_unreachable_location_fails_the_tick_and_the_loop_goes_on(tmp_path):
     location = InProcessLocation("sales", schedules=[schedule("every_minute", "* * * * *", function=True)],
                                  schedule_fns={"every_minute": lambda req: run_requests("")})
     engine, _, scheduler = _setup(tmp_path, location, clock)
-    scheduler.tick()
+    _pass(scheduler)
     location.available = False
     clock.advance(60)
-    scheduler.tick()
+    _pass(scheduler)
     location.available = True
     clock.advance(60)
-    scheduler.tick()
+    _pass(scheduler)
     failed, ok = _ticks(engine)
     assert failed.status == "FAILURE" and "not reachable" in failed.reason
     assert ok.status == "SUCCESS"
@@ -138,11 +147,41 @@ def test_two_schedulers_on_one_storage_launch_each_slot_once(tmp_path):
     engine, _, first = _setup(tmp_path, location, clock)
     second = Scheduler(engine, workspace_of(location), SchedulerConfig(), clock)
     for _ in range(5):
-        first.tick()
-        second.tick()
+        _pass(first)
+        _pass(second)
         clock.advance(60)
     assert len(_runs(engine)) == 4
     assert len({t.logical_time for t in _ticks(engine)}) == len(_ticks(engine)) == 4
+
+
+def test_a_hanging_schedule_function_delays_only_its_own_schedule(tmp_path):
+    clock = FakeClock(T0 + 30.5)
+    release = threading.Event()
+
+    def hanging(req: codeserver_pb2.EvaluateScheduleRequest) -> codeserver_pb2.EvaluationReply:
+        release.wait(5)
+        return run_requests("")
+
+    location = InProcessLocation("sales", schedules=[schedule("a_hangs", "* * * * *", function=True),
+                                                     schedule("b_fine", "* * * * *", function=True)],
+                                 schedule_fns={"a_hangs": hanging, "b_fine": lambda req: run_requests("")})
+    engine, _, scheduler = _setup(tmp_path, location, clock)
+    scheduler.tick()  # first sight: both start now
+    try:
+        for minute in range(1, 4):
+            clock.advance(60)
+            scheduler.tick()
+            wait_for(lambda minute=minute: [t.status for t in _ticks(engine, "b_fine")] == ["SUCCESS"] * minute,
+                     3, what="b_fine's tick")
+        assert [t.status for t in _ticks(engine, "a_hangs")] == ["STARTED"]  # shown while it runs
+        assert [name for name, _ in location.calls].count("a_hangs") == 1  # never two at once
+    finally:
+        release.set()
+    assert scheduler.wait(10)
+    _pass(scheduler)  # the slots that came due meanwhile go by the catch-up policy
+    ticks = _ticks(engine, "a_hangs")
+    assert [t.status for t in ticks] == ["SUCCESS", "SKIPPED", "SUCCESS"]
+    assert "previous evaluation was still running" in ticks[1].reason
 
 
 def _downtime(tmp_path, minutes: int, late_by: float = 0.5, **config):  # type: ignore[no-untyped-def]
@@ -150,9 +189,9 @@ def _downtime(tmp_path, minutes: int, late_by: float = 0.5, **config):  # type: 
     clock = FakeClock(T0)
     location = InProcessLocation("sales", schedules=[schedule("every_minute", "* * * * *")])
     engine, workspace, scheduler = _setup(tmp_path, location, clock, **config)
-    scheduler.tick()
+    _pass(scheduler)
     clock.advance(30.5)
-    scheduler.tick()
+    _pass(scheduler)
     clock.advance(minutes * 60 - 0.5 + late_by)
     Scheduler(engine, workspace, SchedulerConfig(**config), clock).tick()
     return _ticks(engine)[1:]
@@ -192,15 +231,15 @@ def test_state_overrides_default_status_and_survives_a_reload(tmp_path):
                            status="STOPPED", now=clock())
     location.schedules.append(schedule("another", "0 0 * * *"))  # new code: a new snapshot id
     workspace.refresh_all(force=True)
-    scheduler.tick()
+    _pass(scheduler)
     clock.advance(120)
-    scheduler.tick()
+    _pass(scheduler)
     assert _ticks(engine) == [] and _ticks(engine, "dormant") == []
     instigators.set_status(engine, workspace, kind="SCHEDULE", name="dormant", location="sales", status="RUNNING",
                            now=clock())
-    scheduler.tick()
+    _pass(scheduler)
     clock.advance(60)
-    scheduler.tick()
+    _pass(scheduler)
     (tick,) = _ticks(engine, "dormant")  # from the moment it was started: no catch-up before that
     assert tick.status == "SUCCESS" and tick.logical_time == T0 + 150
     views = {v.name: v for v in instigators.list_instigators(engine, workspace, now=clock(), kind="SCHEDULE")}
@@ -225,7 +264,7 @@ def test_daily_schedule_across_dst_fires_once_at_the_documented_time(tmp_path, t
                                  schedule_fns={"daily": lambda req: run_requests("")})
     engine, _, scheduler = _setup(tmp_path, location, clock)
     for _ in range(24 * 12):
-        scheduler.tick()
+        _pass(scheduler)
         clock.advance(300)
     (tick,) = [t for t in _ticks(engine, "daily") if t.logical_time < _local(tz, f"{day}T23:59:00")]
     assert tick.logical_time == datetime.fromisoformat(expected).timestamp()
@@ -241,10 +280,10 @@ def test_hourly_schedule_fires_every_real_hour_across_dst(tmp_path, tz, day, cou
     clock = FakeClock(start - 1)
     location = InProcessLocation("sales", schedules=[schedule("hourly", "0 * * * *", tz=tz)])
     engine, _, scheduler = _setup(tmp_path, location, clock)
-    scheduler.tick()
+    _pass(scheduler)
     while clock() < start + count * 3600:
         clock.advance(600)
-        scheduler.tick()
+        _pass(scheduler)
     times = [t.logical_time for t in _ticks(engine, "hourly") if t.logical_time < start + count * 3600]
     assert len(times) == count
     assert all(b - a == 3600 for a, b in itertools.pairwise(times))

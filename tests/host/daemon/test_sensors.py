@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 
 from host import instigators
 from host.config import SensorDaemonConfig
@@ -22,6 +23,7 @@ from tests.host.daemon.support import (
     user_error,
     workspace_of,
 )
+from tests.support import wait_for
 
 T0 = 1_780_000_000.0
 
@@ -31,6 +33,13 @@ def _setup(tmp_path, location: InProcessLocation, clock: FakeClock):  # type: ig
     workspace = workspace_of(location)
     return engine, workspace, SensorDaemon(engine, workspace, SensorDaemonConfig(evaluation_timeout_seconds=5),
                                            clock)
+
+
+def _pass(daemon: SensorDaemon) -> int:
+    """A pass and the evaluations it queued (the loop does not wait for them; a test does)."""
+    queued = daemon.tick()
+    assert daemon.wait(10), "the evaluations did not end"
+    return queued
 
 
 def _ticks(engine, name: str):  # type: ignore[no-untyped-def]
@@ -49,7 +58,7 @@ def test_minimum_interval_is_respected(tmp_path):
                                  sensor_fns={"s": lambda req: codeserver_pb2.EvaluationReply(skip_reason="idle")})
     engine, _, daemon = _setup(tmp_path, location, clock)
     for _ in range(61):
-        daemon.tick()
+        _pass(daemon)
         clock.advance(1)
     assert [t.timestamp - T0 for t in _ticks(engine, "s")] == [0, 30, 60]
     assert all((t.status, t.reason) == ("SKIPPED", "idle") for t in _ticks(engine, "s"))
@@ -69,13 +78,13 @@ def test_cursor_is_saved_only_when_the_tick_succeeds(tmp_path):
 
     location = InProcessLocation("sales", sensors=[sensor("s", interval=10)], sensor_fns={"s": counting})
     engine, _, daemon = _setup(tmp_path, location, clock)
-    daemon.tick()
+    _pass(daemon)
     fail["now"] = True
     clock.advance(10)
-    daemon.tick()
+    _pass(daemon)
     fail["now"] = False
     clock.advance(10)
-    daemon.tick()
+    _pass(daemon)
     assert [c for _, c in location.calls] == ["", "1", "1"]  # the failed tick did not move the cursor
     assert [(t.status, t.cursor) for t in _ticks(engine, "s")] == [("SUCCESS", "1"), ("FAILURE", None),
                                                                    ("SUCCESS", "2")]
@@ -89,7 +98,7 @@ def test_a_run_key_launches_once_for_the_life_of_the_sensor(tmp_path):
                                  sensor_fns={"s": lambda req: run_requests("file-a.csv")})
     engine, _, daemon = _setup(tmp_path, location, clock)
     for _ in range(3):
-        daemon.tick()
+        _pass(daemon)
         clock.advance(3600)
     assert [r.run_key for r in _runs(engine)] == ["file-a.csv"]
     first, *later = _ticks(engine, "s")
@@ -104,10 +113,38 @@ def test_a_timed_out_sensor_fails_its_tick_and_the_others_still_run(tmp_path):
     location = InProcessLocation("sales", sensors=[sensor("a_stuck"), sensor("b_fine")],
                                  sensor_fns={"a_stuck": lambda req: timed_out, "b_fine": lambda req: run_requests("")})
     engine, _, daemon = _setup(tmp_path, location, clock)
-    assert daemon.tick() == 2
+    assert _pass(daemon) == 2
     (stuck,) = _ticks(engine, "a_stuck")
     assert stuck.status == "FAILURE" and "did not finish within 5 s" in stuck.reason
     assert _ticks(engine, "b_fine")[0].status == "SUCCESS"
+
+
+def test_a_hanging_sensor_delays_only_itself(tmp_path):
+    clock = FakeClock(T0)
+    release = threading.Event()
+
+    def hanging(req: codeserver_pb2.EvaluateSensorRequest) -> codeserver_pb2.EvaluationReply:
+        release.wait(5)
+        return codeserver_pb2.EvaluationReply(skip_reason="late")
+
+    location = InProcessLocation("sales", sensors=[sensor("a_hangs", interval=1), sensor("b_fine", interval=1)],
+                                 sensor_fns={"a_hangs": hanging,
+                                             "b_fine": lambda req: codeserver_pb2.EvaluationReply(skip_reason="idle")})
+    engine, _, daemon = _setup(tmp_path, location, clock)
+    try:
+        for n in range(1, 6):
+            daemon.tick()
+            wait_for(lambda n=n: len(_ticks(engine, "b_fine")) == n, 3, what="b_fine's tick")
+            clock.advance(1)
+        assert [name for name, _ in location.calls].count("a_hangs") == 1  # never two at once
+        assert _ticks(engine, "a_hangs") == []
+    finally:
+        release.set()
+    assert daemon.wait(10)
+    assert [(t.status, t.reason) for t in _ticks(engine, "a_hangs")] == [("SKIPPED", "late")]
+    daemon.stop()
+    clock.advance(1)
+    assert daemon.tick() == 0  # a stopped daemon queues nothing
 
 
 def test_several_jobs_need_a_job_name_on_the_request(tmp_path):
@@ -115,12 +152,12 @@ def test_several_jobs_need_a_job_name_on_the_request(tmp_path):
     location = InProcessLocation("sales", sensors=[sensor("s", jobs=("sales_job", "other_job"))],
                                  sensor_fns={"s": lambda req: run_requests("x")})
     engine, _, daemon = _setup(tmp_path, location, clock)
-    daemon.tick()
+    _pass(daemon)
     (tick,) = _ticks(engine, "s")
     assert tick.status == "FAILURE" and "set job_name" in tick.reason
     location.sensor_fns["s"] = lambda req: run_requests("x", job="other_job")
     clock.advance(30)
-    daemon.tick()
+    _pass(daemon)
     assert [r.job_name for r in _runs(engine)] == ["other_job"]
 
 
@@ -146,13 +183,13 @@ def test_asset_sensor_gets_new_materializations_and_user_code_is_skipped_when_th
                                  sensor_fns={"on_orders": on_orders})
     engine, _, daemon = _setup(tmp_path, location, clock)
     _materialize(engine, "old", T0 - 100)
-    daemon.tick()  # no cursor yet: the newest materialization counts, as in Dagster
+    _pass(daemon)  # no cursor yet: the newest materialization counts, as in Dagster
     clock.advance(30)
-    daemon.tick()  # nothing new: user code is not called
+    _pass(daemon)  # nothing new: user code is not called
     _materialize(engine, "m1", T0 + 40, "2026-01-01")
     _materialize(engine, "m2", T0 + 41, "2026-01-02")
     clock.advance(30)
-    daemon.tick()
+    _pass(daemon)
     assert seen == [["old"], ["m1", "m2"]]
     statuses = [(t.status, t.reason) for t in _ticks(engine, "on_orders")]
     assert statuses[1] == ("SKIPPED", "no new materializations of orders")
@@ -171,13 +208,13 @@ def test_run_failure_sensor_sees_runs_that_failed_after_it_started(tmp_path):
         run_store.add_run(conn, RunRecord(run_id="bad", location="sales", job_name="sales_job", status="STARTED",
                                           asset_selection=(), run_config_json="{}", tags={}, snapshot_id="s",
                                           created_at=T0 - 5))
-    daemon.tick()  # starts watching now
+    _pass(daemon)  # starts watching now
     with engine.begin() as conn:
         run_store.set_run_status(conn, "bad", "FAILURE", at=T0 + 10, failure_reason="boom")
     clock.advance(30)
-    daemon.tick()
+    _pass(daemon)
     clock.advance(30)
-    daemon.tick()
+    _pass(daemon)
     assert [r.run_key for r in _runs(engine) if r.sensor_name] == ["alert-bad"]
     assert location.calls == [("on_failure", json.dumps([T0, ""]))]  # called once, with the failed run
     ticks = _ticks(engine, "on_failure")
@@ -190,11 +227,11 @@ def test_start_stop_and_a_cursor_set_by_a_person(tmp_path):
     location = InProcessLocation("sales", sensors=[sensor("s", interval=10, running=False)],
                                  sensor_fns={"s": lambda req: codeserver_pb2.EvaluationReply(skip_reason="idle")})
     engine, workspace, daemon = _setup(tmp_path, location, clock)
-    assert daemon.tick() == 0
+    assert _pass(daemon) == 0
     instigators.set_status(engine, workspace, kind="SENSOR", name="s", location=None, status="RUNNING", now=clock())
     instigators.set_sensor_cursor(engine, workspace, name="s", location=None, cursor="42", now=clock())
     clock.advance(10)
-    assert daemon.tick() == 1
+    assert _pass(daemon) == 1
     assert location.calls == [("s", "42")]
     (view,) = instigators.list_instigators(engine, workspace, now=clock(), kind="SENSOR")
     assert (view.status, view.cursor, view.status_from_code) == ("RUNNING", "42", False)
@@ -206,6 +243,6 @@ def test_dynamic_partition_requests_are_stored_when_the_tick_succeeds(tmp_path):
         codeserver_pb2.DynamicPartitionsRequest(partitions_def_name="files", add_keys=["a.csv", "b.csv"])])
     location = InProcessLocation("sales", sensors=[sensor("s")], sensor_fns={"s": lambda req: reply})
     engine, _, daemon = _setup(tmp_path, location, clock)
-    daemon.tick()
+    _pass(daemon)
     with engine.connect() as conn:
         assert partition_store.list_dynamic_partitions(conn, "files") == ["a.csv", "b.csv"]
