@@ -11,6 +11,7 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from codeserver.text import wire_text
 from protos.weir.v1 import common_pb2
 from sdk.events import ErrorInfo, Event
 from sdk.keys import AssetKey
@@ -18,17 +19,6 @@ from sdk.metadata import MetadataValue, to_metadata_value
 
 _SCALAR_FIELDS = {"int": "int_value", "float": "float_value", "text": "text", "url": "url", "path": "path",
                   "md": "md", "bool": "bool_value"}  # fmt: skip
-
-
-def wire_text(value: str) -> str:
-    """The text itself when UTF-8 can encode it, else with the offending characters backslash-escaped."""
-    if value.isascii():
-        return value
-    try:
-        value.encode()
-    except UnicodeEncodeError:
-        return value.encode("utf-8", "backslashreplace").decode()
-    return value
 
 
 def _texts(values: Iterable[str]) -> list[str]:

@@ -16,7 +16,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import codeserver.partitions
-from codeserver.convert import error_to_proto, run_request_to_proto, wire_text
+from codeserver.convert import error_to_proto, run_request_to_proto
+from codeserver.text import wire_text
 from protos.weir.v1 import codeserver_pb2, common_pb2
 
 Handler = Callable[[bytes], bytes]

@@ -98,12 +98,13 @@ def _import(target: LoadTarget) -> ModuleType:
 
 def error_from_exception(exc: BaseException, depth: int = 0) -> common_pb2.UserCodeError:
     """A user exception as data: type, message and traceback, with (a few levels of) its cause."""
+    from codeserver.text import wire_text
     from protos.weir.v1 import common_pb2
 
     error = common_pb2.UserCodeError(
         type=type(exc).__name__,
-        message=str(exc),
-        traceback="".join(traceback.format_exception(type(exc), exc, exc.__traceback__)),
+        message=wire_text(str(exc)),
+        traceback=wire_text("".join(traceback.format_exception(type(exc), exc, exc.__traceback__))),
     )
     cause = exc.__cause__ or exc.__context__
     if cause is not None and cause is not exc and depth < 3:

@@ -43,7 +43,7 @@ def _channel(argv: list[str]) -> tuple[int, int, list[str]]:
 
 def _serve(defs: Any, requests: int, replies: int) -> None:
     from codeserver import evaluation
-    from codeserver.convert import wire_text
+    from codeserver.text import wire_text
 
     handlers = evaluation.handlers(defs)
     while True:

@@ -18,6 +18,7 @@ from protos.weir.v1 import codeserver_pb2, codeserver_pb2_grpc, common_pb2, snap
 HANDSHAKE_TIMEOUT = 5.0
 CALL_TIMEOUT = 30.0
 SNAPSHOT_TIMEOUT = 120.0
+RELOAD_TIMEOUT = 240.0  # longer than the code server's default import timeout (180 s)
 
 
 class LocationClient(Protocol):
@@ -89,7 +90,7 @@ class GrpcLocationClient:
         return snapshot_pb2.Snapshot.FromString(data)
 
     def reload(self) -> codeserver_pb2.ReloadReply:
-        return self._call("Reload", codeserver_pb2.ReloadRequest(), SNAPSHOT_TIMEOUT)  # type: ignore[return-value]
+        return self._call("Reload", codeserver_pb2.ReloadRequest(), RELOAD_TIMEOUT)  # type: ignore[return-value]
 
     def start_run(self, request: codeserver_pb2.StartRunRequest) -> codeserver_pb2.StartRunReply:
         return self._call("StartRun", request, CALL_TIMEOUT)  # type: ignore[return-value]

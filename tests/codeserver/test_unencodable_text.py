@@ -8,7 +8,7 @@ from pathlib import Path
 from codeserver.loader import LoadTarget
 from codeserver.location import LocationCode
 from protos.weir.v1 import codeserver_pb2, common_pb2
-from tests.support import RunningCodeServer, kill_processes_mentioning
+from tests.support import RunningCodeServer, kill_processes_mentioning, wait_for
 
 SURROGATE_LOG = '''
 import sdk as dg
@@ -73,3 +73,15 @@ def test_a_sensor_raising_a_lone_surrogate_reports_the_error_and_its_process_ser
                 assert reply.skip_reason == "skipped \\udfff"
     finally:
         code.close()
+
+
+def test_an_import_failing_with_a_lone_surrogate_shows_the_error(tmp_path: Path):
+    code_file = tmp_path / "broken.py"
+    code_file.write_text('raise ValueError("cannot read \\udcff.csv")\n')
+    server = RunningCodeServer(tmp_path, code_file, tmp_path / "runs", "token")
+    try:
+        reply = wait_for(lambda: (r := server.handshake()).HasField("load_error") and r, 30, what="the load error")
+    finally:
+        server.stop()
+        kill_processes_mentioning(str(tmp_path))
+    assert reply.load_error.type == "ValueError" and "cannot read \\udcff.csv" in reply.load_error.message
