@@ -17,6 +17,7 @@ import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy import Engine
@@ -33,8 +34,34 @@ class LostLeadership(Exception):
 
 
 def new_owner_id() -> str:
-    """Unique per host process, readable in `weir daemon status`."""
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    """Unique per host process, readable in `weir daemon status`: machine, pid, pid namespace, nonce."""
+    return f"{socket.gethostname()}:{os.getpid()}:{_pid_namespace()}:{uuid.uuid4().hex[:8]}"
+
+
+def _pid_namespace() -> str:
+    try:
+        return os.readlink("/proc/self/ns/pid").removeprefix("pid:[").removesuffix("]")
+    except OSError:
+        return "-"
+
+
+def is_dead_neighbour(owner: str) -> bool:
+    """Whether `owner` names a host process on this machine, in this pid namespace, that is gone: a
+    predecessor killed with -9, whose lease a restarted host need not wait out."""
+    parts = owner.split(":")
+    if len(parts) != 4 or parts[0] != socket.gethostname() or parts[2] != _pid_namespace() or parts[2] == "-":
+        return False
+    try:
+        pid = int(parts[1])
+    except ValueError:
+        return False
+    if pid == os.getpid():
+        return False
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[-1].split()[0]
+    except OSError:
+        return True
+    return state == "Z"
 
 
 @dataclass(frozen=True)
@@ -71,6 +98,10 @@ class LeaderElector:
         try:
             with self._engine.begin() as conn:
                 token = leases.acquire_lease(conn, self.name, self.owner, now=now, ttl=self._ttl)
+                holder = leases.get_lease(conn, self.name) if token is None else None
+                if holder is not None and holder.owner and is_dead_neighbour(holder.owner):
+                    log.info("the daemon lease is held by %s, which is no longer running: taking it over", holder.owner)
+                    token = leases.take_over_lease(conn, self.name, self.owner, holder.owner, now=now, ttl=self._ttl)
         except sa.exc.DBAPIError:
             log.exception("could not renew the daemon lease; acting as follower until it works again")
             token = None

@@ -38,6 +38,18 @@ def acquire_lease(conn: sa.Connection, name: str, owner: str, *, now: float, ttl
     return None if token is None else int(token)
 
 
+def take_over_lease(conn: sa.Connection, name: str, owner: str, previous: str, *, now: float,
+                    ttl: float) -> int | None:
+    """Take the lease from `previous`, known dead, before it expires; None if it changed hands meanwhile."""
+    token = conn.execute(
+        sa.update(leases)
+        .where(leases.c.name == name, leases.c.owner == previous)
+        .values(owner=owner, token=leases.c.token + 1, expires_at=now + ttl)
+        .returning(leases.c.token)
+    ).scalar()
+    return None if token is None else int(token)
+
+
 def release_lease(conn: sa.Connection, name: str, owner: str) -> bool:
     """Give the lease up at once (on shutdown) so another host need not wait for expiry."""
     result = conn.execute(
