@@ -68,8 +68,9 @@ class PartitionMethods:
 
     @grpc_errors
     def ListDynamicPartitions(self, request, context):
+        name = partitions.check_definition_name(request.partitions_def_name)
         with self.app.engine.connect() as conn:
-            keys = partition_store.list_dynamic_partitions(conn, request.partitions_def_name)
+            keys = partition_store.list_dynamic_partitions(conn, name)
         return host_pb2.DynamicPartitionKeys(partitions_def_name=request.partitions_def_name, keys=keys)
 
     @grpc_errors

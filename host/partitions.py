@@ -25,6 +25,7 @@ from protos.weir.v1 import codeserver_pb2, snapshot_pb2
 
 _IN_PROGRESS = ("QUEUED", "STARTING", "STARTED", "CANCELING")
 _CACHE_SIZE = 256
+MAX_DEFINITION_NAME_CHARS = 1000
 
 
 @dataclass(frozen=True)
@@ -152,6 +153,43 @@ def list_partition_keys(engine: Engine, workspace: WorkspaceManager, location: s
                                   f"{location!r}, which is not reachable: {exc}") from None
 
 
+def _partitioned_targets(snapshot: snapshot_pb2.Snapshot, job_name: str, selection: list[str]) -> list[tuple[str, str]]:
+    """(asset key, job name) pairs whose keys a run's partition key must be among: the job, when it is
+    partitioned, else one asset per distinct partitions definition among the run's assets."""
+    job = next((j for j in snapshot.jobs if j.name == job_name), None) if job_name else None
+    if job is not None and job.HasField("partitions"):
+        return [("", job_name)]
+    chosen = set(selection)
+    nodes = [n for n in snapshot.assets if n.HasField("partitions")
+             and (job_name in n.job_names if job_name else asset_key_str(n.key) in chosen)]
+    by_definition = {n.partitions.SerializeToString(deterministic=True): asset_key_str(n.key) for n in nodes}
+    return [(key, "") for key in by_definition.values()]
+
+
+def check_run_partition(engine: Engine, workspace: WorkspaceManager, location: str, *, job_name: str,
+                        selection: list[str], partition_key: str, now: float) -> None:  # fmt: skip
+    """Refuse a run's partition key that its job or assets do not have: an unknown key would run user
+    code for a partition that does not exist, and a key names where the run's outputs are stored."""
+    snapshot = workspace.get(location).loaded_snapshot()
+    what = f"job {job_name!r}" if job_name else f"the selected assets ({', '.join(selection) or 'none'})"
+    targets = _partitioned_targets(snapshot, job_name, selection)
+    if not targets:
+        raise ConfigError(f"{what} in location {location!r} are not partitioned: launch the run without a "
+                          f"partition key (given: {partition_store.shown(partition_key)})")
+    for asset_key, job in targets:
+        keys = list_partition_keys(engine, workspace, location, asset_key=asset_key, job_name=job, now=now).keys
+        if partition_key not in keys:
+            raise _unknown_key(partition_key, keys, location, asset_key, job)
+
+
+def _unknown_key(key: str, keys: list[str], location: str, asset_key: str, job_name: str) -> ConfigError:
+    sample = ", ".join(keys[:5]) + (", ..." if len(keys) > 5 else "") if keys else "none yet"
+    owner = f"asset {asset_key!r}" if asset_key else f"job {job_name!r}"
+    listing = f"`weir assets partitions {asset_key} --location {location}`" if asset_key else "ListPartitionKeys"
+    return ConfigError(f"{partition_store.shown(key)} is not a partition of {owner} in location {location!r} "
+                       f"(partitions: {sample}); {listing} lists them")
+
+
 def _touches(run_assets: Iterable[str], job_name: str, asset_key: str, job_names: set[str]) -> bool:
     assets = list(run_assets)
     return asset_key in assets if assets else job_name in job_names
@@ -200,10 +238,19 @@ def ranges(keys: list[str], members: set[str]) -> list[tuple[str, str, int]]:
     return out
 
 
-def change_dynamic_partitions(engine: Engine, name: str, keys: list[str], *, delete: bool) -> tuple[int, list[str]]:
-    """Add or delete keys of a dynamic partitions definition; (how many changed, the keys after)."""
+def check_definition_name(name: str) -> str:
+    """A dynamic partitions definition's name as a request gives it, refused when no definition can have it."""
     if not name:
         raise ConfigError("name the dynamic partitions definition (DynamicPartitionsDefinition(name=...))")
+    if "\0" in name or len(name) > MAX_DEFINITION_NAME_CHARS:
+        raise ConfigError(f"no dynamic partitions definition can be named {partition_store.shown(name)}: a name "
+                          f"holds no NUL and at most {MAX_DEFINITION_NAME_CHARS} characters")
+    return name
+
+
+def change_dynamic_partitions(engine: Engine, name: str, keys: list[str], *, delete: bool) -> tuple[int, list[str]]:
+    """Add or delete keys of a dynamic partitions definition; (how many changed, the keys after)."""
+    check_definition_name(name)
     with engine.begin() as conn:
         if delete:
             changed = sum(partition_store.delete_dynamic_partition(conn, name, key) for key in keys)

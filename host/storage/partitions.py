@@ -7,16 +7,56 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from host.errors import ConfigError
 from host.storage._sql import dumps, insert, loads
 from host.storage.errors import DuplicateBackfillError, NotFoundError
 from host.storage.records import BACKFILL_STATUSES, BackfillRecord, RunRecord, check_choice
 from host.storage.runs import run_record
 from host.storage.schema import backfills, dynamic_partitions, runs
+from protos.names import path_component_problem
+
+_SHOWN_CHARS = 60
+
+
+def shown(text: str) -> str:
+    """A key or name as an error message shows it: quoted, and cut short when long."""
+    return repr(text[:_SHOWN_CHARS]) + ("..." if len(text) > _SHOWN_CHARS else "")
+
+
+def dynamic_key_problem(key: str) -> str | None:
+    """Why a key cannot be a dynamic partition key, or None. A key becomes a path component (the
+    filesystem IO manager stores each partition in a file named by its key) and a part of range and
+    multi-partition keys, so it may hold neither separator."""
+    problem = path_component_problem(key)
+    if problem:
+        return problem
+    if "..." in key:
+        return "contains '...', which separates the ends of a partition range"
+    if "|" in key:
+        return "contains '|', which separates the dimensions of a multi-partition key"
+    return None
+
+
+def check_dynamic_keys(partitions_def_name: str, keys: Iterable[str]) -> list[str]:
+    """The keys, unchanged, when every one may be stored; otherwise a ConfigError naming the first bad one."""
+    checked = list(keys)
+    for key in checked:
+        problem = dynamic_key_problem(key)
+        if problem:
+            raise ConfigError(f"dynamic partition key {shown(key)} of {shown(partitions_def_name)} {problem}; "
+                              "choose a key without it")
+    return checked
 
 
 def add_dynamic_partitions(conn: sa.Connection, partitions_def_name: str, keys: Iterable[str]) -> int:
-    """Add partition keys to a dynamic partitions definition; existing keys are kept; returns how many were new."""
-    rows = [{"partitions_def_name": partitions_def_name, "partition_key": key} for key in dict.fromkeys(keys)]
+    """Add partition keys to a dynamic partitions definition; existing keys are kept; returns how many were new.
+
+    Raises:
+        ConfigError: a key is empty, too long, or could leave a directory (see dynamic_key_problem);
+            nothing is added then.
+    """
+    unique = dict.fromkeys(check_dynamic_keys(partitions_def_name, keys))
+    rows = [{"partitions_def_name": partitions_def_name, "partition_key": key} for key in unique]
     if not rows:
         return 0
     table = dynamic_partitions
@@ -26,6 +66,8 @@ def add_dynamic_partitions(conn: sa.Connection, partitions_def_name: str, keys: 
 
 def delete_dynamic_partition(conn: sa.Connection, partitions_def_name: str, key: str) -> bool:
     """Remove one key; returns whether it existed."""
+    if "\0" in key:  # never stored (add_dynamic_partitions refuses it), and PostgreSQL cannot compare with it
+        return False
     table = dynamic_partitions
     result = conn.execute(
         sa.delete(table).where(table.c.partitions_def_name == partitions_def_name, table.c.partition_key == key)
