@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 
 from host.errors import ConfigError, DefinitionNotFound
 from host.partitions import list_partition_keys, partitions_of
-from host.runs import IMPLICIT_ASSET_JOB, asset_key_str, check_config, check_selection
+from host.runs import IMPLICIT_ASSET_JOB, asset_key_str, check_config, check_selection, check_tags
 from host.storage import partitions as partition_store
 from host.storage.records import TERMINAL_RUN_STATUSES, BackfillRecord, RunRecord
 from host.workspace import WorkspaceManager
@@ -127,6 +127,7 @@ def create_backfill(engine: Engine, workspace: WorkspaceManager, request: host_p
     selection = [asset_key_str(k) for k in request.asset_selection]
     job = check_selection(snapshot, request.location, request.job_name, selection)
     check_config(job, request.run_config_json)
+    check_tags(request.tags)
     nodes = _selected_nodes(snapshot, request)
     asset_key, job_name = _partitioned_target(snapshot, request, nodes)
     all_keys = list_partition_keys(engine, workspace, request.location, asset_key=asset_key, job_name=job_name,

@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 
 from host.config import RunMonitoringConfig
 from host.errors import WeirError
+from host.runs import MAX_RUNTIME_TAG
 from host.storage import events as event_store
 from host.storage import runs as run_store
 from host.storage.records import TERMINAL_RUN_STATUSES, RunRecord
@@ -20,7 +21,6 @@ from protos.weir.v1 import codeserver_pb2, common_pb2
 
 log = logging.getLogger("weir.runs")
 
-MAX_RUNTIME_TAG = "weir/max_runtime"
 STATUS_BY_EVENT = {
     common_pb2.RUN_START: "STARTED",
     common_pb2.RUN_SUCCESS: "SUCCESS",

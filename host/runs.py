@@ -19,6 +19,7 @@ from host.workspace import WorkspaceManager
 from protos.weir.v1 import common_pb2, host_pb2, snapshot_pb2
 
 Clock = Callable[[], float]
+MAX_RUNTIME_TAG = "weir/max_runtime"  # seconds a run may take from its start (Dagster: dagster/max_runtime)
 DEFAULT_KILL_GRACE_SECONDS = 10.0  # as run_monitoring.kill_grace_seconds
 IMPLICIT_ASSET_JOB = "__ASSET_JOB"  # the sdk's name for a run over an asset selection without a job
 
@@ -80,6 +81,19 @@ def check_config(job: snapshot_pb2.Job | None, run_config_json: str) -> None:
         raise ConfigError(f"invalid run config for job {job.name!r}:\n" + "\n".join(lines))
 
 
+def check_tags(tags: Mapping[str, str]) -> None:
+    """Tags Weir acts on must hold values it can use."""
+    value = tags.get(MAX_RUNTIME_TAG)
+    if value is None:
+        return
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not seconds >= 0 or seconds == float("inf"):
+        raise ConfigError(f"tag {MAX_RUNTIME_TAG}={value!r} must be a number of seconds, like 3600 (0: no limit)")
+
+
 def launch_run(engine: Engine, workspace: WorkspaceManager, request: host_pb2.LaunchRunRequest, *,
                now: float, extra: Mapping[str, object] | None = None) -> RunRecord:
     """Validate the request against the location's snapshot and queue the run."""
@@ -88,6 +102,7 @@ def launch_run(engine: Engine, workspace: WorkspaceManager, request: host_pb2.La
     selection = [asset_key_str(k) for k in request.asset_selection]
     job = check_selection(snapshot, request.location, request.job_name, selection)
     check_config(job, request.run_config_json)
+    check_tags(request.tags)
     if not request.job_name and not selection:
         selection = sorted(asset_key_str(a.key) for a in snapshot.assets if a.is_executable)
     if request.partition_key:

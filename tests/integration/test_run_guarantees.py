@@ -17,6 +17,7 @@ import sqlalchemy as sa
 import yaml
 
 from codeserver.journal import read_all
+from host.errors import ConfigError
 from host.storage.engine import open_engine
 from protos import wire
 from protos.weir.v1 import common_pb2, host_pb2
@@ -223,6 +224,8 @@ def test_a_run_past_its_max_runtime_fails_and_is_killed(tmp_path, backend):
     with env.host() as host:
         client = host.client()
         env.ready(client)
+        with pytest.raises(ConfigError, match="weir/max_runtime='soon' must be a number of seconds"):
+            env.launch(client, "endless", {"weir/max_runtime": "soon"})
         run_id = env.launch(client, "endless", {"weir/max_runtime": "2"})
         wait_for((env.gate / f"{run_id}.started").exists, 30, what="the step to start")
         pid = int((env.run_dir(run_id) / "pid").read_text())
