@@ -4,6 +4,7 @@ together. The Host API servicer and `weir dev` use it; tests can build one on an
 from __future__ import annotations
 
 import contextlib
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from host.daemon.run_queue import RunQueue
 from host.daemon.runner import Daemon, Loop
 from host.daemon.scheduler import Scheduler
 from host.daemon.sensors import SensorDaemon
+from host.errors import ConfigError
 from host.run_watcher import RunWatchers
 from host.storage.engine import default_url, ensure_schema, open_engine
 from host.workspace import WorkspaceManager
@@ -87,11 +89,28 @@ class HostApp:
         self.engine.dispose()
 
 
-def open_storage(config: HostConfig, weir_home: Path, url: str | None = None) -> Engine:
-    """The storage engine, refusing to start on an outdated schema (the error names the fix)."""
-    import os
+def storage_setting(config: HostConfig, weir_home: Path, url: str | None = None) -> tuple[str, str]:
+    """(the storage URL, the setting it came from), so an error can name the place to fix."""
+    if url:
+        return url, "the storage URL given to the host"
+    if os.environ.get("WEIR_STORAGE_URL"):
+        return os.environ["WEIR_STORAGE_URL"], "WEIR_STORAGE_URL"
+    if config.storage.url:
+        return config.storage.url, "storage.url in weir.yaml"
+    return default_url(weir_home), "the default SQLite file under WEIR_HOME"
 
-    url = url or os.environ.get("WEIR_STORAGE_URL") or config.storage.url or default_url(weir_home)
-    engine = open_engine(url)
-    ensure_schema(engine)
+
+def open_storage(config: HostConfig, weir_home: Path, url: str | None = None) -> Engine:
+    """The storage engine, refusing to start on an outdated schema or a database it cannot reach (each
+    error one line naming the setting and the fix)."""
+    url, setting = storage_setting(config, weir_home, url)
+    try:
+        engine = open_engine(url)
+    except ConfigError as exc:
+        raise ConfigError(f"storage ({setting}): {exc}") from None
+    try:
+        ensure_schema(engine)
+    except ConfigError as exc:
+        engine.dispose()
+        raise ConfigError(f"storage ({setting}): {exc}") from None
     return engine

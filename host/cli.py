@@ -61,18 +61,19 @@ def host() -> None:
               help="PEM certificate: serve the Host API over TLS (with --tls-key)")
 @click.option("--tls-key", type=click.Path(exists=True, path_type=Path), envvar="WEIR_TLS_KEY",
               help="PEM private key for --tls-cert")
+@click.option("--insecure", is_flag=True, help="serve the Host API without a token (WEIR_TOKEN unset)")
 @friendly
 def host_start(workspace_file: Path, config_file: Path | None, bind: str, port: int, tls_cert: Path | None,
-               tls_key: Path | None) -> None:
+               tls_key: Path | None, insecure: bool) -> None:
     """Serve the Host API and run the daemon (storage from WEIR_STORAGE_URL or weir.yaml)."""
     from host.config import load_workspace
-    from host.dev import HostOptions, run_host
+    from host.dev import HostOptions, host_token, run_host
 
     if (tls_cert is None) != (tls_key is None):
         raise click.UsageError("TLS needs both --tls-cert and --tls-key (or WEIR_TLS_CERT and WEIR_TLS_KEY)")
     run_host(HostOptions(workspace=load_workspace(workspace_file), base_dir=workspace_file.resolve().parent,
                          weir_home=_weir_home(), host=bind, port=port, config_file=config_file,
-                         token=os.environ.get("WEIR_TOKEN") or None,
+                         token=host_token(os.environ.get("WEIR_TOKEN"), insecure=insecure),
                          tls_cert=tls_cert.read_bytes() if tls_cert else None,
                          tls_key=tls_key.read_bytes() if tls_key else None))
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from host.app import HostApp, open_storage
 from host.config import Workspace, load_host_config
+from host.errors import ConfigError
 from host.server import create_server
 from host.workspace import build_workspace
 
@@ -53,6 +54,9 @@ def run_host(options: HostOptions, ready: threading.Event | None = None) -> None
         _write_endpoint(endpoint_file, f"{_client_host(options.host)}:{port}", options.token)
         print(f"weir host listening on {options.host}:{port} (storage: "
               f"{engine.url.render_as_string(hide_password=True)})", file=sys.stderr, flush=True)
+        if not options.token:
+            print("  WITHOUT authentication (--insecure): anyone who reaches this port can launch runs",
+                  file=sys.stderr, flush=True)
         app.start()
         for handle in workspace.handles():
             print(f"  location {handle.name!r} at {handle.state.endpoint or '(not started)'}",
@@ -78,6 +82,17 @@ def _write_endpoint(path: Path, address: str, token: str | None) -> None:
     with os.fdopen(fd, "w") as f:
         json.dump({"address": address, "token": token, "pid": os.getpid()}, f)
     tmp.replace(path)
+
+
+def host_token(token: str | None, *, insecure: bool) -> str | None:
+    """The Host API token of `weir host start`; without one it refuses to serve unless told to."""
+    if token:
+        return token
+    if insecure:
+        return None
+    raise ConfigError("WEIR_TOKEN is not set, so the Host API would serve without authentication. Set it "
+                      "(export WEIR_TOKEN=$(python -c 'import secrets; print(secrets.token_urlsafe(32))')) and "
+                      "give clients the same value, or pass --insecure to serve without a token.")
 
 
 def dev_options(workspace: Workspace, base_dir: Path, weir_home: Path, port: int) -> HostOptions:

@@ -3,6 +3,7 @@ their snapshots. A location that fails is an error state, never an outage (ARCHI
 
 from __future__ import annotations
 
+import os
 import secrets
 import sys
 import threading
@@ -13,6 +14,7 @@ from pathlib import Path
 
 from host.config import GrpcServer, PythonFile, PythonModule, Workspace
 from host.errors import (
+    ConfigError,
     IncompatibleProtocol,
     LocationLoadError,
     LocationNotFound,
@@ -98,8 +100,8 @@ class LocationHandle:
             try:
                 self._refresh(cache)
                 ok = self.state.status in (host_pb2.LOCATION_LOADED, host_pb2.LOCATION_LOADING)
-            except WeirError as exc:
-                self.state.status = (host_pb2.LOCATION_ERROR if isinstance(exc, IncompatibleProtocol)
+            except WeirError as exc:  # a person must act on protocol and configuration errors
+                self.state.status = (host_pb2.LOCATION_ERROR if isinstance(exc, (IncompatibleProtocol, ConfigError))
                                      else host_pb2.LOCATION_UNAVAILABLE)
                 self.state.error_message = str(exc)
                 ok = False
@@ -227,21 +229,25 @@ def build_workspace(workspace: Workspace, base_dir: Path, weir_home: Path) -> Wo
     names = [h.name for h in handles]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
-        from host.errors import ConfigError
-
         raise ConfigError(f"workspace: location names must be unique; repeated: {', '.join(duplicates)}. "
                           "Set location_name on the entries.")
     return WorkspaceManager(handles, SnapshotCache(weir_home / "snapshots"))
 
 
 def _remote_handle(cfg: GrpcServer) -> LocationHandle:
-    import os
-
-    name = cfg.location_name or f"{cfg.host}:{cfg.port}"
+    name = cfg.name
     token = os.environ.get(cfg.token_env) if cfg.token_env else None
     tls_ca = Path(cfg.tls_ca).read_bytes() if cfg.tls_ca else None
     address = f"{cfg.host}:{cfg.port}"
-    handle = LocationHandle(name, lambda: GrpcLocationClient(name, address, token=token, tls_ca=tls_ca))
+
+    def connect() -> LocationClient:
+        if cfg.token_env and not token:  # sending no token would only fail later as "unauthenticated"
+            raise ConfigError(f"location {name!r}: workspace.yaml sets token_env: {cfg.token_env}, but "
+                              f"{cfg.token_env} is not set in the host's environment. Set it to the code "
+                              "server's token and restart the host.")
+        return GrpcLocationClient(name, address, token=token, tls_ca=tls_ca)
+
+    handle = LocationHandle(name, connect)
     handle.state.endpoint = address
     return handle
 
@@ -249,11 +255,10 @@ def _remote_handle(cfg: GrpcServer) -> LocationHandle:
 def _spawned_handle(cfg: PythonFile | PythonModule, base_dir: Path, weir_home: Path) -> LocationHandle:
     if isinstance(cfg, PythonFile):
         path = (base_dir / cfg.relative_path).resolve()
-        name = cfg.location_name or path.stem
         target: tuple[str, ...] = ("-f", str(path))
     else:
-        name = cfg.location_name or cfg.module_name.split(".")[0]
         target = ("-m", cfg.module_name)
+    name = cfg.name
     if cfg.attribute:
         target += ("-a", cfg.attribute)
     workdir = (base_dir / cfg.working_directory).resolve() if cfg.working_directory else base_dir.resolve()

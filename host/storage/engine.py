@@ -17,11 +17,13 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine, make_url
 
+from host.errors import ConfigError
 from host.storage.errors import SchemaOutdatedError, SchemaTooNewError, UnknownDatabaseError
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 MIGRATION_LOCK_KEY = 0x5745_4952  # "WEIR": the PostgreSQL advisory lock taken while migrating
+POSTGRES_CONNECT_TIMEOUT_SECONDS = 10  # a server that does not answer is an error at start-up, not a hang
 
 
 def default_url(weir_home: Path) -> str:
@@ -35,18 +37,37 @@ def open_engine(url: str) -> Engine:
 
     Args:
         url: `sqlite:///path/weir.db` or `postgresql+psycopg://user@host/db`.
+
+    Raises:
+        ConfigError: the URL is malformed, names a database Weir does not drive, or a SQLite file
+            whose directory cannot be created. Nothing is connected yet.
     """
-    parsed = make_url(url)
+    try:
+        parsed = make_url(url)
+    except sa.exc.ArgumentError:
+        raise ConfigError("the storage URL is not a database URL; write it like "
+                          "postgresql://user:password@host:5432/database or sqlite:////path/to/weir.db") from None
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
-    if parsed.get_backend_name() == "sqlite":
-        return _open_sqlite(parsed)
-    return sa.create_engine(parsed, pool_pre_ping=True)
+    try:
+        if parsed.get_backend_name() == "sqlite":
+            return _open_sqlite(parsed)
+        connect_args = {} if "connect_timeout" in parsed.query else {
+            "connect_timeout": POSTGRES_CONNECT_TIMEOUT_SECONDS}
+        return sa.create_engine(parsed, pool_pre_ping=True, connect_args=connect_args)
+    except (sa.exc.NoSuchModuleError, ImportError) as exc:
+        raise ConfigError(f"the storage URL names {parsed.drivername!r}, which Weir cannot drive ({exc}); "
+                          "use sqlite:///... or postgresql://...") from None
 
 
 def _open_sqlite(url: sa.URL) -> Engine:
     if url.database and url.database != ":memory:":
-        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        folder = Path(url.database).parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigError(f"the SQLite database's directory {folder} cannot be created ({exc.strerror}); "
+                              "choose a writable place") from None
     engine = sa.create_engine(url)
     sa.event.listen(engine, "connect", _configure_sqlite_connection)
     return engine
@@ -78,9 +99,33 @@ def head_revision() -> str:
 
 
 def current_revision(engine: Engine) -> str | None:
-    """The database's schema revision; None for a database without Weir's schema."""
-    with engine.connect() as conn:
+    """The database's schema revision; None for a database without Weir's schema.
+
+    Raises:
+        ConfigError: the database cannot be reached; the message says why and what to check.
+    """
+    try:
+        conn = engine.connect()
+    except sa.exc.DBAPIError as exc:
+        raise ConfigError(connection_problem(engine, exc)) from None
+    with conn:
         return MigrationContext.configure(conn).get_current_revision()
+
+
+def connection_problem(engine: Engine, exc: sa.exc.DBAPIError) -> str:
+    """One line saying which database could not be reached, the driver's reason, and what to check."""
+    reason = " ".join(str(exc.orig).split()).rstrip(".?!") or type(exc.orig).__name__
+    where = engine.url.render_as_string(hide_password=True)
+    lowered = reason.lower()
+    if "does not exist" in lowered and "database" in lowered:
+        hint = f"create it (createdb {engine.url.database}) or point the URL at an existing database"
+    elif "password" in lowered or "authentication" in lowered or "role" in lowered:
+        hint = "check the user name and password in the URL"
+    elif engine.dialect.name == "sqlite":
+        hint = "check that the file's directory exists and is writable"
+    else:
+        hint = "check that the server runs and that the host and port in the URL are right"
+    return f"cannot connect to the database at {where}: {reason}. {hint[0].upper()}{hint[1:]}."
 
 
 def migrate(engine: Engine, revision: str = "head") -> str:
