@@ -25,6 +25,10 @@ WATCH_POLL_SECONDS = 0.02
 WATCH_IDLE_BATCH_SECONDS = 1.0
 
 
+class RunDirError(Exception):
+    """The run's directory cannot be written (disk full, permissions): the run cannot start here."""
+
+
 class RunWorkers:
     """The run workers of one location."""
 
@@ -43,18 +47,32 @@ class RunWorkers:
             existing = self.status(request.run_id)
             if existing.state != codeserver_pb2.WORKER_NOT_FOUND:
                 return existing.pid
-            run_dir.mkdir(exist_ok=True)  # may exist without a worker: a server that died while starting it
-            (run_dir / "request.bin").write_bytes(request.SerializeToString())
-            (run_dir / "target.json").write_text(json.dumps({
-                "args": self._target.to_args(), "served_snapshot_id": served_snapshot_id}))
-            with open(run_dir / "worker.log", "ab") as log:
-                proc = subprocess.Popen(
-                    [self._python, "-m", "codeserver.worker", str(run_dir)],
-                    stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
-                )
-            _write_atomically(run_dir / "pid", str(proc.pid))  # known at once, before the worker runs
+            try:
+                proc = self._spawn(run_dir, request, served_snapshot_id)
+            except OSError as exc:
+                raise RunDirError(f"cannot start run {request.run_id}: its directory {run_dir} cannot be "
+                                  f"written ({exc.strerror or exc})") from exc
             self._children[request.run_id] = proc
         return proc.pid
+
+    def _spawn(self, run_dir: Path, request: codeserver_pb2.StartRunRequest,
+               served_snapshot_id: str) -> subprocess.Popen[bytes]:
+        run_dir.mkdir(exist_ok=True)  # may exist without a worker: a server that died while starting it
+        (run_dir / "request.bin").write_bytes(request.SerializeToString())
+        (run_dir / "target.json").write_text(json.dumps({
+            "args": self._target.to_args(), "served_snapshot_id": served_snapshot_id}))
+        with open(run_dir / "worker.log", "ab") as log:
+            proc = subprocess.Popen(
+                [self._python, "-m", "codeserver.worker", str(run_dir)],
+                stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
+            )
+        try:
+            _write_atomically(run_dir / "pid", str(proc.pid))  # known at once, before the worker runs
+        except OSError:
+            proc.kill()
+            proc.wait()
+            raise
+        return proc
 
     def status(self, run_id: str) -> codeserver_pb2.RunWorker:
         """What became of a run's worker: running, exited (with code), lost, or never seen here."""
@@ -164,7 +182,8 @@ def _set_ended(worker: codeserver_pb2.RunWorker, returncode: int | None, run_dir
         worker.state = codeserver_pb2.WORKER_LOST
         worker.exit_reason = "it disappeared without an exit record: killed, or out of memory"
         return
-    _write_atomically(run_dir / "ended", str(returncode))  # a restarted server still knows
+    with contextlib.suppress(OSError):  # on a full disk, this server still knows; a restarted one will not
+        _write_atomically(run_dir / "ended", str(returncode))
     if returncode >= 0:
         _set_exit(worker, returncode)
         worker.exit_reason = worker.exit_reason or (

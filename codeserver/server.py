@@ -24,7 +24,7 @@ from grpc_reflection.v1alpha import reflection
 
 from codeserver.loader import LoadTarget
 from codeserver.location import DEFAULT_IMPORT_TIMEOUT, DEFAULT_POOL_SIZE, LocationCode
-from codeserver.runs import RunWorkers
+from codeserver.runs import RunDirError, RunWorkers
 from codeserver.userprocess import UserProcess, UserProcessError, UserProcessTimeout
 from protos import wire
 from protos.names import path_component_problem
@@ -33,6 +33,7 @@ from protos.weir.v1 import codeserver_pb2, codeserver_pb2_grpc, common_pb2
 SNAPSHOT_CHUNK_BYTES = 1 << 20
 CAPABILITIES = ("snapshot_chunks", "run_workers", "cancel", "reload", "evaluations")
 DEFAULT_EVALUATION_TIMEOUT = 60.0
+MAX_EVALUATION_TIMEOUT = 24 * 3600.0
 # Each watched run holds a thread for its event stream; control-plane calls must still find one free.
 WORKER_THREADS = 256
 
@@ -101,7 +102,10 @@ class CodeServerServicer(codeserver_pb2_grpc.CodeServerServicer):
         if loaded is None:
             context.abort(grpc.StatusCode.FAILED_PRECONDITION,
                           f"location {self.code.location_name!r} has no loaded code to run")
-        pid = self.workers.start(request, loaded.snapshot_id)
+        try:
+            pid = self.workers.start(request, loaded.snapshot_id)
+        except RunDirError as exc:
+            context.abort(grpc.StatusCode.FAILED_PRECONDITION, str(exc))
         return codeserver_pb2.StartRunReply(pid=pid, snapshot_id=loaded.snapshot_id)
 
     def WatchRunEvents(self, request, context):
@@ -120,14 +124,18 @@ class CodeServerServicer(codeserver_pb2_grpc.CodeServerServicer):
 
     def CancelRun(self, request: common_pb2.CancelRunRequest, context):
         _check_run_id(request.run_id, context)
-        return codeserver_pb2.CancelRunReply(found=self.workers.cancel(request.run_id))
+        if request.terminate:
+            return codeserver_pb2.CancelRunReply(found=self.workers.terminate(request.run_id, request.grace_seconds))
+        return codeserver_pb2.CancelRunReply(found=self.workers.cancel(request.run_id, request.grace_seconds))
 
     def EvaluateSchedule(self, request, context):
         what = f"schedule {request.schedule_name!r}"
+        _check_timeout(request.timeout_seconds, context)
         return self._evaluate("evaluate_schedule", request, request.timeout_seconds, what)
 
     def EvaluateSensor(self, request, context):
         what = f"sensor {request.sensor_name!r}"
+        _check_timeout(request.timeout_seconds, context)
         return self._evaluate("evaluate_sensor", request, request.timeout_seconds, what)
 
     def GetPartitionKeys(self, request, context):
@@ -151,6 +159,12 @@ class CodeServerServicer(codeserver_pb2_grpc.CodeServerServicer):
             reply = codeserver_pb2.EvaluationReply.FromString(body)
         reply.duration_seconds = time.monotonic() - started
         return reply
+
+
+def _check_timeout(seconds: float, context: grpc.ServicerContext) -> None:
+    if not (0 <= seconds <= MAX_EVALUATION_TIMEOUT):  # also refuses NaN
+        context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"timeout_seconds must be between 0 (the default, "
+                      f"{DEFAULT_EVALUATION_TIMEOUT:g} s) and {MAX_EVALUATION_TIMEOUT:g}, not {seconds}")
 
 
 def _check_run_id(run_id: str, context: grpc.ServicerContext) -> None:
@@ -188,7 +202,7 @@ def create_server(servicer: CodeServerServicer, address: str, *, token: str | No
                   tls_cert: bytes | None = None, tls_key: bytes | None = None,
                   ) -> tuple[grpc.Server, int, health.HealthServicer]:
     """A started-ready (not yet started) server with the CodeServer, health and reflection services."""
-    interceptors = [wire.TokenAuthInterceptor(token)] if token else []
+    interceptors = [*([wire.TokenAuthInterceptor(token)] if token else []), wire.RequestGuard()]
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=WORKER_THREADS), interceptors=interceptors,
                          options=wire.CHANNEL_OPTIONS)
     codeserver_pb2_grpc.add_CodeServerServicer_to_server(servicer, server)

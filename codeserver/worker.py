@@ -139,8 +139,9 @@ def main(argv: list[str]) -> None:
     try:
         code = run(run_dir)
     except JournalFull as exc:
-        print(f"weir: the run's journal cannot be written, the disk is full ({exc})", file=sys.stderr)
         code = EXIT_DISK_FULL
+        with contextlib.suppress(OSError):  # the log may sit on the same full disk
+            print(f"weir: the run's journal cannot be written, the disk is full ({exc})", file=sys.stderr)
     finally:
         stop.set()
         with contextlib.suppress(OSError):  # on a full disk the server learns the code from the exit status

@@ -3,16 +3,19 @@ StartRun calls race, signals that reach every process of a run, exit reasons tha
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
+import subprocess
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import grpc
 import pytest
 
-from codeserver.journal import read_all
+from codeserver.journal import EXIT_DISK_FULL, read_all
 from protos.weir.v1 import codeserver_pb2, common_pb2
 from tests.support import RunningCodeServer, kill_processes_mentioning, wait_for
 
@@ -52,7 +55,21 @@ def segfaults() -> int:
     return 0
 
 
-defs = dg.Definitions(assets=[counted, stubborn, exits_hard, segfaults])
+@dg.asset
+def leaves_a_child(context: dg.AssetExecutionContext) -> int:
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
+    (GATE / f"{context.run_id}.child").write_text(str(child.pid))
+    return 1
+
+
+@dg.asset
+def verbose(context: dg.AssetExecutionContext) -> int:
+    for i in range(100):
+        context.log.info(f"{i} " + "z" * 100_000)
+    return 1
+
+
+defs = dg.Definitions(assets=[counted, stubborn, exits_hard, segfaults, leaves_a_child, verbose])
 '''
 
 
@@ -148,3 +165,45 @@ def test_the_code_server_knows_how_a_worker_died_after_a_restart(server, tmp_pat
         assert read_all(tmp_path / "runs" / "hard" / "events.journal")[0].type == common_pb2.RUN_START
     finally:
         again.stop()
+
+
+def test_processes_a_step_left_behind_end_with_the_run(server, tmp_path):
+    _start(server, "leaver", "leaves_a_child")
+    worker = wait_for(lambda: _ended(server, "leaver"), 60, what="the run to end")
+    assert worker.state == codeserver_pb2.WORKER_EXITED and worker.exit_code == 0
+    child = int((tmp_path / "gate" / "leaver.child").read_text())
+    wait_for(lambda: not _alive(child), 5, what="the step's leftover process to be killed")
+
+
+def test_a_full_disk_is_reported_as_such(tmp_path):
+    small = tmp_path / "small"
+    small.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(small)], capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"needs root to mount a 2 MB tmpfs as the runs dir ({mounted.stderr.decode().strip()})")
+    try:
+        (tmp_path / "gate").mkdir()
+        (tmp_path / "shop.py").write_text(CODE)
+        running = RunningCodeServer(tmp_path, tmp_path / "shop.py", small / "runs", TOKEN)
+        try:
+            running.wait_loaded()
+            _start(running, "full", "verbose")
+            worker = wait_for(lambda: _ended(running, "full"), 60, what="the worker to stop")
+            _fill(small / "filler")
+            with pytest.raises(grpc.RpcError) as refused:
+                _start(running, "next", "counted")
+        finally:
+            running.stop()
+            kill_processes_mentioning(str(tmp_path))
+        assert worker.exit_code == EXIT_DISK_FULL and "disk" in worker.exit_reason and "full" in worker.exit_reason
+        assert refused.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+        assert "cannot be written (No space left on device)" in (refused.value.details() or "")
+    finally:
+        subprocess.run(["umount", "-l", str(small)], check=False)
+
+
+def _fill(path: Path) -> None:
+    with contextlib.suppress(OSError), open(path, "wb") as f:
+        while True:
+            f.write(b"\0" * 4096)
+            f.flush()
