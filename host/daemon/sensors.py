@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
@@ -23,7 +23,7 @@ from host.daemon.evaluations import EvaluationPool
 from host.daemon.launch import Target, error_text, evaluation_failure, launch, launch_request
 from host.daemon.leader import LeaderElector, LostLeadership
 from host.daemon.sensor_inputs import finished_runs, new_materializations
-from host.errors import WeirError
+from host.errors import ConfigError, WeirError
 from host.runs import asset_key_str
 from host.storage import instigators as tick_store
 from host.storage import partitions as partition_store
@@ -79,7 +79,6 @@ class _Outcome:
     run_ids: tuple[str, ...] = ()
     error: str | None = None
     cursor: str | None = None
-    partitions: tuple[codeserver_pb2.DynamicPartitionsRequest, ...] = ()
 
 
 @dataclass
@@ -169,6 +168,9 @@ class SensorDaemon:
         if reply.HasField("error") or reply.timed_out:
             return _Outcome("FAILURE", evaluation_failure(reply.error, reply.timed_out, what, timeout),
                             error=error_text(reply.error))
+        refused = self._store_partitions(reply.dynamic_partitions_requests)
+        if refused:
+            return _Outcome("FAILURE", f"{what} requested a dynamic partition that cannot be stored: {refused}")
         run_ids, duplicates, errors = self._launch_all(item, reply)
         if errors:
             return _Outcome("FAILURE", "; ".join(errors), run_ids=tuple(run_ids))
@@ -180,8 +182,24 @@ class SensorDaemon:
         if duplicates:
             reason = (f"{reason}; " if reason else "") + (
                 f"skipped {duplicates} run request(s) whose run key this sensor already used")
-        return _Outcome("SUCCESS" if run_ids else "SKIPPED", reason, tuple(run_ids), cursor=new_cursor,
-                        partitions=tuple(reply.dynamic_partitions_requests))
+        return _Outcome("SUCCESS" if run_ids else "SKIPPED", reason, tuple(run_ids), cursor=new_cursor)
+
+    def _store_partitions(self, changes: Sequence[codeserver_pb2.DynamicPartitionsRequest]) -> str:
+        """Store the dynamic partitions a sensor adds or deletes before its runs launch, since they may be
+        for the new keys (as in Dagster); a key storage refuses stores none of them: its reason."""
+        if not changes:
+            return ""
+        try:
+            with self.engine.begin() as conn:
+                if self.leader is not None:
+                    self.leader.check(conn)
+                for change in changes:
+                    partition_store.add_dynamic_partitions(conn, change.partitions_def_name, change.add_keys)
+                    for key in change.delete_keys:
+                        partition_store.delete_dynamic_partition(conn, change.partitions_def_name, key)
+        except ConfigError as exc:
+            return str(exc)
+        return ""
 
     def _history(self, item: SensorItem, request: codeserver_pb2.EvaluateSensorRequest, cursor: str | None,
                  now: float) -> tuple[str | None, str]:
@@ -234,11 +252,6 @@ class SensorDaemon:
         with self.engine.begin() as conn:
             if self.leader is not None:
                 self.leader.check(conn)
-            if outcome.status != "FAILURE":
-                for change in outcome.partitions:
-                    partition_store.add_dynamic_partitions(conn, change.partitions_def_name, change.add_keys)
-                    for key in change.delete_keys:
-                        partition_store.delete_dynamic_partition(conn, change.partitions_def_name, key)
             return tick_store.add_tick(
                 conn, location=item.location, name=item.sensor.name, kind=KIND, status=outcome.status,
                 timestamp=now, reason=outcome.reason or None, run_ids=outcome.run_ids, error=outcome.error,
