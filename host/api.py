@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from host import runs
+from host import limits, runs
 from host.api_instigators import InstigatorMethods
 from host.api_partitions import PartitionMethods
 from host.app import HostApp
@@ -11,7 +11,8 @@ from host.runs import run_to_proto
 from host.storage import assets as asset_store
 from host.storage import events as event_store
 from host.storage import runs as run_store
-from protos.weir.v1 import common_pb2, host_pb2, host_pb2_grpc
+from protos import wire
+from protos.weir.v1 import host_pb2, host_pb2_grpc
 
 
 class HostServicer(InstigatorMethods, PartitionMethods, host_pb2_grpc.HostServicer):
@@ -57,21 +58,25 @@ class HostServicer(InstigatorMethods, PartitionMethods, host_pb2_grpc.HostServic
 
     @grpc_errors
     def ListRuns(self, request, context):
-        statuses = tuple(host_pb2.RunStatus.Name(s) for s in request.statuses)
+        statuses = tuple(host_pb2.RunStatus.Name(s) for s in request.statuses)  # values checked by limits
         with self.app.engine.connect() as conn:
             page, cursor = run_store.list_runs(
                 conn, statuses=statuses, location=request.location or None, job_name=request.job_name or None,
-                tags=dict(request.tags), limit=request.limit or 50, cursor=request.cursor or None)
+                tags=dict(request.tags), limit=limits.page_size(request.limit, limits.RUNS_PAGE),
+                cursor=request.cursor or None, max_bytes=wire.MAX_PAGE_BYTES)
         return host_pb2.ListRunsReply(runs=[run_to_proto(r) for r in page], next_cursor=cursor or "")
 
     @grpc_errors
     def GetRunEvents(self, request, context):
         run = runs.get_run(self.app.engine, request.run_id)
         with self.app.engine.connect() as conn:
-            records = event_store.get_events(conn, request.run_id, after_sequence=request.after_sequence,
-                                             limit=request.limit or None)
-        events = [common_pb2.RunEvent.FromString(r.body) for r in records]
-        return host_pb2.GetRunEventsReply(events=events, run=run_to_proto(run))
+            bodies, more = event_store.event_bodies(
+                conn, request.run_id, after_sequence=request.after_sequence,
+                limit=limits.page_size(request.limit, limits.EVENTS_PAGE), max_bytes=wire.MAX_PAGE_BYTES)
+        reply = host_pb2.GetRunEventsReply(run=run_to_proto(run), has_more=more)
+        for body in bodies:
+            reply.events.add().MergeFromString(body)
+        return reply
 
     @grpc_errors
     def CancelRun(self, request, context):

@@ -7,14 +7,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from host import instigators
+from host import instigators, limits
 from host.errors import ConfigError, grpc_errors
 from host.storage.records import TickRecord
+from protos import wire
 from protos.weir.v1 import host_pb2, snapshot_pb2
 
 if TYPE_CHECKING:
     from host.app import HostApp
-
 
 
 _KINDS = {host_pb2.SCHEDULE: "SCHEDULE", host_pb2.SENSOR: "SENSOR"}
@@ -84,10 +84,11 @@ class InstigatorMethods:
 
     @grpc_errors
     def ListTicks(self, request, context):
-        ticks = instigators.list_ticks(self.app.engine, self.app.workspace, kind=_kind(request.kind) or "",
-                                       name=request.name, location=request.location or None,
-                                       limit=request.limit or 20, statuses=tuple(request.statuses))
-        return host_pb2.ListTicksReply(ticks=[tick_to_proto(t) for t in ticks])
+        ticks, cursor = instigators.list_ticks(
+            self.app.engine, self.app.workspace, kind=_kind(request.kind) or "", name=request.name,
+            location=request.location or None, limit=limits.page_size(request.limit, limits.TICKS_PAGE),
+            statuses=tuple(request.statuses), cursor=request.cursor or None, max_bytes=wire.MAX_PAGE_BYTES)
+        return host_pb2.ListTicksReply(ticks=[tick_to_proto(t) for t in ticks], next_cursor=cursor or "")
 
     @grpc_errors
     def GetDaemonStatus(self, request, context):

@@ -16,6 +16,8 @@ from host.client import HostClient
 from host.runs import parse_asset_key
 from protos.weir.v1 import host_pb2
 
+SHOW_PAGE_EVENTS = 10_000  # `weir runs show` asks for big pages; the host still cuts them at its byte budget
+
 
 def _weir_home() -> Path:
     return Path(os.environ.get("WEIR_HOME", ".weir"))
@@ -176,21 +178,22 @@ def runs(ctx: click.Context, statuses: tuple[str, ...], location: str, job: str,
     """List runs, newest first."""
     if ctx.invoked_subcommand is not None:
         return
-    reply = HostClient.discover().list_runs(statuses=[host_pb2.RunStatus.Value(s) for s in statuses],
-                                            location=location, job_name=job, limit=limit, tags=_parse_tags(tags))
-    click.echo(render.runs(reply.runs))
+    found = HostClient.discover().runs(statuses=[host_pb2.RunStatus.Value(s) for s in statuses],
+                                       location=location, job_name=job, limit=limit, tags=_parse_tags(tags))
+    click.echo(render.runs(list(found)))
 
 
 @runs.command("show")
 @click.argument("run_id")
 @friendly
 def runs_show(run_id: str) -> None:
-    """A run's status and its events."""
-    reply = HostClient.discover().run_events(run_id)
-    click.echo(render.run_header(reply.run))
-    click.echo("events:")
-    for event in reply.events:
-        click.echo("  " + render.event(event))
+    """A run's status and its events (a page at a time, so a run of any size prints)."""
+    for number, page in enumerate(HostClient.discover().event_pages(run_id, page_size=SHOW_PAGE_EVENTS)):
+        if number == 0:
+            click.echo(render.run_header(page.run))
+            click.echo("events:")
+        if page.events:
+            click.echo("\n".join("  " + render.event(event) for event in page.events))
 
 
 @runs.command("cancel")

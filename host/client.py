@@ -54,7 +54,8 @@ class HostClient:
         try:
             return getattr(self._stub, method)(request, timeout=self._timeout, metadata=self._metadata)
         except grpc.RpcError as exc:
-            if exc.code() == grpc.StatusCode.UNAVAILABLE and "connect" in (exc.details() or "").lower():
+            # gRPC's own words when nothing listens; a host that answers UNAVAILABLE (storage down) does.
+            if exc.code() == grpc.StatusCode.UNAVAILABLE and "failed to connect" in (exc.details() or "").lower():
                 raise HostNotFound(f"the weir host at {self.address} does not answer: is it running?") from None
             raise from_rpc_error(exc, what="host") from None
 
@@ -79,9 +80,33 @@ class HostClient:
                                            limit=limit, cursor=cursor, tags=tags or {})
         return self._call("ListRuns", request)  # type: ignore[return-value]
 
+    def runs(self, *, limit: int, statuses: list[int] | None = None, location: str = "", job_name: str = "",
+             tags: dict[str, str] | None = None) -> Iterator[host_pb2.Run]:
+        """Up to `limit` runs, newest first, fetched page by page (a page stops at the host's byte budget)."""
+        cursor, count = "", 0
+        while count < limit:
+            reply = self.list_runs(statuses=statuses, location=location, job_name=job_name, limit=limit - count,
+                                   cursor=cursor, tags=tags)
+            yield from reply.runs[: limit - count]
+            count += len(reply.runs)
+            cursor = reply.next_cursor
+            if not cursor:
+                return
+
     def run_events(self, run_id: str, after_sequence: int = -1, limit: int = 0) -> host_pb2.GetRunEventsReply:
+        """One page of a run's events (limit 0: the host's default page); `has_more` says whether to go on."""
         request = host_pb2.GetRunEventsRequest(run_id=run_id, after_sequence=after_sequence, limit=limit)
         return self._call("GetRunEvents", request)  # type: ignore[return-value]
+
+    def event_pages(self, run_id: str, page_size: int = 0) -> Iterator[host_pb2.GetRunEventsReply]:
+        """Every stored event of a run, one page (with the run) at a time: a run of any size, little memory."""
+        after = -1
+        while True:
+            reply = self.run_events(run_id, after, page_size)
+            yield reply
+            if not reply.has_more or not reply.events:
+                return
+            after = reply.events[-1].sequence
 
     def cancel_run(self, run_id: str) -> host_pb2.Run:
         return self._call("CancelRun", common_pb2.CancelRunRequest(run_id=run_id))  # type: ignore[return-value]
@@ -129,9 +154,18 @@ class HostClient:
 
     def ticks(self, kind: int, name: str, location: str = "", limit: int = 20,
               statuses: list[str] | None = None) -> list[host_pb2.Tick]:
-        request = host_pb2.ListTicksRequest(kind=kind, name=name, location=location, limit=limit,  # type: ignore[arg-type]
+        """Up to `limit` ticks, newest first, fetched page by page."""
+        request = host_pb2.ListTicksRequest(kind=kind, name=name, location=location,  # type: ignore[arg-type]
                                             statuses=statuses or [])
-        return list(self._call("ListTicks", request).ticks)  # type: ignore[attr-defined]
+        ticks: list[host_pb2.Tick] = []
+        while len(ticks) < limit:
+            request.limit = limit - len(ticks)
+            reply: host_pb2.ListTicksReply = self._call("ListTicks", request)  # type: ignore[assignment]
+            ticks.extend(reply.ticks[: limit - len(ticks)])
+            request.cursor = reply.next_cursor
+            if not request.cursor:
+                break
+        return ticks
 
     def daemon_status(self) -> host_pb2.DaemonStatus:
         return self._call("GetDaemonStatus", host_pb2.GetDaemonStatusRequest())  # type: ignore[return-value]

@@ -134,8 +134,10 @@ def set_sensor_cursor(engine: Engine, workspace: WorkspaceManager, *, name: str,
 
 
 def list_ticks(engine: Engine, workspace: WorkspaceManager, *, kind: str, name: str, location: str | None,
-               limit: int = 20, statuses: tuple[str, ...] = ()) -> list[TickRecord]:
-    """A schedule's or sensor's ticks, newest first."""
+               limit: int = 20, statuses: tuple[str, ...] = (), cursor: str | None = None,
+               max_bytes: int) -> tuple[list[TickRecord], str | None]:
+    """A page of a schedule's or sensor's ticks, newest first, and the cursor of the next page."""
     loc, _ = find(workspace, kind, name, location)
     with engine.connect() as conn:
-        return store.list_ticks(conn, loc, name, kind, statuses=statuses, limit=limit)
+        return store.list_ticks_page(conn, loc, name, kind, statuses=statuses, limit=limit, cursor=cursor,
+                                     max_bytes=max_bytes)

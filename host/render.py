@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Sequence
 
 from protos.weir.v1 import common_pb2, host_pb2
@@ -21,6 +22,12 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 def when(ts: float) -> str:
     if not ts:
         return "-"
+    return _second(int(ts))
+
+
+@functools.lru_cache(maxsize=4096)
+def _second(ts: int) -> str:
+    """Cached: a run's events share few seconds, and `weir runs show` prints millions of them."""
     return dt.datetime.fromtimestamp(ts, dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
@@ -76,9 +83,11 @@ def run_header(run: host_pb2.Run) -> str:
     return "\n".join(lines)
 
 
+_EVENT_TYPES = {value.number: value.name for value in common_pb2.EventType.DESCRIPTOR.values}
+
+
 def event(e: common_pb2.RunEvent) -> str:
-    kind = common_pb2.EventType.Name(e.type)
-    parts = [when(e.timestamp), f"{e.sequence:>4}", kind.ljust(22)]
+    parts = [when(e.timestamp), f"{e.sequence:>4}", _EVENT_TYPES.get(e.type, str(e.type)).ljust(22)]
     if e.step_key:
         parts.append(e.step_key)
     if e.asset_key.path:

@@ -1,4 +1,5 @@
-"""The one place that assembles the Host API gRPC server: servicer, health, reflection, auth, port."""
+"""The one place that assembles the Host API gRPC server: servicer, health, reflection, auth, request
+limits, port."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from host import limits
 from host.api import HostServicer
 from host.app import HostApp
 from protos import wire
@@ -17,7 +19,8 @@ from protos.weir.v1 import host_pb2, host_pb2_grpc
 def create_server(app: HostApp, address: str, *, token: str | None = None, tls_cert: bytes | None = None,
                   tls_key: bytes | None = None) -> tuple[grpc.Server, int]:
     """A Host API server bound to address (port 0 picks one), not yet started."""
-    interceptors = [wire.TokenAuthInterceptor(token)] if token else []
+    auth = [wire.TokenAuthInterceptor(token)] if token else []
+    interceptors = [*auth, wire.RequestGuard(check=limits.check_request)]
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=32), interceptors=interceptors,
                          options=wire.CHANNEL_OPTIONS)
     host_pb2_grpc.add_HostServicer_to_server(HostServicer(app), server)

@@ -7,6 +7,7 @@ it and neither may import the other.
 from __future__ import annotations
 
 import hmac
+import logging
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -22,6 +23,9 @@ MAX_MESSAGE_BYTES = 64 * 1024 * 1024
 # than MAX_EVENT_BYTES is truncated by the worker that writes it (with a marker saying so).
 MAX_EVENT_BATCH_BYTES = 8 * 1024 * 1024
 MAX_EVENT_BYTES = 1024 * 1024
+# A page of a listing (runs, run events, ticks) stops before its rows pass this many bytes, and hands
+# back a cursor: a reply stays far below MAX_MESSAGE_BYTES whatever the stored rows hold.
+MAX_PAGE_BYTES = 4 * 1024 * 1024
 CHANNEL_OPTIONS: Sequence[tuple[str, Any]] = (
     ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
     ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
@@ -88,3 +92,86 @@ def add_port(server: grpc.Server, address: str, *, tls_cert: bytes | None = None
         creds = grpc.ssl_server_credentials([(tls_key, tls_cert)])
         return server.add_secure_port(address, creds)
     return server.add_insecure_port(address)
+
+
+class _Undecodable:
+    """What a request that is not a valid message decodes to, so the guard can answer for it."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+
+class RequestGuard(grpc.ServerInterceptor):
+    """Every call to a Weir server ends with a status a client can act on, never UNKNOWN.
+
+    A request that does not decode is INVALID_ARGUMENT (gRPC itself would answer INTERNAL); `check` may
+    refuse a decoded request by returning a message (INVALID_ARGUMENT); an exception that escapes a
+    method is INTERNAL naming only its type: its text may carry internals (SQL, paths), so it goes to
+    the server's log. Methods still choose their own status with `context.abort`.
+    """
+
+    def __init__(self, check: Callable[[Any], str | None] | None = None) -> None:
+        self._check = check
+
+    def intercept_service(self, continuation: Callable[..., Any], handler_call_details: Any) -> Any:
+        handler = continuation(handler_call_details)
+        if handler is None or handler.request_streaming:
+            return handler
+        method = handler_call_details.method.rsplit("/", 1)[-1]
+        decode = _lenient(handler.request_deserializer)
+        if handler.response_streaming:
+            return grpc.unary_stream_rpc_method_handler(
+                self._streaming(handler.unary_stream, method), request_deserializer=decode,
+                response_serializer=handler.response_serializer)
+        return grpc.unary_unary_rpc_method_handler(
+            self._unary(handler.unary_unary, method), request_deserializer=decode,
+            response_serializer=handler.response_serializer)
+
+    def _unary(self, behaviour: Callable[..., Any], method: str) -> Callable[..., Any]:
+        def guarded(request: Any, context: grpc.ServicerContext) -> Any:
+            try:
+                self._admit(request, context, method)
+                return behaviour(request, context)
+            except Exception as exc:
+                _fail(exc, context, method)
+
+        return guarded
+
+    def _streaming(self, behaviour: Callable[..., Any], method: str) -> Callable[..., Any]:
+        def guarded(request: Any, context: grpc.ServicerContext) -> Any:
+            try:
+                self._admit(request, context, method)
+                yield from behaviour(request, context)
+            except Exception as exc:
+                _fail(exc, context, method)
+
+        return guarded
+
+    def _admit(self, request: Any, context: grpc.ServicerContext, method: str) -> None:
+        if isinstance(request, _Undecodable):
+            context.abort(grpc.StatusCode.INVALID_ARGUMENT,
+                          f"{method}: the request is not a valid message ({request.error or 'undecodable'})")
+        problem = self._check(request) if self._check is not None else None
+        if problem:
+            context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"{method}: {problem}")
+
+
+def _lenient(deserialize: Callable[[bytes], Any] | None) -> Callable[[bytes], Any]:
+    def decode(data: bytes) -> Any:
+        if deserialize is None:
+            return data
+        try:
+            return deserialize(data)
+        except Exception as exc:  # DecodeError, or anything a malformed body raises inside protobuf
+            return _Undecodable(exc)
+
+    return decode
+
+
+def _fail(exc: Exception, context: grpc.ServicerContext, method: str) -> None:
+    """An exception escaped a method: re-raise an abort, turn anything else into a short INTERNAL."""
+    if context.code() is not None:  # the method aborted (or set its status) on purpose
+        raise exc
+    logging.getLogger("weir").error("%s failed", method, exc_info=exc)
+    context.abort(grpc.StatusCode.INTERNAL,
+                  f"{method} failed with an internal error ({type(exc).__name__}); the server's log has details")

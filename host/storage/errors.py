@@ -65,3 +65,10 @@ class RunNotFoundError(StorageError, LookupError):
 
 class NotFoundError(StorageError, LookupError):
     """No row has this key (tick, backfill)."""
+
+
+class InvalidValueError(StorageError, ValueError):
+    """A value storage will not hold (a NUL character, which PostgreSQL refuses and SQLite would keep),
+    or a malformed page cursor or limit."""
+
+    status = grpc.StatusCode.INVALID_ARGUMENT

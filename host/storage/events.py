@@ -11,7 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from host.storage._sql import insert, insert_ignoring_duplicates
+from host.storage._sql import fit_page, insert, insert_ignoring_duplicates
 from host.storage.records import EventRecord
 from host.storage.schema import asset_check_evaluations, asset_materializations, events
 from protos.weir.v1 import common_pb2
@@ -29,13 +29,19 @@ def event_record(event: common_pb2.RunEvent) -> EventRecord:
         sequence=event.sequence,
         event_type=event_type,
         timestamp=event.timestamp,
-        step_key=event.step_key,
-        asset_key="/".join(event.asset_key.path) or None,
-        partition_key=event.partition_key or None,
+        step_key=_storable(event.step_key),
+        asset_key=_storable("/".join(event.asset_key.path)) or None,
+        partition_key=_storable(event.partition_key) or None,
         body=event.SerializeToString(deterministic=True),
-        check_name=event.check_name if is_check else None,
+        check_name=_storable(event.check_name) if is_check else None,
         check_passed=event.check_passed if is_check else None,
     )
+
+
+def _storable(text: str) -> str:
+    """An indexed column's copy of a string from user code, NUL shown as U+FFFD (PostgreSQL refuses NUL
+    in text, and refusing the event would lose it); the body keeps the original."""
+    return text.replace("\0", "\ufffd") if "\0" in text else text
 
 
 def add_events(conn: sa.Connection, records: Sequence[EventRecord]) -> int:
@@ -108,6 +114,25 @@ def get_events(
         .limit(limit)
     )
     return [_event_record(row) for row in conn.execute(query)]
+
+
+def event_bodies(
+    conn: sa.Connection, run_id: str, *, after_sequence: int = -1, limit: int, max_bytes: int
+) -> tuple[list[bytes], bool]:
+    """A page of a run's serialized events after a sequence number, and whether more follow.
+
+    At most `limit` events, stopping before their bodies would pass `max_bytes` (at least one event):
+    the database sums the sizes, so a page of large events is never read whole to be cut. Bodies only,
+    because a listing sends them on as they are.
+    """
+    where = (events.c.run_id == run_id, events.c.sequence > after_sequence)
+    sized = conn.execute(sa.select(events.c.sequence, sa.func.length(events.c.body)).where(*where)
+                         .order_by(events.c.sequence).limit(limit + 1)).all()
+    count, more = fit_page([size for _, size in sized], limit=limit, max_bytes=max_bytes)
+    if not count:
+        return [], False
+    query = sa.select(events.c.body).where(*where, events.c.sequence <= sized[count - 1][0])
+    return list(conn.execute(query.order_by(events.c.sequence)).scalars()), more
 
 
 def last_sequence(conn: sa.Connection, run_id: str) -> int:

@@ -12,7 +12,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from host.storage._sql import dumps, insert, loads
+from host.storage._sql import check_storable, decode_cursor, dumps, encode_cursor, fit_page, insert, loads
 from host.storage.errors import DuplicateTickError, NotFoundError
 from host.storage.records import (
     INSTIGATOR_KINDS,
@@ -39,14 +39,10 @@ def set_instigator_state(conn: sa.Connection, state: InstigatorState) -> None:
     check_choice(state.kind, INSTIGATOR_KINDS, "instigator kind")
     check_choice(state.status, INSTIGATOR_STATUSES, "instigator status")
     table = instigator_state
-    stmt = insert(conn, table).values(
-        location=state.location,
-        kind=state.kind,
-        name=state.name,
-        status=state.status,
-        cursor=state.cursor,
-        updated_at=state.updated_at,
-    )
+    values = {"location": state.location, "kind": state.kind, "name": state.name, "status": state.status,
+              "cursor": state.cursor, "updated_at": state.updated_at}
+    check_storable(values, f"{state.kind.title()} {state.name[:80]!r}")
+    stmt = insert(conn, table).values(values)
     stmt = stmt.on_conflict_do_update(
         index_elements=[table.c.location, table.c.kind, table.c.name],
         set_={"status": stmt.excluded.status, "cursor": stmt.excluded.cursor,
@@ -94,6 +90,7 @@ def add_tick(
         "logical_time": logical_time, "reason": reason, "run_ids": dumps(list(run_ids)), "error": error,
         "cursor": cursor,
     }
+    check_storable(values, f"A tick of {kind.lower()} {name[:80]!r}")
     stmt = insert(conn, ticks).values(values).on_conflict_do_nothing().returning(ticks.c.id)
     tick_id = conn.execute(stmt).scalar()
     if tick_id is None:
@@ -122,6 +119,7 @@ def update_tick(
     if run_ids is not None:
         values["run_ids"] = dumps(list(run_ids))
     values = {key: value for key, value in values.items() if value is not None}
+    check_storable(values, f"Tick {tick_id}")
     if values:
         conn.execute(sa.update(ticks).where(ticks.c.id == tick_id).values(values))
     tick = get_tick(conn, tick_id)
@@ -168,6 +166,47 @@ def list_ticks(
     if wanted:
         query = query.where(ticks.c.status.in_(wanted))
     return [_tick(row) for row in conn.execute(query)]
+
+
+# What a tick weighs in a listing: its text (an error carries a traceback, a cursor can be long).
+_TICK_SIZE = (sa.func.coalesce(sa.func.length(ticks.c.reason), 0) + sa.func.coalesce(sa.func.length(ticks.c.error), 0)
+              + sa.func.coalesce(sa.func.length(ticks.c.cursor), 0) + sa.func.length(ticks.c.run_ids) + 256)
+
+
+def list_ticks_page(
+    conn: sa.Connection,
+    location: str,
+    name: str,
+    kind: str,
+    *,
+    statuses: Iterable[str] = (),
+    limit: int = 50,
+    cursor: str | None = None,
+    max_bytes: int,
+) -> tuple[list[TickRecord], str | None]:
+    """One page of a schedule's or sensor's ticks, newest first, and the cursor of the next (None: no more).
+
+    The page holds at most `limit` ticks and stops before their text would pass `max_bytes` characters
+    (it always holds one tick).
+
+    Raises:
+        InvalidValueError: a cursor this function did not hand out.
+    """
+    query = sa.select(ticks.c.id, _TICK_SIZE).where(ticks.c.location == location, ticks.c.kind == kind,
+                                                    ticks.c.name == name)
+    wanted = tuple(statuses)
+    if wanted:
+        query = query.where(ticks.c.status.in_(wanted))
+    if cursor is not None:
+        timestamp, row_id = decode_cursor(cursor)
+        query = query.where(sa.tuple_(ticks.c.timestamp, ticks.c.id) < sa.tuple_(timestamp, row_id))
+    sized = conn.execute(query.order_by(ticks.c.timestamp.desc(), ticks.c.id.desc()).limit(limit + 1)).all()
+    count, more = fit_page([size for _, size in sized], limit=limit, max_bytes=max_bytes)
+    ids = [row_id for row_id, _ in sized[:count]]
+    rows = conn.execute(sa.select(ticks).where(ticks.c.id.in_(ids))
+                        .order_by(ticks.c.timestamp.desc(), ticks.c.id.desc())).all() if ids else []
+    next_cursor = encode_cursor(rows[-1].timestamp, rows[-1].id) if more and rows else None
+    return [_tick(row) for row in rows], next_cursor
 
 
 def _state(row: sa.Row[Any]) -> InstigatorState:

@@ -7,20 +7,29 @@ so a status change frees its slot in the same transaction, and a crash cannot le
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
 
-from host.storage._sql import dumps, insert_ignoring_duplicates, loads
-from host.storage.errors import DuplicateRunError, RunNotFoundError
+from host.storage._sql import (
+    check_storable,
+    decode_cursor,
+    dumps,
+    encode_cursor,
+    fit_page,
+    insert_ignoring_duplicates,
+    loads,
+)
+from host.storage.errors import DuplicateRunError, InvalidValueError, RunNotFoundError
 from host.storage.records import RUN_STATUSES, TERMINAL_RUN_STATUSES, RunRecord, check_choice
 from host.storage.schema import run_tags, runs
 
 _NEWEST_FIRST = (runs.c.created_at.desc(), runs.c.id.desc())
+# What a run weighs in a listing: its text columns (in characters) and a margin for the short ones.
+_ROW_SIZE = (sa.func.length(runs.c.run_config_json) + sa.func.length(runs.c.tags)
+             + sa.func.length(runs.c.asset_selection) + sa.func.coalesce(sa.func.length(runs.c.failure_reason), 0)
+             + 512)
 
 
 def add_run(conn: sa.Connection, run: RunRecord) -> None:
@@ -40,6 +49,10 @@ def add_runs(conn: sa.Connection, records: Sequence[RunRecord]) -> list[str]:
     if not records:
         return []
     rows = [_run_row(run) for run in records]
+    for run, row in zip(records, rows, strict=True):  # all checked before anything is written
+        check_storable(row, f"Run {run.run_id[:40]!r}")
+        for key, value in run.tags.items():
+            check_storable({"key": key, "value": value}, f"Run {run.run_id[:40]!r} tag {key[:40]!r}")
     stored = set(conn.execute(insert_ignoring_duplicates(conn, runs, "run_id"), rows).scalars())
     tag_rows = [
         {"run_id": run.run_id, "key": key, "value": value}
@@ -66,15 +79,37 @@ def list_runs(
     tags: Mapping[str, str] | None = None,
     limit: int = 50,
     cursor: str | None = None,
+    max_bytes: int | None = None,
 ) -> tuple[list[RunRecord], str | None]:
     """One page of runs, newest first; pass the returned cursor to get the next page (None: no more).
 
     Keyset pagination on (created_at, id): a page costs the same however deep it is, and runs created
-    meanwhile do not shift the pages already handed out.
+    meanwhile do not shift the pages already handed out. With `max_bytes` the page also stops before
+    its runs' text (config, tags, selection, failure reason) would pass that many characters, so a
+    page of runs with large configs still fits in one reply; it always holds at least one run.
+
+    Raises:
+        InvalidValueError: a limit below 1, or a cursor this function did not hand out.
     """
     if limit < 1:
-        raise ValueError(f"A page of runs needs a limit of at least 1, not {limit}.")
-    query = sa.select(runs).order_by(*_NEWEST_FIRST).limit(limit + 1)
+        raise InvalidValueError(f"A page of runs needs a limit of at least 1, not {limit}.")
+    query = _filtered(sa.select(runs), statuses, location, job_name, tags, cursor)
+    if max_bytes is not None:
+        sized = conn.execute(
+            _filtered(sa.select(runs.c.id, _ROW_SIZE), statuses, location, job_name, tags, cursor)
+            .order_by(*_NEWEST_FIRST).limit(limit + 1)).all()
+        count, more = fit_page([size for _, size in sized], limit=limit, max_bytes=max_bytes)
+        ids = [row_id for row_id, _ in sized[:count]]
+        page = conn.execute(query.where(runs.c.id.in_(ids)).order_by(*_NEWEST_FIRST)).all() if ids else []
+    else:
+        rows = conn.execute(query.order_by(*_NEWEST_FIRST).limit(limit + 1)).all()
+        page, more = rows[:limit], len(rows) > limit
+    next_cursor = encode_cursor(page[-1].created_at, page[-1].id) if more and page else None
+    return [run_record(row) for row in page], next_cursor
+
+
+def _filtered(query: sa.Select[Any], statuses: Iterable[str], location: str | None, job_name: str | None,
+              tags: Mapping[str, str] | None, cursor: str | None) -> sa.Select[Any]:
     wanted = tuple(statuses)
     if wanted:
         query = query.where(runs.c.status.in_(wanted))
@@ -86,12 +121,9 @@ def list_runs(
         tagged = sa.select(run_tags.c.run_id).where(run_tags.c.key == key, run_tags.c.value == value)
         query = query.where(runs.c.run_id.in_(tagged))
     if cursor is not None:
-        created_at, row_id = _decode_cursor(cursor)
+        created_at, row_id = decode_cursor(cursor)
         query = query.where(sa.tuple_(runs.c.created_at, runs.c.id) < sa.tuple_(created_at, row_id))
-    rows = conn.execute(query).all()
-    page = rows[:limit]
-    next_cursor = _encode_cursor(page[-1].created_at, page[-1].id) if len(rows) > limit else None
-    return [run_record(row) for row in page], next_cursor
+    return query
 
 
 def set_run_status(
@@ -161,12 +193,12 @@ def finished_runs_after(
         .limit(limit)
     )
     if cursor is not None:
-        ended_at, row_id = _decode_cursor(cursor)
+        ended_at, row_id = decode_cursor(cursor)
         query = query.where(sa.tuple_(runs.c.ended_at, runs.c.id) > sa.tuple_(ended_at, row_id))
     rows = conn.execute(query).all()
     if not rows:
         return [], cursor
-    return [run_record(row) for row in rows], _encode_cursor(rows[-1].ended_at, rows[-1].id)
+    return [run_record(row) for row in rows], encode_cursor(rows[-1].ended_at, rows[-1].id)
 
 
 def count_runs(conn: sa.Connection, statuses: Iterable[str] = ()) -> int:
@@ -250,14 +282,3 @@ def run_record(row: sa.Row[Any]) -> RunRecord:
         failure_reason=row.failure_reason,
     )
 
-
-def _encode_cursor(created_at: float, row_id: int) -> str:
-    return base64.urlsafe_b64encode(json.dumps([created_at, row_id]).encode()).decode()
-
-
-def _decode_cursor(cursor: str) -> tuple[float, int]:
-    try:
-        created_at, row_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        return float(created_at), int(row_id)
-    except (ValueError, TypeError, binascii.Error) as error:
-        raise ValueError(f"Invalid run list cursor {cursor!r}: pass a next_cursor returned earlier.") from error

@@ -547,6 +547,7 @@ class GetRunEventsRequest(_message.Message):
     run_id: _builtins.str
     after_sequence: _builtins.int
     limit: _builtins.int
+    """at most this many (0: a default page); a page also stops at a byte budget"""
     def __init__(
         self,
         *,
@@ -568,6 +569,9 @@ class GetRunEventsReply(_message.Message):
 
     EVENTS_FIELD_NUMBER: _builtins.int
     RUN_FIELD_NUMBER: _builtins.int
+    HAS_MORE_FIELD_NUMBER: _builtins.int
+    has_more: _builtins.bool
+    """more events are stored after the last one: ask again from its sequence"""
     @_builtins.property
     def events(self) -> _containers.RepeatedCompositeFieldContainer[_common_pb2.RunEvent]: ...
     @_builtins.property
@@ -577,10 +581,11 @@ class GetRunEventsReply(_message.Message):
         *,
         events: _abc.Iterable[_common_pb2.RunEvent] | None = ...,
         run: Global___Run | None = ...,
+        has_more: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["run", b"run"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["events", b"events", "run", b"run"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["events", b"events", "has_more", b"has_more", "run", b"run"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -826,10 +831,13 @@ class ListTicksRequest(_message.Message):
     NAME_FIELD_NUMBER: _builtins.int
     LIMIT_FIELD_NUMBER: _builtins.int
     STATUSES_FIELD_NUMBER: _builtins.int
+    CURSOR_FIELD_NUMBER: _builtins.int
     kind: Global___InstigatorKind.ValueType
     location: _builtins.str
     name: _builtins.str
     limit: _builtins.int
+    cursor: _builtins.str
+    """next_cursor of the previous page"""
     @_builtins.property
     def statuses(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
     def __init__(
@@ -840,10 +848,11 @@ class ListTicksRequest(_message.Message):
         name: _builtins.str = ...,
         limit: _builtins.int = ...,
         statuses: _abc.Iterable[_builtins.str] | None = ...,
+        cursor: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["kind", b"kind", "limit", b"limit", "location", b"location", "name", b"name", "statuses", b"statuses"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["cursor", b"cursor", "kind", b"kind", "limit", b"limit", "location", b"location", "name", b"name", "statuses", b"statuses"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -854,16 +863,20 @@ class ListTicksReply(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
     TICKS_FIELD_NUMBER: _builtins.int
+    NEXT_CURSOR_FIELD_NUMBER: _builtins.int
+    next_cursor: _builtins.str
+    """"" when there are no more"""
     @_builtins.property
     def ticks(self) -> _containers.RepeatedCompositeFieldContainer[Global___Tick]: ...
     def __init__(
         self,
         *,
         ticks: _abc.Iterable[Global___Tick] | None = ...,
+        next_cursor: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["ticks", b"ticks"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["next_cursor", b"next_cursor", "ticks", b"ticks"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
