@@ -74,8 +74,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> None:
-    ns = build_parser().parse_args(argv)
+    parser = build_parser()
+    ns = parser.parse_args(argv)
     target, location_name = _target(ns)
+    from protos.names import path_component_problem
+
+    problem = path_component_problem(location_name)
+    if problem:  # it names the runs directory under WEIR_HOME
+        parser.error(f"location name {location_name!r} {problem}; pass --location-name with a plain name like 'sales'")
     from codeserver.userprocess import UserProcess
 
     first_load = UserProcess(target, location_name)  # import the user's code while grpc is imported here

@@ -64,3 +64,20 @@ def test_run_ids_that_would_leave_the_runs_dir_are_invalid_arguments(server, tmp
     assert sorted(p.name for p in (tmp_path / "sandbox").iterdir()) == ["deep"]
     assert sorted(p.name for p in (tmp_path / "sandbox" / "deep").iterdir()) == ["runs"]
     assert list((tmp_path / "sandbox" / "deep" / "runs").iterdir()) == []
+
+
+def test_a_location_name_that_would_leave_weir_home_is_refused_at_start(tmp_path: Path):
+    import os
+    import subprocess
+    import sys
+
+    from tests.support import REPO
+
+    (tmp_path / "shop.py").write_text(CODE)
+    home = tmp_path / "home"
+    out = subprocess.run([sys.executable, "-m", "codeserver", "start", "-f", str(tmp_path / "shop.py"),
+                          "--location-name", "../escaped", "--port", "0"],
+                         env={**os.environ, "WEIR_HOME": str(home)}, cwd=REPO, capture_output=True, text=True,
+                         timeout=30)
+    assert out.returncode == 2 and "location name '../escaped' contains a path separator" in out.stderr
+    assert "Traceback" not in out.stderr and not (tmp_path / "escaped").exists() and not home.exists()
