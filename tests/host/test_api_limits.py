@@ -253,7 +253,8 @@ def _store_many_events(engine: Engine, run_id: str, count: int) -> None:
     head = common_pb2.RunEvent(run_id=run_id, type=common_pb2.LOG, timestamp=1.0,
                                  message=f"a log line of sixty-four characters, {'.' * 26}").SerializeToString()
     assert count < 1 << 21  # 1,000,000 of them weigh 90 MB, more than one message may carry
-    insert = "INSERT INTO events (run_id, sequence, event_type, timestamp, step_key, body) VALUES (?, ?, 'LOG', 1.0, '', ?)"
+    insert = ("INSERT INTO events (run_id, sequence, event_type, timestamp, step_key, body) "
+              "VALUES (?, ?, 'LOG', 1.0, '', ?)")
     for start in range(0, count, 100_000):
         rows = [(run_id, i, head + bytes((0x10, (i & 0x7F) | 0x80, ((i >> 7) & 0x7F) | 0x80, i >> 14)))
                 for i in range(start, min(count, start + 100_000))]
