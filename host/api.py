@@ -81,4 +81,5 @@ class HostServicer(InstigatorMethods, PartitionMethods, host_pb2_grpc.HostServic
     @grpc_errors
     def CancelRun(self, request, context):
         return run_to_proto(runs.cancel_run(self.app.engine, self.app.workspace, request.run_id,
-                                            now=self.app.clock()))
+                                            now=self.app.clock(),
+                                            grace_seconds=self.app.config.run_monitoring.kill_grace_seconds))
