@@ -7,7 +7,8 @@ Importing this package only defines names: each one loads its module on first us
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+from typing import Any as _Any  # not `Any`: that name is the sdk's own DagsterType
 
 __version__ = "0.1.0"
 
@@ -95,6 +96,7 @@ _EXPORTS: dict[str, str] = {
     "UnresolvedAssetJobDefinition": "sdk.jobs",
     "WeeklyPartitionsDefinition": "sdk.partitions",
     "WeirError": "sdk.errors",
+    "WeirUnsupportedArgumentWarning": "sdk.errors",
     "asset": "sdk.assets",
     "asset_check": "sdk.checks",
     "asset_sensor": "sdk.sensors",
@@ -183,6 +185,7 @@ if TYPE_CHECKING:  # static analysers see the real names
     from sdk.errors import Failure as Failure
     from sdk.errors import RetryRequested as RetryRequested
     from sdk.errors import WeirError as WeirError
+    from sdk.errors import WeirUnsupportedArgumentWarning as WeirUnsupportedArgumentWarning
     from sdk.events import ErrorInfo as ErrorInfo
     from sdk.events import Event as Event
     from sdk.execution.in_process import materialize as materialize
@@ -270,7 +273,7 @@ if TYPE_CHECKING:  # static analysers see the real names
     from sdk.sensors import run_failure_sensor as run_failure_sensor
     from sdk.sensors import run_status_sensor as run_status_sensor
     from sdk.sensors import sensor as sensor
-    from sdk.types import Any_ as Any
+    from sdk.types import Any_ as Any  # noqa: F401  (re-exported: Dagster spells it Any)
     from sdk.types import Bool as Bool
     from sdk.types import DagsterType as DagsterType
     from sdk.types import Float as Float
@@ -280,7 +283,7 @@ if TYPE_CHECKING:  # static analysers see the real names
     from sdk.types import TypeCheck as TypeCheck
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> _Any:
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'sdk' has no attribute {name!r}")

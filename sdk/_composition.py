@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from sdk.errors import DagsterInvalidDefinitionError
+
 
 @dataclass(frozen=True)
 class OutputHandle:
@@ -124,3 +126,15 @@ class AssetInputHandle:
     """An input of an asset job's node fed by an asset outside the job: loaded from its IO manager."""
 
     asset_key: Any
+
+
+def refuse_inside_graph_body(what: str) -> None:
+    """Assets and checks are not ops: called in a @job body they would run at import and add no step."""
+    comp = current()
+    if comp is None:
+        return
+    raise DagsterInvalidDefinitionError(
+        f'The body of @job/@graph "{comp.graph_name}" calls {what}; assets are not ops and cannot be wired in '
+        f'a job body. Use define_asset_job("{comp.graph_name}", selection=[...]) (or an AssetSelection) to run '
+        "assets as a job."
+    )

@@ -15,22 +15,10 @@ class AssetGraph:
     """Indexes over Definitions' assets; upstream keys written without a prefix resolve to prefixed ones."""
 
     def __init__(self, assets: Sequence[AssetsDefinition], checks: Sequence[AssetChecksDefinition]) -> None:
-        by_key: dict[AssetKey, AssetsDefinition] = {}
-        for adef in assets:
-            for key in adef.keys:
-                other = by_key.get(key)
-                if other is not None and other is not adef:
-                    if not adef.is_executable and other.is_executable:
-                        continue
-                    if other.is_executable or adef.is_executable:
-                        raise DagsterInvalidDefinitionError(
-                            f"Asset {key.to_user_string()} is defined twice (by {other.node_name} and "
-                            f"{adef.node_name}); give one of them another name or key_prefix."
-                        )
-                by_key[key] = adef
+        by_key = _index_by_key(assets)
         self.assets_defs = self._resolve_prefixed_deps(list(dict.fromkeys(by_key.values())), set(by_key))
         self.assets_def_by_key = {k: d for d in self.assets_defs for k in d.keys}
-        self.checks_defs = list(checks)
+        self.checks_defs = _unique_checks(checks)
         self.parents: dict[AssetKey, tuple[AssetKey, ...]] = {}
         self.children: dict[AssetKey, list[AssetKey]] = {k: [] for k in self.assets_def_by_key}
         for adef in self.assets_defs:
@@ -40,8 +28,15 @@ class AssetGraph:
                 for dep in deps:
                     self.children.setdefault(dep, []).append(key)
         self.check_specs: dict[AssetCheckKey, tuple[AssetCheckSpec, Any]] = {}
-        for owner in [*self.assets_defs, *self.checks_defs]:
+        owners: list[AssetsDefinition | AssetChecksDefinition] = [*self.assets_defs, *self.checks_defs]
+        for owner in owners:
             for spec in owner.check_specs:
+                other = self.check_specs.get(spec.key)
+                if other is not None and other[1] is not owner:
+                    raise DagsterInvalidDefinitionError(
+                        f'Asset check "{spec.key.to_user_string()}" is defined twice in this code location: by '
+                        f"{describe(other[1])} and by {describe(owner)}; give one of them another name=."
+                    )
                 self.check_specs[spec.key] = (spec, owner)
 
     @staticmethod
@@ -113,3 +108,47 @@ class AssetGraph:
 
     def checks_for(self, keys: set[AssetKey]) -> list[AssetCheckKey]:
         return sorted(k for k in self.check_specs if k.asset_key in keys)
+
+
+def describe(definition: Any) -> str:
+    """Where a definition comes from, for errors: its function and line, or "an AssetSpec"."""
+    op = getattr(definition, "op", None)
+    if op is None:
+        return "an AssetSpec"
+    code = getattr(op.compute_fn, "__code__", None)
+    where = f" ({code.co_filename}:{code.co_firstlineno})" if code is not None else ""
+    return f"function {getattr(op.compute_fn, '__qualname__', op.name)}{where}"
+
+
+def _index_by_key(assets: Sequence[AssetsDefinition]) -> dict[AssetKey, AssetsDefinition]:
+    """Each key to its one definition. The same object twice is fine, and so are equal AssetSpecs."""
+    by_key: dict[AssetKey, AssetsDefinition] = {}
+    by_node: dict[str, AssetsDefinition] = {}
+    for adef in assets:
+        for key in adef.keys:
+            other = by_key.get(key)
+            if other is not None and other is not adef and (other.is_executable or adef.is_executable
+                                                            or other.spec_for(key) != adef.spec_for(key)):
+                both = ("by two different AssetSpecs" if not (other.is_executable or adef.is_executable)
+                        else f"by {describe(other)} and by {describe(adef)}")  # fmt: skip
+                raise DagsterInvalidDefinitionError(
+                    f'Asset "{key.to_user_string()}" is defined twice in this code location: {both}. Keep one, '
+                    "or give one of them another name= or key_prefix=."
+                )
+            by_key[key] = adef
+        if adef.is_executable:
+            clash = by_node.setdefault(adef.node_name, adef)
+            if clash is not adef:
+                raise DagsterInvalidDefinitionError(
+                    f'Assets {_keys(clash)} and {_keys(adef)} both run as the step "{adef.node_name}" (keys map to '
+                    "step names with / as __); rename one of them."
+                )
+    return by_key
+
+
+def _keys(adef: AssetsDefinition) -> str:
+    return ", ".join(k.to_user_string() for k in adef.keys)
+
+
+def _unique_checks(checks: Sequence[AssetChecksDefinition]) -> list[AssetChecksDefinition]:
+    return list(dict.fromkeys(checks))

@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from sdk._unsupported import warn_unsupported
 from sdk.keys import AssetKey, simple_key, to_asset_key
 
 
@@ -88,6 +89,9 @@ class AssetSpec:
         object.__setattr__(self, "_dep_keys", tuple(d.asset_key for d in deps))
         object.__setattr__(self, "owners", tuple(self.owners))
         object.__setattr__(self, "kinds", tuple(self.kinds))
+        if self.automation_condition is not None:
+            warn_unsupported(f"asset '{self.key.to_user_string()}'", stacklevel=4,
+                             automation_condition=self.automation_condition)  # fmt: skip
 
     @property
     def dep_keys(self) -> tuple[AssetKey, ...]:

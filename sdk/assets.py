@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, overload
 
+from sdk._composition import refuse_inside_graph_body
 from sdk._compute import read_signature
+from sdk._unsupported import warn_unsupported
 from sdk.asset_specs import AssetDep, AssetIn, AssetOut, AssetSpec, to_dep_key
 from sdk.errors import DagsterInvalidDefinitionError
 from sdk.keys import AssetKey, to_asset_key
@@ -124,6 +126,7 @@ class AssetsDefinition:
         return new
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        refuse_inside_graph_body(f'asset "{self.keys[0].to_user_string()}"' if self.keys else "an asset")
         if self.op is None:
             raise DagsterInvalidDefinitionError(
                 f"{self.key.to_user_string()} is an external asset; it has no function to call."
@@ -179,8 +182,13 @@ def _with_mappings(keys: list[AssetKey], ins: Mapping[str, AssetIn], deps: Seque
     return [AssetDep(k, mappings[k]) if k in mappings else k for k in keys]
 
 
+@overload
+def asset(compute_fn: Callable[..., Any]) -> AssetsDefinition: ...
+
+
+@overload
 def asset(
-    compute_fn: Callable | None = None,
+    compute_fn: None = None,
     *,
     name: str | None = None,
     key_prefix: str | Sequence[str] | None = None,
@@ -207,11 +215,44 @@ def asset(
     automation_condition: Any = None,
     backfill_policy: Any = None,
     pool: str | None = None,
-) -> Any:
+) -> Callable[[Callable[..., Any]], AssetsDefinition]: ...
+
+
+def asset(
+    compute_fn: Callable[..., Any] | None = None,
+    *,
+    name: str | None = None,
+    key_prefix: str | Sequence[str] | None = None,
+    key: Any = None,
+    ins: Mapping[str, AssetIn] | None = None,
+    deps: Sequence[Any] | None = None,
+    metadata: Mapping[str, Any] | None = None,
+    tags: Mapping[str, str] | None = None,
+    description: str | None = None,
+    config_schema: Any = None,
+    required_resource_keys: set[str] | None = None,
+    io_manager_key: str | None = None,
+    compute_kind: str | None = None,
+    dagster_type: Any = None,
+    partitions_def: Any = None,
+    op_tags: Mapping[str, Any] | None = None,
+    group_name: str | None = None,
+    output_required: bool = True,
+    retry_policy: RetryPolicy | None = None,
+    code_version: str | None = None,
+    check_specs: Sequence[Any] | None = None,
+    owners: Sequence[str] | None = None,
+    kinds: Sequence[str] | None = None,
+    automation_condition: Any = None,
+    backfill_policy: Any = None,
+    pool: str | None = None,
+) -> AssetsDefinition | Callable[[Callable[..., Any]], AssetsDefinition]:
     """Declare an asset: its value is the function's return, its upstream assets its parameters."""
 
-    def build(fn: Callable) -> AssetsDefinition:
+    def build(fn: Callable[..., Any]) -> AssetsDefinition:
         asset_key = _key_for(name, key, key_prefix, fn.__name__)
+        warn_unsupported(f"asset '{asset_key.to_user_string()}'", pool=pool,
+                         automation_condition=automation_condition)  # fmt: skip
         sig = read_signature(fn)
         op_ins, keys_by_input, extra = _asset_inputs(fn, sig, ins or {}, deps or (), asset_key.to_user_string())
         op_def = OpDefinition(
@@ -258,14 +299,15 @@ def multi_asset(
     check_specs: Sequence[Any] | None = None,
     pool: str | None = None,
     backfill_policy: Any = None,
-) -> Callable[[Callable], AssetsDefinition]:
+) -> Callable[[Callable[..., Any]], AssetsDefinition]:
     """Declare one function that materializes several assets (specs= or outs=)."""
     if bool(outs) == bool(specs):
         raise DagsterInvalidDefinitionError("multi_asset needs exactly one of outs= or specs=.")
 
-    def build(fn: Callable) -> AssetsDefinition:
+    def build(fn: Callable[..., Any]) -> AssetsDefinition:
         sig = read_signature(fn)
         op_name = name or fn.__name__
+        warn_unsupported(f"multi_asset '{op_name}'", pool=pool)
         spec_deps = [d for s in (specs or []) for d in s.dep_keys]
         op_ins, keys_by_input, extra = _asset_inputs(fn, sig, ins or {}, [*(deps or []), *spec_deps], op_name)
         specs_by_output: dict[str, AssetSpec] = {}
@@ -294,12 +336,23 @@ def multi_asset(
             required_resource_keys=required_resource_keys, tags=op_tags, retry_policy=retry_policy,
             code_version=code_version, signature=sig, extra_input_defs=extra,
         )  # fmt: skip
+        _refuse_repeated_keys(op_name, [spec.key for spec in specs or ()] or
+                              [s.key for s in specs_by_output.values()])  # fmt: skip
         return AssetsDefinition(
             op=op_def, specs_by_output=specs_by_output, keys_by_input=keys_by_input,
             check_specs=tuple(check_specs or ()), can_subset=can_subset, backfill_policy=backfill_policy,
         )
 
     return build
+
+
+def _refuse_repeated_keys(owner: str, keys: list[AssetKey]) -> None:
+    repeated = sorted({k.to_user_string() for k in keys if keys.count(k) > 1})
+    if repeated:
+        raise DagsterInvalidDefinitionError(
+            f'multi_asset "{owner}" names the asset {", ".join(repeated)} more than once; each asset it '
+            "produces needs its own key."
+        )
 
 
 def external_assets_from_specs(specs: Sequence[AssetSpec]) -> list[AssetsDefinition]:

@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from sdk._composition import refuse_inside_graph_body
 from sdk._compute import read_signature
 from sdk.asset_specs import AssetIn, to_dep_key
 from sdk.errors import DagsterInvalidDefinitionError
@@ -108,6 +109,7 @@ class AssetChecksDefinition:
         return self.op.required_resource_keys
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        refuse_inside_graph_body(f'asset check "{self.check_keys[0].to_user_string()}"')
         return direct_invoke(self.op, args, kwargs)
 
     def __repr__(self) -> str:
@@ -127,20 +129,20 @@ def asset_check(
     op_tags: Mapping[str, Any] | None = None,
     retry_policy: RetryPolicy | None = None,
     metadata: Mapping[str, Any] | None = None,
-) -> Callable[[Callable], AssetChecksDefinition]:
+) -> Callable[[Callable[..., Any]], AssetChecksDefinition]:
     """Declare a check on an asset; the function's first input parameter receives the asset's value."""
     asset_key = to_dep_key(asset)
 
-    def build(fn: Callable) -> AssetChecksDefinition:
+    def build(fn: Callable[..., Any]) -> AssetChecksDefinition:
         check_name = name or fn.__name__
         sig = read_signature(fn)
         extra_ins = dict(additional_ins or {})
         keys_by_input: dict[str, AssetKey] = {}
         op_ins: dict[str, In] = {}
         for index, param in enumerate(sig.input_names):
-            spec = extra_ins.get(param)
-            keys_by_input[param] = spec.resolve_key(param) if spec else (asset_key if index == 0 else AssetKey(param))
-            op_ins[param] = In(dagster_type=spec.dagster_type if spec else None)
+            ain = extra_ins.get(param)
+            keys_by_input[param] = ain.resolve_key(param) if ain else (asset_key if index == 0 else AssetKey(param))
+            op_ins[param] = In(dagster_type=ain.dagster_type if ain else None)
         extra: list[InputDef] = []
         if asset_key not in keys_by_input.values():
             input_name = asset_key.to_python_identifier()

@@ -11,12 +11,24 @@ from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError, create_model
+from pydantic import BaseModel, ConfigDict, PrivateAttr, ValidationError, create_model
 
 from sdk.errors import DagsterInvalidConfigError
 
 
-class Config(BaseModel):
+class _RemembersEnvVars(BaseModel):
+    """Keeps the EnvVars it was built with: pydantic turns them into plain strings (their names)."""
+
+    _weir_state: dict = PrivateAttr(default_factory=dict)
+
+    def __init__(self, **data: Any) -> None:
+        super().__init__(**data)
+        env = {k: v for k, v in data.items() if _holds_env(v)}
+        if env:
+            self._weir_state["env"] = env
+
+
+class Config(_RemembersEnvVars):
     """Base class for the config of an asset or op: fields with types and defaults, unknown keys rejected."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
@@ -50,8 +62,27 @@ class _IntEnvVar(EnvVar):
     pass
 
 
+def _holds_env(value: Any) -> bool:
+    if isinstance(value, EnvVar):
+        return True
+    if isinstance(value, Mapping):
+        return any(_holds_env(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(_holds_env(v) for v in value)
+    if isinstance(value, BaseModel):
+        return any(_holds_env(v) for v in given_fields(value).values())
+    return False
+
+
+def given_fields(model: BaseModel) -> dict[str, Any]:
+    """A Config's or resource's field values as given, EnvVars included (not yet read)."""
+    env = model._weir_state.get("env", {}) if isinstance(model, _RemembersEnvVars) else {}
+    return {name: env.get(name, getattr(model, name)) for name in type(model).model_fields}
+
+
 def resolve_env(value: Any, where: str) -> Any:
-    """The environment's value for an EnvVar (or {"env": NAME}); raises naming the variable when unset."""
+    """The environment's value for an EnvVar (or {"env": NAME}), at any depth: in dicts, lists, and the
+    fields of nested Config and resources. Raises naming the variable when unset."""
     name = None
     if isinstance(value, EnvVar):
         name = value.env_var_name
@@ -60,6 +91,11 @@ def resolve_env(value: Any, where: str) -> Any:
     if name is None:
         if isinstance(value, Mapping):
             return {k: resolve_env(v, f"{where}.{k}") for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return type(value)(resolve_env(v, f"{where}[{i}]") for i, v in enumerate(value))
+        if isinstance(value, BaseModel) and _holds_env(value):
+            # a copy of the same class (a subclass stays itself), built from the resolved fields
+            return validate_config(type(value), resolve_env(given_fields(value), where), where)
         return value
     if name not in os.environ:
         raise DagsterInvalidConfigError(
@@ -100,9 +136,30 @@ class RunConfig:
 
 def _op_entry(value: Any) -> Any:
     if isinstance(value, BaseModel):
-        return {"config": value.model_dump()}
+        return {"config": _dump_keeping_env(value)}
     if isinstance(value, RunConfig):
         return {"ops": value.to_config_dict().get("ops", {})}
+    return value
+
+
+def _dump_keeping_env(model: BaseModel) -> dict[str, Any]:
+    """model_dump, except that EnvVars stay {"env": NAME}, to be read when the run starts."""
+    dumped = model.model_dump()
+    for name, value in given_fields(model).items():
+        if _holds_env(value):
+            dumped[name] = _env_form(value)
+    return dumped
+
+
+def _env_form(value: Any) -> Any:
+    if isinstance(value, EnvVar):
+        return {"env": value.env_var_name}
+    if isinstance(value, Mapping):
+        return {k: _env_form(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_env_form(v) for v in value]
+    if isinstance(value, BaseModel):
+        return _dump_keeping_env(value)
     return value
 
 

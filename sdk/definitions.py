@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from functools import cached_property
 from typing import Any
 
+from sdk._unsupported import warn_unsupported
 from sdk.asset_graph import AssetGraph
 from sdk.assets import to_assets_definitions
 from sdk.checks import to_check_definitions
@@ -30,6 +31,7 @@ class Definitions:
         asset_checks: Iterable[Any] | None = None,
         metadata: Mapping[str, Any] | None = None,
     ) -> None:
+        warn_unsupported("Definitions", loggers=loggers or None)
         self.assets = list(assets or [])
         self.schedules = list(schedules or [])
         self.sensors = list(sensors or [])
@@ -165,6 +167,7 @@ class Definitions:
 
     def validate_loadable(self) -> None:
         """Resolve everything now so that mistakes show at load time, not at the first run."""
+        _ = self.asset_graph
         self.resolve_all_job_defs()
         for item in [*self.schedules, *self.sensors]:
             for name in getattr(item, "job_names", []):

@@ -69,3 +69,7 @@ class RetryRequested(Exception):
 
 
 DagsterError = WeirError
+
+
+class WeirUnsupportedArgumentWarning(UserWarning):
+    """An argument Weir accepts for Dagster compatibility but ignores; filter it with this class."""

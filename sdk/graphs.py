@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any, overload
 
 from sdk import _composition
 from sdk._composition import Composition, GraphInputHandle, MultiOutputHandles, NodeInvocation, OutputHandle
+from sdk._unsupported import warn_unsupported
 from sdk.errors import DagsterInvalidDefinitionError, DagsterInvalidInvocationError
 from sdk.ops import _PendingInvocation
+
+if TYPE_CHECKING:
+    from sdk.jobs import JobDefinition
 
 
 class GraphDefinition:
@@ -68,7 +72,7 @@ class GraphDefinition:
         op_retry_policy: Any = None,
         partitions_def: Any = None,
         run_tags: Mapping[str, Any] | None = None,
-    ) -> Any:
+    ) -> JobDefinition:
         from sdk.jobs import JobDefinition
 
         return JobDefinition(
@@ -121,19 +125,36 @@ def _output_mappings(result: Any, out_names: list[str] | None, name: str) -> dic
     )
 
 
+@overload
+def graph(compose_fn: Callable[..., Any]) -> GraphDefinition: ...
+
+
+@overload
 def graph(
-    compose_fn: Callable | None = None,
+    compose_fn: None = None,
     *,
     name: str | None = None,
     description: str | None = None,
     out: Any = None,
     tags: Mapping[str, Any] | None = None,
     ins: Any = None,
-) -> Any:
+) -> Callable[[Callable[..., Any]], GraphDefinition]: ...
+
+
+def graph(
+    compose_fn: Callable[..., Any] | None = None,
+    *,
+    name: str | None = None,
+    description: str | None = None,
+    out: Any = None,
+    tags: Mapping[str, Any] | None = None,
+    ins: Any = None,
+) -> GraphDefinition | Callable[[Callable[..., Any]], GraphDefinition]:
     """Declare a graph: calling ops in the body wires them; nothing runs until the graph is in a job."""
 
-    def build(fn: Callable) -> GraphDefinition:
+    def build(fn: Callable[..., Any]) -> GraphDefinition:
         graph_name = name or fn.__name__
+        warn_unsupported(f"graph '{graph_name}'", ins=ins)
         out_names = list(out) if isinstance(out, dict) else None
         nodes, ins_map, outs_map = trace_graph(fn, graph_name, out_names)
         return GraphDefinition(graph_name, nodes, ins_map, outs_map, description or (fn.__doc__ or "").strip() or None,

@@ -6,7 +6,7 @@ import os
 import pickle
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, overload
 
 from sdk.keys import AssetKey
 
@@ -199,16 +199,30 @@ class IOManagerDefinition:
         return self.resource_fn(*args, **kwargs)
 
 
+@overload
+def io_manager(fn: Callable[..., Any]) -> IOManagerDefinition: ...
+
+
+@overload
 def io_manager(
-    fn: Callable | None = None,
+    fn: None = None,
     *,
     config_schema: Any = None,
     description: str | None = None,
     required_resource_keys: set[str] | None = None,
-) -> Any:
+) -> Callable[[Callable[..., Any]], IOManagerDefinition]: ...
+
+
+def io_manager(
+    fn: Callable[..., Any] | None = None,
+    *,
+    config_schema: Any = None,
+    description: str | None = None,
+    required_resource_keys: set[str] | None = None,
+) -> IOManagerDefinition | Callable[[Callable[..., Any]], IOManagerDefinition]:
     """Declare an IO manager from a function that takes an init context and returns an IOManager."""
 
-    def build(f: Callable) -> IOManagerDefinition:
+    def build(f: Callable[..., Any]) -> IOManagerDefinition:
         return IOManagerDefinition(f, config_schema, description or f.__doc__, required_resource_keys)
 
     return build(fn) if fn is not None else build

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, overload
 
 from sdk._composition import AssetInputHandle, NodeInvocation, OutputHandle
+from sdk._unsupported import warn_unsupported
 from sdk.errors import DagsterInvalidDefinitionError
 from sdk.executors import ExecutorDefinition
 from sdk.graphs import GraphDefinition, trace_graph
@@ -72,6 +73,8 @@ class JobDefinition:
         resources: Mapping[str, Any] | None = None,
     ) -> Any:
         """Run the job in this process (always the in-process executor), IO in memory by default."""
+        warn_unsupported(f"{self.name}.execute_in_process()", instance=instance, op_selection=op_selection,
+                         input_values=input_values)  # fmt: skip
         from sdk.execution.in_process import execute_job_in_process
 
         return execute_job_in_process(
@@ -83,8 +86,13 @@ class JobDefinition:
         return f"<JobDefinition {self.name}>"
 
 
+@overload
+def job(compose_fn: Callable[..., Any]) -> JobDefinition: ...
+
+
+@overload
 def job(
-    compose_fn: Callable | None = None,
+    compose_fn: None = None,
     *,
     name: str | None = None,
     description: str | None = None,
@@ -95,12 +103,32 @@ def job(
     op_retry_policy: Any = None,
     partitions_def: Any = None,
     run_tags: Mapping[str, Any] | None = None,
-) -> Any:
+) -> Callable[[Callable[..., Any]], JobDefinition]: ...
+
+
+def job(
+    compose_fn: Callable[..., Any] | None = None,
+    *,
+    name: str | None = None,
+    description: str | None = None,
+    resource_defs: Mapping[str, Any] | None = None,
+    config: Any = None,
+    tags: Mapping[str, Any] | None = None,
+    executor_def: ExecutorDefinition | None = None,
+    op_retry_policy: Any = None,
+    partitions_def: Any = None,
+    run_tags: Mapping[str, Any] | None = None,
+) -> JobDefinition | Callable[[Callable[..., Any]], JobDefinition]:
     """Declare a job from a graph body."""
 
-    def build(fn: Callable) -> JobDefinition:
+    def build(fn: Callable[..., Any]) -> JobDefinition:
         job_name = name or fn.__name__
         nodes, _ins, outs = trace_graph(fn, job_name)
+        if not nodes:
+            raise DagsterInvalidDefinitionError(
+                f'Job "{job_name}" calls no op in its body, so a run would do nothing. Call ops (or graphs) in '
+                f'it; to run assets, use define_asset_job("{job_name}", selection=[...]) instead of @job.'
+            )
         graph_def = GraphDefinition(job_name, nodes, {}, outs, description or (fn.__doc__ or "").strip() or None)
         return graph_def.to_job(
             description=graph_def.description, resource_defs=resource_defs, config=config, tags=tags,
@@ -138,6 +166,11 @@ class UnresolvedAssetJobDefinition:
 
     def resolve(self, graph: Any, resource_defs: Mapping[str, Any], executor_def: Any) -> JobDefinition:
         keys = self.selection.resolve(graph)
+        if not keys:
+            raise DagsterInvalidDefinitionError(
+                f'Asset job "{self.name}" selects no asset, so a run would do nothing. Fix its selection (the '
+                "assets are listed by `weir assets`), or remove the job."
+            )
         return build_asset_job(
             self.name, graph, keys, resource_defs=resource_defs, executor_def=self.executor_def or executor_def,
             config=self.config, tags=self.tags, run_tags=self.run_tags, description=self.description,
@@ -161,6 +194,7 @@ def define_asset_job(
     hooks: Any = None,
 ) -> UnresolvedAssetJobDefinition:
     """A job that materializes a selection of assets (all of them by default)."""
+    warn_unsupported(f"asset job '{name}'", hooks=hooks)
     return UnresolvedAssetJobDefinition(
         name, selection, config, description, tags, run_tags, partitions_def, executor_def, op_retry_policy
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, overload
 
 from sdk import _composition
 from sdk._compute import ComputeSignature, read_signature
@@ -87,7 +87,7 @@ class OpDefinition:
         compute_fn: Callable,
         name: str | None = None,
         ins: Mapping[str, In] | None = None,
-        outs: Mapping[str, Out] | None = None,
+        outs: Out | Mapping[str, Out] | None = None,
         description: str | None = None,
         config_schema: Any = None,
         required_resource_keys: set[str] | None = None,
@@ -252,8 +252,13 @@ def _looks_like_context(value: Any) -> bool:
     return isinstance(value, OpExecutionContext)
 
 
+@overload
+def op(compute_fn: Callable[..., Any]) -> OpDefinition: ...
+
+
+@overload
 def op(
-    compute_fn: Callable | None = None,
+    compute_fn: None = None,
     *,
     name: str | None = None,
     description: str | None = None,
@@ -264,10 +269,25 @@ def op(
     tags: Mapping[str, Any] | None = None,
     retry_policy: RetryPolicy | None = None,
     code_version: str | None = None,
-) -> Any:
+) -> Callable[[Callable[..., Any]], OpDefinition]: ...
+
+
+def op(
+    compute_fn: Callable[..., Any] | None = None,
+    *,
+    name: str | None = None,
+    description: str | None = None,
+    ins: Mapping[str, In] | None = None,
+    out: Out | Mapping[str, Out] | None = None,
+    config_schema: Any = None,
+    required_resource_keys: set[str] | None = None,
+    tags: Mapping[str, Any] | None = None,
+    retry_policy: RetryPolicy | None = None,
+    code_version: str | None = None,
+) -> OpDefinition | Callable[[Callable[..., Any]], OpDefinition]:
     """Declare an op from a function: @op or @op(name=..., ins=..., out=...)."""
 
-    def build(fn: Callable) -> OpDefinition:
+    def build(fn: Callable[..., Any]) -> OpDefinition:
         return OpDefinition(
             fn, name=name, ins=ins, outs=out, description=description, config_schema=config_schema,
             required_resource_keys=required_resource_keys, tags=tags, retry_policy=retry_policy,

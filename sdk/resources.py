@@ -8,11 +8,11 @@ from __future__ import annotations
 import os
 import typing
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import Any, ClassVar, overload
 
-from pydantic import BaseModel, ConfigDict, PrivateAttr
+from pydantic import ConfigDict
 
-from sdk.config import EnvVar
+from sdk.config import _RemembersEnvVars
 from sdk.io_managers import InputContext, IOManager, OutputContext, PickledObjectFilesystemIOManager
 
 RESOURCE_PARAM_MARKER = object()
@@ -25,18 +25,10 @@ class ResourceParam:
         return typing.Annotated[item, RESOURCE_PARAM_MARKER]
 
 
-class ConfigurableResource(BaseModel):
+class ConfigurableResource(_RemembersEnvVars):
     """A resource whose fields are its config; override setup_for_execution / teardown_after_execution."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
-    _weir_state: dict = PrivateAttr(default_factory=dict)
-
-    def __init__(self, **data: Any) -> None:
-        super().__init__(**data)
-        # pydantic turns an EnvVar into a plain str; remember which fields must be read at run time.
-        env = {k: v for k, v in data.items() if isinstance(v, EnvVar)}
-        if env:
-            self._weir_state["env"] = env
 
     def setup_for_execution(self, context: Any) -> None:
         """Called once per run (or per step process) before the resource is used."""
@@ -117,16 +109,30 @@ class ResourceDefinition:
         return ResourceDefinition(lambda _ctx: None, description=description)
 
 
+@overload
+def resource(fn: Callable[..., Any]) -> ResourceDefinition: ...
+
+
+@overload
 def resource(
-    fn: Callable | None = None,
+    fn: None = None,
     *,
     config_schema: Any = None,
     description: str | None = None,
     required_resource_keys: set[str] | None = None,
-) -> Any:
+) -> Callable[[Callable[..., Any]], ResourceDefinition]: ...
+
+
+def resource(
+    fn: Callable[..., Any] | None = None,
+    *,
+    config_schema: Any = None,
+    description: str | None = None,
+    required_resource_keys: set[str] | None = None,
+) -> ResourceDefinition | Callable[[Callable[..., Any]], ResourceDefinition]:
     """Declare a resource from a function of an init context."""
 
-    def build(f: Callable) -> ResourceDefinition:
+    def build(f: Callable[..., Any]) -> ResourceDefinition:
         return ResourceDefinition(f, config_schema, description or f.__doc__, required_resource_keys)
 
     return build(fn) if fn is not None else build

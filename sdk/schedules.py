@@ -130,10 +130,10 @@ def schedule(
     default_status: DefaultScheduleStatus = DefaultScheduleStatus.STOPPED,
     required_resource_keys: set[str] | None = None,
     metadata: Mapping[str, Any] | None = None,
-) -> Callable[[Callable], ScheduleDefinition]:
+) -> Callable[[Callable[..., Any]], ScheduleDefinition]:
     """Declare a schedule whose function returns a RunRequest, a list of them, a SkipReason, or run config."""
 
-    def build(fn: Callable) -> ScheduleDefinition:
+    def build(fn: Callable[..., Any]) -> ScheduleDefinition:
         return ScheduleDefinition(
             name or fn.__name__, cron_schedule=cron_schedule, job=job, job_name=job_name, target=target,
             tags=tags, execution_timezone=execution_timezone, description=description or fn.__doc__,

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, overload
 
+from sdk._unsupported import warn_unsupported
 from sdk.keys import AssetKey, to_asset_key
 from sdk.schedules import resolve_target
 
@@ -124,10 +125,10 @@ def sensor(
     default_status: DefaultSensorStatus = DefaultSensorStatus.STOPPED,
     required_resource_keys: set[str] | None = None,
     metadata: dict[str, Any] | None = None,
-) -> Callable[[Callable], SensorDefinition]:
+) -> Callable[[Callable[..., Any]], SensorDefinition]:
     """Declare a sensor: the function returns RunRequests, a SkipReason or a SensorResult."""
 
-    def build(fn: Callable) -> SensorDefinition:
+    def build(fn: Callable[..., Any]) -> SensorDefinition:
         return SensorDefinition(
             name or fn.__name__, evaluation_fn=fn, minimum_interval_seconds=minimum_interval_seconds,
             description=description or fn.__doc__, job=job, jobs=jobs, job_name=job_name,
@@ -150,10 +151,10 @@ def asset_sensor(
     target: Any = None,
     default_status: DefaultSensorStatus = DefaultSensorStatus.STOPPED,
     required_resource_keys: set[str] | None = None,
-) -> Callable[[Callable], AssetSensorDefinition]:
+) -> Callable[[Callable[..., Any]], AssetSensorDefinition]:
     """Declare a sensor called as fn(context, asset_event) for each new materialization of asset_key."""
 
-    def build(fn: Callable) -> AssetSensorDefinition:
+    def build(fn: Callable[..., Any]) -> AssetSensorDefinition:
         definition = AssetSensorDefinition(
             name or fn.__name__, evaluation_fn=fn, minimum_interval_seconds=minimum_interval_seconds,
             description=description or fn.__doc__, job=job, jobs=jobs, job_name=job_name, target=target,
@@ -176,10 +177,11 @@ def run_status_sensor(
     request_job: Any = None,
     request_jobs: Sequence[Any] | None = None,
     default_status: DefaultSensorStatus = DefaultSensorStatus.STOPPED,
-) -> Callable[[Callable], RunStatusSensorDefinition]:
+) -> Callable[[Callable[..., Any]], RunStatusSensorDefinition]:
     """Declare a sensor called for each run that reaches run_status (of monitored_jobs, or any job)."""
 
-    def build(fn: Callable) -> RunStatusSensorDefinition:
+    def build(fn: Callable[..., Any]) -> RunStatusSensorDefinition:
+        warn_unsupported(f"sensor '{name or fn.__name__}'", monitor_all_code_locations=monitor_all_code_locations)
         definition = RunStatusSensorDefinition(
             name or fn.__name__, evaluation_fn=fn, minimum_interval_seconds=minimum_interval_seconds,
             description=description or fn.__doc__, job=request_job, jobs=request_jobs,
@@ -192,8 +194,13 @@ def run_status_sensor(
     return build
 
 
+@overload
+def run_failure_sensor(fn: Callable[..., Any]) -> RunStatusSensorDefinition: ...
+
+
+@overload
 def run_failure_sensor(
-    fn: Callable | None = None,
+    fn: None = None,
     *,
     name: str | None = None,
     minimum_interval_seconds: int | None = None,
@@ -202,7 +209,20 @@ def run_failure_sensor(
     request_job: Any = None,
     request_jobs: Sequence[Any] | None = None,
     default_status: DefaultSensorStatus = DefaultSensorStatus.STOPPED,
-) -> Any:
+) -> Callable[[Callable[..., Any]], RunStatusSensorDefinition]: ...
+
+
+def run_failure_sensor(
+    fn: Callable[..., Any] | None = None,
+    *,
+    name: str | None = None,
+    minimum_interval_seconds: int | None = None,
+    description: str | None = None,
+    monitored_jobs: Sequence[Any] | None = None,
+    request_job: Any = None,
+    request_jobs: Sequence[Any] | None = None,
+    default_status: DefaultSensorStatus = DefaultSensorStatus.STOPPED,
+) -> RunStatusSensorDefinition | Callable[[Callable[..., Any]], RunStatusSensorDefinition]:
     """Declare a sensor called for each failed run."""
     decorator = run_status_sensor(
         DagsterRunStatus.FAILURE, name=name, minimum_interval_seconds=minimum_interval_seconds,

@@ -31,7 +31,7 @@ class DagsterType:
         is_nothing: bool = False,
     ) -> None:
         self.type_check_fn = type_check_fn
-        self.name = name or getattr(type_check_fn, "__name__", "Unnamed")
+        self.name: str = name or getattr(type_check_fn, "__name__", None) or "Unnamed"
         self.description = description
         self.typing_type = typing_type
         self.is_nothing = is_nothing

@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from sdk._unsupported import warn_unsupported
 from sdk.errors import DagsterInvalidConfigError, DagsterResourceFunctionError
 from sdk.events import Event
 from sdk.execution.result import ExecuteInProcessResult
@@ -54,6 +55,8 @@ def materialize(
 ) -> ExecuteInProcessResult:
     """Materialize assets (and their checks) in this process; external AssetSpecs only provide inputs."""
     from sdk.definitions import Definitions
+
+    warn_unsupported("materialize()", instance=instance)
 
     defs = Definitions(
         assets=[a for a in assets if not _is_check(a)], asset_checks=[a for a in assets if _is_check(a)],

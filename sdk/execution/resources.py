@@ -21,7 +21,7 @@ class ResourceManager:
         self.run_id = run_id
         self.log = log
         self.values: dict[str, Any] = {}
-        self._teardowns: list[tuple[str, Callable[[], None]]] = []
+        self._teardowns: list[tuple[str, Callable[[], object]]] = []
 
     def get(self, key: str) -> Any:
         if key in self.values:
@@ -46,7 +46,7 @@ class ResourceManager:
         return SimpleNamespace(**{k: self.get(k) for k in sorted(keys)})
 
     def _init(self, key: str, definition: Any) -> Any:
-        from sdk.config import resolve_env
+        from sdk.config import given_fields, resolve_env, validate_config
         from sdk.resources import (
             ConfigurableIOManagerFactory,
             ConfigurableResource,
@@ -59,12 +59,9 @@ class ResourceManager:
         if isinstance(definition, _PartialResource):
             definition = definition.cls.model_validate(resolve_env({**definition.fields, **config}, f"resources.{key}"))
         if isinstance(definition, ConfigurableResource):
-            fields = {n: getattr(definition, n) for n in type(definition).model_fields}
-            fields.update(definition._weir_state.get("env", {}))
-            merged = resolve_env({**fields, **config}, f'resource "{key}"')
-            from sdk.config import validate_config
-
+            merged = resolve_env({**given_fields(definition), **config}, f'resource "{key}"')
             instance = validate_config(type(definition), merged, f"resources.{key}.config")
+            assert isinstance(instance, ConfigurableResource)
             ctx = InitResourceContext(merged, None, self.run_id, self.log)
             instance._weir_state["context"] = ctx
             instance.setup_for_execution(ctx)

@@ -6,6 +6,7 @@ turns user exceptions into StepFailure carrying ErrorInfo.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,7 +24,7 @@ from sdk.keys import AssetKey
 from sdk.metadata import normalize_metadata
 from sdk.ops import NoValue
 from sdk.outputs import AssetMaterialization, MaterializeResult, Output
-from sdk.types import check_value
+from sdk.types import DagsterType, check_value
 
 
 class StepFailure(Exception):
@@ -83,6 +84,7 @@ def execute_step(state: RunState, step: Step) -> StepOutcome:
     state.event("STEP_START", step_key=step.key, message=f'Started execution of step "{step.key}".')
     started = time.time()
     attempt = 0
+    exc: BaseException
     while True:
         try:
             outputs = _attempt(state, step, attempt)
@@ -120,7 +122,7 @@ def _context(state: RunState, step: Step, attempt: int) -> OpExecutionContext:
     cls = (AssetCheckExecutionContext if step.is_check else AssetExecutionContext if step.owner is not None
            else OpExecutionContext)  # fmt: skip
     config = state.op_configs.get(step.key)
-    op_config = config.model_dump() if hasattr(config, "model_dump") else config
+    op_config = config.model_dump() if config is not None and hasattr(config, "model_dump") else config
     try:
         resources = state.resources.namespace(step.op.required_resource_keys)
     except WeirError as exc:
@@ -183,7 +185,9 @@ def _load_one(state: RunState, step: Step, inp: Any, source: Any) -> Any:
         asset_key = up.asset_key_for_output(source.output_name)
         io_key = up.owner.io_manager_key_for(asset_key) if asset_key is not None else out_def.io_manager_key
         keys = _input_keys(state, step, inp, asset_key, up)
-        output = (source.output_name, source.step_key, dict(out_def.metadata), out_def.dagster_type)
+        output: tuple[str, str, dict[str, Any], DagsterType | None] = (
+            source.output_name, source.step_key, dict(out_def.metadata), out_def.dagster_type,
+        )  # fmt: skip
     else:
         assert isinstance(source, AssetSource)
         io_key, asset_key = inp.input_def.input_manager_key or source.io_manager_key, source.asset_key
@@ -321,7 +325,7 @@ def _store_output(state: RunState, step: Step, context: OpExecutionContext, name
             ctx = OutputContext(name, step.key, state.run_id, asset_key, {**spec_meta, **out_def.metadata},
                                 partition_key, out_def.dagster_type, context.resources)  # fmt: skip
             _boundary(f'Error storing output "{name}" of "{step.key}" with IO manager "{io_key}"',
-                      lambda ctx=ctx, part=part: manager.handle_output(ctx, part))  # fmt: skip
+                      functools.partial(manager.handle_output, ctx, part))  # fmt: skip
             metadata = {**normalize_metadata(ctx._added_metadata), **metadata}
         if state.captured is not None:
             state.captured[(step.key, name)] = value

@@ -137,3 +137,46 @@ def test_config_is_a_pydantic_model_with_json_schema() -> None:
 
     assert issubclass(dg.Config, pydantic.BaseModel)
     assert Params.model_json_schema()["required"] == ["name"]
+
+
+class Credentials(dg.Config):
+    password: str
+
+
+class Warehouse(dg.ConfigurableResource):
+    client: Client
+    credentials: Credentials
+    hosts: list[str] = []
+
+
+class ProdClient(Client):
+    region: str = "eu"
+
+
+def test_env_var_in_a_nested_resource_or_config_is_read_when_the_run_starts(monkeypatch: pytest.MonkeyPatch) -> None:
+    @dg.asset
+    def uses(warehouse: Warehouse) -> tuple:
+        return (warehouse.client.token, warehouse.credentials.password, warehouse.hosts, type(warehouse.client))
+
+    warehouse = Warehouse(client=ProdClient(token=dg.EnvVar("WEIR_TEST_TOKEN")),
+                          credentials=Credentials(password=dg.EnvVar("WEIR_TEST_PASSWORD")),
+                          hosts=["fixed", dg.EnvVar("WEIR_TEST_HOST")])  # fmt: skip
+    monkeypatch.setenv("WEIR_TEST_TOKEN", "s3cret")
+    monkeypatch.setenv("WEIR_TEST_PASSWORD", "hunter2")
+    monkeypatch.setenv("WEIR_TEST_HOST", "db.internal")
+    result = dg.materialize([uses], resources={"warehouse": warehouse})
+    assert result.output_for_node("uses") == ("s3cret", "hunter2", ["fixed", "db.internal"], ProdClient)
+    monkeypatch.delenv("WEIR_TEST_PASSWORD")
+    with pytest.raises(dg.DagsterInvalidConfigError, match='Environment variable "WEIR_TEST_PASSWORD" is not set'):
+        dg.materialize([uses], resources={"warehouse": warehouse})
+
+
+def test_env_var_in_op_config_given_as_a_config_object(monkeypatch: pytest.MonkeyPatch) -> None:
+    @dg.asset
+    def login(config: Credentials) -> str:
+        return config.password
+
+    monkeypatch.setenv("WEIR_TEST_PASSWORD", "hunter2")
+    run_config = dg.RunConfig(ops={"login": Credentials(password=dg.EnvVar("WEIR_TEST_PASSWORD"))})
+    assert dg.materialize([login], run_config=run_config).output_for_node("login") == "hunter2"
+    assert run_config.to_config_dict() == {"ops": {"login": {"config": {"password": {"env": "WEIR_TEST_PASSWORD"}}}}}

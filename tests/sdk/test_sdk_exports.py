@@ -27,7 +27,8 @@ EXPECTED = [
     "RunStatusSensorDefinition", "ScheduleDefinition", "ScheduleEvaluationContext", "SensorDefinition",
     "SensorEvaluationContext", "SensorResult", "SkipReason", "StaticPartitionsDefinition", "String",
     "TableColumn", "TableRecord", "TableSchema", "TimeWindowPartitionsDefinition", "TypeCheck",
-    "UnresolvedAssetJobDefinition", "WeeklyPartitionsDefinition", "WeirError", "asset", "asset_check",
+    "UnresolvedAssetJobDefinition", "WeeklyPartitionsDefinition", "WeirError", "WeirUnsupportedArgumentWarning",
+    "asset", "asset_check",
     "asset_sensor", "build_asset_context", "build_op_context", "build_schedule_context", "build_sensor_context",
     "define_asset_job", "fs_io_manager", "graph", "in_process_executor", "io_manager", "job", "materialize",
     "materialize_to_memory", "mem_io_manager", "multi_asset", "multiprocess_executor", "op", "resource",
@@ -44,6 +45,7 @@ def test_all_is_pinned_and_every_name_resolves() -> None:
     for name in sdk.__all__:
         assert getattr(sdk, name) is not None, name
     assert isinstance(sdk.__version__, str)
+    assert isinstance(sdk.Any, sdk.DagsterType)  # the sdk's Any, not typing.Any
 
 
 def test_import_sdk_loads_neither_pydantic_nor_grpc_nor_threads() -> None:
