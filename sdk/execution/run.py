@@ -69,9 +69,9 @@ def run_job(
 
             problem = _multiprocess_problem(plan, resource_defs)
             if problem:
-                exc = WeirError(problem)
-                emit(Event("RUN_FAILURE", time.time(), message=problem, error=ErrorInfo.from_exception(exc)))
-                return RunOutcome(False, exception=exc, plan=plan)
+                error = WeirError(problem)
+                emit(Event("RUN_FAILURE", time.time(), message=problem, error=ErrorInfo.from_exception(error)))
+                return RunOutcome(False, exception=error, plan=plan)
             max_conc = int(resolved.execution.get("max_concurrent") or 0) or _max_concurrent(job)
             outcomes, canceled = run_multiprocess(state, max_conc, should_cancel)
         else:
