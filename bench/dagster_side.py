@@ -20,6 +20,7 @@ from bench.harness import (
     MB,
     BenchError,
     clean_env,
+    command_walls,
     free_port,
     median_latency,
     probe_load,
@@ -92,6 +93,12 @@ class DagsterSide:
                                   timeout=120, log=self.logs / "dagster_import.log")
         return {"import_wall": wall, "import_rss": rss / MB}
 
+    def _cli(self, params: dict[str, Any]) -> dict[str, float]:
+        """The `dagster` console script of the venv, from an empty DAGSTER_HOME."""
+        commands = {row: [str(self.bin / "dagster"), *args] for row, args in params["commands"].items()}
+        return command_walls(commands, cwd=self.work, env=self._env(), calls=params["calls"],
+                             warmup=params["warmup"], log=self.logs / "dagster_cli.log")
+
     def _load(self, params: dict[str, Any]) -> dict[str, float]:
         file = workload(self.work, params["n"], "layered", PKG)
         result = self._probe("load", {"pkg": PKG, "file": str(file)}, timeout=params.get("timeout", 600))
@@ -105,7 +112,8 @@ class DagsterSide:
     def _server(self, params: dict[str, Any]) -> dict[str, float]:
         file = workload(self.work, params["n"], "layered", PKG)
         args = {"file": str(file), "bin": str(self.bin), "evals": params.get("evals", 0),
-                "log": str(self.logs / f"dagster_grpc_{params['n']}.log"), "timeout": params.get("timeout", 600)}
+                "ready_only": params.get("ready_only", False), "timeout": params.get("timeout", 600),
+                "log": str(self.logs / f"dagster_grpc_{params['suffix']}.log")}
         result = self._probe("server", args, timeout=params.get("timeout", 600) + 120)
         return {f"{key}_{params['suffix']}" if key in ("ready", "rss", "snap_bytes", "snap_fetch") else key: value
                 for key, value in result.items()}
@@ -125,8 +133,8 @@ class DagsterSide:
 # probes (run under Dagster's venv) ---------------------------------------------------------------
 
 def probe_server(args: dict[str, Any]) -> dict[str, Any]:
-    """`dagster api grpc -f FILE` from spawn until ping answers; its RSS; the full repository
-    snapshot (ListRepositories + ExternalRepository, as a host fetches it); evaluation latencies."""
+    """`dagster api grpc -f FILE` from spawn until ping answers; unless ready_only: its RSS, the full
+    repository snapshot (ListRepositories + ExternalRepository, as a host fetches it), evaluation latencies."""
     from dagster._core.remote_origin import GrpcServerCodeLocationOrigin, RemoteRepositoryOrigin
     from dagster._grpc.client import DagsterGrpcClient
     from dagster._grpc.types import ListRepositoriesResponse
@@ -148,6 +156,8 @@ def probe_server(args: dict[str, Any]) -> dict[str, Any]:
     with started(command, cwd=file.parent, env=clean_env(DAGSTER_HOME=_home_of_probe()), log=log) as proc:
         wait_for("dagster api grpc answering ping", answers, args["timeout"], interval=0.02, proc=proc, log=log)
         result: dict[str, Any] = {"ready": time.perf_counter() - began}
+        if args.get("ready_only"):
+            return result
         result["rss"] = settled_tree_rss(proc.pid) / MB
         listing = deserialize_value(client.list_repositories(), ListRepositoriesResponse)
         repository = listing.repository_symbols[0].repository_name

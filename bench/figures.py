@@ -65,12 +65,26 @@ GROUPS: tuple[Group, ...] = (
         Row("import_wall", "`python -c \"import PKG\"` wall", "s"),
         Row("import_rss", "`python -c \"import PKG\"` peak RSS", "MB"),
     ), {}),
+    Group("startup", "cli", (
+        Row("cli_help", "`weir --help` vs `dagster --help`: whole process wall time, median of {calls}", "s"),),
+          {"commands": {"cli_help": ["--help"]}, "calls": 5, "warmup": 1}, smoke={"calls": 1, "warmup": 0}),
+    Group("startup_weir", "cli", (
+        Row("cli_runs_help", "Weir only: `weir runs --help`, whole process wall time, median of {calls}", "s"),
+        Row("cli_locations_help", "Weir only: `weir locations --help`, whole process wall time, median of {calls}",
+            "s"),
+    ), {"commands": {"cli_runs_help": ["runs", "--help"], "cli_locations_help": ["locations", "--help"]},
+        "calls": 5, "warmup": 1}, smoke={"calls": 1, "warmup": 0}, dagster=False),
     Group("load1000", "load", (Row("load_1000", "load module + resolve Definitions in-process, layered {n:,}", "s"),),
           {"n": 1000, "row": "load_1000"}, smoke={"n": 50}),
     Group("load5000", "load", (Row("load_5000", "load module + resolve Definitions in-process, layered {n:,}", "s"),),
           {"n": 5000, "row": "load_5000"}, smoke={"n": 100}, quick_skip_dagster=SLOW),
     _server(100, 20, evals=50),
     _server(1000, 50),
+    Group("ready_cli1000", "server", (
+        Row("ready_cli_1000", "code server ready through the command users type (`weir code-server start` vs "
+            "`dagster api grpc`), layered {n:,}", "s"),),
+          {"n": 1000, "suffix": "cli_1000", "via": "cli", "ready_only": True, "timeout": 600},
+          smoke={"n": 50, "timeout": 60}),
     _server(5000, 100, quick_skip=SLOW),
     Group("mat_chain100", "materialize", (Row("mat_chain_100", "`materialize()` in-process, chain of {n}", "s"),),
           {"n": 100, "shape": "chain", "row": "mat_chain_100"}, smoke={"n": 10}),

@@ -226,6 +226,22 @@ def timed_command(args: Sequence[str], *, cwd: Path, env: Mapping[str, str], tim
     return elapsed, usage.ru_maxrss * 1024
 
 
+def command_walls(commands: Mapping[str, Sequence[str]], *, cwd: Path, env: Mapping[str, str], calls: int,
+                  warmup: int, log: Path, timeout: float = 120) -> dict[str, float]:
+    """Median whole-process wall seconds of each command (key: its row id), over `calls` runs after
+    `warmup` unmeasured ones (a warm page cache, as for a user typing it twice). The commands take
+    turns call by call, so a noisy neighbour hurts them alike."""
+    import statistics
+
+    walls: dict[str, list[float]] = {row: [] for row in commands}
+    for call in range(warmup + calls):
+        for row, args in commands.items():
+            wall, _ = timed_command(args, cwd=cwd, env=env, timeout=timeout, log=log)
+            if call >= warmup:
+                walls[row].append(wall)
+    return {row: statistics.median(values) for row, values in walls.items()}
+
+
 # probes: one measurement in a fresh interpreter of the side's venv -------------------------------
 
 def run_probe(python: str, module: str, name: str, args: Mapping[str, Any], *, env: Mapping[str, str],

@@ -215,11 +215,15 @@ def report(results: Results, shown: set[str], sides: list[Any], argv: list[str])
         "`executor=dg.multiprocess_executor` (Dagster's default executor is already multiprocess);",
         "- every measurement runs in fresh processes of the system's own venv (Dagster: bench/.venvs/dagster, "
         "an empty DAGSTER_HOME each time; Weir: .venv from this repo, an empty WEIR_HOME each time);",
+        "- CLI start-up: each venv's console script (`weir`, `dagster`) with `--help`, spawn to exit, an empty "
+        "home and no host running; per repetition the median of the calls after one unmeasured call;",
         "- load: the framework is imported first (untimed), then the module import plus "
         "resolve_asset_graph / resolve_all_job_defs / resolve_implicit_global_asset_job_def is timed;",
         "- code server: Dagster `dagster api grpc -f FILE -p PORT` until ping answers; Weir `python -m "
         "codeserver start -f FILE --port 0 --ready-file F` until its Handshake reports a snapshot id. RSS is "
-        "summed over the server's process tree once it has settled (Weir: server + its pool of user processes);",
+        "summed over the server's process tree once it has settled (Weir: server + its pool of user processes); "
+        "`ready_cli_1000` starts Weir's the way users do, `weir code-server start ...` (the console script, which "
+        "execs the code server), until the same Handshake, against the same `dagster api grpc` until ping;",
         "- snapshot: Dagster ListRepositories + ExternalRepository(defer_snapshots=False), the serialized "
         "repository's bytes; Weir the GetSnapshot stream's bytes; fetch time is the median of 3 fetches;",
         "- evaluations: Dagster SyncExternalSchedule/SensorExecution without an instance ref (as the anchors; "

@@ -22,6 +22,7 @@ from bench.harness import (
     REPO,
     BenchError,
     clean_env,
+    command_walls,
     median_latency,
     probe_load,
     probe_main,
@@ -87,6 +88,14 @@ class WeirSide:
                                   log=self.logs / "weir_import.log")
         return {"import_wall": wall, "import_rss": rss / MB}
 
+    def _cli(self, params: dict[str, Any]) -> dict[str, float]:
+        """The `weir` console script users type, from a fresh WEIR_HOME (no host running)."""
+        weir = str(Path(self.python).parent / "weir")
+        home = self._home()
+        commands = {row: [weir, *args] for row, args in params["commands"].items()}
+        return command_walls(commands, cwd=home, env=clean_env(WEIR_HOME=str(home)), calls=params["calls"],
+                             warmup=params["warmup"], log=self.logs / "weir_cli.log")
+
     def _load(self, params: dict[str, Any]) -> dict[str, float]:
         file = workload(self.work, params["n"], "layered", PKG)
         result = self._probe("load", {"pkg": PKG, "file": str(file)}, timeout=params.get("timeout", 600))
@@ -99,8 +108,10 @@ class WeirSide:
 
     def _server(self, params: dict[str, Any]) -> dict[str, float]:
         file = workload(self.work, params["n"], "layered", PKG)
-        args = {"file": str(file), "python": self.python, "evals": params.get("evals", 0),
-                "log": str(self.logs / f"weir_codeserver_{params['n']}.log"), "timeout": params.get("timeout", 600)}
+        via = params.get("via", "module")
+        args = {"file": str(file), "python": self.python, "evals": params.get("evals", 0), "via": via,
+                "ready_only": params.get("ready_only", False), "timeout": params.get("timeout", 600),
+                "log": str(self.logs / f"weir_codeserver_{via}_{params['n']}.log")}
         result = self._probe("server", args, timeout=params.get("timeout", 600) + 120)
         return {f"{key}_{params['suffix']}" if key in ("ready", "rss", "snap_bytes", "snap_fetch") else key: value
                 for key, value in result.items()}
@@ -140,10 +151,19 @@ def _bench_module(name: str) -> Any:
     return importlib.import_module(f"bench.{name}")
 
 
+def _server_command(args: dict[str, Any], ready_file: Path) -> list[str]:
+    """`python -m codeserver start ...`, or with via=cli the `weir code-server start ...` users type
+    (the console script, which execs the former: its own start-up is part of the figure)."""
+    start = ["start", "-f", args["file"], "--host", "127.0.0.1", "--port", "0", "--ready-file", str(ready_file)]
+    if args.get("via") == "cli":
+        return [str(Path(args["python"]).parent / "weir"), "code-server", *start]
+    return [args["python"], "-m", "codeserver", *start]
+
+
 def probe_server(args: dict[str, Any]) -> dict[str, Any]:
-    """`python -m codeserver start -f FILE --port 0 --ready-file F` from spawn until the Handshake
-    reports a snapshot id (loaded and serving it); RSS of the server and its user processes; the
-    GetSnapshot stream; EvaluateSchedule / EvaluateSensor latencies."""
+    """The code server (see _server_command) from spawn until the Handshake reports a snapshot id
+    (loaded and serving it); unless ready_only: RSS of the server and its user processes, the
+    GetSnapshot stream, EvaluateSchedule / EvaluateSensor latencies."""
     import grpc
 
     from codeserver.location import DEFAULT_POOL_SIZE
@@ -152,8 +172,7 @@ def probe_server(args: dict[str, Any]) -> dict[str, Any]:
 
     file, log = Path(args["file"]), Path(args["log"])
     ready_file = Path(args["home"]) / "ready.json"
-    command = [args["python"], "-m", "codeserver", "start", "-f", str(file), "--host", "127.0.0.1", "--port", "0",
-               "--ready-file", str(ready_file)]
+    command = _server_command(args, ready_file)
     env = clean_env(WEIR_HOME=str(ready_file.parent))
     handshake = codeserver_pb2.HandshakeRequest(protocol_version=wire.PROTOCOL_VERSION, client_name="bench")
     stub: list[Any] = []
@@ -177,6 +196,8 @@ def probe_server(args: dict[str, Any]) -> dict[str, Any]:
         wait_for("code server reporting a snapshot id", snapshot_id, args["timeout"], interval=0.01, proc=proc,
                  log=log)
         result: dict[str, Any] = {"ready": time.perf_counter() - began}
+        if args.get("ready_only"):
+            return result
         result["rss"] = settled_tree_rss(proc.pid, min_processes=1 + DEFAULT_POOL_SIZE) / MB
         sizes: list[int] = []
 
