@@ -17,13 +17,13 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from host import partitions as host_partitions
-from host.app import HostApp
-from host.client import HostClient
+from host.cli.client import HostClient
 from host.config import HostConfig
-from host.server import create_server
+from host.domain import partitions as host_partitions
+from host.locations.workspace import LocationHandle, WorkspaceManager
+from host.serve.app import HostApp
+from host.serve.server import create_server
 from host.storage.engine import ensure_schema, open_engine
-from host.workspace import LocationHandle, WorkspaceManager
 from protos import wire
 from protos.weir.v1 import codeserver_pb2, common_pb2, snapshot_pb2
 

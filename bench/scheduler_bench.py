@@ -18,8 +18,8 @@ from pathlib import Path
 
 from host.config import SchedulerConfig
 from host.daemon.scheduler import Scheduler
+from host.locations.workspace import LocationHandle, WorkspaceManager
 from host.storage.engine import ensure_schema, open_engine
-from host.workspace import LocationHandle, WorkspaceManager
 from protos import wire
 from protos.weir.v1 import codeserver_pb2, common_pb2, snapshot_pb2
 

@@ -241,7 +241,7 @@ def _start_dev(args: dict[str, Any], home: Path) -> tuple[list[str], dict[str, s
 
 def _wait_loaded(home: Path, proc: subprocess.Popen[bytes], log: Path, timeout: float) -> tuple[Any, str]:
     """The Host API client once the (only) location is LOADED, and that location's name."""
-    from host.client import HostClient
+    from host.cli.client import HostClient
     from protos.weir.v1 import host_pb2
 
     endpoint = home / "host.json"

@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import os
 
-from codeserver.loader import LoadTarget
+from codeserver.target import LoadTarget
 
 
 def _add_target_args(parser: argparse.ArgumentParser) -> None:

@@ -12,35 +12,14 @@ import importlib.util
 import os
 import sys
 import traceback
-from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
+from codeserver.target import LoadTarget
+
 if TYPE_CHECKING:  # protobuf is imported only when an error is reported: it is on the start-up path
     from protos.weir.v1 import common_pb2
-
-
-@dataclass(frozen=True)
-class LoadTarget:
-    """Where a location's code lives: a file or a module, and optionally the attribute to use."""
-
-    python_file: str | None = None
-    python_module: str | None = None
-    attribute: str | None = None
-    working_directory: str | None = None
-
-    def describe(self) -> str:
-        return f"file {self.python_file}" if self.python_file else f"module {self.python_module}"
-
-    def to_args(self) -> list[str]:
-        """Command-line flags that rebuild this target in a child process."""
-        args = ["-f", self.python_file] if self.python_file else ["-m", str(self.python_module)]
-        if self.attribute:
-            args += ["-a", self.attribute]
-        if self.working_directory:
-            args += ["-d", self.working_directory]
-        return args
 
 
 class DefinitionsNotFound(Exception):

@@ -13,7 +13,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from codeserver.loader import LoadTarget
+from codeserver.target import LoadTarget
 from codeserver.userprocess import UserProcess, UserProcessError, UserProcessTimeout
 from protos.weir.v1 import common_pb2
 

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from codeserver.journal import EXIT_DISK_FULL, JournalReader
-from codeserver.loader import LoadTarget
+from codeserver.target import LoadTarget
 from protos.weir.v1 import codeserver_pb2, common_pb2
 
 WATCH_POLL_SECONDS = 0.02

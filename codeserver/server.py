@@ -22,9 +22,9 @@ from google.protobuf.message import Message
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from codeserver.loader import LoadTarget
 from codeserver.location import DEFAULT_IMPORT_TIMEOUT, DEFAULT_POOL_SIZE, LocationCode
 from codeserver.runs import RunDirError, RunWorkers
+from codeserver.target import LoadTarget
 from codeserver.userprocess import UserProcess, UserProcessError, UserProcessTimeout
 from protos import wire
 from protos.names import path_component_problem

@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass
 
 from codeserver.channel import UserProcessError, UserProcessTimeout, read_frame, write_frame
-from codeserver.loader import LoadTarget
+from codeserver.target import LoadTarget
 
 __all__ = ["LoadResult", "UserProcess", "UserProcessError", "UserProcessTimeout"]
 

@@ -19,7 +19,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from host.client import HostClient
+from host.cli.client import HostClient
 from protos import wire
 from protos.weir.v1 import codeserver_pb2, codeserver_pb2_grpc, snapshot_pb2
 

@@ -15,13 +15,13 @@ from collections.abc import Callable
 
 from sqlalchemy import Engine
 
-from host import backfills as plans
+from host.domain import backfills as plans
+from host.domain.runs import cancel_run
 from host.errors import WeirError
-from host.runs import cancel_run
+from host.locations.workspace import WorkspaceManager
 from host.storage import partitions as partition_store
 from host.storage import runs as run_store
 from host.storage.records import TERMINAL_RUN_STATUSES, BackfillRecord
-from host.workspace import WorkspaceManager
 from protos.weir.v1 import host_pb2
 
 log = logging.getLogger("weir.daemon.backfills")

@@ -12,12 +12,12 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
-from host import runs
+from host.domain import runs
 from host.errors import ConfigError
+from host.locations.workspace import WorkspaceManager
 from host.storage import runs as run_store
 from host.storage.errors import DuplicateRunError
 from host.storage.records import RunRecord
-from host.workspace import WorkspaceManager
 from protos.weir.v1 import common_pb2, host_pb2
 
 ASSET_JOB = runs.IMPLICIT_ASSET_JOB

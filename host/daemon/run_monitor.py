@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import Engine
 
 from host.daemon.run_queue import IN_PROGRESS
-from host.run_watcher import RunWatchers
+from host.daemon.run_watcher import RunWatchers
 from host.storage import runs as run_store
 
 

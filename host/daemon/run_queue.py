@@ -12,24 +12,15 @@ from collections.abc import Callable, Iterable
 from sqlalchemy import Engine
 
 from host.config import RunQueueConfig
+from host.daemon.run_watcher import RunWatchers
+from host.domain.runs import start_request
 from host.errors import WeirError
-from host.run_watcher import RunWatchers
-from host.runs import IMPLICIT_ASSET_JOB, parse_asset_key
+from host.locations.workspace import WorkspaceManager
 from host.storage import runs as run_store
 from host.storage.records import RunRecord
-from host.workspace import WorkspaceManager
-from protos.weir.v1 import codeserver_pb2, host_pb2
+from protos.weir.v1 import host_pb2
 
 IN_PROGRESS = ("STARTING", "STARTED", "CANCELING")
-
-
-def start_request(run: RunRecord) -> codeserver_pb2.StartRunRequest:
-    return codeserver_pb2.StartRunRequest(
-        run_id=run.run_id, job_name="" if run.job_name == IMPLICIT_ASSET_JOB else run.job_name,
-        asset_selection=[parse_asset_key(k) for k in run.asset_selection],
-        run_config_json=run.run_config_json, tags=dict(run.tags), snapshot_id=run.snapshot_id,
-        partition_key=run.partition_key or "",
-    )
 
 
 def choose_runs(queued: Iterable[RunRecord], in_progress: Iterable[RunRecord],

@@ -24,15 +24,15 @@ from functools import lru_cache
 from sqlalchemy import Connection, Engine
 
 from host.config import SchedulerConfig
-from host.daemon.cron import CronError, CronSchedule
 from host.daemon.evaluations import EvaluationPool
 from host.daemon.launch import Target, error_text, evaluation_failure, launch, launch_request
 from host.daemon.leader import LeaderElector, LostLeadership
+from host.domain.cron import CronError, CronSchedule
 from host.errors import WeirError
+from host.locations.workspace import WorkspaceManager
 from host.storage import instigators as tick_store
 from host.storage.errors import DuplicateTickError
 from host.storage.records import InstigatorState, TickRecord
-from host.workspace import WorkspaceManager
 from protos.weir.v1 import codeserver_pb2, common_pb2, snapshot_pb2
 
 log = logging.getLogger("weir.daemon.scheduler")

@@ -23,18 +23,18 @@ from host.daemon.evaluations import EvaluationPool
 from host.daemon.launch import Target, error_text, evaluation_failure, launch, launch_request
 from host.daemon.leader import LeaderElector, LostLeadership
 from host.daemon.sensor_inputs import finished_runs, new_materializations
+from host.domain.instigators import SENSOR as KIND
+from host.domain.instigators import current_cursor
 from host.errors import ConfigError, WeirError
-from host.runs import asset_key_str
+from host.locations.workspace import WorkspaceManager
 from host.storage import instigators as tick_store
 from host.storage import partitions as partition_store
 from host.storage.records import InstigatorState, TickRecord
-from host.workspace import WorkspaceManager
+from protos.keys import asset_key_str
 from protos.weir.v1 import codeserver_pb2, snapshot_pb2
 
 log = logging.getLogger("weir.daemon.sensors")
 
-KIND = "SENSOR"
-CURSOR_STATUSES = ("SUCCESS", "SKIPPED")
 
 
 @dataclass
@@ -63,13 +63,6 @@ def list_sensors(engine: Engine, workspace: WorkspaceManager) -> list[SensorItem
         for sensor in snapshot.sensors if snapshot is not None else ():
             items.append(SensorItem(handle.name, sensor, states.get((handle.name, sensor.name))))
     return items
-
-
-def current_cursor(engine: Engine, location: str, name: str) -> str | None:
-    """The cursor left by the sensor's latest successful tick."""
-    with engine.connect() as conn:
-        ticks = tick_store.list_ticks(conn, location, name, KIND, statuses=CURSOR_STATUSES, limit=1)
-    return ticks[0].cursor if ticks else None
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from codeserver.loader import LoadTarget
 from codeserver.location import LocationCode
+from codeserver.target import LoadTarget
 from protos.weir.v1 import codeserver_pb2, host_pb2
 from tests.support import RunningCodeServer, dev_host, kill_processes_mentioning, wait_for
 

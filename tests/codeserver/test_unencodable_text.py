@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from codeserver.loader import LoadTarget
 from codeserver.location import LocationCode
+from codeserver.target import LoadTarget
 from protos.weir.v1 import codeserver_pb2, common_pb2
 from tests.support import RunningCodeServer, kill_processes_mentioning, wait_for
 

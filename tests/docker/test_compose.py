@@ -11,7 +11,7 @@ import psycopg
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from host.client import HostClient
+from host.cli.client import HostClient
 from protos.weir.v1 import codeserver_pb2, codeserver_pb2_grpc, common_pb2, host_pb2
 from tests.docker.compose_support import Deployment
 from tests.support import wait_for

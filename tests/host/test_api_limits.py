@@ -19,11 +19,11 @@ import grpc
 import pytest
 from sqlalchemy import Engine
 
-from host.app import HostApp
-from host.client import HostClient
+from host.cli.client import HostClient
 from host.config import HostConfig
 from host.errors import ConfigError, StorageUnavailable
-from host.server import create_server
+from host.serve.app import HostApp
+from host.serve.server import create_server
 from host.storage import instigators as tick_store
 from host.storage import runs as run_store
 from host.storage.engine import ensure_schema, open_engine

@@ -10,9 +10,9 @@ from concurrent import futures
 import grpc
 import pytest
 
-from host.location import GrpcLocationClient
-from host.snapshots import SnapshotCache
-from host.workspace import LocationHandle
+from host.locations.client import GrpcLocationClient
+from host.locations.snapshots import SnapshotCache
+from host.locations.workspace import LocationHandle
 from protos import wire
 from protos.weir.v1 import codeserver_pb2, codeserver_pb2_grpc, common_pb2, host_pb2, snapshot_pb2
 

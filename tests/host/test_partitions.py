@@ -9,15 +9,15 @@ import pytest
 
 import sdk as dg
 from codeserver.snapshot import _partitions
-from host import backfills
 from host.daemon.backfills import BackfillDaemon
+from host.domain import backfills
+from host.domain.partitions import list_partition_keys, partition_status, ranges
+from host.domain.time_partitions import time_window_keys
 from host.errors import ConfigError
-from host.partitions import list_partition_keys, partition_status, ranges
 from host.storage import events as event_store
 from host.storage import partitions as partition_store
 from host.storage import runs as run_store
 from host.storage.records import EventRecord
-from host.time_partitions import time_window_keys
 from protos.weir.v1 import codeserver_pb2, common_pb2, host_pb2, snapshot_pb2
 from tests.host.daemon.support import FakeClock, InProcessLocation, sqlite_engine, workspace_of
 

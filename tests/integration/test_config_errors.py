@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from host.config import Workspace
-from host.workspace import build_workspace
+from host.locations.workspace import build_workspace
 from protos.weir.v1 import host_pb2
 from tests.postgres import _admin
 from tests.support import REPO, host_json, kill_processes_mentioning, wait_for, write_workspace

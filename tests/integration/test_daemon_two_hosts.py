@@ -9,8 +9,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from host.app import HostApp
 from host.config import DaemonConfig, HostConfig, RunQueueConfig
+from host.serve.app import HostApp
 from host.storage import instigators as tick_store
 from host.storage import runs as run_store
 from host.storage.engine import ensure_schema, open_engine

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from host.client import HostClient
+from host.cli.client import HostClient
 from host.errors import WeirError
-from host.location import GrpcLocationClient
+from host.locations.client import GrpcLocationClient
 from protos.weir.v1 import host_pb2
 from tests.support import REPO, dev_host, processes_mentioning, wait_for
 

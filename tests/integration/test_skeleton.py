@@ -102,7 +102,7 @@ def test_two_locations_in_their_own_venvs_run_with_their_own_package_versions(tm
     # -X importtime lists every module the host process imported: never the sdk, never user code.
     imported = set(re.findall(r"^import time:\s+\d+ \|\s+\d+ \|\s*([\w.]+)", (tmp_path / "host.stderr").read_text(),
                               re.M))
-    assert {"host.app", "host.workspace", "grpc"} <= imported
+    assert {"host.serve.app", "host.locations.workspace", "grpc"} <= imported
     assert not {m for m in imported if m.split(".")[0] in ("sdk", "codeserver", "definitions", "tabulate")}
 
 

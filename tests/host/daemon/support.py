@@ -13,8 +13,8 @@ from sqlalchemy import Engine
 
 from host.config import HostConfig, SchedulerConfig
 from host.errors import LocationUnavailable
+from host.locations.workspace import LocationHandle, WorkspaceManager
 from host.storage.engine import ensure_schema, open_engine
-from host.workspace import LocationHandle, WorkspaceManager
 from protos import wire
 from protos.weir.v1 import codeserver_pb2, common_pb2, snapshot_pb2
 

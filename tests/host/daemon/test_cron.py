@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from host.daemon.cron import CronError, CronSchedule
+from host.domain.cron import CronError, CronSchedule
 
 
 def _local(tz: str, text: str) -> float:

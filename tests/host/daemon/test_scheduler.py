@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from host import instigators
 from host.config import SchedulerConfig
 from host.daemon.scheduler import Scheduler
-from host.runs import launch_run
+from host.domain import instigators
+from host.domain.runs import launch_run
 from host.storage import instigators as tick_store
 from host.storage import runs as run_store
 from protos.weir.v1 import codeserver_pb2, host_pb2

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import threading
 
-from host import instigators
 from host.config import SensorDaemonConfig
 from host.daemon.sensors import SensorDaemon
+from host.domain import instigators
 from host.storage import events as event_store
 from host.storage import instigators as tick_store
 from host.storage import partitions as partition_store

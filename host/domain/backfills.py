@@ -16,12 +16,13 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
+from host.domain.partitions import list_partition_keys, partitions_of
+from host.domain.runs import IMPLICIT_ASSET_JOB, check_config, check_selection, check_tags
 from host.errors import ConfigError, DefinitionNotFound
-from host.partitions import list_partition_keys, partitions_of
-from host.runs import IMPLICIT_ASSET_JOB, asset_key_str, check_config, check_selection, check_tags
+from host.locations.workspace import WorkspaceManager
 from host.storage import partitions as partition_store
 from host.storage.records import TERMINAL_RUN_STATUSES, BackfillRecord, RunRecord
-from host.workspace import WorkspaceManager
+from protos.keys import asset_key_str
 from protos.weir.v1 import common_pb2, host_pb2, snapshot_pb2
 
 RANGE_START_TAG = "dagster/asset_partition_range_start"

@@ -11,12 +11,12 @@ from collections.abc import Callable, Sequence
 from sqlalchemy import Engine
 
 from host.config import RunMonitoringConfig
+from host.domain.runs import MAX_RUNTIME_TAG, start_request
 from host.errors import WeirError
-from host.runs import MAX_RUNTIME_TAG
+from host.locations.workspace import WorkspaceManager
 from host.storage import events as event_store
 from host.storage import runs as run_store
 from host.storage.records import TERMINAL_RUN_STATUSES, RunRecord
-from host.workspace import WorkspaceManager
 from protos.weir.v1 import codeserver_pb2, common_pb2
 
 log = logging.getLogger("weir.runs")
@@ -192,8 +192,6 @@ class RunWatchers:
         if run is None or run.status in TERMINAL_RUN_STATUSES or self._is_launching(run_id):
             return
         if run.status == "STARTING":
-            from host.daemon.run_queue import start_request
-
             self._workspace.get(location).client.start_run(start_request(run))
             return
         with self._engine.begin() as conn:

@@ -6,10 +6,9 @@ from collections.abc import Sequence
 
 import click
 
-from host.cli_errors import friendly
-from host.client import HostClient
-from host.errors import WeirError
-from host.render import table, when
+from host.cli.client import HostClient
+from host.cli.render import table, when
+from host.errors import WeirError, friendly
 from protos.weir.v1 import host_pb2
 
 

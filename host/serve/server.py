@@ -9,9 +9,9 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from host import limits
-from host.api import HostServicer
-from host.app import HostApp
+from host.api import limits
+from host.api.servicer import HostServicer
+from host.serve.app import HostApp
 from protos import wire
 from protos.weir.v1 import host_pb2, host_pb2_grpc
 

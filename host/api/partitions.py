@@ -8,14 +8,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from host import backfills, partitions
-from host.errors import ConfigError, grpc_errors
-from host.runs import asset_key_str
+from host.api.errors import grpc_errors
+from host.domain import backfills, partitions
+from host.errors import ConfigError
 from host.storage import partitions as partition_store
+from protos.keys import asset_key_str
 from protos.weir.v1 import host_pb2
 
 if TYPE_CHECKING:
-    from host.app import HostApp
+    from host.api.services import HostServices
 
 
 def _ranges(keys: list[str], members: set[str]) -> list[host_pb2.PartitionRange]:
@@ -25,7 +26,7 @@ def _ranges(keys: list[str], members: set[str]) -> list[host_pb2.PartitionRange]
 class PartitionMethods:
     """Mixed into HostServicer, which provides `self.app`."""
 
-    app: HostApp
+    app: HostServices
 
     @grpc_errors
     def ListPartitionKeys(self, request, context):

@@ -21,9 +21,9 @@ from host.errors import (
     LocationUnavailable,
     WeirError,
 )
-from host.location import GrpcLocationClient, LocationClient
-from host.snapshots import SnapshotCache
-from host.spawn import CodeServerProcess, SpawnSpec
+from host.locations.client import GrpcLocationClient, LocationClient
+from host.locations.snapshots import SnapshotCache
+from host.locations.spawn import CodeServerProcess, SpawnSpec
 from protos import wire
 from protos.weir.v1 import common_pb2, host_pb2, snapshot_pb2
 

@@ -17,13 +17,13 @@ from host.daemon.backfills import BackfillDaemon
 from host.daemon.leader import LeaderElector, leader_only
 from host.daemon.run_monitor import RunMonitor
 from host.daemon.run_queue import RunQueue
+from host.daemon.run_watcher import RunWatchers
 from host.daemon.runner import Daemon, Loop
 from host.daemon.scheduler import Scheduler
 from host.daemon.sensors import SensorDaemon
 from host.errors import ConfigError
-from host.run_watcher import RunWatchers
+from host.locations.workspace import WorkspaceManager
 from host.storage.engine import default_url, ensure_schema, open_engine
-from host.workspace import WorkspaceManager
 
 
 @dataclass

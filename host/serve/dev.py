@@ -15,11 +15,11 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from host.app import HostApp, open_storage
 from host.config import Workspace, load_host_config
 from host.errors import ConfigError
-from host.server import create_server
-from host.workspace import build_workspace
+from host.locations.workspace import build_workspace
+from host.serve.app import HostApp, open_storage
+from host.serve.server import create_server
 
 
 @dataclass(frozen=True)

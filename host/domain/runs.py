@@ -13,23 +13,16 @@ from collections.abc import Callable, Mapping
 from sqlalchemy import Engine
 
 from host.errors import ConfigError, DefinitionNotFound, RunNotFound
+from host.locations.workspace import WorkspaceManager
 from host.storage import runs as run_store
 from host.storage.records import TERMINAL_RUN_STATUSES, RunRecord
-from host.workspace import WorkspaceManager
-from protos.weir.v1 import common_pb2, host_pb2, snapshot_pb2
+from protos.keys import asset_key_str, parse_asset_key
+from protos.weir.v1 import codeserver_pb2, host_pb2, snapshot_pb2
 
 Clock = Callable[[], float]
 MAX_RUNTIME_TAG = "weir/max_runtime"  # seconds a run may take from its start (Dagster: dagster/max_runtime)
 DEFAULT_KILL_GRACE_SECONDS = 10.0  # as run_monitoring.kill_grace_seconds
 IMPLICIT_ASSET_JOB = "__ASSET_JOB"  # the sdk's name for a run over an asset selection without a job
-
-
-def asset_key_str(key: common_pb2.AssetKey) -> str:
-    return "/".join(key.path)
-
-
-def parse_asset_key(text: str) -> common_pb2.AssetKey:
-    return common_pb2.AssetKey(path=[p for p in text.strip().split("/") if p])
 
 
 def run_to_proto(run: RunRecord) -> host_pb2.Run:
@@ -42,6 +35,16 @@ def run_to_proto(run: RunRecord) -> host_pb2.Run:
         failure_reason=run.failure_reason or "", partition_key=run.partition_key or "",
         schedule_name=run.schedule_name or "", sensor_name=run.sensor_name or "",
         backfill_id=run.backfill_id or "",
+    )
+
+
+def start_request(run: RunRecord) -> codeserver_pb2.StartRunRequest:
+    """What the location needs to start the run's worker."""
+    return codeserver_pb2.StartRunRequest(
+        run_id=run.run_id, job_name="" if run.job_name == IMPLICIT_ASSET_JOB else run.job_name,
+        asset_selection=[parse_asset_key(k) for k in run.asset_selection],
+        run_config_json=run.run_config_json, tags=dict(run.tags), snapshot_id=run.snapshot_id,
+        partition_key=run.partition_key or "",
     )
 
 
@@ -106,7 +109,7 @@ def launch_run(engine: Engine, workspace: WorkspaceManager, request: host_pb2.La
     if not request.job_name and not selection:
         selection = sorted(asset_key_str(a.key) for a in snapshot.assets if a.is_executable)
     if request.partition_key:
-        from host.partitions import check_run_partition  # host.partitions imports this module
+        from host.domain.partitions import check_run_partition  # host.domain.partitions imports this module
 
         check_run_partition(engine, workspace, request.location, job_name=request.job_name, selection=selection,
                             partition_key=request.partition_key, now=now)

@@ -12,18 +12,25 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
-from host.daemon.cron import CronError, CronSchedule
-from host.daemon.sensors import KIND as SENSOR
-from host.daemon.sensors import current_cursor
+from host.domain.cron import CronError, CronSchedule
 from host.errors import ConfigError, DefinitionNotFound
+from host.locations.workspace import WorkspaceManager
 from host.storage import instigators as store
 from host.storage.records import InstigatorState, TickRecord
-from host.workspace import WorkspaceManager
 from protos.weir.v1 import snapshot_pb2
 
 SCHEDULE = "SCHEDULE"
+SENSOR = "SENSOR"
 KINDS = (SCHEDULE, SENSOR)
+CURSOR_STATUSES = ("SUCCESS", "SKIPPED")  # ticks whose cursor a sensor goes on from
 Definition = snapshot_pb2.Schedule | snapshot_pb2.Sensor
+
+
+def current_cursor(engine: Engine, location: str, name: str) -> str | None:
+    """The cursor left by the sensor's latest successful tick."""
+    with engine.connect() as conn:
+        ticks = store.list_ticks(conn, location, name, SENSOR, statuses=CURSOR_STATUSES, limit=1)
+    return ticks[0].cursor if ticks else None
 
 
 @dataclass(frozen=True)

@@ -7,14 +7,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from host import instigators, limits
-from host.errors import ConfigError, grpc_errors
+from host.api import limits
+from host.api.errors import grpc_errors
+from host.domain import instigators
+from host.errors import ConfigError
 from host.storage.records import TickRecord
 from protos import wire
 from protos.weir.v1 import host_pb2, snapshot_pb2
 
 if TYPE_CHECKING:
-    from host.app import HostApp
+    from host.api.services import HostServices
 
 
 _KINDS = {host_pb2.SCHEDULE: "SCHEDULE", host_pb2.SENSOR: "SENSOR"}
@@ -59,7 +61,7 @@ def instigator_to_proto(item: instigators.InstigatorView) -> host_pb2.Instigator
 class InstigatorMethods:
     """Mixed into HostServicer, which provides `self.app`."""
 
-    app: HostApp
+    app: HostServices
 
     @grpc_errors
     def ListInstigators(self, request, context):

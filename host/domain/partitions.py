@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
+from host.domain.time_partitions import time_window_keys
 from host.errors import ConfigError, DefinitionNotFound, LocationUnavailable
-from host.runs import asset_key_str
+from host.locations.workspace import LocationHandle, WorkspaceManager
 from host.storage import assets as asset_store
 from host.storage import partitions as partition_store
-from host.time_partitions import time_window_keys
-from host.workspace import LocationHandle, WorkspaceManager
+from protos.keys import asset_key_str
 from protos.weir.v1 import codeserver_pb2, snapshot_pb2
 
 _IN_PROGRESS = ("QUEUED", "STARTING", "STARTED", "CANCELING")

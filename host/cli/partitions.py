@@ -9,11 +9,11 @@ from typing import Any
 
 import click
 
-from host.cli_errors import friendly
-from host.client import HostClient
-from host.errors import WeirError
-from host.render import table, when
-from host.runs import parse_asset_key
+from host.cli.client import HostClient
+from host.cli.options import parse_tags, read_config
+from host.cli.render import table, when
+from host.errors import friendly
+from protos.keys import parse_asset_key
 from protos.weir.v1 import host_pb2
 
 _FINISHED_PARTITION = ("SUCCESS", "FAILURE", "CANCELED")
@@ -70,12 +70,12 @@ def follow(client: HostClient, backfill_id: str, poll: float = 0.5) -> host_pb2.
 @click.option("--select", default="", help="comma-separated asset keys (a/b)")
 @click.option("--job", default="", help="a partitioned job instead of an asset selection")
 @click.option("--partitions", default="", help="FIRST...LAST, a,b,c, or * for every partition")
-@click.option("--config", default="{}", help="run config as JSON text")
+@click.option("--config", help="run config (every run): JSON or YAML text, or a .json/.yaml file")
 @click.option("--tag", "tags", multiple=True, help="key=value, repeatable (on every run)")
 @click.option("--no-wait", is_flag=True, help="return once the backfill is created")
 @click.pass_context
 @friendly
-def backfill(ctx: click.Context, location: str, select: str, job: str, partitions: str, config: str,
+def backfill(ctx: click.Context, location: str, select: str, job: str, partitions: str, config: str | None,
              tags: tuple[str, ...], no_wait: bool) -> None:  # fmt: skip
     """Launch a backfill over partitions and show its progress; `backfill list|show|cancel` manage them."""
     if ctx.invoked_subcommand is not None:
@@ -84,7 +84,7 @@ def backfill(ctx: click.Context, location: str, select: str, job: str, partition
         raise click.UsageError("weir backfill --location L (--select KEYS | --job J) --partitions FIRST...LAST")
     request = host_pb2.LaunchBackfillRequest(
         location=location, job_name=job, asset_selection=[parse_asset_key(k) for k in select.split(",") if k.strip()],
-        run_config_json=config, tags=dict(t.split("=", 1) for t in tags if "=" in t), **parse_partitions(partitions))
+        run_config_json=read_config(config), tags=parse_tags(tags), **parse_partitions(partitions))
     client = HostClient.discover()
     created = client.launch_backfill(request)
     click.echo(f"backfill {created.backfill_id}: {created.partition_count} partitions in {created.run_count} runs")
@@ -140,32 +140,6 @@ def status_text(status: host_pb2.PartitionStatus) -> str:
         more = f" (+{len(found) - 8} more ranges)" if len(found) > 8 else ""
         lines.append(f"  {label:<13}{count:>7}  {shown}{more}".rstrip())
     return "\n".join(lines)
-
-
-@click.group("assets", invoke_without_command=True)
-@click.option("--location", default="", help="only this location")
-@click.pass_context
-def assets(ctx: click.Context, location: str) -> None:
-    """List assets across locations with their last materialization; `assets partitions KEY` per partition."""
-    if ctx.invoked_subcommand is None:
-        from host import cli
-
-        ctx.invoke(cli.assets, location=location)
-
-
-@assets.command("partitions")
-@click.argument("asset_key")
-@click.option("--location", default="", help="the asset's location (found when omitted)")
-@friendly
-def assets_partitions(asset_key: str, location: str) -> None:
-    """Materialized, failed, in-progress and missing partitions of an asset, as counts and ranges."""
-    client = HostClient.discover()
-    if not location:
-        owners = [e.location for e in client.assets() if "/".join(e.node.key.path) == asset_key]
-        if not owners:
-            raise WeirError(f"no asset {asset_key!r} in any location: `weir assets` lists them")
-        location = owners[0]
-    click.echo(status_text(client.partition_status(location, asset_key)))
 
 
 @click.group()

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from host import limits, runs
-from host.api_instigators import InstigatorMethods
-from host.api_partitions import PartitionMethods
-from host.app import HostApp
-from host.errors import grpc_errors
-from host.runs import run_to_proto
+from host.api import limits
+from host.api.errors import grpc_errors
+from host.api.instigators import InstigatorMethods
+from host.api.partitions import PartitionMethods
+from host.api.services import HostServices
+from host.domain import runs
+from host.domain.runs import run_to_proto
 from host.storage import assets as asset_store
 from host.storage import events as event_store
 from host.storage import runs as run_store
@@ -16,7 +17,7 @@ from protos.weir.v1 import host_pb2, host_pb2_grpc
 
 
 class HostServicer(InstigatorMethods, PartitionMethods, host_pb2_grpc.HostServicer):
-    def __init__(self, app: HostApp) -> None:
+    def __init__(self, app: HostServices) -> None:
         self.app = app
 
     @grpc_errors

@@ -1,0 +1,90 @@
+"""`weir materialize` and `weir runs`: launch a run and follow it, list, show and cancel runs."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from host.cli import render
+from host.cli.client import HostClient
+from host.cli.options import parse_tags, read_config
+from host.errors import friendly
+from protos.keys import parse_asset_key
+from protos.weir.v1 import host_pb2
+
+SHOW_PAGE_EVENTS = 10_000  # `weir runs show` asks for big pages; the host still cuts them at its byte budget
+
+
+@click.command()
+@click.option("--location", required=True, help="the code location")
+@click.option("--select", default="", help="comma-separated asset keys (a/b); default: all assets")
+@click.option("--job", default="", help="run this job instead of an asset selection")
+@click.option("--config", help="run config: JSON text, or a .json/.yaml file")
+@click.option("--tag", "tags", multiple=True, help="key=value, repeatable")
+@click.option("--partition", default="", help="partition key")
+@click.option("--no-wait", is_flag=True, help="return once the run is queued")
+@friendly
+def materialize(location: str, select: str, job: str, config: str | None, tags: tuple[str, ...],
+                partition: str, no_wait: bool) -> None:
+    """Launch a run and follow its events; exits non-zero if it does not succeed."""
+    client = HostClient.discover()
+    request = host_pb2.LaunchRunRequest(
+        location=location, job_name=job, run_config_json=read_config(config), tags=parse_tags(tags),
+        asset_selection=[parse_asset_key(k) for k in select.split(",") if k.strip()], partition_key=partition)
+    run = client.launch_run(request)
+    click.echo(f"run {run.run_id} queued in {location}")
+    if no_wait:
+        return
+    final = run
+    for final, events in client.follow_run(run.run_id):  # noqa: B007 - the last one is the answer
+        for event in events:
+            click.echo(render.event(event))
+    click.echo(f"run {final.run_id} {host_pb2.RunStatus.Name(final.status)}")
+    if final.status != host_pb2.SUCCESS:
+        if final.failure_reason:
+            click.echo(f"reason: {final.failure_reason}", err=True)
+        sys.exit(1)
+
+
+@click.group(invoke_without_command=True)
+@click.option("--status", "statuses", multiple=True, type=click.Choice(host_pb2.RunStatus.keys()[1:]))
+@click.option("--location", default="")
+@click.option("--job", default="")
+@click.option("--tag", "tags", multiple=True, help="key=value; repeatable, every one must match")
+@click.option("--limit", default=20, show_default=True)
+@click.pass_context
+@friendly
+def runs(ctx: click.Context, statuses: tuple[str, ...], location: str, job: str, tags: tuple[str, ...],
+         limit: int) -> None:
+    """List runs, newest first."""
+    if ctx.invoked_subcommand is not None:
+        return
+    found = HostClient.discover().runs(statuses=[host_pb2.RunStatus.Value(s) for s in statuses],
+                                       location=location, job_name=job, limit=limit, tags=parse_tags(tags))
+    click.echo(render.runs(list(found)))
+
+
+@runs.command("show")
+@click.argument("run_id")
+@friendly
+def runs_show(run_id: str) -> None:
+    """A run's status and its events (a page at a time, so a run of any size prints)."""
+    for number, page in enumerate(HostClient.discover().event_pages(run_id, page_size=SHOW_PAGE_EVENTS)):
+        if number == 0:
+            click.echo(render.run_header(page.run))
+            click.echo("events:")
+        if page.events:
+            click.echo("\n".join("  " + render.event(event) for event in page.events))
+
+
+@runs.command("cancel")
+@click.argument("run_id")
+@friendly
+def runs_cancel(run_id: str) -> None:
+    """Cancel a run: a queued one at once, a running one by stopping its worker."""
+    client = HostClient.discover()
+    run = client.cancel_run(run_id)
+    if run.status not in (host_pb2.SUCCESS, host_pb2.FAILURE, host_pb2.CANCELED):
+        run = client.wait_for_run(run_id, timeout=60)
+    click.echo(f"run {run_id} {host_pb2.RunStatus.Name(run.status)}")

@@ -1,0 +1,119 @@
+"""The server-side commands behind `weir dev`, `weir host start` and `weir storage ...`: the `weir`
+CLI execs `python -m host.serve ...` for them, so the client commands never import storage or the
+servers. They also run as `python -m host.serve` directly."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+from host.errors import friendly
+
+
+def weir_home() -> Path:
+    return Path(os.environ.get("WEIR_HOME", ".weir"))
+
+
+@click.group()
+def main() -> None:
+    """The Weir host's server-side commands."""
+
+
+@main.command()
+@click.option("-w", "--workspace", "workspace_file", type=click.Path(path_type=Path),
+              help="workspace.yaml (default: ./workspace.yaml)")
+@click.option("-f", "--python-file", type=click.Path(path_type=Path), help="one location from a file")
+@click.option("-m", "--module-name", help="one location from a module")
+@click.option("--port", default=4200, show_default=True, help="Host API port (0 picks one)")
+@friendly
+def dev(workspace_file: Path | None, python_file: Path | None, module_name: str | None, port: int) -> None:
+    """Run the host, a code server per location and the daemon, with SQLite under $WEIR_HOME."""
+    from host.config import load_workspace, single_location
+    from host.serve.dev import dev_options, run_host
+
+    if python_file or module_name:
+        workspace, base = single_location(python_file, module_name), Path.cwd()
+    else:
+        path = workspace_file or Path("workspace.yaml")
+        workspace, base = load_workspace(path), path.resolve().parent
+    run_host(dev_options(workspace, base, weir_home(), port))
+
+
+@main.group()
+def host() -> None:
+    """The production host."""
+
+
+@host.command("start")
+@click.option("-w", "--workspace", "workspace_file", type=click.Path(path_type=Path), required=True)
+@click.option("-c", "--config", "config_file", type=click.Path(path_type=Path), help="weir.yaml")
+@click.option("--host", "bind", default=lambda: os.environ.get("WEIR_HOST_BIND", "127.0.0.1"))
+@click.option("--port", default=lambda: int(os.environ.get("WEIR_HOST_PORT", "4200")))
+@click.option("--tls-cert", type=click.Path(exists=True, path_type=Path), envvar="WEIR_TLS_CERT",
+              help="PEM certificate: serve the Host API over TLS (with --tls-key)")
+@click.option("--tls-key", type=click.Path(exists=True, path_type=Path), envvar="WEIR_TLS_KEY",
+              help="PEM private key for --tls-cert")
+@click.option("--insecure", is_flag=True, help="serve the Host API without a token (WEIR_TOKEN unset)")
+@friendly
+def host_start(workspace_file: Path, config_file: Path | None, bind: str, port: int, tls_cert: Path | None,
+               tls_key: Path | None, insecure: bool) -> None:
+    """Serve the Host API and run the daemon (storage from WEIR_STORAGE_URL or weir.yaml)."""
+    from host.config import load_workspace
+    from host.serve.dev import HostOptions, host_token, run_host
+
+    if (tls_cert is None) != (tls_key is None):
+        raise click.UsageError("TLS needs both --tls-cert and --tls-key (or WEIR_TLS_CERT and WEIR_TLS_KEY)")
+    run_host(HostOptions(workspace=load_workspace(workspace_file), base_dir=workspace_file.resolve().parent,
+                         weir_home=weir_home(), host=bind, port=port, config_file=config_file,
+                         token=host_token(os.environ.get("WEIR_TOKEN"), insecure=insecure),
+                         tls_cert=tls_cert.read_bytes() if tls_cert else None,
+                         tls_key=tls_key.read_bytes() if tls_key else None))
+
+
+@main.group()
+def storage() -> None:
+    """Storage maintenance (works on the database directly; the host may be stopped)."""
+
+
+def _storage_url() -> str:
+    from host.config import load_host_config
+    from host.storage.engine import default_url
+
+    return (os.environ.get("WEIR_STORAGE_URL") or load_host_config(None).storage.url
+            or default_url(weir_home()))
+
+
+@storage.command("migrate")
+@friendly
+def storage_migrate() -> None:
+    """Upgrade the storage schema to this version of weir."""
+    from host.storage.engine import migrate, open_engine
+
+    url = _storage_url()
+    engine = open_engine(url)
+    revision = migrate(engine)
+    click.echo(f"storage at {engine.url.render_as_string(hide_password=True)} is at revision {revision}")
+
+
+@storage.command("prune")
+@click.option("--older-than", required=True, help="age like 30d, 12h, 90m")
+@friendly
+def storage_prune(older_than: str) -> None:
+    """Delete finished runs (and their events) older than the given age."""
+    import time
+
+    from host.storage.engine import ensure_schema, open_engine
+    from host.storage.maintenance import prune
+
+    units = {"d": 86400, "h": 3600, "m": 60, "s": 1}
+    try:
+        seconds = float(older_than[:-1]) * units[older_than[-1]]
+    except (KeyError, ValueError):
+        raise click.BadParameter(f"{older_than!r}: use a number and a unit, like 30d, 12h, 90m") from None
+    engine = open_engine(_storage_url())
+    ensure_schema(engine)
+    with engine.begin() as conn:
+        count = prune(conn, older_than_seconds=seconds, now=time.time())
+    click.echo(f"pruned {count} runs older than {older_than}")
