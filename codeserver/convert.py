@@ -98,7 +98,8 @@ def event_to_proto(event: Event, run_id: str, sequence: int) -> common_pb2.RunEv
         partition_key=wire_text(event.partition_key), metadata=metadata_to_proto(event.metadata),
         check_name=wire_text(event.check_name), check_passed=event.check_passed,
         check_severity=wire_text(event.check_severity), duration_seconds=event.duration_seconds,
-        output_name=wire_text(event.output_name), level=wire_text(event.level),
+        output_name=wire_text(event.output_name), level=wire_text(event.level), stream=event.stream,
+        dropped_bytes=event.dropped_bytes,
     )  # fmt: skip
     if event.asset_key is not None:
         message.asset_key.path.extend(_texts(event.asset_key))
@@ -116,6 +117,7 @@ def event_from_proto(message: common_pb2.RunEvent) -> Event:
         error=error_from_proto(message.error) if message.HasField("error") else None,
         check_name=message.check_name, check_passed=message.check_passed, check_severity=message.check_severity,
         duration_seconds=message.duration_seconds, output_name=message.output_name, level=message.level,
+        stream=message.stream, dropped_bytes=message.dropped_bytes,
     )  # fmt: skip
 
 

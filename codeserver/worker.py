@@ -2,6 +2,8 @@
 
 Runs in its own session under the location's interpreter, so it outlives the code server that
 started it. It never talks to storage: the host collects the journal through the code server.
+While the run executes, fd 1 and 2 are captured (sdk.execution.capture) and journaled as COMPUTE_LOG
+events, since the host may be on another machine; before and after, they are worker.log.
 """
 
 from __future__ import annotations
@@ -72,12 +74,10 @@ def _engine_event(type_: int, message: str, error: common_pb2.UserCodeError | No
 
 def run(run_dir: Path) -> int:
     """Execute the run described in run_dir; returns the process exit code."""
-    from codeserver.cli import parse_target
-    from codeserver.loader import error_from_exception, load_definitions
+    from sdk.execution.capture import OutputCapture
 
     request = codeserver_pb2.StartRunRequest.FromString((run_dir / "request.bin").read_bytes())
     info = json.loads((run_dir / "target.json").read_text())
-    target, _ = parse_target(info["args"])
     journal = Journal(run_dir, request.run_id)
     canceled = threading.Event()
 
@@ -92,18 +92,30 @@ def run(run_dir: Path) -> int:
             f"the run was planned against snapshot {request.snapshot_id[:12]}, but the code server now "
             f"serves {info['served_snapshot_id'][:12]}: running the code as it is now")))
     try:
-        try:
-            defs = load_definitions(target)
-        except BaseException as exc:
-            journal.add(_engine_event(common_pb2.RUN_FAILURE, f"the code location failed to load: {exc}",
-                                      error_from_exception(exc)))
-            return 1
-        return 0 if _execute(defs, request, journal, canceled) else 1
+        with OutputCapture(journal.add_sdk_event) as capture:
+            return _load_and_execute(info, request, journal, capture, canceled)
     finally:
         journal.close()
 
 
-def _execute(defs: Any, request: codeserver_pb2.StartRunRequest, journal: Journal,
+def _load_and_execute(info: dict, request: codeserver_pb2.StartRunRequest, journal: Journal, capture: Any,
+                      canceled: threading.Event) -> int:  # fmt: skip
+    """What the code prints while it loads is the run's output too (step key "")."""
+    from codeserver.cli import parse_target
+    from codeserver.loader import error_from_exception, load_definitions
+
+    target, _ = parse_target(info["args"])
+    try:
+        defs = load_definitions(target)
+    except BaseException as exc:
+        with capture.in_order(final=True):
+            journal.add(_engine_event(common_pb2.RUN_FAILURE, f"the code location failed to load: {exc}",
+                                      error_from_exception(exc)))
+        return 1
+    return 0 if _execute(defs, request, journal, capture, canceled) else 1
+
+
+def _execute(defs: Any, request: codeserver_pb2.StartRunRequest, journal: Journal, capture: Any,
              canceled: threading.Event) -> bool:
     from sdk.execution import execute_run
 
@@ -117,22 +129,25 @@ def _execute(defs: Any, request: codeserver_pb2.StartRunRequest, journal: Journa
             run_config=json.loads(request.run_config_json or "{}"),
             tags=dict(request.tags),
             partition_key=request.partition_key or None,
-            on_event=journal.add_sdk_event,
+            on_event=capture.emit,
             should_cancel=canceled.is_set,
+            output_capture=capture,
         )
     except RunCanceled:
         import multiprocessing
 
         for child in multiprocessing.active_children():
             child.kill()
-        journal.add(_engine_event(common_pb2.RUN_CANCELED, "the run was canceled"))
+        with capture.in_order(final=True):
+            journal.add(_engine_event(common_pb2.RUN_CANCELED, "the run was canceled"))
         return False
 
 
 def main(argv: list[str]) -> None:
     run_dir = Path(argv[0]).resolve()
     _write_atomically(run_dir / "pid", str(os.getpid()))
-    sys.stdout = sys.stderr
+    if sys.stdout is not None:  # worker.log until the run's output is captured: show prints as they happen
+        sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
     stop = threading.Event()
     threading.Thread(target=_heartbeat, args=(run_dir / "heartbeat", stop), daemon=True).start()
     code = 1

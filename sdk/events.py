@@ -12,7 +12,7 @@ from typing import Any
 EVENT_TYPES = (
     "RUN_START", "RUN_SUCCESS", "RUN_FAILURE", "RUN_CANCELED", "STEP_START", "STEP_OUTPUT",
     "STEP_SUCCESS", "STEP_FAILURE", "STEP_SKIPPED", "STEP_UP_FOR_RETRY", "ASSET_MATERIALIZATION",
-    "ASSET_CHECK_EVALUATION", "LOG", "ENGINE_EVENT",
+    "ASSET_CHECK_EVALUATION", "LOG", "ENGINE_EVENT", "COMPUTE_LOG",
 )  # fmt: skip
 
 
@@ -57,6 +57,8 @@ class Event:
     duration_seconds: float = 0.0
     output_name: str = ""
     level: str = ""
+    stream: str = ""  # COMPUTE_LOG: "stdout" | "stderr"
+    dropped_bytes: int = 0  # COMPUTE_LOG: set on the marker of a stream that passed its cap
 
     @property
     def event_type_value(self) -> str:

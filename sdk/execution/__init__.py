@@ -25,10 +25,13 @@ def execute_run(
     partition_key: str | None,
     on_event: Callable[[Event], None],
     should_cancel: Callable[[], bool] = lambda: False,
+    output_capture: Any = None,
 ) -> bool:
     """Execute one run in this process with the job's executor; events go to on_event; returns success.
 
     job_name empty with asset_selection: an implicit job over those assets; both empty: every asset.
+    The run worker passes an active sdk.execution.capture.OutputCapture (and its emit as on_event) so
+    that steps' stdout and stderr become COMPUTE_LOG events.
     """
     import time
 
@@ -55,7 +58,7 @@ def execute_run(
     outcome = run_job(
         job, resource_defs=resource_defs, run_id=run_id, run_config=run_config or {},
         tags={**job.run_tags, **tags}, partition_key=partition_key, on_event=on_event, should_cancel=should_cancel,
-        asset_graph=defs.asset_graph,
+        asset_graph=defs.asset_graph, output_capture=output_capture,
     )  # fmt: skip
     return outcome.success
 

@@ -2,11 +2,13 @@
 
 Forking (not spawning) is the point: a step pays a fork, not a fresh interpreter and a re-import of
 the framework and the user's code. Children send their events back through a pipe; only the parent
-calls on_event, so the caller's journal has a single writer.
+calls on_event, so the caller's journal has a single writer. When the run captures output, a child
+captures its own fd 1 and 2 (capture.StepPipes) and sends the COMPUTE_LOG events with its others.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import selectors
@@ -18,6 +20,7 @@ from collections.abc import Callable
 from typing import Any
 
 from sdk.events import ErrorInfo, Event
+from sdk.execution.capture import StepPipes
 from sdk.execution.resources import ResourceManager
 from sdk.execution.run import skip_reason
 from sdk.execution.step import RunState, StepOutcome, execute_step
@@ -32,26 +35,20 @@ def _write(fd: int, obj: Any) -> None:
         view = view[os.write(fd, view):]
 
 
-def _child(state: RunState, step_key: str, fd: int) -> None:
+def _child(state: RunState, step_key: str, fd: int, pipes: StepPipes | None) -> None:
     """Runs in the forked child: execute one step with its own resources, report, and exit hard."""
     code = 0
     try:
-        def emit(event: Event) -> None:
+        def send(event: Event) -> None:
             try:
                 _write(fd, ("event", event))
             except (pickle.PicklingError, TypeError, AttributeError):
                 _write(fd, ("event", Event(event.type, event.timestamp, event.step_key, event.message,
                                            event.asset_key, event.partition_key, {}, event.error)))  # fmt: skip
 
-        state.emit = emit
-        state.resources = ResourceManager(state.resources.defs, state.resources.configs, state.run_id)
-        try:
-            outcome = execute_step(state, state.plan.steps[step_key])
-        finally:
-            for key, err in state.resources.teardown():
-                emit(Event("ENGINE_EVENT", time.time(), step_key=step_key, error=ErrorInfo.from_exception(err),
-                           message=f'Teardown of resource "{key}" failed: {err}'))  # fmt: skip
-        _write(fd, ("outcome", outcome.success, sorted(outcome.outputs), outcome.error))
+        capture = pipes.capture_in_child(send) if pipes is not None else None
+        with capture if capture is not None else contextlib.nullcontext():
+            _execute_in_child(state, step_key, fd, capture.emit if capture is not None else send)
     except BaseException:
         code = 1
     finally:
@@ -62,12 +59,27 @@ def _child(state: RunState, step_key: str, fd: int) -> None:
             os._exit(code)
 
 
-def run_multiprocess(state: RunState, max_concurrent: int,
-                     should_cancel: Callable[[], bool]) -> tuple[dict[str, Any], bool]:  # fmt: skip
+def _execute_in_child(state: RunState, step_key: str, fd: int, emit: Callable[[Event], None]) -> None:
+    state.emit = emit
+    state.resources = ResourceManager(state.resources.defs, state.resources.configs, state.run_id)
+    try:
+        outcome = execute_step(state, state.plan.steps[step_key])
+    finally:
+        for key, err in state.resources.teardown():
+            emit(Event("ENGINE_EVENT", time.time(), step_key=step_key, error=ErrorInfo.from_exception(err),
+                       message=f'Teardown of resource "{key}" failed: {err}'))  # fmt: skip
+    _write(fd, ("outcome", outcome.success, sorted(outcome.outputs), outcome.error))
+
+
+def run_multiprocess(state: RunState, max_concurrent: int, should_cancel: Callable[[], bool],
+                     capture_output: bool = False) -> tuple[dict[str, Any], bool]:  # fmt: skip
+    """Each ready step in a forked child, at most max_concurrent at once; with capture_output, what a
+    child writes to fd 1 and 2 becomes its step's COMPUTE_LOG events."""
     plan = state.plan
     outcomes: dict[str, Any] = {}
     pending = list(plan.order)
     running: dict[int, tuple[str, int, bytearray]] = {}  # fd -> (step key, pid, buffer)
+    outputs: dict[int, StepPipes] = {}  # fd -> the child's output pipes, when captured
     sel = selectors.DefaultSelector()
     canceled = False
     try:
@@ -75,7 +87,8 @@ def run_multiprocess(state: RunState, max_concurrent: int,
             if should_cancel():
                 canceled = True
                 break
-            _launch_ready(state, pending, running, outcomes, max(1, max_concurrent), sel)
+            _launch_ready(state, pending, running, outcomes, max(1, max_concurrent), sel,
+                          outputs if capture_output else None)  # fmt: skip
             if not running:
                 if pending:
                     continue
@@ -92,6 +105,8 @@ def run_multiprocess(state: RunState, max_concurrent: int,
                 os.close(fd)
                 del running[fd]
                 _, status = os.waitpid(pid, 0)
+                if fd in outputs:
+                    outputs.pop(fd).salvage()
                 if step_key not in outcomes:
                     message = f'The process of step "{step_key}" exited without a result (status {status}).'
                     error = ErrorInfo("StepProcessDied", message, "")
@@ -106,12 +121,14 @@ def run_multiprocess(state: RunState, max_concurrent: int,
                 pass
             sel.unregister(fd)
             os.close(fd)
+            if fd in outputs:
+                outputs.pop(fd).salvage()
         sel.close()
     return outcomes, canceled
 
 
 def _launch_ready(state: RunState, pending: list[str], running: dict, outcomes: dict[str, Any], limit: int,
-                  sel: selectors.BaseSelector) -> None:  # fmt: skip
+                  sel: selectors.BaseSelector, outputs: dict[int, StepPipes] | None) -> None:  # fmt: skip
     in_flight = {key for key, _pid, _buf in running.values()}
     for key in list(pending):
         if len(running) >= limit:
@@ -128,14 +145,18 @@ def _launch_ready(state: RunState, pending: list[str], running: dict, outcomes: 
         if key in in_flight:
             continue
         read_fd, write_fd = os.pipe()
+        pipes = StepPipes(key, state.emit) if outputs is not None else None
         sys.stdout.flush()
         sys.stderr.flush()
         pid = os.fork()
         if pid == 0:
             os.close(read_fd)
-            _child(state, key, write_fd)
+            _child(state, key, write_fd, pipes)
         os.close(write_fd)
         running[read_fd] = (key, pid, bytearray())
+        if pipes is not None and outputs is not None:
+            pipes.in_parent()
+            outputs[read_fd] = pipes
         sel.register(read_fd, selectors.EVENT_READ)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -49,8 +50,12 @@ def run_job(
     force_in_process: bool = False,
     asset_graph: Any = None,
     captured: dict | None = None,
+    output_capture: Any = None,
 ) -> RunOutcome:
-    """Emit RUN_START first and exactly one of RUN_SUCCESS / RUN_FAILURE / RUN_CANCELED last."""
+    """Emit RUN_START first and exactly one of RUN_SUCCESS / RUN_FAILURE / RUN_CANCELED last.
+
+    With an output_capture (sdk.execution.capture.OutputCapture, whose emit is on_event), what each
+    step writes to fd 1 and 2 becomes its COMPUTE_LOG events."""
     emit = on_event
     emit(Event("RUN_START", time.time(), message=f'Started run of job "{job.name}".'))
     try:
@@ -73,14 +78,14 @@ def run_job(
                 emit(Event("RUN_FAILURE", time.time(), message=problem, error=ErrorInfo.from_exception(error)))
                 return RunOutcome(False, exception=error, plan=plan)
             max_conc = int(resolved.execution.get("max_concurrent") or 0) or _max_concurrent(job)
-            outcomes, canceled = run_multiprocess(state, max_conc, should_cancel)
+            outcomes, canceled = run_multiprocess(state, max_conc, should_cancel, output_capture is not None)
         else:
             setup_error = _setup_all(state)
             if setup_error is not None:
                 emit(Event("RUN_FAILURE", time.time(), message=str(setup_error),
                            error=ErrorInfo.from_exception(setup_error)))  # fmt: skip
                 return RunOutcome(False, exception=setup_error, plan=plan)
-            outcomes, canceled = run_in_process(state, should_cancel)
+            outcomes, canceled = run_in_process(state, should_cancel, output_capture)
     finally:
         for key, err in resources.teardown():
             emit(Event("ENGINE_EVENT", time.time(), message=f'Teardown of resource "{key}" failed: {err}',
@@ -151,7 +156,8 @@ def skip_reason(step: Step, outcomes: dict[str, Any]) -> str | None:
     return None
 
 
-def run_in_process(state: RunState, should_cancel: Callable[[], bool]) -> tuple[dict[str, Any], bool]:
+def run_in_process(state: RunState, should_cancel: Callable[[], bool],
+                   output_capture: Any = None) -> tuple[dict[str, Any], bool]:  # fmt: skip
     outcomes: dict[str, Any] = {}
     for key in state.plan.order:
         if should_cancel():
@@ -162,5 +168,6 @@ def run_in_process(state: RunState, should_cancel: Callable[[], bool]) -> tuple[
             state.event("STEP_SKIPPED", step_key=key, message=reason)
             outcomes[key] = "skipped"
             continue
-        outcomes[key] = execute_step(state, step)
+        with output_capture.step(key) if output_capture is not None else contextlib.nullcontext():
+            outcomes[key] = execute_step(state, step)
     return outcomes, False

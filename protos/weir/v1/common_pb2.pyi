@@ -41,6 +41,8 @@ class _EventTypeEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_EventType.V
     ASSET_CHECK_EVALUATION: _EventType.ValueType  # 12
     LOG: _EventType.ValueType  # 13
     ENGINE_EVENT: _EventType.ValueType  # 14
+    COMPUTE_LOG: _EventType.ValueType  # 15
+    """a chunk of a step's stdout or stderr, captured by the run worker"""
 
 class EventType(_EventType, metaclass=_EventTypeEnumTypeWrapper): ...
 
@@ -59,6 +61,8 @@ ASSET_MATERIALIZATION: EventType.ValueType  # 11
 ASSET_CHECK_EVALUATION: EventType.ValueType  # 12
 LOG: EventType.ValueType  # 13
 ENGINE_EVENT: EventType.ValueType  # 14
+COMPUTE_LOG: EventType.ValueType  # 15
+"""a chunk of a step's stdout or stderr, captured by the run worker"""
 Global___EventType: _TypeAlias = EventType  # noqa: Y015
 
 @_typing.final
@@ -211,6 +215,8 @@ class RunEvent(_message.Message):
     DURATION_SECONDS_FIELD_NUMBER: _builtins.int
     OUTPUT_NAME_FIELD_NUMBER: _builtins.int
     LEVEL_FIELD_NUMBER: _builtins.int
+    STREAM_FIELD_NUMBER: _builtins.int
+    DROPPED_BYTES_FIELD_NUMBER: _builtins.int
     run_id: _builtins.str
     sequence: _builtins.int
     type: Global___EventType.ValueType
@@ -227,6 +233,14 @@ class RunEvent(_message.Message):
     output_name: _builtins.str
     level: _builtins.str
     """for LOG: DEBUG | INFO | WARNING | ERROR | CRITICAL"""
+    stream: _builtins.str
+    """For COMPUTE_LOG: "stdout" or "stderr". The text is in message; step_key "" is output of the run
+    outside any step (loading the code, resources set up before the steps).
+    """
+    dropped_bytes: _builtins.int
+    """For COMPUTE_LOG: set on the one marker event of a step's stream that passed its cap, the number of
+    bytes dropped (its message says so in words).
+    """
     @_builtins.property
     def asset_key(self) -> Global___AssetKey: ...
     @_builtins.property
@@ -252,10 +266,12 @@ class RunEvent(_message.Message):
         duration_seconds: _builtins.float = ...,
         output_name: _builtins.str = ...,
         level: _builtins.str = ...,
+        stream: _builtins.str = ...,
+        dropped_bytes: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["asset_key", b"asset_key", "error", b"error"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["asset_key", b"asset_key", "check_name", b"check_name", "check_passed", b"check_passed", "check_severity", b"check_severity", "duration_seconds", b"duration_seconds", "error", b"error", "level", b"level", "message", b"message", "metadata", b"metadata", "output_name", b"output_name", "partition_key", b"partition_key", "run_id", b"run_id", "sequence", b"sequence", "step_key", b"step_key", "timestamp", b"timestamp", "type", b"type"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["asset_key", b"asset_key", "check_name", b"check_name", "check_passed", b"check_passed", "check_severity", b"check_severity", "dropped_bytes", b"dropped_bytes", "duration_seconds", b"duration_seconds", "error", b"error", "level", b"level", "message", b"message", "metadata", b"metadata", "output_name", b"output_name", "partition_key", b"partition_key", "run_id", b"run_id", "sequence", b"sequence", "step_key", b"step_key", "stream", b"stream", "timestamp", b"timestamp", "type", b"type"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
