@@ -7,6 +7,7 @@ import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TypeVar
 
 import grpc
 
@@ -14,6 +15,8 @@ from host.errors import HostNotFound, WeirError, from_rpc_error
 from protos import wire
 from protos.weir.v1 import common_pb2, host_pb2, host_pb2_grpc
 
+Req = TypeVar("Req")
+Reply = TypeVar("Reply")
 TERMINAL = {host_pb2.SUCCESS, host_pb2.FAILURE, host_pb2.CANCELED}
 
 
@@ -50,9 +53,9 @@ class HostClient:
     def discover(cls, weir_home: Path | None = None) -> HostClient:
         return cls(*find_host(weir_home))
 
-    def _call(self, method: str, request: object) -> object:
+    def _call(self, method: grpc.UnaryUnaryMultiCallable[Req, Reply], request: Req) -> Reply:
         try:
-            return getattr(self._stub, method)(request, timeout=self._timeout, metadata=self._metadata)
+            return method(request, timeout=self._timeout, metadata=self._metadata)
         except grpc.RpcError as exc:
             # gRPC's own words when nothing listens; a host that answers UNAVAILABLE (storage down) does.
             if exc.code() == grpc.StatusCode.UNAVAILABLE and "failed to connect" in (exc.details() or "").lower():
@@ -60,25 +63,25 @@ class HostClient:
             raise from_rpc_error(exc, what="host") from None
 
     def locations(self) -> list[host_pb2.Location]:
-        return list(self._call("ListLocations", host_pb2.ListLocationsRequest()).locations)  # type: ignore[attr-defined]
+        return list(self._call(self._stub.ListLocations, host_pb2.ListLocationsRequest()).locations)
 
     def reload_location(self, name: str) -> host_pb2.Location:
-        return self._call("ReloadLocation", host_pb2.ReloadLocationRequest(name=name))  # type: ignore[return-value]
+        return self._call(self._stub.ReloadLocation, host_pb2.ReloadLocationRequest(name=name))
 
     def assets(self, location: str = "") -> list[host_pb2.AssetEntry]:
-        return list(self._call("ListAssets", host_pb2.ListAssetsRequest(location=location)).assets)  # type: ignore[attr-defined]
+        return list(self._call(self._stub.ListAssets, host_pb2.ListAssetsRequest(location=location)).assets)
 
     def launch_run(self, request: host_pb2.LaunchRunRequest) -> host_pb2.Run:
-        return self._call("LaunchRun", request)  # type: ignore[return-value]
+        return self._call(self._stub.LaunchRun, request)
 
     def get_run(self, run_id: str) -> host_pb2.Run:
-        return self._call("GetRun", host_pb2.GetRunRequest(run_id=run_id))  # type: ignore[return-value]
+        return self._call(self._stub.GetRun, host_pb2.GetRunRequest(run_id=run_id))
 
     def list_runs(self, *, statuses: list[int] | None = None, location: str = "", job_name: str = "",
                   limit: int = 50, cursor: str = "", tags: dict[str, str] | None = None) -> host_pb2.ListRunsReply:
         request = host_pb2.ListRunsRequest(statuses=statuses or [], location=location, job_name=job_name,
                                            limit=limit, cursor=cursor, tags=tags or {})
-        return self._call("ListRuns", request)  # type: ignore[return-value]
+        return self._call(self._stub.ListRuns, request)
 
     def runs(self, *, limit: int, statuses: list[int] | None = None, location: str = "", job_name: str = "",
              tags: dict[str, str] | None = None) -> Iterator[host_pb2.Run]:
@@ -96,7 +99,7 @@ class HostClient:
     def run_events(self, run_id: str, after_sequence: int = -1, limit: int = 0) -> host_pb2.GetRunEventsReply:
         """One page of a run's events (limit 0: the host's default page); `has_more` says whether to go on."""
         request = host_pb2.GetRunEventsRequest(run_id=run_id, after_sequence=after_sequence, limit=limit)
-        return self._call("GetRunEvents", request)  # type: ignore[return-value]
+        return self._call(self._stub.GetRunEvents, request)
 
     def event_pages(self, run_id: str, page_size: int = 0) -> Iterator[host_pb2.GetRunEventsReply]:
         """Every stored event of a run, one page (with the run) at a time: a run of any size, little memory."""
@@ -109,7 +112,7 @@ class HostClient:
             after = reply.events[-1].sequence
 
     def cancel_run(self, run_id: str) -> host_pb2.Run:
-        return self._call("CancelRun", common_pb2.CancelRunRequest(run_id=run_id))  # type: ignore[return-value]
+        return self._call(self._stub.CancelRun, common_pb2.CancelRunRequest(run_id=run_id))
 
     def follow_run(self, run_id: str, poll: float = 0.1, timeout: float | None = None
                    ) -> Iterator[tuple[host_pb2.Run, list[common_pb2.RunEvent]]]:
@@ -138,29 +141,29 @@ class HostClient:
 
     def instigators(self, kind: int = 0, location: str = "") -> list[host_pb2.Instigator]:
         """Schedules (kind SCHEDULE), sensors (SENSOR) or both (0), with state and latest ticks."""
-        request = host_pb2.ListInstigatorsRequest(kind=kind, location=location)  # type: ignore[arg-type]
-        return list(self._call("ListInstigators", request).instigators)  # type: ignore[attr-defined]
+        request = host_pb2.ListInstigatorsRequest(kind=kind, location=location)
+        return list(self._call(self._stub.ListInstigators, request).instigators)
 
     def set_instigator_status(self, kind: int, name: str, status: str, location: str = "") -> host_pb2.Instigator:
-        request = host_pb2.SetInstigatorStatusRequest(kind=kind, name=name, status=status,  # type: ignore[arg-type]
+        request = host_pb2.SetInstigatorStatusRequest(kind=kind, name=name, status=status,
                                                       location=location)
-        return self._call("SetInstigatorStatus", request)  # type: ignore[return-value]
+        return self._call(self._stub.SetInstigatorStatus, request)
 
     def set_sensor_cursor(self, name: str, cursor: str | None, location: str = "") -> host_pb2.Instigator:
         """Set the sensor's cursor, or clear it with None."""
         request = host_pb2.SetSensorCursorRequest(name=name, location=location, cursor=cursor or "",
                                                   clear=cursor is None)
-        return self._call("SetSensorCursor", request)  # type: ignore[return-value]
+        return self._call(self._stub.SetSensorCursor, request)
 
     def ticks(self, kind: int, name: str, location: str = "", limit: int = 20,
               statuses: list[str] | None = None) -> list[host_pb2.Tick]:
         """Up to `limit` ticks, newest first, fetched page by page."""
-        request = host_pb2.ListTicksRequest(kind=kind, name=name, location=location,  # type: ignore[arg-type]
+        request = host_pb2.ListTicksRequest(kind=kind, name=name, location=location,
                                             statuses=statuses or [])
         ticks: list[host_pb2.Tick] = []
         while len(ticks) < limit:
             request.limit = limit - len(ticks)
-            reply: host_pb2.ListTicksReply = self._call("ListTicks", request)  # type: ignore[assignment]
+            reply: host_pb2.ListTicksReply = self._call(self._stub.ListTicks, request)
             ticks.extend(reply.ticks[: limit - len(ticks)])
             request.cursor = reply.next_cursor
             if not request.cursor:
@@ -168,7 +171,7 @@ class HostClient:
         return ticks
 
     def daemon_status(self) -> host_pb2.DaemonStatus:
-        return self._call("GetDaemonStatus", host_pb2.GetDaemonStatusRequest())  # type: ignore[return-value]
+        return self._call(self._stub.GetDaemonStatus, host_pb2.GetDaemonStatusRequest())
 
     def partition_keys(self, location: str, asset_key: str = "", job_name: str = "", page_size: int = 0
                        ) -> host_pb2.ListPartitionKeysReply:  # fmt: skip
@@ -176,10 +179,10 @@ class HostClient:
         request = host_pb2.ListPartitionKeysRequest(location=location, job_name=job_name, limit=page_size)
         if asset_key:
             request.asset_key.path.extend(asset_key.split("/"))
-        reply: host_pb2.ListPartitionKeysReply = self._call("ListPartitionKeys", request)  # type: ignore[assignment]
+        reply: host_pb2.ListPartitionKeysReply = self._call(self._stub.ListPartitionKeys, request)
         while page_size and len(reply.keys) < reply.total:
             request.offset = len(reply.keys)
-            page: host_pb2.ListPartitionKeysReply = self._call("ListPartitionKeys", request)  # type: ignore[assignment]
+            page: host_pb2.ListPartitionKeysReply = self._call(self._stub.ListPartitionKeys, request)
             if not page.keys:
                 break
             reply.keys.extend(page.keys)
@@ -188,34 +191,34 @@ class HostClient:
     def partition_status(self, location: str, asset_key: str) -> host_pb2.PartitionStatus:
         request = host_pb2.GetPartitionStatusRequest(location=location)
         request.asset_key.path.extend(asset_key.split("/"))
-        return self._call("GetPartitionStatus", request)  # type: ignore[return-value]
+        return self._call(self._stub.GetPartitionStatus, request)
 
     def add_dynamic_partitions(self, name: str, keys: list[str]) -> host_pb2.DynamicPartitionKeys:
         request = host_pb2.DynamicPartitionsChange(partitions_def_name=name, keys=keys)
-        return self._call("AddDynamicPartitions", request)  # type: ignore[return-value]
+        return self._call(self._stub.AddDynamicPartitions, request)
 
     def delete_dynamic_partitions(self, name: str, keys: list[str]) -> host_pb2.DynamicPartitionKeys:
         request = host_pb2.DynamicPartitionsChange(partitions_def_name=name, keys=keys)
-        return self._call("DeleteDynamicPartitions", request)  # type: ignore[return-value]
+        return self._call(self._stub.DeleteDynamicPartitions, request)
 
     def dynamic_partitions(self, name: str) -> host_pb2.DynamicPartitionKeys:
         request = host_pb2.ListDynamicPartitionsRequest(partitions_def_name=name)
-        return self._call("ListDynamicPartitions", request)  # type: ignore[return-value]
+        return self._call(self._stub.ListDynamicPartitions, request)
 
     def launch_backfill(self, request: host_pb2.LaunchBackfillRequest) -> host_pb2.Backfill:
-        return self._call("LaunchBackfill", request)  # type: ignore[return-value]
+        return self._call(self._stub.LaunchBackfill, request)
 
     def get_backfill(self, backfill_id: str, with_partitions: bool = False) -> host_pb2.Backfill:
         request = host_pb2.GetBackfillRequest(backfill_id=backfill_id, with_partitions=with_partitions)
-        return self._call("GetBackfill", request)  # type: ignore[return-value]
+        return self._call(self._stub.GetBackfill, request)
 
     def backfills(self, statuses: list[str] | None = None, location: str = "", limit: int = 50
                   ) -> list[host_pb2.Backfill]:  # fmt: skip
         request = host_pb2.ListBackfillsRequest(statuses=statuses or [], location=location, limit=limit)
-        return list(self._call("ListBackfills", request).backfills)  # type: ignore[attr-defined]
+        return list(self._call(self._stub.ListBackfills, request).backfills)
 
     def cancel_backfill(self, backfill_id: str) -> host_pb2.Backfill:
-        return self._call("CancelBackfill", host_pb2.CancelBackfillRequest(backfill_id=backfill_id))  # type: ignore[return-value]
+        return self._call(self._stub.CancelBackfill, host_pb2.CancelBackfillRequest(backfill_id=backfill_id))
 
     def close(self) -> None:
         self._channel.close()

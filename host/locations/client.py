@@ -7,7 +7,7 @@ location; everything real goes through GrpcLocationClient.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 import grpc
 
@@ -15,6 +15,8 @@ from host.errors import LocationUnavailable, from_rpc_error
 from protos import wire
 from protos.weir.v1 import codeserver_pb2, codeserver_pb2_grpc, common_pb2, snapshot_pb2
 
+Req = TypeVar("Req")
+Reply = TypeVar("Reply")
 HANDSHAKE_TIMEOUT = 5.0
 CALL_TIMEOUT = 30.0
 SNAPSHOT_TIMEOUT = 120.0
@@ -63,15 +65,16 @@ class GrpcLocationClient:
         self._stub = codeserver_pb2_grpc.CodeServerStub(self._channel)
         self._metadata = wire.call_metadata(token)
 
-    def _call(self, method: str, request: object, timeout: float) -> object:
+    def _call(self, method: grpc.UnaryUnaryMultiCallable[Req, Reply], request: Req, timeout: float) -> Reply:
         try:
-            return getattr(self._stub, method)(request, timeout=timeout, metadata=self._metadata)
+            return method(request, timeout=timeout, metadata=self._metadata)
         except grpc.RpcError as exc:
-            raise from_rpc_error(exc, what=f"code location {self.name!r} ({self.address}) {method}") from None
+            what = type(request).__name__.removesuffix("Request")
+            raise from_rpc_error(exc, what=f"code location {self.name!r} ({self.address}) {what}") from None
 
     def handshake(self) -> codeserver_pb2.HandshakeReply:
         request = codeserver_pb2.HandshakeRequest(protocol_version=wire.PROTOCOL_VERSION, client_name="weir-host")
-        return self._call("Handshake", request, HANDSHAKE_TIMEOUT)  # type: ignore[return-value]
+        return self._call(self._stub.Handshake, request, HANDSHAKE_TIMEOUT)
 
     def fetch_snapshot(self, snapshot_id: str) -> snapshot_pb2.Snapshot:
         """Fetch the snapshot in chunks and check the bytes against its content address."""
@@ -90,10 +93,10 @@ class GrpcLocationClient:
         return snapshot_pb2.Snapshot.FromString(data)
 
     def reload(self) -> codeserver_pb2.ReloadReply:
-        return self._call("Reload", codeserver_pb2.ReloadRequest(), RELOAD_TIMEOUT)  # type: ignore[return-value]
+        return self._call(self._stub.Reload, codeserver_pb2.ReloadRequest(), RELOAD_TIMEOUT)
 
     def start_run(self, request: codeserver_pb2.StartRunRequest) -> codeserver_pb2.StartRunReply:
-        return self._call("StartRun", request, CALL_TIMEOUT)  # type: ignore[return-value]
+        return self._call(self._stub.StartRun, request, CALL_TIMEOUT)
 
     def watch_run_events(self, run_id: str, after_sequence: int) -> Iterator[codeserver_pb2.RunEventBatch]:
         request = codeserver_pb2.WatchRunEventsRequest(run_id=run_id, after_sequence=after_sequence)
@@ -103,24 +106,24 @@ class GrpcLocationClient:
             raise from_rpc_error(exc, what=f"code location {self.name!r} events of run {run_id}") from None
 
     def run_worker(self, run_id: str) -> codeserver_pb2.RunWorker:
-        return self._call("GetRunWorker", codeserver_pb2.GetRunWorkerRequest(run_id=run_id),
-                          CALL_TIMEOUT)  # type: ignore[return-value]
+        return self._call(self._stub.GetRunWorker, codeserver_pb2.GetRunWorkerRequest(run_id=run_id),
+                          CALL_TIMEOUT)
 
     def cancel_run(self, run_id: str, *, grace_seconds: float = 0.0, terminate: bool = False) -> bool:
         request = common_pb2.CancelRunRequest(run_id=run_id, grace_seconds=grace_seconds, terminate=terminate)
-        reply = self._call("CancelRun", request, CALL_TIMEOUT)
-        return reply.found  # type: ignore[attr-defined]
+        reply = self._call(self._stub.CancelRun, request, CALL_TIMEOUT)
+        return reply.found
 
     def evaluate_schedule(self, request: codeserver_pb2.EvaluateScheduleRequest,
                           timeout: float) -> codeserver_pb2.EvaluationReply:
-        return self._call("EvaluateSchedule", request, timeout + 5)  # type: ignore[return-value]
+        return self._call(self._stub.EvaluateSchedule, request, timeout + 5)
 
     def evaluate_sensor(self, request: codeserver_pb2.EvaluateSensorRequest,
                         timeout: float) -> codeserver_pb2.EvaluationReply:
-        return self._call("EvaluateSensor", request, timeout + 5)  # type: ignore[return-value]
+        return self._call(self._stub.EvaluateSensor, request, timeout + 5)
 
     def partition_keys(self, request: codeserver_pb2.GetPartitionKeysRequest) -> codeserver_pb2.GetPartitionKeysReply:
-        return self._call("GetPartitionKeys", request, CALL_TIMEOUT)  # type: ignore[return-value]
+        return self._call(self._stub.GetPartitionKeys, request, CALL_TIMEOUT)
 
     def close(self) -> None:
         self._channel.close()
