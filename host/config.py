@@ -47,8 +47,9 @@ class GrpcServer(_Strict):
     port: int = Field(description="its port")
     location_name: str | None = Field(None, description="name shown by the host (default: host:port)")
     token_env: str | None = Field(None, description="environment variable with the server's token")
-    ssl: bool = Field(False, description="connect with TLS")
-    tls_ca: str | None = Field(None, description="CA certificate file for TLS")
+    ssl: bool = Field(False, description="connect with TLS, checking the server against the system's roots "
+                                         "(or tls_ca)")
+    tls_ca: str | None = Field(None, description="CA certificate file for TLS (implies ssl)")
 
     @property
     def name(self) -> str:

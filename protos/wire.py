@@ -78,9 +78,10 @@ def call_metadata(token: str | None) -> tuple[tuple[str, str], ...]:
     return ((AUTH_HEADER, f"Bearer {token}"),) if token else ()
 
 
-def open_channel(address: str, *, tls_ca: bytes | None = None) -> grpc.Channel:
-    """A channel to a Weir server with the agreed options; TLS when a CA certificate is given."""
-    if tls_ca is not None:
+def open_channel(address: str, *, tls: bool = False, tls_ca: bytes | None = None) -> grpc.Channel:
+    """A channel to a Weir server with the agreed options. TLS when asked for or when a CA certificate is
+    given; without one, the server's certificate is checked against the system's roots."""
+    if tls or tls_ca is not None:
         return grpc.secure_channel(address, grpc.ssl_channel_credentials(tls_ca), options=CHANNEL_OPTIONS)
     return grpc.insecure_channel(address, options=CHANNEL_OPTIONS)
 

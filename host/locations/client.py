@@ -58,10 +58,11 @@ class LocationClient(Protocol):
 class GrpcLocationClient:
     """A LocationClient over a gRPC channel, with the location's token on every call."""
 
-    def __init__(self, name: str, address: str, *, token: str | None = None, tls_ca: bytes | None = None) -> None:
+    def __init__(self, name: str, address: str, *, token: str | None = None, tls: bool = False,
+                 tls_ca: bytes | None = None) -> None:
         self.name = name
         self.address = address
-        self._channel = wire.open_channel(address, tls_ca=tls_ca)
+        self._channel = wire.open_channel(address, tls=tls, tls_ca=tls_ca)
         self._stub = codeserver_pb2_grpc.CodeServerStub(self._channel)
         self._metadata = wire.call_metadata(token)
 

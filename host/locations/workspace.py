@@ -245,7 +245,7 @@ def _remote_handle(cfg: GrpcServer) -> LocationHandle:
             raise ConfigError(f"location {name!r}: workspace.yaml sets token_env: {cfg.token_env}, but "
                               f"{cfg.token_env} is not set in the host's environment. Set it to the code "
                               "server's token and restart the host.")
-        return GrpcLocationClient(name, address, token=token, tls_ca=tls_ca)
+        return GrpcLocationClient(name, address, token=token, tls=cfg.ssl, tls_ca=tls_ca)
 
     handle = LocationHandle(name, connect)
     handle.state.endpoint = address

@@ -169,3 +169,40 @@ def test_host_api_over_tls_with_a_token(tmp_path):
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(15)
+
+
+def _code_server(tmp_path: Path, code: Path, token: str, *tls_args: str) -> tuple[subprocess.Popen[bytes], int]:
+    ready = tmp_path / f"ready-{len(tls_args)}.json"
+    proc = subprocess.Popen([sys.executable, "-m", "codeserver", "start", "-f", str(code), "--port", "0",
+                             "--ready-file", str(ready), "--runs-dir", str(tmp_path / "runs"), *tls_args],
+                            cwd=REPO, env={**os.environ, "WEIR_TOKEN": token}, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    return proc, wait_for(lambda: ready.exists() and json.loads(ready.read_text())["port"], 30, what="the server")
+
+
+def test_ssl_without_a_ca_file_uses_tls_with_the_system_roots_never_plaintext(tmp_path):
+    code = tmp_path / "shop.py"
+    code.write_text(CODE)
+    cert, key = _self_signed(tmp_path)
+    secure, secure_port = _code_server(tmp_path, code, "remote-secret", "--tls-cert", str(cert), "--tls-key", str(key))
+    plain, plain_port = _code_server(tmp_path, code, "remote-secret")
+    workspace = tmp_path / "workspace.yaml"
+    workspace.write_text(
+        f"load_from:\n"
+        f"  - grpc_server: {{host: localhost, port: {secure_port}, location_name: secure, ssl: true,"
+        f" token_env: REMOTE_TOKEN}}\n"
+        f"  - grpc_server: {{host: localhost, port: {plain_port}, location_name: plain, ssl: true,"
+        f" token_env: REMOTE_TOKEN}}\n")
+    # the "system roots" of this host: gRPC reads them from this file instead of the OS bundle
+    env = {"REMOTE_TOKEN": "remote-secret", "GRPC_DEFAULT_SSL_ROOTS_FILE_PATH": str(cert)}
+    try:
+        with dev_host(tmp_path / "home", ["-w", str(workspace)], env=env) as host:
+            client = host.client()
+            by_name = lambda: {loc.name: loc for loc in client.locations()}  # noqa: E731
+            wait_for(lambda: by_name()["secure"].status == host_pb2.LOCATION_LOADED, 30, what="TLS with system roots")
+            plain_location = by_name()["plain"]  # ssl: true against a plaintext server must not fall back
+            assert plain_location.status != host_pb2.LOCATION_LOADED and not plain_location.snapshot_id
+    finally:
+        for proc in (secure, plain):
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(10)
