@@ -166,12 +166,14 @@ def run_config_schema(job: JobDefinition) -> dict[str, Any]:
         cls = _resource_class(job.resource_defs[key])
         if cls is not None:
             resources[key] = _object({"config": _hoist(cls, defs)}, [])
+    required_ops = sorted(k for k, v in ops.items() if v.get("required"))
     schema: dict[str, Any] = _object({
-        "ops": _object(ops, sorted(k for k, v in ops.items() if v.get("required"))),
+        "ops": _object(ops, required_ops),
         "resources": _object(resources, []),
         "execution": {"type": "object"},
         "loggers": {"type": "object"},
-    }, [])  # fmt: skip
+    }, ["ops"] if required_ops and job.config is None else [])  # fmt: skip
+    # with default config on the job, what a launch leaves out comes from there: only shapes are checked
     if defs:
         schema["$defs"] = defs
     return schema
