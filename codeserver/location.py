@@ -1,5 +1,5 @@
 """The code a server currently serves: its snapshot, its last load error, and a warm pool of user
-processes holding it. A failed reload keeps the last good snapshot serving (ARCHITECTURE rule 8).
+processes holding it. A failed reload keeps the last good snapshot serving (rule 8).
 
 Calls into user code borrow an idle process from the pool; a process that overruns its deadline or
 dies is killed and replaced in the background, so one stuck sensor never blocks the others.

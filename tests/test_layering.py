@@ -1,4 +1,4 @@
-"""ARCHITECTURE rule 1: the host never imports the sdk, the code server, nor user code."""
+"""rule 1: the host never imports the sdk, the code server, nor user code."""
 
 from __future__ import annotations
 

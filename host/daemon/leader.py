@@ -1,5 +1,5 @@
 """One leader per storage: the daemon loops (scheduler, sensors, run queue, run monitor) run only in the
-host that holds the `daemon` lease (ARCHITECTURE rule 5).
+host that holds the `daemon` lease (rule 5).
 
 The leader renews the lease well before it expires; a host that dies stops renewing, and another takes
 the lease over once it has expired (at most `lease_seconds` later). Each change of owner raises the

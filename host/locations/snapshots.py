@@ -1,5 +1,5 @@
 """Snapshots by id, in memory and on disk, so that an unchanged location is never transferred twice,
-not even to a host that restarted (ARCHITECTURE rule 4). A snapshot's id is the SHA-256 of its
+not even to a host that restarted (rule 4). A snapshot's id is the SHA-256 of its
 bytes, so what is read back from disk is checked against its name before it is trusted."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """The workspace: which code locations exist, their servers (spawned or remote), their state and
-their snapshots. A location that fails is an error state, never an outage (ARCHITECTURE rule 8)."""
+their snapshots. A location that fails is an error state, never an outage (rule 8)."""
 
 from __future__ import annotations
 

@@ -52,7 +52,7 @@ class HostApp:
                                     self.wake_queue)
         self.leader.on_gain(self.scheduler.reset)
         self.leader.on_gain(self.sensors.reset)
-        # Only the lease holder runs the loops below the first (ARCHITECTURE rule 5).
+        # Only the lease holder runs the loops below the first (rule 5).
         self.daemon = Daemon([
             Loop("leader", self.leader.tick, self.config.daemon.renew_interval_seconds),
             Loop("run_queue", leader_only(self.leader, self.queue.tick),

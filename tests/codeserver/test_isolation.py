@@ -1,4 +1,4 @@
-"""User code never blocks the code server's control plane (ARCHITECTURE rule 3): a sensor stuck in an
+"""User code never blocks the code server's control plane (rule 3): a sensor stuck in an
 endless loop times out with a clear reason while ping, health and snapshot calls keep answering."""
 
 from __future__ import annotations
