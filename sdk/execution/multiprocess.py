@@ -22,8 +22,7 @@ from typing import Any
 from sdk.events import ErrorInfo, Event
 from sdk.execution.capture import StepPipes
 from sdk.execution.resources import ResourceManager
-from sdk.execution.run import skip_reason
-from sdk.execution.step import RunState, StepOutcome, execute_step
+from sdk.execution.step import RunState, StepOutcome, execute_step, skip_reason
 
 _HEADER = struct.Struct("!I")
 

@@ -11,10 +11,10 @@ from typing import Any
 from sdk.errors import DagsterInvalidConfigError, DagsterInvalidDefinitionError, WeirError
 from sdk.events import ErrorInfo, Event
 from sdk.execution.partitioned import key_range_from_tags
-from sdk.execution.plan import ExecutionPlan, Step, StepOutputSource, build_plan
+from sdk.execution.plan import ExecutionPlan, build_plan
 from sdk.execution.resources import ResourceManager
 from sdk.execution.run_config import resolve_run_config
-from sdk.execution.step import RunState, StepOutcome, execute_step
+from sdk.execution.step import RunState, StepOutcome, execute_step, skip_reason
 
 
 @dataclass
@@ -140,19 +140,6 @@ def _setup_all(state: RunState) -> BaseException | None:
             state.resources.get(key)
         except WeirError as exc:
             return exc
-    return None
-
-
-def skip_reason(step: Step, outcomes: dict[str, Any]) -> str | None:
-    """Why a step cannot run: an upstream step failed or was skipped, or an output it needs is missing."""
-    for up in sorted(step.upstream):
-        outcome = outcomes.get(up)
-        if not isinstance(outcome, StepOutcome) or not outcome.success:
-            return f'Skipped "{step.key}": upstream step "{up}" did not succeed.'
-    for inp in step.inputs:
-        for src in inp.sources:
-            if isinstance(src, StepOutputSource) and src.output_name not in outcomes[src.step_key].outputs:
-                return f'Skipped "{step.key}": upstream output "{src.step_key}.{src.output_name}" was not produced.'
     return None
 
 

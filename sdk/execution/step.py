@@ -342,3 +342,16 @@ def _materialized(state: RunState, step: Step, key: AssetKey, output_name: str, 
         state.event("ASSET_MATERIALIZATION", step_key=step.key, asset_key=key.path, output_name=output_name,
                     metadata=metadata, partition_key=partition_key,
                     message=f"Materialized {key.to_user_string()}.")  # fmt: skip
+
+
+def skip_reason(step: Step, outcomes: dict[str, Any]) -> str | None:
+    """Why a step cannot run: an upstream step failed or was skipped, or an output it needs is missing."""
+    for up in sorted(step.upstream):
+        outcome = outcomes.get(up)
+        if not isinstance(outcome, StepOutcome) or not outcome.success:
+            return f'Skipped "{step.key}": upstream step "{up}" did not succeed.'
+    for inp in step.inputs:
+        for src in inp.sources:
+            if isinstance(src, StepOutputSource) and src.output_name not in outcomes[src.step_key].outputs:
+                return f'Skipped "{step.key}": upstream output "{src.step_key}.{src.output_name}" was not produced.'
+    return None
