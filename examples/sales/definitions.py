@@ -25,8 +25,7 @@ def tabulate_version(context: dg.AssetExecutionContext) -> str:
 
 sales_job = dg.define_asset_job("sales_job", selection=dg.AssetSelection.groups("sales"))
 
-every_minute = dg.ScheduleDefinition(name="every_minute", job=sales_job, cron_schedule="* * * * *",
-                                     default_status=dg.DefaultScheduleStatus.RUNNING)
+every_minute = dg.ScheduleDefinition(name="every_minute", job=sales_job, cron_schedule="* * * * *")
 
 defs = dg.Definitions(assets=[raw_orders, revenue, tabulate_version], jobs=[sales_job],
                       schedules=[every_minute])
