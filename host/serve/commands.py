@@ -29,14 +29,20 @@ def main() -> None:
 @click.option("--port", default=4200, show_default=True, help="Host API port (0 picks one)")
 @friendly
 def dev(workspace_file: Path | None, python_file: Path | None, module_name: str | None, port: int) -> None:
-    """Run the host, a code server per location and the daemon, with SQLite under $WEIR_HOME."""
+    """Run the host, a code server per location and the daemon, with SQLite under $WEIR_HOME.
+
+    Variables in `.env` (in this folder, then in the workspace file's) reach the host and every
+    code server, unless already set."""
     from host.config import load_workspace, single_location
     from host.serve.dev import dev_options, run_host
+    from host.serve.dotenv import load_dotenv
 
     if python_file or module_name:
+        load_dotenv(Path.cwd())
         workspace, base = single_location(python_file, module_name), Path.cwd()
     else:
         path = workspace_file or Path("workspace.yaml")
+        load_dotenv(Path.cwd(), path.resolve().parent)
         workspace, base = load_workspace(path), path.resolve().parent
     run_host(dev_options(workspace, base, weir_home(), port))
 
