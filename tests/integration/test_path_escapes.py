@@ -86,6 +86,11 @@ def test_bad_partition_keys_are_refused_and_nothing_is_written_outside_storage(t
         assert "is not a partition of job 'letters_job'" in raw.refused("LaunchRun", _launch(job="letters_job",
                                                                                              partition="zzz"))
         assert "not partitioned" in raw.refused("LaunchRun", _launch("plain", "a"))
+        # partitioned assets without a key: refused (one output where partitions belong), as in Dagster
+        assert "asset 'by_letter' is partitioned in location 'keys': pass a partition key" in raw.refused(
+            "LaunchRun", _launch("by_letter"))
+        assert "job 'letters_job' is partitioned" in raw.refused("LaunchRun", _launch(job="letters_job"))
+        assert "assets by_file, by_letter are partitioned" in raw.refused("LaunchRun", _launch())
         for key in BAD_DYNAMIC_KEYS:
             change = host_pb2.DynamicPartitionsChange(partitions_def_name="files", keys=["fine.csv", key])
             assert "key" in raw.refused("AddDynamicPartitions", change)
