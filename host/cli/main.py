@@ -23,12 +23,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "locations": ("host.cli.locations:locations", "Code locations with their status and load errors."),
     "assets": ("host.cli.assets:assets", "Assets across locations; `assets partitions KEY`."),
     "materialize": ("host.cli.runs:materialize", "Launch a run and follow its events."),
-    "runs": ("host.cli.runs:runs", "Runs, newest first; `runs show|cancel ID`."),
+    "runs": ("host.cli.runs:runs", "Runs, newest first; `runs show|logs|cancel ID`."),
     "backfill": ("host.cli.partitions:backfill", "Launch a backfill over partitions; `backfill list|show|cancel`."),
     "partitions": ("host.cli.partitions:partitions", "Keys of dynamic partitions definitions."),
     "schedules": ("host.cli.instigators:schedules", "Schedules: list, start, stop, and their ticks."),
     "sensors": ("host.cli.instigators:sensors", "Sensors: list, start, stop, cursor, and their ticks."),
     "daemon": ("host.cli.instigators:daemon", "The daemon: leader lease and loops."),
+    "definitions": ("host.serve definitions", "`definitions validate [-w workspace.yaml | -f FILE | -m MODULE]`: "
+                    "load each location in a fresh process; exit 1 on a load error (for CI)."),
     "storage": ("host.serve storage", "Storage maintenance: `storage migrate`, `storage prune --older-than 30d`."),
 }
 _HAND_OVER = {"ignore_unknown_options": True, "allow_extra_args": True, "help_option_names": []}

@@ -123,3 +123,50 @@ def storage_prune(older_than: str) -> None:
     with engine.begin() as conn:
         count = prune(conn, older_than_seconds=seconds, now=time.time())
     click.echo(f"pruned {count} runs older than {older_than}")
+
+
+@main.group()
+def definitions() -> None:
+    """Definitions of code locations."""
+
+
+@definitions.command("validate")
+@click.option("-w", "--workspace", "workspace_file", type=click.Path(path_type=Path),
+              help="every location of a workspace.yaml (default: ./workspace.yaml)")
+@click.option("-f", "--python-file", type=click.Path(path_type=Path), help="one location from a file")
+@click.option("-m", "--module-name", help="one location from a module")
+@friendly
+def definitions_validate(workspace_file: Path | None, python_file: Path | None, module_name: str | None) -> None:
+    """Load each location in a fresh process under its own interpreter, as its code server would; exit 1
+    if any fails, printing its error (for CI)."""
+    import subprocess
+    import sys
+    import tempfile
+
+    from host.config import load_workspace, single_location
+    from host.locations.workspace import build_workspace
+
+    if python_file or module_name:
+        workspace, base = single_location(python_file, module_name), Path.cwd()
+    else:
+        path = workspace_file or Path("workspace.yaml")
+        workspace, base = load_workspace(path), path.resolve().parent
+    failed = []
+    with tempfile.TemporaryDirectory() as scratch:
+        for handle in build_workspace(workspace, base, Path(scratch)).handles():
+            if handle.process is None:
+                click.echo(f"location {handle.name!r}: skipped (a running code server; it is checked when it loads)")
+                continue
+            spec = handle.process.spec
+            if not Path(spec.executable).exists():
+                click.echo(f"location {handle.name!r}: FAILED: its interpreter {spec.executable} does not exist "
+                           "(create that environment and install weir in it)", err=True)
+                failed.append(handle.name)
+                continue
+            done = subprocess.run([spec.executable, "-m", "codeserver.validate", *spec.target_args,
+                                   "--location-name", handle.name], cwd=spec.working_directory, check=False)
+            if done.returncode != 0:
+                failed.append(handle.name)
+    if failed:
+        click.echo(f"{len(failed)} location(s) failed to load: {', '.join(failed)}", err=True)
+        sys.exit(1)
