@@ -4,6 +4,7 @@ short message without internals (never an SQL statement). The one place errors b
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterator
 from typing import Any, TypeVar
 
 import grpc
@@ -24,17 +25,35 @@ def grpc_errors(method: F) -> F:
     def wrapper(self: Any, request: Any, context: grpc.ServicerContext) -> Any:
         try:
             return method(self, request, context)
-        except WeirError as exc:
-            context.abort(exc.status, str(exc))
-        except RecursionError:
-            context.abort(grpc.StatusCode.INVALID_ARGUMENT, "the request is nested too deeply to read")
         except Exception as exc:
-            mapped = storage_failure(exc)
-            if mapped is None:
-                raise
-            context.abort(mapped.status, str(mapped))
+            _abort(exc, context)
 
     return wrapper  # type: ignore[return-value]
+
+
+def grpc_stream_errors(method: F) -> F:
+    """`grpc_errors` for a server-streaming method: its errors arise while the reply is iterated."""
+
+    @functools.wraps(method)
+    def wrapper(self: Any, request: Any, context: grpc.ServicerContext) -> Iterator[Any]:
+        try:
+            yield from method(self, request, context)  # type: ignore[operator]
+        except Exception as exc:
+            _abort(exc, context)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _abort(exc: Exception, context: grpc.ServicerContext) -> None:
+    """End the call with the status of a Weir or storage error; re-raise anything else."""
+    if isinstance(exc, WeirError):
+        context.abort(exc.status, str(exc))
+    if isinstance(exc, RecursionError):
+        context.abort(grpc.StatusCode.INVALID_ARGUMENT, "the request is nested too deeply to read")
+    mapped = storage_failure(exc)
+    if mapped is None:
+        raise exc
+    context.abort(mapped.status, str(mapped))
 
 
 def storage_failure(exc: BaseException) -> WeirError | None:

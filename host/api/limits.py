@@ -27,6 +27,7 @@ MAX_LIST_ITEMS = 100_000  # a repeated field: partition keys of a backfill, stat
 RUNS_PAGE = (50, 1000)
 EVENTS_PAGE = (1000, 10_000)
 TICKS_PAGE = (20, 1000)
+LOGS_PAGE = (1000, 10_000)  # chunks of captured output, each at most 64 KB
 
 # Strings allowed to be longer than MAX_TEXT_CHARS, by field name (run_config_json counts UTF-8 bytes).
 _FIELD_CHARS = {

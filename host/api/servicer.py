@@ -5,6 +5,7 @@ from __future__ import annotations
 from host.api import limits
 from host.api.errors import grpc_errors
 from host.api.instigators import InstigatorMethods
+from host.api.logs import LogMethods
 from host.api.partitions import PartitionMethods
 from host.api.services import HostServices
 from host.domain import runs
@@ -16,7 +17,7 @@ from protos import wire
 from protos.weir.v1 import host_pb2, host_pb2_grpc
 
 
-class HostServicer(InstigatorMethods, PartitionMethods, host_pb2_grpc.HostServicer):
+class HostServicer(InstigatorMethods, PartitionMethods, LogMethods, host_pb2_grpc.HostServicer):
     def __init__(self, app: HostServices) -> None:
         self.app = app
 

@@ -25,7 +25,7 @@ def find_host(weir_home: Path | None = None) -> tuple[str, str | None]:
     address = os.environ.get("WEIR_HOST_ADDRESS")
     if address:
         return address, os.environ.get("WEIR_TOKEN")
-    home = weir_home or Path(os.environ.get("WEIR_HOME", ".weir"))
+    home = weir_home or (Path(os.environ["WEIR_HOME"]) if os.environ.get("WEIR_HOME") else _nearest_weir_home())
     try:
         info = json.loads((home / "host.json").read_text())
     except (FileNotFoundError, json.JSONDecodeError):
@@ -36,6 +36,16 @@ def find_host(weir_home: Path | None = None) -> tuple[str, str | None]:
         raise HostNotFound(f"the weir host recorded in {home / 'host.json'} (pid {pid}) is not running: "
                            "start it again with `weir dev`")
     return info["address"], info.get("token")
+
+
+def _nearest_weir_home(start: Path | None = None) -> Path:
+    """`.weir` in this folder or the nearest parent that has one (as git finds `.git`), so the CLI
+    reaches the `weir dev` started in a project's root from any of its subfolders."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / ".weir" / "host.json").is_file():
+            return folder / ".weir"
+    return here / ".weir"
 
 
 class HostClient:
@@ -57,10 +67,13 @@ class HostClient:
         try:
             return method(request, timeout=self._timeout, metadata=self._metadata)
         except grpc.RpcError as exc:
-            # gRPC's own words when nothing listens; a host that answers UNAVAILABLE (storage down) does.
-            if exc.code() == grpc.StatusCode.UNAVAILABLE and "failed to connect" in (exc.details() or "").lower():
-                raise HostNotFound(f"the weir host at {self.address} does not answer: is it running?") from None
-            raise from_rpc_error(exc, what="host") from None
+            raise self._error(exc) from None
+
+    def _error(self, exc: grpc.RpcError) -> WeirError:
+        # gRPC's own words when nothing listens; a host that answers UNAVAILABLE (storage down) does.
+        if exc.code() == grpc.StatusCode.UNAVAILABLE and "failed to connect" in (exc.details() or "").lower():
+            return HostNotFound(f"the weir host at {self.address} does not answer: is it running?")
+        return from_rpc_error(exc, what="host")
 
     def locations(self) -> list[host_pb2.Location]:
         return list(self._call(self._stub.ListLocations, host_pb2.ListLocationsRequest()).locations)
@@ -77,14 +90,15 @@ class HostClient:
     def get_run(self, run_id: str) -> host_pb2.Run:
         return self._call(self._stub.GetRun, host_pb2.GetRunRequest(run_id=run_id))
 
-    def list_runs(self, *, statuses: list[int] | None = None, location: str = "", job_name: str = "",
-                  limit: int = 50, cursor: str = "", tags: dict[str, str] | None = None) -> host_pb2.ListRunsReply:
+    def list_runs(self, *, statuses: list[host_pb2.RunStatus.ValueType] | None = None, location: str = "",
+                  job_name: str = "", limit: int = 50, cursor: str = "",
+                  tags: dict[str, str] | None = None) -> host_pb2.ListRunsReply:
         request = host_pb2.ListRunsRequest(statuses=statuses or [], location=location, job_name=job_name,
                                            limit=limit, cursor=cursor, tags=tags or {})
         return self._call(self._stub.ListRuns, request)
 
-    def runs(self, *, limit: int, statuses: list[int] | None = None, location: str = "", job_name: str = "",
-             tags: dict[str, str] | None = None) -> Iterator[host_pb2.Run]:
+    def runs(self, *, limit: int, statuses: list[host_pb2.RunStatus.ValueType] | None = None, location: str = "",
+             job_name: str = "", tags: dict[str, str] | None = None) -> Iterator[host_pb2.Run]:
         """Up to `limit` runs, newest first, fetched page by page (a page stops at the host's byte budget)."""
         cursor, count = "", 0
         while count < limit:
@@ -110,6 +124,20 @@ class HostClient:
             if not reply.has_more or not reply.events:
                 return
             after = reply.events[-1].sequence
+
+    def run_logs(self, run_id: str, *, step_key: str = "", stream: str = "", follow: bool = False,
+                 after_sequence: int = -1) -> Iterator[host_pb2.RunLogsBatch]:
+        """Batches of a run's captured stdout/stderr (step "" and stream "": all); with follow, new output
+        as the run goes, until it has ended. Closing the iterator cancels the call."""
+        request = host_pb2.WatchRunLogsRequest(run_id=run_id, step_key=step_key, stream=stream, follow=follow,
+                                               after_sequence=after_sequence)
+        call = self._stub.WatchRunLogs(request, metadata=self._metadata)  # no deadline: output of any size
+        try:
+            yield from call
+        except grpc.RpcError as exc:
+            raise self._error(exc) from None
+        finally:
+            call.cancel()
 
     def cancel_run(self, run_id: str) -> host_pb2.Run:
         return self._call(self._stub.CancelRun, common_pb2.CancelRunRequest(run_id=run_id))
@@ -139,12 +167,14 @@ class HostClient:
         assert last is not None
         return last
 
-    def instigators(self, kind: int = 0, location: str = "") -> list[host_pb2.Instigator]:
+    def instigators(self, kind: host_pb2.InstigatorKind.ValueType = host_pb2.INSTIGATOR_KIND_UNSPECIFIED,
+                    location: str = "") -> list[host_pb2.Instigator]:
         """Schedules (kind SCHEDULE), sensors (SENSOR) or both (0), with state and latest ticks."""
         request = host_pb2.ListInstigatorsRequest(kind=kind, location=location)
         return list(self._call(self._stub.ListInstigators, request).instigators)
 
-    def set_instigator_status(self, kind: int, name: str, status: str, location: str = "") -> host_pb2.Instigator:
+    def set_instigator_status(self, kind: host_pb2.InstigatorKind.ValueType, name: str, status: str,
+                              location: str = "") -> host_pb2.Instigator:
         request = host_pb2.SetInstigatorStatusRequest(kind=kind, name=name, status=status,
                                                       location=location)
         return self._call(self._stub.SetInstigatorStatus, request)
@@ -155,7 +185,7 @@ class HostClient:
                                                   clear=cursor is None)
         return self._call(self._stub.SetSensorCursor, request)
 
-    def ticks(self, kind: int, name: str, location: str = "", limit: int = 20,
+    def ticks(self, kind: host_pb2.InstigatorKind.ValueType, name: str, location: str = "", limit: int = 20,
               statuses: list[str] | None = None) -> list[host_pb2.Tick]:
         """Up to `limit` ticks, newest first, fetched page by page."""
         request = host_pb2.ListTicksRequest(kind=kind, name=name, location=location,

@@ -84,10 +84,34 @@ def run_header(run: host_pb2.Run) -> str:
 
 
 _EVENT_TYPES = {value.number: value.name for value in common_pb2.EventType.DESCRIPTOR.values}
+LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+_RANK = {name: rank for rank, name in enumerate(LEVELS)}
+_ERROR_TYPES = {common_pb2.RUN_FAILURE, common_pb2.STEP_FAILURE}
+_WARNING_TYPES = {common_pb2.RUN_CANCELED, common_pb2.STEP_UP_FOR_RETRY}
+SUMMARY_CHARS = 200  # of a metadata value in a listing
+MESSAGE_CHARS = 2000  # of an event's message in a listing
+
+
+def event_level(e: common_pb2.RunEvent) -> str:
+    """The level a log line carries; other events by what they mean (failures ERROR, retries WARNING)."""
+    if e.level in _RANK:
+        return e.level
+    if e.type in _ERROR_TYPES or e.HasField("error"):
+        return "ERROR"
+    if e.type in _WARNING_TYPES:
+        return "WARNING"
+    if e.type == common_pb2.ASSET_CHECK_EVALUATION and not e.check_passed:
+        return "WARNING" if e.check_severity == "WARN" else "ERROR"
+    return "INFO"
+
+
+def at_least(e: common_pb2.RunEvent, level: str) -> bool:
+    return _RANK[event_level(e)] >= _RANK[level]
 
 
 def event(e: common_pb2.RunEvent) -> str:
-    parts = [when(e.timestamp), f"{e.sequence:>4}", _EVENT_TYPES.get(e.type, str(e.type)).ljust(22)]
+    parts = [when(e.timestamp), f"{e.sequence:>4}", event_level(e).ljust(7),
+             _EVENT_TYPES.get(e.type, str(e.type)).ljust(22)]
     if e.step_key:
         parts.append(e.step_key)
     if e.asset_key.path:
@@ -97,7 +121,7 @@ def event(e: common_pb2.RunEvent) -> str:
     if e.duration_seconds:
         parts.append(f"({e.duration_seconds * 1000:.1f} ms)")
     if e.message:
-        parts.append(f"- {e.message}")
+        parts.append(f"- {summarize(e.message, MESSAGE_CHARS)}")
     for entry in e.metadata:
         parts.append(f"[{entry.key}={_metadata_text(entry.value)}]")
     line = " ".join(parts)
@@ -106,6 +130,16 @@ def event(e: common_pb2.RunEvent) -> str:
     return line
 
 
+def summarize(text: str, limit: int = SUMMARY_CHARS) -> str:
+    """A long text as its beginning and its size, so a 47 KB plot does not fill the terminal."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({len(text.encode()):,} bytes)"
+
+
 def _metadata_text(value: common_pb2.MetadataValue) -> str:
     which = value.WhichOneof("value")
-    return "" if which is None else str(getattr(value, which))
+    if which is None:
+        return ""
+    text = str(getattr(value, which))
+    return summarize(text).replace("\n", "\\n")  # one entry stays on its line

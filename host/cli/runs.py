@@ -8,10 +8,11 @@ import click
 
 from host.cli import render
 from host.cli.client import HostClient
+from host.cli.logs import CapturedSizes, LogPrinter
 from host.cli.options import parse_tags, read_config
 from host.errors import friendly
 from protos.keys import parse_asset_key
-from protos.weir.v1 import host_pb2
+from protos.weir.v1 import common_pb2, host_pb2
 
 SHOW_PAGE_EVENTS = 10_000  # `weir runs show` asks for big pages; the host still cuts them at its byte budget
 
@@ -67,15 +68,52 @@ def runs(ctx: click.Context, statuses: tuple[str, ...], location: str, job: str,
 
 @runs.command("show")
 @click.argument("run_id")
+@click.option("--level", type=click.Choice(render.LEVELS, case_sensitive=False),
+              help="only events of this level or above (logs by their level, failures ERROR)")
+@click.option("--step", "step_key", help="only this step's events")
 @friendly
-def runs_show(run_id: str) -> None:
-    """A run's status and its events (a page at a time, so a run of any size prints)."""
+def runs_show(run_id: str, level: str | None, step_key: str | None) -> None:
+    """A run's status and its events (a page at a time, so a run of any size prints); captured stdout and
+    stderr as one note per step (`weir runs logs` prints them)."""
+    sizes = CapturedSizes()
     for number, page in enumerate(HostClient.discover().event_pages(run_id, page_size=SHOW_PAGE_EVENTS)):
         if number == 0:
             click.echo(render.run_header(page.run))
             click.echo("events:")
-        if page.events:
-            click.echo("\n".join("  " + render.event(event) for event in page.events))
+        lines = []
+        for event in page.events:
+            if step_key is not None and event.step_key != step_key:
+                continue
+            if event.type == common_pb2.COMPUTE_LOG:
+                sizes.add(event.step_key, event.stream, event.message, event.dropped_bytes)
+            elif level is None or render.at_least(event, level.upper()):
+                lines.append("  " + render.event(event))
+        if lines:
+            click.echo("\n".join(lines))
+    notes = sizes.notes(run_id)
+    if notes:
+        click.echo("compute logs:")
+        click.echo("\n".join("  " + note for note in notes))
+
+
+@runs.command("logs")
+@click.argument("run_id")
+@click.option("--step", "step_key", default="", help="one step's output (default: every step's)")
+@click.option("--stderr", is_flag=True, help="print stderr instead of stdout")
+@click.option("-f", "--follow", is_flag=True, help="keep printing new output until the run ends")
+@friendly
+def runs_logs(run_id: str, step_key: str, stderr: bool, follow: bool) -> None:
+    """What a run's steps wrote to stdout (or stderr), as captured; -f follows a running run."""
+    printer = LogPrinter(sys.stdout, headers=not step_key)
+    batches = HostClient.discover().run_logs(run_id, step_key=step_key, stream="stderr" if stderr else "stdout",
+                                             follow=follow)
+    try:
+        for batch in batches:
+            for chunk in batch.chunks:
+                printer.write(chunk)
+            printer.flush()
+    except KeyboardInterrupt:
+        sys.exit(130)
 
 
 @runs.command("cancel")

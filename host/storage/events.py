@@ -18,6 +18,7 @@ from protos.weir.v1 import common_pb2
 
 MATERIALIZATION = "ASSET_MATERIALIZATION"
 CHECK_EVALUATION = "ASSET_CHECK_EVALUATION"
+COMPUTE_LOG = "COMPUTE_LOG"
 
 
 def event_record(event: common_pb2.RunEvent) -> EventRecord:
@@ -126,13 +127,42 @@ def event_bodies(
     because a listing sends them on as they are.
     """
     where = (events.c.run_id == run_id, events.c.sequence > after_sequence)
+    page, more = _body_page(conn, where, limit=limit, max_bytes=max_bytes)
+    return [body for _, body in page], more
+
+
+def compute_logs(
+    conn: sa.Connection, run_id: str, *, step_key: str | None, stream: str | None, after_sequence: int = -1,
+    limit: int, max_bytes: int,
+) -> tuple[list[common_pb2.RunEvent], int, bool]:
+    """A page of a run's captured output (COMPUTE_LOG events) after a sequence number, of one step (None:
+    every step) and one stream (None: both).
+
+    Returns the chunks, the last sequence looked at (where the next page starts: a page may hold only
+    the other stream's chunks) and whether more output follows. Sized like `event_bodies`; the stream
+    lives in the body alone, so it is filtered here rather than in SQL.
+    """
+    where = [events.c.run_id == run_id, events.c.event_type == COMPUTE_LOG, events.c.sequence > after_sequence]
+    if step_key is not None:
+        where.append(events.c.step_key == _storable(step_key))
+    page, more = _body_page(conn, tuple(where), limit=limit, max_bytes=max_bytes)
+    chunks = [common_pb2.RunEvent.FromString(body) for _, body in page]
+    last = page[-1][0] if page else after_sequence
+    return [c for c in chunks if stream is None or c.stream == stream], last, more
+
+
+def _body_page(
+    conn: sa.Connection, where: tuple[Any, ...], *, limit: int, max_bytes: int
+) -> tuple[list[tuple[int, bytes]], bool]:
+    """(sequence, body) of the events matching `where`, in sequence order: a page cut at `limit` rows and
+    `max_bytes` by sizes the database sums, and whether more follow."""
     sized = conn.execute(sa.select(events.c.sequence, sa.func.length(events.c.body)).where(*where)
                          .order_by(events.c.sequence).limit(limit + 1)).all()
     count, more = fit_page([size for _, size in sized], limit=limit, max_bytes=max_bytes)
     if not count:
         return [], False
-    query = sa.select(events.c.body).where(*where, events.c.sequence <= sized[count - 1][0])
-    return list(conn.execute(query.order_by(events.c.sequence)).scalars()), more
+    query = sa.select(events.c.sequence, events.c.body).where(*where, events.c.sequence <= sized[count - 1][0])
+    return [(int(seq), body) for seq, body in conn.execute(query.order_by(events.c.sequence))], more
 
 
 def last_sequence(conn: sa.Connection, run_id: str) -> int:

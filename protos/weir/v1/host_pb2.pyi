@@ -592,6 +592,112 @@ class GetRunEventsReply(_message.Message):
 Global___GetRunEventsReply: _TypeAlias = GetRunEventsReply  # noqa: Y015
 
 @_typing.final
+class WatchRunLogsRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RUN_ID_FIELD_NUMBER: _builtins.int
+    STEP_KEY_FIELD_NUMBER: _builtins.int
+    STREAM_FIELD_NUMBER: _builtins.int
+    AFTER_SEQUENCE_FIELD_NUMBER: _builtins.int
+    FOLLOW_FIELD_NUMBER: _builtins.int
+    LIMIT_FIELD_NUMBER: _builtins.int
+    run_id: _builtins.str
+    step_key: _builtins.str
+    """"" for every step (and the run's output outside any step)"""
+    stream: _builtins.str
+    """"stdout" | "stderr" | "" for both"""
+    after_sequence: _builtins.int
+    """resume after this event; -1 from the start (sequences start at 0)"""
+    follow: _builtins.bool
+    """keep the stream open until the run has ended"""
+    limit: _builtins.int
+    """chunks per batch at most (0: a default); a batch also stops at a byte budget"""
+    def __init__(
+        self,
+        *,
+        run_id: _builtins.str = ...,
+        step_key: _builtins.str = ...,
+        stream: _builtins.str = ...,
+        after_sequence: _builtins.int = ...,
+        follow: _builtins.bool = ...,
+        limit: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["after_sequence", b"after_sequence", "follow", b"follow", "limit", b"limit", "run_id", b"run_id", "step_key", b"step_key", "stream", b"stream"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___WatchRunLogsRequest: _TypeAlias = WatchRunLogsRequest  # noqa: Y015
+
+@_typing.final
+class LogChunk(_message.Message):
+    """A piece of output, as the run worker read it from the step's pipe (at most 64 KB)."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SEQUENCE_FIELD_NUMBER: _builtins.int
+    STEP_KEY_FIELD_NUMBER: _builtins.int
+    STREAM_FIELD_NUMBER: _builtins.int
+    TEXT_FIELD_NUMBER: _builtins.int
+    TIMESTAMP_FIELD_NUMBER: _builtins.int
+    DROPPED_BYTES_FIELD_NUMBER: _builtins.int
+    sequence: _builtins.int
+    """the COMPUTE_LOG event's sequence in the run"""
+    step_key: _builtins.str
+    stream: _builtins.str
+    """"stdout" | "stderr" """
+    text: _builtins.str
+    timestamp: _builtins.float
+    dropped_bytes: _builtins.int
+    """> 0 on the marker of a stream past its cap: text says so in words"""
+    def __init__(
+        self,
+        *,
+        sequence: _builtins.int = ...,
+        step_key: _builtins.str = ...,
+        stream: _builtins.str = ...,
+        text: _builtins.str = ...,
+        timestamp: _builtins.float = ...,
+        dropped_bytes: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["dropped_bytes", b"dropped_bytes", "sequence", b"sequence", "step_key", b"step_key", "stream", b"stream", "text", b"text", "timestamp", b"timestamp"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___LogChunk: _TypeAlias = LogChunk  # noqa: Y015
+
+@_typing.final
+class RunLogsBatch(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CHUNKS_FIELD_NUMBER: _builtins.int
+    LAST_SEQUENCE_FIELD_NUMBER: _builtins.int
+    RUN_STATUS_FIELD_NUMBER: _builtins.int
+    last_sequence: _builtins.int
+    """every event up to this one was looked at: resume after it"""
+    run_status: Global___RunStatus.ValueType
+    """the run's status when the batch was read"""
+    @_builtins.property
+    def chunks(self) -> _containers.RepeatedCompositeFieldContainer[Global___LogChunk]: ...
+    def __init__(
+        self,
+        *,
+        chunks: _abc.Iterable[Global___LogChunk] | None = ...,
+        last_sequence: _builtins.int = ...,
+        run_status: Global___RunStatus.ValueType = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["chunks", b"chunks", "last_sequence", b"last_sequence", "run_status", b"run_status"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RunLogsBatch: _TypeAlias = RunLogsBatch  # noqa: Y015
+
+@_typing.final
 class Tick(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 

@@ -76,6 +76,11 @@ class HostStub:
                 request_serializer=weir_dot_v1_dot_common__pb2.CancelRunRequest.SerializeToString,
                 response_deserializer=weir_dot_v1_dot_host__pb2.Run.FromString,
                 _registered_method=True)
+        self.WatchRunLogs = channel.unary_stream(
+                '/weir.v1.Host/WatchRunLogs',
+                request_serializer=weir_dot_v1_dot_host__pb2.WatchRunLogsRequest.SerializeToString,
+                response_deserializer=weir_dot_v1_dot_host__pb2.RunLogsBatch.FromString,
+                _registered_method=True)
         self.ListInstigators = channel.unary_unary(
                 '/weir.v1.Host/ListInstigators',
                 request_serializer=weir_dot_v1_dot_host__pb2.ListInstigatorsRequest.SerializeToString,
@@ -195,6 +200,14 @@ class HostServicer:
 
     def CancelRun(self, request, context):
         """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def WatchRunLogs(self, request, context):
+        """What a run's steps wrote to stdout and stderr (COMPUTE_LOG events), in batches; with follow, new
+        output as it is collected, until the run has ended and everything is sent.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -333,6 +346,11 @@ def add_HostServicer_to_server(servicer, server):
                     servicer.CancelRun,
                     request_deserializer=weir_dot_v1_dot_common__pb2.CancelRunRequest.FromString,
                     response_serializer=weir_dot_v1_dot_host__pb2.Run.SerializeToString,
+            ),
+            'WatchRunLogs': grpc.unary_stream_rpc_method_handler(
+                    servicer.WatchRunLogs,
+                    request_deserializer=weir_dot_v1_dot_host__pb2.WatchRunLogsRequest.FromString,
+                    response_serializer=weir_dot_v1_dot_host__pb2.RunLogsBatch.SerializeToString,
             ),
             'ListInstigators': grpc.unary_unary_rpc_method_handler(
                     servicer.ListInstigators,
@@ -621,6 +639,33 @@ class Host:
             '/weir.v1.Host/CancelRun',
             weir_dot_v1_dot_common__pb2.CancelRunRequest.SerializeToString,
             weir_dot_v1_dot_host__pb2.Run.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WatchRunLogs(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/weir.v1.Host/WatchRunLogs',
+            weir_dot_v1_dot_host__pb2.WatchRunLogsRequest.SerializeToString,
+            weir_dot_v1_dot_host__pb2.RunLogsBatch.FromString,
             options,
             channel_credentials,
             insecure,

@@ -41,6 +41,10 @@ class HostStub:
     ListRuns: _grpc.UnaryUnaryMultiCallable[_host_pb2.ListRunsRequest, _host_pb2.ListRunsReply]
     GetRunEvents: _grpc.UnaryUnaryMultiCallable[_host_pb2.GetRunEventsRequest, _host_pb2.GetRunEventsReply]
     CancelRun: _grpc.UnaryUnaryMultiCallable[_common_pb2.CancelRunRequest, _host_pb2.Run]
+    WatchRunLogs: _grpc.UnaryStreamMultiCallable[_host_pb2.WatchRunLogsRequest, _host_pb2.RunLogsBatch]
+    """What a run's steps wrote to stdout and stderr (COMPUTE_LOG events), in batches; with follow, new
+    output as it is collected, until the run has ended and everything is sent.
+    """
     ListInstigators: _grpc.UnaryUnaryMultiCallable[_host_pb2.ListInstigatorsRequest, _host_pb2.ListInstigatorsReply]
     """Schedules and sensors with their state, targets and latest ticks."""
     SetInstigatorStatus: _grpc.UnaryUnaryMultiCallable[_host_pb2.SetInstigatorStatusRequest, _host_pb2.Instigator]
@@ -76,6 +80,10 @@ class HostAsyncStub(HostStub):
     ListRuns: _aio.UnaryUnaryMultiCallable[_host_pb2.ListRunsRequest, _host_pb2.ListRunsReply]  # type: ignore[assignment]
     GetRunEvents: _aio.UnaryUnaryMultiCallable[_host_pb2.GetRunEventsRequest, _host_pb2.GetRunEventsReply]  # type: ignore[assignment]
     CancelRun: _aio.UnaryUnaryMultiCallable[_common_pb2.CancelRunRequest, _host_pb2.Run]  # type: ignore[assignment]
+    WatchRunLogs: _aio.UnaryStreamMultiCallable[_host_pb2.WatchRunLogsRequest, _host_pb2.RunLogsBatch]  # type: ignore[assignment]
+    """What a run's steps wrote to stdout and stderr (COMPUTE_LOG events), in batches; with follow, new
+    output as it is collected, until the run has ended and everything is sent.
+    """
     ListInstigators: _aio.UnaryUnaryMultiCallable[_host_pb2.ListInstigatorsRequest, _host_pb2.ListInstigatorsReply]  # type: ignore[assignment]
     """Schedules and sensors with their state, targets and latest ticks."""
     SetInstigatorStatus: _aio.UnaryUnaryMultiCallable[_host_pb2.SetInstigatorStatusRequest, _host_pb2.Instigator]  # type: ignore[assignment]
@@ -156,6 +164,16 @@ class HostServicer(metaclass=_abc_1.ABCMeta):
         request: _common_pb2.CancelRunRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_host_pb2.Run, _abc.Awaitable[_host_pb2.Run]]: ...
+
+    @_abc_1.abstractmethod
+    def WatchRunLogs(
+        self,
+        request: _host_pb2.WatchRunLogsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_abc.Iterator[_host_pb2.RunLogsBatch], _abc.AsyncIterator[_host_pb2.RunLogsBatch]]:
+        """What a run's steps wrote to stdout and stderr (COMPUTE_LOG events), in batches; with follow, new
+        output as it is collected, until the run has ended and everything is sent.
+        """
 
     @_abc_1.abstractmethod
     def ListInstigators(

@@ -99,6 +99,32 @@ class EventStorageContract:
             assert len(events.materializations_after(conn, ["a", "b", "c"], limit=2)) == 2
             assert events.materializations_after(conn, []) == []
 
+    def test_compute_logs_page_by_step_and_stream(self, engine: Engine) -> None:
+        def output(sequence: int, step: str, stream: str, text: str) -> EventRecord:
+            return events.event_record(common_pb2.RunEvent(
+                run_id="r1", sequence=sequence, type=common_pb2.COMPUTE_LOG, step_key=step, stream=stream,
+                message=text))
+
+        chunks = [output(0, "", "stdout", "import\n"), output(2, "a", "stdout", "a1\n"),
+                  output(3, "a", "stderr", "a-err\n"), output(4, "b", "stdout", "b1\n"),
+                  output(5, "a", "stdout", "a2\n"), output(6, "a", "stderr", "x" * 3000)]
+        with engine.begin() as conn:
+            events.add_events(conn, [*chunks, log_event("r1", 1), log_event("r2", 0)])
+        with engine.connect() as conn:
+            def texts(**kwargs: object) -> tuple[list[str], int, bool]:
+                found, last, more = events.compute_logs(conn, "r1", **{"limit": 100, "max_bytes": 10**6, **kwargs})
+                return [c.message for c in found], last, more
+
+            assert texts(step_key=None, stream=None) == (
+                ["import\n", "a1\n", "a-err\n", "b1\n", "a2\n", "x" * 3000], 6, False)
+            assert texts(step_key="a", stream="stdout") == (["a1\n", "a2\n"], 6, False)
+            assert texts(step_key="a", stream="stderr", after_sequence=3) == (["x" * 3000], 6, False)
+            # a page may hold only the other stream's chunks: it still moves the position on
+            assert texts(step_key="a", stream="stdout", limit=1, after_sequence=2) == ([], 3, True)
+            assert texts(step_key=None, stream=None, max_bytes=1) == (["import\n"], 0, True)
+            assert texts(step_key=None, stream=None, after_sequence=6) == ([], 6, False)
+            assert texts(step_key="nothing", stream=None) == ([], -1, False)
+
     def test_events_of_an_unknown_run_are_refused(self, engine: Engine) -> None:
         with engine.begin() as conn, pytest.raises(sa.exc.IntegrityError):
             events.add_events(conn, [log_event("ghost", 0)])
