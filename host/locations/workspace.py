@@ -36,7 +36,7 @@ class LocationState:
     """What the host knows about one location right now."""
 
     name: str
-    status: int = host_pb2.LOCATION_LOADING
+    status: host_pb2.LocationStatus.ValueType = host_pb2.LOCATION_LOADING
     endpoint: str = ""
     snapshot_id: str = ""
     snapshot: snapshot_pb2.Snapshot | None = None
@@ -46,11 +46,12 @@ class LocationState:
     protocol_version: str = ""
     executable: str = ""
     server_id: str = ""
+    conflict: str = ""  # another location materializes one of its assets: an error until one of them changes
     updated_at: float = field(default_factory=time.time)
 
     def to_proto(self) -> host_pb2.Location:
         msg = host_pb2.Location(
-            name=self.name, status=self.status, snapshot_id=self.snapshot_id, endpoint=self.endpoint,  # type: ignore[arg-type]
+            name=self.name, status=self.status, snapshot_id=self.snapshot_id, endpoint=self.endpoint,
             sdk_version=self.sdk_version, protocol_version=self.protocol_version, executable=self.executable,
             updated_at=self.updated_at, error_message=self.error_message,
             asset_count=len(self.snapshot.assets) if self.snapshot else 0,
@@ -84,6 +85,8 @@ class LocationHandle:
     def loaded_snapshot(self) -> snapshot_pb2.Snapshot:
         """The snapshot to plan against; an error naming the location's problem when there is none."""
         snapshot = self.state.snapshot
+        if self.state.conflict:
+            raise LocationLoadError(f"location {self.name!r} cannot be used: {self.state.conflict}")
         if snapshot is None:
             if self.state.load_error is not None:
                 raise LocationLoadError(f"location {self.name!r} failed to load: {self.state.load_error.type}: "
@@ -195,10 +198,37 @@ class WorkspaceManager:
     def refresh_all(self, *, force: bool = False) -> None:
         for handle in self._handles.values():
             handle.refresh(self.snapshots, force=force)
+        self._mark_conflicts()
         in_use = {h.state.snapshot_id for h in self._handles.values()}
         if "" not in in_use and in_use != self._retained:  # never drop what a loading location may use
             self.snapshots.retain(in_use)
             self._retained = in_use
+
+    def _mark_conflicts(self) -> None:
+        """One asset materializable in two locations is an error on both, each naming the other: runs of
+        either would write the same asset. An AssetSpec of another location's asset (not executable) is fine."""
+        owners: dict[str, list[str]] = {}
+        for handle in self._handles.values():
+            snapshot = handle.state.snapshot
+            for node in snapshot.assets if snapshot is not None else ():
+                if node.is_executable:
+                    owners.setdefault("/".join(node.key.path), []).append(handle.name)
+        for handle in self._handles.values():
+            clashes = sorted((key, [o for o in names if o != handle.name]) for key, names in owners.items()
+                             if handle.name in names and len(names) > 1)
+            state = handle.state
+            if clashes:
+                key, others = clashes[0]
+                more = f" (and {len(clashes) - 1} more assets)" if len(clashes) > 1 else ""
+                state.conflict = (f"asset {key!r}{more} is also materialized by location "
+                                  f"{', '.join(repr(o) for o in others)}; an asset key may be materializable in "
+                                  "one location only: rename one, or declare it in the other as an AssetSpec")
+                state.status, state.error_message = host_pb2.LOCATION_ERROR, state.conflict
+            elif state.conflict:
+                state.conflict = ""
+                state.error_message = ""
+                if state.snapshot_id:
+                    state.status = host_pb2.LOCATION_LOADED
 
     def _loop(self) -> None:
         while not self._stop.is_set():

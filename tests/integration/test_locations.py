@@ -206,3 +206,56 @@ def test_ssl_without_a_ca_file_uses_tls_with_the_system_roots_never_plaintext(tm
         for proc in (secure, plain):
             proc.send_signal(signal.SIGTERM)
             proc.wait(10)
+
+
+SHARED_ORDERS = '''
+import sdk as dg
+
+
+@dg.asset
+def orders() -> int:
+    return 1
+
+
+defs = dg.Definitions(assets=[orders])
+'''
+SPEC_OF_ORDERS = '''
+import sdk as dg
+
+orders = dg.AssetSpec("orders")
+
+
+@dg.asset(deps=[orders])
+def report() -> int:
+    return 2
+
+
+defs = dg.Definitions(assets=[orders, report])
+'''
+
+
+def test_one_asset_materializable_in_two_locations_is_an_error_on_both_until_one_changes(tmp_path):
+    (tmp_path / "shop.py").write_text(SHARED_ORDERS)
+    (tmp_path / "warehouse.py").write_text(SHARED_ORDERS)
+    workspace = tmp_path / "workspace.yaml"
+    workspace.write_text("load_from:\n  - python_file: {relative_path: shop.py}\n"
+                         "  - python_file: {relative_path: warehouse.py}\n")
+    with dev_host(tmp_path / "home", ["-w", str(workspace)]) as host:
+        client = host.client()
+
+        def statuses() -> dict[str, host_pb2.Location]:
+            return {loc.name: loc for loc in client.locations()}
+
+        wait_for(lambda: all(loc.status == host_pb2.LOCATION_ERROR for loc in statuses().values()), 30,
+                 what="both locations to be in error")
+        found = statuses()
+        assert "asset 'orders' is also materialized by location 'warehouse'" in found["shop"].error_message
+        assert "asset 'orders' is also materialized by location 'shop'" in found["warehouse"].error_message
+        with pytest.raises(WeirError, match="cannot be used: asset 'orders' is also materialized"):
+            client.launch_run(host_pb2.LaunchRunRequest(location="shop"))
+        (tmp_path / "warehouse.py").write_text(SPEC_OF_ORDERS)  # an AssetSpec of shop's asset is fine
+        assert _cli(host, "locations", "reload", "warehouse").returncode == 0
+        wait_for(lambda: all(loc.status == host_pb2.LOCATION_LOADED for loc in statuses().values()), 30,
+                 what="both locations to load once the clash is gone")
+        run = client.launch_run(host_pb2.LaunchRunRequest(location="shop"))
+        assert client.wait_for_run(run.run_id).status == host_pb2.SUCCESS
