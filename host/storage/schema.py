@@ -104,6 +104,13 @@ events = sa.Table(
         sqlite_where=sa.text("event_type = 'ASSET_MATERIALIZATION'"),
         postgresql_where=sa.text("event_type = 'ASSET_MATERIALIZATION'"),
     ),
+    sa.Index(
+        "ix_events_check_evaluations",
+        "asset_key",
+        "id",
+        sqlite_where=sa.text("event_type = 'ASSET_CHECK_EVALUATION'"),
+        postgresql_where=sa.text("event_type = 'ASSET_CHECK_EVALUATION'"),
+    ),
 )
 
 asset_materializations = sa.Table(
