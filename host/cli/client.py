@@ -200,6 +200,10 @@ class HostClient:
                 break
         return ticks
 
+    def preview_instigator(self, request: host_pb2.PreviewInstigatorRequest) -> host_pb2.InstigatorPreview:
+        """What a schedule's or sensor's tick would do now, launching nothing."""
+        return self._call(self._stub.PreviewInstigator, request)
+
     def daemon_status(self) -> host_pb2.DaemonStatus:
         return self._call(self._stub.GetDaemonStatus, host_pb2.GetDaemonStatusRequest())
 

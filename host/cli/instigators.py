@@ -89,6 +89,19 @@ def schedules_start(name: str, location: str) -> None:
     click.echo(f"schedule {item.name} in {item.location} is RUNNING; next tick {when(item.next_tick_time)} UTC")
 
 
+@schedules.command("preview")
+@click.argument("name")
+@click.option("--at", "at", default="", help="the tick's time: ISO 8601 (UTC unless it has an offset) or epoch "
+                                            "seconds; default: the next tick")
+@_location
+@friendly
+def schedules_preview(name: str, at: str, location: str) -> None:
+    """Evaluate a schedule for one tick without launching anything."""
+    request = host_pb2.PreviewInstigatorRequest(kind=host_pb2.SCHEDULE, name=name, location=location,
+                                                at=parse_instant(at) if at else 0.0)
+    _echo_preview("schedule", HostClient.discover().preview_instigator(request))
+
+
 @schedules.command("stop")
 @click.argument("name")
 @_location
@@ -131,6 +144,18 @@ def sensors_start(name: str, location: str) -> None:
     """Start a sensor (kept across reloads; overrides default_status)."""
     item = HostClient.discover().set_instigator_status(host_pb2.SENSOR, name, "RUNNING", location)
     click.echo(f"sensor {item.name} in {item.location} is RUNNING")
+
+
+@sensors.command("preview")
+@click.argument("name")
+@click.option("--cursor", default=None, help="evaluate from this cursor (default: the sensor's current one)")
+@_location
+@friendly
+def sensors_preview(name: str, cursor: str | None, location: str) -> None:
+    """Evaluate a sensor now without launching anything or moving its cursor."""
+    request = host_pb2.PreviewInstigatorRequest(kind=host_pb2.SENSOR, name=name, location=location,
+                                                cursor=cursor or "", has_cursor=cursor is not None)
+    _echo_preview("sensor", HostClient.discover().preview_instigator(request))
 
 
 @sensors.command("stop")
@@ -184,3 +209,42 @@ def daemon() -> None:
 def daemon_status() -> None:
     """Each loop's heartbeat age, the leader lease, each schedule's and sensor's last successful tick."""
     click.echo(daemon_text(HostClient.discover().daemon_status()))
+
+
+def parse_instant(text: str) -> float:
+    """ISO 8601 (UTC unless it carries an offset) or epoch seconds."""
+    import datetime
+
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    try:
+        parsed = datetime.datetime.fromisoformat(text)
+    except ValueError:
+        raise click.BadParameter(f"{text!r}: use ISO 8601 like 2026-11-29T06:00 or epoch seconds",
+                                 param_hint="--at") from None
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=datetime.UTC)).timestamp()
+
+
+def _echo_preview(what: str, preview: host_pb2.InstigatorPreview) -> None:
+    head = f"{what} {preview.name} in {preview.location}"
+    if what == "schedule":
+        head += f", tick at {when(preview.evaluated_at)} UTC"
+    click.echo(head + " (preview: nothing launched, nothing stored)")
+    if preview.HasField("error") or preview.timed_out:
+        click.echo(f"FAILED: {preview.error.type}: {preview.error.message}", err=True)
+        if preview.error.traceback:
+            click.echo(preview.error.traceback.rstrip(), err=True)
+        raise SystemExit(1)
+    for request in preview.run_requests:
+        target = request.job_name or ",".join("/".join(k.path) for k in request.asset_selection) or "(default)"
+        extra = "".join(f"  {label}={value}" for label, value in (
+            ("run_key", request.run_key), ("partition", request.partition_key)) if value)
+        click.echo(f"  would launch {target}{extra}  config={request.run_config_json or '{}'}")
+        if request.tags:
+            click.echo("    tags: " + ", ".join(f"{k}={v}" for k, v in sorted(request.tags.items())))
+    if not preview.run_requests:
+        click.echo(f"  skipped: {preview.skip_reason or 'no run requested'}")
+    if preview.has_cursor:
+        click.echo(f"  cursor would become: {preview.cursor or '(empty)'}")

@@ -1,0 +1,53 @@
+"""Previewing a schedule or a sensor: the evaluation a tick would make, now, launching nothing and
+storing nothing (no tick, no cursor, no dynamic partitions), so a person can see what it would do."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine
+
+from host.config import HostConfig
+from host.daemon.scheduler import ScheduleItem, Scheduler
+from host.daemon.sensors import SensorDaemon, SensorItem
+from host.domain.cron import CronError, CronSchedule
+from host.domain.instigators import SCHEDULE, SENSOR, current_cursor, find
+from host.errors import ConfigError
+from host.locations.workspace import WorkspaceManager
+from protos.weir.v1 import host_pb2, snapshot_pb2
+
+
+def preview(engine: Engine, workspace: WorkspaceManager, config: HostConfig, request: host_pb2.PreviewInstigatorRequest,
+            *, now: float) -> host_pb2.InstigatorPreview:
+    kind = SCHEDULE if request.kind == host_pb2.SCHEDULE else SENSOR if request.kind == host_pb2.SENSOR else ""
+    if not kind:
+        raise ConfigError("kind must be SCHEDULE or SENSOR")
+    location, definition = find(workspace, kind, request.name, request.location or None)
+    result = host_pb2.InstigatorPreview(location=location, name=definition.name)
+    if isinstance(definition, snapshot_pb2.Schedule):
+        slot = request.at or _next_slot(definition, now)
+        reply = Scheduler(engine, workspace, config.scheduler).preview(ScheduleItem(location, definition, None), slot)
+        result.evaluated_at = slot
+    else:
+        assert isinstance(definition, snapshot_pb2.Sensor)
+        cursor = request.cursor if request.has_cursor else current_cursor(engine, location, definition.name)
+        reply = SensorDaemon(engine, workspace, config.sensors).preview(SensorItem(location, definition, None),
+                                                                         cursor, now)
+        result.evaluated_at = now
+    default_job = definition.job_name if isinstance(definition, snapshot_pb2.Schedule) else \
+        (definition.job_names[0] if len(definition.job_names) == 1 else "")
+    for run_request in reply.run_requests:
+        added = result.run_requests.add()
+        added.CopyFrom(run_request)
+        if not added.job_name and not added.asset_selection:
+            added.job_name = default_job  # what the launch would target
+    result.skip_reason, result.cursor, result.has_cursor = reply.skip_reason, reply.cursor, reply.has_cursor
+    result.timed_out, result.duration_seconds = reply.timed_out, reply.duration_seconds
+    if reply.HasField("error"):
+        result.error.CopyFrom(reply.error)
+    return result
+
+
+def _next_slot(schedule: snapshot_pb2.Schedule, now: float) -> float:
+    try:
+        return CronSchedule(tuple(schedule.cron_schedules), schedule.execution_timezone).next_after(now)
+    except CronError as exc:
+        raise ConfigError(f"schedule {schedule.name!r}: {exc}") from None
