@@ -129,3 +129,43 @@ def test_cli_backfills_by_policy_dynamic_partitions_and_partition_status(tmp_pat
         assert "backfills" in _weir(home, "backfill", "list").stdout
         _weir(home, "partitions", "delete", "files", "c.csv")
         assert _weir(home, "partitions", "list", "files").stdout.split() == ["a.csv", "bad.csv"]
+
+
+ORDERED = '''
+import time
+import sdk as dg
+
+daily = dg.DailyPartitionsDefinition(start_date="2023-01-20", end_date="2023-01-26")
+
+
+@dg.asset(partitions_def=daily)
+def events(context: dg.AssetExecutionContext) -> str:
+    time.sleep(0.5)  # the sibling run of the next day would read it too early if runs overlapped
+    return context.partition_key
+
+
+@dg.asset(partitions_def=daily, ins={"events": dg.AssetIn(partition_mapping=dg.TimeWindowPartitionMapping(
+    start_offset=-1, end_offset=-1, allow_nonexistent_upstream_partitions=True))})
+def day_over_day(context: dg.AssetExecutionContext, events) -> str:
+    return f"{context.partition_key} after {events}"
+
+
+defs = dg.Definitions(assets=[events, day_over_day])
+'''
+
+
+def test_a_backfill_reading_the_previous_day_runs_its_partitions_in_order(tmp_path, backend):
+    (tmp_path / "ordered.py").write_text(ORDERED)
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "weir.yaml").write_text(yaml.safe_dump({"run_queue": {"max_concurrent_runs": 4}}))
+    env = {"WEIR_STORAGE_DIR": str(tmp_path / "storage"), **backend.env()}
+    with dev_host(home, ["-f", str(tmp_path / "ordered.py")], env=env) as host:
+        _loaded(host.client())
+        done = _weir(home, "backfill", "--location", "ordered", "--select", "events,day_over_day",
+                     "--partitions", "2023-01-20...2023-01-25")
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "6 partitions in 6 runs" in done.stdout and "COMPLETED" in done.stdout
+        runs = sorted(host.client().runs(limit=10), key=lambda r: r.partition_key)
+        assert [r.partition_key for r in runs] == [f"2023-01-2{d}" for d in range(6)]
+        assert all(later.started_at >= earlier.ended_at for earlier, later in zip(runs, runs[1:], strict=False))

@@ -149,6 +149,7 @@ class AssetNode(_message.Message):
     OP_NAME_FIELD_NUMBER: _builtins.int
     CONFIG_SCHEMA_FIELD_NUMBER: _builtins.int
     BACKFILL_POLICY_FIELD_NUMBER: _builtins.int
+    DEP_PARTITION_MAPPINGS_FIELD_NUMBER: _builtins.int
     group_name: _builtins.str
     description: _builtins.str
     code_version: _builtins.str
@@ -183,6 +184,12 @@ class AssetNode(_message.Message):
     def backfill_policy(self) -> Global___BackfillPolicy:
         """unset: one run per partition"""
 
+    @_builtins.property
+    def dep_partition_mappings(self) -> _containers.RepeatedCompositeFieldContainer[Global___DepPartitionMapping]:
+        """How partitions of this asset read its upstreams' partitions, for the deps that do not map a
+        partition to the same partition (absent: identity).
+        """
+
     def __init__(
         self,
         *,
@@ -204,14 +211,46 @@ class AssetNode(_message.Message):
         op_name: _builtins.str = ...,
         config_schema: _builtins.str = ...,
         backfill_policy: Global___BackfillPolicy | None = ...,
+        dep_partition_mappings: _abc.Iterable[Global___DepPartitionMapping] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["backfill_policy", b"backfill_policy", "key", b"key", "partitions", b"partitions"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["backfill_policy", b"backfill_policy", "check_specs", b"check_specs", "code_version", b"code_version", "config_schema", b"config_schema", "deps", b"deps", "description", b"description", "group_name", b"group_name", "io_manager_key", b"io_manager_key", "is_executable", b"is_executable", "job_names", b"job_names", "key", b"key", "kinds", b"kinds", "metadata", b"metadata", "op_name", b"op_name", "owners", b"owners", "partitions", b"partitions", "required_resource_keys", b"required_resource_keys", "tags", b"tags"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["backfill_policy", b"backfill_policy", "check_specs", b"check_specs", "code_version", b"code_version", "config_schema", b"config_schema", "dep_partition_mappings", b"dep_partition_mappings", "deps", b"deps", "description", b"description", "group_name", b"group_name", "io_manager_key", b"io_manager_key", "is_executable", b"is_executable", "job_names", b"job_names", "key", b"key", "kinds", b"kinds", "metadata", b"metadata", "op_name", b"op_name", "owners", b"owners", "partitions", b"partitions", "required_resource_keys", b"required_resource_keys", "tags", b"tags"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___AssetNode: _TypeAlias = AssetNode  # noqa: Y015
+
+@_typing.final
+class DepPartitionMapping(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    UPSTREAM_FIELD_NUMBER: _builtins.int
+    KIND_FIELD_NUMBER: _builtins.int
+    START_OFFSET_FIELD_NUMBER: _builtins.int
+    END_OFFSET_FIELD_NUMBER: _builtins.int
+    kind: _builtins.str
+    """the mapping's class: TimeWindowPartitionMapping, AllPartitionMapping, ..."""
+    start_offset: _builtins.int
+    """TimeWindowPartitionMapping: in upstream windows"""
+    end_offset: _builtins.int
+    @_builtins.property
+    def upstream(self) -> _common_pb2.AssetKey: ...
+    def __init__(
+        self,
+        *,
+        upstream: _common_pb2.AssetKey | None = ...,
+        kind: _builtins.str = ...,
+        start_offset: _builtins.int = ...,
+        end_offset: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["upstream", b"upstream"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["end_offset", b"end_offset", "kind", b"kind", "start_offset", b"start_offset", "upstream", b"upstream"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___DepPartitionMapping: _TypeAlias = DepPartitionMapping  # noqa: Y015
 
 @_typing.final
 class BackfillPolicy(_message.Message):
