@@ -9,6 +9,7 @@ character in text, SQLite stores it. docs/design.md ("Sizes and limits") lists t
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 
 from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.message import Message
@@ -28,6 +29,7 @@ RUNS_PAGE = (50, 1000)
 EVENTS_PAGE = (1000, 10_000)
 TICKS_PAGE = (20, 1000)
 LOGS_PAGE = (1000, 10_000)  # chunks of captured output, each at most 64 KB
+ASSET_EVENTS_PAGE = (100, 1000)  # an asset's materializations and check evaluations
 
 # Strings allowed to be longer than MAX_TEXT_CHARS, by field name (run_config_json counts UTF-8 bytes).
 _FIELD_CHARS = {
@@ -48,7 +50,7 @@ def page_size(limit: int, page: tuple[int, int]) -> int:
     return min(limit or default, most)
 
 
-def check_request(request: Message) -> str | None:
+def check_request(request: object) -> str | None:
     """What is wrong with a request, as a message naming the field and the limit; None when nothing."""
     if not isinstance(request, Message):
         return None
@@ -69,8 +71,8 @@ def _check_message(message: Message, prefix: str) -> str | None:
     return None
 
 
-def _check_map(name: str, mapping: object) -> str | None:
-    items = dict(mapping)  # type: ignore[call-overload]
+def _check_map(name: str, mapping: Mapping[str, object]) -> str | None:
+    items = dict(mapping)
     if len(items) > MAX_TAGS:
         return f"{name} holds {len(items)} entries; at most {MAX_TAGS} are allowed"
     for key, value in items.items():

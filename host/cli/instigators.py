@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 import click
 
+from host.cli import jsonout
 from host.cli.client import HostClient
 from host.cli.render import table, when
 from host.errors import WeirError, friendly
@@ -73,10 +74,15 @@ def schedules() -> None:
 
 @schedules.command("list")
 @_location
+@jsonout.option
 @friendly
-def schedules_list(location: str) -> None:
+def schedules_list(location: str, as_json: bool) -> None:
     """Every schedule with its status, next tick and last successful tick."""
-    click.echo(schedules_table(HostClient.discover().instigators(host_pb2.SCHEDULE, location)))
+    found = HostClient.discover().instigators(host_pb2.SCHEDULE, location)
+    if as_json:
+        jsonout.emit({"schedules": found})
+    else:
+        click.echo(schedules_table(found))
 
 
 @schedules.command("start")
@@ -117,10 +123,15 @@ def schedules_stop(name: str, location: str) -> None:
 @_location
 @click.option("--limit", default=20, show_default=True)
 @click.option("--status", "statuses", multiple=True, type=click.Choice(["STARTED", "SUCCESS", "SKIPPED", "FAILURE"]))
+@jsonout.option
 @friendly
-def schedules_ticks(name: str, location: str, limit: int, statuses: tuple[str, ...]) -> None:
+def schedules_ticks(name: str, location: str, limit: int, statuses: tuple[str, ...], as_json: bool) -> None:
     """A schedule's ticks, newest first: status, reason, runs."""
-    click.echo(ticks_table(HostClient.discover().ticks(host_pb2.SCHEDULE, name, location, limit, list(statuses))))
+    found = HostClient.discover().ticks(host_pb2.SCHEDULE, name, location, limit, list(statuses))
+    if as_json:
+        jsonout.emit({"ticks": found})
+    else:
+        click.echo(ticks_table(found))
 
 
 @click.group()
@@ -130,10 +141,15 @@ def sensors() -> None:
 
 @sensors.command("list")
 @_location
+@jsonout.option
 @friendly
-def sensors_list(location: str) -> None:
+def sensors_list(location: str, as_json: bool) -> None:
     """Every sensor with its status, last successful tick and cursor."""
-    click.echo(sensors_table(HostClient.discover().instigators(host_pb2.SENSOR, location)))
+    found = HostClient.discover().instigators(host_pb2.SENSOR, location)
+    if as_json:
+        jsonout.emit({"sensors": found})
+    else:
+        click.echo(sensors_table(found))
 
 
 @sensors.command("start")
@@ -193,10 +209,15 @@ def sensors_cursor(name: str, location: str, value: str | None, delete: bool) ->
 @click.argument("name")
 @_location
 @click.option("--limit", default=20, show_default=True)
+@jsonout.option
 @friendly
-def sensors_ticks(name: str, location: str, limit: int) -> None:
+def sensors_ticks(name: str, location: str, limit: int, as_json: bool) -> None:
     """A sensor's ticks, newest first."""
-    click.echo(ticks_table(HostClient.discover().ticks(host_pb2.SENSOR, name, location, limit)))
+    found = HostClient.discover().ticks(host_pb2.SENSOR, name, location, limit)
+    if as_json:
+        jsonout.emit({"ticks": found})
+    else:
+        click.echo(ticks_table(found))
 
 
 @click.group()

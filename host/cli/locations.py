@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import click
 
-from host.cli import render
+from host.cli import jsonout, render
 from host.cli.client import HostClient
 from host.errors import friendly
 
 
 @click.group(invoke_without_command=True)
+@jsonout.option
 @click.pass_context
 @friendly
-def locations(ctx: click.Context) -> None:
+def locations(ctx: click.Context, as_json: bool) -> None:
     """List code locations with their status and load errors."""
     if ctx.invoked_subcommand is None:
-        click.echo(render.locations(HostClient.discover().locations()))
+        found = HostClient.discover().locations()
+        if as_json:
+            jsonout.emit({"locations": found})
+        else:
+            click.echo(render.locations(found))
 
 
 @locations.command("reload")

@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from host.cli import jsonout
 from host.cli.client import HostClient
 from host.cli.options import parse_tags, read_config
 from host.cli.render import table, when
@@ -105,10 +106,15 @@ def backfills_table(items: Sequence[host_pb2.Backfill]) -> str:
 @backfill.command("list")
 @click.option("--status", "statuses", multiple=True)
 @click.option("--limit", default=20, show_default=True)
+@jsonout.option
 @friendly
-def backfill_list(statuses: tuple[str, ...], limit: int) -> None:
+def backfill_list(statuses: tuple[str, ...], limit: int, as_json: bool) -> None:
     """Backfills, newest first."""
-    click.echo(backfills_table(HostClient.discover().backfills(list(statuses), limit=limit)))
+    found = HostClient.discover().backfills(list(statuses), limit=limit)
+    if as_json:
+        jsonout.emit({"backfills": found})
+    else:
+        click.echo(backfills_table(found))
 
 
 @backfill.command("show")

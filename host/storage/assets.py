@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
 
+from host.storage._sql import decode_cursor, encode_cursor, fit_page
 from host.storage.records import CheckEvaluationRecord, MaterializationRecord
-from host.storage.schema import asset_check_evaluations, asset_materializations
+from host.storage.schema import asset_check_evaluations, asset_materializations, events
 
 
 def latest_materializations(
@@ -60,6 +61,56 @@ def latest_check_evaluations(
         )
         for row in conn.execute(query)
     }
+
+
+def latest_check_events(conn: sa.Connection, asset_key: str) -> dict[str, bytes]:
+    """Per check of an asset, the serialized event of its latest evaluation (the check index points at it)."""
+    index = asset_check_evaluations
+    query = (
+        sa.select(index.c.check_name, events.c.body)
+        .join(events, sa.and_(events.c.run_id == index.c.run_id, events.c.sequence == index.c.sequence))
+        .where(index.c.asset_key == asset_key)
+    )
+    return {name: body for name, body in conn.execute(query)}
+
+
+def asset_events(
+    conn: sa.Connection, asset_key: str, *, event_types: Sequence[str], check_name: str | None = None,
+    partition_key: str | None = None, cursor: str | None = None, limit: int, max_bytes: int,
+) -> tuple[list[bytes], str | None]:
+    """A page of an asset's events of these types, newest stored first, and the cursor of the next page
+    (None: no more).
+
+    One keyset query per type, each on its partial index over (asset_key, id), merged by id; sized like
+    `events.event_bodies`, with the database summing the bodies' sizes.
+
+    Raises:
+        InvalidValueError: a cursor this function did not hand out.
+    """
+    before = decode_cursor(cursor)[1] if cursor is not None else None
+    per_type = []
+    for event_type in event_types:
+        where = [events.c.event_type == event_type, events.c.asset_key == asset_key]
+        if check_name is not None:
+            where.append(events.c.check_name == check_name)
+        if partition_key is not None:
+            where.append(events.c.partition_key == partition_key)
+        if before is not None:
+            where.append(events.c.id < before)
+        per_type.append(sa.select(events.c.id, events.c.timestamp, sa.func.length(events.c.body).label("size"))
+                        .where(*where).order_by(events.c.id.desc()).limit(limit + 1).subquery())
+    if not per_type:
+        return [], None
+    merged = sa.union_all(*(sa.select(sub) for sub in per_type)).subquery()
+    sized = conn.execute(sa.select(merged).order_by(merged.c.id.desc()).limit(limit + 1)).all()
+    count, more = fit_page([row.size for row in sized], limit=limit, max_bytes=max_bytes)
+    page = sized[:count]
+    if not page:
+        return [], None
+    query = sa.select(events.c.id, events.c.body).where(events.c.id.in_([row.id for row in page]))
+    bodies = {int(row_id): body for row_id, body in conn.execute(query)}
+    last = page[-1]
+    return [bodies[row.id] for row in page], encode_cursor(last.timestamp, last.id) if more else None
 
 
 def _materialization(row: sa.Row[Any]) -> MaterializationRecord:

@@ -292,6 +292,208 @@ class ListAssetsReply(_message.Message):
 Global___ListAssetsReply: _TypeAlias = ListAssetsReply  # noqa: Y015
 
 @_typing.final
+class GetAssetDetailsRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ASSET_KEY_FIELD_NUMBER: _builtins.int
+    LOCATION_FIELD_NUMBER: _builtins.int
+    location: _builtins.str
+    """"" for the location that materializes it (else the first that declares it)"""
+    @_builtins.property
+    def asset_key(self) -> _common_pb2.AssetKey: ...
+    def __init__(
+        self,
+        *,
+        asset_key: _common_pb2.AssetKey | None = ...,
+        location: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["asset_key", b"asset_key"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["asset_key", b"asset_key", "location", b"location"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetAssetDetailsRequest: _TypeAlias = GetAssetDetailsRequest  # noqa: Y015
+
+@_typing.final
+class AssetRef(_message.Message):
+    """An asset named by another's definition: where it is materialized, where it is only declared."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ASSET_KEY_FIELD_NUMBER: _builtins.int
+    LOCATION_FIELD_NUMBER: _builtins.int
+    DECLARED_IN_FIELD_NUMBER: _builtins.int
+    location: _builtins.str
+    """the location that materializes it; "" when none does"""
+    @_builtins.property
+    def asset_key(self) -> _common_pb2.AssetKey: ...
+    @_builtins.property
+    def declared_in(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """locations that declare it without materializing it (AssetSpec)"""
+
+    def __init__(
+        self,
+        *,
+        asset_key: _common_pb2.AssetKey | None = ...,
+        location: _builtins.str = ...,
+        declared_in: _abc.Iterable[_builtins.str] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["asset_key", b"asset_key"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["asset_key", b"asset_key", "declared_in", b"declared_in", "location", b"location"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AssetRef: _TypeAlias = AssetRef  # noqa: Y015
+
+@_typing.final
+class AssetCheckState(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CHECK_FIELD_NUMBER: _builtins.int
+    LATEST_EVALUATION_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def check(self) -> _snapshot_pb2.AssetCheck:
+        """from the definition; only name and asset_key when not defined"""
+
+    @_builtins.property
+    def latest_evaluation(self) -> _common_pb2.RunEvent:
+        """unset when never evaluated"""
+
+    def __init__(
+        self,
+        *,
+        check: _snapshot_pb2.AssetCheck | None = ...,
+        latest_evaluation: _common_pb2.RunEvent | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["check", b"check", "latest_evaluation", b"latest_evaluation"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["check", b"check", "latest_evaluation", b"latest_evaluation"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AssetCheckState: _TypeAlias = AssetCheckState  # noqa: Y015
+
+@_typing.final
+class AssetDetails(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    LOCATION_FIELD_NUMBER: _builtins.int
+    NODE_FIELD_NUMBER: _builtins.int
+    SELF_FIELD_NUMBER: _builtins.int
+    UPSTREAM_FIELD_NUMBER: _builtins.int
+    DOWNSTREAM_FIELD_NUMBER: _builtins.int
+    LATEST_MATERIALIZATION_FIELD_NUMBER: _builtins.int
+    CHECKS_FIELD_NUMBER: _builtins.int
+    location: _builtins.str
+    """the location whose definition `node` is"""
+    @_builtins.property
+    def node(self) -> _snapshot_pb2.AssetNode: ...
+    @_builtins.property
+    def self(self) -> Global___AssetRef:
+        """every location that defines or declares this asset"""
+
+    @_builtins.property
+    def upstream(self) -> _containers.RepeatedCompositeFieldContainer[Global___AssetRef]:
+        """its deps, over every location's definition of it"""
+
+    @_builtins.property
+    def downstream(self) -> _containers.RepeatedCompositeFieldContainer[Global___AssetRef]:
+        """assets of any location that depend on it"""
+
+    @_builtins.property
+    def latest_materialization(self) -> Global___Materialization: ...
+    @_builtins.property
+    def checks(self) -> _containers.RepeatedCompositeFieldContainer[Global___AssetCheckState]: ...
+    def __init__(
+        self_,  # pyright: ignore[reportSelfClsParameterName]
+        *,
+        location: _builtins.str = ...,
+        node: _snapshot_pb2.AssetNode | None = ...,
+        self: Global___AssetRef | None = ...,
+        upstream: _abc.Iterable[Global___AssetRef] | None = ...,
+        downstream: _abc.Iterable[Global___AssetRef] | None = ...,
+        latest_materialization: Global___Materialization | None = ...,
+        checks: _abc.Iterable[Global___AssetCheckState] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["latest_materialization", b"latest_materialization", "node", b"node", "self", b"self"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["checks", b"checks", "downstream", b"downstream", "latest_materialization", b"latest_materialization", "location", b"location", "node", b"node", "self", b"self", "upstream", b"upstream"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AssetDetails: _TypeAlias = AssetDetails  # noqa: Y015
+
+@_typing.final
+class ListAssetEventsRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ASSET_KEY_FIELD_NUMBER: _builtins.int
+    TYPES_FIELD_NUMBER: _builtins.int
+    CHECK_NAME_FIELD_NUMBER: _builtins.int
+    PARTITION_KEY_FIELD_NUMBER: _builtins.int
+    LIMIT_FIELD_NUMBER: _builtins.int
+    CURSOR_FIELD_NUMBER: _builtins.int
+    check_name: _builtins.str
+    """only this check's evaluations"""
+    partition_key: _builtins.str
+    """only this partition's events"""
+    limit: _builtins.int
+    """at most this many (0: a default page); a page also stops at a byte budget"""
+    cursor: _builtins.str
+    """next_cursor of the previous page"""
+    @_builtins.property
+    def asset_key(self) -> _common_pb2.AssetKey: ...
+    @_builtins.property
+    def types(self) -> _containers.RepeatedScalarFieldContainer[_common_pb2.EventType.ValueType]:
+        """ASSET_MATERIALIZATION and/or ASSET_CHECK_EVALUATION; empty for both."""
+
+    def __init__(
+        self,
+        *,
+        asset_key: _common_pb2.AssetKey | None = ...,
+        types: _abc.Iterable[_common_pb2.EventType.ValueType] | None = ...,
+        check_name: _builtins.str = ...,
+        partition_key: _builtins.str = ...,
+        limit: _builtins.int = ...,
+        cursor: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["asset_key", b"asset_key"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["asset_key", b"asset_key", "check_name", b"check_name", "cursor", b"cursor", "limit", b"limit", "partition_key", b"partition_key", "types", b"types"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListAssetEventsRequest: _TypeAlias = ListAssetEventsRequest  # noqa: Y015
+
+@_typing.final
+class ListAssetEventsReply(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    EVENTS_FIELD_NUMBER: _builtins.int
+    NEXT_CURSOR_FIELD_NUMBER: _builtins.int
+    next_cursor: _builtins.str
+    """"" when there are no more"""
+    @_builtins.property
+    def events(self) -> _containers.RepeatedCompositeFieldContainer[_common_pb2.RunEvent]:
+        """newest first (in the order the host stored them)"""
+
+    def __init__(
+        self,
+        *,
+        events: _abc.Iterable[_common_pb2.RunEvent] | None = ...,
+        next_cursor: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["events", b"events", "next_cursor", b"next_cursor"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListAssetEventsReply: _TypeAlias = ListAssetEventsReply  # noqa: Y015
+
+@_typing.final
 class Run(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
@@ -331,6 +533,8 @@ class Run(_message.Message):
     SCHEDULE_NAME_FIELD_NUMBER: _builtins.int
     SENSOR_NAME_FIELD_NUMBER: _builtins.int
     BACKFILL_ID_FIELD_NUMBER: _builtins.int
+    PARENT_RUN_ID_FIELD_NUMBER: _builtins.int
+    ROOT_RUN_ID_FIELD_NUMBER: _builtins.int
     run_id: _builtins.str
     location: _builtins.str
     job_name: _builtins.str
@@ -345,6 +549,10 @@ class Run(_message.Message):
     schedule_name: _builtins.str
     sensor_name: _builtins.str
     backfill_id: _builtins.str
+    parent_run_id: _builtins.str
+    """"" unless the run re-executes another"""
+    root_run_id: _builtins.str
+    """the first run of the re-execution chain ("" when none)"""
     @_builtins.property
     def asset_selection(self) -> _containers.RepeatedCompositeFieldContainer[_common_pb2.AssetKey]: ...
     @_builtins.property
@@ -368,14 +576,45 @@ class Run(_message.Message):
         schedule_name: _builtins.str = ...,
         sensor_name: _builtins.str = ...,
         backfill_id: _builtins.str = ...,
+        parent_run_id: _builtins.str = ...,
+        root_run_id: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["asset_selection", b"asset_selection", "backfill_id", b"backfill_id", "created_at", b"created_at", "ended_at", b"ended_at", "failure_reason", b"failure_reason", "job_name", b"job_name", "location", b"location", "partition_key", b"partition_key", "run_config_json", b"run_config_json", "run_id", b"run_id", "schedule_name", b"schedule_name", "sensor_name", b"sensor_name", "snapshot_id", b"snapshot_id", "started_at", b"started_at", "status", b"status", "tags", b"tags"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["asset_selection", b"asset_selection", "backfill_id", b"backfill_id", "created_at", b"created_at", "ended_at", b"ended_at", "failure_reason", b"failure_reason", "job_name", b"job_name", "location", b"location", "parent_run_id", b"parent_run_id", "partition_key", b"partition_key", "root_run_id", b"root_run_id", "run_config_json", b"run_config_json", "run_id", b"run_id", "schedule_name", b"schedule_name", "sensor_name", b"sensor_name", "snapshot_id", b"snapshot_id", "started_at", b"started_at", "status", b"status", "tags", b"tags"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___Run: _TypeAlias = Run  # noqa: Y015
+
+@_typing.final
+class ReexecuteRunRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RUN_ID_FIELD_NUMBER: _builtins.int
+    FROM_FAILURE_FIELD_NUMBER: _builtins.int
+    SELECTION_FIELD_NUMBER: _builtins.int
+    run_id: _builtins.str
+    from_failure: _builtins.bool
+    """only what failed or did not run; the rest is loaded through IO managers"""
+    @_builtins.property
+    def selection(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """asset keys (a/b) of an asset run, step keys of an op job; empty: all"""
+
+    def __init__(
+        self,
+        *,
+        run_id: _builtins.str = ...,
+        from_failure: _builtins.bool = ...,
+        selection: _abc.Iterable[_builtins.str] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["from_failure", b"from_failure", "run_id", b"run_id", "selection", b"selection"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ReexecuteRunRequest: _TypeAlias = ReexecuteRunRequest  # noqa: Y015
 
 @_typing.final
 class LaunchRunRequest(_message.Message):
@@ -696,6 +935,94 @@ class RunLogsBatch(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___RunLogsBatch: _TypeAlias = RunLogsBatch  # noqa: Y015
+
+@_typing.final
+class PreviewInstigatorRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    KIND_FIELD_NUMBER: _builtins.int
+    NAME_FIELD_NUMBER: _builtins.int
+    LOCATION_FIELD_NUMBER: _builtins.int
+    AT_FIELD_NUMBER: _builtins.int
+    CURSOR_FIELD_NUMBER: _builtins.int
+    HAS_CURSOR_FIELD_NUMBER: _builtins.int
+    kind: Global___InstigatorKind.ValueType
+    name: _builtins.str
+    location: _builtins.str
+    """"" : the only location that has one by this name"""
+    at: _builtins.float
+    """schedules: the tick's logical time (0: the next tick from now)"""
+    cursor: _builtins.str
+    """sensors: evaluate from this cursor ..."""
+    has_cursor: _builtins.bool
+    """... when set; else from the sensor's current cursor"""
+    def __init__(
+        self,
+        *,
+        kind: Global___InstigatorKind.ValueType = ...,
+        name: _builtins.str = ...,
+        location: _builtins.str = ...,
+        at: _builtins.float = ...,
+        cursor: _builtins.str = ...,
+        has_cursor: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["at", b"at", "cursor", b"cursor", "has_cursor", b"has_cursor", "kind", b"kind", "location", b"location", "name", b"name"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___PreviewInstigatorRequest: _TypeAlias = PreviewInstigatorRequest  # noqa: Y015
+
+@_typing.final
+class InstigatorPreview(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    LOCATION_FIELD_NUMBER: _builtins.int
+    NAME_FIELD_NUMBER: _builtins.int
+    RUN_REQUESTS_FIELD_NUMBER: _builtins.int
+    SKIP_REASON_FIELD_NUMBER: _builtins.int
+    CURSOR_FIELD_NUMBER: _builtins.int
+    HAS_CURSOR_FIELD_NUMBER: _builtins.int
+    ERROR_FIELD_NUMBER: _builtins.int
+    TIMED_OUT_FIELD_NUMBER: _builtins.int
+    EVALUATED_AT_FIELD_NUMBER: _builtins.int
+    DURATION_SECONDS_FIELD_NUMBER: _builtins.int
+    location: _builtins.str
+    name: _builtins.str
+    skip_reason: _builtins.str
+    cursor: _builtins.str
+    """sensors: the cursor the tick would save"""
+    has_cursor: _builtins.bool
+    timed_out: _builtins.bool
+    evaluated_at: _builtins.float
+    """schedules: the logical time evaluated"""
+    duration_seconds: _builtins.float
+    @_builtins.property
+    def run_requests(self) -> _containers.RepeatedCompositeFieldContainer[_common_pb2.RunRequest]: ...
+    @_builtins.property
+    def error(self) -> _common_pb2.UserCodeError: ...
+    def __init__(
+        self,
+        *,
+        location: _builtins.str = ...,
+        name: _builtins.str = ...,
+        run_requests: _abc.Iterable[_common_pb2.RunRequest] | None = ...,
+        skip_reason: _builtins.str = ...,
+        cursor: _builtins.str = ...,
+        has_cursor: _builtins.bool = ...,
+        error: _common_pb2.UserCodeError | None = ...,
+        timed_out: _builtins.bool = ...,
+        evaluated_at: _builtins.float = ...,
+        duration_seconds: _builtins.float = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["error", b"error"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["cursor", b"cursor", "duration_seconds", b"duration_seconds", "error", b"error", "evaluated_at", b"evaluated_at", "has_cursor", b"has_cursor", "location", b"location", "name", b"name", "run_requests", b"run_requests", "skip_reason", b"skip_reason", "timed_out", b"timed_out"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___InstigatorPreview: _TypeAlias = InstigatorPreview  # noqa: Y015
 
 @_typing.final
 class Tick(_message.Message):

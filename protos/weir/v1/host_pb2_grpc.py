@@ -51,6 +51,16 @@ class HostStub:
                 request_serializer=weir_dot_v1_dot_host__pb2.ListAssetsRequest.SerializeToString,
                 response_deserializer=weir_dot_v1_dot_host__pb2.ListAssetsReply.FromString,
                 _registered_method=True)
+        self.GetAssetDetails = channel.unary_unary(
+                '/weir.v1.Host/GetAssetDetails',
+                request_serializer=weir_dot_v1_dot_host__pb2.GetAssetDetailsRequest.SerializeToString,
+                response_deserializer=weir_dot_v1_dot_host__pb2.AssetDetails.FromString,
+                _registered_method=True)
+        self.ListAssetEvents = channel.unary_unary(
+                '/weir.v1.Host/ListAssetEvents',
+                request_serializer=weir_dot_v1_dot_host__pb2.ListAssetEventsRequest.SerializeToString,
+                response_deserializer=weir_dot_v1_dot_host__pb2.ListAssetEventsReply.FromString,
+                _registered_method=True)
         self.LaunchRun = channel.unary_unary(
                 '/weir.v1.Host/LaunchRun',
                 request_serializer=weir_dot_v1_dot_host__pb2.LaunchRunRequest.SerializeToString,
@@ -74,6 +84,11 @@ class HostStub:
         self.CancelRun = channel.unary_unary(
                 '/weir.v1.Host/CancelRun',
                 request_serializer=weir_dot_v1_dot_common__pb2.CancelRunRequest.SerializeToString,
+                response_deserializer=weir_dot_v1_dot_host__pb2.Run.FromString,
+                _registered_method=True)
+        self.ReexecuteRun = channel.unary_unary(
+                '/weir.v1.Host/ReexecuteRun',
+                request_serializer=weir_dot_v1_dot_host__pb2.ReexecuteRunRequest.SerializeToString,
                 response_deserializer=weir_dot_v1_dot_host__pb2.Run.FromString,
                 _registered_method=True)
         self.WatchRunLogs = channel.unary_stream(
@@ -100,6 +115,11 @@ class HostStub:
                 '/weir.v1.Host/ListTicks',
                 request_serializer=weir_dot_v1_dot_host__pb2.ListTicksRequest.SerializeToString,
                 response_deserializer=weir_dot_v1_dot_host__pb2.ListTicksReply.FromString,
+                _registered_method=True)
+        self.PreviewInstigator = channel.unary_unary(
+                '/weir.v1.Host/PreviewInstigator',
+                request_serializer=weir_dot_v1_dot_host__pb2.PreviewInstigatorRequest.SerializeToString,
+                response_deserializer=weir_dot_v1_dot_host__pb2.InstigatorPreview.FromString,
                 _registered_method=True)
         self.GetDaemonStatus = channel.unary_unary(
                 '/weir.v1.Host/GetDaemonStatus',
@@ -174,6 +194,21 @@ class HostServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetAssetDetails(self, request, context):
+        """One asset: its definition, upstream and downstream assets across locations (an asset key is global),
+        its latest materialization and each check's latest evaluation.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListAssetEvents(self, request, context):
+        """An asset's materializations and check evaluations, newest first, a page at a time.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def LaunchRun(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -200,6 +235,13 @@ class HostServicer:
 
     def CancelRun(self, request, context):
         """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReexecuteRun(self, request, context):
+        """A new run of a run's job or assets with its config and tags, linked to it (parent and root run ids).
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -235,6 +277,13 @@ class HostServicer:
 
     def ListTicks(self, request, context):
         """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PreviewInstigator(self, request, context):
+        """Evaluate a schedule (at a time) or a sensor (from a cursor) now, launching nothing, storing nothing.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -322,6 +371,16 @@ def add_HostServicer_to_server(servicer, server):
                     request_deserializer=weir_dot_v1_dot_host__pb2.ListAssetsRequest.FromString,
                     response_serializer=weir_dot_v1_dot_host__pb2.ListAssetsReply.SerializeToString,
             ),
+            'GetAssetDetails': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetAssetDetails,
+                    request_deserializer=weir_dot_v1_dot_host__pb2.GetAssetDetailsRequest.FromString,
+                    response_serializer=weir_dot_v1_dot_host__pb2.AssetDetails.SerializeToString,
+            ),
+            'ListAssetEvents': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListAssetEvents,
+                    request_deserializer=weir_dot_v1_dot_host__pb2.ListAssetEventsRequest.FromString,
+                    response_serializer=weir_dot_v1_dot_host__pb2.ListAssetEventsReply.SerializeToString,
+            ),
             'LaunchRun': grpc.unary_unary_rpc_method_handler(
                     servicer.LaunchRun,
                     request_deserializer=weir_dot_v1_dot_host__pb2.LaunchRunRequest.FromString,
@@ -345,6 +404,11 @@ def add_HostServicer_to_server(servicer, server):
             'CancelRun': grpc.unary_unary_rpc_method_handler(
                     servicer.CancelRun,
                     request_deserializer=weir_dot_v1_dot_common__pb2.CancelRunRequest.FromString,
+                    response_serializer=weir_dot_v1_dot_host__pb2.Run.SerializeToString,
+            ),
+            'ReexecuteRun': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReexecuteRun,
+                    request_deserializer=weir_dot_v1_dot_host__pb2.ReexecuteRunRequest.FromString,
                     response_serializer=weir_dot_v1_dot_host__pb2.Run.SerializeToString,
             ),
             'WatchRunLogs': grpc.unary_stream_rpc_method_handler(
@@ -371,6 +435,11 @@ def add_HostServicer_to_server(servicer, server):
                     servicer.ListTicks,
                     request_deserializer=weir_dot_v1_dot_host__pb2.ListTicksRequest.FromString,
                     response_serializer=weir_dot_v1_dot_host__pb2.ListTicksReply.SerializeToString,
+            ),
+            'PreviewInstigator': grpc.unary_unary_rpc_method_handler(
+                    servicer.PreviewInstigator,
+                    request_deserializer=weir_dot_v1_dot_host__pb2.PreviewInstigatorRequest.FromString,
+                    response_serializer=weir_dot_v1_dot_host__pb2.InstigatorPreview.SerializeToString,
             ),
             'GetDaemonStatus': grpc.unary_unary_rpc_method_handler(
                     servicer.GetDaemonStatus,
@@ -504,6 +573,60 @@ class Host:
             '/weir.v1.Host/ListAssets',
             weir_dot_v1_dot_host__pb2.ListAssetsRequest.SerializeToString,
             weir_dot_v1_dot_host__pb2.ListAssetsReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetAssetDetails(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/weir.v1.Host/GetAssetDetails',
+            weir_dot_v1_dot_host__pb2.GetAssetDetailsRequest.SerializeToString,
+            weir_dot_v1_dot_host__pb2.AssetDetails.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListAssetEvents(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/weir.v1.Host/ListAssetEvents',
+            weir_dot_v1_dot_host__pb2.ListAssetEventsRequest.SerializeToString,
+            weir_dot_v1_dot_host__pb2.ListAssetEventsReply.FromString,
             options,
             channel_credentials,
             insecure,
@@ -650,6 +773,33 @@ class Host:
             _registered_method=True)
 
     @staticmethod
+    def ReexecuteRun(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/weir.v1.Host/ReexecuteRun',
+            weir_dot_v1_dot_host__pb2.ReexecuteRunRequest.SerializeToString,
+            weir_dot_v1_dot_host__pb2.Run.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
     def WatchRunLogs(request,
             target,
             options=(),
@@ -774,6 +924,33 @@ class Host:
             '/weir.v1.Host/ListTicks',
             weir_dot_v1_dot_host__pb2.ListTicksRequest.SerializeToString,
             weir_dot_v1_dot_host__pb2.ListTicksReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PreviewInstigator(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/weir.v1.Host/PreviewInstigator',
+            weir_dot_v1_dot_host__pb2.PreviewInstigatorRequest.SerializeToString,
+            weir_dot_v1_dot_host__pb2.InstigatorPreview.FromString,
             options,
             channel_credentials,
             insecure,

@@ -36,11 +36,19 @@ class HostStub:
     ListLocations: _grpc.UnaryUnaryMultiCallable[_host_pb2.ListLocationsRequest, _host_pb2.ListLocationsReply]
     ReloadLocation: _grpc.UnaryUnaryMultiCallable[_host_pb2.ReloadLocationRequest, _host_pb2.Location]
     ListAssets: _grpc.UnaryUnaryMultiCallable[_host_pb2.ListAssetsRequest, _host_pb2.ListAssetsReply]
+    GetAssetDetails: _grpc.UnaryUnaryMultiCallable[_host_pb2.GetAssetDetailsRequest, _host_pb2.AssetDetails]
+    """One asset: its definition, upstream and downstream assets across locations (an asset key is global),
+    its latest materialization and each check's latest evaluation.
+    """
+    ListAssetEvents: _grpc.UnaryUnaryMultiCallable[_host_pb2.ListAssetEventsRequest, _host_pb2.ListAssetEventsReply]
+    """An asset's materializations and check evaluations, newest first, a page at a time."""
     LaunchRun: _grpc.UnaryUnaryMultiCallable[_host_pb2.LaunchRunRequest, _host_pb2.Run]
     GetRun: _grpc.UnaryUnaryMultiCallable[_host_pb2.GetRunRequest, _host_pb2.Run]
     ListRuns: _grpc.UnaryUnaryMultiCallable[_host_pb2.ListRunsRequest, _host_pb2.ListRunsReply]
     GetRunEvents: _grpc.UnaryUnaryMultiCallable[_host_pb2.GetRunEventsRequest, _host_pb2.GetRunEventsReply]
     CancelRun: _grpc.UnaryUnaryMultiCallable[_common_pb2.CancelRunRequest, _host_pb2.Run]
+    ReexecuteRun: _grpc.UnaryUnaryMultiCallable[_host_pb2.ReexecuteRunRequest, _host_pb2.Run]
+    """A new run of a run's job or assets with its config and tags, linked to it (parent and root run ids)."""
     WatchRunLogs: _grpc.UnaryStreamMultiCallable[_host_pb2.WatchRunLogsRequest, _host_pb2.RunLogsBatch]
     """What a run's steps wrote to stdout and stderr (COMPUTE_LOG events), in batches; with follow, new
     output as it is collected, until the run has ended and everything is sent.
@@ -52,6 +60,8 @@ class HostStub:
     SetSensorCursor: _grpc.UnaryUnaryMultiCallable[_host_pb2.SetSensorCursorRequest, _host_pb2.Instigator]
     """A sensor's cursor, set or cleared by a person; recorded as a tick."""
     ListTicks: _grpc.UnaryUnaryMultiCallable[_host_pb2.ListTicksRequest, _host_pb2.ListTicksReply]
+    PreviewInstigator: _grpc.UnaryUnaryMultiCallable[_host_pb2.PreviewInstigatorRequest, _host_pb2.InstigatorPreview]
+    """Evaluate a schedule (at a time) or a sensor (from a cursor) now, launching nothing, storing nothing."""
     GetDaemonStatus: _grpc.UnaryUnaryMultiCallable[_host_pb2.GetDaemonStatusRequest, _host_pb2.DaemonStatus]
     """The daemon's loops (heartbeat age), the leader lease, and each instigator's last successful tick."""
     ListPartitionKeys: _grpc.UnaryUnaryMultiCallable[_host_pb2.ListPartitionKeysRequest, _host_pb2.ListPartitionKeysReply]
@@ -75,11 +85,19 @@ class HostAsyncStub(HostStub):
     ListLocations: _aio.UnaryUnaryMultiCallable[_host_pb2.ListLocationsRequest, _host_pb2.ListLocationsReply]  # type: ignore[assignment]
     ReloadLocation: _aio.UnaryUnaryMultiCallable[_host_pb2.ReloadLocationRequest, _host_pb2.Location]  # type: ignore[assignment]
     ListAssets: _aio.UnaryUnaryMultiCallable[_host_pb2.ListAssetsRequest, _host_pb2.ListAssetsReply]  # type: ignore[assignment]
+    GetAssetDetails: _aio.UnaryUnaryMultiCallable[_host_pb2.GetAssetDetailsRequest, _host_pb2.AssetDetails]  # type: ignore[assignment]
+    """One asset: its definition, upstream and downstream assets across locations (an asset key is global),
+    its latest materialization and each check's latest evaluation.
+    """
+    ListAssetEvents: _aio.UnaryUnaryMultiCallable[_host_pb2.ListAssetEventsRequest, _host_pb2.ListAssetEventsReply]  # type: ignore[assignment]
+    """An asset's materializations and check evaluations, newest first, a page at a time."""
     LaunchRun: _aio.UnaryUnaryMultiCallable[_host_pb2.LaunchRunRequest, _host_pb2.Run]  # type: ignore[assignment]
     GetRun: _aio.UnaryUnaryMultiCallable[_host_pb2.GetRunRequest, _host_pb2.Run]  # type: ignore[assignment]
     ListRuns: _aio.UnaryUnaryMultiCallable[_host_pb2.ListRunsRequest, _host_pb2.ListRunsReply]  # type: ignore[assignment]
     GetRunEvents: _aio.UnaryUnaryMultiCallable[_host_pb2.GetRunEventsRequest, _host_pb2.GetRunEventsReply]  # type: ignore[assignment]
     CancelRun: _aio.UnaryUnaryMultiCallable[_common_pb2.CancelRunRequest, _host_pb2.Run]  # type: ignore[assignment]
+    ReexecuteRun: _aio.UnaryUnaryMultiCallable[_host_pb2.ReexecuteRunRequest, _host_pb2.Run]  # type: ignore[assignment]
+    """A new run of a run's job or assets with its config and tags, linked to it (parent and root run ids)."""
     WatchRunLogs: _aio.UnaryStreamMultiCallable[_host_pb2.WatchRunLogsRequest, _host_pb2.RunLogsBatch]  # type: ignore[assignment]
     """What a run's steps wrote to stdout and stderr (COMPUTE_LOG events), in batches; with follow, new
     output as it is collected, until the run has ended and everything is sent.
@@ -91,6 +109,8 @@ class HostAsyncStub(HostStub):
     SetSensorCursor: _aio.UnaryUnaryMultiCallable[_host_pb2.SetSensorCursorRequest, _host_pb2.Instigator]  # type: ignore[assignment]
     """A sensor's cursor, set or cleared by a person; recorded as a tick."""
     ListTicks: _aio.UnaryUnaryMultiCallable[_host_pb2.ListTicksRequest, _host_pb2.ListTicksReply]  # type: ignore[assignment]
+    PreviewInstigator: _aio.UnaryUnaryMultiCallable[_host_pb2.PreviewInstigatorRequest, _host_pb2.InstigatorPreview]  # type: ignore[assignment]
+    """Evaluate a schedule (at a time) or a sensor (from a cursor) now, launching nothing, storing nothing."""
     GetDaemonStatus: _aio.UnaryUnaryMultiCallable[_host_pb2.GetDaemonStatusRequest, _host_pb2.DaemonStatus]  # type: ignore[assignment]
     """The daemon's loops (heartbeat age), the leader lease, and each instigator's last successful tick."""
     ListPartitionKeys: _aio.UnaryUnaryMultiCallable[_host_pb2.ListPartitionKeysRequest, _host_pb2.ListPartitionKeysReply]  # type: ignore[assignment]
@@ -131,6 +151,24 @@ class HostServicer(metaclass=_abc_1.ABCMeta):
     ) -> _typing.Union[_host_pb2.ListAssetsReply, _abc.Awaitable[_host_pb2.ListAssetsReply]]: ...
 
     @_abc_1.abstractmethod
+    def GetAssetDetails(
+        self,
+        request: _host_pb2.GetAssetDetailsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_host_pb2.AssetDetails, _abc.Awaitable[_host_pb2.AssetDetails]]:
+        """One asset: its definition, upstream and downstream assets across locations (an asset key is global),
+        its latest materialization and each check's latest evaluation.
+        """
+
+    @_abc_1.abstractmethod
+    def ListAssetEvents(
+        self,
+        request: _host_pb2.ListAssetEventsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_host_pb2.ListAssetEventsReply, _abc.Awaitable[_host_pb2.ListAssetEventsReply]]:
+        """An asset's materializations and check evaluations, newest first, a page at a time."""
+
+    @_abc_1.abstractmethod
     def LaunchRun(
         self,
         request: _host_pb2.LaunchRunRequest,
@@ -164,6 +202,14 @@ class HostServicer(metaclass=_abc_1.ABCMeta):
         request: _common_pb2.CancelRunRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_host_pb2.Run, _abc.Awaitable[_host_pb2.Run]]: ...
+
+    @_abc_1.abstractmethod
+    def ReexecuteRun(
+        self,
+        request: _host_pb2.ReexecuteRunRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_host_pb2.Run, _abc.Awaitable[_host_pb2.Run]]:
+        """A new run of a run's job or assets with its config and tags, linked to it (parent and root run ids)."""
 
     @_abc_1.abstractmethod
     def WatchRunLogs(
@@ -205,6 +251,14 @@ class HostServicer(metaclass=_abc_1.ABCMeta):
         request: _host_pb2.ListTicksRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_host_pb2.ListTicksReply, _abc.Awaitable[_host_pb2.ListTicksReply]]: ...
+
+    @_abc_1.abstractmethod
+    def PreviewInstigator(
+        self,
+        request: _host_pb2.PreviewInstigatorRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_host_pb2.InstigatorPreview, _abc.Awaitable[_host_pb2.InstigatorPreview]]:
+        """Evaluate a schedule (at a time) or a sensor (from a cursor) now, launching nothing, storing nothing."""
 
     @_abc_1.abstractmethod
     def GetDaemonStatus(

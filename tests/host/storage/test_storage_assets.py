@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -86,6 +87,29 @@ class AssetIndexContract:
             events.add_events(conn, [EventRecord("r1", 0, "STEP_OUTPUT", 1.0, "s", "a", None, b"")])
             assert assets.latest_materializations(conn) == {}
             assert assets.latest_check_evaluations(conn) == {}
+
+    def test_asset_history_pages_newest_first_by_type_check_and_partition(self, engine: Engine) -> None:
+        history = [materialized("r1", n, "a", 10.0 + n, "p1" if n % 2 else None) for n in range(5)]
+        history += [evaluated("r1", 5, "a", "fresh", False, 15.0), evaluated("r1", 6, "a", "rows", True, 16.0),
+                    evaluated("r1", 7, "a", "fresh", True, 17.0), materialized("r1", 8, "other", 18.0)]
+        with engine.begin() as conn:
+            events.add_events(conn, [EventRecord(**{**vars(e), "body": f"{e.sequence}".encode()}) for e in history])
+        both = ("ASSET_MATERIALIZATION", "ASSET_CHECK_EVALUATION")
+        with engine.connect() as conn:
+            def pages(max_bytes: int = 1 << 20, **where: Any) -> list[list[int]]:
+                out, cursor = [], None
+                while True:
+                    page, cursor = assets.asset_events(conn, "a", cursor=cursor, max_bytes=max_bytes, **where)
+                    out.append([int(body) for body in page])
+                    if cursor is None:
+                        return out
+            assert pages(event_types=both, limit=3) == [[7, 6, 5], [4, 3, 2], [1, 0]]
+            assert pages(event_types=both[:1], limit=10) == [[4, 3, 2, 1, 0]]
+            assert pages(event_types=both[1:], check_name="fresh", limit=1) == [[7], [5]]
+            assert pages(event_types=both[:1], partition_key="p1", limit=10) == [[3, 1]]
+            assert pages(event_types=both, limit=100, max_bytes=2)[0] == [7, 6]  # cut at the byte budget
+            assert {name: int(body) for name, body in assets.latest_check_events(conn, "a").items()} == {
+                "fresh": 7, "rows": 6}
 
 
 class TestAssetIndexSqlite(AssetIndexContract):
