@@ -43,6 +43,10 @@ class DagsterExecutionStepExecutionError(WeirError):
         self.user_exception = user_exception
 
 
+class DagsterExecutionStepNotFoundError(WeirError):
+    """A re-execution names a step the job does not have, or needs an output no run produced."""
+
+
 class DagsterRunCanceled(WeirError):
     """The run was canceled while it executed."""
 

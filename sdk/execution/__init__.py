@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from sdk.events import Event
@@ -26,12 +26,16 @@ def execute_run(
     on_event: Callable[[Event], None],
     should_cancel: Callable[[], bool] = lambda: False,
     output_capture: Any = None,
+    step_selection: Sequence[str] = (),
+    output_runs: Mapping[str, str] | None = None,
 ) -> bool:
     """Execute one run in this process with the job's executor; events go to on_event; returns success.
 
     job_name empty with asset_selection: an implicit job over those assets; both empty: every asset.
     The run worker passes an active sdk.execution.capture.OutputCapture (and its emit as on_event) so
-    that steps' stdout and stderr become COMPUTE_LOG events.
+    that steps' stdout and stderr become COMPUTE_LOG events. A re-execution passes step_selection (the
+    steps to execute; empty: those without an entry in output_runs) and output_runs (step key -> the run
+    whose outputs stand in for that step's when it is not executed).
     """
     import time
 
@@ -58,7 +62,8 @@ def execute_run(
     outcome = run_job(
         job, resource_defs=resource_defs, run_id=run_id, run_config=run_config or {},
         tags={**job.run_tags, **tags}, partition_key=partition_key, on_event=on_event, should_cancel=should_cancel,
-        asset_graph=defs.asset_graph, output_capture=output_capture,
+        asset_graph=defs.asset_graph, output_capture=output_capture, step_selection=step_selection,
+        output_runs=output_runs,
     )  # fmt: skip
     return outcome.success
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sdk._composition import AssetInputHandle, GraphInputHandle, OutputHandle
-from sdk.errors import DagsterInvalidDefinitionError
+from sdk.errors import DagsterExecutionStepNotFoundError, DagsterInvalidDefinitionError
 from sdk.graphs import GraphDefinition
 from sdk.keys import AssetKey
 from sdk.ops import InputDef, OpDefinition
@@ -62,7 +63,8 @@ class Step:
 @dataclass
 class ExecutionPlan:
     steps: dict[str, Step]
-    order: list[str]
+    order: list[str]  # the steps this run executes, in dependency order
+    reused: dict[str, str] = field(default_factory=dict)  # step not executed -> the run whose outputs stand in
 
     def step_for_output(self, key: AssetKey) -> Step | None:
         for step in self.steps.values():
@@ -79,6 +81,20 @@ def build_plan(job: Any, asset_graph: Any = None) -> ExecutionPlan:
         if node in steps:
             steps[node].upstream |= {e for e in extra if e in steps}
     return ExecutionPlan(steps, _toposort(steps))
+
+
+def select_steps(plan: ExecutionPlan, step_selection: Sequence[str], output_runs: Mapping[str, str]
+                 ) -> ExecutionPlan:  # fmt: skip
+    """The plan of a re-execution: only `step_selection` (empty: every step without an entry in
+    `output_runs`) executes; the others' outputs are loaded from the run `output_runs` names."""
+    unknown = sorted(set(step_selection) - set(plan.steps))
+    if unknown:
+        raise DagsterExecutionStepNotFoundError(
+            f"The job has no step {', '.join(unknown)}; its steps are {', '.join(sorted(plan.steps)[:30])}.")
+    chosen = set(step_selection) or {k for k in plan.steps if k not in output_runs} or set(plan.steps)
+    steps = {k: replace(s, upstream=s.upstream & chosen) if k in chosen else s for k, s in plan.steps.items()}
+    reused = {k: output_runs[k] for k in plan.steps if k not in chosen and k in output_runs}
+    return ExecutionPlan(steps, [k for k in plan.order if k in chosen], reused)
 
 
 def _flatten(job: Any, graph: GraphDefinition, prefix: str, graph_inputs: dict[str, list[Any]],

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sdk.errors import DagsterInvalidConfigError, DagsterInvalidDefinitionError, WeirError
+from sdk.errors import (
+    DagsterExecutionStepNotFoundError,
+    DagsterInvalidConfigError,
+    DagsterInvalidDefinitionError,
+    WeirError,
+)
 from sdk.events import ErrorInfo, Event
 from sdk.execution.partitioned import key_range_from_tags
-from sdk.execution.plan import ExecutionPlan, build_plan
+from sdk.execution.plan import ExecutionPlan, build_plan, select_steps
 from sdk.execution.resources import ResourceManager
 from sdk.execution.run_config import resolve_run_config
 from sdk.execution.step import RunState, StepOutcome, execute_step, skip_reason
@@ -51,6 +56,8 @@ def run_job(
     asset_graph: Any = None,
     captured: dict | None = None,
     output_capture: Any = None,
+    step_selection: Sequence[str] = (),
+    output_runs: Mapping[str, str] | None = None,
 ) -> RunOutcome:
     """Emit RUN_START first and exactly one of RUN_SUCCESS / RUN_FAILURE / RUN_CANCELED last.
 
@@ -60,8 +67,10 @@ def run_job(
     emit(Event("RUN_START", time.time(), message=f'Started run of job "{job.name}".'))
     try:
         plan = build_plan(job, asset_graph)
+        if step_selection or output_runs:
+            plan = select_steps(plan, step_selection, output_runs or {})
         resolved = resolve_run_config(plan, job.config, run_config, set(resource_defs))
-    except (DagsterInvalidConfigError, DagsterInvalidDefinitionError) as exc:
+    except (DagsterInvalidConfigError, DagsterInvalidDefinitionError, DagsterExecutionStepNotFoundError) as exc:
         emit(Event("RUN_FAILURE", time.time(), message=str(exc), error=ErrorInfo.from_exception(exc)))
         return RunOutcome(False, exception=exc)
     executor = "in_process" if force_in_process else resolved.execution.get("executor") or job.executor_name
@@ -128,8 +137,8 @@ def _multiprocess_problem(plan: ExecutionPlan, resource_defs: Mapping[str, Any])
 
 def _setup_all(state: RunState) -> BaseException | None:
     keys = set(io_manager_keys(state.plan))
-    for step in state.plan.steps.values():
-        keys |= step.op.required_resource_keys
+    for key in state.plan.order:  # the steps this run executes
+        keys |= state.plan.steps[key].op.required_resource_keys
     for key in sorted(keys):
         if key not in state.resources.defs:
             return DagsterInvalidDefinitionError(

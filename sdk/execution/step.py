@@ -179,7 +179,9 @@ def _load_inputs(state: RunState, step: Step) -> dict[str, Any]:
 
 
 def _load_one(state: RunState, step: Step, inp: Any, source: Any) -> Any:
+    run_id = state.run_id
     if isinstance(source, StepOutputSource):
+        run_id = _producing_run(state, step, inp, source)
         up = state.plan.steps[source.step_key]
         out_def = up.op.output_defs[source.output_name]
         asset_key = up.asset_key_for_output(source.output_name)
@@ -196,13 +198,24 @@ def _load_one(state: RunState, step: Step, inp: Any, source: Any) -> Any:
     manager = _resource(state, io_key, f'IO manager "{io_key}"')
 
     def load(partition_key: str | None) -> Any:
-        upstream = OutputContext(output[0], output[1], state.run_id, asset_key, output[2], partition_key, output[3])
+        upstream = OutputContext(output[0], output[1], run_id, asset_key, output[2], partition_key, output[3])
         ctx = InputContext(inp.name, step.key, upstream, asset_key, dict(inp.input_def.metadata), state.partition_key,
                            inp.input_def.dagster_type, asset_partition_keys=keys)  # fmt: skip
         return _boundary(f'Error loading input "{inp.name}" of "{step.key}" with IO manager "{io_key}"',
                          lambda: manager.load_input(ctx))  # fmt: skip
 
     return load_partitions(keys, load)
+
+
+def _producing_run(state: RunState, step: Step, inp: Any, source: StepOutputSource) -> str:
+    """This run, or for a step a re-execution does not execute, the earlier run that produced its output."""
+    if source.step_key in state.plan.reused:
+        return state.plan.reused[source.step_key]
+    if source.step_key in state.plan.order:
+        return state.run_id
+    message = (f'Input "{inp.name}" of "{step.key}" comes from step "{source.step_key}", which this re-execution '
+               "does not execute and no earlier run produced: select that step too.")
+    raise StepFailure(message, retryable=False)
 
 
 def _input_keys(state: RunState, step: Step, inp: Any, asset_key: AssetKey | None, up: Step | None
@@ -352,6 +365,9 @@ def skip_reason(step: Step, outcomes: dict[str, Any]) -> str | None:
             return f'Skipped "{step.key}": upstream step "{up}" did not succeed.'
     for inp in step.inputs:
         for src in inp.sources:
-            if isinstance(src, StepOutputSource) and src.output_name not in outcomes[src.step_key].outputs:
+            if not isinstance(src, StepOutputSource):
+                continue
+            produced = outcomes.get(src.step_key)  # None: a step a re-execution does not execute
+            if produced is not None and src.output_name not in produced.outputs:
                 return f'Skipped "{step.key}": upstream output "{src.step_key}.{src.output_name}" was not produced.'
     return None

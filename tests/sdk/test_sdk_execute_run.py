@@ -123,3 +123,49 @@ def test_multiprocess_step_failure_is_reported_by_the_parent() -> None:
     assert failure.error.type == "OSError" and "disk gone" in failure.message
     assert [e.step_key for e in events if e.type == "STEP_SKIPPED"] == ["after"]
     assert events[-1].type == "RUN_FAILURE"
+
+
+@dg.op
+def emit_one() -> int:
+    return 1
+
+
+@dg.op
+def add_one(x: int) -> int:
+    return x + 1
+
+
+@dg.op
+def check_three(x: int) -> int:
+    assert x == 3, x
+    return x
+
+
+@dg.job(executor_def=dg.multiprocess_executor)
+def op_chain():
+    check_three(add_one(add_one(emit_one())))
+
+
+def _reexecute(run_id: str, steps: list[str], output_runs: dict[str, str]) -> tuple[bool, list[Event]]:
+    events: list[Event] = []
+    ok = execute_run(dg.Definitions(jobs=[op_chain]), run_id=run_id, job_name="op_chain", asset_selection=None,
+                     run_config={}, tags={}, partition_key=None, on_event=events.append, step_selection=steps,
+                     output_runs=output_runs)  # fmt: skip
+    return ok, events
+
+
+def test_a_reexecution_runs_its_steps_and_loads_the_others_outputs_from_the_runs_that_made_them() -> None:
+    assert _reexecute("first", [], {})[0]
+    ok, events = _reexecute("second", [], {"emit_one": "first", "add_one": "first"})
+    assert ok, [e.message for e in events]
+    assert [e.step_key for e in events if e.type == "STEP_START"] == ["add_one_2", "check_three"]
+    ok, events = _reexecute("third", ["check_three"], {"add_one_2": "second"})
+    assert ok and [e.step_key for e in events if e.type == "STEP_START"] == ["check_three"]
+
+
+def test_a_reexecution_names_an_unknown_step_and_an_input_no_run_produced() -> None:
+    ok, events = _reexecute("r", ["nope"], {})
+    assert not ok and "no step nope" in events[-1].message
+    ok, events = _reexecute("r", ["check_three"], {})
+    failure = next(e for e in events if e.type == "STEP_FAILURE")
+    assert 'comes from step "add_one_2", which this re-execution does not execute' in failure.message
