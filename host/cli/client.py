@@ -13,6 +13,7 @@ import grpc
 
 from host.errors import HostNotFound, WeirError, from_rpc_error
 from protos import wire
+from protos.keys import parse_asset_key
 from protos.weir.v1 import common_pb2, host_pb2, host_pb2_grpc
 
 Req = TypeVar("Req")
@@ -84,6 +85,28 @@ class HostClient:
     def assets(self, location: str = "") -> list[host_pb2.AssetEntry]:
         return list(self._call(self._stub.ListAssets, host_pb2.ListAssetsRequest(location=location)).assets)
 
+    def asset_details(self, asset_key: str, location: str = "") -> host_pb2.AssetDetails:
+        """An asset ("a/b"): definition, lineage across locations, latest materialization, checks."""
+        request = host_pb2.GetAssetDetailsRequest(asset_key=parse_asset_key(asset_key), location=location)
+        return self._call(self._stub.GetAssetDetails, request)
+
+    def asset_events(self, asset_key: str, *, limit: int, types: list[common_pb2.EventType.ValueType] | None = None,
+                     check_name: str = "", partition_key: str = "", page_size: int = 0
+                     ) -> Iterator[common_pb2.RunEvent]:  # fmt: skip
+        """Up to `limit` events of an asset's history, newest first, fetched page by page (page_size 0: the
+        host's default page; a page also stops at the host's byte budget)."""
+        request = host_pb2.ListAssetEventsRequest(asset_key=parse_asset_key(asset_key), types=types or [],
+                                                  check_name=check_name, partition_key=partition_key)
+        count = 0
+        while count < limit:
+            request.limit = min(page_size or limit - count, limit - count)
+            reply: host_pb2.ListAssetEventsReply = self._call(self._stub.ListAssetEvents, request)
+            yield from reply.events[: limit - count]
+            count += len(reply.events)
+            request.cursor = reply.next_cursor
+            if not request.cursor:
+                return
+
     def launch_run(self, request: host_pb2.LaunchRunRequest) -> host_pb2.Run:
         return self._call(self._stub.LaunchRun, request)
 
@@ -138,6 +161,11 @@ class HostClient:
             raise self._error(exc) from None
         finally:
             call.cancel()
+
+    def reexecute_run(self, run_id: str, *, from_failure: bool = False, selection: list[str] | None = None
+                      ) -> host_pb2.Run:  # fmt: skip
+        request = host_pb2.ReexecuteRunRequest(run_id=run_id, from_failure=from_failure, selection=selection or [])
+        return self._call(self._stub.ReexecuteRun, request)
 
     def cancel_run(self, run_id: str) -> host_pb2.Run:
         return self._call(self._stub.CancelRun, common_pb2.CancelRunRequest(run_id=run_id))

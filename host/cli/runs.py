@@ -1,12 +1,14 @@
-"""`weir materialize` and `weir runs`: launch a run and follow it, list, show and cancel runs."""
+"""`weir materialize` and `weir runs`: launch a run and follow it, list, show, re-execute and cancel runs."""
 
 from __future__ import annotations
 
+import itertools
+import json
 import sys
 
 import click
 
-from host.cli import render
+from host.cli import jsonout, render
 from host.cli.client import HostClient
 from host.cli.logs import CapturedSizes, LogPrinter
 from host.cli.options import parse_tags, read_config
@@ -35,8 +37,12 @@ def materialize(location: str, select: str, job: str, config: str | None, tags: 
         asset_selection=[parse_asset_key(k) for k in select.split(",") if k.strip()], partition_key=partition)
     run = client.launch_run(request)
     click.echo(f"run {run.run_id} queued in {location}")
-    if no_wait:
-        return
+    if not no_wait:
+        _follow_to_end(client, run)
+
+
+def _follow_to_end(client: HostClient, run: host_pb2.Run) -> None:
+    """Print the run's events until it ends; exit non-zero unless it succeeded."""
     final = run
     for final, events in client.follow_run(run.run_id):  # noqa: B007 - the last one is the answer
         for event in events:
@@ -54,16 +60,20 @@ def materialize(location: str, select: str, job: str, config: str | None, tags: 
 @click.option("--job", default="")
 @click.option("--tag", "tags", multiple=True, help="key=value; repeatable, every one must match")
 @click.option("--limit", default=20, show_default=True)
+@jsonout.option
 @click.pass_context
 @friendly
 def runs(ctx: click.Context, statuses: tuple[str, ...], location: str, job: str, tags: tuple[str, ...],
-         limit: int) -> None:
+         limit: int, as_json: bool) -> None:
     """List runs, newest first."""
     if ctx.invoked_subcommand is not None:
         return
     found = HostClient.discover().runs(statuses=[host_pb2.RunStatus.Value(s) for s in statuses],
                                        location=location, job_name=job, limit=limit, tags=parse_tags(tags))
-    click.echo(render.runs(list(found)))
+    if as_json:
+        jsonout.emit({"runs": found})
+    else:
+        click.echo(render.runs(list(found)))
 
 
 @runs.command("show")
@@ -71,10 +81,14 @@ def runs(ctx: click.Context, statuses: tuple[str, ...], location: str, job: str,
 @click.option("--level", type=click.Choice(render.LEVELS, case_sensitive=False),
               help="only events of this level or above (logs by their level, failures ERROR)")
 @click.option("--step", "step_key", help="only this step's events")
+@jsonout.option
 @friendly
-def runs_show(run_id: str, level: str | None, step_key: str | None) -> None:
+def runs_show(run_id: str, level: str | None, step_key: str | None, as_json: bool) -> None:
     """A run's status and its events (a page at a time, so a run of any size prints); captured stdout and
     stderr as one note per step (`weir runs logs` prints them)."""
+    if as_json:
+        _show_json(run_id, level, step_key)
+        return
     sizes = CapturedSizes()
     for number, page in enumerate(HostClient.discover().event_pages(run_id, page_size=SHOW_PAGE_EVENTS)):
         if number == 0:
@@ -96,6 +110,21 @@ def runs_show(run_id: str, level: str | None, step_key: str | None) -> None:
         click.echo("\n".join("  " + note for note in notes))
 
 
+def _show_json(run_id: str, level: str | None, step_key: str | None) -> None:
+    """`runs show --json`: {"run": ..., "events": [...]}, the events written a page at a time."""
+    out = click.get_text_stream("stdout")
+    pages = HostClient.discover().event_pages(run_id, page_size=SHOW_PAGE_EVENTS)
+    first = next(pages)
+    out.write('{"run": ' + json.dumps(jsonout.to_dict(first.run)) + ', "events": ')
+    with jsonout.ArrayWriter(out) as events:
+        for page in itertools.chain([first], pages):
+            for event in page.events:
+                if (step_key is None or event.step_key == step_key) and (
+                        level is None or render.at_least(event, level.upper())):
+                    events.add(event)
+    out.write("}\n")
+
+
 @runs.command("logs")
 @click.argument("run_id")
 @click.option("--step", "step_key", default="", help="one step's output (default: every step's)")
@@ -114,6 +143,25 @@ def runs_logs(run_id: str, step_key: str, stderr: bool, follow: bool) -> None:
             printer.flush()
     except KeyboardInterrupt:
         sys.exit(130)
+
+
+@runs.command("reexecute")
+@click.argument("run_id")
+@click.option("--from-failure", is_flag=True, help="only the steps that failed or did not run; the others' "
+                                                   "outputs are loaded through their IO managers")
+@click.option("--select", default="", help="comma-separated asset keys (a/b) of an asset run, or step keys of "
+                                           "an op job; default: everything the run ran")
+@click.option("--no-wait", is_flag=True, help="return once the run is queued")
+@friendly
+def runs_reexecute(run_id: str, from_failure: bool, select: str, no_wait: bool) -> None:
+    """A new run of RUN_ID's job or assets with its config and tags, linked to it (parent and root run ids)."""
+    client = HostClient.discover()
+    run = client.reexecute_run(run_id, from_failure=from_failure,
+                               selection=[k.strip() for k in select.split(",") if k.strip()])
+    what = ", ".join("/".join(k.path) for k in run.asset_selection) or run.job_name
+    click.echo(f"run {run.run_id} queued in {run.location}, re-executing {run_id} ({what})")
+    if not no_wait:
+        _follow_to_end(client, run)
 
 
 @runs.command("cancel")
