@@ -9,6 +9,7 @@ events, since the host may be on another machine; before and after, they are wor
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import os
 import signal
@@ -65,8 +66,9 @@ def _heartbeat(path: Path, stop: threading.Event) -> None:
         stop.wait(HEARTBEAT_SECONDS)
 
 
-def _engine_event(type_: int, message: str, error: common_pb2.UserCodeError | None = None) -> common_pb2.RunEvent:
-    event = common_pb2.RunEvent(type=type_, timestamp=time.time(), message=message)  # type: ignore[arg-type]
+def _engine_event(type_: common_pb2.EventType.ValueType, message: str,
+                  error: common_pb2.UserCodeError | None = None) -> common_pb2.RunEvent:
+    event = common_pb2.RunEvent(type=type_, timestamp=time.time(), message=message)
     if error is not None:
         event.error.CopyFrom(error)
     return event
@@ -98,7 +100,7 @@ def run(run_dir: Path) -> int:
         journal.close()
 
 
-def _load_and_execute(info: dict, request: codeserver_pb2.StartRunRequest, journal: Journal, capture: Any,
+def _load_and_execute(info: dict[str, Any], request: codeserver_pb2.StartRunRequest, journal: Journal, capture: Any,
                       canceled: threading.Event) -> int:  # fmt: skip
     """What the code prints while it loads is the run's output too (step key "")."""
     from codeserver.cli import parse_target
@@ -132,6 +134,8 @@ def _execute(defs: Any, request: codeserver_pb2.StartRunRequest, journal: Journa
             on_event=capture.emit,
             should_cancel=canceled.is_set,
             output_capture=capture,
+            step_selection=list(request.step_selection),
+            output_runs=dict(request.output_runs),
         )
     except RunCanceled:
         import multiprocessing
@@ -146,8 +150,9 @@ def _execute(defs: Any, request: codeserver_pb2.StartRunRequest, journal: Journa
 def main(argv: list[str]) -> None:
     run_dir = Path(argv[0]).resolve()
     _write_atomically(run_dir / "pid", str(os.getpid()))
-    if sys.stdout is not None:  # worker.log until the run's output is captured: show prints as they happen
-        sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
+    # worker.log until the run's output is captured: show prints as they happen
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        sys.stdout.reconfigure(line_buffering=True)
     stop = threading.Event()
     threading.Thread(target=_heartbeat, args=(run_dir / "heartbeat", stop), daemon=True).start()
     code = 1

@@ -52,6 +52,12 @@ class DefinitionNotFound(WeirError):
     status = grpc.StatusCode.NOT_FOUND
 
 
+class RunStateError(WeirError):
+    """The run's status does not allow what was asked (re-executing from failure a run that succeeded)."""
+
+    status = grpc.StatusCode.FAILED_PRECONDITION
+
+
 class HostNotFound(WeirError):
     """The CLI found no running host."""
 
@@ -84,7 +90,7 @@ _BY_STATUS: dict[grpc.StatusCode, type[WeirError]] = {
 def from_rpc_error(error: grpc.RpcError, *, what: str) -> WeirError:
     """A gRPC failure as the Weir error a person can act on; `what` names the thing called."""
     code = error.code() if hasattr(error, "code") else grpc.StatusCode.UNKNOWN
-    details = error.details() if hasattr(error, "details") else str(error)
+    details = (error.details() if hasattr(error, "details") else str(error)) or code.name
     if code == grpc.StatusCode.UNAUTHENTICATED:
         return WeirError(f"{what}: {details}")
     if code == grpc.StatusCode.UNAVAILABLE and details.startswith(STORAGE_UNAVAILABLE):

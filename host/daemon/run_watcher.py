@@ -11,21 +11,22 @@ from collections.abc import Callable, Sequence
 from sqlalchemy import Engine
 
 from host.config import RunMonitoringConfig
-from host.domain.runs import MAX_RUNTIME_TAG, start_request
+from host.domain.run_tags import MAX_RUNTIME_TAGS, tag_value
+from host.domain.runs import start_request
 from host.errors import WeirError
 from host.locations.workspace import WorkspaceManager
 from host.storage import events as event_store
 from host.storage import runs as run_store
-from host.storage.records import TERMINAL_RUN_STATUSES, RunRecord
+from host.storage.records import TERMINAL_RUN_STATUSES, RunRecord, RunStatus
 from protos.weir.v1 import codeserver_pb2, common_pb2
 
 log = logging.getLogger("weir.runs")
 
 STATUS_BY_EVENT = {
-    common_pb2.RUN_START: "STARTED",
-    common_pb2.RUN_SUCCESS: "SUCCESS",
-    common_pb2.RUN_FAILURE: "FAILURE",
-    common_pb2.RUN_CANCELED: "CANCELED",
+    common_pb2.RUN_START: RunStatus.STARTED,
+    common_pb2.RUN_SUCCESS: RunStatus.SUCCESS,
+    common_pb2.RUN_FAILURE: RunStatus.FAILURE,
+    common_pb2.RUN_CANCELED: RunStatus.CANCELED,
 }
 
 
@@ -44,7 +45,7 @@ class RunWatchers:
         self._stop = threading.Event()
 
     def launching(self, run_id: str) -> None:
-        """The queue is starting this run: no watcher may start it too (ARCHITECTURE rule 10)."""
+        """The queue is starting this run: no watcher may start it too (rule 10)."""
         with self._lock:
             self._launching.add(run_id)
 
@@ -80,13 +81,13 @@ class RunWatchers:
             for event in events:
                 status = STATUS_BY_EVENT.get(event.type)
                 if status is not None:
-                    reason = event.message if status in ("FAILURE", "CANCELED") else None
+                    reason = event.message if status in (RunStatus.FAILURE, RunStatus.CANCELED) else None
                     run_store.set_run_status(conn, run_id, status, at=event.timestamp, failure_reason=reason)
 
     def _declare(self, run: RunRecord, status: str, reason: str) -> None:
         """End a run the host judged finished (worker lost, too slow to cancel, past its max runtime),
         then make it so: the worker's process group is killed, and what it journals afterwards is
-        ignored, as a warning event in the run's log says (ARCHITECTURE rule 5)."""
+        ignored, as a warning event in the run's log says (rule 5)."""
         with self._engine.begin() as conn:
             before = run_store.get_run(conn, run.run_id)
             if before is None or before.status in TERMINAL_RUN_STATUSES:
@@ -123,8 +124,9 @@ class RunWatchers:
                 unreachable_since = unreachable_since or now
                 waited = now - unreachable_since
                 if self._monitoring.enabled and waited > self._monitoring.worker_lost_after_seconds:
-                    self._declare(run, "FAILURE", f"the code server of location {location!r} was unreachable "
-                                                  f"for {waited:.0f} s; the run's worker is presumed lost ({exc})")
+                    self._declare(run, RunStatus.FAILURE,
+                                  f"the code server of location {location!r} was unreachable "
+                                  f"for {waited:.0f} s; the run's worker is presumed lost ({exc})")
                     return
             self._stop.wait(0.5)
 
@@ -144,8 +146,8 @@ class RunWatchers:
             if deadline is not None and self._clock() > deadline:
                 current, _ = self._current(run.run_id)
                 if current is not None and current.status not in TERMINAL_RUN_STATUSES:
-                    self._declare(current, "FAILURE", f"the run exceeded its maximum runtime of "
-                                                      f"{max_runtime(current, self._monitoring):g} s")
+                    self._declare(current, RunStatus.FAILURE, f"the run exceeded its maximum runtime of "
+                                                              f"{max_runtime(current, self._monitoring):g} s")
                 return True
             final = batch.worker
         if final is not None and final.state == codeserver_pb2.WORKER_NOT_FOUND:
@@ -166,10 +168,10 @@ class RunWatchers:
         if reason is None:
             return False
         current, _ = self._current(run.run_id)
-        if current is not None and current.status == "CANCELING":
-            self._declare(current, "CANCELED", f"the run was canceled; {reason}")
+        if current is not None and current.status == RunStatus.CANCELING:
+            self._declare(current, RunStatus.CANCELED, f"the run was canceled; {reason}")
         elif current is not None and current.status not in TERMINAL_RUN_STATUSES:
-            self._declare(current, "FAILURE", reason)
+            self._declare(current, RunStatus.FAILURE, reason)
         return True
 
     def _loss_reason(self, worker: codeserver_pb2.RunWorker) -> str | None:
@@ -187,21 +189,23 @@ class RunWatchers:
     def _not_found(self, run_id: str, location: str) -> None:
         """The location never saw this run: start it if the host died before it could, else fail it.
 
-        Safe to repeat: the code server starts at most one worker per run id (ARCHITECTURE rule 10)."""
+        Safe to repeat: the code server starts at most one worker per run id (rule 10)."""
         run, _ = self._current(run_id)
         if run is None or run.status in TERMINAL_RUN_STATUSES or self._is_launching(run_id):
             return
-        if run.status == "STARTING":
+        if run.status == RunStatus.STARTING:
             self._workspace.get(location).client.start_run(start_request(run))
             return
         with self._engine.begin() as conn:
-            run_store.set_run_status(conn, run_id, "FAILURE", at=self._clock(),
+            run_store.set_run_status(conn, run_id, RunStatus.FAILURE, at=self._clock(),
                                      failure_reason=f"location {location!r} has no record of this run's worker")
 
 
 def max_runtime(run: RunRecord, monitoring: RunMonitoringConfig) -> float:
-    """Seconds a run may take from its start (0: no limit): its weir/max_runtime tag, else the config."""
+    """Seconds a run may take from its start (0: no limit): its weir/max_runtime (or dagster/max_runtime)
+    tag, else the config."""
+    found = tag_value(run.tags, MAX_RUNTIME_TAGS)
     try:
-        return float(run.tags.get(MAX_RUNTIME_TAG, monitoring.max_runtime_seconds))
+        return float(found[1]) if found is not None else monitoring.max_runtime_seconds
     except ValueError:
         return monitoring.max_runtime_seconds

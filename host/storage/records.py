@@ -7,15 +7,72 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TypedDict
 
-RUN_STATUSES = ("QUEUED", "STARTING", "STARTED", "SUCCESS", "FAILURE", "CANCELING", "CANCELED")
-TERMINAL_RUN_STATUSES = ("SUCCESS", "FAILURE", "CANCELED")
-IN_FLIGHT_RUN_STATUSES = ("STARTING", "STARTED")
 
-INSTIGATOR_KINDS = ("SCHEDULE", "SENSOR")
-INSTIGATOR_STATUSES = ("RUNNING", "STOPPED")
-TICK_STATUSES = ("STARTED", "SUCCESS", "SKIPPED", "FAILURE")
-BACKFILL_STATUSES = ("REQUESTED", "COMPLETED", "FAILED", "CANCELING", "CANCELED")
+class RunStatus(StrEnum):
+    """A run's status: the names of `weir.v1.RunStatus` (tests/host/storage/test_enums.py keeps them equal)."""
+
+    QUEUED = "QUEUED"
+    STARTING = "STARTING"
+    STARTED = "STARTED"
+    SUCCESS = "SUCCESS"
+    FAILURE = "FAILURE"
+    CANCELING = "CANCELING"
+    CANCELED = "CANCELED"
+
+
+class InstigatorKind(StrEnum):
+    """What fires runs on its own: the names of `weir.v1.InstigatorKind`."""
+
+    SCHEDULE = "SCHEDULE"
+    SENSOR = "SENSOR"
+
+
+class InstigatorStatus(StrEnum):
+    """Whether the daemon evaluates a schedule or sensor: the names of `weir.v1.DefaultStatus`."""
+
+    RUNNING = "RUNNING"
+    STOPPED = "STOPPED"
+
+
+class TickStatus(StrEnum):
+    """How one evaluation of a schedule or sensor went (`weir.v1.Tick.status`, a string field)."""
+
+    STARTED = "STARTED"
+    SUCCESS = "SUCCESS"
+    SKIPPED = "SKIPPED"
+    FAILURE = "FAILURE"
+
+
+class BackfillStatus(StrEnum):
+    """Where a backfill stands (`weir.v1.Backfill.status`, a string field)."""
+
+    REQUESTED = "REQUESTED"
+    COMPLETED = "COMPLETED"
+    FAILED = "FAILED"
+    CANCELING = "CANCELING"
+    CANCELED = "CANCELED"
+
+
+class RunIdentity(TypedDict, total=False):
+    """What makes a daemon's run unique (rule 6): (schedule, logical time, run key) or (sensor, run key)."""
+
+    schedule_name: str
+    sensor_name: str
+    logical_time: float
+    run_key: str | None
+
+
+RUN_STATUSES = tuple(RunStatus)
+TERMINAL_RUN_STATUSES = (RunStatus.SUCCESS, RunStatus.FAILURE, RunStatus.CANCELED)
+IN_FLIGHT_RUN_STATUSES = (RunStatus.STARTING, RunStatus.STARTED)
+
+INSTIGATOR_KINDS = tuple(InstigatorKind)
+INSTIGATOR_STATUSES = tuple(InstigatorStatus)
+TICK_STATUSES = tuple(TickStatus)
+BACKFILL_STATUSES = tuple(BackfillStatus)
 
 
 def check_choice(value: str, choices: tuple[str, ...], what: str) -> str:
@@ -47,6 +104,10 @@ class RunRecord:
     started_at: float | None = None
     ended_at: float | None = None
     failure_reason: str | None = None
+    parent_run_id: str | None = None
+    root_run_id: str | None = None
+    step_selection: tuple[str, ...] = ()  # a re-execution's steps (empty: those not in output_runs)
+    output_runs: Mapping[str, str] = field(default_factory=dict)  # step -> run whose outputs it reuses
 
 
 @dataclass(frozen=True)

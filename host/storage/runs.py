@@ -22,7 +22,7 @@ from host.storage._sql import (
     loads,
 )
 from host.storage.errors import DuplicateRunError, InvalidValueError, RunNotFoundError
-from host.storage.records import RUN_STATUSES, TERMINAL_RUN_STATUSES, RunRecord, check_choice
+from host.storage.records import RUN_STATUSES, TERMINAL_RUN_STATUSES, RunRecord, RunStatus, check_choice
 from host.storage.schema import run_tags, runs
 
 _NEWEST_FIRST = (runs.c.created_at.desc(), runs.c.id.desc())
@@ -139,7 +139,7 @@ def set_run_status(
     """
     check_choice(status, RUN_STATUSES, "run status")
     values: dict[str, Any] = {"status": status}
-    if status == "STARTED":
+    if status == RunStatus.STARTED:
         values["started_at"] = sa.func.coalesce(runs.c.started_at, at)
     if status in TERMINAL_RUN_STATUSES:
         values["ended_at"] = at
@@ -160,10 +160,12 @@ def claim_run(conn: sa.Connection, run_id: str) -> RunRecord | None:
     """Move a QUEUED run to STARTING; the run if this caller won the move, None if another did.
 
     One conditional UPDATE, so on either backend exactly one of any number of concurrent callers
-    sees a row changed (ARCHITECTURE rule 10): only that caller may start the run's worker.
+    sees a row changed (rule 10): only that caller may start the run's worker.
     """
     changed = conn.execute(
-        sa.update(runs).where(runs.c.run_id == run_id, runs.c.status == "QUEUED").values(status="STARTING")
+        sa.update(runs)
+        .where(runs.c.run_id == run_id, runs.c.status == RunStatus.QUEUED)
+        .values(status=RunStatus.STARTING)
     ).rowcount
     return get_run(conn, run_id) if changed == 1 else None
 
@@ -201,6 +203,17 @@ def finished_runs_after(
     return [run_record(row) for row in rows], encode_cursor(rows[-1].ended_at, rows[-1].id)
 
 
+def child_run(conn: sa.Connection, parent_run_id: str, run_key: str) -> str | None:
+    """The id of the run with this parent and run key (a retry), if there is one."""
+    query = sa.select(runs.c.run_id).where(runs.c.parent_run_id == parent_run_id, runs.c.run_key == run_key)
+    return conn.execute(query).scalar()
+
+
+def ended_cursor(ended_at: float) -> str:
+    """A cursor for `finished_runs_after` that starts with the runs that ended after `ended_at`."""
+    return encode_cursor(ended_at, 0)
+
+
 def count_runs(conn: sa.Connection, statuses: Iterable[str] = ()) -> int:
     """How many runs are in these statuses (all runs when empty): e.g. the slots in use."""
     query = sa.select(sa.func.count()).select_from(runs)
@@ -231,6 +244,8 @@ def _identity(run: RunRecord) -> str:
         return f"a run of sensor {run.sensor_name!r} in {run.location!r} with run key {run.run_key!r}"
     if run.backfill_id is not None and run.run_key:
         return f"a run of backfill {run.backfill_id!r} with run key {run.run_key!r}"
+    if run.parent_run_id is not None and run.run_key:
+        return f"a {run.run_key} of run {run.parent_run_id}"
     return f"a run with id {run.run_id}"
 
 
@@ -257,6 +272,10 @@ def _run_row(run: RunRecord) -> dict[str, Any]:
         "started_at": run.started_at,
         "ended_at": run.ended_at,
         "failure_reason": run.failure_reason,
+        "parent_run_id": run.parent_run_id,
+        "root_run_id": run.root_run_id,
+        "step_selection": dumps(list(run.step_selection)) if run.step_selection else None,
+        "output_runs": dumps(dict(run.output_runs)) if run.output_runs else None,
     }
 
 
@@ -280,5 +299,9 @@ def run_record(row: sa.Row[Any]) -> RunRecord:
         started_at=row.started_at,
         ended_at=row.ended_at,
         failure_reason=row.failure_reason,
+        parent_run_id=row.parent_run_id,
+        root_run_id=row.root_run_id,
+        step_selection=tuple(loads(row.step_selection, [])),
+        output_runs=loads(row.output_runs, {}),
     )
 
