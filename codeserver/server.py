@@ -61,7 +61,8 @@ class CodeServerServicer(codeserver_pb2_grpc.CodeServerServicer):
     def stop(self) -> None:
         self._stopping.set()
 
-    def Handshake(self, request, context):
+    def Handshake(self, request: codeserver_pb2.HandshakeRequest,
+                  context: grpc.ServicerContext) -> codeserver_pb2.HandshakeReply:
         loaded = self.code.loaded
         reply = codeserver_pb2.HandshakeReply(
             protocol_version=wire.PROTOCOL_VERSION, capabilities=CAPABILITIES, sdk_version=sdk_version(),
@@ -73,7 +74,8 @@ class CodeServerServicer(codeserver_pb2_grpc.CodeServerServicer):
             reply.load_error.CopyFrom(self.code.load_error)
         return reply
 
-    def GetSnapshot(self, request, context) -> Iterator[codeserver_pb2.SnapshotChunk]:
+    def GetSnapshot(self, request: codeserver_pb2.GetSnapshotRequest,
+                    context: grpc.ServicerContext) -> Iterator[codeserver_pb2.SnapshotChunk]:
         loaded = self.code.loaded
         if loaded is None:
             why = self.code.load_error.message if self.code.load_error else "still loading"
@@ -88,7 +90,8 @@ class CodeServerServicer(codeserver_pb2_grpc.CodeServerServicer):
             yield codeserver_pb2.SnapshotChunk(snapshot_id=loaded.snapshot_id, index=index, total=total,
                                                data=chunk)
 
-    def Reload(self, request, context):
+    def Reload(self, request: codeserver_pb2.ReloadRequest,
+               context: grpc.ServicerContext) -> codeserver_pb2.ReloadReply:
         self.code.load()
         loaded = self.code.loaded
         reply = codeserver_pb2.ReloadReply(snapshot_id=loaded.snapshot_id if loaded else "")
@@ -96,7 +99,8 @@ class CodeServerServicer(codeserver_pb2_grpc.CodeServerServicer):
             reply.error.CopyFrom(self.code.load_error)
         return reply
 
-    def StartRun(self, request, context):
+    def StartRun(self, request: codeserver_pb2.StartRunRequest,
+                 context: grpc.ServicerContext) -> codeserver_pb2.StartRunReply:
         _check_run_id(request.run_id, context)
         loaded = self.code.loaded
         if loaded is None:
@@ -108,37 +112,44 @@ class CodeServerServicer(codeserver_pb2_grpc.CodeServerServicer):
             context.abort(grpc.StatusCode.FAILED_PRECONDITION, str(exc))
         return codeserver_pb2.StartRunReply(pid=pid, snapshot_id=loaded.snapshot_id)
 
-    def WatchRunEvents(self, request, context):
+    def WatchRunEvents(self, request: codeserver_pb2.WatchRunEventsRequest,
+                       context: grpc.ServicerContext) -> Iterator[codeserver_pb2.RunEventBatch]:
         def active() -> bool:
             return context.is_active() and not self._stopping.is_set()
 
         _check_run_id(request.run_id, context)
         yield from self.workers.watch(request.run_id, request.after_sequence, request.max_batch or 5000, active)
 
-    def GetRunWorker(self, request, context):
+    def GetRunWorker(self, request: codeserver_pb2.GetRunWorkerRequest,
+                     context: grpc.ServicerContext) -> codeserver_pb2.RunWorker:
         _check_run_id(request.run_id, context)
         return self.workers.status(request.run_id)
 
-    def ListRunWorkers(self, request, context):
+    def ListRunWorkers(self, request: codeserver_pb2.ListRunWorkersRequest,
+                       context: grpc.ServicerContext) -> codeserver_pb2.ListRunWorkersReply:
         return codeserver_pb2.ListRunWorkersReply(workers=self.workers.list())
 
-    def CancelRun(self, request: common_pb2.CancelRunRequest, context):
+    def CancelRun(self, request: common_pb2.CancelRunRequest,
+                  context: grpc.ServicerContext) -> codeserver_pb2.CancelRunReply:
         _check_run_id(request.run_id, context)
         if request.terminate:
             return codeserver_pb2.CancelRunReply(found=self.workers.terminate(request.run_id, request.grace_seconds))
         return codeserver_pb2.CancelRunReply(found=self.workers.cancel(request.run_id, request.grace_seconds))
 
-    def EvaluateSchedule(self, request, context):
+    def EvaluateSchedule(self, request: codeserver_pb2.EvaluateScheduleRequest,
+                         context: grpc.ServicerContext) -> codeserver_pb2.EvaluationReply:
         what = f"schedule {request.schedule_name!r}"
         _check_timeout(request.timeout_seconds, context)
         return self._evaluate("evaluate_schedule", request, request.timeout_seconds, what)
 
-    def EvaluateSensor(self, request, context):
+    def EvaluateSensor(self, request: codeserver_pb2.EvaluateSensorRequest,
+                       context: grpc.ServicerContext) -> codeserver_pb2.EvaluationReply:
         what = f"sensor {request.sensor_name!r}"
         _check_timeout(request.timeout_seconds, context)
         return self._evaluate("evaluate_sensor", request, request.timeout_seconds, what)
 
-    def GetPartitionKeys(self, request, context):
+    def GetPartitionKeys(self, request: codeserver_pb2.GetPartitionKeysRequest,
+                         context: grpc.ServicerContext) -> codeserver_pb2.GetPartitionKeysReply:
         try:
             body = self.code.call("partition_keys", request.SerializeToString(), DEFAULT_EVALUATION_TIMEOUT)
         except UserProcessError as exc:

@@ -92,7 +92,20 @@ def _asset_node(key: AssetKey, graph: Any, pb_key: Any, job_names: list[str], ch
         io_manager_key=adef.io_manager_key_for(key), is_executable=adef.is_executable,
         op_name=op.name if op else "", config_schema=_config_schema(op.config_type) if op else "",
         backfill_policy=_backfill_policy(getattr(adef, "backfill_policy", None)),
+        dep_partition_mappings=_dep_mappings(adef, key, graph.parents.get(key, ()), pb_key),
     )  # fmt: skip
+
+
+def _dep_mappings(adef: Any, key: AssetKey, parents: Any, pb_key: Any) -> list[Any]:
+    mappings = []
+    for upstream in sorted(parents):
+        mapping = adef.partition_mapping_for(key, upstream) if hasattr(adef, "partition_mapping_for") else None
+        if mapping is None or type(mapping).__name__ == "IdentityPartitionMapping":
+            continue
+        mappings.append(snapshot_pb2.DepPartitionMapping(
+            upstream=pb_key(upstream), kind=type(mapping).__name__,
+            start_offset=getattr(mapping, "start_offset", 0), end_offset=getattr(mapping, "end_offset", 0)))
+    return mappings
 
 
 def _backfill_policy(policy: Any) -> Any:
@@ -205,7 +218,7 @@ def _hoist(cls: Any, defs: dict[str, Any]) -> dict[str, Any]:
     """A class's schema with its $defs moved to the root, so "#/$defs/..." references stay valid."""
     from sdk.config import json_schema
 
-    schema = json.loads(json_schema(cls))
+    schema: dict[str, Any] = json.loads(json_schema(cls))
     defs.update(schema.pop("$defs", {}))
     return schema
 
@@ -236,7 +249,7 @@ def _resource(key: str, value: Any) -> Any:
     )  # fmt: skip
 
 
-def _status(value: Any) -> int:
+def _status(value: Any) -> snapshot_pb2.DefaultStatus.ValueType:
     if value is None:
         return snapshot_pb2.DEFAULT_STATUS_UNSPECIFIED
     return snapshot_pb2.RUNNING if value.value == "RUNNING" else snapshot_pb2.STOPPED
@@ -285,7 +298,7 @@ def _partitions(pdef: Any) -> Any:
             start=pdef.start_str, end=pdef.end_str, timezone=pdef.timezone, fmt=pdef.fmt,
             cron_schedule=pdef.cron_schedule, end_offset=pdef.end_offset,
         ))  # fmt: skip
-    if isinstance(pdef, p.DynamicPartitionsDefinition) and pdef.partition_fn is None:
+    if isinstance(pdef, p.DynamicPartitionsDefinition) and pdef.name is not None:  # else keys come from code
         return snapshot_pb2.PartitionsDefinition(dynamic=snapshot_pb2.DynamicPartitions(name=pdef.name))
     if isinstance(pdef, p.MultiPartitionsDefinition):
         dims = [snapshot_pb2.PartitionDimension(name=n, partitions=_partitions(pdef.partitions_defs[n]))

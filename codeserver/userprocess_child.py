@@ -9,6 +9,7 @@ extensions or subprocesses print ends in the code server's log and never in the 
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import sys
 import threading
@@ -26,8 +27,8 @@ def _isolate_stdio() -> None:
     os.dup2(devnull, 0)
     os.close(devnull)
     os.dup2(2, 1)
-    if sys.stdout is not None:  # it is the log now: show prints as they happen
-        sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
+    if isinstance(sys.stdout, io.TextIOWrapper):  # it is the log now: show prints as they happen
+        sys.stdout.reconfigure(line_buffering=True)
 
 
 def _channel(argv: list[str]) -> tuple[int, int, list[str]]:

@@ -65,10 +65,10 @@ def main(argv: list[str]) -> int:
         return 0
     with tempfile.TemporaryDirectory() as tmp:
         generate(Path(tmp))
-        fresh = {p.name: p.read_text() for p in Path(tmp).iterdir()}
+        texts = {p.name: p.read_text() for p in Path(tmp).iterdir()}
     committed = {p.name: p.read_text() for p in PROTO_DIR.iterdir() if p.name.endswith(GENERATED_SUFFIXES)}
-    if fresh != committed:
-        stale = sorted(set(fresh) ^ set(committed) | {n for n in fresh if fresh[n] != committed.get(n)})
+    if texts != committed:
+        stale = sorted(set(texts) ^ set(committed) | {n for n in texts if texts[n] != committed.get(n)})
         print(f"generated code is stale: {', '.join(stale)}. Run: python -m protos.generate", file=sys.stderr)
         return 1
     return 0

@@ -57,8 +57,8 @@ class TokenAuthInterceptor(grpc.ServerInterceptor):
             context.abort(grpc.StatusCode.UNAUTHENTICATED, "missing or wrong token: pass "
                           "'authorization: Bearer <token>' (WEIR_TOKEN / the workspace's token)")
 
-        self._deny_unary = grpc.unary_unary_rpc_method_handler(deny)
-        self._deny_stream = grpc.unary_stream_rpc_method_handler(deny)
+        self._deny_unary: grpc.RpcMethodHandler[Any, Any] = grpc.unary_unary_rpc_method_handler(deny)
+        self._deny_stream: grpc.RpcMethodHandler[Any, Any] = grpc.unary_stream_rpc_method_handler(deny)
 
     def intercept_service(self, continuation: Callable[..., Any], handler_call_details: Any) -> Any:
         method = handler_call_details.method
@@ -171,7 +171,8 @@ def _lenient(deserialize: Callable[[bytes], Any] | None) -> Callable[[bytes], An
 
 def _fail(exc: Exception, context: grpc.ServicerContext, method: str) -> None:
     """An exception escaped a method: re-raise an abort, turn anything else into a short INTERNAL."""
-    if context.code() is not None:  # the method aborted (or set its status) on purpose
+    # ServicerContext.code() exists since grpcio 1.38; types-grpcio does not declare it.
+    if context.code() is not None:  # type: ignore[attr-defined]  # the method aborted (or set its status)
         raise exc
     logging.getLogger("weir").error("%s failed", method, exc_info=exc)
     context.abort(grpc.StatusCode.INTERNAL,

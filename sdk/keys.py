@@ -55,7 +55,7 @@ class AssetKey(_AssetKeyTuple):
 
     __str__ = __repr__
 
-    def __getnewargs__(self) -> tuple:  # type: ignore[override]
+    def __getnewargs__(self) -> tuple:
         return (self.path,)
 
 

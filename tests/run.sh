@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Set up .venv and run everything CI runs: ruff, the import contracts, the whole test suite.
+# Set up .venv and run everything CI runs: ruff, the import contracts, mypy, the whole test suite.
 # Extra arguments go to pytest (e.g. tests/run.sh -k storage -x).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -7,4 +7,5 @@ cd "$(dirname "$0")/.."
 .venv/bin/pip install -q --disable-pip-version-check -e '.[dev]'
 .venv/bin/ruff check .
 .venv/bin/lint-imports
+.venv/bin/python -m mypy  # strict on host/, codeserver/, protos' hand-written modules; config in pyproject.toml
 .venv/bin/python -m pytest -q -p no:cacheprovider "$@"

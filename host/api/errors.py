@@ -4,17 +4,21 @@ short message without internals (never an SQL statement). The one place errors b
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
-from typing import Any, TypeVar
+from collections.abc import Callable, Iterator
+from typing import NoReturn, TypeVar
 
 import grpc
 
 from host.errors import STORAGE_UNAVAILABLE, StorageRefused, StorageUnavailable, WeirError
 
-F = TypeVar("F")
+Servicer = TypeVar("Servicer")
+Request = TypeVar("Request")
+Reply = TypeVar("Reply")
+# A servicer method as gRPC calls it: (self, request, context) -> reply (or an iterator of replies).
+Method = Callable[[Servicer, Request, grpc.ServicerContext], Reply]
 
 
-def grpc_errors(method: F) -> F:
+def grpc_errors(method: Method[Servicer, Request, Reply]) -> Method[Servicer, Request, Reply]:
     """Servicer methods raise Weir's exceptions; the client sees each as its gRPC status code.
 
     Storage failures and input too deeply nested for the parser map here too, each to a short message
@@ -22,29 +26,31 @@ def grpc_errors(method: F) -> F:
     """
 
     @functools.wraps(method)
-    def wrapper(self: Any, request: Any, context: grpc.ServicerContext) -> Any:
+    def wrapper(self: Servicer, request: Request, context: grpc.ServicerContext) -> Reply:
         try:
             return method(self, request, context)
         except Exception as exc:
             _abort(exc, context)
 
-    return wrapper  # type: ignore[return-value]
+    return wrapper
 
 
-def grpc_stream_errors(method: F) -> F:
+def grpc_stream_errors(
+    method: Method[Servicer, Request, Iterator[Reply]],
+) -> Method[Servicer, Request, Iterator[Reply]]:
     """`grpc_errors` for a server-streaming method: its errors arise while the reply is iterated."""
 
     @functools.wraps(method)
-    def wrapper(self: Any, request: Any, context: grpc.ServicerContext) -> Iterator[Any]:
+    def wrapper(self: Servicer, request: Request, context: grpc.ServicerContext) -> Iterator[Reply]:
         try:
-            yield from method(self, request, context)  # type: ignore[operator]
+            yield from method(self, request, context)
         except Exception as exc:
             _abort(exc, context)
 
-    return wrapper  # type: ignore[return-value]
+    return wrapper
 
 
-def _abort(exc: Exception, context: grpc.ServicerContext) -> None:
+def _abort(exc: Exception, context: grpc.ServicerContext) -> NoReturn:
     """End the call with the status of a Weir or storage error; re-raise anything else."""
     if isinstance(exc, WeirError):
         context.abort(exc.status, str(exc))

@@ -1,17 +1,20 @@
 """Host API methods for schedules, sensors, ticks and the daemon's health; HostServicer inherits them.
 
-Each method converts the request, calls a plain function of host/instigators.py, and builds the reply.
+Each method converts the request, calls a plain function of host/domain/instigators.py, and builds the reply.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import grpc
+
 from host.api import limits
 from host.api.errors import grpc_errors
+from host.daemon.preview import preview
 from host.domain import instigators
 from host.errors import ConfigError
-from host.storage.records import TickRecord
+from host.storage.records import InstigatorKind, TickRecord
 from protos import wire
 from protos.weir.v1 import host_pb2, snapshot_pb2
 
@@ -19,15 +22,18 @@ if TYPE_CHECKING:
     from host.api.services import HostServices
 
 
-_KINDS = {host_pb2.SCHEDULE: "SCHEDULE", host_pb2.SENSOR: "SENSOR"}
+_KINDS = {host_pb2.SCHEDULE: InstigatorKind.SCHEDULE, host_pb2.SENSOR: InstigatorKind.SENSOR}
 
 
-def _kind(value: int, *, required: bool = True) -> str | None:
-    if value in _KINDS:
-        return _KINDS[value]
-    if required:
+def _kind(value: host_pb2.InstigatorKind.ValueType) -> InstigatorKind:
+    if value not in _KINDS:
         raise ConfigError("kind must be SCHEDULE or SENSOR")
-    return None
+    return _KINDS[value]
+
+
+def _kind_or_both(value: host_pb2.InstigatorKind.ValueType) -> InstigatorKind | None:
+    """None (schedules and sensors) for INSTIGATOR_KIND_UNSPECIFIED."""
+    return None if value == host_pb2.INSTIGATOR_KIND_UNSPECIFIED else _kind(value)
 
 
 def tick_to_proto(tick: TickRecord) -> host_pb2.Tick:
@@ -64,36 +70,45 @@ class InstigatorMethods:
     app: HostServices
 
     @grpc_errors
-    def ListInstigators(self, request, context):
+    def ListInstigators(self, request: host_pb2.ListInstigatorsRequest,
+                        context: grpc.ServicerContext) -> host_pb2.ListInstigatorsReply:
         items = instigators.list_instigators(self.app.engine, self.app.workspace, now=self.app.clock(),
-                                             kind=_kind(request.kind, required=False),
+                                             kind=_kind_or_both(request.kind),
                                              location=request.location or None)
         return host_pb2.ListInstigatorsReply(instigators=[instigator_to_proto(i) for i in items])
 
     @grpc_errors
-    def SetInstigatorStatus(self, request, context):
-        item = instigators.set_status(self.app.engine, self.app.workspace, kind=_kind(request.kind) or "",
+    def SetInstigatorStatus(self, request: host_pb2.SetInstigatorStatusRequest,
+                            context: grpc.ServicerContext) -> host_pb2.Instigator:
+        item = instigators.set_status(self.app.engine, self.app.workspace, kind=_kind(request.kind),
                                       name=request.name, location=request.location or None,
                                       status=request.status, now=self.app.clock())
         return instigator_to_proto(item)
 
     @grpc_errors
-    def SetSensorCursor(self, request, context):
+    def SetSensorCursor(self, request: host_pb2.SetSensorCursorRequest,
+                        context: grpc.ServicerContext) -> host_pb2.Instigator:
         item = instigators.set_sensor_cursor(self.app.engine, self.app.workspace, name=request.name,
                                              location=request.location or None,
                                              cursor=None if request.clear else request.cursor, now=self.app.clock())
         return instigator_to_proto(item)
 
     @grpc_errors
-    def ListTicks(self, request, context):
+    def PreviewInstigator(self, request: host_pb2.PreviewInstigatorRequest,
+                          context: grpc.ServicerContext) -> host_pb2.InstigatorPreview:
+        return preview(self.app.engine, self.app.workspace, self.app.config, request, now=self.app.clock())
+
+    @grpc_errors
+    def ListTicks(self, request: host_pb2.ListTicksRequest, context: grpc.ServicerContext) -> host_pb2.ListTicksReply:
         ticks, cursor = instigators.list_ticks(
-            self.app.engine, self.app.workspace, kind=_kind(request.kind) or "", name=request.name,
+            self.app.engine, self.app.workspace, kind=_kind(request.kind), name=request.name,
             location=request.location or None, limit=limits.page_size(request.limit, limits.TICKS_PAGE),
             statuses=tuple(request.statuses), cursor=request.cursor or None, max_bytes=wire.MAX_PAGE_BYTES)
         return host_pb2.ListTicksReply(ticks=[tick_to_proto(t) for t in ticks], next_cursor=cursor or "")
 
     @grpc_errors
-    def GetDaemonStatus(self, request, context):
+    def GetDaemonStatus(self, request: host_pb2.GetDaemonStatusRequest,
+                        context: grpc.ServicerContext) -> host_pb2.DaemonStatus:
         app = self.app
         now = app.clock()
         lead = app.leader.status()

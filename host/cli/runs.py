@@ -112,7 +112,7 @@ def runs_show(run_id: str, level: str | None, step_key: str | None, as_json: boo
 
 def _show_json(run_id: str, level: str | None, step_key: str | None) -> None:
     """`runs show --json`: {"run": ..., "events": [...]}, the events written a page at a time."""
-    out = click.get_text_stream("stdout")
+    out = sys.stdout  # click.get_text_stream is deprecated (removed in Click 9)
     pages = HostClient.discover().event_pages(run_id, page_size=SHOW_PAGE_EVENTS)
     first = next(pages)
     out.write('{"run": ' + json.dumps(jsonout.to_dict(first.run)) + ', "events": ')

@@ -21,7 +21,7 @@ from host.errors import WeirError
 from host.locations.workspace import WorkspaceManager
 from host.storage import partitions as partition_store
 from host.storage import runs as run_store
-from host.storage.records import TERMINAL_RUN_STATUSES, BackfillRecord
+from host.storage.records import TERMINAL_RUN_STATUSES, BackfillRecord, BackfillStatus, RunRecord, RunStatus
 from protos.weir.v1 import host_pb2
 
 log = logging.getLogger("weir.daemon.backfills")
@@ -43,11 +43,12 @@ class BackfillDaemon:
     def tick(self) -> int:
         """Advance every unfinished backfill; returns how many runs were submitted."""
         with self._engine.connect() as conn:
-            active = partition_store.list_backfills(conn, statuses=("REQUESTED", "CANCELING"), limit=1000)
+            active = partition_store.list_backfills(conn, statuses=(BackfillStatus.REQUESTED, BackfillStatus.CANCELING),
+                                                   limit=1000)
         submitted = 0
         for backfill in reversed(active):  # oldest first
             try:
-                if backfill.status == "CANCELING":
+                if backfill.status == BackfillStatus.CANCELING:
                     self._cancel(backfill)
                 else:
                     submitted += self._advance(backfill)
@@ -68,8 +69,10 @@ class BackfillDaemon:
         handle = self._workspace.get(backfill.location)
         if handle.state.status != host_pb2.LOCATION_LOADED:
             return 0
-        queued = sum(1 for r in runs if r.status == "QUEUED")
+        queued = sum(1 for r in runs if r.status == RunStatus.QUEUED)
         room = min(self.chunk_size, self.max_queued - queued)
+        if plans.in_order(backfill):  # a partition's run reads what earlier ones write: one at a time
+            room = 0 if any(r.status not in TERMINAL_RUN_STATUSES for r in runs) else min(room, 1)
         if room <= 0:
             return 0
         chunk = planned[backfill.submitted : backfill.submitted + room]
@@ -80,9 +83,9 @@ class BackfillDaemon:
             partition_store.update_backfill(conn, backfill.backfill_id, submitted=backfill.submitted + len(chunk))
         return len(stored)
 
-    def _finish(self, backfill: BackfillRecord, runs: list) -> None:
-        failed = [r for r in runs if r.status != "SUCCESS"]
-        status = "FAILED" if failed else "COMPLETED"
+    def _finish(self, backfill: BackfillRecord, runs: list[RunRecord]) -> None:
+        failed = [r for r in runs if r.status != RunStatus.SUCCESS]
+        status = BackfillStatus.FAILED if failed else BackfillStatus.COMPLETED
         error = f"{len(failed)} of {len(runs)} runs did not succeed (first: {failed[0].run_id})" if failed else None
         with self._engine.begin() as conn:
             partition_store.update_backfill(conn, backfill.backfill_id, status=status, error=error)
@@ -92,10 +95,10 @@ class BackfillDaemon:
             runs = partition_store.backfill_runs(conn, backfill.backfill_id)
         now = self._clock()
         for run in runs:
-            if run.status not in TERMINAL_RUN_STATUSES and run.status != "CANCELING":
+            if run.status not in TERMINAL_RUN_STATUSES and run.status != RunStatus.CANCELING:
                 cancel_run(self._engine, self._workspace, run.run_id, now=now)
         with self._engine.connect() as conn:
             runs = partition_store.backfill_runs(conn, backfill.backfill_id)
         if plans.finished(runs):
             with self._engine.begin() as conn:
-                partition_store.update_backfill(conn, backfill.backfill_id, status="CANCELED")
+                partition_store.update_backfill(conn, backfill.backfill_id, status=BackfillStatus.CANCELED)

@@ -17,7 +17,7 @@ from host.errors import ConfigError
 from host.locations.workspace import WorkspaceManager
 from host.storage import runs as run_store
 from host.storage.errors import DuplicateRunError
-from host.storage.records import RunRecord
+from host.storage.records import RunIdentity, RunRecord
 from protos.weir.v1 import common_pb2, host_pb2
 
 ASSET_JOB = runs.IMPLICIT_ASSET_JOB
@@ -63,7 +63,7 @@ def launch_request(location: str, request: common_pb2.RunRequest, target: Target
 
 
 def launch(engine: Engine, workspace: WorkspaceManager, request: host_pb2.LaunchRunRequest, *, now: float,
-           identity: Mapping[str, object], matches: Callable[[RunRecord], bool] | None = None) -> Launched:
+           identity: RunIdentity, matches: Callable[[RunRecord], bool] | None = None) -> Launched:
     """Queue the run; on a duplicate identity, find the run it already has when `matches` is given."""
     try:
         run = runs.launch_run(engine, workspace, request, now=now, extra=identity)

@@ -48,6 +48,9 @@ def preview(engine: Engine, workspace: WorkspaceManager, config: HostConfig, req
 
 def _next_slot(schedule: snapshot_pb2.Schedule, now: float) -> float:
     try:
-        return CronSchedule(tuple(schedule.cron_schedules), schedule.execution_timezone).next_after(now)
+        slot = CronSchedule(tuple(schedule.cron_schedules), schedule.execution_timezone).next_after(now)
     except CronError as exc:
         raise ConfigError(f"schedule {schedule.name!r}: {exc}") from None
+    if slot is None:
+        raise ConfigError(f"schedule {schedule.name!r} has no tick after now: pass --at TIME")
+    return slot

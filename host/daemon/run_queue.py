@@ -17,10 +17,10 @@ from host.domain.runs import start_request
 from host.errors import WeirError
 from host.locations.workspace import WorkspaceManager
 from host.storage import runs as run_store
-from host.storage.records import RunRecord
+from host.storage.records import RunRecord, RunStatus
 from protos.weir.v1 import host_pb2
 
-IN_PROGRESS = ("STARTING", "STARTED", "CANCELING")
+IN_PROGRESS = (RunStatus.STARTING, RunStatus.STARTED, RunStatus.CANCELING)
 
 
 def choose_runs(queued: Iterable[RunRecord], in_progress: Iterable[RunRecord],
@@ -83,7 +83,7 @@ class RunQueue:
         starting: list[RunRecord] = []
         try:
             with self._engine.begin() as conn:
-                queued = run_store.runs_with_status(conn, ("QUEUED",))
+                queued = run_store.runs_with_status(conn, (RunStatus.QUEUED,))
                 if not queued:
                     return []
                 in_progress = run_store.runs_with_status(conn, IN_PROGRESS)
@@ -110,7 +110,7 @@ class RunQueue:
             self._workspace.get(run.location).client.start_run(start_request(run))
         except WeirError as exc:
             with self._engine.begin() as conn:
-                run_store.set_run_status(conn, run.run_id, "FAILURE", at=self._clock(),
+                run_store.set_run_status(conn, run.run_id, RunStatus.FAILURE, at=self._clock(),
                                          failure_reason=f"could not start the run: {exc}")
             return
         finally:

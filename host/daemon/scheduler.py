@@ -19,7 +19,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import lru_cache
+from functools import lru_cache, partial
+from typing import Final, Literal
 
 from sqlalchemy import Connection, Engine
 
@@ -32,12 +33,14 @@ from host.errors import WeirError
 from host.locations.workspace import WorkspaceManager
 from host.storage import instigators as tick_store
 from host.storage.errors import DuplicateTickError
-from host.storage.records import InstigatorState, TickRecord
+from host.storage.records import InstigatorKind, InstigatorState, InstigatorStatus, RunRecord, TickRecord, TickStatus
 from protos.weir.v1 import codeserver_pb2, common_pb2, snapshot_pb2
 
 log = logging.getLogger("weir.daemon.scheduler")
 
-KIND = "SCHEDULE"
+KIND = InstigatorKind.SCHEDULE
+# A slot of a schedule without a function: decided by the host and recorded once, with its result.
+DIRECT: Final = "DIRECT"
 MISSED = "missed while the scheduler was down or this schedule's previous evaluation was still running"
 
 
@@ -91,7 +94,7 @@ class _Known:
 
 @dataclass(frozen=True)
 class _Outcome:
-    status: str
+    status: TickStatus
     reason: str = ""
     error: str | None = None
     run_ids: list[str] = field(default_factory=list)
@@ -110,17 +113,17 @@ class ScheduleItem:
     @property
     def running(self) -> bool:
         if self.state is not None:
-            return self.state.status == "RUNNING"
+            return self.state.status == InstigatorStatus.RUNNING
         return self.schedule.default_status == snapshot_pb2.RUNNING
 
 
 @dataclass(frozen=True)
 class _Work:
-    """One tick a pass records: STARTED (to evaluate) or SKIPPED (with the reason)."""
+    """One tick a pass records: STARTED (to evaluate), SKIPPED (with the reason) or DIRECT."""
 
     item: ScheduleItem
     logical_time: float
-    status: str
+    status: TickStatus | Literal["DIRECT"]
     reason: str = ""
 
 
@@ -194,7 +197,7 @@ class Scheduler:
                 calls.setdefault(pair[0].item.key, []).append(pair)
         self._handle([pair for pair in started if not pair[0].item.schedule.has_function], now)
         for key, pairs in calls.items():
-            self._pool.submit(key, lambda key=key, pairs=pairs: self._handle_in_pool(key, pairs, now))
+            self._pool.submit(key, partial(self._handle_in_pool, key, pairs, now))
 
     def _handle(self, started: list[tuple[_Work, TickRecord | None]], now: float) -> None:
         """Evaluate the slots, launch what they ask for, and finish their ticks in one transaction."""
@@ -228,7 +231,7 @@ class Scheduler:
         with self.engine.connect() as conn:
             latest = tick_store.list_ticks(conn, item.location, item.schedule.name, KIND, limit=1)
             unfinished = tick_store.list_ticks(conn, item.location, item.schedule.name, KIND,
-                                               statuses=("STARTED",), limit=100)
+                                               statuses=(TickStatus.STARTED,), limit=100)
         # Started by a person: from that moment on. Running by default: from its newest tick (so
         # downtime is caught up), or from when this host first saw it when it has never ticked.
         cursor = started_at
@@ -245,7 +248,7 @@ class Scheduler:
         known = self._known_for(item, now)
         if known is None or (not known.resume and (known.next_due is None or known.next_due > now)):
             return []
-        work = [_Work(item, slot, "STARTED") for slot in known.resume]
+        work = [_Work(item, slot, TickStatus.STARTED) for slot in known.resume]
         known.resume = []
         limit = self.config.max_missed_ticks + self.config.max_catch_up_ticks
         slots, truncated, next_due = known.cron.due(known.cursor, now, limit)
@@ -254,12 +257,12 @@ class Scheduler:
             if first is not None and first < slots[0]:
                 reason = (f"this slot and every slot after it until {iso(slots[0])} were missed while the "
                           f"scheduler was not running (more than max_missed_ticks={self.config.max_missed_ticks})")
-                work.append(_Work(item, first, "SKIPPED", reason))
+                work.append(_Work(item, first, TickStatus.SKIPPED, reason))
         # A function is user code that may be slow: its tick shows STARTED while it runs. A schedule
         # without one is decided here, and its tick is recorded once, with the result.
-        evaluate = "STARTED" if item.schedule.has_function else "DIRECT"
+        evaluate: TickStatus | Literal["DIRECT"] = TickStatus.STARTED if item.schedule.has_function else DIRECT
         for plan in plan_slots(slots, now, self.config):
-            work.append(_Work(item, plan.logical_time, evaluate if plan.evaluate else "SKIPPED", plan.reason))
+            work.append(_Work(item, plan.logical_time, evaluate if plan.evaluate else TickStatus.SKIPPED, plan.reason))
         if slots:
             known.cursor = slots[-1]
         known.next_due = next_due
@@ -268,12 +271,12 @@ class Scheduler:
     def _record_ticks(self, work: list[_Work], now: float) -> list[tuple[_Work, TickRecord | None]]:
         """One transaction for the pass: SKIPPED ticks as they are, STARTED ones (new or resumed) to run,
         DIRECT ones to run before anything is recorded."""
-        started: list[tuple[_Work, TickRecord | None]] = [(w, None) for w in work if w.status == "DIRECT"]
+        started: list[tuple[_Work, TickRecord | None]] = [(w, None) for w in work if w.status == DIRECT]
         with self.engine.begin() as conn:
             if self.leader is not None:
                 self.leader.check(conn)
             for w in work:
-                if w.status == "DIRECT":
+                if w.status == DIRECT:
                     continue
                 name = w.item.schedule.name
                 try:
@@ -281,10 +284,10 @@ class Scheduler:
                                                timestamp=now, logical_time=w.logical_time, reason=w.reason or None)
                 except DuplicateTickError:  # recorded by an earlier attempt: finish it if it never was
                     found = tick_store.get_schedule_tick(conn, w.item.location, name, w.logical_time)
-                    if found is None or found.status != "STARTED":
+                    if found is None or found.status != TickStatus.STARTED:
                         continue
                     tick = found
-                if tick.status == "STARTED":
+                if tick.status == TickStatus.STARTED:
                     started.append((w, tick))
         return started
 
@@ -297,15 +300,15 @@ class Scheduler:
     def _run_tick(self, work: _Work, tick: TickRecord | None, evaluation: _Evaluation) -> _Outcome:
         """Launch what one slot's evaluation asked for. Safe to repeat: the runs' identities are unique."""
         if isinstance(evaluation, _EvaluationFailed):
-            return _Outcome("FAILURE", evaluation.reason, error=evaluation.error)
+            return _Outcome(TickStatus.FAILURE, evaluation.reason, error=evaluation.error)
         requests, skip = evaluation
         if not requests:
-            return _Outcome("SKIPPED", skip or "the schedule function requested no runs")
+            return _Outcome(TickStatus.SKIPPED, skip or "the schedule function requested no runs")
         known_runs = list(tick.run_ids) if tick is not None else []
         run_ids, errors = self._launch_all(work.item, work.logical_time, requests, known_runs)
         if errors:
-            return _Outcome("FAILURE", "; ".join(errors), run_ids=run_ids)
-        return _Outcome("SUCCESS", "", run_ids=run_ids)
+            return _Outcome(TickStatus.FAILURE, "; ".join(errors), run_ids=run_ids)
+        return _Outcome(TickStatus.SUCCESS, "", run_ids=run_ids)
 
     def _finish_all(self, outcomes: list[tuple[_Work, TickRecord | None, _Outcome]], now: float) -> None:
         with self.engine.begin() as conn:
@@ -329,14 +332,23 @@ class Scheduler:
             return None
         except DuplicateTickError:
             found = tick_store.get_schedule_tick(conn, work.item.location, schedule.name, work.logical_time)
-            return found if found is not None and found.status == "STARTED" else None
+            return found if found is not None and found.status == TickStatus.STARTED else None
+
+    def preview(self, item: ScheduleItem, slot: float) -> codeserver_pb2.EvaluationReply:
+        """Evaluate the schedule for the tick at `slot` as the scheduler would, launching nothing."""
+        try:
+            requests, skip_reason = self._evaluate(item, slot)
+        except _EvaluationFailed as failed:
+            return codeserver_pb2.EvaluationReply(error=common_pb2.UserCodeError(
+                type="EvaluationFailed", message=failed.reason, traceback=failed.error or ""))
+        return codeserver_pb2.EvaluationReply(run_requests=requests, skip_reason=skip_reason)
 
     def _evaluate(self, item: ScheduleItem, slot: float) -> tuple[list[common_pb2.RunRequest], str]:
         schedule = item.schedule
         if not schedule.has_function:
-            request = common_pb2.RunRequest(job_name=schedule.job_name, asset_selection=schedule.asset_selection,
-                                            run_config_json=schedule.run_config_json or "{}", tags=schedule.tags)
-            return [request], ""
+            direct = common_pb2.RunRequest(job_name=schedule.job_name, asset_selection=schedule.asset_selection,
+                                           run_config_json=schedule.run_config_json or "{}", tags=schedule.tags)
+            return [direct], ""
         timeout = self.config.evaluation_timeout_seconds
         what = f"schedule {schedule.name!r} of location {item.location!r}"
         request = codeserver_pb2.EvaluateScheduleRequest(schedule_name=schedule.name, scheduled_time=slot,
@@ -362,8 +374,7 @@ class Scheduler:
                 launched = launch(self.engine, self.workspace, launch_req, now=self.clock(),
                                   identity={"schedule_name": schedule.name, "logical_time": slot,
                                             "run_key": key or None},
-                                  matches=lambda r, key=key: (r.schedule_name == schedule.name
-                                                              and r.logical_time == slot and (r.run_key or "") == key))
+                                  matches=partial(_same_slot, schedule.name, slot, key))
             except WeirError as exc:
                 errors.append(f"could not launch a run: {exc}")
                 continue
@@ -382,3 +393,8 @@ class _EvaluationFailed(Exception):
 
 
 _Evaluation = tuple[list[common_pb2.RunRequest], str] | _EvaluationFailed
+
+
+def _same_slot(name: str, slot: float, run_key: str, run: RunRecord) -> bool:
+    """Whether a stored run is the one this schedule's slot (and run key) launched before."""
+    return run.schedule_name == name and run.logical_time == slot and (run.run_key or "") == run_key

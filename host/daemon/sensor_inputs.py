@@ -9,20 +9,22 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 
 from host.storage import assets as asset_store
 from host.storage import events as event_store
 from host.storage import runs as run_store
-from host.storage.records import MaterializationRecord, RunRecord
+from host.storage.records import TERMINAL_RUN_STATUSES, MaterializationRecord, RunRecord, RunStatus
 from protos.weir.v1 import codeserver_pb2, common_pb2
 
 # Finished runs looked at per tick, newest first: run status sensors see runs as they end.
 _RUN_SCAN = 500
 
 
-def _marker(cursor: str | None) -> tuple | None:
+def _marker(cursor: str | None) -> tuple[Any, ...] | None:
+    """The position a cursor holds (a JSON list), None without one or when it cannot be read."""
     if not cursor:
         return None
     try:
@@ -75,9 +77,9 @@ def _candidates(conn: sa.Connection, asset_keys: Sequence[str]) -> list[Material
 
 def status_time(run: RunRecord, status: str) -> float:
     """When the run reached `status`."""
-    if status in ("SUCCESS", "FAILURE", "CANCELED"):
+    if status in TERMINAL_RUN_STATUSES:
         return run.ended_at or run.created_at
-    if status == "STARTED":
+    if status == RunStatus.STARTED:
         return run.started_at or run.created_at
     return run.created_at
 

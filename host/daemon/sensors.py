@@ -15,6 +15,7 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
 from sqlalchemy import Engine
 
@@ -29,7 +30,7 @@ from host.errors import ConfigError, WeirError
 from host.locations.workspace import WorkspaceManager
 from host.storage import instigators as tick_store
 from host.storage import partitions as partition_store
-from host.storage.records import InstigatorState, TickRecord
+from host.storage.records import InstigatorState, InstigatorStatus, TickRecord, TickStatus
 from protos.keys import asset_key_str
 from protos.weir.v1 import codeserver_pb2, snapshot_pb2
 
@@ -50,7 +51,7 @@ class SensorItem:
     @property
     def running(self) -> bool:
         if self.state is not None:
-            return self.state.status == "RUNNING"
+            return self.state.status == InstigatorStatus.RUNNING
         return self.sensor.default_status == snapshot_pb2.RUNNING
 
 
@@ -67,7 +68,7 @@ def list_sensors(engine: Engine, workspace: WorkspaceManager) -> list[SensorItem
 
 @dataclass(frozen=True)
 class _Outcome:
-    status: str
+    status: TickStatus
     reason: str = ""
     run_ids: tuple[str, ...] = ()
     error: str | None = None
@@ -107,7 +108,7 @@ class SensorDaemon:
             last = self._last_tick_time(item)
             if last is None or now - last >= item.sensor.minimum_interval_seconds:
                 self._last_tick[item.key] = now
-                queued += self._pool.submit(item.key, lambda item=item: self._evaluate_in_pool(item, now))
+                queued += self._pool.submit(item.key, partial(self._evaluate_in_pool, item, now))
         self._pool.raise_errors()
         return queued
 
@@ -142,8 +143,23 @@ class SensorDaemon:
         try:
             outcome = self._outcome(item, cursor, now)
         except WeirError as exc:
-            outcome = _Outcome("FAILURE", f"could not evaluate sensor {item.sensor.name!r}: {exc}")
+            outcome = _Outcome(TickStatus.FAILURE, f"could not evaluate sensor {item.sensor.name!r}: {exc}")
         return self._record(item, outcome, now)
+
+    def preview(self, item: SensorItem, cursor: str | None, now: float) -> codeserver_pb2.EvaluationReply:
+        """Evaluate the sensor as a tick would, from `cursor`, launching nothing and storing nothing."""
+        timeout = self.config.evaluation_timeout_seconds
+        request = codeserver_pb2.EvaluateSensorRequest(
+            sensor_name=item.sensor.name, cursor=cursor or "", last_tick_time=self._last_tick.get(item.key, 0.0),
+            timeout_seconds=timeout, evaluation_time=now)
+        host_cursor, nothing_new = self._history(item, request, cursor, now)
+        if nothing_new:
+            return codeserver_pb2.EvaluationReply(skip_reason=nothing_new, cursor=host_cursor or "",
+                                                  has_cursor=host_cursor is not None)
+        reply = self.workspace.get(item.location).client.evaluate_sensor(request, timeout)
+        if item.sensor.kind in (snapshot_pb2.ASSET, snapshot_pb2.RUN_STATUS) and not reply.HasField("error"):
+            reply.cursor, reply.has_cursor = host_cursor or "", host_cursor is not None
+        return reply
 
     def _outcome(self, item: SensorItem, cursor: str | None, now: float) -> _Outcome:
         sensor = item.sensor
@@ -154,19 +170,20 @@ class SensorDaemon:
             last_run_key=self._last_run_key.get(item.key, ""), evaluation_time=now)
         host_cursor, nothing_new = self._history(item, request, cursor, now)
         if nothing_new:
-            return _Outcome("SKIPPED", nothing_new, cursor=host_cursor)
+            return _Outcome(TickStatus.SKIPPED, nothing_new, cursor=host_cursor)
         client = self.workspace.get(item.location).client
         reply = client.evaluate_sensor(request, timeout)
         what = f"sensor {sensor.name!r} of location {item.location!r}"
         if reply.HasField("error") or reply.timed_out:
-            return _Outcome("FAILURE", evaluation_failure(reply.error, reply.timed_out, what, timeout),
+            return _Outcome(TickStatus.FAILURE, evaluation_failure(reply.error, reply.timed_out, what, timeout),
                             error=error_text(reply.error))
         refused = self._store_partitions(reply.dynamic_partitions_requests)
         if refused:
-            return _Outcome("FAILURE", f"{what} requested a dynamic partition that cannot be stored: {refused}")
+            return _Outcome(TickStatus.FAILURE,
+                            f"{what} requested a dynamic partition that cannot be stored: {refused}")
         run_ids, duplicates, errors = self._launch_all(item, reply)
         if errors:
-            return _Outcome("FAILURE", "; ".join(errors), run_ids=tuple(run_ids))
+            return _Outcome(TickStatus.FAILURE, "; ".join(errors), run_ids=tuple(run_ids))
         if sensor.kind in (snapshot_pb2.ASSET, snapshot_pb2.RUN_STATUS):
             new_cursor = host_cursor
         else:
@@ -175,7 +192,8 @@ class SensorDaemon:
         if duplicates:
             reason = (f"{reason}; " if reason else "") + (
                 f"skipped {duplicates} run request(s) whose run key this sensor already used")
-        return _Outcome("SUCCESS" if run_ids else "SKIPPED", reason, tuple(run_ids), cursor=new_cursor)
+        status = TickStatus.SUCCESS if run_ids else TickStatus.SKIPPED
+        return _Outcome(status, reason, tuple(run_ids), cursor=new_cursor)
 
     def _store_partitions(self, changes: Sequence[codeserver_pb2.DynamicPartitionsRequest]) -> str:
         """Store the dynamic partitions a sensor adds or deletes before its runs launch, since they may be
@@ -248,4 +266,4 @@ class SensorDaemon:
             return tick_store.add_tick(
                 conn, location=item.location, name=item.sensor.name, kind=KIND, status=outcome.status,
                 timestamp=now, reason=outcome.reason or None, run_ids=outcome.run_ids, error=outcome.error,
-                cursor=outcome.cursor if outcome.status != "FAILURE" else None)
+                cursor=outcome.cursor if outcome.status != TickStatus.FAILURE else None)

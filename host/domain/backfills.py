@@ -17,16 +17,21 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 
 from host.domain.partitions import list_partition_keys, partitions_of
-from host.domain.runs import IMPLICIT_ASSET_JOB, check_config, check_selection, check_tags
+from host.domain.runs import (
+    IMPLICIT_ASSET_JOB,
+    RANGE_END_TAG,
+    RANGE_START_TAG,
+    check_config,
+    check_selection,
+    check_tags,
+)
 from host.errors import ConfigError, DefinitionNotFound
 from host.locations.workspace import WorkspaceManager
 from host.storage import partitions as partition_store
-from host.storage.records import TERMINAL_RUN_STATUSES, BackfillRecord, RunRecord
+from host.storage.records import TERMINAL_RUN_STATUSES, BackfillRecord, BackfillStatus, RunRecord, RunStatus
 from protos.keys import asset_key_str
 from protos.weir.v1 import common_pb2, host_pb2, snapshot_pb2
 
-RANGE_START_TAG = "dagster/asset_partition_range_start"
-RANGE_END_TAG = "dagster/asset_partition_range_end"
 BACKFILL_TAG = "dagster/backfill"
 
 
@@ -45,6 +50,27 @@ def partitions_per_run(backfill: BackfillRecord) -> int:
     return int(json.loads(backfill.cursor or "{}").get("partitions_per_run", 1))
 
 
+def in_order(backfill: BackfillRecord) -> bool:
+    """Whether the backfill's runs must run one after the other, in partition order."""
+    return bool(json.loads(backfill.cursor or "{}").get("in_order", False))
+
+
+def reads_other_partitions(nodes: list[snapshot_pb2.AssetNode]) -> bool:
+    """Whether a selected asset reads other partitions of another selected asset (yesterday's events,
+    all of them, the last one): then partition D's run needs the runs before it to have finished, and
+    the backfill submits its runs in partition order, one at a time."""
+    selected = {asset_key_str(n.key) for n in nodes}
+    for node in nodes:
+        for mapping in node.dep_partition_mappings:
+            if asset_key_str(mapping.upstream) not in selected:
+                continue
+            same_window = mapping.kind == "TimeWindowPartitionMapping" and mapping.start_offset == 0 \
+                and mapping.end_offset == 0
+            if not same_window:
+                return True
+    return False
+
+
 def plan(backfill: BackfillRecord) -> list[PlannedRun]:
     keys = backfill.partition_keys
     size = partitions_per_run(backfill) or max(1, len(keys))
@@ -59,13 +85,15 @@ def run_record(backfill: BackfillRecord, planned: PlannedRun, snapshot_id: str, 
         tags.update({RANGE_START_TAG: planned.partition_keys[0], RANGE_END_TAG: planned.partition_keys[-1]})
     return RunRecord(
         run_id=uuid.uuid4().hex, location=backfill.location, job_name=backfill.job_name or IMPLICIT_ASSET_JOB,
-        status="QUEUED", asset_selection=tuple(backfill.asset_selection), run_config_json=backfill.run_config_json,
-        tags=tags, snapshot_id=snapshot_id, created_at=now, backfill_id=backfill.backfill_id, run_key=planned.run_key,
+        status=RunStatus.QUEUED, asset_selection=tuple(backfill.asset_selection),
+        run_config_json=backfill.run_config_json, tags=tags, snapshot_id=snapshot_id, created_at=now,
+        backfill_id=backfill.backfill_id, run_key=planned.run_key,
         partition_key=planned.partition_keys[0] if len(planned.partition_keys) == 1 else None,
     )
 
 
-def _selected_nodes(snapshot: snapshot_pb2.Snapshot, request: host_pb2.LaunchBackfillRequest) -> list:
+def _selected_nodes(snapshot: snapshot_pb2.Snapshot,
+                    request: host_pb2.LaunchBackfillRequest) -> list[snapshot_pb2.AssetNode]:
     if request.job_name:
         job = next(j for j in snapshot.jobs if j.name == request.job_name)
         wanted = {asset_key_str(k) for k in (request.asset_selection or job.asset_selection)}
@@ -74,7 +102,7 @@ def _selected_nodes(snapshot: snapshot_pb2.Snapshot, request: host_pb2.LaunchBac
     return [a for a in snapshot.assets if asset_key_str(a.key) in wanted]
 
 
-def _per_run(nodes: list) -> int:
+def _per_run(nodes: list[snapshot_pb2.AssetNode]) -> int:
     """The strictest backfill policy among the selected assets (0: single run for all)."""
     sizes = [(0 if n.backfill_policy.single_run else n.backfill_policy.max_partitions_per_run)
              if n.HasField("backfill_policy") else 1 for n in nodes]  # fmt: skip
@@ -107,7 +135,7 @@ def _choose_keys(all_keys: list[str], request: host_pb2.LaunchBackfillRequest) -
 
 
 def _partitioned_target(snapshot: snapshot_pb2.Snapshot, request: host_pb2.LaunchBackfillRequest,
-                        nodes: list) -> tuple[str, str]:  # fmt: skip
+                        nodes: list[snapshot_pb2.AssetNode]) -> tuple[str, str]:  # fmt: skip
     """(asset key, job name) to list the keys of; every selected partitioned asset must share them."""
     if request.job_name and partitions_of(snapshot, request.location, job_name=request.job_name) is not None:
         return "", request.job_name
@@ -139,10 +167,10 @@ def create_backfill(engine: Engine, workspace: WorkspaceManager, request: host_p
     contiguous = order[keys[-1]] - order[keys[0]] == len(keys) - 1
     per_run = _per_run(nodes) if contiguous else 1  # a range run covers everything between its ends
     backfill = BackfillRecord(
-        backfill_id=uuid.uuid4().hex[:12], location=request.location, status="REQUESTED", created_at=now,
+        backfill_id=uuid.uuid4().hex[:12], location=request.location, status=BackfillStatus.REQUESTED, created_at=now,
         partition_keys=tuple(keys), asset_selection=tuple(selection), job_name=request.job_name or None,
         run_config_json=request.run_config_json or "{}", tags=dict(request.tags),
-        cursor=json.dumps({"partitions_per_run": per_run}),
+        cursor=json.dumps({"partitions_per_run": per_run, "in_order": reads_other_partitions(nodes)}),
     )
     with engine.begin() as conn:
         partition_store.add_backfill(conn, backfill)
@@ -188,10 +216,10 @@ def backfill_to_proto(engine: Engine, backfill: BackfillRecord, *, with_partitio
 def cancel_backfill(engine: Engine, backfill_id: str) -> BackfillRecord:
     """Ask the daemon to stop: no more runs are submitted; queued ones are canceled, running ones asked to."""
     backfill = get_backfill(engine, backfill_id)
-    if backfill.status != "REQUESTED":
+    if backfill.status != BackfillStatus.REQUESTED:
         return backfill
     with engine.begin() as conn:
-        return partition_store.update_backfill(conn, backfill_id, status="CANCELING")
+        return partition_store.update_backfill(conn, backfill_id, status=BackfillStatus.CANCELING)
 
 
 def finished(runs: list[RunRecord]) -> bool:

@@ -16,13 +16,12 @@ from host.domain.cron import CronError, CronSchedule
 from host.errors import ConfigError, DefinitionNotFound
 from host.locations.workspace import WorkspaceManager
 from host.storage import instigators as store
-from host.storage.records import InstigatorState, TickRecord
+from host.storage.records import InstigatorKind, InstigatorState, InstigatorStatus, TickRecord, TickStatus
 from protos.weir.v1 import snapshot_pb2
 
-SCHEDULE = "SCHEDULE"
-SENSOR = "SENSOR"
-KINDS = (SCHEDULE, SENSOR)
-CURSOR_STATUSES = ("SUCCESS", "SKIPPED")  # ticks whose cursor a sensor goes on from
+SCHEDULE = InstigatorKind.SCHEDULE
+SENSOR = InstigatorKind.SENSOR
+CURSOR_STATUSES = (TickStatus.SUCCESS, TickStatus.SKIPPED)  # ticks whose cursor a sensor goes on from
 Definition = snapshot_pb2.Schedule | snapshot_pb2.Sensor
 
 
@@ -78,12 +77,13 @@ def find(workspace: WorkspaceManager, kind: str, name: str, location: str | None
     return matches[0]
 
 
-def _default_status(definition: Definition) -> str:
-    return "RUNNING" if definition.default_status == snapshot_pb2.RUNNING else "STOPPED"
+def _default_status(definition: Definition) -> InstigatorStatus:
+    running = definition.default_status == snapshot_pb2.RUNNING
+    return InstigatorStatus.RUNNING if running else InstigatorStatus.STOPPED
 
 
 def _next_tick(definition: Definition, status: str, now: float) -> float | None:
-    if status != "RUNNING" or not isinstance(definition, snapshot_pb2.Schedule):
+    if status != InstigatorStatus.RUNNING or not isinstance(definition, snapshot_pb2.Schedule):
         return None
     try:
         return CronSchedule(tuple(definition.cron_schedules), definition.execution_timezone).next_after(now)
@@ -96,7 +96,7 @@ def view(engine: Engine, location: str, kind: str, definition: Definition, state
     status = state.status if state is not None else _default_status(definition)
     with engine.connect() as conn:
         last = store.list_ticks(conn, location, definition.name, kind, limit=1)
-        success = store.list_ticks(conn, location, definition.name, kind, statuses=("SUCCESS",), limit=1)
+        success = store.list_ticks(conn, location, definition.name, kind, statuses=(TickStatus.SUCCESS,), limit=1)
     cursor = current_cursor(engine, location, definition.name) if kind == SENSOR else None
     return InstigatorView(location=location, name=definition.name, kind=kind, status=status,
                           status_from_code=state is None, definition=definition, cursor=cursor,
@@ -116,7 +116,7 @@ def list_instigators(engine: Engine, workspace: WorkspaceManager, *, now: float,
 def set_status(engine: Engine, workspace: WorkspaceManager, *, kind: str, name: str, location: str | None,
                status: str, now: float) -> InstigatorView:
     """Start or stop: stored per location and name, overriding default_status from then on."""
-    if status not in ("RUNNING", "STOPPED"):
+    if status not in tuple(InstigatorStatus):
         raise ConfigError(f"status must be RUNNING or STOPPED, not {status!r}")
     loc, definition = find(workspace, kind, name, location)
     with engine.begin() as conn:
@@ -134,8 +134,8 @@ def set_sensor_cursor(engine: Engine, workspace: WorkspaceManager, *, name: str,
     reason = "cursor cleared with `weir sensors cursor`" if cursor is None else (
         "cursor set with `weir sensors cursor`")
     with engine.begin() as conn:
-        store.add_tick(conn, location=loc, name=name, kind=SENSOR, status="SKIPPED", timestamp=now, reason=reason,
-                       cursor=cursor)
+        store.add_tick(conn, location=loc, name=name, kind=SENSOR, status=TickStatus.SKIPPED, timestamp=now,
+                       reason=reason, cursor=cursor)
         state = store.get_instigator_state(conn, loc, name, SENSOR)
     return view(engine, loc, SENSOR, definition, state, now)
 

@@ -20,10 +20,11 @@ from host.errors import ConfigError, DefinitionNotFound, LocationUnavailable
 from host.locations.workspace import LocationHandle, WorkspaceManager
 from host.storage import assets as asset_store
 from host.storage import partitions as partition_store
+from host.storage.records import RunRecord, RunStatus
 from protos.keys import asset_key_str
 from protos.weir.v1 import codeserver_pb2, snapshot_pb2
 
-_IN_PROGRESS = ("QUEUED", "STARTING", "STARTED", "CANCELING")
+_IN_PROGRESS = (RunStatus.QUEUED, RunStatus.STARTING, RunStatus.STARTED, RunStatus.CANCELING)
 _CACHE_SIZE = 256
 MAX_DEFINITION_NAME_CHARS = 1000
 
@@ -182,6 +183,24 @@ def check_run_partition(engine: Engine, workspace: WorkspaceManager, location: s
             raise _unknown_key(partition_key, keys, location, asset_key, job)
 
 
+def check_unpartitioned_run(snapshot: snapshot_pb2.Snapshot, location: str, *, job_name: str,
+                            selection: list[str]) -> None:
+    """Refuse a run without a partition key over partitioned assets, as Dagster does: it would store
+    an unpartitioned output where partitions belong, and later partitioned runs would then fail."""
+    targets = _partitioned_targets(snapshot, job_name, selection)
+    if not targets:
+        return
+    if job_name and targets == [("", job_name)]:
+        named = f"job {job_name!r} is partitioned"
+    else:
+        named = f"asset {targets[0][0]!r} is partitioned" if len(targets) == 1 else \
+            f"assets {', '.join(sorted(k for k, _ in targets))} are partitioned"
+    example = targets[0][0] or job_name
+    raise ConfigError(f"{named} in location {location!r}: pass a partition key (weir materialize --partition KEY; "
+                      f"`weir assets partitions {example} --location {location}` lists them), or launch a backfill "
+                      f"over several (weir backfill --partitions FIRST...LAST)")
+
+
 def _unknown_key(key: str, keys: list[str], location: str, asset_key: str, job_name: str) -> ConfigError:
     sample = ", ".join(keys[:5]) + (", ..." if len(keys) > 5 else "") if keys else "none yet"
     owner = f"asset {asset_key!r}" if asset_key else f"job {job_name!r}"
@@ -205,12 +224,13 @@ def partition_status(engine: Engine, workspace: WorkspaceManager, location: str,
     job_names = set(node.job_names)
     with engine.connect() as conn:
         done = asset_store.materialized_partitions(conn, asset_key)
-        runs = partition_store.partitioned_runs(conn, location, ("FAILURE", *_IN_PROGRESS))
-    latest = {}
-    for run in runs:  # oldest first: the last one per partition wins
-        if _touches(run.asset_selection, run.job_name, asset_key, job_names):
+        runs = partition_store.partitioned_runs(conn, location, (RunStatus.FAILURE, *_IN_PROGRESS))
+    latest: dict[str, RunRecord] = {}
+    for run in runs:  # oldest first: the last one per partition wins (each names one: partitioned_runs)
+        if run.partition_key is not None and _touches(run.asset_selection, run.job_name, asset_key, job_names):
             latest[run.partition_key] = run
-    failed, in_progress = set(), set()
+    failed: set[str] = set()
+    in_progress: set[str] = set()
     for key, run in latest.items():
         if run.status in _IN_PROGRESS:
             in_progress.add(key)

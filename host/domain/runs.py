@@ -12,15 +12,18 @@ from collections.abc import Callable, Mapping
 
 from sqlalchemy import Engine
 
-from host.domain.run_tags import check_limit_tags
+from host.domain.partitions import check_run_partition, check_unpartitioned_run
 from host.errors import ConfigError, DefinitionNotFound, RunNotFound
 from host.locations.workspace import WorkspaceManager
 from host.storage import runs as run_store
-from host.storage.records import TERMINAL_RUN_STATUSES, RunRecord
+from host.storage.records import TERMINAL_RUN_STATUSES, RunIdentity, RunRecord, RunStatus
 from protos.keys import asset_key_str, parse_asset_key
 from protos.weir.v1 import codeserver_pb2, host_pb2, snapshot_pb2
 
 Clock = Callable[[], float]
+MAX_RUNTIME_TAG = "weir/max_runtime"  # seconds a run may take from its start (Dagster: dagster/max_runtime)
+RANGE_START_TAG = "dagster/asset_partition_range_start"  # a run over a range of partitions (backfills)
+RANGE_END_TAG = "dagster/asset_partition_range_end"
 DEFAULT_KILL_GRACE_SECONDS = 10.0  # as run_monitoring.kill_grace_seconds
 IMPLICIT_ASSET_JOB = "__ASSET_JOB"  # the sdk's name for a run over an asset selection without a job
 
@@ -34,7 +37,7 @@ def run_to_proto(run: RunRecord) -> host_pb2.Run:
         created_at=run.created_at, started_at=run.started_at or 0.0, ended_at=run.ended_at or 0.0,
         failure_reason=run.failure_reason or "", partition_key=run.partition_key or "",
         schedule_name=run.schedule_name or "", sensor_name=run.sensor_name or "",
-        backfill_id=run.backfill_id or "", parent_run_id=run.parent_run_id or "", root_run_id=run.root_run_id or "",
+        backfill_id=run.backfill_id or "",
     )
 
 
@@ -44,7 +47,7 @@ def start_request(run: RunRecord) -> codeserver_pb2.StartRunRequest:
         run_id=run.run_id, job_name="" if run.job_name == IMPLICIT_ASSET_JOB else run.job_name,
         asset_selection=[parse_asset_key(k) for k in run.asset_selection],
         run_config_json=run.run_config_json, tags=dict(run.tags), snapshot_id=run.snapshot_id,
-        partition_key=run.partition_key or "", step_selection=run.step_selection, output_runs=dict(run.output_runs),
+        partition_key=run.partition_key or "",
     )
 
 
@@ -86,11 +89,19 @@ def check_config(job: snapshot_pb2.Job | None, run_config_json: str) -> None:
 
 def check_tags(tags: Mapping[str, str]) -> None:
     """Tags Weir acts on must hold values it can use."""
-    check_limit_tags(tags)
+    value = tags.get(MAX_RUNTIME_TAG)
+    if value is None:
+        return
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not seconds >= 0 or seconds == float("inf"):
+        raise ConfigError(f"tag {MAX_RUNTIME_TAG}={value!r} must be a number of seconds, like 3600 (0: no limit)")
 
 
 def launch_run(engine: Engine, workspace: WorkspaceManager, request: host_pb2.LaunchRunRequest, *,
-               now: float, extra: Mapping[str, object] | None = None) -> RunRecord:
+               now: float, extra: RunIdentity | None = None) -> RunRecord:
     """Validate the request against the location's snapshot and queue the run."""
     handle = workspace.get(request.location)
     snapshot = handle.loaded_snapshot()
@@ -101,15 +112,15 @@ def launch_run(engine: Engine, workspace: WorkspaceManager, request: host_pb2.La
     if not request.job_name and not selection:
         selection = sorted(asset_key_str(a.key) for a in snapshot.assets if a.is_executable)
     if request.partition_key:
-        from host.domain.partitions import check_run_partition  # host.domain.partitions imports this module
-
         check_run_partition(engine, workspace, request.location, job_name=request.job_name, selection=selection,
                             partition_key=request.partition_key, now=now)
+    elif not (RANGE_START_TAG in request.tags and RANGE_END_TAG in request.tags):
+        check_unpartitioned_run(snapshot, request.location, job_name=request.job_name, selection=selection)
     run = RunRecord(
         run_id=uuid.uuid4().hex, location=request.location, job_name=request.job_name or IMPLICIT_ASSET_JOB,
-        status="QUEUED", asset_selection=tuple(selection), run_config_json=request.run_config_json or "{}",
+        status=RunStatus.QUEUED, asset_selection=tuple(selection), run_config_json=request.run_config_json or "{}",
         tags=dict(request.tags), snapshot_id=handle.state.snapshot_id, created_at=now,
-        partition_key=request.partition_key or None, **(extra or {}),  # type: ignore[arg-type]
+        partition_key=request.partition_key or None, **(extra or RunIdentity()),
     )
     with engine.begin() as conn:
         run_store.add_run(conn, run)
@@ -132,12 +143,12 @@ def cancel_run(engine: Engine, workspace: WorkspaceManager, run_id: str, *, now:
     if run.status in TERMINAL_RUN_STATUSES:
         return run
     with engine.begin() as conn:
-        if run.status == "QUEUED":
-            return run_store.set_run_status(conn, run_id, "CANCELED", at=now, failure_reason="canceled")
-        run = run_store.set_run_status(conn, run_id, "CANCELING", at=now)
+        if run.status == RunStatus.QUEUED:
+            return run_store.set_run_status(conn, run_id, RunStatus.CANCELED, at=now, failure_reason="canceled")
+        run = run_store.set_run_status(conn, run_id, RunStatus.CANCELING, at=now)
     found = workspace.get(run.location).client.cancel_run(run_id, grace_seconds=grace_seconds)
     if not found:
         with engine.begin() as conn:
-            run = run_store.set_run_status(conn, run_id, "CANCELED", at=now,
+            run = run_store.set_run_status(conn, run_id, RunStatus.CANCELED, at=now,
                                            failure_reason="canceled before its worker started")
     return run

@@ -18,6 +18,7 @@ from host.storage.records import (
     INSTIGATOR_KINDS,
     INSTIGATOR_STATUSES,
     TICK_STATUSES,
+    InstigatorKind,
     InstigatorState,
     TickRecord,
     check_choice,
@@ -138,7 +139,7 @@ def get_schedule_tick(conn: sa.Connection, location: str, name: str, logical_tim
     row = conn.execute(
         sa.select(ticks).where(
             ticks.c.location == location,
-            ticks.c.kind == "SCHEDULE",
+            ticks.c.kind == InstigatorKind.SCHEDULE,
             ticks.c.name == name,
             ticks.c.logical_time == logical_time,
         )
