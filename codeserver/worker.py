@@ -134,6 +134,8 @@ def _execute(defs: Any, request: codeserver_pb2.StartRunRequest, journal: Journa
             on_event=capture.emit,
             should_cancel=canceled.is_set,
             output_capture=capture,
+            step_selection=list(request.step_selection),
+            output_runs=dict(request.output_runs),
         )
     except RunCanceled:
         import multiprocessing

@@ -127,6 +127,15 @@ class RunMonitoringConfig(_Strict):
                                "weir/max_runtime sets it per run")
 
 
+class RunRetriesConfig(_Strict):
+    max_retries: int = Field(
+        0, ge=0, le=100, description="re-launch a failed run from failure this many times at most (0: never); "
+                                     "the tag dagster/max_retries sets it per run")
+    retry_on_asset_or_op_failure: bool = Field(
+        True, description="false: retry only runs the host failed (worker lost, past max runtime), not runs whose "
+                          "steps failed; the tag dagster/retry_on_asset_or_op_failure sets it per run")
+
+
 class StorageConfig(_Strict):
     url: str | None = Field(None, description="SQLAlchemy URL; default: SQLite under $WEIR_HOME "
                                               "(WEIR_STORAGE_URL overrides)")
@@ -167,6 +176,7 @@ class HostConfig(_Strict):
     run_queue: RunQueueConfig = Field(default_factory=RunQueueConfig, description="run queue limits")
     run_monitoring: RunMonitoringConfig = Field(default_factory=RunMonitoringConfig,
                                                 description="detecting lost run workers")
+    run_retries: RunRetriesConfig = Field(default_factory=RunRetriesConfig, description="re-launching failed runs")
     scheduler: SchedulerConfig = Field(default_factory=SchedulerConfig, description="schedules and catch-up")
     sensors: SensorDaemonConfig = Field(default_factory=SensorDaemonConfig, description="sensor evaluation")
     daemon: DaemonConfig = Field(default_factory=DaemonConfig, description="the leader lease")

@@ -11,7 +11,7 @@ from host.api.instigators import InstigatorMethods
 from host.api.logs import LogMethods
 from host.api.partitions import PartitionMethods
 from host.api.services import HostServices
-from host.domain import runs
+from host.domain import reexecution, runs
 from host.domain.runs import run_to_proto
 from host.storage import assets as asset_store
 from host.storage import events as event_store
@@ -87,6 +87,14 @@ class HostServicer(InstigatorMethods, PartitionMethods, LogMethods, AssetMethods
         for body in bodies:
             reply.events.add().MergeFromString(body)
         return reply
+
+    @grpc_errors
+    def ReexecuteRun(self, request: host_pb2.ReexecuteRunRequest, context: grpc.ServicerContext) -> host_pb2.Run:
+        run = reexecution.reexecute_run(self.app.engine, self.app.workspace, request.run_id,
+                                        from_failure=request.from_failure, selection=list(request.selection),
+                                        now=self.app.clock())
+        self.app.wake_queue()
+        return run_to_proto(run)
 
     @grpc_errors
     def CancelRun(self, request: common_pb2.CancelRunRequest, context: grpc.ServicerContext) -> host_pb2.Run:

@@ -80,7 +80,19 @@ def run_header(run: host_pb2.Run) -> str:
         lines.append("  assets    " + ", ".join("/".join(k.path) for k in run.asset_selection))
     if run.failure_reason:
         lines.append(f"  reason    {run.failure_reason}")
+    if run.parent_run_id:
+        lines += [f"  parent    {run.parent_run_id}", f"  root      {run.root_run_id}"]
+    retries = _tag(run, "dagster/max_retries", "weir/max_retries")
+    if retries or "dagster/retry_number" in run.tags:
+        lines.append(f"  retry     {run.tags.get('dagster/retry_number', '0')} (at most {retries or 'per weir.yaml'})")
+    runtime = _tag(run, "weir/max_runtime", "dagster/max_runtime")
+    if runtime:
+        lines.append(f"  runtime   at most {runtime} s")
     return "\n".join(lines)
+
+
+def _tag(run: host_pb2.Run, *keys: str) -> str:
+    return next((run.tags[k] for k in keys if k in run.tags), "")
 
 
 _EVENT_TYPES = {value.number: value.name for value in common_pb2.EventType.DESCRIPTOR.values}

@@ -11,7 +11,8 @@ from collections.abc import Callable, Sequence
 from sqlalchemy import Engine
 
 from host.config import RunMonitoringConfig
-from host.domain.runs import MAX_RUNTIME_TAG, start_request
+from host.domain.run_tags import MAX_RUNTIME_TAGS, tag_value
+from host.domain.runs import start_request
 from host.errors import WeirError
 from host.locations.workspace import WorkspaceManager
 from host.storage import events as event_store
@@ -201,8 +202,10 @@ class RunWatchers:
 
 
 def max_runtime(run: RunRecord, monitoring: RunMonitoringConfig) -> float:
-    """Seconds a run may take from its start (0: no limit): its weir/max_runtime tag, else the config."""
+    """Seconds a run may take from its start (0: no limit): its weir/max_runtime (or dagster/max_runtime)
+    tag, else the config."""
+    found = tag_value(run.tags, MAX_RUNTIME_TAGS)
     try:
-        return float(run.tags.get(MAX_RUNTIME_TAG, monitoring.max_runtime_seconds))
+        return float(found[1]) if found is not None else monitoring.max_runtime_seconds
     except ValueError:
         return monitoring.max_runtime_seconds

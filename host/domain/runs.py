@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from sqlalchemy import Engine
 
 from host.domain.partitions import check_run_partition, check_unpartitioned_run
+from host.domain.run_tags import check_limit_tags
 from host.errors import ConfigError, DefinitionNotFound, RunNotFound
 from host.locations.workspace import WorkspaceManager
 from host.storage import runs as run_store
@@ -21,7 +22,6 @@ from protos.keys import asset_key_str, parse_asset_key
 from protos.weir.v1 import codeserver_pb2, host_pb2, snapshot_pb2
 
 Clock = Callable[[], float]
-MAX_RUNTIME_TAG = "weir/max_runtime"  # seconds a run may take from its start (Dagster: dagster/max_runtime)
 RANGE_START_TAG = "dagster/asset_partition_range_start"  # a run over a range of partitions (backfills)
 RANGE_END_TAG = "dagster/asset_partition_range_end"
 DEFAULT_KILL_GRACE_SECONDS = 10.0  # as run_monitoring.kill_grace_seconds
@@ -37,7 +37,7 @@ def run_to_proto(run: RunRecord) -> host_pb2.Run:
         created_at=run.created_at, started_at=run.started_at or 0.0, ended_at=run.ended_at or 0.0,
         failure_reason=run.failure_reason or "", partition_key=run.partition_key or "",
         schedule_name=run.schedule_name or "", sensor_name=run.sensor_name or "",
-        backfill_id=run.backfill_id or "",
+        backfill_id=run.backfill_id or "", parent_run_id=run.parent_run_id or "", root_run_id=run.root_run_id or "",
     )
 
 
@@ -47,7 +47,7 @@ def start_request(run: RunRecord) -> codeserver_pb2.StartRunRequest:
         run_id=run.run_id, job_name="" if run.job_name == IMPLICIT_ASSET_JOB else run.job_name,
         asset_selection=[parse_asset_key(k) for k in run.asset_selection],
         run_config_json=run.run_config_json, tags=dict(run.tags), snapshot_id=run.snapshot_id,
-        partition_key=run.partition_key or "",
+        partition_key=run.partition_key or "", step_selection=run.step_selection, output_runs=dict(run.output_runs),
     )
 
 
@@ -89,15 +89,7 @@ def check_config(job: snapshot_pb2.Job | None, run_config_json: str) -> None:
 
 def check_tags(tags: Mapping[str, str]) -> None:
     """Tags Weir acts on must hold values it can use."""
-    value = tags.get(MAX_RUNTIME_TAG)
-    if value is None:
-        return
-    try:
-        seconds = float(value)
-    except ValueError:
-        seconds = -1.0
-    if not seconds >= 0 or seconds == float("inf"):
-        raise ConfigError(f"tag {MAX_RUNTIME_TAG}={value!r} must be a number of seconds, like 3600 (0: no limit)")
+    check_limit_tags(tags)
 
 
 def launch_run(engine: Engine, workspace: WorkspaceManager, request: host_pb2.LaunchRunRequest, *,

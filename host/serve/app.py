@@ -17,6 +17,7 @@ from host.daemon.backfills import BackfillDaemon
 from host.daemon.leader import LeaderElector, leader_only
 from host.daemon.run_monitor import RunMonitor
 from host.daemon.run_queue import RunQueue
+from host.daemon.run_retries import RunRetries
 from host.daemon.run_watcher import RunWatchers
 from host.daemon.runner import Daemon, Loop
 from host.daemon.scheduler import Scheduler
@@ -62,6 +63,7 @@ class HostApp:
             Loop("scheduler", self.scheduler.tick, self.config.scheduler.interval_seconds),
             Loop("sensors", self.sensors.tick, self.config.sensors.interval_seconds),
             Loop("backfills", leader_only(self.leader, BackfillDaemon(self.engine, self.workspace, self.clock, self.wake_queue).tick), 0.5),  # noqa: E501
+            Loop("run_retries", leader_only(self.leader, RunRetries(self.engine, self.workspace, self.config.run_retries, self.clock, self.wake_queue).tick), 0.5),  # noqa: E501
         ], self.clock)
 
     def start(self) -> None:

@@ -19,6 +19,7 @@ from protos.weir.v1 import common_pb2
 MATERIALIZATION = "ASSET_MATERIALIZATION"
 CHECK_EVALUATION = "ASSET_CHECK_EVALUATION"
 COMPUTE_LOG = "COMPUTE_LOG"
+_STEP_HISTORY = ("STEP_START", "STEP_SUCCESS", MATERIALIZATION)
 
 
 def event_record(event: common_pb2.RunEvent) -> EventRecord:
@@ -257,3 +258,19 @@ def _event_record(row: sa.Row[Any]) -> EventRecord:
         check_name=row.check_name,
         check_passed=row.check_passed,
     )
+
+
+def step_history(conn: sa.Connection, run_ids: Sequence[str]) -> list[tuple[str, str, str, str | None]]:
+    """(run id, event type, step key, asset key) of the runs' step starts, successes and materializations,
+    in the order they happened: what a re-execution needs to know of the runs it follows."""
+    query = (
+        sa.select(events.c.run_id, events.c.event_type, events.c.step_key, events.c.asset_key)
+        .where(events.c.run_id.in_(tuple(run_ids)), events.c.event_type.in_(_STEP_HISTORY))
+        .order_by(events.c.id)
+    )
+    return [(r, t, s, a) for r, t, s, a in conn.execute(query)]
+
+
+def has_event(conn: sa.Connection, run_id: str, event_type: str) -> bool:
+    query = sa.select(events.c.id).where(events.c.run_id == run_id, events.c.event_type == event_type).limit(1)
+    return conn.execute(query).first() is not None

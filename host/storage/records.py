@@ -104,6 +104,10 @@ class RunRecord:
     started_at: float | None = None
     ended_at: float | None = None
     failure_reason: str | None = None
+    parent_run_id: str | None = None
+    root_run_id: str | None = None
+    step_selection: tuple[str, ...] = ()  # a re-execution's steps (empty: those not in output_runs)
+    output_runs: Mapping[str, str] = field(default_factory=dict)  # step -> run whose outputs it reuses
 
 
 @dataclass(frozen=True)

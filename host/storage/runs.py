@@ -203,6 +203,17 @@ def finished_runs_after(
     return [run_record(row) for row in rows], encode_cursor(rows[-1].ended_at, rows[-1].id)
 
 
+def child_run(conn: sa.Connection, parent_run_id: str, run_key: str) -> str | None:
+    """The id of the run with this parent and run key (a retry), if there is one."""
+    query = sa.select(runs.c.run_id).where(runs.c.parent_run_id == parent_run_id, runs.c.run_key == run_key)
+    return conn.execute(query).scalar()
+
+
+def ended_cursor(ended_at: float) -> str:
+    """A cursor for `finished_runs_after` that starts with the runs that ended after `ended_at`."""
+    return encode_cursor(ended_at, 0)
+
+
 def count_runs(conn: sa.Connection, statuses: Iterable[str] = ()) -> int:
     """How many runs are in these statuses (all runs when empty): e.g. the slots in use."""
     query = sa.select(sa.func.count()).select_from(runs)
@@ -233,6 +244,8 @@ def _identity(run: RunRecord) -> str:
         return f"a run of sensor {run.sensor_name!r} in {run.location!r} with run key {run.run_key!r}"
     if run.backfill_id is not None and run.run_key:
         return f"a run of backfill {run.backfill_id!r} with run key {run.run_key!r}"
+    if run.parent_run_id is not None and run.run_key:
+        return f"a {run.run_key} of run {run.parent_run_id}"
     return f"a run with id {run.run_id}"
 
 
@@ -259,6 +272,10 @@ def _run_row(run: RunRecord) -> dict[str, Any]:
         "started_at": run.started_at,
         "ended_at": run.ended_at,
         "failure_reason": run.failure_reason,
+        "parent_run_id": run.parent_run_id,
+        "root_run_id": run.root_run_id,
+        "step_selection": dumps(list(run.step_selection)) if run.step_selection else None,
+        "output_runs": dumps(dict(run.output_runs)) if run.output_runs else None,
     }
 
 
@@ -282,5 +299,9 @@ def run_record(row: sa.Row[Any]) -> RunRecord:
         started_at=row.started_at,
         ended_at=row.ended_at,
         failure_reason=row.failure_reason,
+        parent_run_id=row.parent_run_id,
+        root_run_id=row.root_run_id,
+        step_selection=tuple(loads(row.step_selection, [])),
+        output_runs=loads(row.output_runs, {}),
     )
 

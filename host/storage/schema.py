@@ -38,6 +38,10 @@ runs = sa.Table(
     sa.Column("started_at", Time, nullable=True),
     sa.Column("ended_at", Time, nullable=True),
     sa.Column("failure_reason", sa.Text, nullable=True),
+    sa.Column("parent_run_id", sa.String, nullable=True),  # the run this one re-executes
+    sa.Column("root_run_id", sa.String, nullable=True),  # the first run of its re-execution chain
+    sa.Column("step_selection", sa.Text, nullable=True),  # JSON list: the steps a re-execution runs
+    sa.Column("output_runs", sa.Text, nullable=True),  # JSON map: step -> the run whose outputs it reuses
     sa.UniqueConstraint("run_id", name="uq_runs_run_id"),
     sa.Index("ix_runs_created_at", "created_at", "id"),
     sa.Index("ix_runs_status_created_at", "status", "created_at", "id"),
@@ -70,6 +74,15 @@ runs = sa.Table(
         unique=True,
         sqlite_where=sa.text("backfill_id IS NOT NULL AND run_key <> ''"),
         postgresql_where=sa.text("backfill_id IS NOT NULL AND run_key <> ''"),
+    ),
+    sa.Index("ix_runs_root_run_id", "root_run_id"),
+    sa.Index(
+        "uq_runs_retry_identity",
+        "parent_run_id",
+        "run_key",
+        unique=True,
+        sqlite_where=sa.text("parent_run_id IS NOT NULL AND run_key <> ''"),
+        postgresql_where=sa.text("parent_run_id IS NOT NULL AND run_key <> ''"),
     ),
 )
 
@@ -201,4 +214,12 @@ backfills = sa.Table(
     sa.Column("cursor", sa.Text, nullable=True),
     sa.Column("error", sa.Text, nullable=True),
     sa.Index("ix_backfills_created_at", "created_at"),
+)
+
+daemon_cursors = sa.Table(
+    "daemon_cursors",
+    metadata,
+    sa.Column("name", sa.String, primary_key=True),  # the loop's name, e.g. run_retries
+    sa.Column("cursor", sa.Text, nullable=False),
+    sa.Column("updated_at", Time, nullable=False),
 )

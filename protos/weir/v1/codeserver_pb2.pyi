@@ -240,6 +240,26 @@ class StartRunRequest(_message.Message):
         def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
         def WhichOneof(self, oneof_group: _Never) -> None: ...
 
+    @_typing.final
+    class OutputRunsEntry(_message.Message):
+        DESCRIPTOR: _descriptor.Descriptor
+
+        KEY_FIELD_NUMBER: _builtins.int
+        VALUE_FIELD_NUMBER: _builtins.int
+        key: _builtins.str
+        value: _builtins.str
+        def __init__(
+            self,
+            *,
+            key: _builtins.str = ...,
+            value: _builtins.str = ...,
+        ) -> None: ...
+        _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+        def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+        _ClearFieldArgType: _TypeAlias = _typing.Literal["key", b"key", "value", b"value"]  # noqa: Y015
+        def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+        def WhichOneof(self, oneof_group: _Never) -> None: ...
+
     RUN_ID_FIELD_NUMBER: _builtins.int
     JOB_NAME_FIELD_NUMBER: _builtins.int
     ASSET_SELECTION_FIELD_NUMBER: _builtins.int
@@ -247,6 +267,8 @@ class StartRunRequest(_message.Message):
     TAGS_FIELD_NUMBER: _builtins.int
     SNAPSHOT_ID_FIELD_NUMBER: _builtins.int
     PARTITION_KEY_FIELD_NUMBER: _builtins.int
+    STEP_SELECTION_FIELD_NUMBER: _builtins.int
+    OUTPUT_RUNS_FIELD_NUMBER: _builtins.int
     run_id: _builtins.str
     job_name: _builtins.str
     """"" with asset_selection: an implicit job over those assets"""
@@ -258,6 +280,14 @@ class StartRunRequest(_message.Message):
     def asset_selection(self) -> _containers.RepeatedCompositeFieldContainer[_common_pb2.AssetKey]: ...
     @_builtins.property
     def tags(self) -> _containers.ScalarMap[_builtins.str, _builtins.str]: ...
+    @_builtins.property
+    def step_selection(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """A re-execution: the steps to execute (empty: every step without an entry in output_runs) ..."""
+
+    @_builtins.property
+    def output_runs(self) -> _containers.ScalarMap[_builtins.str, _builtins.str]:
+        """... and, per step not executed, the run whose outputs its IO managers load instead."""
+
     def __init__(
         self,
         *,
@@ -268,10 +298,12 @@ class StartRunRequest(_message.Message):
         tags: _abc.Mapping[_builtins.str, _builtins.str] | None = ...,
         snapshot_id: _builtins.str = ...,
         partition_key: _builtins.str = ...,
+        step_selection: _abc.Iterable[_builtins.str] | None = ...,
+        output_runs: _abc.Mapping[_builtins.str, _builtins.str] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["asset_selection", b"asset_selection", "job_name", b"job_name", "partition_key", b"partition_key", "run_config_json", b"run_config_json", "run_id", b"run_id", "snapshot_id", b"snapshot_id", "tags", b"tags"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["asset_selection", b"asset_selection", "job_name", b"job_name", "output_runs", b"output_runs", "partition_key", b"partition_key", "run_config_json", b"run_config_json", "run_id", b"run_id", "snapshot_id", b"snapshot_id", "step_selection", b"step_selection", "tags", b"tags"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

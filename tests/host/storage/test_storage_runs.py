@@ -94,6 +94,23 @@ class RunStorageContract:
                 runs.add_run(conn, make_run("r2", backfill_id="b1", run_key="2024-01-01"))
             runs.add_run(conn, make_run("r3", backfill_id="b2", run_key="2024-01-01"))
 
+    def test_a_run_has_one_retry_and_any_number_of_reexecutions(self, engine: Engine, make_run: MakeRun) -> None:
+        linked = {"parent_run_id": "r1", "root_run_id": "r1"}
+        with engine.begin() as conn:
+            runs.add_run(conn, make_run("r1"))
+            runs.add_run(conn, make_run("retry-1", run_key="retry", step_selection=("a.b",),
+                                        output_runs={"x": "r1"}, **linked))
+            with pytest.raises(DuplicateRunError, match="retry of run r1"):
+                runs.add_run(conn, make_run("retry-2", run_key="retry", **linked))
+            runs.add_run(conn, make_run("by-hand-1", **linked))
+            runs.add_run(conn, make_run("by-hand-2", **linked))
+        with engine.connect() as conn:
+            retry = runs.get_run(conn, "retry-1")
+            assert (retry.parent_run_id, retry.root_run_id) == ("r1", "r1")
+            assert (retry.step_selection, retry.output_runs) == (("a.b",), {"x": "r1"})
+            assert runs.child_run(conn, "r1", "retry") == "retry-1"
+            assert runs.get_run(conn, "r1").parent_run_id is None
+
     def test_add_runs_stores_the_new_and_skips_the_duplicates(self, engine: Engine, make_run: MakeRun) -> None:
         with engine.begin() as conn:
             assert runs.add_runs(conn, [make_run("r1", sensor_name="s", run_key="k", tags={"a": "1"})]) == ["r1"]

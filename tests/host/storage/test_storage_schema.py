@@ -128,6 +128,7 @@ class TestSchemaSqlite(SchemaContract):
                 assert [run.run_id for run in old] == ["old-3", "old-2", "old-1"]
                 assert old[1].tags == {"team": "ops", "weir/priority": "1"}
                 assert runs.count_runs_by_tag(conn, ["SUCCESS", "FAILURE"], "team") == {"ops": 2}
+                assert (old[0].parent_run_id, old[0].root_run_id, old[0].step_selection) == (None, None, ())
         finally:
             engine.dispose()
 
