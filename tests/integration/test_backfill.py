@@ -3,6 +3,7 @@ through resumes without duplicating runs; the CLI's backfill, partitions and ass
 
 from __future__ import annotations
 
+import itertools
 import os
 import subprocess
 import sys
@@ -168,4 +169,4 @@ def test_a_backfill_reading_the_previous_day_runs_its_partitions_in_order(tmp_pa
         assert "6 partitions in 6 runs" in done.stdout and "COMPLETED" in done.stdout
         runs = sorted(host.client().runs(limit=10), key=lambda r: r.partition_key)
         assert [r.partition_key for r in runs] == [f"2023-01-2{d}" for d in range(6)]
-        assert all(later.started_at >= earlier.ended_at for earlier, later in zip(runs, runs[1:], strict=False))
+        assert all(later.started_at >= earlier.ended_at for earlier, later in itertools.pairwise(runs))
