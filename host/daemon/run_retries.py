@@ -59,7 +59,7 @@ class RunRetries:
             for run in failed:
                 queued += self._maybe_retry(run, now)
                 latest = max(latest, run.ended_at or 0.0)
-            if not failed or next_page == page:
+            if not failed or next_page is None or next_page == page:
                 break
             page = next_page
         with self._engine.begin() as conn:
