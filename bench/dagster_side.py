@@ -57,8 +57,11 @@ class DagsterSide:
             print(f"installing {REQUIREMENT} into {VENV} (once) ...", file=sys.stderr, flush=True)
             if not Path(self.python).exists():
                 subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
-            subprocess.run([self.python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-                            REQUIREMENT], check=True, stdout=subprocess.DEVNULL)
+            subprocess.run(
+                [self.python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", REQUIREMENT],
+                check=True,
+                stdout=subprocess.DEVNULL,
+            )
         self.version = self._installed_version()
         if not self.version.startswith("1.13."):
             raise BenchError(f"Dagster 1.13 is not importable from {self.python} (found {self.version!r})")
@@ -67,8 +70,11 @@ class DagsterSide:
     def _installed_version(self) -> str:
         if not Path(self.python).exists():
             return ""
-        done = subprocess.run([self.python, "-c", "from importlib.metadata import version; print(version('dagster'))"],
-                              capture_output=True, text=True)
+        done = subprocess.run(
+            [self.python, "-c", "from importlib.metadata import version; print(version('dagster'))"],
+            capture_output=True,
+            text=True,
+        )
         return done.stdout.strip() if done.returncode == 0 else ""
 
     # one repetition of each kind of figure ------------------------------------------------------
@@ -85,19 +91,37 @@ class DagsterSide:
         return clean_env(DAGSTER_HOME=str(self._home()))
 
     def _probe(self, name: str, args: dict[str, Any], timeout: float) -> dict[str, Any]:
-        return run_probe(self.python, "bench.dagster_side", name, args, env=self._env(), timeout=timeout,
-                         log=self.logs / f"dagster_{name}.log")
+        return run_probe(
+            self.python,
+            "bench.dagster_side",
+            name,
+            args,
+            env=self._env(),
+            timeout=timeout,
+            log=self.logs / f"dagster_{name}.log",
+        )
 
     def _import(self, params: dict[str, Any]) -> dict[str, float]:
-        wall, rss = timed_command([self.python, "-c", "import dagster"], cwd=self.work, env=self._env(),
-                                  timeout=120, log=self.logs / "dagster_import.log")
+        wall, rss = timed_command(
+            [self.python, "-c", "import dagster"],
+            cwd=self.work,
+            env=self._env(),
+            timeout=120,
+            log=self.logs / "dagster_import.log",
+        )
         return {"import_wall": wall, "import_rss": rss / MB}
 
     def _cli(self, params: dict[str, Any]) -> dict[str, float]:
         """The `dagster` console script of the venv, from an empty DAGSTER_HOME."""
         commands = {row: [str(self.bin / "dagster"), *args] for row, args in params["commands"].items()}
-        return command_walls(commands, cwd=self.work, env=self._env(), calls=params["calls"],
-                             warmup=params["warmup"], log=self.logs / "dagster_cli.log")
+        return command_walls(
+            commands,
+            cwd=self.work,
+            env=self._env(),
+            calls=params["calls"],
+            warmup=params["warmup"],
+            log=self.logs / "dagster_cli.log",
+        )
 
     def _load(self, params: dict[str, Any]) -> dict[str, float]:
         file = workload(self.work, params["n"], "layered", PKG)
@@ -111,19 +135,30 @@ class DagsterSide:
 
     def _server(self, params: dict[str, Any]) -> dict[str, float]:
         file = workload(self.work, params["n"], "layered", PKG)
-        args = {"file": str(file), "bin": str(self.bin), "evals": params.get("evals", 0),
-                "ready_only": params.get("ready_only", False), "timeout": params.get("timeout", 600),
-                "log": str(self.logs / f"dagster_grpc_{params['suffix']}.log")}
+        args = {
+            "file": str(file),
+            "bin": str(self.bin),
+            "evals": params.get("evals", 0),
+            "ready_only": params.get("ready_only", False),
+            "timeout": params.get("timeout", 600),
+            "log": str(self.logs / f"dagster_grpc_{params['suffix']}.log"),
+        }
         result = self._probe("server", args, timeout=params.get("timeout", 600) + 120)
-        return {f"{key}_{params['suffix']}" if key in ("ready", "rss", "snap_bytes", "snap_fetch") else key: value
-                for key, value in result.items()}
+        return {
+            f"{key}_{params['suffix']}" if key in ("ready", "rss", "snap_bytes", "snap_fetch") else key: value
+            for key, value in result.items()
+        }
 
     def _multiprocess(self, params: dict[str, Any]) -> dict[str, float]:
         """`dagster asset materialize --select '*' -f FILE`: the default (multiprocess) executor."""
         file = workload(self.work, params["n"], params["shape"], PKG)
-        wall, _ = timed_command([str(self.bin / "dagster"), "asset", "materialize", "--select", "*", "-f", str(file)],
-                                cwd=file.parent, env=self._env(), timeout=params.get("timeout", 1200),
-                                log=self.logs / f"dagster_materialize_{file.stem}.log")
+        wall, _ = timed_command(
+            [str(self.bin / "dagster"), "asset", "materialize", "--select", "*", "-f", str(file)],
+            cwd=file.parent,
+            env=self._env(),
+            timeout=params.get("timeout", 1200),
+            log=self.logs / f"dagster_materialize_{file.stem}.log",
+        )
         return {params["row"]: wall}
 
     def _storage(self, params: dict[str, Any]) -> dict[str, float]:
@@ -131,6 +166,7 @@ class DagsterSide:
 
 
 # probes (run under Dagster's venv) ---------------------------------------------------------------
+
 
 def probe_server(args: dict[str, Any]) -> dict[str, Any]:
     """`dagster api grpc -f FILE` from spawn until ping answers; unless ready_only: its RSS, the full
@@ -187,15 +223,20 @@ def _evaluations(client: Any, origin: Any, calls: int) -> dict[str, float]:
     from dagster._serdes import deserialize_value
 
     schedule = ExternalScheduleExecutionArgs(
-        repository_origin=origin, instance_ref=None, schedule_name="all_job_schedule",
-        scheduled_execution_timestamp=time.time(), scheduled_execution_timezone="UTC")
+        repository_origin=origin,
+        instance_ref=None,
+        schedule_name="all_job_schedule",
+        scheduled_execution_timestamp=time.time(),
+        scheduled_execution_timezone="UTC",
+    )
     sensor = SensorExecutionArgs(repository_origin=origin, instance_ref=None, sensor_name="ping_sensor", timeout=60)
     _check_evaluation(deserialize_value(client.external_schedule_execution(schedule)), "schedule")
     _check_evaluation(deserialize_value(client.external_sensor_execution(sensor)), "sensor")
-    return {"schedule_eval": 1000 * median_latency(lambda: client.external_schedule_execution(schedule),
-                                                   warmup=3, calls=calls),
-            "sensor_eval": 1000 * median_latency(lambda: client.external_sensor_execution(sensor),
-                                                 warmup=3, calls=calls)}
+    return {
+        "schedule_eval": 1000
+        * median_latency(lambda: client.external_schedule_execution(schedule), warmup=3, calls=calls),
+        "sensor_eval": 1000 * median_latency(lambda: client.external_sensor_execution(sensor), warmup=3, calls=calls),
+    }
 
 
 def _home_of_probe() -> str:
@@ -223,13 +264,25 @@ def probe_storage(args: dict[str, Any]) -> dict[str, Any]:
     job = "bench_job"
 
     def entries(run_id: str, count: int) -> list[EventLogEntry]:
-        return [EventLogEntry(
-            error_info=None, level=logging.INFO, user_message="x" * 120, run_id=run_id, timestamp=time.time(),
-            step_key=f"step_{i % 50}", job_name=job,
-            dagster_event=DagsterEvent(event_type_value=DagsterEventType.ENGINE_EVENT.value, job_name=job,
-                                       message="x" * 120, event_specific_data=EngineEventData(),
-                                       step_key=f"step_{i % 50}"),
-        ) for i in range(count)]
+        return [
+            EventLogEntry(
+                error_info=None,
+                level=logging.INFO,
+                user_message="x" * 120,
+                run_id=run_id,
+                timestamp=time.time(),
+                step_key=f"step_{i % 50}",
+                job_name=job,
+                dagster_event=DagsterEvent(
+                    event_type_value=DagsterEventType.ENGINE_EVENT.value,
+                    job_name=job,
+                    message="x" * 120,
+                    event_specific_data=EngineEventData(),
+                    step_key=f"step_{i % 50}",
+                ),
+            )
+            for i in range(count)
+        ]
 
     runs = [DagsterRun(job_name=job, run_id=make_new_run_id()) for _ in range(args["n_runs"])]
     began = time.perf_counter()

@@ -17,22 +17,22 @@ FULL, QUICK, SMOKE = "full", "quick", "smoke"
 @dataclass(frozen=True)
 class Row:
     id: str
-    label: str              # formatted with the group's params of the mode, e.g. "{n:,}"
-    unit: str               # "s", "ms", "MB", "runs/s", "events/s"
+    label: str  # formatted with the group's params of the mode, e.g. "{n:,}"
+    unit: str  # "s", "ms", "MB", "runs/s", "events/s"
     higher_is_better: bool = False
 
 
 @dataclass(frozen=True)
 class Group:
     id: str
-    kind: str               # the side's measure method: DagsterSide._<kind> / WeirSide._<kind>
+    kind: str  # the side's measure method: DagsterSide._<kind> / WeirSide._<kind>
     rows: tuple[Row, ...]
     params: dict[str, Any]
-    quick: dict[str, Any] = field(default_factory=dict)   # overrides for --quick
-    smoke: dict[str, Any] = field(default_factory=dict)   # overrides for --smoke
-    dagster: bool = True                                  # False: a Weir-only figure
-    quick_skip_dagster: str = ""                          # why Dagster sits out --quick
-    reps: dict[str, int] = field(default_factory=dict)    # repetitions by mode, when not the default
+    quick: dict[str, Any] = field(default_factory=dict)  # overrides for --quick
+    smoke: dict[str, Any] = field(default_factory=dict)  # overrides for --smoke
+    dagster: bool = True  # False: a Weir-only figure
+    quick_skip_dagster: str = ""  # why Dagster sits out --quick
+    reps: dict[str, int] = field(default_factory=dict)  # repetitions by mode, when not the default
 
     def params_for(self, mode: str) -> dict[str, Any]:
         return {**self.params, **(self.quick if mode == QUICK else self.smoke if mode == SMOKE else {})}
@@ -46,83 +46,193 @@ def _server_rows(n: int, with_evals: bool) -> tuple[Row, ...]:
         Row(f"snap_fetch_{n}", "full definitions snapshot over gRPC: fetch time, layered {n:,}", "s"),
     )
     if with_evals:
-        rows += (Row("schedule_eval", "schedule evaluation RPC (trivial schedule), median of {evals}", "ms"),
-                 Row("sensor_eval", "sensor evaluation RPC (sensor that skips), median of {evals}", "ms"))
+        rows += (
+            Row("schedule_eval", "schedule evaluation RPC (trivial schedule), median of {evals}", "ms"),
+            Row("sensor_eval", "sensor evaluation RPC (sensor that skips), median of {evals}", "ms"),
+        )
     return rows
 
 
 def _server(n: int, smoke_n: int, *, evals: int = 0, quick_skip: str = "") -> Group:
-    return Group(f"server{n}", "server", _server_rows(n, bool(evals)),
-                 {"n": n, "suffix": str(n), "evals": evals, "timeout": 600},
-                 quick={"evals": min(evals, 30)}, smoke={"n": smoke_n, "evals": min(evals, 5), "timeout": 60},
-                 quick_skip_dagster=quick_skip)
+    return Group(
+        f"server{n}",
+        "server",
+        _server_rows(n, bool(evals)),
+        {"n": n, "suffix": str(n), "evals": evals, "timeout": 600},
+        quick={"evals": min(evals, 30)},
+        smoke={"n": smoke_n, "evals": min(evals, 5), "timeout": 60},
+        quick_skip_dagster=quick_skip,
+    )
 
 
 SLOW = "skipped in --quick (the slowest Dagster rows); see the anchors or a full run"
 
 GROUPS: tuple[Group, ...] = (
-    Group("import", "import", (
-        Row("import_wall", "`python -c \"import PKG\"` wall", "s"),
-        Row("import_rss", "`python -c \"import PKG\"` peak RSS", "MB"),
-    ), {}),
-    Group("startup", "cli", (
-        Row("cli_help", "`weir --help` vs `dagster --help`: whole process wall time, median of {calls}", "s"),),
-          {"commands": {"cli_help": ["--help"]}, "calls": 5, "warmup": 1}, smoke={"calls": 1, "warmup": 0}),
-    Group("startup_weir", "cli", (
-        Row("cli_runs_help", "Weir only: `weir runs --help`, whole process wall time, median of {calls}", "s"),
-        Row("cli_locations_help", "Weir only: `weir locations --help`, whole process wall time, median of {calls}",
-            "s"),
-    ), {"commands": {"cli_runs_help": ["runs", "--help"], "cli_locations_help": ["locations", "--help"]},
-        "calls": 5, "warmup": 1}, smoke={"calls": 1, "warmup": 0}, dagster=False),
-    Group("load1000", "load", (Row("load_1000", "load module + resolve Definitions in-process, layered {n:,}", "s"),),
-          {"n": 1000, "row": "load_1000"}, smoke={"n": 50}),
-    Group("load5000", "load", (Row("load_5000", "load module + resolve Definitions in-process, layered {n:,}", "s"),),
-          {"n": 5000, "row": "load_5000"}, smoke={"n": 100}, quick_skip_dagster=SLOW),
+    Group(
+        "import",
+        "import",
+        (
+            Row("import_wall", '`python -c "import PKG"` wall', "s"),
+            Row("import_rss", '`python -c "import PKG"` peak RSS', "MB"),
+        ),
+        {},
+    ),
+    Group(
+        "startup",
+        "cli",
+        (Row("cli_help", "`weir --help` vs `dagster --help`: whole process wall time, median of {calls}", "s"),),
+        {"commands": {"cli_help": ["--help"]}, "calls": 5, "warmup": 1},
+        smoke={"calls": 1, "warmup": 0},
+    ),
+    Group(
+        "startup_weir",
+        "cli",
+        (
+            Row("cli_runs_help", "Weir only: `weir runs --help`, whole process wall time, median of {calls}", "s"),
+            Row(
+                "cli_locations_help",
+                "Weir only: `weir locations --help`, whole process wall time, median of {calls}",
+                "s",
+            ),
+        ),
+        {
+            "commands": {"cli_runs_help": ["runs", "--help"], "cli_locations_help": ["locations", "--help"]},
+            "calls": 5,
+            "warmup": 1,
+        },
+        smoke={"calls": 1, "warmup": 0},
+        dagster=False,
+    ),
+    Group(
+        "load1000",
+        "load",
+        (Row("load_1000", "load module + resolve Definitions in-process, layered {n:,}", "s"),),
+        {"n": 1000, "row": "load_1000"},
+        smoke={"n": 50},
+    ),
+    Group(
+        "load5000",
+        "load",
+        (Row("load_5000", "load module + resolve Definitions in-process, layered {n:,}", "s"),),
+        {"n": 5000, "row": "load_5000"},
+        smoke={"n": 100},
+        quick_skip_dagster=SLOW,
+    ),
     _server(100, 20, evals=50),
     _server(1000, 50),
-    Group("ready_cli1000", "server", (
-        Row("ready_cli_1000", "code server ready through the command users type (`weir code-server start` vs "
-            "`dagster api grpc`), layered {n:,}", "s"),),
-          {"n": 1000, "suffix": "cli_1000", "via": "cli", "ready_only": True, "timeout": 600},
-          smoke={"n": 50, "timeout": 60}),
+    Group(
+        "ready_cli1000",
+        "server",
+        (
+            Row(
+                "ready_cli_1000",
+                "code server ready through the command users type (`weir code-server start` vs "
+                "`dagster api grpc`), layered {n:,}",
+                "s",
+            ),
+        ),
+        {"n": 1000, "suffix": "cli_1000", "via": "cli", "ready_only": True, "timeout": 600},
+        smoke={"n": 50, "timeout": 60},
+    ),
     _server(5000, 100, quick_skip=SLOW),
-    Group("mat_chain100", "materialize", (Row("mat_chain_100", "`materialize()` in-process, chain of {n}", "s"),),
-          {"n": 100, "shape": "chain", "row": "mat_chain_100"}, smoke={"n": 10}),
-    Group("mat_layered100", "materialize", (Row("mat_layered_100", "`materialize()` in-process, layered {n}", "s"),),
-          {"n": 100, "shape": "layered", "row": "mat_layered_100"}, smoke={"n": 20}),
-    Group("mp_chain20", "multiprocess", (
-        Row("mp_chain_20", "multiprocess run of every asset through the host/CLI, chain of {n}", "s"),),
-          {"n": 20, "shape": "chain", "row": "mp_chain_20", "timeout": 900}, smoke={"n": 3, "timeout": 60},
-          quick_skip_dagster=SLOW),
-    Group("mp_layered100", "multiprocess", (
-        Row("mp_layered_100", "multiprocess run of every asset through the host/CLI, layered {n}", "s"),),
-          {"n": 100, "shape": "layered", "row": "mp_layered_100", "timeout": 1200}, smoke={"n": 10, "timeout": 60},
-          quick_skip_dagster=SLOW),
-    Group("storage", "storage", (
-        Row("runs_create", "run storage: create runs, one per transaction ({n_runs:,})", "runs/s", True),
-        Row("events_write", "run storage: write events (Dagster one by one, Weir batched: {n_batched:,})",
-            "events/s", True),
-        Row("events_write_one", "run storage: write events one per transaction, both ({n_events:,})", "events/s", True),
-        Row("events_read", "run storage: read back {n_read:,} events of one run", "s"),
-    ), {"n_runs": 1000, "n_events": 1000, "n_batched": 50_000, "n_read": 10_000},
-          quick={"n_runs": 200, "n_events": 200, "n_batched": 20_000},
-          smoke={"n_runs": 50, "n_events": 50, "n_batched": 1000, "n_read": 1000}),
-    Group("list_runs", "list_runs", (
-        Row("list_runs", "Weir only: newest 50 runs with a status filter among {n_runs:,} runs", "ms"),),
-          {"n_runs": 100_000}, smoke={"n_runs": 1000}, dagster=False, reps={QUICK: 1}),
-    Group("scheduler", "scheduler", (
-        Row("scheduler_pass", "Weir only: one scheduler pass over {n_schedules:,} schedules, all due", "s"),),
-          {"n_schedules": 1000}, smoke={"n_schedules": 20}, dagster=False),
-    Group("memory", "memory", (
-        Row("mem_host", "Weir only: memory of the `weir dev` host, one location layered {n:,}", "MB"),
-        Row("mem_codeserver", "Weir only: memory of that location's code server + user processes", "MB"),
-    ), {"n": 1000}, smoke={"n": 20}, dagster=False),
-    Group("sdk_extras", "sdk_extras", (
-        Row("engine_mp_chain", "Weir only (bench/sdk_bench.py): multiprocess executor, chain of {n_chain}, "
-            "no host", "s"),
-        Row("snapshot_build", "Weir only (bench/sdk_bench.py): import + build snapshot, layered {n_snapshot:,}",
-            "s"),
-    ), {"n_chain": 20, "n_snapshot": 5000}, smoke={"n_chain": 3, "n_snapshot": 50}, dagster=False),
+    Group(
+        "mat_chain100",
+        "materialize",
+        (Row("mat_chain_100", "`materialize()` in-process, chain of {n}", "s"),),
+        {"n": 100, "shape": "chain", "row": "mat_chain_100"},
+        smoke={"n": 10},
+    ),
+    Group(
+        "mat_layered100",
+        "materialize",
+        (Row("mat_layered_100", "`materialize()` in-process, layered {n}", "s"),),
+        {"n": 100, "shape": "layered", "row": "mat_layered_100"},
+        smoke={"n": 20},
+    ),
+    Group(
+        "mp_chain20",
+        "multiprocess",
+        (Row("mp_chain_20", "multiprocess run of every asset through the host/CLI, chain of {n}", "s"),),
+        {"n": 20, "shape": "chain", "row": "mp_chain_20", "timeout": 900},
+        smoke={"n": 3, "timeout": 60},
+        quick_skip_dagster=SLOW,
+    ),
+    Group(
+        "mp_layered100",
+        "multiprocess",
+        (Row("mp_layered_100", "multiprocess run of every asset through the host/CLI, layered {n}", "s"),),
+        {"n": 100, "shape": "layered", "row": "mp_layered_100", "timeout": 1200},
+        smoke={"n": 10, "timeout": 60},
+        quick_skip_dagster=SLOW,
+    ),
+    Group(
+        "storage",
+        "storage",
+        (
+            Row("runs_create", "run storage: create runs, one per transaction ({n_runs:,})", "runs/s", True),
+            Row(
+                "events_write",
+                "run storage: write events (Dagster one by one, Weir batched: {n_batched:,})",
+                "events/s",
+                True,
+            ),
+            Row(
+                "events_write_one",
+                "run storage: write events one per transaction, both ({n_events:,})",
+                "events/s",
+                True,
+            ),
+            Row("events_read", "run storage: read back {n_read:,} events of one run", "s"),
+        ),
+        {"n_runs": 1000, "n_events": 1000, "n_batched": 50_000, "n_read": 10_000},
+        quick={"n_runs": 200, "n_events": 200, "n_batched": 20_000},
+        smoke={"n_runs": 50, "n_events": 50, "n_batched": 1000, "n_read": 1000},
+    ),
+    Group(
+        "list_runs",
+        "list_runs",
+        (Row("list_runs", "Weir only: newest 50 runs with a status filter among {n_runs:,} runs", "ms"),),
+        {"n_runs": 100_000},
+        smoke={"n_runs": 1000},
+        dagster=False,
+        reps={QUICK: 1},
+    ),
+    Group(
+        "scheduler",
+        "scheduler",
+        (Row("scheduler_pass", "Weir only: one scheduler pass over {n_schedules:,} schedules, all due", "s"),),
+        {"n_schedules": 1000},
+        smoke={"n_schedules": 20},
+        dagster=False,
+    ),
+    Group(
+        "memory",
+        "memory",
+        (
+            Row("mem_host", "Weir only: memory of the `weir dev` host, one location layered {n:,}", "MB"),
+            Row("mem_codeserver", "Weir only: memory of that location's code server + user processes", "MB"),
+        ),
+        {"n": 1000},
+        smoke={"n": 20},
+        dagster=False,
+    ),
+    Group(
+        "sdk_extras",
+        "sdk_extras",
+        (
+            Row(
+                "engine_mp_chain",
+                "Weir only (bench/sdk_bench.py): multiprocess executor, chain of {n_chain}, no host",
+                "s",
+            ),
+            Row(
+                "snapshot_build", "Weir only (bench/sdk_bench.py): import + build snapshot, layered {n_snapshot:,}", "s"
+            ),
+        ),
+        {"n_chain": 20, "n_snapshot": 5000},
+        smoke={"n_chain": 3, "n_snapshot": 50},
+        dagster=False,
+    ),
 )
 
 DEFAULT_REPS = {FULL: 5, QUICK: 2, SMOKE: 1}

@@ -7,14 +7,25 @@ usage: python gen_workload.py N SHAPE PKG > defs.py
   PKG:   the package to import as `dg` (dagster, sdk, ...)
 The same file runs against any package that offers the core API under these names.
 """
+
 import sys
 
 
 def main() -> None:
     n, shape, pkg = int(sys.argv[1]), sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else "dagster"
-    out = [f"import {pkg} as dg", "", "",
-           "class Params(dg.Config):", "    factor: int = 1", "", "",
-           "class Store(dg.ConfigurableResource):", "    prefix: str = 'x'", "", ""]
+    out = [
+        f"import {pkg} as dg",
+        "",
+        "",
+        "class Params(dg.Config):",
+        "    factor: int = 1",
+        "",
+        "",
+        "class Store(dg.ConfigurableResource):",
+        "    prefix: str = 'x'",
+        "",
+        "",
+    ]
     width = 10
     for i in range(n):
         if shape == "chain":
@@ -29,13 +40,15 @@ def main() -> None:
         args = ", ".join(f"a{u}" for u in ups)
         body = " + ".join(f"a{u}" for u in ups) or "1"
         if i == 0:
-            out += ["@dg.asset(group_name='g0')",
-                    "def a0(config: Params, store: Store) -> int:",
-                    "    return config.factor", "", ""]
+            out += [
+                "@dg.asset(group_name='g0')",
+                "def a0(config: Params, store: Store) -> int:",
+                "    return config.factor",
+                "",
+                "",
+            ]
         else:
-            out += [f"@dg.asset(group_name='g{i // 100}')",
-                    f"def a{i}({args}) -> int:",
-                    f"    return {body}", "", ""]
+            out += [f"@dg.asset(group_name='g{i // 100}')", f"def a{i}({args}) -> int:", f"    return {body}", "", ""]
     names = ", ".join(f"a{i}" for i in range(n))
     out += [
         "all_job = dg.define_asset_job('all_job', selection=dg.AssetSelection.all())",

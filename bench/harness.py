@@ -32,6 +32,7 @@ class BenchError(Exception):
 
 # workloads -----------------------------------------------------------------------------------------
 
+
 def workload(directory: Path, n: int, shape: str, pkg: str, *, executor: str | None = None) -> Path:
     """Write (once) the generated code location `shape` with `n` assets for `pkg`, return its path.
 
@@ -42,8 +43,9 @@ def workload(directory: Path, n: int, shape: str, pkg: str, *, executor: str | N
     path = directory / f"{shape}{n}_{pkg}{suffix}.py"
     if path.exists():
         return path
-    text = subprocess.run([sys.executable, str(GEN_WORKLOAD), str(n), shape, pkg], check=True,
-                          capture_output=True, text=True).stdout
+    text = subprocess.run(
+        [sys.executable, str(GEN_WORKLOAD), str(n), shape, pkg], check=True, capture_output=True, text=True
+    ).stdout
     if executor:
         closing = "resources={'store': Store()})"
         if closing not in text:
@@ -70,6 +72,7 @@ def import_file(path: Path, name: str | None = None) -> Any:
 
 # processes -----------------------------------------------------------------------------------------
 
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
@@ -86,7 +89,7 @@ def _children_map() -> dict[int, list[int]]:
                 stat = f.read()
         except OSError:
             continue
-        ppid = int(stat[stat.rindex(")") + 2:].split()[1])
+        ppid = int(stat[stat.rindex(")") + 2 :].split()[1])
         children.setdefault(ppid, []).append(int(entry))
     return children
 
@@ -124,8 +127,9 @@ def tree_rss_bytes(pid: int, *, exclude: Sequence[int] = ()) -> int:
     return sum(rss_bytes(p) for p in [pid, *descendants(pid)] if p not in skip)
 
 
-def settled_tree_rss(pid: int, *, min_processes: int = 1, timeout: float = 30.0,
-                     exclude: Callable[[], Sequence[int]] = tuple) -> int:
+def settled_tree_rss(
+    pid: int, *, min_processes: int = 1, timeout: float = 30.0, exclude: Callable[[], Sequence[int]] = tuple
+) -> int:
     """Tree RSS once the tree has `min_processes` processes and its memory stops moving (within 2%
     over half a second): pools fill and imports finish in the background after a server answers."""
     deadline = time.monotonic() + timeout
@@ -171,8 +175,9 @@ def started(args: Sequence[str], *, cwd: Path, env: Mapping[str, str], log: Path
     """A server process for the duration of a block, stopped (with its descendants) on the way out."""
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "ab") as out:
-        proc = subprocess.Popen(list(args), cwd=cwd, env=dict(env), stdin=subprocess.DEVNULL, stdout=out,
-                                stderr=out, start_new_session=True)
+        proc = subprocess.Popen(
+            list(args), cwd=cwd, env=dict(env), stdin=subprocess.DEVNULL, stdout=out, stderr=out, start_new_session=True
+        )
     try:
         yield proc
     finally:
@@ -186,8 +191,15 @@ def tail(path: Path, n: int = 1500) -> str:
         return ""
 
 
-def wait_for(what: str, check: Callable[[], Any], timeout: float, *, interval: float = 0.01,
-             proc: subprocess.Popen[Any] | None = None, log: Path | None = None) -> Any:
+def wait_for(
+    what: str,
+    check: Callable[[], Any],
+    timeout: float,
+    *,
+    interval: float = 0.01,
+    proc: subprocess.Popen[Any] | None = None,
+    log: Path | None = None,
+) -> Any:
     """Poll `check` until it returns something truthy; fail early if `proc` exits."""
     deadline = time.monotonic() + timeout
     while True:
@@ -201,14 +213,16 @@ def wait_for(what: str, check: Callable[[], Any], timeout: float, *, interval: f
         time.sleep(interval)
 
 
-def timed_command(args: Sequence[str], *, cwd: Path, env: Mapping[str, str], timeout: float,
-                  log: Path) -> tuple[float, int]:
+def timed_command(
+    args: Sequence[str], *, cwd: Path, env: Mapping[str, str], timeout: float, log: Path
+) -> tuple[float, int]:
     """(wall seconds, peak RSS bytes) of a command that must exit 0; killed with its tree on timeout."""
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "ab") as out:
         began = time.perf_counter()
-        proc = subprocess.Popen(list(args), cwd=cwd, env=dict(env), stdin=subprocess.DEVNULL, stdout=out,
-                                stderr=out, start_new_session=True)
+        proc = subprocess.Popen(
+            list(args), cwd=cwd, env=dict(env), stdin=subprocess.DEVNULL, stdout=out, stderr=out, start_new_session=True
+        )
         deadline = time.monotonic() + timeout
         while True:
             pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
@@ -226,8 +240,16 @@ def timed_command(args: Sequence[str], *, cwd: Path, env: Mapping[str, str], tim
     return elapsed, usage.ru_maxrss * 1024
 
 
-def command_walls(commands: Mapping[str, Sequence[str]], *, cwd: Path, env: Mapping[str, str], calls: int,
-                  warmup: int, log: Path, timeout: float = 120) -> dict[str, float]:
+def command_walls(
+    commands: Mapping[str, Sequence[str]],
+    *,
+    cwd: Path,
+    env: Mapping[str, str],
+    calls: int,
+    warmup: int,
+    log: Path,
+    timeout: float = 120,
+) -> dict[str, float]:
     """Median whole-process wall seconds of each command (key: its row id), over `calls` runs after
     `warmup` unmeasured ones (a warm page cache, as for a user typing it twice). The commands take
     turns call by call, so a noisy neighbour hurts them alike."""
@@ -244,17 +266,26 @@ def command_walls(commands: Mapping[str, Sequence[str]], *, cwd: Path, env: Mapp
 
 # probes: one measurement in a fresh interpreter of the side's venv -------------------------------
 
-def run_probe(python: str, module: str, name: str, args: Mapping[str, Any], *, env: Mapping[str, str],
-              timeout: float, log: Path) -> dict[str, Any]:
+
+def run_probe(
+    python: str, module: str, name: str, args: Mapping[str, Any], *, env: Mapping[str, str], timeout: float, log: Path
+) -> dict[str, Any]:
     """Run `python -m module probe NAME ARGS_JSON` and return the dict it reports.
 
     The probe runs in its own session; on timeout it is stopped with everything it started.
     """
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "ab") as err:
-        proc = subprocess.Popen([python, "-m", module, "probe", name, json.dumps(args)], cwd=REPO,
-                                env=dict(env), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=err,
-                                start_new_session=True, text=True)
+        proc = subprocess.Popen(
+            [python, "-m", module, "probe", name, json.dumps(args)],
+            cwd=REPO,
+            env=dict(env),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=err,
+            start_new_session=True,
+            text=True,
+        )
         try:
             out, _ = proc.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
@@ -265,7 +296,7 @@ def run_probe(python: str, module: str, name: str, args: Mapping[str, Any], *, e
             raise
     for line in reversed(out.splitlines()):
         if line.startswith(RESULT_PREFIX):
-            result: dict[str, Any] = json.loads(line[len(RESULT_PREFIX):])
+            result: dict[str, Any] = json.loads(line[len(RESULT_PREFIX) :])
             if "error" in result:
                 raise BenchError(result["error"])
             return result
@@ -294,13 +325,13 @@ def probe_main(probes: Mapping[str, Callable[[dict[str, Any]], dict[str, Any]]])
 
 def clean_env(**extra: str) -> dict[str, str]:
     """The environment for measured processes: ours minus anything that would redirect them."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("WEIR_", "DAGSTER_", "PYTHON", "VIRTUAL_ENV"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("WEIR_", "DAGSTER_", "PYTHON", "VIRTUAL_ENV"))}
     env.update(extra)
     return env
 
 
 # probes both sides run with the same code, so the two numbers measure the same thing --------------
+
 
 def probe_load(args: dict[str, Any]) -> dict[str, Any]:
     """Import the workload module (decorators, Definitions) and resolve the asset graph and jobs.

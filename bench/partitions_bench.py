@@ -35,8 +35,11 @@ class _Location:
     """A LocationClient with a snapshot only: the listing must never call it."""
 
     def __init__(self) -> None:
-        hourly = snapshot_pb2.PartitionsDefinition(time_window=snapshot_pb2.TimeWindowPartitions(
-            start="2024-01-01-00:00", timezone="UTC", fmt="%Y-%m-%d-%H:%M", cron_schedule="0 * * * *"))
+        hourly = snapshot_pb2.PartitionsDefinition(
+            time_window=snapshot_pb2.TimeWindowPartitions(
+                start="2024-01-01-00:00", timezone="UTC", fmt="%Y-%m-%d-%H:%M", cron_schedule="0 * * * *"
+            )
+        )
         node = snapshot_pb2.AssetNode(key=common_pb2.AssetKey(path=["hourly"]), is_executable=True, partitions=hourly)
         self.snapshot = snapshot_pb2.Snapshot(location_name="bench", assets=[node])
 
@@ -90,8 +93,10 @@ def measure_list_hourly_keys_10_years() -> float:
     """Median seconds to list 87,600 hourly keys through the Host API, the host computing them each time."""
     computed, cached = measure()
     verdict = "meets" if computed <= TARGET_SECONDS else "misses"
-    print(f"list 87,600 hourly partition keys through the Host API: {computed:.3f} s computed, "
-          f"{cached:.3f} s cached ({verdict} the {TARGET_SECONDS} s target)")
+    print(
+        f"list 87,600 hourly partition keys through the Host API: {computed:.3f} s computed, "
+        f"{cached:.3f} s cached ({verdict} the {TARGET_SECONDS} s target)"
+    )
     return computed
 
 

@@ -52,17 +52,22 @@ class Cell:
 class Results:
     mode: str
     reps: dict[str, int]
-    cells: dict[tuple[str, str], Cell] = field(default_factory=dict)   # (row id, side name) -> cell
+    cells: dict[tuple[str, str], Cell] = field(default_factory=dict)  # (row id, side name) -> cell
     labels: dict[str, str] = field(default_factory=dict)
     elapsed: float = 0.0
-    unfinished: str = ""    # set when the run stopped early: the report says so
+    unfinished: str = ""  # set when the run stopped early: the report says so
 
     def cell(self, row: str, side: str) -> Cell:
         return self.cells.setdefault((row, side), Cell())
 
 
-def run_groups(results: Results, groups: list[Group], sides: list[Any], reps_override: int | None,
-               after_group: Callable[[Results], None]) -> None:
+def run_groups(
+    results: Results,
+    groups: list[Group],
+    sides: list[Any],
+    reps_override: int | None,
+    after_group: Callable[[Results], None],
+) -> None:
     """Every repetition of every group, alternating which side goes first; `after_group` gets the
     results so far after each group, so a long run interrupted late still leaves its table."""
     mode = results.mode
@@ -104,8 +109,12 @@ def run_groups(results: Results, groups: list[Group], sides: list[Any], reps_ove
                             results.cell(row.id, side.name).errors.append("not measured")
                     status = ", ".join(f"{k}={_num(v)}" for k, v in measured.items() if k in results.labels)
                     status += "".join(f"; {k}: {str(v)[:120]}" for k, v in row_errors.items())
-                print(f"[{time.monotonic() - began:6.0f}s] {group.id} rep {rep + 1}/{reps} {side.name:7} "
-                      f"({time.monotonic() - started:.1f}s): {status}", file=sys.stderr, flush=True)
+                print(
+                    f"[{time.monotonic() - began:6.0f}s] {group.id} rep {rep + 1}/{reps} {side.name:7} "
+                    f"({time.monotonic() - started:.1f}s): {status}",
+                    file=sys.stderr,
+                    flush=True,
+                )
         results.elapsed = time.monotonic() - began
         if index == len(groups) - 1:
             results.unfinished = ""
@@ -113,6 +122,7 @@ def run_groups(results: Results, groups: list[Group], sides: list[Any], reps_ove
 
 
 # the table ----------------------------------------------------------------------------------------
+
 
 def _num(value: float) -> str:
     """Three significant digits, thousands separated."""
@@ -139,8 +149,9 @@ def _cell_text(cell: Cell, row: Row, notes: list[str]) -> str:
     if len(cell.values) > 1:
         text += f" ({_num(low)}-{_num(high)})"
     if cell.errors:
-        text += " " + _note(notes, f"{len(cell.errors)} of {len(cell.values) + len(cell.errors)} "
-                                   f"repetitions failed: {cell.errors[0]}")
+        text += " " + _note(
+            notes, f"{len(cell.errors)} of {len(cell.values) + len(cell.errors)} repetitions failed: {cell.errors[0]}"
+        )
     return text
 
 
@@ -162,15 +173,20 @@ def ratio(row: Row, dagster: Cell, weir: Cell) -> str:
 
 def table(results: Results, shown: set[str]) -> tuple[str, list[str]]:
     notes: list[str] = []
-    lines = ["| figure | Dagster median (min-max) | Weir median (min-max) | ratio (Dagster/Weir, higher is "
-             "better for Weir) |", "|---|---|---|---|"]
+    lines = [
+        "| figure | Dagster median (min-max) | Weir median (min-max) | ratio (Dagster/Weir, higher is "
+        "better for Weir) |",
+        "|---|---|---|---|",
+    ]
     for row in all_rows():
         if row.id not in shown or row.id not in results.labels:
             continue
         dagster, weir = results.cell(row.id, "Dagster"), results.cell(row.id, "Weir")
         d_text = _cell_text(dagster, row, notes) if (row.id, "Dagster") in results.cells else "—"
-        lines.append(f"| {results.labels[row.id]} `{row.id}` | {d_text} | {_cell_text(weir, row, notes)} | "
-                     f"{ratio(row, dagster, weir)} |")
+        lines.append(
+            f"| {results.labels[row.id]} `{row.id}` | {d_text} | {_cell_text(weir, row, notes)} | "
+            f"{ratio(row, dagster, weir)} |"
+        )
     return "\n".join(lines), notes
 
 
@@ -181,8 +197,15 @@ def machine() -> str:
             if line.startswith("model name"):
                 model = line.split(":", 1)[1].strip()
                 break
-        memory = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
-                      if line.startswith("MemTotal:")) / 1024 / 1024
+        memory = (
+            next(
+                int(line.split()[1])
+                for line in Path("/proc/meminfo").read_text().splitlines()
+                if line.startswith("MemTotal:")
+            )
+            / 1024
+            / 1024
+        )
     except (OSError, StopIteration):
         memory = 0.0
     return f"{os.cpu_count()} CPUs ({model}), {memory:.1f} GiB memory, {platform.system()} {platform.release()}"
@@ -252,8 +275,12 @@ def main(argv: list[str] | None = None) -> int:
     mode.add_argument("--smoke", action="store_true", help="Weir only, tiny sizes (CI)")
     parser.add_argument("--only", metavar="FIGURE", help="one figure by row id (or a prefix / group id)")
     parser.add_argument("--reps", type=int, help="repetitions per figure (default: 5, --quick 2, --smoke 1)")
-    parser.add_argument("--out", type=Path, help="where to write the table (default: bench/results/latest.md "
-                        "for a full or --quick run of every figure, else bench/.work/<mode>.md)")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        help="where to write the table (default: bench/results/latest.md "
+        "for a full or --quick run of every figure, else bench/.work/<mode>.md)",
+    )
     parser.add_argument("--logs", type=Path, help="where probes and servers log (default: bench/.work/logs/<mode>)")
     parser.add_argument("--dagster-python", help="python of an existing Dagster 1.13 venv")
     parser.add_argument("--weir-python", help="python with Weir installed (default: .venv/bin/python)")
@@ -261,8 +288,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     mode_name = SMOKE if args.smoke else QUICK if args.quick else FULL
     groups, shown = select(args.only)
-    out = args.out or (RESULTS if mode_name != SMOKE and not args.only and not args.no_dagster
-                       else WORK / f"{mode_name}.md")
+    out = args.out or (
+        RESULTS if mode_name != SMOKE and not args.only and not args.no_dagster else WORK / f"{mode_name}.md"
+    )
 
     logs = args.logs or WORK / "logs" / (f"{mode_name}-only" if args.only else mode_name)
     shutil.rmtree(logs, ignore_errors=True)

@@ -39,12 +39,21 @@ class _Location:
     """The smallest LocationClient the scheduler needs: a snapshot and schedule functions."""
 
     def __init__(self, n_schedules: int) -> None:
-        schedules = [snapshot_pb2.Schedule(
-            name=f"s{i:05d}", cron_schedules=["* * * * *"], execution_timezone=ZONES[i % len(ZONES)],
-            job_name="job", has_function=i % 2 == 0, default_status=snapshot_pb2.RUNNING, run_config_json="{}")
-            for i in range(n_schedules)]
-        self.snapshot = snapshot_pb2.Snapshot(location_name="bench", jobs=[snapshot_pb2.Job(name="job")],
-                                              schedules=schedules)
+        schedules = [
+            snapshot_pb2.Schedule(
+                name=f"s{i:05d}",
+                cron_schedules=["* * * * *"],
+                execution_timezone=ZONES[i % len(ZONES)],
+                job_name="job",
+                has_function=i % 2 == 0,
+                default_status=snapshot_pb2.RUNNING,
+                run_config_json="{}",
+            )
+            for i in range(n_schedules)
+        ]
+        self.snapshot = snapshot_pb2.Snapshot(
+            location_name="bench", jobs=[snapshot_pb2.Job(name="job")], schedules=schedules
+        )
 
     def handshake(self) -> codeserver_pb2.HandshakeReply:
         return codeserver_pb2.HandshakeReply(protocol_version=wire.PROTOCOL_VERSION, snapshot_id="bench")
@@ -52,8 +61,9 @@ class _Location:
     def fetch_snapshot(self, snapshot_id: str) -> snapshot_pb2.Snapshot:
         return self.snapshot
 
-    def evaluate_schedule(self, request: codeserver_pb2.EvaluateScheduleRequest,
-                          timeout: float) -> codeserver_pb2.EvaluationReply:
+    def evaluate_schedule(
+        self, request: codeserver_pb2.EvaluateScheduleRequest, timeout: float
+    ) -> codeserver_pb2.EvaluationReply:
         key = f"{request.schedule_name}-{int(request.scheduled_time)}"
         return codeserver_pb2.EvaluationReply(run_requests=[common_pb2.RunRequest(run_key=key)])
 
@@ -95,8 +105,10 @@ def measure_passes(n_schedules: int = 1000, url: str | None = None) -> tuple[flo
 def measure_scheduler_pass(n_schedules: int = 1000) -> float:
     """Seconds for the worst-case pass (every schedule due) over n_schedules; prints both passes."""
     idle, due, due_cpu, recorded = measure_passes(n_schedules)
-    print(f"scheduler pass over {n_schedules} schedules: idle {idle * 1000:.1f} ms; all due {due * 1000:.1f} ms "
-          f"wall, {due_cpu * 1000:.1f} ms CPU ({recorded} ticks and runs) (target <= 1000 ms)")
+    print(
+        f"scheduler pass over {n_schedules} schedules: idle {idle * 1000:.1f} ms; all due {due * 1000:.1f} ms "
+        f"wall, {due_cpu * 1000:.1f} ms CPU ({recorded} ticks and runs) (target <= 1000 ms)"
+    )
     return due
 
 
@@ -107,8 +119,10 @@ def main() -> None:
     args = parser.parse_args()
     if args.url:
         idle, due, due_cpu, recorded = measure_passes(args.schedules, args.url)
-        print(f"idle {idle * 1000:.1f} ms, all due {due * 1000:.1f} ms wall, {due_cpu * 1000:.1f} ms CPU "
-              f"({recorded} ticks)")
+        print(
+            f"idle {idle * 1000:.1f} ms, all due {due * 1000:.1f} ms wall, {due_cpu * 1000:.1f} ms CPU "
+            f"({recorded} ticks)"
+        )
     else:
         measure_scheduler_pass(args.schedules)
 

@@ -23,8 +23,9 @@ sys.path.insert(0, str(REPO))
 
 def _workload(n: int, shape: str, directory: str) -> Path:
     path = Path(directory) / f"wl_{shape}_{n}.py"
-    source = subprocess.run([sys.executable, str(GEN), str(n), shape, "sdk"], capture_output=True, text=True,
-                            check=True).stdout  # fmt: skip
+    source = subprocess.run(
+        [sys.executable, str(GEN), str(n), shape, "sdk"], capture_output=True, text=True, check=True
+    ).stdout
     path.write_text(source)
     return path
 
@@ -69,8 +70,16 @@ def measure_multiprocess(n: int = 20, shape: str = "chain") -> float:
         os.environ["WEIR_STORAGE_DIR"] = str(Path(tmp) / "storage")
         events: list = []
         start = time.perf_counter()
-        ok = execute_run(module.defs, run_id="bench", job_name="all_job", asset_selection=None, run_config={},
-                         tags={}, partition_key=None, on_event=events.append)  # fmt: skip
+        ok = execute_run(
+            module.defs,
+            run_id="bench",
+            job_name="all_job",
+            asset_selection=None,
+            run_config={},
+            tags={},
+            partition_key=None,
+            on_event=events.append,
+        )
         elapsed = time.perf_counter() - start
         os.environ.pop("WEIR_STORAGE_DIR", None)
     assert ok, [e.message for e in events if e.type.endswith("FAILURE")]
@@ -95,8 +104,12 @@ def measure_snapshot(n: int = 5000) -> tuple[float, float, int]:
     """(import seconds, build seconds, bytes) for the layered workload, in a fresh interpreter."""
     with tempfile.TemporaryDirectory() as tmp:
         path = _workload(n, "layered", tmp)
-        out = subprocess.run([sys.executable, "-c", _SNAPSHOT_CODE, tmp, str(REPO), path.stem], capture_output=True,
-                             text=True, check=True).stdout.split()  # fmt: skip
+        out = subprocess.run(
+            [sys.executable, "-c", _SNAPSHOT_CODE, tmp, str(REPO), path.stem],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()
     return float(out[0]), float(out[1]), int(out[2])
 
 
@@ -113,8 +126,10 @@ def main() -> None:
     print(f"multiprocess chain 20 (execute_run)        {measure_multiprocess(20, 'chain'):.3f} s   target <= 2")
     for n in (1000, 5000):
         imp, build, size = measure_snapshot(n)
-        print(f"layered {n}: import {imp:.3f} s + snapshot {build:.3f} s = {imp + build:.3f} s, "
-              f"{size / 1e6:.2f} MB   (5000: well under 1.5 s, < 5 MB)")
+        print(
+            f"layered {n}: import {imp:.3f} s + snapshot {build:.3f} s = {imp + build:.3f} s, "
+            f"{size / 1e6:.2f} MB   (5000: well under 1.5 s, < 5 MB)"
+        )
 
 
 if __name__ == "__main__":

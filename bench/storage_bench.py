@@ -29,9 +29,15 @@ STATUS_MIX = ("SUCCESS",) * 16 + ("FAILURE",) * 3 + ("CANCELED",)
 
 def _run(run_id: str, created_at: float, status: str = "QUEUED") -> RunRecord:
     return RunRecord(
-        run_id=run_id, location="bench", job_name=f"job_{hash(run_id) % 20}", status=status,
-        asset_selection=("bench/a", "bench/b"), run_config_json="{}", tags={"team": "bench"},
-        snapshot_id="0" * 64, created_at=created_at,
+        run_id=run_id,
+        location="bench",
+        job_name=f"job_{hash(run_id) % 20}",
+        status=status,
+        asset_selection=("bench/a", "bench/b"),
+        run_config_json="{}",
+        tags={"team": "bench"},
+        snapshot_id="0" * 64,
+        created_at=created_at,
     )
 
 
@@ -41,9 +47,13 @@ def _events(run_id: str, start: int, count: int) -> list[EventRecord]:
     for sequence in range(start, start + count):
         is_materialization = sequence % 10 == 0
         event = common_pb2.RunEvent(
-            run_id=run_id, sequence=sequence, timestamp=time.time(), step_key=f"step_{sequence % 50}",
+            run_id=run_id,
+            sequence=sequence,
+            timestamp=time.time(),
+            step_key=f"step_{sequence % 50}",
             type=common_pb2.ASSET_MATERIALIZATION if is_materialization else common_pb2.LOG,
-            message="x" * 120, level="INFO",
+            message="x" * 120,
+            level="INFO",
             asset_key=common_pb2.AssetKey(path=["bench", f"asset_{sequence % 50}"]) if is_materialization else None,
         )
         records.append(events.event_record(event))
@@ -93,10 +103,13 @@ def measure_list_runs_latency(url: str, n_runs: int = 100_000, *, repeats: int =
     start = time.time() - n_runs
     for chunk in range(0, n_runs, 5_000):
         with engine.begin() as conn:
-            runs.add_runs(conn, [
-                _run(f"bench-list-{prefix}-{i}", start + i, STATUS_MIX[i % len(STATUS_MIX)])
-                for i in range(chunk, min(chunk + 5_000, n_runs))
-            ])
+            runs.add_runs(
+                conn,
+                [
+                    _run(f"bench-list-{prefix}-{i}", start + i, STATUS_MIX[i % len(STATUS_MIX)])
+                    for i in range(chunk, min(chunk + 5_000, n_runs))
+                ],
+            )
     timings = []
     for attempt in range(repeats):
         statuses = ("FAILURE",) if attempt % 2 else ("FAILURE", "CANCELED")

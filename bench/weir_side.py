@@ -58,14 +58,21 @@ class WeirSide:
         self.version = ""
 
     def prepare(self) -> str:
-        done = subprocess.run([self.python, "-c", "import sdk, codeserver, host; print(sdk.__version__)"],
-                              cwd=REPO, capture_output=True, text=True)
+        done = subprocess.run(
+            [self.python, "-c", "import sdk, codeserver, host; print(sdk.__version__)"],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+        )
         if done.returncode != 0:
-            raise BenchError(f"Weir is not importable with {self.python}: {done.stderr[-500:]} "
-                             "(run tests/run.sh once to build .venv)")
+            raise BenchError(
+                f"Weir is not importable with {self.python}: {done.stderr[-500:]} "
+                "(run tests/run.sh once to build .venv)"
+            )
         commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True)
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO,
-                               capture_output=True, text=True).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO, capture_output=True, text=True
+        ).stdout.strip()
         tree = f"commit {commit.stdout.strip() or '?'}" + (" + uncommitted changes" if dirty else "")
         self.version = f"{done.stdout.strip()} ({tree}, {self.python})"
         return self.version
@@ -80,12 +87,20 @@ class WeirSide:
 
     def _probe(self, name: str, args: dict[str, Any], timeout: float) -> dict[str, Any]:
         home = self._home()
-        return run_probe(self.python, "bench.weir_side", name, {**args, "home": str(home)},
-                         env=clean_env(WEIR_HOME=str(home)), timeout=timeout, log=self.logs / f"weir_{name}.log")
+        return run_probe(
+            self.python,
+            "bench.weir_side",
+            name,
+            {**args, "home": str(home)},
+            env=clean_env(WEIR_HOME=str(home)),
+            timeout=timeout,
+            log=self.logs / f"weir_{name}.log",
+        )
 
     def _import(self, params: dict[str, Any]) -> dict[str, float]:
-        wall, rss = timed_command([self.python, "-c", "import sdk"], cwd=REPO, env=clean_env(), timeout=120,
-                                  log=self.logs / "weir_import.log")
+        wall, rss = timed_command(
+            [self.python, "-c", "import sdk"], cwd=REPO, env=clean_env(), timeout=120, log=self.logs / "weir_import.log"
+        )
         return {"import_wall": wall, "import_rss": rss / MB}
 
     def _cli(self, params: dict[str, Any]) -> dict[str, float]:
@@ -93,8 +108,14 @@ class WeirSide:
         weir = str(Path(self.python).parent / "weir")
         home = self._home()
         commands = {row: [weir, *args] for row, args in params["commands"].items()}
-        return command_walls(commands, cwd=home, env=clean_env(WEIR_HOME=str(home)), calls=params["calls"],
-                             warmup=params["warmup"], log=self.logs / "weir_cli.log")
+        return command_walls(
+            commands,
+            cwd=home,
+            env=clean_env(WEIR_HOME=str(home)),
+            calls=params["calls"],
+            warmup=params["warmup"],
+            log=self.logs / "weir_cli.log",
+        )
 
     def _load(self, params: dict[str, Any]) -> dict[str, float]:
         file = workload(self.work, params["n"], "layered", PKG)
@@ -109,24 +130,40 @@ class WeirSide:
     def _server(self, params: dict[str, Any]) -> dict[str, float]:
         file = workload(self.work, params["n"], "layered", PKG)
         via = params.get("via", "module")
-        args = {"file": str(file), "python": self.python, "evals": params.get("evals", 0), "via": via,
-                "ready_only": params.get("ready_only", False), "timeout": params.get("timeout", 600),
-                "log": str(self.logs / f"weir_codeserver_{via}_{params['n']}.log")}
+        args = {
+            "file": str(file),
+            "python": self.python,
+            "evals": params.get("evals", 0),
+            "via": via,
+            "ready_only": params.get("ready_only", False),
+            "timeout": params.get("timeout", 600),
+            "log": str(self.logs / f"weir_codeserver_{via}_{params['n']}.log"),
+        }
         result = self._probe("server", args, timeout=params.get("timeout", 600) + 120)
-        return {f"{key}_{params['suffix']}" if key in ("ready", "rss", "snap_bytes", "snap_fetch") else key: value
-                for key, value in result.items()}
+        return {
+            f"{key}_{params['suffix']}" if key in ("ready", "rss", "snap_bytes", "snap_fetch") else key: value
+            for key, value in result.items()
+        }
 
     def _multiprocess(self, params: dict[str, Any]) -> dict[str, float]:
         file = workload(self.work, params["n"], params["shape"], PKG, executor="multiprocess_executor")
-        args = {"file": str(file), "python": self.python, "timeout": params.get("timeout", 600),
-                "log": str(self.logs / f"weir_dev_{file.stem}.log")}
+        args = {
+            "file": str(file),
+            "python": self.python,
+            "timeout": params.get("timeout", 600),
+            "log": str(self.logs / f"weir_dev_{file.stem}.log"),
+        }
         result = self._probe("multiprocess", args, timeout=params.get("timeout", 600) + 120)
         return {params["row"]: result["run"]}
 
     def _memory(self, params: dict[str, Any]) -> dict[str, float]:
         file = workload(self.work, params["n"], "layered", PKG)
-        args = {"file": str(file), "python": self.python, "timeout": params.get("timeout", 300),
-                "log": str(self.logs / f"weir_dev_memory_{params['n']}.log")}
+        args = {
+            "file": str(file),
+            "python": self.python,
+            "timeout": params.get("timeout", 300),
+            "log": str(self.logs / f"weir_dev_memory_{params['n']}.log"),
+        }
         return self._probe("memory", args, timeout=params.get("timeout", 300) + 60)
 
     def _storage(self, params: dict[str, Any]) -> dict[str, float]:
@@ -143,6 +180,7 @@ class WeirSide:
 
 
 # probes (run under Weir's venv, cwd = the repo) ---------------------------------------------------
+
 
 def _bench_module(name: str) -> Any:
     """A sibling bench module another engineer owns, or None while it does not exist yet."""
@@ -193,8 +231,7 @@ def probe_server(args: dict[str, Any]) -> dict[str, Any]:
 
     began = time.perf_counter()
     with started(command, cwd=file.parent, env=env, log=log) as proc:
-        wait_for("code server reporting a snapshot id", snapshot_id, args["timeout"], interval=0.01, proc=proc,
-                 log=log)
+        wait_for("code server reporting a snapshot id", snapshot_id, args["timeout"], interval=0.01, proc=proc, log=log)
         result: dict[str, Any] = {"ready": time.perf_counter() - began}
         if args.get("ready_only"):
             return result
@@ -202,8 +239,9 @@ def probe_server(args: dict[str, Any]) -> dict[str, Any]:
         sizes: list[int] = []
 
         def fetch() -> None:
-            sizes.append(sum(len(chunk.data) for chunk in stub[0].GetSnapshot(codeserver_pb2.GetSnapshotRequest(),
-                                                                              timeout=120)))
+            sizes.append(
+                sum(len(chunk.data) for chunk in stub[0].GetSnapshot(codeserver_pb2.GetSnapshotRequest(), timeout=120))
+            )
 
         result["snap_fetch"] = median_latency(fetch, warmup=0, calls=3)
         result["snap_bytes"] = sizes[-1] / MB
@@ -219,19 +257,24 @@ def _evaluations(stub: Any, calls: int) -> dict[str, float]:
     """Median milliseconds of EvaluateSchedule and EvaluateSensor, after checking both succeed."""
     from protos.weir.v1 import codeserver_pb2
 
-    schedule = codeserver_pb2.EvaluateScheduleRequest(schedule_name="all_job_schedule", scheduled_time=time.time(),
-                                                      timeout_seconds=30)
-    sensor = codeserver_pb2.EvaluateSensorRequest(sensor_name="ping_sensor", timeout_seconds=30,
-                                                  evaluation_time=time.time())
-    for what, method, request in (("schedule", stub.EvaluateSchedule, schedule),
-                                  ("sensor", stub.EvaluateSensor, sensor)):
+    schedule = codeserver_pb2.EvaluateScheduleRequest(
+        schedule_name="all_job_schedule", scheduled_time=time.time(), timeout_seconds=30
+    )
+    sensor = codeserver_pb2.EvaluateSensorRequest(
+        sensor_name="ping_sensor", timeout_seconds=30, evaluation_time=time.time()
+    )
+    for what, method, request in (
+        ("schedule", stub.EvaluateSchedule, schedule),
+        ("sensor", stub.EvaluateSensor, sensor),
+    ):
         reply = method(request, timeout=30)
         if reply.error.message or reply.timed_out:
             raise BenchError(f"Weir {what} evaluation failed: {reply.error.message}")
-    return {"schedule_eval": 1000 * median_latency(lambda: stub.EvaluateSchedule(schedule, timeout=30),
-                                                   warmup=3, calls=calls),
-            "sensor_eval": 1000 * median_latency(lambda: stub.EvaluateSensor(sensor, timeout=30),
-                                                 warmup=3, calls=calls)}
+    return {
+        "schedule_eval": 1000
+        * median_latency(lambda: stub.EvaluateSchedule(schedule, timeout=30), warmup=3, calls=calls),
+        "sensor_eval": 1000 * median_latency(lambda: stub.EvaluateSensor(sensor, timeout=30), warmup=3, calls=calls),
+    }
 
 
 def _start_dev(args: dict[str, Any], home: Path) -> tuple[list[str], dict[str, str]]:
@@ -245,8 +288,13 @@ def _wait_loaded(home: Path, proc: subprocess.Popen[bytes], log: Path, timeout: 
     from protos.weir.v1 import host_pb2
 
     endpoint = home / "host.json"
-    info = wait_for("weir dev writing host.json", lambda: endpoint.exists() and json.loads(endpoint.read_text()),
-                    timeout, proc=proc, log=log)
+    info = wait_for(
+        "weir dev writing host.json",
+        lambda: endpoint.exists() and json.loads(endpoint.read_text()),
+        timeout,
+        proc=proc,
+        log=log,
+    )
     client = HostClient(info["address"], info.get("token"))
 
     def loaded() -> str:
@@ -269,8 +317,13 @@ def probe_multiprocess(args: dict[str, Any]) -> dict[str, Any]:
     with started(command, cwd=Path(args["file"]).parent, env=env, log=log) as proc:
         _, location = _wait_loaded(home, proc, log, args["timeout"])
         weir = str(Path(args["python"]).parent / "weir")
-        wall, _ = timed_command([weir, "materialize", "--location", location], cwd=home, env=env,
-                                timeout=args["timeout"], log=log.with_suffix(".materialize.log"))
+        wall, _ = timed_command(
+            [weir, "materialize", "--location", location],
+            cwd=home,
+            env=env,
+            timeout=args["timeout"],
+            log=log.with_suffix(".materialize.log"),
+        )
     return {"run": wall}
 
 
@@ -287,8 +340,10 @@ def probe_memory(args: dict[str, Any]) -> dict[str, Any]:
         servers = _children(proc.pid)
         if not servers:
             raise BenchError("weir dev runs no code server process")
-        return {"mem_host": rss_bytes(proc.pid) / MB,
-                "mem_codeserver": sum(tree_rss_bytes(pid) for pid in servers) / MB}
+        return {
+            "mem_host": rss_bytes(proc.pid) / MB,
+            "mem_codeserver": sum(tree_rss_bytes(pid) for pid in servers) / MB,
+        }
 
 
 def _children(pid: int) -> set[int]:
@@ -323,13 +378,35 @@ def probe_storage(args: dict[str, Any]) -> dict[str, Any]:
     engine = open_engine(url)
     ensure_schema(engine)
     run_id = f"bench-read-{uuid.uuid4().hex}"
-    records = [events.event_record(common_pb2.RunEvent(
-        run_id=run_id, sequence=i, timestamp=time.time(), step_key=f"step_{i % 50}", type=common_pb2.LOG,
-        message="x" * 120, level="INFO")) for i in range(args["n_read"])]
+    records = [
+        events.event_record(
+            common_pb2.RunEvent(
+                run_id=run_id,
+                sequence=i,
+                timestamp=time.time(),
+                step_key=f"step_{i % 50}",
+                type=common_pb2.LOG,
+                message="x" * 120,
+                level="INFO",
+            )
+        )
+        for i in range(args["n_read"])
+    ]
     with engine.begin() as conn:
-        runs.add_run(conn, RunRecord(run_id=run_id, location="bench", job_name="bench_job", status="STARTED",
-                                     asset_selection=(), run_config_json="{}", tags={}, snapshot_id="0" * 64,
-                                     created_at=time.time()))
+        runs.add_run(
+            conn,
+            RunRecord(
+                run_id=run_id,
+                location="bench",
+                job_name="bench_job",
+                status="STARTED",
+                asset_selection=(),
+                run_config_json="{}",
+                tags={},
+                snapshot_id="0" * 64,
+                created_at=time.time(),
+            ),
+        )
         events.add_events(conn, records)
     began = time.perf_counter()
     with engine.connect() as conn:
@@ -367,9 +444,17 @@ def probe_sdk_extras(args: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-PROBES = {"load": probe_load, "materialize": probe_materialize, "server": probe_server,
-          "multiprocess": probe_multiprocess, "memory": probe_memory, "storage": probe_storage,
-          "list_runs": probe_list_runs, "scheduler": probe_scheduler, "sdk_extras": probe_sdk_extras}
+PROBES = {
+    "load": probe_load,
+    "materialize": probe_materialize,
+    "server": probe_server,
+    "multiprocess": probe_multiprocess,
+    "memory": probe_memory,
+    "storage": probe_storage,
+    "list_runs": probe_list_runs,
+    "scheduler": probe_scheduler,
+    "sdk_extras": probe_sdk_extras,
+}
 
 if __name__ == "__main__":
     probe_main(PROBES)

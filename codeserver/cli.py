@@ -22,8 +22,9 @@ def _add_target_args(parser: argparse.ArgumentParser) -> None:
 
 def _target(ns: argparse.Namespace) -> tuple[LoadTarget, str]:
     target = LoadTarget(ns.python_file, ns.module_name, ns.attribute, ns.working_directory)
-    default = (os.path.splitext(os.path.basename(ns.python_file))[0] if ns.python_file
-               else str(ns.module_name).split(".")[0])
+    default = (
+        os.path.splitext(os.path.basename(ns.python_file))[0] if ns.python_file else str(ns.module_name).split(".")[0]
+    )
     return target, ns.location_name or default
 
 
@@ -41,8 +42,9 @@ def _seconds(text: str) -> float:
     except ValueError:
         value = 0.0
     if not 0 < value < float("inf"):
-        raise argparse.ArgumentTypeError(f"{text!r} is not a finite number of seconds above 0 (set by the option "
-                                         "or by WEIR_IMPORT_TIMEOUT)")
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a finite number of seconds above 0 (set by the option or by WEIR_IMPORT_TIMEOUT)"
+        )
     return value
 
 
@@ -53,23 +55,41 @@ def build_parser() -> argparse.ArgumentParser:
     _add_target_args(start)
     env = os.environ.get
     start.add_argument("--host", default=env("WEIR_CODE_SERVER_HOST", "127.0.0.1"), help="bind address")
-    start.add_argument("--port", type=int, default=int(env("WEIR_CODE_SERVER_PORT", "4266")),
-                       help="port (0 picks a free one)")
-    start.add_argument("--runs-dir", default=env("WEIR_RUNS_DIR"),
-                       help="where run workers keep their journals (default: $WEIR_HOME/runs/<location>)")
+    start.add_argument(
+        "--port", type=int, default=int(env("WEIR_CODE_SERVER_PORT", "4266")), help="port (0 picks a free one)"
+    )
+    start.add_argument(
+        "--runs-dir",
+        default=env("WEIR_RUNS_DIR"),
+        help="where run workers keep their journals (default: $WEIR_HOME/runs/<location>)",
+    )
     start.add_argument("--ready-file", help="write {port, pid} here once the port is bound")
-    start.add_argument("--token-env", default="WEIR_TOKEN",
-                       help="environment variable holding the token clients must send (unset: no auth)")
+    start.add_argument(
+        "--token-env",
+        default="WEIR_TOKEN",
+        help="environment variable holding the token clients must send (unset: no auth)",
+    )
     start.add_argument("--tls-cert", default=env("WEIR_TLS_CERT"), help="PEM certificate for TLS")
     start.add_argument("--tls-key", default=env("WEIR_TLS_KEY"), help="PEM private key for TLS")
-    start.add_argument("--pool-size", type=int, default=int(env("WEIR_USER_PROCESSES", "2")),
-                       help="user processes kept warm for evaluations (each holds an import of the code; "
-                            "a second one keeps evaluations going while one is stuck)")
-    start.add_argument("--import-timeout", type=_seconds, default=env("WEIR_IMPORT_TIMEOUT", "180"),
-                       help="seconds the location's code may take to import before the load fails and the "
-                            "location shows an error (default 180, WEIR_IMPORT_TIMEOUT)")
-    start.add_argument("--exit-with-parent", action="store_true",
-                       help="stop when the process that started this one dies (used by weir dev)")
+    start.add_argument(
+        "--pool-size",
+        type=int,
+        default=int(env("WEIR_USER_PROCESSES", "2")),
+        help="user processes kept warm for evaluations (each holds an import of the code; "
+        "a second one keeps evaluations going while one is stuck)",
+    )
+    start.add_argument(
+        "--import-timeout",
+        type=_seconds,
+        default=env("WEIR_IMPORT_TIMEOUT", "180"),
+        help="seconds the location's code may take to import before the load fails and the "
+        "location shows an error (default 180, WEIR_IMPORT_TIMEOUT)",
+    )
+    start.add_argument(
+        "--exit-with-parent",
+        action="store_true",
+        help="stop when the process that started this one dies (used by weir dev)",
+    )
     return parser
 
 
@@ -87,17 +107,20 @@ def main(argv: list[str] | None = None) -> None:
     first_load = UserProcess(target, location_name)  # import the user's code while grpc is imported here
     from codeserver.server import ServerOptions, serve
 
-    serve(first_load, ServerOptions(
-        target=target,
-        location_name=location_name,
-        host=ns.host,
-        port=ns.port,
-        runs_dir=ns.runs_dir,
-        ready_file=ns.ready_file,
-        token=os.environ.get(ns.token_env) or None,
-        tls_cert=ns.tls_cert,
-        tls_key=ns.tls_key,
-        exit_with_parent=ns.exit_with_parent,
-        pool_size=ns.pool_size,
-        import_timeout=ns.import_timeout,
-    ))
+    serve(
+        first_load,
+        ServerOptions(
+            target=target,
+            location_name=location_name,
+            host=ns.host,
+            port=ns.port,
+            runs_dir=ns.runs_dir,
+            ready_file=ns.ready_file,
+            token=os.environ.get(ns.token_env) or None,
+            tls_cert=ns.tls_cert,
+            tls_key=ns.tls_key,
+            exit_with_parent=ns.exit_with_parent,
+            pool_size=ns.pool_size,
+            import_timeout=ns.import_timeout,
+        ),
+    )

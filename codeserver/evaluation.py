@@ -96,12 +96,15 @@ class _Results:
             for item in value:
                 self.add(item, config_is_request=config_is_request)
         else:
-            raise TypeError(f"expected RunRequest, SkipReason, SensorResult or a list of them, got "
-                            f"{type(value).__name__}: return one of those from the function")
+            raise TypeError(
+                f"expected RunRequest, SkipReason, SensorResult or a list of them, got "
+                f"{type(value).__name__}: return one of those from the function"
+            )
 
 
-def _fill_reply(reply: codeserver_pb2.EvaluationReply, results: _Results,
-                extra_tags: dict[str, str] | None = None) -> None:
+def _fill_reply(
+    reply: codeserver_pb2.EvaluationReply, results: _Results, extra_tags: dict[str, str] | None = None
+) -> None:
     for request in results.run_requests:
         reply.run_requests.append(run_request_to_proto(request, extra_tags=extra_tags))
     if not results.run_requests and results.skip_reasons:
@@ -129,8 +132,12 @@ def _find(getter: Callable[[str], Any], name: str, what: str) -> Any:
     try:
         return getter(name)
     except Exception as exc:
-        raise UserCodeFailure(_framework_error(f"{what.title()}NotFound", f"this location has no {what} "
-                                               f"{name!r} ({exc}); reload the location if it was renamed")) from exc
+        raise UserCodeFailure(
+            _framework_error(
+                f"{what.title()}NotFound",
+                f"this location has no {what} {name!r} ({exc}); reload the location if it was renamed",
+            )
+        ) from exc
 
 
 def evaluate_schedule(defs: Any, body: bytes) -> bytes:
@@ -206,8 +213,7 @@ def _event_entry(event: common_pb2.RunEvent) -> EventLogEntry:
     from sdk import AssetKey
 
     metadata = {e.key: getattr(e.value, e.value.WhichOneof("value") or "text", None) for e in event.metadata}
-    materialization = AssetMaterialization(AssetKey(list(event.asset_key.path)), event.partition_key or None,
-                                           metadata)
+    materialization = AssetMaterialization(AssetKey(list(event.asset_key.path)), event.partition_key or None, metadata)
     return EventLogEntry(run_id=event.run_id, timestamp=event.timestamp, asset_materialization=materialization)
 
 
@@ -222,8 +228,10 @@ def _sensor_calls(sensor: Any, request: codeserver_pb2.EvaluateSensorRequest, co
     elif sensor.kind == "RUN_STATUS":
         for run in request.runs:
             run_context = RunStatusSensorContext(
-                sensor.name, DagsterRun(run.run_id, run.job_name, DagsterRunStatus(run.status), dict(run.tags)),
-                cursor=request.cursor or None)
+                sensor.name,
+                DagsterRun(run.run_id, run.job_name, DagsterRunStatus(run.status), dict(run.tags)),
+                cursor=request.cursor or None,
+            )
             yield _user_code(fn, run_context)
     else:
         yield _user_code(fn, context) if _accepts_context(fn) else _user_code(fn)
@@ -238,8 +246,9 @@ def evaluate_sensor(defs: Any, body: bytes) -> bytes:
 
         sensor = _find(defs.get_sensor_def, request.sensor_name, "sensor")
         initial = request.cursor or None
-        context = SensorEvaluationContext(cursor=initial, last_tick_time=request.last_tick_time or None,
-                                          last_run_key=request.last_run_key or None)
+        context = SensorEvaluationContext(
+            cursor=initial, last_tick_time=request.last_tick_time or None, last_run_key=request.last_run_key or None
+        )
         results = _Results()
         for value in _sensor_calls(sensor, request, context):
             results.add(value)

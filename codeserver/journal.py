@@ -103,8 +103,9 @@ class JournalReader:
         self._path = path
         self._offset = 0
 
-    def read(self, *, after_sequence: int = -1, limit: int = 10_000,
-             max_bytes: int = wire.MAX_EVENT_BATCH_BYTES) -> list[common_pb2.RunEvent]:
+    def read(
+        self, *, after_sequence: int = -1, limit: int = 10_000, max_bytes: int = wire.MAX_EVENT_BATCH_BYTES
+    ) -> list[common_pb2.RunEvent]:
         """Whole events appended since the last call with sequence > after_sequence: at most `limit`
         of them and, unless the first alone is larger, at most `max_bytes` of them."""
         try:
@@ -142,7 +143,7 @@ def _parse(data: bytes) -> Iterator[tuple[int, common_pb2.RunEvent]]:
         if end > len(data):
             return
         event = common_pb2.RunEvent()
-        event.ParseFromString(data[pos + _LENGTH.size:end])
+        event.ParseFromString(data[pos + _LENGTH.size : end])
         yield end, event
         pos = end
 

@@ -42,17 +42,21 @@ def load_definitions(target: LoadTarget) -> Any:
             raise DefinitionsNotFound(f"{target.describe()} has no attribute {target.attribute!r}")
         value = getattr(module, target.attribute)
         if not isinstance(value, Definitions):
-            raise DefinitionsNotFound(f"{target.describe()}: {target.attribute!r} is a "
-                                      f"{type(value).__name__}, not a Definitions")
+            raise DefinitionsNotFound(
+                f"{target.describe()}: {target.attribute!r} is a {type(value).__name__}, not a Definitions"
+            )
         return value
     found = {name: v for name, v in vars(module).items() if isinstance(v, Definitions)}
     if len(found) == 1:
         return next(iter(found.values()))
     if not found:
-        raise DefinitionsNotFound(f"no Definitions found in {target.describe()}: define "
-                                  "`defs = Definitions(...)` at module level, or pass -a ATTRIBUTE")
-    raise DefinitionsNotFound(f"{target.describe()} holds several Definitions ({', '.join(sorted(found))}): "
-                              "pass -a ATTRIBUTE to choose one")
+        raise DefinitionsNotFound(
+            f"no Definitions found in {target.describe()}: define "
+            "`defs = Definitions(...)` at module level, or pass -a ATTRIBUTE"
+        )
+    raise DefinitionsNotFound(
+        f"{target.describe()} holds several Definitions ({', '.join(sorted(found))}): pass -a ATTRIBUTE to choose one"
+    )
 
 
 def _import(target: LoadTarget) -> ModuleType:

@@ -32,8 +32,14 @@ class LoadedCode:
 class LocationCode:
     """Loads the location's code in user processes and keeps the latest good result."""
 
-    def __init__(self, target: LoadTarget, location_name: str, python: str = sys.executable,
-                 pool_size: int = DEFAULT_POOL_SIZE, import_timeout: float = DEFAULT_IMPORT_TIMEOUT) -> None:
+    def __init__(
+        self,
+        target: LoadTarget,
+        location_name: str,
+        python: str = sys.executable,
+        pool_size: int = DEFAULT_POOL_SIZE,
+        import_timeout: float = DEFAULT_IMPORT_TIMEOUT,
+    ) -> None:
         self.target = target
         self.location_name = location_name
         self._python = python
@@ -87,19 +93,24 @@ class LocationCode:
             return self._import_timeout_error(), None
         except UserProcessError as exc:
             process.kill()
-            return common_pb2.UserCodeError(type="UserProcessError",
-                                            message=f"the process importing the code died: {exc}"), None
+            return common_pb2.UserCodeError(
+                type="UserProcessError", message=f"the process importing the code died: {exc}"
+            ), None
         if result.error:
             process.kill()
             return common_pb2.UserCodeError.FromString(result.error), None
         return None, LoadedCode(result.snapshot_id, result.snapshot)
 
     def _import_timeout_error(self) -> common_pb2.UserCodeError:
-        return common_pb2.UserCodeError(type="ImportTimeout", message=(
-            f"location {self.location_name!r} did not finish importing its code within "
-            f"{self._import_timeout:g} s; the importing process was killed. Find what the import waits "
-            f"for (a network call, a lock, input), or raise the limit with the code server's "
-            f"--import-timeout option or the WEIR_IMPORT_TIMEOUT environment variable"))
+        return common_pb2.UserCodeError(
+            type="ImportTimeout",
+            message=(
+                f"location {self.location_name!r} did not finish importing its code within "
+                f"{self._import_timeout:g} s; the importing process was killed. Find what the import waits "
+                f"for (a network call, a lock, input), or raise the limit with the code server's "
+                f"--import-timeout option or the WEIR_IMPORT_TIMEOUT environment variable"
+            ),
+        )
 
     def _add(self, process: UserProcess) -> None:
         self._members[process.pid] = (self._generation, process)

@@ -28,8 +28,10 @@ def partition_keys(defs: Any, body: bytes) -> bytes:
         owner = _owner(defs, request)
     except Exception as exc:
         what = f"job {request.job_name!r}" if request.job_name else f"asset {'/'.join(request.asset_key.path)!r}"
-        error = common_pb2.UserCodeError(type="DefinitionNotFound", message=f"this location has no {what} ({exc}); "
-                                         "reload the location if it was renamed")
+        error = common_pb2.UserCodeError(
+            type="DefinitionNotFound",
+            message=f"this location has no {what} ({exc}); reload the location if it was renamed",
+        )
         return codeserver_pb2.GetPartitionKeysReply(error=error).SerializeToString()
     partitions = getattr(owner, "partitions_def", None)
     if partitions is None:

@@ -50,21 +50,28 @@ class RunWorkers:
             try:
                 proc = self._spawn(run_dir, request, served_snapshot_id)
             except OSError as exc:
-                raise RunDirError(f"cannot start run {request.run_id}: its directory {run_dir} cannot be "
-                                  f"written ({exc.strerror or exc})") from exc
+                raise RunDirError(
+                    f"cannot start run {request.run_id}: its directory {run_dir} cannot be "
+                    f"written ({exc.strerror or exc})"
+                ) from exc
             self._children[request.run_id] = proc
         return proc.pid
 
-    def _spawn(self, run_dir: Path, request: codeserver_pb2.StartRunRequest,
-               served_snapshot_id: str) -> subprocess.Popen[bytes]:
+    def _spawn(
+        self, run_dir: Path, request: codeserver_pb2.StartRunRequest, served_snapshot_id: str
+    ) -> subprocess.Popen[bytes]:
         run_dir.mkdir(exist_ok=True)  # may exist without a worker: a server that died while starting it
         (run_dir / "request.bin").write_bytes(request.SerializeToString())
-        (run_dir / "target.json").write_text(json.dumps({
-            "args": self._target.to_args(), "served_snapshot_id": served_snapshot_id}))
+        (run_dir / "target.json").write_text(
+            json.dumps({"args": self._target.to_args(), "served_snapshot_id": served_snapshot_id})
+        )
         with open(run_dir / "worker.log", "ab") as log:
             proc = subprocess.Popen(
                 [self._python, "-m", "codeserver.worker", str(run_dir)],
-                stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=log,
+                start_new_session=True,
             )
         try:
             _write_atomically(run_dir / "pid", str(proc.pid))  # known at once, before the worker runs
@@ -140,8 +147,9 @@ class RunWorkers:
             if child is not None:
                 child.wait()  # reap it, so its status reads as killed at once
 
-    def watch(self, run_id: str, after_sequence: int, max_batch: int,
-              is_active: Callable[[], bool]) -> Iterator[codeserver_pb2.RunEventBatch]:
+    def watch(
+        self, run_id: str, after_sequence: int, max_batch: int, is_active: Callable[[], bool]
+    ) -> Iterator[codeserver_pb2.RunEventBatch]:
         """Batches of new events until the worker is gone and its journal drained."""
         reader = JournalReader(self.runs_dir / run_id / "events.journal")
         last_sent = time.monotonic()
@@ -187,13 +195,18 @@ def _set_ended(worker: codeserver_pb2.RunWorker, returncode: int | None, run_dir
     if returncode >= 0:
         _set_exit(worker, returncode)
         worker.exit_reason = worker.exit_reason or (
-            f"it exited with code {returncode} without finishing (os._exit, or a crash of the interpreter)")
+            f"it exited with code {returncode} without finishing (os._exit, or a crash of the interpreter)"
+        )
         return
     worker.state = codeserver_pb2.WORKER_LOST
     worker.exit_signal = -returncode
     name = signal.Signals(-returncode).name if -returncode in signal.valid_signals() else str(-returncode)
-    cause = {"SIGKILL": "killed, or out of memory", "SIGSEGV": "a segmentation fault in native code",
-             "SIGABRT": "aborted by native code", "SIGBUS": "a bus error in native code"}.get(name, "")
+    cause = {
+        "SIGKILL": "killed, or out of memory",
+        "SIGSEGV": "a segmentation fault in native code",
+        "SIGABRT": "aborted by native code",
+        "SIGBUS": "a bus error in native code",
+    }.get(name, "")
     worker.exit_reason = f"it was ended by {name}" + (f" ({cause})" if cause else "")
 
 

@@ -61,37 +61,47 @@ class CodeServerServicer(codeserver_pb2_grpc.CodeServerServicer):
     def stop(self) -> None:
         self._stopping.set()
 
-    def Handshake(self, request: codeserver_pb2.HandshakeRequest,
-                  context: grpc.ServicerContext) -> codeserver_pb2.HandshakeReply:
+    def Handshake(
+        self, request: codeserver_pb2.HandshakeRequest, context: grpc.ServicerContext
+    ) -> codeserver_pb2.HandshakeReply:
         loaded = self.code.loaded
         reply = codeserver_pb2.HandshakeReply(
-            protocol_version=wire.PROTOCOL_VERSION, capabilities=CAPABILITIES, sdk_version=sdk_version(),
-            location_name=self.code.location_name, snapshot_id=loaded.snapshot_id if loaded else "",
-            server_id=self.server_id, pid=os.getpid(), python_version=platform.python_version(),
-            executable=sys.executable, loading=self.code.loading,
+            protocol_version=wire.PROTOCOL_VERSION,
+            capabilities=CAPABILITIES,
+            sdk_version=sdk_version(),
+            location_name=self.code.location_name,
+            snapshot_id=loaded.snapshot_id if loaded else "",
+            server_id=self.server_id,
+            pid=os.getpid(),
+            python_version=platform.python_version(),
+            executable=sys.executable,
+            loading=self.code.loading,
         )
         if self.code.load_error is not None:
             reply.load_error.CopyFrom(self.code.load_error)
         return reply
 
-    def GetSnapshot(self, request: codeserver_pb2.GetSnapshotRequest,
-                    context: grpc.ServicerContext) -> Iterator[codeserver_pb2.SnapshotChunk]:
+    def GetSnapshot(
+        self, request: codeserver_pb2.GetSnapshotRequest, context: grpc.ServicerContext
+    ) -> Iterator[codeserver_pb2.SnapshotChunk]:
         loaded = self.code.loaded
         if loaded is None:
             why = self.code.load_error.message if self.code.load_error else "still loading"
             context.abort(grpc.StatusCode.FAILED_PRECONDITION, f"no snapshot: {why}")
         if request.snapshot_id and request.snapshot_id != loaded.snapshot_id:
-            context.abort(grpc.StatusCode.NOT_FOUND, f"snapshot {request.snapshot_id} is no longer "
-                          f"served (current: {loaded.snapshot_id})")
+            context.abort(
+                grpc.StatusCode.NOT_FOUND,
+                f"snapshot {request.snapshot_id} is no longer served (current: {loaded.snapshot_id})",
+            )
         data = loaded.snapshot
         total = max(1, -(-len(data) // SNAPSHOT_CHUNK_BYTES))
         for index in range(total):
-            chunk = data[index * SNAPSHOT_CHUNK_BYTES:(index + 1) * SNAPSHOT_CHUNK_BYTES]
-            yield codeserver_pb2.SnapshotChunk(snapshot_id=loaded.snapshot_id, index=index, total=total,
-                                               data=chunk)
+            chunk = data[index * SNAPSHOT_CHUNK_BYTES : (index + 1) * SNAPSHOT_CHUNK_BYTES]
+            yield codeserver_pb2.SnapshotChunk(snapshot_id=loaded.snapshot_id, index=index, total=total, data=chunk)
 
-    def Reload(self, request: codeserver_pb2.ReloadRequest,
-               context: grpc.ServicerContext) -> codeserver_pb2.ReloadReply:
+    def Reload(
+        self, request: codeserver_pb2.ReloadRequest, context: grpc.ServicerContext
+    ) -> codeserver_pb2.ReloadReply:
         self.code.load()
         loaded = self.code.loaded
         reply = codeserver_pb2.ReloadReply(snapshot_id=loaded.snapshot_id if loaded else "")
@@ -99,62 +109,72 @@ class CodeServerServicer(codeserver_pb2_grpc.CodeServerServicer):
             reply.error.CopyFrom(self.code.load_error)
         return reply
 
-    def StartRun(self, request: codeserver_pb2.StartRunRequest,
-                 context: grpc.ServicerContext) -> codeserver_pb2.StartRunReply:
+    def StartRun(
+        self, request: codeserver_pb2.StartRunRequest, context: grpc.ServicerContext
+    ) -> codeserver_pb2.StartRunReply:
         _check_run_id(request.run_id, context)
         loaded = self.code.loaded
         if loaded is None:
-            context.abort(grpc.StatusCode.FAILED_PRECONDITION,
-                          f"location {self.code.location_name!r} has no loaded code to run")
+            context.abort(
+                grpc.StatusCode.FAILED_PRECONDITION, f"location {self.code.location_name!r} has no loaded code to run"
+            )
         try:
             pid = self.workers.start(request, loaded.snapshot_id)
         except RunDirError as exc:
             context.abort(grpc.StatusCode.FAILED_PRECONDITION, str(exc))
         return codeserver_pb2.StartRunReply(pid=pid, snapshot_id=loaded.snapshot_id)
 
-    def WatchRunEvents(self, request: codeserver_pb2.WatchRunEventsRequest,
-                       context: grpc.ServicerContext) -> Iterator[codeserver_pb2.RunEventBatch]:
+    def WatchRunEvents(
+        self, request: codeserver_pb2.WatchRunEventsRequest, context: grpc.ServicerContext
+    ) -> Iterator[codeserver_pb2.RunEventBatch]:
         def active() -> bool:
             return context.is_active() and not self._stopping.is_set()
 
         _check_run_id(request.run_id, context)
         yield from self.workers.watch(request.run_id, request.after_sequence, request.max_batch or 5000, active)
 
-    def GetRunWorker(self, request: codeserver_pb2.GetRunWorkerRequest,
-                     context: grpc.ServicerContext) -> codeserver_pb2.RunWorker:
+    def GetRunWorker(
+        self, request: codeserver_pb2.GetRunWorkerRequest, context: grpc.ServicerContext
+    ) -> codeserver_pb2.RunWorker:
         _check_run_id(request.run_id, context)
         return self.workers.status(request.run_id)
 
-    def ListRunWorkers(self, request: codeserver_pb2.ListRunWorkersRequest,
-                       context: grpc.ServicerContext) -> codeserver_pb2.ListRunWorkersReply:
+    def ListRunWorkers(
+        self, request: codeserver_pb2.ListRunWorkersRequest, context: grpc.ServicerContext
+    ) -> codeserver_pb2.ListRunWorkersReply:
         return codeserver_pb2.ListRunWorkersReply(workers=self.workers.list())
 
-    def CancelRun(self, request: common_pb2.CancelRunRequest,
-                  context: grpc.ServicerContext) -> codeserver_pb2.CancelRunReply:
+    def CancelRun(
+        self, request: common_pb2.CancelRunRequest, context: grpc.ServicerContext
+    ) -> codeserver_pb2.CancelRunReply:
         _check_run_id(request.run_id, context)
         if request.terminate:
             return codeserver_pb2.CancelRunReply(found=self.workers.terminate(request.run_id, request.grace_seconds))
         return codeserver_pb2.CancelRunReply(found=self.workers.cancel(request.run_id, request.grace_seconds))
 
-    def EvaluateSchedule(self, request: codeserver_pb2.EvaluateScheduleRequest,
-                         context: grpc.ServicerContext) -> codeserver_pb2.EvaluationReply:
+    def EvaluateSchedule(
+        self, request: codeserver_pb2.EvaluateScheduleRequest, context: grpc.ServicerContext
+    ) -> codeserver_pb2.EvaluationReply:
         what = f"schedule {request.schedule_name!r}"
         _check_timeout(request.timeout_seconds, context)
         return self._evaluate("evaluate_schedule", request, request.timeout_seconds, what)
 
-    def EvaluateSensor(self, request: codeserver_pb2.EvaluateSensorRequest,
-                       context: grpc.ServicerContext) -> codeserver_pb2.EvaluationReply:
+    def EvaluateSensor(
+        self, request: codeserver_pb2.EvaluateSensorRequest, context: grpc.ServicerContext
+    ) -> codeserver_pb2.EvaluationReply:
         what = f"sensor {request.sensor_name!r}"
         _check_timeout(request.timeout_seconds, context)
         return self._evaluate("evaluate_sensor", request, request.timeout_seconds, what)
 
-    def GetPartitionKeys(self, request: codeserver_pb2.GetPartitionKeysRequest,
-                         context: grpc.ServicerContext) -> codeserver_pb2.GetPartitionKeysReply:
+    def GetPartitionKeys(
+        self, request: codeserver_pb2.GetPartitionKeysRequest, context: grpc.ServicerContext
+    ) -> codeserver_pb2.GetPartitionKeysReply:
         try:
             body = self.code.call("partition_keys", request.SerializeToString(), DEFAULT_EVALUATION_TIMEOUT)
         except UserProcessError as exc:
             return codeserver_pb2.GetPartitionKeysReply(
-                error=_process_error(exc, "partition keys", DEFAULT_EVALUATION_TIMEOUT))
+                error=_process_error(exc, "partition keys", DEFAULT_EVALUATION_TIMEOUT)
+            )
         return codeserver_pb2.GetPartitionKeysReply.FromString(body)
 
     def _evaluate(self, method: str, request: Message, timeout: float, what: str) -> codeserver_pb2.EvaluationReply:
@@ -164,8 +184,9 @@ class CodeServerServicer(codeserver_pb2_grpc.CodeServerServicer):
             timeout = timeout or DEFAULT_EVALUATION_TIMEOUT
             body = self.code.call(method, request.SerializeToString(), timeout)
         except UserProcessError as exc:
-            reply = codeserver_pb2.EvaluationReply(error=_process_error(exc, what, timeout),
-                                                   timed_out=isinstance(exc, UserProcessTimeout))
+            reply = codeserver_pb2.EvaluationReply(
+                error=_process_error(exc, what, timeout), timed_out=isinstance(exc, UserProcessTimeout)
+            )
         else:
             reply = codeserver_pb2.EvaluationReply.FromString(body)
         reply.duration_seconds = time.monotonic() - started
@@ -174,22 +195,28 @@ class CodeServerServicer(codeserver_pb2_grpc.CodeServerServicer):
 
 def _check_timeout(seconds: float, context: grpc.ServicerContext) -> None:
     if not (0 <= seconds <= MAX_EVALUATION_TIMEOUT):  # also refuses NaN
-        context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"timeout_seconds must be between 0 (the default, "
-                      f"{DEFAULT_EVALUATION_TIMEOUT:g} s) and {MAX_EVALUATION_TIMEOUT:g}, not {seconds}")
+        context.abort(
+            grpc.StatusCode.INVALID_ARGUMENT,
+            f"timeout_seconds must be between 0 (the default, "
+            f"{DEFAULT_EVALUATION_TIMEOUT:g} s) and {MAX_EVALUATION_TIMEOUT:g}, not {seconds}",
+        )
 
 
 def _check_run_id(run_id: str, context: grpc.ServicerContext) -> None:
     """A run id names the run's directory under the runs dir, so it must be one plain path component."""
     problem = path_component_problem(run_id)
     if problem:
-        context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"run id {run_id[:60]!r} {problem}; a run id names "
-                      "the run's directory")
+        context.abort(
+            grpc.StatusCode.INVALID_ARGUMENT, f"run id {run_id[:60]!r} {problem}; a run id names the run's directory"
+        )
 
 
 def _process_error(exc: Exception, what: str, timeout: float) -> common_pb2.UserCodeError:
     if isinstance(exc, UserProcessTimeout):
-        return common_pb2.UserCodeError(type="EvaluationTimeout", message=(
-            f"{what} did not finish within {timeout:g} s; its process was killed and replaced"))
+        return common_pb2.UserCodeError(
+            type="EvaluationTimeout",
+            message=(f"{what} did not finish within {timeout:g} s; its process was killed and replaced"),
+        )
     return common_pb2.UserCodeError(type="UserProcessError", message=f"{what} could not be evaluated: {exc}")
 
 
@@ -209,18 +236,27 @@ class ServerOptions:
     import_timeout: float = DEFAULT_IMPORT_TIMEOUT
 
 
-def create_server(servicer: CodeServerServicer, address: str, *, token: str | None = None,
-                  tls_cert: bytes | None = None, tls_key: bytes | None = None,
-                  ) -> tuple[grpc.Server, int, health.HealthServicer]:
+def create_server(
+    servicer: CodeServerServicer,
+    address: str,
+    *,
+    token: str | None = None,
+    tls_cert: bytes | None = None,
+    tls_key: bytes | None = None,
+) -> tuple[grpc.Server, int, health.HealthServicer]:
     """A started-ready (not yet started) server with the CodeServer, health and reflection services."""
     interceptors = [*([wire.TokenAuthInterceptor(token)] if token else []), wire.RequestGuard()]
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=WORKER_THREADS), interceptors=interceptors,
-                         options=wire.CHANNEL_OPTIONS)
+    server = grpc.server(
+        futures.ThreadPoolExecutor(max_workers=WORKER_THREADS), interceptors=interceptors, options=wire.CHANNEL_OPTIONS
+    )
     codeserver_pb2_grpc.add_CodeServerServicer_to_server(servicer, server)
     health_servicer = health.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
-    services = (codeserver_pb2.DESCRIPTOR.services_by_name["CodeServer"].full_name,
-                health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME)
+    services = (
+        codeserver_pb2.DESCRIPTOR.services_by_name["CodeServer"].full_name,
+        health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
+        reflection.SERVICE_NAME,
+    )
     reflection.enable_server_reflection(services, server)
     port = wire.add_port(server, address, tls_cert=tls_cert, tls_key=tls_key)
     return server, port, health_servicer
@@ -231,20 +267,28 @@ def serve(first_load: UserProcess, options: ServerOptions) -> None:
 
     first_load is the user process already importing the code, started before this module's imports.
     """
-    code = LocationCode(options.target, options.location_name, pool_size=options.pool_size,
-                        import_timeout=options.import_timeout)
+    code = LocationCode(
+        options.target, options.location_name, pool_size=options.pool_size, import_timeout=options.import_timeout
+    )
     weir_home = Path(os.environ.get("WEIR_HOME", ".weir"))
     runs_dir = Path(options.runs_dir or weir_home / "runs" / options.location_name).resolve()
     servicer = CodeServerServicer(code, RunWorkers(runs_dir, options.target))
     server, port, health_servicer = create_server(
-        servicer, f"{options.host}:{options.port}", token=options.token,
-        tls_cert=_read_optional(options.tls_cert), tls_key=_read_optional(options.tls_key))
+        servicer,
+        f"{options.host}:{options.port}",
+        token=options.token,
+        tls_cert=_read_optional(options.tls_cert),
+        tls_key=_read_optional(options.tls_key),
+    )
     server.start()
     health_servicer.set("", health_pb2.HealthCheckResponse.SERVING)
     if options.ready_file:
         _write_ready_file(Path(options.ready_file), port)
-    print(f"weir code server for {options.location_name!r} listening on {options.host}:{port}",
-          file=sys.stderr, flush=True)
+    print(
+        f"weir code server for {options.location_name!r} listening on {options.host}:{port}",
+        file=sys.stderr,
+        flush=True,
+    )
     threading.Thread(target=code.load, args=(first_load,), daemon=True).start()
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):

@@ -68,12 +68,15 @@ def _build(defs: Any, location_name: str) -> SnapshotBlob:
         for key in sorted(graph.assets_def_by_key)
     ]
     snapshot = snapshot_pb2.Snapshot(
-        location_name=location_name, sdk_version=sdk.__version__, assets=assets, asset_checks=all_checks,
+        location_name=location_name,
+        sdk_version=sdk.__version__,
+        assets=assets,
+        asset_checks=all_checks,
         jobs=[_job(job, pb_key) for job in sorted(jobs, key=lambda j: j.name)],
         schedules=[_schedule(s, graph, pb_key) for s in sorted(defs.schedules, key=lambda s: s.name)],
         sensors=[_sensor(s, graph, pb_key) for s in sorted(defs.sensors, key=lambda s: s.name)],
         resources=[_resource(k, v) for k, v in sorted(defs.resources.items())],
-    )  # fmt: skip
+    )
     data = snapshot.SerializeToString(deterministic=True)
     return SnapshotBlob(hashlib.sha256(data).hexdigest(), data, len(assets))
 
@@ -83,17 +86,26 @@ def _asset_node(key: AssetKey, graph: Any, pb_key: Any, job_names: list[str], ch
     spec = adef.spec_for(key)
     op = adef.op
     return snapshot_pb2.AssetNode(
-        key=pb_key(key), deps=[pb_key(d) for d in sorted(graph.parents.get(key, ()))],
-        group_name=spec.group_name or "default", description=spec.description or "",
-        metadata=metadata_to_proto(spec.metadata), tags=dict(spec.tags), owners=list(spec.owners),
-        kinds=sorted(spec.kinds), code_version=spec.code_version or "",
-        partitions=_partitions(spec.partitions_def), check_specs=checks,
-        required_resource_keys=sorted(adef.required_resource_keys), job_names=job_names,
-        io_manager_key=adef.io_manager_key_for(key), is_executable=adef.is_executable,
-        op_name=op.name if op else "", config_schema=_config_schema(op.config_type) if op else "",
+        key=pb_key(key),
+        deps=[pb_key(d) for d in sorted(graph.parents.get(key, ()))],
+        group_name=spec.group_name or "default",
+        description=spec.description or "",
+        metadata=metadata_to_proto(spec.metadata),
+        tags=dict(spec.tags),
+        owners=list(spec.owners),
+        kinds=sorted(spec.kinds),
+        code_version=spec.code_version or "",
+        partitions=_partitions(spec.partitions_def),
+        check_specs=checks,
+        required_resource_keys=sorted(adef.required_resource_keys),
+        job_names=job_names,
+        io_manager_key=adef.io_manager_key_for(key),
+        is_executable=adef.is_executable,
+        op_name=op.name if op else "",
+        config_schema=_config_schema(op.config_type) if op else "",
         backfill_policy=_backfill_policy(getattr(adef, "backfill_policy", None)),
         dep_partition_mappings=_dep_mappings(adef, key, graph.parents.get(key, ()), pb_key),
-    )  # fmt: skip
+    )
 
 
 def _dep_mappings(adef: Any, key: AssetKey, parents: Any, pb_key: Any) -> list[Any]:
@@ -102,9 +114,14 @@ def _dep_mappings(adef: Any, key: AssetKey, parents: Any, pb_key: Any) -> list[A
         mapping = adef.partition_mapping_for(key, upstream) if hasattr(adef, "partition_mapping_for") else None
         if mapping is None or type(mapping).__name__ == "IdentityPartitionMapping":
             continue
-        mappings.append(snapshot_pb2.DepPartitionMapping(
-            upstream=pb_key(upstream), kind=type(mapping).__name__,
-            start_offset=getattr(mapping, "start_offset", 0), end_offset=getattr(mapping, "end_offset", 0)))
+        mappings.append(
+            snapshot_pb2.DepPartitionMapping(
+                upstream=pb_key(upstream),
+                kind=type(mapping).__name__,
+                start_offset=getattr(mapping, "start_offset", 0),
+                end_offset=getattr(mapping, "end_offset", 0),
+            )
+        )
     return mappings
 
 
@@ -117,9 +134,12 @@ def _backfill_policy(policy: Any) -> Any:
 
 def _check(spec: Any, pb_key: Any) -> Any:
     return snapshot_pb2.AssetCheck(
-        name=spec.name, asset_key=pb_key(spec.asset_key), description=spec.description or "",
-        blocking=spec.blocking, additional_deps=[pb_key(k) for k in sorted(spec.additional_deps)],
-    )  # fmt: skip
+        name=spec.name,
+        asset_key=pb_key(spec.asset_key),
+        description=spec.description or "",
+        blocking=spec.blocking,
+        additional_deps=[pb_key(k) for k in sorted(spec.additional_deps)],
+    )
 
 
 def _config_schema(cls: Any) -> str:
@@ -132,11 +152,16 @@ def _config_schema(cls: Any) -> str:
 
 def _job(job: JobDefinition, pb_key: Any) -> Any:
     return snapshot_pb2.Job(
-        name=job.name, description=job.description or "", tags=dict(job.tags),
+        name=job.name,
+        description=job.description or "",
+        tags=dict(job.tags),
         config_schema=json.dumps(run_config_schema(job), sort_keys=True, separators=(",", ":")),
-        asset_selection=[pb_key(k) for k in sorted(job.asset_keys)], nodes=_nodes(job.graph),
-        is_asset_job=job.is_asset_job, partitions=_partitions(job.partitions_def), executor=job.executor_name,
-    )  # fmt: skip
+        asset_selection=[pb_key(k) for k in sorted(job.asset_keys)],
+        nodes=_nodes(job.graph),
+        is_asset_job=job.is_asset_job,
+        partitions=_partitions(job.partitions_def),
+        executor=job.executor_name,
+    )
 
 
 def _nodes(graph: GraphDefinition) -> list[Any]:
@@ -149,24 +174,44 @@ def _nodes(graph: GraphDefinition) -> list[Any]:
             source = node.inputs.get(input_name)
             first = source[0] if isinstance(source, list) and source else source
             dtype = definition.input_defs[input_name].dagster_type.name if hasattr(definition, "input_defs") else ""
-            inputs.append(snapshot_pb2.OpInput(
-                name=input_name, upstream_node=getattr(first, "node_name", ""),
-                upstream_output=getattr(first, "output_name", ""), dagster_type=dtype,
-            ))  # fmt: skip
+            inputs.append(
+                snapshot_pb2.OpInput(
+                    name=input_name,
+                    upstream_node=getattr(first, "node_name", ""),
+                    upstream_output=getattr(first, "output_name", ""),
+                    dagster_type=dtype,
+                )
+            )
         if isinstance(definition, GraphDefinition):
             outputs = [snapshot_pb2.OpOutput(name=o, is_required=True) for o in definition.output_names]
-            out.append(snapshot_pb2.OpNode(name=name, op_name=definition.name, inputs=inputs, outputs=outputs,
-                                           tags=dict(node.tags), description=definition.description or "",
-                                           children=_nodes(definition)))  # fmt: skip
+            out.append(
+                snapshot_pb2.OpNode(
+                    name=name,
+                    op_name=definition.name,
+                    inputs=inputs,
+                    outputs=outputs,
+                    tags=dict(node.tags),
+                    description=definition.description or "",
+                    children=_nodes(definition),
+                )
+            )
             continue
-        outputs = [snapshot_pb2.OpOutput(name=o.name, dagster_type=o.dagster_type.name, is_required=o.is_required)
-                   for o in definition.output_defs.values()]  # fmt: skip
-        out.append(snapshot_pb2.OpNode(
-            name=name, op_name=definition.name, inputs=inputs, outputs=outputs,
-            tags={**definition.tags, **node.tags}, description=definition.description or "",
-            config_schema=_config_schema(definition.config_type),
-            required_resource_keys=sorted(definition.required_resource_keys),
-        ))  # fmt: skip
+        outputs = [
+            snapshot_pb2.OpOutput(name=o.name, dagster_type=o.dagster_type.name, is_required=o.is_required)
+            for o in definition.output_defs.values()
+        ]
+        out.append(
+            snapshot_pb2.OpNode(
+                name=name,
+                op_name=definition.name,
+                inputs=inputs,
+                outputs=outputs,
+                tags={**definition.tags, **node.tags},
+                description=definition.description or "",
+                config_schema=_config_schema(definition.config_type),
+                required_resource_keys=sorted(definition.required_resource_keys),
+            )
+        )
     return out
 
 
@@ -180,12 +225,15 @@ def run_config_schema(job: JobDefinition) -> dict[str, Any]:
         if cls is not None:
             resources[key] = _object({"config": _hoist(cls, defs)}, [])
     required_ops = sorted(k for k, v in ops.items() if v.get("required"))
-    schema: dict[str, Any] = _object({
-        "ops": _object(ops, required_ops),
-        "resources": _object(resources, []),
-        "execution": {"type": "object"},
-        "loggers": {"type": "object"},
-    }, ["ops"] if required_ops and job.config is None else [])  # fmt: skip
+    schema: dict[str, Any] = _object(
+        {
+            "ops": _object(ops, required_ops),
+            "resources": _object(resources, []),
+            "execution": {"type": "object"},
+            "loggers": {"type": "object"},
+        },
+        ["ops"] if required_ops and job.config is None else [],
+    )
     # with default config on the job, what a launch leaves out comes from there: only shapes are checked
     if defs:
         schema["$defs"] = defs
@@ -243,10 +291,12 @@ def _resource(key: str, value: Any) -> Any:
     type_name = (cls or type(value)).__name__
     description = (getattr(value, "description", None) or (cls.__doc__ if cls else "") or "").strip()
     return snapshot_pb2.Resource(
-        key=key, type_name=type_name, description=description,
+        key=key,
+        type_name=type_name,
+        description=description,
         config_schema=_config_schema(cls) if cls is not None else "",
         is_io_manager=isinstance(value, (IOManager, IOManagerDefinition)) or key == "io_manager",
-    )  # fmt: skip
+    )
 
 
 def _status(value: Any) -> snapshot_pb2.DefaultStatus.ValueType:
@@ -264,26 +314,38 @@ def _selection_keys(selection: Any, graph: Any, pb_key: Any) -> list[Any]:
 def _schedule(schedule: Any, graph: Any, pb_key: Any) -> Any:
     from sdk.config import to_run_config_dict
 
-    static = "" if schedule.has_function else json.dumps(to_run_config_dict(schedule.run_config), sort_keys=True,
-                                                         default=str)  # fmt: skip
+    static = (
+        ""
+        if schedule.has_function
+        else json.dumps(to_run_config_dict(schedule.run_config), sort_keys=True, default=str)
+    )
     return snapshot_pb2.Schedule(
-        name=schedule.name, cron_schedules=list(schedule.cron_schedules),
-        execution_timezone=schedule.execution_timezone or "", job_name=schedule.job_name or "",
+        name=schedule.name,
+        cron_schedules=list(schedule.cron_schedules),
+        execution_timezone=schedule.execution_timezone or "",
+        job_name=schedule.job_name or "",
         asset_selection=_selection_keys(schedule.asset_selection, graph, pb_key),
-        default_status=_status(schedule.default_status), description=(schedule.description or "").strip(),
-        tags=dict(schedule.tags), has_function=schedule.has_function, run_config_json=static,
-    )  # fmt: skip
+        default_status=_status(schedule.default_status),
+        description=(schedule.description or "").strip(),
+        tags=dict(schedule.tags),
+        has_function=schedule.has_function,
+        run_config_json=static,
+    )
 
 
 def _sensor(sensor: Any, graph: Any, pb_key: Any) -> Any:
     return snapshot_pb2.Sensor(
-        name=sensor.name, minimum_interval_seconds=sensor.minimum_interval_seconds,
-        job_names=sorted(sensor.job_names), asset_selection=_selection_keys(sensor.asset_selection, graph, pb_key),
-        default_status=_status(sensor.default_status), description=(sensor.description or "").strip(),
+        name=sensor.name,
+        minimum_interval_seconds=sensor.minimum_interval_seconds,
+        job_names=sorted(sensor.job_names),
+        asset_selection=_selection_keys(sensor.asset_selection, graph, pb_key),
+        default_status=_status(sensor.default_status),
+        description=(sensor.description or "").strip(),
         kind=snapshot_pb2.SensorKind.Value(sensor.kind),
         monitored_assets=[pb_key(k) for k in sorted(sensor.monitored_assets)],
-        monitored_run_statuses=list(sensor.monitored_run_statuses), monitored_jobs=list(sensor.monitored_jobs),
-    )  # fmt: skip
+        monitored_run_statuses=list(sensor.monitored_run_statuses),
+        monitored_jobs=list(sensor.monitored_jobs),
+    )
 
 
 def _partitions(pdef: Any) -> Any:
@@ -294,15 +356,23 @@ def _partitions(pdef: Any) -> Any:
     if isinstance(pdef, p.StaticPartitionsDefinition):
         return snapshot_pb2.PartitionsDefinition(static=snapshot_pb2.StaticPartitions(keys=list(pdef.partition_keys)))
     if isinstance(pdef, p.TimeWindowPartitionsDefinition):
-        return snapshot_pb2.PartitionsDefinition(time_window=snapshot_pb2.TimeWindowPartitions(
-            start=pdef.start_str, end=pdef.end_str, timezone=pdef.timezone, fmt=pdef.fmt,
-            cron_schedule=pdef.cron_schedule, end_offset=pdef.end_offset,
-        ))  # fmt: skip
+        return snapshot_pb2.PartitionsDefinition(
+            time_window=snapshot_pb2.TimeWindowPartitions(
+                start=pdef.start_str,
+                end=pdef.end_str,
+                timezone=pdef.timezone,
+                fmt=pdef.fmt,
+                cron_schedule=pdef.cron_schedule,
+                end_offset=pdef.end_offset,
+            )
+        )
     if isinstance(pdef, p.DynamicPartitionsDefinition) and pdef.name is not None:  # else keys come from code
         return snapshot_pb2.PartitionsDefinition(dynamic=snapshot_pb2.DynamicPartitions(name=pdef.name))
     if isinstance(pdef, p.MultiPartitionsDefinition):
-        dims = [snapshot_pb2.PartitionDimension(name=n, partitions=_partitions(pdef.partitions_defs[n]))
-                for n in sorted(pdef.partitions_defs)]  # fmt: skip
+        dims = [
+            snapshot_pb2.PartitionDimension(name=n, partitions=_partitions(pdef.partitions_defs[n]))
+            for n in sorted(pdef.partitions_defs)
+        ]
         if any(d.partitions.WhichOneof("kind") == "code" for d in dims):
             return _code_partitions(pdef)
         return snapshot_pb2.PartitionsDefinition(multi=snapshot_pb2.MultiPartitions(dimensions=dims))

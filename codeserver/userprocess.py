@@ -41,9 +41,19 @@ class UserProcess:
         replies_in, replies_out = os.pipe()
         try:
             self._proc = subprocess.Popen(
-                [python, "-m", "codeserver.userprocess_child", "--channel", f"{requests_in},{replies_out}",
-                 "--location-name", location_name, *target.to_args()],
-                stdin=subprocess.DEVNULL, pass_fds=(requests_in, replies_out), start_new_session=True,
+                [
+                    python,
+                    "-m",
+                    "codeserver.userprocess_child",
+                    "--channel",
+                    f"{requests_in},{replies_out}",
+                    "--location-name",
+                    location_name,
+                    *target.to_args(),
+                ],
+                stdin=subprocess.DEVNULL,
+                pass_fds=(requests_in, replies_out),
+                start_new_session=True,
             )
         except BaseException:
             for fd in (requests_out, replies_in):

@@ -24,8 +24,13 @@ def main(argv: list[str]) -> int:
         print(f"location {location_name!r} ({target.describe()}): FAILED\n{error.traceback.rstrip()}", file=sys.stderr)
         return 1
     snapshot = snapshot_pb2.Snapshot.FromString(blob.data)
-    counts = [(len(snapshot.assets), "assets"), (len(snapshot.jobs), "jobs"), (len(snapshot.schedules), "schedules"),
-              (len(snapshot.sensors), "sensors"), (len(snapshot.resources), "resources")]
+    counts = [
+        (len(snapshot.assets), "assets"),
+        (len(snapshot.jobs), "jobs"),
+        (len(snapshot.schedules), "schedules"),
+        (len(snapshot.sensors), "sensors"),
+        (len(snapshot.resources), "resources"),
+    ]
     summary = ", ".join(f"{n} {what}" for n, what in counts)
     print(f"location {location_name!r} ({target.describe()}): OK ({summary}; snapshot {blob.snapshot_id[:12]})")
     return 0

@@ -66,8 +66,9 @@ def _heartbeat(path: Path, stop: threading.Event) -> None:
         stop.wait(HEARTBEAT_SECONDS)
 
 
-def _engine_event(type_: common_pb2.EventType.ValueType, message: str,
-                  error: common_pb2.UserCodeError | None = None) -> common_pb2.RunEvent:
+def _engine_event(
+    type_: common_pb2.EventType.ValueType, message: str, error: common_pb2.UserCodeError | None = None
+) -> common_pb2.RunEvent:
     event = common_pb2.RunEvent(type=type_, timestamp=time.time(), message=message)
     if error is not None:
         event.error.CopyFrom(error)
@@ -90,9 +91,15 @@ def run(run_dir: Path) -> int:
 
     signal.signal(signal.SIGTERM, on_sigterm)
     if request.snapshot_id and request.snapshot_id != info["served_snapshot_id"]:
-        journal.add(_engine_event(common_pb2.ENGINE_EVENT, (
-            f"the run was planned against snapshot {request.snapshot_id[:12]}, but the code server now "
-            f"serves {info['served_snapshot_id'][:12]}: running the code as it is now")))
+        journal.add(
+            _engine_event(
+                common_pb2.ENGINE_EVENT,
+                (
+                    f"the run was planned against snapshot {request.snapshot_id[:12]}, but the code server now "
+                    f"serves {info['served_snapshot_id'][:12]}: running the code as it is now"
+                ),
+            )
+        )
     try:
         with OutputCapture(journal.add_sdk_event) as capture:
             return _load_and_execute(info, request, journal, capture, canceled)
@@ -100,8 +107,13 @@ def run(run_dir: Path) -> int:
         journal.close()
 
 
-def _load_and_execute(info: dict[str, Any], request: codeserver_pb2.StartRunRequest, journal: Journal, capture: Any,
-                      canceled: threading.Event) -> int:  # fmt: skip
+def _load_and_execute(
+    info: dict[str, Any],
+    request: codeserver_pb2.StartRunRequest,
+    journal: Journal,
+    capture: Any,
+    canceled: threading.Event,
+) -> int:
     """What the code prints while it loads is the run's output too (step key "")."""
     from codeserver.cli import parse_target
     from codeserver.loader import error_from_exception, load_definitions
@@ -111,14 +123,18 @@ def _load_and_execute(info: dict[str, Any], request: codeserver_pb2.StartRunRequ
         defs = load_definitions(target)
     except BaseException as exc:
         with capture.in_order(final=True):
-            journal.add(_engine_event(common_pb2.RUN_FAILURE, f"the code location failed to load: {exc}",
-                                      error_from_exception(exc)))
+            journal.add(
+                _engine_event(
+                    common_pb2.RUN_FAILURE, f"the code location failed to load: {exc}", error_from_exception(exc)
+                )
+            )
         return 1
     return 0 if _execute(defs, request, journal, capture, canceled) else 1
 
 
-def _execute(defs: Any, request: codeserver_pb2.StartRunRequest, journal: Journal, capture: Any,
-             canceled: threading.Event) -> bool:
+def _execute(
+    defs: Any, request: codeserver_pb2.StartRunRequest, journal: Journal, capture: Any, canceled: threading.Event
+) -> bool:
     from sdk.execution import execute_run
 
     selection = [tuple(k.path) for k in request.asset_selection] or None

@@ -47,8 +47,7 @@ class GrpcServer(_Strict):
     port: int = Field(description="its port")
     location_name: str | None = Field(None, description="name shown by the host (default: host:port)")
     token_env: str | None = Field(None, description="environment variable with the server's token")
-    ssl: bool = Field(False, description="connect with TLS, checking the server against the system's roots "
-                                         "(or tls_ca)")
+    ssl: bool = Field(False, description="connect with TLS, checking the server against the system's roots (or tls_ca)")
     tls_ca: str | None = Field(None, description="CA certificate file for TLS (implies ssl)")
 
     @property
@@ -77,8 +76,10 @@ class WorkspaceEntry(_Strict):
     def _exactly_one(self) -> WorkspaceEntry:
         given = [k for k in ("python_file", "python_module", "grpc_server") if getattr(self, k) is not None]
         if len(given) != 1:
-            raise ValueError("each load_from entry needs exactly one of python_file, python_module, "
-                             f"grpc_server (found: {', '.join(given) or 'none'})")
+            raise ValueError(
+                "each load_from entry needs exactly one of python_file, python_module, "
+                f"grpc_server (found: {', '.join(given) or 'none'})"
+            )
         return self
 
     @property
@@ -93,8 +94,10 @@ class WorkspaceEntry(_Strict):
         name = self.location.name
         problem = path_component_problem(name)
         if problem:
-            raise ValueError(f"location name {name!r} {problem}; set location_name to a plain name such as "
-                             "'sales' (it names the location's runs and logs directories)")
+            raise ValueError(
+                f"location name {name!r} {problem}; set location_name to a plain name such as "
+                "'sales' (it names the location's runs and logs directories)"
+            )
         return self
 
 
@@ -110,8 +113,7 @@ class TagConcurrencyLimit(_Strict):
 
 class RunQueueConfig(_Strict):
     max_concurrent_runs: int = Field(10, ge=0, description="runs in progress at once, over all locations")
-    tag_concurrency_limits: list[TagConcurrencyLimit] = Field(default_factory=list,
-                                                              description="limits per tag")
+    tag_concurrency_limits: list[TagConcurrencyLimit] = Field(default_factory=list, description="limits per tag")
     dequeue_interval_seconds: float = Field(0.2, gt=0, description="how often the queue is looked at")
 
 
@@ -120,36 +122,53 @@ class RunMonitoringConfig(_Strict):
     worker_lost_after_seconds: float = Field(20.0, gt=0, description="a worker silent this long is gone")
     poll_interval_seconds: float = Field(2.0, gt=0, description="how often active runs are checked")
     kill_grace_seconds: float = Field(
-        10.0, ge=0, description="after SIGTERM (cancel, or a run the host declared finished), how long a worker "
-                                "has before its process group is killed with SIGKILL")
+        10.0,
+        ge=0,
+        description="after SIGTERM (cancel, or a run the host declared finished), how long a worker "
+        "has before its process group is killed with SIGKILL",
+    )
     max_runtime_seconds: float = Field(
-        0.0, ge=0, description="fail and kill runs in progress longer than this (0: no limit); the tag "
-                               "weir/max_runtime sets it per run")
+        0.0,
+        ge=0,
+        description="fail and kill runs in progress longer than this (0: no limit); the tag "
+        "weir/max_runtime sets it per run",
+    )
 
 
 class RunRetriesConfig(_Strict):
     max_retries: int = Field(
-        0, ge=0, le=100, description="re-launch a failed run from failure this many times at most (0: never); "
-                                     "the tag dagster/max_retries sets it per run")
+        0,
+        ge=0,
+        le=100,
+        description="re-launch a failed run from failure this many times at most (0: never); "
+        "the tag dagster/max_retries sets it per run",
+    )
     retry_on_asset_or_op_failure: bool = Field(
-        True, description="false: retry only runs the host failed (worker lost, past max runtime), not runs whose "
-                          "steps failed; the tag dagster/retry_on_asset_or_op_failure sets it per run")
+        True,
+        description="false: retry only runs the host failed (worker lost, past max runtime), not runs whose "
+        "steps failed; the tag dagster/retry_on_asset_or_op_failure sets it per run",
+    )
 
 
 class StorageConfig(_Strict):
-    url: str | None = Field(None, description="SQLAlchemy URL; default: SQLite under $WEIR_HOME "
-                                              "(WEIR_STORAGE_URL overrides)")
+    url: str | None = Field(
+        None, description="SQLAlchemy URL; default: SQLite under $WEIR_HOME (WEIR_STORAGE_URL overrides)"
+    )
 
 
 class SchedulerConfig(_Strict):
     catch_up: Literal["latest", "none", "all"] = Field(
-        "latest", description="after downtime: run only the newest missed slot (latest), none of them (none), "
-                              "or each of them up to max_catch_up_ticks (all); the others become SKIPPED ticks")
+        "latest",
+        description="after downtime: run only the newest missed slot (latest), none of them (none), "
+        "or each of them up to max_catch_up_ticks (all); the others become SKIPPED ticks",
+    )
     max_catch_up_ticks: int = Field(10, ge=1, description="with catch_up: all, how many missed slots run at most")
     late_after_seconds: float = Field(
-        60.0, gt=0, description="with catch_up: none, a slot found later than this after its time is missed")
+        60.0, gt=0, description="with catch_up: none, a slot found later than this after its time is missed"
+    )
     max_missed_ticks: int = Field(
-        1000, ge=1, description="missed slots recorded one tick each; older ones share one summary tick")
+        1000, ge=1, description="missed slots recorded one tick each; older ones share one summary tick"
+    )
     interval_seconds: float = Field(1.0, gt=0, description="how often the scheduler looks for due slots")
     evaluation_timeout_seconds: float = Field(60.0, gt=0, description="deadline of a schedule function")
     max_concurrent_evaluations: int = Field(4, ge=1, description="schedule functions evaluated at once")
@@ -158,24 +177,31 @@ class SchedulerConfig(_Strict):
 class SensorDaemonConfig(_Strict):
     interval_seconds: float = Field(1.0, gt=0, description="how often the sensor loop looks for due sensors")
     evaluation_timeout_seconds: float = Field(60.0, gt=0, description="deadline of one sensor evaluation")
-    max_concurrent_evaluations: int = Field(4, ge=1, description="sensors evaluated at once, so a slow one "
-                                                                  "does not hold the others back")
-    max_items_per_tick: int = Field(100, ge=1, description="new materializations or finished runs given to "
-                                                           "an asset or run status sensor per tick")
+    max_concurrent_evaluations: int = Field(
+        4, ge=1, description="sensors evaluated at once, so a slow one does not hold the others back"
+    )
+    max_items_per_tick: int = Field(
+        100, ge=1, description="new materializations or finished runs given to an asset or run status sensor per tick"
+    )
 
 
 class DaemonConfig(_Strict):
-    lease_seconds: float = Field(10.0, gt=0, description="how long the leader lease lasts without renewal: "
-                                                         "another host takes over at most this long after "
-                                                         "the leader dies")
+    lease_seconds: float = Field(
+        10.0,
+        gt=0,
+        description="how long the leader lease lasts without renewal: "
+        "another host takes over at most this long after "
+        "the leader dies",
+    )
     renew_interval_seconds: float = Field(1.0, gt=0, description="how often the lease is renewed or sought")
 
 
 class HostConfig(_Strict):
     storage: StorageConfig = Field(default_factory=StorageConfig, description="where runs are kept")
     run_queue: RunQueueConfig = Field(default_factory=RunQueueConfig, description="run queue limits")
-    run_monitoring: RunMonitoringConfig = Field(default_factory=RunMonitoringConfig,
-                                                description="detecting lost run workers")
+    run_monitoring: RunMonitoringConfig = Field(
+        default_factory=RunMonitoringConfig, description="detecting lost run workers"
+    )
     run_retries: RunRetriesConfig = Field(default_factory=RunRetriesConfig, description="re-launching failed runs")
     scheduler: SchedulerConfig = Field(default_factory=SchedulerConfig, description="schedules and catch-up")
     sensors: SensorDaemonConfig = Field(default_factory=SensorDaemonConfig, description="sensor evaluation")
@@ -204,8 +230,9 @@ def load_workspace(path: Path) -> Workspace:
     try:
         return Workspace.model_validate(_read_yaml(path))
     except ValidationError as exc:
-        raise ConfigError(f"{path} is not a valid workspace:\n{_describe(exc)}\n"
-                          "See README.md, 'workspace.yaml', for the format.") from None
+        raise ConfigError(
+            f"{path} is not a valid workspace:\n{_describe(exc)}\nSee README.md, 'workspace.yaml', for the format."
+        ) from None
 
 
 def single_location(python_file: Path | None, module_name: str | None) -> Workspace:

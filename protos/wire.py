@@ -16,8 +16,11 @@ import grpc
 PROTOCOL_VERSION = "1.0"
 AUTH_HEADER = "authorization"
 # Health and reflection stay open so probes (docker HEALTHCHECK, kubernetes) need no token.
-OPEN_METHOD_PREFIXES = ("/grpc.health.v1.Health/", "/grpc.reflection.v1alpha.ServerReflection/",
-                        "/grpc.reflection.v1.ServerReflection/")
+OPEN_METHOD_PREFIXES = (
+    "/grpc.health.v1.Health/",
+    "/grpc.reflection.v1alpha.ServerReflection/",
+    "/grpc.reflection.v1.ServerReflection/",
+)
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024
 # A batch of run events stays far below MAX_MESSAGE_BYTES however the journal grows; one event larger
 # than MAX_EVENT_BYTES is truncated by the worker that writes it (with a marker saying so).
@@ -54,8 +57,10 @@ class TokenAuthInterceptor(grpc.ServerInterceptor):
         self._expected = f"Bearer {token}".encode()
 
         def deny(request: Any, context: grpc.ServicerContext) -> Any:
-            context.abort(grpc.StatusCode.UNAUTHENTICATED, "missing or wrong token: pass "
-                          "'authorization: Bearer <token>' (WEIR_TOKEN / the workspace's token)")
+            context.abort(
+                grpc.StatusCode.UNAUTHENTICATED,
+                "missing or wrong token: pass 'authorization: Bearer <token>' (WEIR_TOKEN / the workspace's token)",
+            )
 
         self._deny_unary: grpc.RpcMethodHandler[Any, Any] = grpc.unary_unary_rpc_method_handler(deny)
         self._deny_stream: grpc.RpcMethodHandler[Any, Any] = grpc.unary_stream_rpc_method_handler(deny)
@@ -86,8 +91,7 @@ def open_channel(address: str, *, tls: bool = False, tls_ca: bytes | None = None
     return grpc.insecure_channel(address, options=CHANNEL_OPTIONS)
 
 
-def add_port(server: grpc.Server, address: str, *, tls_cert: bytes | None = None,
-             tls_key: bytes | None = None) -> int:
+def add_port(server: grpc.Server, address: str, *, tls_cert: bytes | None = None, tls_key: bytes | None = None) -> int:
     """Bind the server; TLS when a certificate and key are given. Returns the bound port."""
     if tls_cert is not None and tls_key is not None:
         creds = grpc.ssl_server_credentials([(tls_key, tls_cert)])
@@ -122,11 +126,15 @@ class RequestGuard(grpc.ServerInterceptor):
         decode = _lenient(handler.request_deserializer)
         if handler.response_streaming:
             return grpc.unary_stream_rpc_method_handler(
-                self._streaming(handler.unary_stream, method), request_deserializer=decode,
-                response_serializer=handler.response_serializer)
+                self._streaming(handler.unary_stream, method),
+                request_deserializer=decode,
+                response_serializer=handler.response_serializer,
+            )
         return grpc.unary_unary_rpc_method_handler(
-            self._unary(handler.unary_unary, method), request_deserializer=decode,
-            response_serializer=handler.response_serializer)
+            self._unary(handler.unary_unary, method),
+            request_deserializer=decode,
+            response_serializer=handler.response_serializer,
+        )
 
     def _unary(self, behaviour: Callable[..., Any], method: str) -> Callable[..., Any]:
         def guarded(request: Any, context: grpc.ServicerContext) -> Any:
@@ -150,8 +158,10 @@ class RequestGuard(grpc.ServerInterceptor):
 
     def _admit(self, request: Any, context: grpc.ServicerContext, method: str) -> None:
         if isinstance(request, _Undecodable):
-            context.abort(grpc.StatusCode.INVALID_ARGUMENT,
-                          f"{method}: the request is not a valid message ({request.error or 'undecodable'})")
+            context.abort(
+                grpc.StatusCode.INVALID_ARGUMENT,
+                f"{method}: the request is not a valid message ({request.error or 'undecodable'})",
+            )
         problem = self._check(request) if self._check is not None else None
         if problem:
             context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"{method}: {problem}")
@@ -175,5 +185,7 @@ def _fail(exc: Exception, context: grpc.ServicerContext, method: str) -> None:
     if context.code() is not None:  # type: ignore[attr-defined]  # the method aborted (or set its status)
         raise exc
     logging.getLogger("weir").error("%s failed", method, exc_info=exc)
-    context.abort(grpc.StatusCode.INTERNAL,
-                  f"{method} failed with an internal error ({type(exc).__name__}); the server's log has details")
+    context.abort(
+        grpc.StatusCode.INTERNAL,
+        f"{method} failed with an internal error ({type(exc).__name__}); the server's log has details",
+    )

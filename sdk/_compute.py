@@ -47,8 +47,11 @@ def _parameters(fn: Callable) -> list[tuple[str, Any]]:
     """(name, default) of the named parameters, read from the code object (inspect.signature is slow)."""
     code = getattr(fn, "__code__", None)
     if code is None or hasattr(fn, "__wrapped__"):
-        return [(p.name, p.default) for p in inspect.signature(fn).parameters.values()
-                if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]  # fmt: skip
+        return [
+            (p.name, p.default)
+            for p in inspect.signature(fn).parameters.values()
+            if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+        ]
     names = code.co_varnames[: code.co_argcount + code.co_kwonlyargcount]
     positional = names[: code.co_argcount]
     defaults = fn.__defaults__ or ()

@@ -113,6 +113,8 @@ def parse_time(value: str | datetime, fmt: str, zone: ZoneInfo) -> datetime:
         try:
             parsed = datetime.fromisoformat(value)
         except ValueError:
-            raise ValueError(f'"{value}" matches neither the format "{fmt}" nor ISO 8601; write it like '
-                             f'"{datetime(2024, 1, 1).strftime(fmt)}".') from None
+            raise ValueError(
+                f'"{value}" matches neither the format "{fmt}" nor ISO 8601; write it like '
+                f'"{datetime(2024, 1, 1).strftime(fmt)}".'
+            ) from None
         return parsed.astimezone(zone).replace(tzinfo=None) if parsed.tzinfo else parsed

@@ -127,10 +127,16 @@ def _index_by_key(assets: Sequence[AssetsDefinition]) -> dict[AssetKey, AssetsDe
     for adef in assets:
         for key in adef.keys:
             other = by_key.get(key)
-            if other is not None and other is not adef and (other.is_executable or adef.is_executable
-                                                            or other.spec_for(key) != adef.spec_for(key)):
-                both = ("by two different AssetSpecs" if not (other.is_executable or adef.is_executable)
-                        else f"by {describe(other)} and by {describe(adef)}")  # fmt: skip
+            if (
+                other is not None
+                and other is not adef
+                and (other.is_executable or adef.is_executable or other.spec_for(key) != adef.spec_for(key))
+            ):
+                both = (
+                    "by two different AssetSpecs"
+                    if not (other.is_executable or adef.is_executable)
+                    else f"by {describe(other)} and by {describe(adef)}"
+                )
                 raise DagsterInvalidDefinitionError(
                     f'Asset "{key.to_user_string()}" is defined twice in this code location: {both}. Keep one, '
                     "or give one of them another name= or key_prefix=."

@@ -26,7 +26,9 @@ class AssetDep:
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, AssetDep) and (self.asset_key, self.partition_mapping) == (
-            other.asset_key, other.partition_mapping)
+            other.asset_key,
+            other.partition_mapping,
+        )
 
     def __hash__(self) -> int:
         return hash(self.asset_key)
@@ -56,9 +58,7 @@ def to_dep_key(value: Any) -> AssetKey:
     if keys is not None and not isinstance(value, Mapping):
         keys = list(keys)
         if len(keys) != 1:
-            raise TypeError(
-                f"deps= got a definition with {len(keys)} assets; list the keys you depend on instead."
-            )
+            raise TypeError(f"deps= got a definition with {len(keys)} assets; list the keys you depend on instead.")
         return keys[0]
     return to_asset_key(value)
 
@@ -83,15 +83,17 @@ class AssetSpec:
     def __post_init__(self) -> None:
         if type(self.key) is not AssetKey:
             object.__setattr__(self, "key", to_asset_key(self.key))
-        deps = tuple(d if type(d) is AssetDep else dep_for_key(d) if type(d) is AssetKey else AssetDep(d)
-                     for d in self.deps)  # fmt: skip
+        deps = tuple(
+            d if type(d) is AssetDep else dep_for_key(d) if type(d) is AssetKey else AssetDep(d) for d in self.deps
+        )
         object.__setattr__(self, "deps", deps)
         object.__setattr__(self, "_dep_keys", tuple(d.asset_key for d in deps))
         object.__setattr__(self, "owners", tuple(self.owners))
         object.__setattr__(self, "kinds", tuple(self.kinds))
         if self.automation_condition is not None:
-            warn_unsupported(f"asset '{self.key.to_user_string()}'", stacklevel=4,
-                             automation_condition=self.automation_condition)  # fmt: skip
+            warn_unsupported(
+                f"asset '{self.key.to_user_string()}'", stacklevel=4, automation_condition=self.automation_condition
+            )
 
     @property
     def dep_keys(self) -> tuple[AssetKey, ...]:
@@ -161,7 +163,14 @@ class AssetOut:
             prefix = [self.key_prefix] if isinstance(self.key_prefix, str) else list(self.key_prefix or [])
             key = AssetKey([*prefix, output_name])
         return AssetSpec(
-            key=key, deps=self.deps, description=self.description, metadata=dict(self.metadata or {}),
-            skippable=not self.is_required, group_name=self.group_name or default_group,
-            code_version=self.code_version, owners=self.owners, tags=dict(self.tags or {}), kinds=self.kinds,
-        )  # fmt: skip
+            key=key,
+            deps=self.deps,
+            description=self.description,
+            metadata=dict(self.metadata or {}),
+            skippable=not self.is_required,
+            group_name=self.group_name or default_group,
+            code_version=self.code_version,
+            owners=self.owners,
+            tags=dict(self.tags or {}),
+            kinds=self.kinds,
+        )

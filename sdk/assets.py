@@ -109,8 +109,9 @@ class AssetsDefinition:
         new = copy.copy(self)
         new.keys_by_input = {n: mapping.get(k, k) for n, k in self.keys_by_input.items()}
         new.specs_by_output = {
-            out: spec.replace_attributes(deps=[AssetDep(mapping.get(d.asset_key, d.asset_key), d.partition_mapping)
-                                               for d in spec.deps])
+            out: spec.replace_attributes(
+                deps=[AssetDep(mapping.get(d.asset_key, d.asset_key), d.partition_mapping) for d in spec.deps]
+            )
             for out, spec in self.specs_by_output.items()
         }
         return new
@@ -162,8 +163,11 @@ def _asset_inputs(
         spec = ins.get(name)
         keys_by_input[name] = (spec or default_in).resolve_key(name)
         if spec is not None:
-            op_ins[name] = In(dagster_type=spec.dagster_type, metadata=dict(spec.metadata or {}),
-                              input_manager_key=spec.input_manager_key)  # fmt: skip
+            op_ins[name] = In(
+                dagster_type=spec.dagster_type,
+                metadata=dict(spec.metadata or {}),
+                input_manager_key=spec.input_manager_key,
+            )
     dep_keys = [to_dep_key(d) for d in deps] + [ins[n].resolve_key(n) for n in sorted(unknown)]
     for dep in dep_keys:
         if dep in keys_by_input.values():
@@ -177,8 +181,13 @@ def _asset_inputs(
 def _with_mappings(keys: list[AssetKey], ins: Mapping[str, AssetIn], deps: Sequence[Any]) -> list[Any]:
     """Dependency keys as AssetDeps that keep the partition mappings given in ins= and deps=."""
     mappings = {d.asset_key: d.partition_mapping for d in deps if isinstance(d, AssetDep) and d.partition_mapping}
-    mappings.update({spec.resolve_key(name): spec.partition_mapping for name, spec in ins.items()
-                     if spec.partition_mapping is not None})  # fmt: skip
+    mappings.update(
+        {
+            spec.resolve_key(name): spec.partition_mapping
+            for name, spec in ins.items()
+            if spec.partition_mapping is not None
+        }
+    )
     return [AssetDep(k, mappings[k]) if k in mappings else k for k in keys]
 
 
@@ -251,29 +260,51 @@ def asset(
 
     def build(fn: Callable[..., Any]) -> AssetsDefinition:
         asset_key = _key_for(name, key, key_prefix, fn.__name__)
-        warn_unsupported(f"asset '{asset_key.to_user_string()}'", pool=pool,
-                         automation_condition=automation_condition)  # fmt: skip
+        warn_unsupported(f"asset '{asset_key.to_user_string()}'", pool=pool, automation_condition=automation_condition)
         sig = read_signature(fn)
         op_ins, keys_by_input, extra = _asset_inputs(fn, sig, ins or {}, deps or (), asset_key.to_user_string())
         op_def = OpDefinition(
-            fn, name=asset_key.to_python_identifier(), ins=op_ins,
-            outs={"result": Out(dagster_type=dagster_type, is_required=output_required,
-                                io_manager_key=io_manager_key, code_version=code_version)},
-            description=description, config_schema=config_schema, required_resource_keys=required_resource_keys,
-            tags=op_tags, retry_policy=retry_policy, code_version=code_version, signature=sig,
+            fn,
+            name=asset_key.to_python_identifier(),
+            ins=op_ins,
+            outs={
+                "result": Out(
+                    dagster_type=dagster_type,
+                    is_required=output_required,
+                    io_manager_key=io_manager_key,
+                    code_version=code_version,
+                )
+            },
+            description=description,
+            config_schema=config_schema,
+            required_resource_keys=required_resource_keys,
+            tags=op_tags,
+            retry_policy=retry_policy,
+            code_version=code_version,
+            signature=sig,
             extra_input_defs=extra,
-        )  # fmt: skip
+        )
         all_kinds = [*(kinds or []), *([compute_kind] if compute_kind else [])]
         spec = AssetSpec(
-            key=asset_key, deps=_with_mappings(list(keys_by_input.values()), ins or {}, deps or ()),
+            key=asset_key,
+            deps=_with_mappings(list(keys_by_input.values()), ins or {}, deps or ()),
             description=op_def.description,
-            metadata=dict(metadata or {}), skippable=not output_required, group_name=group_name,
-            code_version=code_version, owners=owners or (), tags=dict(tags or {}), kinds=all_kinds,
-            partitions_def=partitions_def, automation_condition=automation_condition,
-        )  # fmt: skip
+            metadata=dict(metadata or {}),
+            skippable=not output_required,
+            group_name=group_name,
+            code_version=code_version,
+            owners=owners or (),
+            tags=dict(tags or {}),
+            kinds=all_kinds,
+            partitions_def=partitions_def,
+            automation_condition=automation_condition,
+        )
         return AssetsDefinition(
-            op=op_def, specs_by_output={"result": spec}, keys_by_input=keys_by_input,
-            check_specs=tuple(check_specs or ()), backfill_policy=backfill_policy,
+            op=op_def,
+            specs_by_output={"result": spec},
+            keys_by_input=keys_by_input,
+            check_specs=tuple(check_specs or ()),
+            backfill_policy=backfill_policy,
         )
 
     return build(compute_fn) if compute_fn is not None else build
@@ -316,11 +347,13 @@ def multi_asset(
             for spec in specs:
                 out_name = spec.key.to_python_identifier()
                 specs_by_output[out_name] = spec.replace_attributes(
-                    group_name=spec.group_name or group_name, partitions_def=spec.partitions_def or partitions_def,
+                    group_name=spec.group_name or group_name,
+                    partitions_def=spec.partitions_def or partitions_def,
                     deps=list(spec.deps) or [AssetDep(k) for k in keys_by_input.values()],
-                )  # fmt: skip
-                op_outs[out_name] = Out(Nothing, is_required=not spec.skippable and not can_subset,
-                                        code_version=spec.code_version)  # fmt: skip
+                )
+                op_outs[out_name] = Out(
+                    Nothing, is_required=not spec.skippable and not can_subset, code_version=spec.code_version
+                )
         else:
             for out_name, out in (outs or {}).items():
                 spec = out.to_spec(out_name, group_name)
@@ -329,18 +362,36 @@ def multi_asset(
                 specs_by_output[out_name] = spec.replace_attributes(
                     partitions_def=partitions_def, deps=[AssetDep(k) for k in dict.fromkeys(dep_list)]
                 )
-                op_outs[out_name] = Out(out.dagster_type, out.description, out.is_required and not can_subset,
-                                        out.io_manager_key, dict(out.metadata or {}), out.code_version)  # fmt: skip
+                op_outs[out_name] = Out(
+                    out.dagster_type,
+                    out.description,
+                    out.is_required and not can_subset,
+                    out.io_manager_key,
+                    dict(out.metadata or {}),
+                    out.code_version,
+                )
         op_def = OpDefinition(
-            fn, name=op_name, ins=op_ins, outs=op_outs, description=description, config_schema=config_schema,
-            required_resource_keys=required_resource_keys, tags=op_tags, retry_policy=retry_policy,
-            code_version=code_version, signature=sig, extra_input_defs=extra,
-        )  # fmt: skip
-        _refuse_repeated_keys(op_name, [spec.key for spec in specs or ()] or
-                              [s.key for s in specs_by_output.values()])  # fmt: skip
+            fn,
+            name=op_name,
+            ins=op_ins,
+            outs=op_outs,
+            description=description,
+            config_schema=config_schema,
+            required_resource_keys=required_resource_keys,
+            tags=op_tags,
+            retry_policy=retry_policy,
+            code_version=code_version,
+            signature=sig,
+            extra_input_defs=extra,
+        )
+        _refuse_repeated_keys(op_name, [spec.key for spec in specs or ()] or [s.key for s in specs_by_output.values()])
         return AssetsDefinition(
-            op=op_def, specs_by_output=specs_by_output, keys_by_input=keys_by_input,
-            check_specs=tuple(check_specs or ()), can_subset=can_subset, backfill_policy=backfill_policy,
+            op=op_def,
+            specs_by_output=specs_by_output,
+            keys_by_input=keys_by_input,
+            check_specs=tuple(check_specs or ()),
+            can_subset=can_subset,
+            backfill_policy=backfill_policy,
         )
 
     return build

@@ -14,8 +14,9 @@ class BackfillPolicy:
 
     def __post_init__(self) -> None:
         if self.max_partitions_per_run is not None and self.max_partitions_per_run < 1:
-            raise ValueError(f"BackfillPolicy.multi_run needs at least 1 partition per run, "
-                             f"not {self.max_partitions_per_run}.")
+            raise ValueError(
+                f"BackfillPolicy.multi_run needs at least 1 partition per run, not {self.max_partitions_per_run}."
+            )
 
     @staticmethod
     def single_run() -> BackfillPolicy:

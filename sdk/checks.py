@@ -154,15 +154,26 @@ def asset_check(
                 keys_by_input[dep.to_python_identifier()] = dep
                 extra.append(InputDef(dep.to_python_identifier(), Nothing))
         op_def = OpDefinition(
-            fn, name=f"{asset_key.to_python_identifier()}_{check_name}", ins=op_ins, outs={"result": Out(Nothing)},
-            description=description, config_schema=config_schema, required_resource_keys=required_resource_keys,
-            tags=op_tags, retry_policy=retry_policy, signature=sig, extra_input_defs=extra,
-        )  # fmt: skip
+            fn,
+            name=f"{asset_key.to_python_identifier()}_{check_name}",
+            ins=op_ins,
+            outs={"result": Out(Nothing)},
+            description=description,
+            config_schema=config_schema,
+            required_resource_keys=required_resource_keys,
+            tags=op_tags,
+            retry_policy=retry_policy,
+            signature=sig,
+            extra_input_defs=extra,
+        )
         spec = AssetCheckSpec(
-            check_name, asset=asset_key, description=op_def.description, blocking=blocking,
+            check_name,
+            asset=asset_key,
+            description=op_def.description,
+            blocking=blocking,
             additional_deps=[*dep_keys, *(k for k in keys_by_input.values() if k != asset_key and k not in dep_keys)],
             metadata=metadata,
-        )  # fmt: skip
+        )
         return AssetChecksDefinition(op=op_def, specs=[spec], keys_by_input=keys_by_input)
 
     return build

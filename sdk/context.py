@@ -207,9 +207,13 @@ def build_op_context(
 ) -> OpExecutionContext:
     """A context for calling an op's function directly in a unit test."""
     return AssetExecutionContext(
-        resources=SimpleNamespace(**(resources or {})), op_config=op_config, partition_key=partition_key,
-        tags=run_tags, partition_key_range=partition_key_range, partitions_def=partitions_def,
-    )  # fmt: skip
+        resources=SimpleNamespace(**(resources or {})),
+        op_config=op_config,
+        partition_key=partition_key,
+        tags=run_tags,
+        partition_key_range=partition_key_range,
+        partitions_def=partitions_def,
+    )
 
 
 build_asset_context = build_op_context

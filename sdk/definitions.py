@@ -105,8 +105,9 @@ class Definitions:
         graph = self.asset_graph
         chosen = AssetSelection.all() if selection is None else AssetSelection.from_coercible(selection)
         keys = chosen.resolve(graph)
-        return build_asset_job(IMPLICIT_ASSET_JOB_NAME, graph, keys, resource_defs=self.resources,
-                               executor_def=self.executor)  # fmt: skip
+        return build_asset_job(
+            IMPLICIT_ASSET_JOB_NAME, graph, keys, resource_defs=self.resources, executor_def=self.executor
+        )
 
     def resolve_implicit_global_asset_job_def(self) -> JobDefinition:
         return self.implicit_job(None)
@@ -118,10 +119,18 @@ class Definitions:
         outside = sorted(k.to_user_string() for k in keys if k not in job.asset_keys)
         if outside:
             raise DagsterInvariantViolationError(f'Job "{job.name}" does not materialize {outside}.')
-        return build_asset_job(job.name, self.asset_graph, set(keys), resource_defs=job.resource_defs,
-                               executor_def=job.executor_def, config=job.config, tags=job.tags,
-                               run_tags=job.run_tags, description=job.description,
-                               partitions_def=job.partitions_def)  # fmt: skip
+        return build_asset_job(
+            job.name,
+            self.asset_graph,
+            set(keys),
+            resource_defs=job.resource_defs,
+            executor_def=job.executor_def,
+            config=job.config,
+            tags=job.tags,
+            run_tags=job.run_tags,
+            description=job.description,
+            partitions_def=job.partitions_def,
+        )
 
     def resolve_asset_graph(self) -> AssetGraph:
         return self.asset_graph
@@ -158,12 +167,16 @@ class Definitions:
                     raise DagsterInvalidDefinitionError("Definitions.merge: two different executors; keep one.")
                 executor = d.executor
         return Definitions(
-            assets=[a for d in defs for a in d.assets], schedules=[s for d in defs for s in d.schedules],
-            sensors=[s for d in defs for s in d.sensors], jobs=[j for d in defs for j in d.jobs],
-            resources=resources, executor=executor, asset_checks=[c for d in defs for c in d.asset_checks],
+            assets=[a for d in defs for a in d.assets],
+            schedules=[s for d in defs for s in d.schedules],
+            sensors=[s for d in defs for s in d.sensors],
+            jobs=[j for d in defs for j in d.jobs],
+            resources=resources,
+            executor=executor,
+            asset_checks=[c for d in defs for c in d.asset_checks],
             loggers={k: v for d in defs for k, v in d.loggers.items()},
             metadata={k: v for d in defs for k, v in d.metadata.items()},
-        )  # fmt: skip
+        )
 
     def validate_loadable(self) -> None:
         """Resolve everything now so that mistakes show at load time, not at the first run."""

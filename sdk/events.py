@@ -10,10 +10,22 @@ from dataclasses import dataclass, field
 from typing import Any
 
 EVENT_TYPES = (
-    "RUN_START", "RUN_SUCCESS", "RUN_FAILURE", "RUN_CANCELED", "STEP_START", "STEP_OUTPUT",
-    "STEP_SUCCESS", "STEP_FAILURE", "STEP_SKIPPED", "STEP_UP_FOR_RETRY", "ASSET_MATERIALIZATION",
-    "ASSET_CHECK_EVALUATION", "LOG", "ENGINE_EVENT", "COMPUTE_LOG",
-)  # fmt: skip
+    "RUN_START",
+    "RUN_SUCCESS",
+    "RUN_FAILURE",
+    "RUN_CANCELED",
+    "STEP_START",
+    "STEP_OUTPUT",
+    "STEP_SUCCESS",
+    "STEP_FAILURE",
+    "STEP_SKIPPED",
+    "STEP_UP_FOR_RETRY",
+    "ASSET_MATERIALIZATION",
+    "ASSET_CHECK_EVALUATION",
+    "LOG",
+    "ENGINE_EVENT",
+    "COMPUTE_LOG",
+)
 
 
 @dataclass(frozen=True)

@@ -76,13 +76,25 @@ class GraphDefinition:
         from sdk.jobs import JobDefinition
 
         return JobDefinition(
-            name=name or self.name, graph_def=self, description=description or self.description,
-            resource_defs=resource_defs, config=config, tags=tags, executor_def=executor_def,
-            op_retry_policy=op_retry_policy, partitions_def=partitions_def, run_tags=run_tags,
-        )  # fmt: skip
+            name=name or self.name,
+            graph_def=self,
+            description=description or self.description,
+            resource_defs=resource_defs,
+            config=config,
+            tags=tags,
+            executor_def=executor_def,
+            op_retry_policy=op_retry_policy,
+            partitions_def=partitions_def,
+            run_tags=run_tags,
+        )
 
-    def execute_in_process(self, run_config: Any = None, resources: Mapping[str, Any] | None = None,
-                           raise_on_error: bool = True, **kwargs: Any) -> Any:  # fmt: skip
+    def execute_in_process(
+        self,
+        run_config: Any = None,
+        resources: Mapping[str, Any] | None = None,
+        raise_on_error: bool = True,
+        **kwargs: Any,
+    ) -> Any:
         return self.to_job(resource_defs=resources).execute_in_process(
             run_config=run_config, raise_on_error=raise_on_error, **kwargs
         )
@@ -157,7 +169,8 @@ def graph(
         warn_unsupported(f"graph '{graph_name}'", ins=ins)
         out_names = list(out) if isinstance(out, dict) else None
         nodes, ins_map, outs_map = trace_graph(fn, graph_name, out_names)
-        return GraphDefinition(graph_name, nodes, ins_map, outs_map, description or (fn.__doc__ or "").strip() or None,
-                               tags)  # fmt: skip
+        return GraphDefinition(
+            graph_name, nodes, ins_map, outs_map, description or (fn.__doc__ or "").strip() or None, tags
+        )
 
     return build(compose_fn) if compose_fn is not None else build

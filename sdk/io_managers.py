@@ -129,12 +129,17 @@ def filesystem_path(base_dir: str, ctx: OutputContext) -> str:
         parts = [ctx.run_id, ctx.step_key, ctx.name]
     path = os.path.join(base_dir, *parts)
     if not _stays_inside(base_dir, parts, path):
-        what = (f"asset {ctx.asset_key.to_user_string()}" if ctx.asset_key is not None
-                else f"output {ctx.step_key}.{ctx.name} of run {ctx.run_id}")
+        what = (
+            f"asset {ctx.asset_key.to_user_string()}"
+            if ctx.asset_key is not None
+            else f"output {ctx.step_key}.{ctx.name} of run {ctx.run_id}"
+        )
         partition = f" partition {ctx.partition_key!r}" if ctx.partition_key is not None else ""
-        raise ValueError(f"The filesystem IO manager refuses to store {what}{partition}: its path {path!r} leads "
-                         f"outside its base directory {base_dir!r}. Use keys without '..', absolute paths or "
-                         "empty parts.")
+        raise ValueError(
+            f"The filesystem IO manager refuses to store {what}{partition}: its path {path!r} leads "
+            f"outside its base directory {base_dir!r}. Use keys without '..', absolute paths or "
+            "empty parts."
+        )
     return path
 
 
@@ -188,8 +193,13 @@ def _PathValue(path: str) -> Any:
 class IOManagerDefinition:
     """An IO manager made by a function of an init context (the @io_manager form)."""
 
-    def __init__(self, resource_fn: Callable, config_schema: Any = None, description: str | None = None,
-                 required_resource_keys: set[str] | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        resource_fn: Callable,
+        config_schema: Any = None,
+        description: str | None = None,
+        required_resource_keys: set[str] | None = None,
+    ) -> None:
         self.resource_fn = resource_fn
         self.config_schema = config_schema
         self.description = description

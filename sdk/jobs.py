@@ -73,14 +73,20 @@ class JobDefinition:
         resources: Mapping[str, Any] | None = None,
     ) -> Any:
         """Run the job in this process (always the in-process executor), IO in memory by default."""
-        warn_unsupported(f"{self.name}.execute_in_process()", instance=instance, op_selection=op_selection,
-                         input_values=input_values)  # fmt: skip
+        warn_unsupported(
+            f"{self.name}.execute_in_process()", instance=instance, op_selection=op_selection, input_values=input_values
+        )
         from sdk.execution.in_process import execute_job_in_process
 
         return execute_job_in_process(
-            self, run_config=run_config, partition_key=partition_key, raise_on_error=raise_on_error,
-            run_id=run_id, tags=tags, resources=resources,
-        )  # fmt: skip
+            self,
+            run_config=run_config,
+            partition_key=partition_key,
+            raise_on_error=raise_on_error,
+            run_id=run_id,
+            tags=tags,
+            resources=resources,
+        )
 
     def __repr__(self) -> str:
         return f"<JobDefinition {self.name}>"
@@ -131,10 +137,15 @@ def job(
             )
         graph_def = GraphDefinition(job_name, nodes, {}, outs, description or (fn.__doc__ or "").strip() or None)
         return graph_def.to_job(
-            description=graph_def.description, resource_defs=resource_defs, config=config, tags=tags,
-            executor_def=executor_def, op_retry_policy=op_retry_policy, partitions_def=partitions_def,
+            description=graph_def.description,
+            resource_defs=resource_defs,
+            config=config,
+            tags=tags,
+            executor_def=executor_def,
+            op_retry_policy=op_retry_policy,
+            partitions_def=partitions_def,
             run_tags=run_tags,
-        )  # fmt: skip
+        )
 
     return build(compose_fn) if compose_fn is not None else build
 
@@ -172,10 +183,18 @@ class UnresolvedAssetJobDefinition:
                 "assets are listed by `weir assets`), or remove the job."
             )
         return build_asset_job(
-            self.name, graph, keys, resource_defs=resource_defs, executor_def=self.executor_def or executor_def,
-            config=self.config, tags=self.tags, run_tags=self.run_tags, description=self.description,
-            partitions_def=self.partitions_def, op_retry_policy=self.op_retry_policy,
-        )  # fmt: skip
+            self.name,
+            graph,
+            keys,
+            resource_defs=resource_defs,
+            executor_def=self.executor_def or executor_def,
+            config=self.config,
+            tags=self.tags,
+            run_tags=self.run_tags,
+            description=self.description,
+            partitions_def=self.partitions_def,
+            op_retry_policy=self.op_retry_policy,
+        )
 
     def __repr__(self) -> str:
         return f"<UnresolvedAssetJobDefinition {self.name}>"
@@ -250,10 +269,16 @@ def build_asset_job(
                 if check_node != node_name:
                     extra_deps.setdefault(node_name, set()).add(check_node)
     return JobDefinition(
-        name=name, graph_def=GraphDefinition(name, nodes), resource_defs=resource_defs, executor_def=executor_def,
-        asset_nodes=asset_nodes, asset_keys=frozenset(producer), check_keys=frozenset(check_keys),
-        extra_deps=extra_deps, **job_kwargs,
-    )  # fmt: skip
+        name=name,
+        graph_def=GraphDefinition(name, nodes),
+        resource_defs=resource_defs,
+        executor_def=executor_def,
+        asset_nodes=asset_nodes,
+        asset_keys=frozenset(producer),
+        check_keys=frozenset(check_keys),
+        extra_deps=extra_deps,
+        **job_kwargs,
+    )
 
 
 def _wire(owner: Any, producer: dict[AssetKey, tuple[str, str]]) -> dict[str, Any]:

@@ -81,9 +81,7 @@ def to_asset_key(value: Any) -> AssetKey:
     key = getattr(value, "key", None)
     if isinstance(key, AssetKey):
         return key
-    raise TypeError(
-        f"Cannot use {value!r} as an asset key; pass an AssetKey, a string, a list of strings or an asset."
-    )
+    raise TypeError(f"Cannot use {value!r} as an asset key; pass an AssetKey, a string, a list of strings or an asset.")
 
 
 @dataclass(frozen=True, order=True)

@@ -127,9 +127,14 @@ class OpDefinition:
             if default is NoValue and name in sig.input_defaults:
                 default = sig.input_defaults[name]
             defs[name] = InputDef(
-                name, resolve_dagster_type(hint), default, spec.description,
-                dict(spec.metadata) if spec.metadata else _NO_METADATA, spec.asset_key, spec.input_manager_key,
-            )  # fmt: skip
+                name,
+                resolve_dagster_type(hint),
+                default,
+                spec.description,
+                dict(spec.metadata) if spec.metadata else _NO_METADATA,
+                spec.asset_key,
+                spec.input_manager_key,
+            )
         for name in sorted(unknown):
             spec = ins[name]
             dtype = resolve_dagster_type(spec.dagster_type)
@@ -155,9 +160,14 @@ class OpDefinition:
             if hint is None and single and not self.signature.is_generator:
                 hint = _value_hint(self.signature.return_hint)
             defs[name] = OutputDef(
-                name, resolve_dagster_type(hint), spec.is_required, spec.io_manager_key or "io_manager",
-                spec.description, dict(spec.metadata or {}), spec.code_version,
-            )  # fmt: skip
+                name,
+                resolve_dagster_type(hint),
+                spec.is_required,
+                spec.io_manager_key or "io_manager",
+                spec.description,
+                dict(spec.metadata or {}),
+                spec.code_version,
+            )
         return defs
 
     @property
@@ -227,8 +237,9 @@ def _value_hint(hint: Any) -> Any:
         if origin.__name__ == "Output" and typing.get_args(hint):
             return typing.get_args(hint)[0]
         return None
-    if origin in (tuple,) and any(getattr(a, "__module__", "") in ("sdk.outputs", "sdk.checks")
-                                  for a in typing.get_args(hint)):  # fmt: skip
+    if origin in (tuple,) and any(
+        getattr(a, "__module__", "") in ("sdk.outputs", "sdk.checks") for a in typing.get_args(hint)
+    ):
         return None
     return hint
 
@@ -289,10 +300,17 @@ def op(
 
     def build(fn: Callable[..., Any]) -> OpDefinition:
         return OpDefinition(
-            fn, name=name, ins=ins, outs=out, description=description, config_schema=config_schema,
-            required_resource_keys=required_resource_keys, tags=tags, retry_policy=retry_policy,
+            fn,
+            name=name,
+            ins=ins,
+            outs=out,
+            description=description,
+            config_schema=config_schema,
+            required_resource_keys=required_resource_keys,
+            tags=tags,
+            retry_policy=retry_policy,
             code_version=code_version,
-        )  # fmt: skip
+        )
 
     return build(compute_fn) if compute_fn is not None else build
 

@@ -17,9 +17,13 @@ from sdk.partitions import PartitionsDefinition, TimeWindowPartitionsDefinition
 class PartitionMapping:
     """Base of the mappings: downstream partition keys -> the upstream keys they read."""
 
-    def upstream_partition_keys(self, downstream_keys: Sequence[str], downstream_def: PartitionsDefinition | None,
-                                upstream_def: PartitionsDefinition, dynamic_partitions_store: Any = None
-                                ) -> list[str]:  # fmt: skip
+    def upstream_partition_keys(
+        self,
+        downstream_keys: Sequence[str],
+        downstream_def: PartitionsDefinition | None,
+        upstream_def: PartitionsDefinition,
+        dynamic_partitions_store: Any = None,
+    ) -> list[str]:
         raise NotImplementedError
 
 
@@ -27,9 +31,13 @@ class PartitionMapping:
 class IdentityPartitionMapping(PartitionMapping):
     """Partition k reads partition k upstream."""
 
-    def upstream_partition_keys(self, downstream_keys: Sequence[str], downstream_def: PartitionsDefinition | None,
-                                upstream_def: PartitionsDefinition, dynamic_partitions_store: Any = None
-                                ) -> list[str]:  # fmt: skip
+    def upstream_partition_keys(
+        self,
+        downstream_keys: Sequence[str],
+        downstream_def: PartitionsDefinition | None,
+        upstream_def: PartitionsDefinition,
+        dynamic_partitions_store: Any = None,
+    ) -> list[str]:
         return list(downstream_keys)
 
 
@@ -37,9 +45,13 @@ class IdentityPartitionMapping(PartitionMapping):
 class AllPartitionMapping(PartitionMapping):
     """Every partition reads all upstream partitions."""
 
-    def upstream_partition_keys(self, downstream_keys: Sequence[str], downstream_def: PartitionsDefinition | None,
-                                upstream_def: PartitionsDefinition, dynamic_partitions_store: Any = None
-                                ) -> list[str]:  # fmt: skip
+    def upstream_partition_keys(
+        self,
+        downstream_keys: Sequence[str],
+        downstream_def: PartitionsDefinition | None,
+        upstream_def: PartitionsDefinition,
+        dynamic_partitions_store: Any = None,
+    ) -> list[str]:
         return upstream_def.get_partition_keys(None, dynamic_partitions_store)
 
 
@@ -47,9 +59,13 @@ class AllPartitionMapping(PartitionMapping):
 class LastPartitionMapping(PartitionMapping):
     """Every partition reads the newest upstream partition."""
 
-    def upstream_partition_keys(self, downstream_keys: Sequence[str], downstream_def: PartitionsDefinition | None,
-                                upstream_def: PartitionsDefinition, dynamic_partitions_store: Any = None
-                                ) -> list[str]:  # fmt: skip
+    def upstream_partition_keys(
+        self,
+        downstream_keys: Sequence[str],
+        downstream_def: PartitionsDefinition | None,
+        upstream_def: PartitionsDefinition,
+        dynamic_partitions_store: Any = None,
+    ) -> list[str]:
         last = upstream_def.get_last_partition_key(None, dynamic_partitions_store)
         return [last] if last is not None else []
 
@@ -59,11 +75,16 @@ class StaticPartitionMapping(PartitionMapping):
     """An explicit table: upstream key -> the downstream key(s) that read it."""
 
     downstream_partition_keys_by_upstream_partition_key: Mapping[str, str | Collection[str]] = field(
-        default_factory=dict)
+        default_factory=dict
+    )
 
-    def upstream_partition_keys(self, downstream_keys: Sequence[str], downstream_def: PartitionsDefinition | None,
-                                upstream_def: PartitionsDefinition, dynamic_partitions_store: Any = None
-                                ) -> list[str]:  # fmt: skip
+    def upstream_partition_keys(
+        self,
+        downstream_keys: Sequence[str],
+        downstream_def: PartitionsDefinition | None,
+        upstream_def: PartitionsDefinition,
+        dynamic_partitions_store: Any = None,
+    ) -> list[str]:
         wanted = set(downstream_keys)
         out = []
         for upstream, downstream in self.downstream_partition_keys_by_upstream_partition_key.items():
@@ -82,13 +103,20 @@ class TimeWindowPartitionMapping(PartitionMapping):
     end_offset: int = 0
     allow_nonexistent_upstream_partitions: bool = False
 
-    def upstream_partition_keys(self, downstream_keys: Sequence[str], downstream_def: PartitionsDefinition | None,
-                                upstream_def: PartitionsDefinition, dynamic_partitions_store: Any = None
-                                ) -> list[str]:  # fmt: skip
+    def upstream_partition_keys(
+        self,
+        downstream_keys: Sequence[str],
+        downstream_def: PartitionsDefinition | None,
+        upstream_def: PartitionsDefinition,
+        dynamic_partitions_store: Any = None,
+    ) -> list[str]:
         if not isinstance(downstream_def, TimeWindowPartitionsDefinition) or not isinstance(
-                upstream_def, TimeWindowPartitionsDefinition):  # fmt: skip
-            raise ValueError("TimeWindowPartitionMapping needs time-window partitions on both assets; use "
-                             "StaticPartitionMapping or IdentityPartitionMapping for the others.")
+            upstream_def, TimeWindowPartitionsDefinition
+        ):
+            raise ValueError(
+                "TimeWindowPartitionMapping needs time-window partitions on both assets; use "
+                "StaticPartitionMapping or IdentityPartitionMapping for the others."
+            )
         if not downstream_keys:
             return []
         start = downstream_def.time_window_for_partition_key(downstream_keys[0]).start
@@ -107,8 +135,10 @@ class TimeWindowPartitionMapping(PartitionMapping):
     def _nonexistent(self, keys: Sequence[str], why: str) -> list[str]:
         if self.allow_nonexistent_upstream_partitions:
             return []
-        raise ValueError(f"Partitions {keys[0]}...{keys[-1]} map to upstream partitions that do not exist ({why}); "
-                         "pass allow_nonexistent_upstream_partitions=True to read what exists.")
+        raise ValueError(
+            f"Partitions {keys[0]}...{keys[-1]} map to upstream partitions that do not exist ({why}); "
+            "pass allow_nonexistent_upstream_partitions=True to read what exists."
+        )
 
 
 def default_mapping(downstream_def: PartitionsDefinition | None, upstream_def: PartitionsDefinition) -> Any:
@@ -116,6 +146,7 @@ def default_mapping(downstream_def: PartitionsDefinition | None, upstream_def: P
     if downstream_def is None:
         return AllPartitionMapping()
     if isinstance(downstream_def, TimeWindowPartitionsDefinition) and isinstance(
-            upstream_def, TimeWindowPartitionsDefinition):  # fmt: skip
+        upstream_def, TimeWindowPartitionsDefinition
+    ):
         return TimeWindowPartitionMapping()
     return IdentityPartitionMapping()

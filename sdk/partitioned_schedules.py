@@ -56,6 +56,12 @@ def build_schedule_from_partitioned_job(
         return RunRequest(run_key=key, partition_key=key, job_name=job.name)
 
     return ScheduleDefinition(
-        name or f"{job.name}_schedule", cron_schedule=cron, job=job, execution_timezone=partitions.timezone,
-        description=description, default_status=default_status, execution_fn=run_latest, tags=tags,
-    )  # fmt: skip
+        name or f"{job.name}_schedule",
+        cron_schedule=cron,
+        job=job,
+        execution_timezone=partitions.timezone,
+        description=description,
+        default_status=default_status,
+        execution_fn=run_latest,
+        tags=tags,
+    )

@@ -52,35 +52,44 @@ def _dynamic_keys(store: Any, name: str) -> list[str]:
 class PartitionsDefinition:
     """Base of the partition kinds: a list of keys (that may depend on the time or on stored keys)."""
 
-    def get_partition_keys(self, current_time: datetime | None = None, dynamic_partitions_store: Any = None
-                           ) -> list[str]:  # fmt: skip
+    def get_partition_keys(
+        self, current_time: datetime | None = None, dynamic_partitions_store: Any = None
+    ) -> list[str]:
         raise NotImplementedError
 
-    def has_partition_key(self, partition_key: str, current_time: datetime | None = None,
-                          dynamic_partitions_store: Any = None) -> bool:  # fmt: skip
+    def has_partition_key(
+        self, partition_key: str, current_time: datetime | None = None, dynamic_partitions_store: Any = None
+    ) -> bool:
         return partition_key in self.get_partition_keys(current_time, dynamic_partitions_store)
 
-    def get_partition_keys_in_range(self, partition_key_range: PartitionKeyRange,
-                                    dynamic_partitions_store: Any = None) -> list[str]:  # fmt: skip
+    def get_partition_keys_in_range(
+        self, partition_key_range: PartitionKeyRange, dynamic_partitions_store: Any = None
+    ) -> list[str]:
         """The keys from range.start to range.end (both included)."""
         keys = self.get_partition_keys(None, dynamic_partitions_store)
         for key in (partition_key_range.start, partition_key_range.end):
             if key not in keys:
-                raise ValueError(f'Partition key "{key}" is not a key of this partitions definition '
-                                 f"(first {keys[:3]}, last {keys[-3:]}).")  # fmt: skip
+                raise ValueError(
+                    f'Partition key "{key}" is not a key of this partitions definition '
+                    f"(first {keys[:3]}, last {keys[-3:]})."
+                )
         first, last = keys.index(partition_key_range.start), keys.index(partition_key_range.end)
         if first > last:
-            raise ValueError(f"Partition range {partition_key_range.start}...{partition_key_range.end} is "
-                             "backwards; put the earlier key first.")  # fmt: skip
+            raise ValueError(
+                f"Partition range {partition_key_range.start}...{partition_key_range.end} is "
+                "backwards; put the earlier key first."
+            )
         return keys[first : last + 1]
 
-    def get_last_partition_key(self, current_time: datetime | None = None,
-                               dynamic_partitions_store: Any = None) -> str | None:  # fmt: skip
+    def get_last_partition_key(
+        self, current_time: datetime | None = None, dynamic_partitions_store: Any = None
+    ) -> str | None:
         keys = self.get_partition_keys(current_time, dynamic_partitions_store)
         return keys[-1] if keys else None
 
-    def get_first_partition_key(self, current_time: datetime | None = None,
-                                dynamic_partitions_store: Any = None) -> str | None:  # fmt: skip
+    def get_first_partition_key(
+        self, current_time: datetime | None = None, dynamic_partitions_store: Any = None
+    ) -> str | None:
         keys = self.get_partition_keys(current_time, dynamic_partitions_store)
         return keys[0] if keys else None
 
@@ -97,8 +106,9 @@ class StaticPartitionsDefinition(PartitionsDefinition):
             raise ValueError(f"StaticPartitionsDefinition keys must be unique, got {keys}.")
         object.__setattr__(self, "partition_keys", tuple(keys))
 
-    def get_partition_keys(self, current_time: datetime | None = None, dynamic_partitions_store: Any = None
-                           ) -> list[str]:  # fmt: skip
+    def get_partition_keys(
+        self, current_time: datetime | None = None, dynamic_partitions_store: Any = None
+    ) -> list[str]:
         return list(self.partition_keys)
 
 
@@ -163,8 +173,9 @@ class TimeWindowPartitionsDefinition(PartitionsDefinition):
         count = max(0, complete + offset)
         return [TimeWindow(ticks[i], ticks[i + 1]) for i in range(count)]
 
-    def get_partition_keys(self, current_time: datetime | None = None, dynamic_partitions_store: Any = None
-                           ) -> list[str]:  # fmt: skip
+    def get_partition_keys(
+        self, current_time: datetime | None = None, dynamic_partitions_store: Any = None
+    ) -> list[str]:
         return [w.start.strftime(self.fmt) for w in self.time_windows(current_time)]
 
     def time_window_for_partition_key(self, partition_key: str) -> TimeWindow:
@@ -173,8 +184,10 @@ class TimeWindowPartitionsDefinition(PartitionsDefinition):
         ticks = instant_ticks(self.cron_schedule, self.zone, start)
         first = next(ticks)
         if first.strftime(self.fmt) != partition_key:
-            raise ValueError(f'"{partition_key}" is not a partition of this definition (cron '
-                             f'"{self.cron_schedule}"); the nearest is "{first.strftime(self.fmt)}".')  # fmt: skip
+            raise ValueError(
+                f'"{partition_key}" is not a partition of this definition (cron '
+                f'"{self.cron_schedule}"); the nearest is "{first.strftime(self.fmt)}".'
+            )
         return TimeWindow(first, next(ticks))
 
     def get_partition_key_for_timestamp(self, timestamp: float) -> str:
@@ -187,39 +200,64 @@ class TimeWindowPartitionsDefinition(PartitionsDefinition):
         raise ValueError(f"{at.isoformat()} is outside every partition of this definition.")
 
 
-def DailyPartitionsDefinition(start_date: str | datetime, end_date: str | datetime | None = None,
-                              timezone: str | None = None, fmt: str = "%Y-%m-%d", end_offset: int = 0,
-                              minute_offset: int = 0, hour_offset: int = 0
-                              ) -> TimeWindowPartitionsDefinition:  # fmt: skip
+def DailyPartitionsDefinition(
+    start_date: str | datetime,
+    end_date: str | datetime | None = None,
+    timezone: str | None = None,
+    fmt: str = "%Y-%m-%d",
+    end_offset: int = 0,
+    minute_offset: int = 0,
+    hour_offset: int = 0,
+) -> TimeWindowPartitionsDefinition:
     """One partition a day."""
     cron = f"{minute_offset} {hour_offset} * * *"
     return TimeWindowPartitionsDefinition(start_date, fmt, cron, timezone or "UTC", end_date, end_offset)
 
 
-def HourlyPartitionsDefinition(start_date: str | datetime, end_date: str | datetime | None = None,
-                               timezone: str | None = None, fmt: str = "%Y-%m-%d-%H:%M", end_offset: int = 0,
-                               minute_offset: int = 0) -> TimeWindowPartitionsDefinition:  # fmt: skip
+def HourlyPartitionsDefinition(
+    start_date: str | datetime,
+    end_date: str | datetime | None = None,
+    timezone: str | None = None,
+    fmt: str = "%Y-%m-%d-%H:%M",
+    end_offset: int = 0,
+    minute_offset: int = 0,
+) -> TimeWindowPartitionsDefinition:
     """One partition an hour."""
-    return TimeWindowPartitionsDefinition(start_date, fmt, f"{minute_offset} * * * *", timezone or "UTC",
-                                          end_date, end_offset)  # fmt: skip
+    return TimeWindowPartitionsDefinition(
+        start_date, fmt, f"{minute_offset} * * * *", timezone or "UTC", end_date, end_offset
+    )
 
 
-def WeeklyPartitionsDefinition(start_date: str | datetime, end_date: str | datetime | None = None,
-                               timezone: str | None = None, fmt: str = "%Y-%m-%d", end_offset: int = 0,
-                               minute_offset: int = 0, hour_offset: int = 0, day_offset: int = 0
-                               ) -> TimeWindowPartitionsDefinition:  # fmt: skip
+def WeeklyPartitionsDefinition(
+    start_date: str | datetime,
+    end_date: str | datetime | None = None,
+    timezone: str | None = None,
+    fmt: str = "%Y-%m-%d",
+    end_offset: int = 0,
+    minute_offset: int = 0,
+    hour_offset: int = 0,
+    day_offset: int = 0,
+) -> TimeWindowPartitionsDefinition:
     """One partition a week (day_offset 0 is Sunday)."""
-    return TimeWindowPartitionsDefinition(start_date, fmt, f"{minute_offset} {hour_offset} * * {day_offset}",
-                                          timezone or "UTC", end_date, end_offset)  # fmt: skip
+    return TimeWindowPartitionsDefinition(
+        start_date, fmt, f"{minute_offset} {hour_offset} * * {day_offset}", timezone or "UTC", end_date, end_offset
+    )
 
 
-def MonthlyPartitionsDefinition(start_date: str | datetime, end_date: str | datetime | None = None,
-                                timezone: str | None = None, fmt: str = "%Y-%m-%d", end_offset: int = 0,
-                                minute_offset: int = 0, hour_offset: int = 0, day_offset: int = 1
-                                ) -> TimeWindowPartitionsDefinition:  # fmt: skip
+def MonthlyPartitionsDefinition(
+    start_date: str | datetime,
+    end_date: str | datetime | None = None,
+    timezone: str | None = None,
+    fmt: str = "%Y-%m-%d",
+    end_offset: int = 0,
+    minute_offset: int = 0,
+    hour_offset: int = 0,
+    day_offset: int = 1,
+) -> TimeWindowPartitionsDefinition:
     """One partition a month."""
-    return TimeWindowPartitionsDefinition(start_date, fmt, f"{minute_offset} {hour_offset} {day_offset} * *",
-                                          timezone or "UTC", end_date, end_offset)  # fmt: skip
+    return TimeWindowPartitionsDefinition(
+        start_date, fmt, f"{minute_offset} {hour_offset} {day_offset} * *", timezone or "UTC", end_date, end_offset
+    )
 
 
 @dataclass(frozen=True)
@@ -236,8 +274,9 @@ class DynamicPartitionsDefinition(PartitionsDefinition):
         if (self.name is None) == (self.partition_fn is None):
             raise ValueError("DynamicPartitionsDefinition needs exactly one of name= or partition_fn=.")
 
-    def get_partition_keys(self, current_time: datetime | None = None, dynamic_partitions_store: Any = None
-                           ) -> list[str]:  # fmt: skip
+    def get_partition_keys(
+        self, current_time: datetime | None = None, dynamic_partitions_store: Any = None
+    ) -> list[str]:
         if self.partition_fn is not None:
             return [str(k) for k in self.partition_fn(current_time)]
         return _dynamic_keys(dynamic_partitions_store, str(self.name))
@@ -271,8 +310,9 @@ class MultiPartitionsDefinition(PartitionsDefinition):
 
     partitions_defs: Mapping[str, PartitionsDefinition] = field(default_factory=dict)
 
-    def get_partition_keys(self, current_time: datetime | None = None, dynamic_partitions_store: Any = None
-                           ) -> list[str]:  # fmt: skip
+    def get_partition_keys(
+        self, current_time: datetime | None = None, dynamic_partitions_store: Any = None
+    ) -> list[str]:
         names = sorted(self.partitions_defs)
         if len(names) != 2:
             raise ValueError("MultiPartitionsDefinition needs exactly two dimensions.")
@@ -285,7 +325,7 @@ class MultiPartitionsDefinition(PartitionsDefinition):
         parts = partition_key.split("|")
         names = sorted(self.partitions_defs)
         if len(parts) != len(names):
-            raise ValueError(f'"{partition_key}" is not a multi-partition key; write one key per dimension '
-                             f"{names} joined by |.")  # fmt: skip
+            raise ValueError(
+                f'"{partition_key}" is not a multi-partition key; write one key per dimension {names} joined by |.'
+            )
         return dict(zip(names, parts, strict=True))
-

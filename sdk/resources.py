@@ -93,8 +93,13 @@ class InitResourceContext:
 class ResourceDefinition:
     """A resource made by a function of an init context (the @resource form); a generator tears down."""
 
-    def __init__(self, resource_fn: Callable, config_schema: Any = None, description: str | None = None,
-                 required_resource_keys: set[str] | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        resource_fn: Callable,
+        config_schema: Any = None,
+        description: str | None = None,
+        required_resource_keys: set[str] | None = None,
+    ) -> None:
         self.resource_fn = resource_fn
         self.config_schema = config_schema
         self.description = description

@@ -17,8 +17,9 @@ class DefaultScheduleStatus(enum.Enum):
     STOPPED = "STOPPED"
 
 
-def resolve_target(job: Any, job_name: str | None, target: Any, jobs: Sequence[Any] | None = None,
-                   asset_selection: Any = None) -> tuple[list[Any], list[str], Any]:  # fmt: skip
+def resolve_target(
+    job: Any, job_name: str | None, target: Any, jobs: Sequence[Any] | None = None, asset_selection: Any = None
+) -> tuple[list[Any], list[str], Any]:
     """(job objects to register, job names, asset selection) from the ways users name a target."""
     from sdk.jobs import JobDefinition, UnresolvedAssetJobDefinition
     from sdk.selection import AssetSelection
@@ -44,16 +45,18 @@ def resolve_target(job: Any, job_name: str | None, target: Any, jobs: Sequence[A
 class ScheduleEvaluationContext:
     """What a schedule function receives."""
 
-    def __init__(self, scheduled_execution_time: datetime | None = None, resources: Any = None,
-                 instance: Any = None) -> None:  # fmt: skip
+    def __init__(
+        self, scheduled_execution_time: datetime | None = None, resources: Any = None, instance: Any = None
+    ) -> None:
         self.scheduled_execution_time = scheduled_execution_time
         self.resources = resources
         self.instance = instance
         self.log = None
 
 
-def build_schedule_context(scheduled_execution_time: datetime | None = None, resources: Any = None,
-                           instance: Any = None) -> ScheduleEvaluationContext:  # fmt: skip
+def build_schedule_context(
+    scheduled_execution_time: datetime | None = None, resources: Any = None, instance: Any = None
+) -> ScheduleEvaluationContext:
     return ScheduleEvaluationContext(scheduled_execution_time, resources, instance)
 
 
@@ -135,10 +138,18 @@ def schedule(
 
     def build(fn: Callable[..., Any]) -> ScheduleDefinition:
         return ScheduleDefinition(
-            name or fn.__name__, cron_schedule=cron_schedule, job=job, job_name=job_name, target=target,
-            tags=tags, execution_timezone=execution_timezone, description=description or fn.__doc__,
-            default_status=default_status, execution_fn=fn, metadata=metadata,
+            name or fn.__name__,
+            cron_schedule=cron_schedule,
+            job=job,
+            job_name=job_name,
+            target=target,
+            tags=tags,
+            execution_timezone=execution_timezone,
+            description=description or fn.__doc__,
+            default_status=default_status,
+            execution_fn=fn,
+            metadata=metadata,
             required_resource_keys=required_resource_keys,
-        )  # fmt: skip
+        )
 
     return build

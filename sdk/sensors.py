@@ -33,8 +33,14 @@ class DagsterRunStatus(enum.Enum):
 class SensorEvaluationContext:
     """What a sensor function receives: cursor, last run key, resources."""
 
-    def __init__(self, cursor: str | None = None, last_tick_time: float | None = None,
-                 last_run_key: str | None = None, resources: Any = None, instance: Any = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        cursor: str | None = None,
+        last_tick_time: float | None = None,
+        last_run_key: str | None = None,
+        resources: Any = None,
+        instance: Any = None,
+    ) -> None:
         self.cursor = cursor
         self.last_tick_time = last_tick_time
         self.last_run_key = last_run_key
@@ -46,8 +52,9 @@ class SensorEvaluationContext:
         self.cursor = cursor
 
 
-def build_sensor_context(cursor: str | None = None, resources: Any = None, instance: Any = None,
-                         last_run_key: str | None = None) -> SensorEvaluationContext:  # fmt: skip
+def build_sensor_context(
+    cursor: str | None = None, resources: Any = None, instance: Any = None, last_run_key: str | None = None
+) -> SensorEvaluationContext:
     return SensorEvaluationContext(cursor=cursor, resources=resources, instance=instance, last_run_key=last_run_key)
 
 
@@ -76,8 +83,9 @@ class SensorDefinition:
         self.evaluation_fn = evaluation_fn
         self.minimum_interval_seconds = 30 if minimum_interval_seconds is None else int(minimum_interval_seconds)
         self.description = description
-        self.target_jobs, self.job_names, self.asset_selection = resolve_target(job, job_name, target, jobs,
-                                                                                asset_selection)  # fmt: skip
+        self.target_jobs, self.job_names, self.asset_selection = resolve_target(
+            job, job_name, target, jobs, asset_selection
+        )
         self.default_status = default_status
         self.required_resource_keys = frozenset(required_resource_keys or ())
         self.metadata = dict(metadata or {})
@@ -130,11 +138,19 @@ def sensor(
 
     def build(fn: Callable[..., Any]) -> SensorDefinition:
         return SensorDefinition(
-            name or fn.__name__, evaluation_fn=fn, minimum_interval_seconds=minimum_interval_seconds,
-            description=description or fn.__doc__, job=job, jobs=jobs, job_name=job_name,
-            asset_selection=asset_selection, target=target, default_status=default_status,
-            required_resource_keys=required_resource_keys, metadata=metadata,
-        )  # fmt: skip
+            name or fn.__name__,
+            evaluation_fn=fn,
+            minimum_interval_seconds=minimum_interval_seconds,
+            description=description or fn.__doc__,
+            job=job,
+            jobs=jobs,
+            job_name=job_name,
+            asset_selection=asset_selection,
+            target=target,
+            default_status=default_status,
+            required_resource_keys=required_resource_keys,
+            metadata=metadata,
+        )
 
     return build
 
@@ -156,10 +172,17 @@ def asset_sensor(
 
     def build(fn: Callable[..., Any]) -> AssetSensorDefinition:
         definition = AssetSensorDefinition(
-            name or fn.__name__, evaluation_fn=fn, minimum_interval_seconds=minimum_interval_seconds,
-            description=description or fn.__doc__, job=job, jobs=jobs, job_name=job_name, target=target,
-            default_status=default_status, required_resource_keys=required_resource_keys,
-        )  # fmt: skip
+            name or fn.__name__,
+            evaluation_fn=fn,
+            minimum_interval_seconds=minimum_interval_seconds,
+            description=description or fn.__doc__,
+            job=job,
+            jobs=jobs,
+            job_name=job_name,
+            target=target,
+            default_status=default_status,
+            required_resource_keys=required_resource_keys,
+        )
         definition.monitored_assets = [to_asset_key(asset_key)]
         return definition
 
@@ -183,10 +206,14 @@ def run_status_sensor(
     def build(fn: Callable[..., Any]) -> RunStatusSensorDefinition:
         warn_unsupported(f"sensor '{name or fn.__name__}'", monitor_all_code_locations=monitor_all_code_locations)
         definition = RunStatusSensorDefinition(
-            name or fn.__name__, evaluation_fn=fn, minimum_interval_seconds=minimum_interval_seconds,
-            description=description or fn.__doc__, job=request_job, jobs=request_jobs,
+            name or fn.__name__,
+            evaluation_fn=fn,
+            minimum_interval_seconds=minimum_interval_seconds,
+            description=description or fn.__doc__,
+            job=request_job,
+            jobs=request_jobs,
             default_status=default_status,
-        )  # fmt: skip
+        )
         definition.monitored_run_statuses = [run_status.value]
         definition.monitored_jobs = sorted(getattr(j, "name", str(j)) for j in monitored_jobs or [])
         return definition
@@ -225,8 +252,13 @@ def run_failure_sensor(
 ) -> RunStatusSensorDefinition | Callable[[Callable[..., Any]], RunStatusSensorDefinition]:
     """Declare a sensor called for each failed run."""
     decorator = run_status_sensor(
-        DagsterRunStatus.FAILURE, name=name, minimum_interval_seconds=minimum_interval_seconds,
-        description=description, monitored_jobs=monitored_jobs, request_job=request_job, request_jobs=request_jobs,
+        DagsterRunStatus.FAILURE,
+        name=name,
+        minimum_interval_seconds=minimum_interval_seconds,
+        description=description,
+        monitored_jobs=monitored_jobs,
+        request_job=request_job,
+        request_jobs=request_jobs,
         default_status=default_status,
-    )  # fmt: skip
+    )
     return decorator(fn) if fn is not None else decorator

@@ -62,14 +62,21 @@ def _isinstance_type(py_type: type, name: str) -> DagsterType:
 Any_ = DagsterType(lambda _c, _v: True, name="Any")
 Nothing = DagsterType(lambda _c, v: v is None, name="Nothing", typing_type=type(None), is_nothing=True)
 Int = DagsterType(lambda _c, v: isinstance(v, int) and not isinstance(v, bool), name="Int", typing_type=int)
-Float = DagsterType(lambda _c, v: isinstance(v, (int, float)) and not isinstance(v, bool), name="Float",
-                    typing_type=float)  # fmt: skip
+Float = DagsterType(
+    lambda _c, v: isinstance(v, (int, float)) and not isinstance(v, bool), name="Float", typing_type=float
+)
 String = _isinstance_type(str, "String")
 Bool = _isinstance_type(bool, "Bool")
 
 _BUILTINS: dict[Any, DagsterType] = {
-    int: Int, float: Float, str: String, bool: Bool, Any: Any_, type(None): Nothing, None: Nothing,
-}  # fmt: skip
+    int: Int,
+    float: Float,
+    str: String,
+    bool: Bool,
+    Any: Any_,
+    type(None): Nothing,
+    None: Nothing,
+}
 _CACHE: dict[Any, DagsterType] = {}
 
 
@@ -101,12 +108,11 @@ def _build(hint: Any) -> DagsterType:
         members = [resolve_dagster_type(a) for a in typing.get_args(hint)]
         optional = [m for m in members if m is not Nothing]
         name = (
-            f"Optional[{optional[0].name}]" if len(optional) == 1 and len(members) == 2
+            f"Optional[{optional[0].name}]"
+            if len(optional) == 1 and len(members) == 2
             else "Union[" + ", ".join(m.name for m in members) + "]"
-        )  # fmt: skip
-        return DagsterType(
-            lambda c, v: any(m.type_check(c, v).success for m in members), name=name, typing_type=hint
         )
+        return DagsterType(lambda c, v: any(m.type_check(c, v).success for m in members), name=name, typing_type=hint)
     if origin is not None and isinstance(origin, type):
         args = ", ".join(getattr(a, "__name__", str(a)) for a in typing.get_args(hint))
         return DagsterType(
@@ -127,6 +133,6 @@ def check_value(dagster_type: DagsterType, value: Any, what: str) -> str | None:
         shown = shown[:77] + "..."
     detail = f" {result.description}" if result.description else ""
     return (
-        f'Type check failed for {what}: the value {shown} (of Python type {type(value).__name__}) '
+        f"Type check failed for {what}: the value {shown} (of Python type {type(value).__name__}) "
         f'is not a "{dagster_type.name}".{detail}'
     )

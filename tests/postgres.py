@@ -22,8 +22,10 @@ def _admin() -> sa.Engine:
             conn.execute(sa.text("SELECT 1"))
     except sa.exc.OperationalError as error:
         admin.dispose()
-        pytest.skip(f"PostgreSQL is unreachable at {server.render_as_string()} ({error.orig}). Start the server "
-                    f"(127.0.0.1:5432, database `test`) or set {POSTGRES_URL_ENV} to a reachable database URL.")
+        pytest.skip(
+            f"PostgreSQL is unreachable at {server.render_as_string()} ({error.orig}). Start the server "
+            f"(127.0.0.1:5432, database `test`) or set {POSTGRES_URL_ENV} to a reachable database URL."
+        )
     return admin
 
 

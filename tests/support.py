@@ -68,8 +68,9 @@ def kill_processes_mentioning(text: str) -> None:
 class DevHost:
     """`weir dev` in a subprocess, with its own WEIR_HOME."""
 
-    def __init__(self, weir_home: Path, args: list[str], env: dict[str, str] | None = None,
-                 stderr_path: Path | None = None) -> None:
+    def __init__(
+        self, weir_home: Path, args: list[str], env: dict[str, str] | None = None, stderr_path: Path | None = None
+    ) -> None:
         self.weir_home = weir_home
         self.env = {**os.environ, "WEIR_HOME": str(weir_home), **(env or {})}
         self.env.pop("WEIR_HOST_ADDRESS", None)
@@ -77,9 +78,15 @@ class DevHost:
         weir_home.mkdir(parents=True, exist_ok=True)
         (weir_home / "host.json").unlink(missing_ok=True)  # left behind by a host that was killed
         with open(self.stderr_path, "ab") as err:
-            self.proc = subprocess.Popen([sys.executable, "-m", "host.cli", "dev", "--port", "0", *args],
-                                         env=self.env, stdin=subprocess.DEVNULL, stdout=err, stderr=err,
-                                         start_new_session=True, cwd=REPO)
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "host.cli", "dev", "--port", "0", *args],
+                env=self.env,
+                stdin=subprocess.DEVNULL,
+                stdout=err,
+                stderr=err,
+                start_new_session=True,
+                cwd=REPO,
+            )
 
     def client(self, timeout: float = 30.0) -> HostClient:
         def ready() -> bool:
@@ -146,9 +153,28 @@ class RunningCodeServer:
         env = {**os.environ, "WEIR_TOKEN": token, "WEIR_TEST_GATE": str(tmp / "gate")}
         self.log = open(tmp / "server.log", "ab")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "codeserver", "start", "-f", str(code_file), "--port", "0",
-             "--ready-file", str(ready), "--runs-dir", str(runs_dir), "--location-name", "shop"],
-            env=env, cwd=REPO, stdout=self.log, stderr=self.log, start_new_session=True)
+            [
+                sys.executable,
+                "-m",
+                "codeserver",
+                "start",
+                "-f",
+                str(code_file),
+                "--port",
+                "0",
+                "--ready-file",
+                str(ready),
+                "--runs-dir",
+                str(runs_dir),
+                "--location-name",
+                "shop",
+            ],
+            env=env,
+            cwd=REPO,
+            stdout=self.log,
+            stderr=self.log,
+            start_new_session=True,
+        )
         info = wait_for(lambda: ready.exists() and json.loads(ready.read_text()), 30, what="the server to bind")
         self.address = f"127.0.0.1:{info['port']}"
         self.channel = wire.open_channel(self.address)
@@ -156,8 +182,9 @@ class RunningCodeServer:
         self.metadata = wire.call_metadata(token)
 
     def handshake(self) -> codeserver_pb2.HandshakeReply:
-        return self.stub.Handshake(codeserver_pb2.HandshakeRequest(protocol_version=wire.PROTOCOL_VERSION),
-                                   metadata=self.metadata, timeout=5)
+        return self.stub.Handshake(
+            codeserver_pb2.HandshakeRequest(protocol_version=wire.PROTOCOL_VERSION), metadata=self.metadata, timeout=5
+        )
 
     def wait_loaded(self) -> codeserver_pb2.HandshakeReply:
         return wait_for(lambda: (reply := self.handshake()).snapshot_id and reply, 30, what="the code to load")

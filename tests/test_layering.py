@@ -41,8 +41,14 @@ def test_a_cli_module_importing_storage_breaks_the_contracts(tmp_path):
     (tmp_path / "host" / "cli" / "shortcut.py").write_text("from host.storage import runs  # noqa: F401\n")
     lint = REPO / ".venv" / "bin" / "lint-imports"
     command = [str(lint)] if lint.exists() else [sys.executable, "-m", "importlinter.cli"]
-    out = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=120,
-                         env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(tmp_path)})
+    out = subprocess.run(
+        command,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(tmp_path)},
+    )
     assert out.returncode != 0
     assert "host.cli is not allowed to import host.storage" in out.stdout
     assert "host.cli.shortcut -> host.storage.runs" in out.stdout

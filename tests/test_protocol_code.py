@@ -10,8 +10,9 @@ from tests.support import REPO
 
 
 def test_generated_code_is_not_stale():
-    result = subprocess.run([sys.executable, "-m", "protos.generate", "--check"], cwd=REPO,
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "protos.generate", "--check"], cwd=REPO, capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stderr
 
 

@@ -27,5 +27,4 @@ sales_job = dg.define_asset_job("sales_job", selection=dg.AssetSelection.groups(
 
 every_minute = dg.ScheduleDefinition(name="every_minute", job=sales_job, cron_schedule="* * * * *")
 
-defs = dg.Definitions(assets=[raw_orders, revenue, tabulate_version], jobs=[sales_job],
-                      schedules=[every_minute])
+defs = dg.Definitions(assets=[raw_orders, revenue, tabulate_version], jobs=[sales_job], schedules=[every_minute])

@@ -26,14 +26,20 @@ class AssetMethods:
     app: HostServices
 
     @grpc_errors
-    def GetAssetDetails(self, request: host_pb2.GetAssetDetailsRequest,
-                        context: grpc.ServicerContext) -> host_pb2.AssetDetails:
-        return assets.asset_details(self.app.engine, self.app.workspace, asset_key_str(request.asset_key),
-                                    request.location)
+    def GetAssetDetails(
+        self, request: host_pb2.GetAssetDetailsRequest, context: grpc.ServicerContext
+    ) -> host_pb2.AssetDetails:
+        return assets.asset_details(
+            self.app.engine, self.app.workspace, asset_key_str(request.asset_key), request.location
+        )
 
     @grpc_errors
-    def ListAssetEvents(self, request: host_pb2.ListAssetEventsRequest,
-                        context: grpc.ServicerContext) -> host_pb2.ListAssetEventsReply:
-        return assets.asset_events(self.app.engine, request,
-                                   limit=limits.page_size(request.limit, limits.ASSET_EVENTS_PAGE),
-                                   max_bytes=wire.MAX_PAGE_BYTES)
+    def ListAssetEvents(
+        self, request: host_pb2.ListAssetEventsRequest, context: grpc.ServicerContext
+    ) -> host_pb2.ListAssetEventsReply:
+        return assets.asset_events(
+            self.app.engine,
+            request,
+            limit=limits.page_size(request.limit, limits.ASSET_EVENTS_PAGE),
+            max_bytes=wire.MAX_PAGE_BYTES,
+        )

@@ -69,8 +69,9 @@ def storage_failure(exc: BaseException) -> WeirError | None:
     from sqlalchemy import exc as sa_exc
 
     reason = _first_line(getattr(exc, "orig", None) or exc)
-    if isinstance(exc, sa_exc.OperationalError | sa_exc.InterfaceError | sa_exc.DisconnectionError
-                  | sa_exc.TimeoutError):
+    if isinstance(
+        exc, sa_exc.OperationalError | sa_exc.InterfaceError | sa_exc.DisconnectionError | sa_exc.TimeoutError
+    ):
         return StorageUnavailable(f"{STORAGE_UNAVAILABLE}: {reason} (check the storage URL / database)")
     if isinstance(exc, sa_exc.DataError | sa_exc.IntegrityError):
         return StorageRefused(f"storage refused a value: {reason}")

@@ -38,17 +38,33 @@ def _kind_or_both(value: host_pb2.InstigatorKind.ValueType) -> InstigatorKind | 
 
 def tick_to_proto(tick: TickRecord) -> host_pb2.Tick:
     return host_pb2.Tick(
-        tick_id=tick.tick_id, location=tick.location, name=tick.name, kind=host_pb2.InstigatorKind.Value(tick.kind),
-        status=tick.status, timestamp=tick.timestamp, logical_time=tick.logical_time or 0.0,
-        reason=tick.reason or "", run_ids=list(tick.run_ids), error=tick.error or "", cursor=tick.cursor or "")
+        tick_id=tick.tick_id,
+        location=tick.location,
+        name=tick.name,
+        kind=host_pb2.InstigatorKind.Value(tick.kind),
+        status=tick.status,
+        timestamp=tick.timestamp,
+        logical_time=tick.logical_time or 0.0,
+        reason=tick.reason or "",
+        run_ids=list(tick.run_ids),
+        error=tick.error or "",
+        cursor=tick.cursor or "",
+    )
 
 
 def instigator_to_proto(item: instigators.InstigatorView) -> host_pb2.Instigator:
     definition = item.definition
     msg = host_pb2.Instigator(
-        location=item.location, name=item.name, kind=host_pb2.InstigatorKind.Value(item.kind), status=item.status,
-        status_from_code=item.status_from_code, cursor=item.cursor or "", next_tick_time=item.next_tick_time or 0.0,
-        description=definition.description, asset_selection=list(definition.asset_selection))
+        location=item.location,
+        name=item.name,
+        kind=host_pb2.InstigatorKind.Value(item.kind),
+        status=item.status,
+        status_from_code=item.status_from_code,
+        cursor=item.cursor or "",
+        next_tick_time=item.next_tick_time or 0.0,
+        description=definition.description,
+        asset_selection=list(definition.asset_selection),
+    )
     if isinstance(definition, snapshot_pb2.Schedule):
         msg.cron_schedules.extend(definition.cron_schedules)
         msg.execution_timezone = definition.execution_timezone
@@ -70,53 +86,92 @@ class InstigatorMethods:
     app: HostServices
 
     @grpc_errors
-    def ListInstigators(self, request: host_pb2.ListInstigatorsRequest,
-                        context: grpc.ServicerContext) -> host_pb2.ListInstigatorsReply:
-        items = instigators.list_instigators(self.app.engine, self.app.workspace, now=self.app.clock(),
-                                             kind=_kind_or_both(request.kind),
-                                             location=request.location or None)
+    def ListInstigators(
+        self, request: host_pb2.ListInstigatorsRequest, context: grpc.ServicerContext
+    ) -> host_pb2.ListInstigatorsReply:
+        items = instigators.list_instigators(
+            self.app.engine,
+            self.app.workspace,
+            now=self.app.clock(),
+            kind=_kind_or_both(request.kind),
+            location=request.location or None,
+        )
         return host_pb2.ListInstigatorsReply(instigators=[instigator_to_proto(i) for i in items])
 
     @grpc_errors
-    def SetInstigatorStatus(self, request: host_pb2.SetInstigatorStatusRequest,
-                            context: grpc.ServicerContext) -> host_pb2.Instigator:
-        item = instigators.set_status(self.app.engine, self.app.workspace, kind=_kind(request.kind),
-                                      name=request.name, location=request.location or None,
-                                      status=request.status, now=self.app.clock())
+    def SetInstigatorStatus(
+        self, request: host_pb2.SetInstigatorStatusRequest, context: grpc.ServicerContext
+    ) -> host_pb2.Instigator:
+        item = instigators.set_status(
+            self.app.engine,
+            self.app.workspace,
+            kind=_kind(request.kind),
+            name=request.name,
+            location=request.location or None,
+            status=request.status,
+            now=self.app.clock(),
+        )
         return instigator_to_proto(item)
 
     @grpc_errors
-    def SetSensorCursor(self, request: host_pb2.SetSensorCursorRequest,
-                        context: grpc.ServicerContext) -> host_pb2.Instigator:
-        item = instigators.set_sensor_cursor(self.app.engine, self.app.workspace, name=request.name,
-                                             location=request.location or None,
-                                             cursor=None if request.clear else request.cursor, now=self.app.clock())
+    def SetSensorCursor(
+        self, request: host_pb2.SetSensorCursorRequest, context: grpc.ServicerContext
+    ) -> host_pb2.Instigator:
+        item = instigators.set_sensor_cursor(
+            self.app.engine,
+            self.app.workspace,
+            name=request.name,
+            location=request.location or None,
+            cursor=None if request.clear else request.cursor,
+            now=self.app.clock(),
+        )
         return instigator_to_proto(item)
 
     @grpc_errors
-    def PreviewInstigator(self, request: host_pb2.PreviewInstigatorRequest,
-                          context: grpc.ServicerContext) -> host_pb2.InstigatorPreview:
+    def PreviewInstigator(
+        self, request: host_pb2.PreviewInstigatorRequest, context: grpc.ServicerContext
+    ) -> host_pb2.InstigatorPreview:
         return preview(self.app.engine, self.app.workspace, self.app.config, request, now=self.app.clock())
 
     @grpc_errors
     def ListTicks(self, request: host_pb2.ListTicksRequest, context: grpc.ServicerContext) -> host_pb2.ListTicksReply:
         ticks, cursor = instigators.list_ticks(
-            self.app.engine, self.app.workspace, kind=_kind(request.kind), name=request.name,
-            location=request.location or None, limit=limits.page_size(request.limit, limits.TICKS_PAGE),
-            statuses=tuple(request.statuses), cursor=request.cursor or None, max_bytes=wire.MAX_PAGE_BYTES)
+            self.app.engine,
+            self.app.workspace,
+            kind=_kind(request.kind),
+            name=request.name,
+            location=request.location or None,
+            limit=limits.page_size(request.limit, limits.TICKS_PAGE),
+            statuses=tuple(request.statuses),
+            cursor=request.cursor or None,
+            max_bytes=wire.MAX_PAGE_BYTES,
+        )
         return host_pb2.ListTicksReply(ticks=[tick_to_proto(t) for t in ticks], next_cursor=cursor or "")
 
     @grpc_errors
-    def GetDaemonStatus(self, request: host_pb2.GetDaemonStatusRequest,
-                        context: grpc.ServicerContext) -> host_pb2.DaemonStatus:
+    def GetDaemonStatus(
+        self, request: host_pb2.GetDaemonStatusRequest, context: grpc.ServicerContext
+    ) -> host_pb2.DaemonStatus:
         app = self.app
         now = app.clock()
         lead = app.leader.status()
-        loops = [host_pb2.DaemonLoop(
-            name=loop.name, heartbeat_age_seconds=now - loop.last_pass if loop.last_pass else -1.0,
-            interval_seconds=loop.interval_seconds, last_error=loop.last_error,
-            active=lead.is_leader or loop.name == "leader") for loop in app.daemon.loops]
+        loops = [
+            host_pb2.DaemonLoop(
+                name=loop.name,
+                heartbeat_age_seconds=now - loop.last_pass if loop.last_pass else -1.0,
+                interval_seconds=loop.interval_seconds,
+                last_error=loop.last_error,
+                active=lead.is_leader or loop.name == "leader",
+            )
+            for loop in app.daemon.loops
+        ]
         items = instigators.list_instigators(app.engine, app.workspace, now=now)
         return host_pb2.DaemonStatus(
-            host_id=lead.owner, is_leader=lead.is_leader, leader=lead.leader, fencing_token=lead.token,
-            lease_expires_in=lead.expires_in, loops=loops, instigators=[instigator_to_proto(i) for i in items])
+            host_id=lead.owner,
+            is_leader=lead.is_leader,
+            leader=lead.leader,
+            fencing_token=lead.token,
+            lease_expires_in=lead.expires_in,
+            loops=loops,
+            instigators=[instigator_to_proto(i) for i in items],
+        )

@@ -76,9 +76,9 @@ def _check_map(name: str, mapping: Mapping[str, object]) -> str | None:
     if len(items) > MAX_TAGS:
         return f"{name} holds {len(items)} entries; at most {MAX_TAGS} are allowed"
     for key, value in items.items():
-        problem = (_check_text(f"{name} key", key, MAX_TAG_KEY_CHARS)
-                   or (_check_text(f"{name}[{key[:40]!r}]", value, MAX_TAG_VALUE_CHARS)
-                       if isinstance(value, str) else None))
+        problem = _check_text(f"{name} key", key, MAX_TAG_KEY_CHARS) or (
+            _check_text(f"{name}[{key[:40]!r}]", value, MAX_TAG_VALUE_CHARS) if isinstance(value, str) else None
+        )
         if problem:
             return problem
     return None
@@ -121,8 +121,10 @@ def _check_config(name: str, text: str) -> str | None:
     """Size and nesting of a run config; whether it fits the job's schema is checked at launch."""
     size = len(text.encode())
     if size > MAX_RUN_CONFIG_BYTES:
-        return (f"{name} is {size:,} bytes; at most {MAX_RUN_CONFIG_BYTES:,} are allowed (pass large "
-                "inputs by reference, e.g. a path or URL, not inline)")
+        return (
+            f"{name} is {size:,} bytes; at most {MAX_RUN_CONFIG_BYTES:,} are allowed (pass large "
+            "inputs by reference, e.g. a path or URL, not inline)"
+        )
     try:
         parsed = json.loads(text) if text else {}
     except RecursionError:

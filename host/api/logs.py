@@ -29,9 +29,13 @@ STREAMS = ("stdout", "stderr")
 FOLLOW_POLL_SECONDS = 0.2  # the run worker reads a step's pipes every 0.25 s
 
 
-def log_batches(engine: Engine, request: host_pb2.WatchRunLogsRequest, *,
-                is_active: Callable[[], bool] = lambda: True,
-                poll_seconds: float = FOLLOW_POLL_SECONDS) -> Iterator[host_pb2.RunLogsBatch]:
+def log_batches(
+    engine: Engine,
+    request: host_pb2.WatchRunLogsRequest,
+    *,
+    is_active: Callable[[], bool] = lambda: True,
+    poll_seconds: float = FOLLOW_POLL_SECONDS,
+) -> Iterator[host_pb2.RunLogsBatch]:
     """Batches of a run's captured output after `request.after_sequence`; with `follow`, polls storage
     until the run has ended and its output is all sent (or the caller has gone).
 
@@ -46,11 +50,18 @@ def log_batches(engine: Engine, request: host_pb2.WatchRunLogsRequest, *,
         run = runs.get_run(engine, request.run_id)
         with engine.connect() as conn:
             chunks, after, more = event_store.compute_logs(
-                conn, request.run_id, step_key=request.step_key or None, stream=request.stream or None,
-                after_sequence=after, limit=limit, max_bytes=wire.MAX_PAGE_BYTES)
+                conn,
+                request.run_id,
+                step_key=request.step_key or None,
+                stream=request.stream or None,
+                after_sequence=after,
+                limit=limit,
+                max_bytes=wire.MAX_PAGE_BYTES,
+            )
         if chunks:
-            yield host_pb2.RunLogsBatch(chunks=[_chunk(c) for c in chunks], last_sequence=after,
-                                        run_status=host_pb2.RunStatus.Value(run.status))
+            yield host_pb2.RunLogsBatch(
+                chunks=[_chunk(c) for c in chunks], last_sequence=after, run_status=host_pb2.RunStatus.Value(run.status)
+            )
         if more:
             continue
         if not request.follow or run.status in TERMINAL_RUN_STATUSES or not is_active():
@@ -59,14 +70,21 @@ def log_batches(engine: Engine, request: host_pb2.WatchRunLogsRequest, *,
 
 
 def _chunk(event: common_pb2.RunEvent) -> host_pb2.LogChunk:
-    return host_pb2.LogChunk(sequence=event.sequence, step_key=event.step_key, stream=event.stream,
-                             text=event.message, timestamp=event.timestamp, dropped_bytes=event.dropped_bytes)
+    return host_pb2.LogChunk(
+        sequence=event.sequence,
+        step_key=event.step_key,
+        stream=event.stream,
+        text=event.message,
+        timestamp=event.timestamp,
+        dropped_bytes=event.dropped_bytes,
+    )
 
 
 class LogMethods:
     app: HostServices
 
     @grpc_stream_errors
-    def WatchRunLogs(self, request: host_pb2.WatchRunLogsRequest, context: grpc.ServicerContext
-                     ) -> Iterator[host_pb2.RunLogsBatch]:  # fmt: skip
+    def WatchRunLogs(
+        self, request: host_pb2.WatchRunLogsRequest, context: grpc.ServicerContext
+    ) -> Iterator[host_pb2.RunLogsBatch]:
         yield from log_batches(self.app.engine, request, is_active=context.is_active)

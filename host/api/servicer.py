@@ -26,20 +26,23 @@ class HostServicer(InstigatorMethods, PartitionMethods, LogMethods, AssetMethods
         self.app = app
 
     @grpc_errors
-    def ListLocations(self, request: host_pb2.ListLocationsRequest,
-                      context: grpc.ServicerContext) -> host_pb2.ListLocationsReply:
+    def ListLocations(
+        self, request: host_pb2.ListLocationsRequest, context: grpc.ServicerContext
+    ) -> host_pb2.ListLocationsReply:
         return host_pb2.ListLocationsReply(locations=[h.state.to_proto() for h in self.app.workspace.handles()])
 
     @grpc_errors
-    def ReloadLocation(self, request: host_pb2.ReloadLocationRequest,
-                       context: grpc.ServicerContext) -> host_pb2.Location:
+    def ReloadLocation(
+        self, request: host_pb2.ReloadLocationRequest, context: grpc.ServicerContext
+    ) -> host_pb2.Location:
         handle = self.app.workspace.get(request.name)
         handle.reload(self.app.workspace.snapshots)
         return handle.state.to_proto()
 
     @grpc_errors
-    def ListAssets(self, request: host_pb2.ListAssetsRequest,
-                   context: grpc.ServicerContext) -> host_pb2.ListAssetsReply:
+    def ListAssets(
+        self, request: host_pb2.ListAssetsRequest, context: grpc.ServicerContext
+    ) -> host_pb2.ListAssetsReply:
         handles = [self.app.workspace.get(request.location)] if request.location else self.app.workspace.handles()
         entries = []
         with self.app.engine.connect() as conn:
@@ -50,8 +53,11 @@ class HostServicer(InstigatorMethods, PartitionMethods, LogMethods, AssetMethods
                 entry = host_pb2.AssetEntry(location=handle.name, node=node)
                 mat = latest.get(asset_key_str(node.key))
                 if mat is not None:
-                    entry.latest_materialization.CopyFrom(host_pb2.Materialization(
-                        run_id=mat.run_id, timestamp=mat.timestamp, partition_key=mat.partition_key or ""))
+                    entry.latest_materialization.CopyFrom(
+                        host_pb2.Materialization(
+                            run_id=mat.run_id, timestamp=mat.timestamp, partition_key=mat.partition_key or ""
+                        )
+                    )
                 entries.append(entry)
         return host_pb2.ListAssetsReply(assets=entries)
 
@@ -70,19 +76,30 @@ class HostServicer(InstigatorMethods, PartitionMethods, LogMethods, AssetMethods
         statuses = tuple(host_pb2.RunStatus.Name(s) for s in request.statuses)  # values checked by limits
         with self.app.engine.connect() as conn:
             page, cursor = run_store.list_runs(
-                conn, statuses=statuses, location=request.location or None, job_name=request.job_name or None,
-                tags=dict(request.tags), limit=limits.page_size(request.limit, limits.RUNS_PAGE),
-                cursor=request.cursor or None, max_bytes=wire.MAX_PAGE_BYTES)
+                conn,
+                statuses=statuses,
+                location=request.location or None,
+                job_name=request.job_name or None,
+                tags=dict(request.tags),
+                limit=limits.page_size(request.limit, limits.RUNS_PAGE),
+                cursor=request.cursor or None,
+                max_bytes=wire.MAX_PAGE_BYTES,
+            )
         return host_pb2.ListRunsReply(runs=[run_to_proto(r) for r in page], next_cursor=cursor or "")
 
     @grpc_errors
-    def GetRunEvents(self, request: host_pb2.GetRunEventsRequest,
-                     context: grpc.ServicerContext) -> host_pb2.GetRunEventsReply:
+    def GetRunEvents(
+        self, request: host_pb2.GetRunEventsRequest, context: grpc.ServicerContext
+    ) -> host_pb2.GetRunEventsReply:
         run = runs.get_run(self.app.engine, request.run_id)
         with self.app.engine.connect() as conn:
             bodies, more = event_store.event_bodies(
-                conn, request.run_id, after_sequence=request.after_sequence,
-                limit=limits.page_size(request.limit, limits.EVENTS_PAGE), max_bytes=wire.MAX_PAGE_BYTES)
+                conn,
+                request.run_id,
+                after_sequence=request.after_sequence,
+                limit=limits.page_size(request.limit, limits.EVENTS_PAGE),
+                max_bytes=wire.MAX_PAGE_BYTES,
+            )
         reply = host_pb2.GetRunEventsReply(run=run_to_proto(run), has_more=more)
         for body in bodies:
             reply.events.add().MergeFromString(body)
@@ -90,14 +107,25 @@ class HostServicer(InstigatorMethods, PartitionMethods, LogMethods, AssetMethods
 
     @grpc_errors
     def ReexecuteRun(self, request: host_pb2.ReexecuteRunRequest, context: grpc.ServicerContext) -> host_pb2.Run:
-        run = reexecution.reexecute_run(self.app.engine, self.app.workspace, request.run_id,
-                                        from_failure=request.from_failure, selection=list(request.selection),
-                                        now=self.app.clock())
+        run = reexecution.reexecute_run(
+            self.app.engine,
+            self.app.workspace,
+            request.run_id,
+            from_failure=request.from_failure,
+            selection=list(request.selection),
+            now=self.app.clock(),
+        )
         self.app.wake_queue()
         return run_to_proto(run)
 
     @grpc_errors
     def CancelRun(self, request: common_pb2.CancelRunRequest, context: grpc.ServicerContext) -> host_pb2.Run:
-        return run_to_proto(runs.cancel_run(self.app.engine, self.app.workspace, request.run_id,
-                                            now=self.app.clock(),
-                                            grace_seconds=self.app.config.run_monitoring.kill_grace_seconds))
+        return run_to_proto(
+            runs.cancel_run(
+                self.app.engine,
+                self.app.workspace,
+                request.run_id,
+                now=self.app.clock(),
+                grace_seconds=self.app.config.run_monitoring.kill_grace_seconds,
+            )
+        )

@@ -32,6 +32,7 @@ class HostServices(Protocol):
     @property
     def leader(self) -> LeaderElector:
         """The daemon's leader lease (GetDaemonStatus reports it)."""
+
     @property
     def daemon(self) -> Daemon:
         """The daemon's loops (GetDaemonStatus reports their heartbeats)."""

@@ -39,18 +39,36 @@ def assets_show(asset_key: str, location: str, limit: int, as_json: bool) -> Non
     client = HostClient.discover()
     details = client.asset_details(asset_key, location)
     materializations = list(client.asset_events(asset_key, limit=limit, types=[common_pb2.ASSET_MATERIALIZATION]))
-    history = {state.check.name: list(client.asset_events(asset_key, limit=limit, check_name=state.check.name,
-                                                          types=[common_pb2.ASSET_CHECK_EVALUATION]))
-               for state in details.checks}
-    status = (client.partition_status(details.location, asset_key)
-              if details.node.HasField("partitions") and details.node.is_executable else None)
+    history = {
+        state.check.name: list(
+            client.asset_events(
+                asset_key, limit=limit, check_name=state.check.name, types=[common_pb2.ASSET_CHECK_EVALUATION]
+            )
+        )
+        for state in details.checks
+    }
+    status = (
+        client.partition_status(details.location, asset_key)
+        if details.node.HasField("partitions") and details.node.is_executable
+        else None
+    )
     if as_json:
-        jsonout.emit({"details": details, "materializations": materializations, "check_evaluations": history,
-                      "partition_status": status})
+        jsonout.emit(
+            {
+                "details": details,
+                "materializations": materializations,
+                "check_evaluations": history,
+                "partition_status": status,
+            }
+        )
         return
-    parts = [render_assets.definition(details), render_assets.lineage("upstream", details.upstream),
-             render_assets.lineage("downstream", details.downstream),
-             render_assets.materializations(materializations, limit), render_assets.checks(details.checks, history)]
+    parts = [
+        render_assets.definition(details),
+        render_assets.lineage("upstream", details.upstream),
+        render_assets.lineage("downstream", details.downstream),
+        render_assets.materializations(materializations, limit),
+        render_assets.checks(details.checks, history),
+    ]
     if status is not None:
         parts.append("partitions:\n" + "\n".join("  " + line for line in status_text(status).splitlines()))
     click.echo("\n".join(parts))

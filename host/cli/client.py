@@ -30,12 +30,15 @@ def find_host(weir_home: Path | None = None) -> tuple[str, str | None]:
     try:
         info = json.loads((home / "host.json").read_text())
     except (FileNotFoundError, json.JSONDecodeError):
-        raise HostNotFound(f"no running weir host found ({home / 'host.json'} is missing): start one with "
-                           "`weir dev`, or set WEIR_HOST_ADDRESS (and WEIR_TOKEN)") from None
+        raise HostNotFound(
+            f"no running weir host found ({home / 'host.json'} is missing): start one with "
+            "`weir dev`, or set WEIR_HOST_ADDRESS (and WEIR_TOKEN)"
+        ) from None
     pid = info.get("pid")
     if pid and not Path(f"/proc/{pid}").exists():
-        raise HostNotFound(f"the weir host recorded in {home / 'host.json'} (pid {pid}) is not running: "
-                           "start it again with `weir dev`")
+        raise HostNotFound(
+            f"the weir host recorded in {home / 'host.json'} (pid {pid}) is not running: start it again with `weir dev`"
+        )
     return info["address"], info.get("token")
 
 
@@ -50,8 +53,9 @@ def _nearest_weir_home(start: Path | None = None) -> Path:
 
 
 class HostClient:
-    def __init__(self, address: str, token: str | None = None, timeout: float = 30.0,
-                 tls_ca: bytes | None = None) -> None:
+    def __init__(
+        self, address: str, token: str | None = None, timeout: float = 30.0, tls_ca: bytes | None = None
+    ) -> None:
         self.address = address
         if tls_ca is None and os.environ.get("WEIR_TLS_CA"):
             tls_ca = Path(os.environ["WEIR_TLS_CA"]).read_bytes()
@@ -90,13 +94,21 @@ class HostClient:
         request = host_pb2.GetAssetDetailsRequest(asset_key=parse_asset_key(asset_key), location=location)
         return self._call(self._stub.GetAssetDetails, request)
 
-    def asset_events(self, asset_key: str, *, limit: int, types: list[common_pb2.EventType.ValueType] | None = None,
-                     check_name: str = "", partition_key: str = "", page_size: int = 0
-                     ) -> Iterator[common_pb2.RunEvent]:  # fmt: skip
+    def asset_events(
+        self,
+        asset_key: str,
+        *,
+        limit: int,
+        types: list[common_pb2.EventType.ValueType] | None = None,
+        check_name: str = "",
+        partition_key: str = "",
+        page_size: int = 0,
+    ) -> Iterator[common_pb2.RunEvent]:
         """Up to `limit` events of an asset's history, newest first, fetched page by page (page_size 0: the
         host's default page; a page also stops at the host's byte budget)."""
-        request = host_pb2.ListAssetEventsRequest(asset_key=parse_asset_key(asset_key), types=types or [],
-                                                  check_name=check_name, partition_key=partition_key)
+        request = host_pb2.ListAssetEventsRequest(
+            asset_key=parse_asset_key(asset_key), types=types or [], check_name=check_name, partition_key=partition_key
+        )
         count = 0
         while count < limit:
             request.limit = min(page_size or limit - count, limit - count)
@@ -113,20 +125,36 @@ class HostClient:
     def get_run(self, run_id: str) -> host_pb2.Run:
         return self._call(self._stub.GetRun, host_pb2.GetRunRequest(run_id=run_id))
 
-    def list_runs(self, *, statuses: list[host_pb2.RunStatus.ValueType] | None = None, location: str = "",
-                  job_name: str = "", limit: int = 50, cursor: str = "",
-                  tags: dict[str, str] | None = None) -> host_pb2.ListRunsReply:
-        request = host_pb2.ListRunsRequest(statuses=statuses or [], location=location, job_name=job_name,
-                                           limit=limit, cursor=cursor, tags=tags or {})
+    def list_runs(
+        self,
+        *,
+        statuses: list[host_pb2.RunStatus.ValueType] | None = None,
+        location: str = "",
+        job_name: str = "",
+        limit: int = 50,
+        cursor: str = "",
+        tags: dict[str, str] | None = None,
+    ) -> host_pb2.ListRunsReply:
+        request = host_pb2.ListRunsRequest(
+            statuses=statuses or [], location=location, job_name=job_name, limit=limit, cursor=cursor, tags=tags or {}
+        )
         return self._call(self._stub.ListRuns, request)
 
-    def runs(self, *, limit: int, statuses: list[host_pb2.RunStatus.ValueType] | None = None, location: str = "",
-             job_name: str = "", tags: dict[str, str] | None = None) -> Iterator[host_pb2.Run]:
+    def runs(
+        self,
+        *,
+        limit: int,
+        statuses: list[host_pb2.RunStatus.ValueType] | None = None,
+        location: str = "",
+        job_name: str = "",
+        tags: dict[str, str] | None = None,
+    ) -> Iterator[host_pb2.Run]:
         """Up to `limit` runs, newest first, fetched page by page (a page stops at the host's byte budget)."""
         cursor, count = "", 0
         while count < limit:
-            reply = self.list_runs(statuses=statuses, location=location, job_name=job_name, limit=limit - count,
-                                   cursor=cursor, tags=tags)
+            reply = self.list_runs(
+                statuses=statuses, location=location, job_name=job_name, limit=limit - count, cursor=cursor, tags=tags
+            )
             yield from reply.runs[: limit - count]
             count += len(reply.runs)
             cursor = reply.next_cursor
@@ -148,12 +176,14 @@ class HostClient:
                 return
             after = reply.events[-1].sequence
 
-    def run_logs(self, run_id: str, *, step_key: str = "", stream: str = "", follow: bool = False,
-                 after_sequence: int = -1) -> Iterator[host_pb2.RunLogsBatch]:
+    def run_logs(
+        self, run_id: str, *, step_key: str = "", stream: str = "", follow: bool = False, after_sequence: int = -1
+    ) -> Iterator[host_pb2.RunLogsBatch]:
         """Batches of a run's captured stdout/stderr (step "" and stream "": all); with follow, new output
         as the run goes, until it has ended. Closing the iterator cancels the call."""
-        request = host_pb2.WatchRunLogsRequest(run_id=run_id, step_key=step_key, stream=stream, follow=follow,
-                                               after_sequence=after_sequence)
+        request = host_pb2.WatchRunLogsRequest(
+            run_id=run_id, step_key=step_key, stream=stream, follow=follow, after_sequence=after_sequence
+        )
         call = self._stub.WatchRunLogs(request, metadata=self._metadata)  # no deadline: output of any size
         try:
             yield from call
@@ -162,16 +192,18 @@ class HostClient:
         finally:
             call.cancel()
 
-    def reexecute_run(self, run_id: str, *, from_failure: bool = False, selection: list[str] | None = None
-                      ) -> host_pb2.Run:  # fmt: skip
+    def reexecute_run(
+        self, run_id: str, *, from_failure: bool = False, selection: list[str] | None = None
+    ) -> host_pb2.Run:
         request = host_pb2.ReexecuteRunRequest(run_id=run_id, from_failure=from_failure, selection=selection or [])
         return self._call(self._stub.ReexecuteRun, request)
 
     def cancel_run(self, run_id: str) -> host_pb2.Run:
         return self._call(self._stub.CancelRun, common_pb2.CancelRunRequest(run_id=run_id))
 
-    def follow_run(self, run_id: str, poll: float = 0.1, timeout: float | None = None
-                   ) -> Iterator[tuple[host_pb2.Run, list[common_pb2.RunEvent]]]:
+    def follow_run(
+        self, run_id: str, poll: float = 0.1, timeout: float | None = None
+    ) -> Iterator[tuple[host_pb2.Run, list[common_pb2.RunEvent]]]:
         """(run, new events) until the run has finished and all its events are read."""
         after = -1
         deadline = None if timeout is None else time.monotonic() + timeout
@@ -195,29 +227,36 @@ class HostClient:
         assert last is not None
         return last
 
-    def instigators(self, kind: host_pb2.InstigatorKind.ValueType = host_pb2.INSTIGATOR_KIND_UNSPECIFIED,
-                    location: str = "") -> list[host_pb2.Instigator]:
+    def instigators(
+        self, kind: host_pb2.InstigatorKind.ValueType = host_pb2.INSTIGATOR_KIND_UNSPECIFIED, location: str = ""
+    ) -> list[host_pb2.Instigator]:
         """Schedules (kind SCHEDULE), sensors (SENSOR) or both (0), with state and latest ticks."""
         request = host_pb2.ListInstigatorsRequest(kind=kind, location=location)
         return list(self._call(self._stub.ListInstigators, request).instigators)
 
-    def set_instigator_status(self, kind: host_pb2.InstigatorKind.ValueType, name: str, status: str,
-                              location: str = "") -> host_pb2.Instigator:
-        request = host_pb2.SetInstigatorStatusRequest(kind=kind, name=name, status=status,
-                                                      location=location)
+    def set_instigator_status(
+        self, kind: host_pb2.InstigatorKind.ValueType, name: str, status: str, location: str = ""
+    ) -> host_pb2.Instigator:
+        request = host_pb2.SetInstigatorStatusRequest(kind=kind, name=name, status=status, location=location)
         return self._call(self._stub.SetInstigatorStatus, request)
 
     def set_sensor_cursor(self, name: str, cursor: str | None, location: str = "") -> host_pb2.Instigator:
         """Set the sensor's cursor, or clear it with None."""
-        request = host_pb2.SetSensorCursorRequest(name=name, location=location, cursor=cursor or "",
-                                                  clear=cursor is None)
+        request = host_pb2.SetSensorCursorRequest(
+            name=name, location=location, cursor=cursor or "", clear=cursor is None
+        )
         return self._call(self._stub.SetSensorCursor, request)
 
-    def ticks(self, kind: host_pb2.InstigatorKind.ValueType, name: str, location: str = "", limit: int = 20,
-              statuses: list[str] | None = None) -> list[host_pb2.Tick]:
+    def ticks(
+        self,
+        kind: host_pb2.InstigatorKind.ValueType,
+        name: str,
+        location: str = "",
+        limit: int = 20,
+        statuses: list[str] | None = None,
+    ) -> list[host_pb2.Tick]:
         """Up to `limit` ticks, newest first, fetched page by page."""
-        request = host_pb2.ListTicksRequest(kind=kind, name=name, location=location,
-                                            statuses=statuses or [])
+        request = host_pb2.ListTicksRequest(kind=kind, name=name, location=location, statuses=statuses or [])
         ticks: list[host_pb2.Tick] = []
         while len(ticks) < limit:
             request.limit = limit - len(ticks)
@@ -235,8 +274,9 @@ class HostClient:
     def daemon_status(self) -> host_pb2.DaemonStatus:
         return self._call(self._stub.GetDaemonStatus, host_pb2.GetDaemonStatusRequest())
 
-    def partition_keys(self, location: str, asset_key: str = "", job_name: str = "", page_size: int = 0
-                       ) -> host_pb2.ListPartitionKeysReply:  # fmt: skip
+    def partition_keys(
+        self, location: str, asset_key: str = "", job_name: str = "", page_size: int = 0
+    ) -> host_pb2.ListPartitionKeysReply:
         """All partition keys of an asset ("a/b") or job; page_size > 0 fetches them page by page."""
         request = host_pb2.ListPartitionKeysRequest(location=location, job_name=job_name, limit=page_size)
         if asset_key:
@@ -274,8 +314,9 @@ class HostClient:
         request = host_pb2.GetBackfillRequest(backfill_id=backfill_id, with_partitions=with_partitions)
         return self._call(self._stub.GetBackfill, request)
 
-    def backfills(self, statuses: list[str] | None = None, location: str = "", limit: int = 50
-                  ) -> list[host_pb2.Backfill]:  # fmt: skip
+    def backfills(
+        self, statuses: list[str] | None = None, location: str = "", limit: int = 50
+    ) -> list[host_pb2.Backfill]:
         request = host_pb2.ListBackfillsRequest(statuses=statuses or [], location=location, limit=limit)
         return list(self._call(self._stub.ListBackfills, request).backfills)
 

@@ -23,41 +23,95 @@ def _tick_cell(tick: host_pb2.Tick) -> str:
 
 
 def schedules_table(items: Sequence[host_pb2.Instigator]) -> str:
-    rows = [[i.location, i.name, i.status + ("" if i.status_from_code else "*"), " | ".join(i.cron_schedules),
-             i.execution_timezone or "UTC", _target(i), when(i.next_tick_time), _tick_cell(i.last_tick),
-             when(i.last_success.timestamp) if i.last_success.tick_id else "-"] for i in items]
-    headers = ["LOCATION", "SCHEDULE", "STATUS", "CRON", "TIMEZONE", "TARGET", "NEXT TICK (UTC)", "LAST TICK",
-               "LAST SUCCESS"]
+    rows = [
+        [
+            i.location,
+            i.name,
+            i.status + ("" if i.status_from_code else "*"),
+            " | ".join(i.cron_schedules),
+            i.execution_timezone or "UTC",
+            _target(i),
+            when(i.next_tick_time),
+            _tick_cell(i.last_tick),
+            when(i.last_success.timestamp) if i.last_success.tick_id else "-",
+        ]
+        for i in items
+    ]
+    headers = [
+        "LOCATION",
+        "SCHEDULE",
+        "STATUS",
+        "CRON",
+        "TIMEZONE",
+        "TARGET",
+        "NEXT TICK (UTC)",
+        "LAST TICK",
+        "LAST SUCCESS",
+    ]
     return table(headers, rows) + "\n(* set with start/stop; otherwise the default_status in code applies)"
 
 
 def sensors_table(items: Sequence[host_pb2.Instigator]) -> str:
-    rows = [[i.location, i.name, i.status + ("" if i.status_from_code else "*"), i.sensor_kind,
-             f"{i.minimum_interval_seconds}s", _target(i), _tick_cell(i.last_tick),
-             when(i.last_success.timestamp) if i.last_success.tick_id else "-", i.cursor[:30] or "-"]
-            for i in items]
+    rows = [
+        [
+            i.location,
+            i.name,
+            i.status + ("" if i.status_from_code else "*"),
+            i.sensor_kind,
+            f"{i.minimum_interval_seconds}s",
+            _target(i),
+            _tick_cell(i.last_tick),
+            when(i.last_success.timestamp) if i.last_success.tick_id else "-",
+            i.cursor[:30] or "-",
+        ]
+        for i in items
+    ]
     headers = ["LOCATION", "SENSOR", "STATUS", "KIND", "INTERVAL", "TARGET", "LAST TICK", "LAST SUCCESS", "CURSOR"]
     return table(headers, rows) + "\n(* set with start/stop; otherwise the default_status in code applies)"
 
 
 def ticks_table(ticks: Sequence[host_pb2.Tick]) -> str:
-    rows = [[when(t.timestamp), when(t.logical_time) if t.logical_time else "-", t.status,
-             ",".join(t.run_ids) or "-", (t.reason or t.error.splitlines()[0] if (t.reason or t.error) else "")]
-            for t in ticks]
+    rows = [
+        [
+            when(t.timestamp),
+            when(t.logical_time) if t.logical_time else "-",
+            t.status,
+            ",".join(t.run_ids) or "-",
+            (t.reason or t.error.splitlines()[0] if (t.reason or t.error) else ""),
+        ]
+        for t in ticks
+    ]
     return table(["EVALUATED (UTC)", "LOGICAL TIME (UTC)", "STATUS", "RUNS", "REASON"], rows)
 
 
 def daemon_text(status: host_pb2.DaemonStatus) -> str:
     role = "leader" if status.is_leader else f"follower (leader: {status.leader or 'none'})"
-    lines = [f"host {status.host_id}: {role}, fencing token {status.fencing_token}, "
-             f"lease expires in {status.lease_expires_in:.1f}s"]
-    rows = [[loop.name, "yes" if loop.active else "idle (not leader)",
-             f"{loop.heartbeat_age_seconds:.1f}s" if loop.heartbeat_age_seconds >= 0 else "never",
-             f"{loop.interval_seconds:g}s", loop.last_error or "-"] for loop in status.loops]
+    lines = [
+        f"host {status.host_id}: {role}, fencing token {status.fencing_token}, "
+        f"lease expires in {status.lease_expires_in:.1f}s"
+    ]
+    rows = [
+        [
+            loop.name,
+            "yes" if loop.active else "idle (not leader)",
+            f"{loop.heartbeat_age_seconds:.1f}s" if loop.heartbeat_age_seconds >= 0 else "never",
+            f"{loop.interval_seconds:g}s",
+            loop.last_error or "-",
+        ]
+        for loop in status.loops
+    ]
     lines.append(table(["LOOP", "ACTIVE", "HEARTBEAT AGE", "INTERVAL", "LAST ERROR"], rows))
-    rows = [[i.location, host_pb2.InstigatorKind.Name(i.kind).lower(), i.name, i.status,
-             when(i.last_success.timestamp) if i.last_success.tick_id else "never", _tick_cell(i.last_tick)]
-            for i in status.instigators]
+    rows = [
+        [
+            i.location,
+            host_pb2.InstigatorKind.Name(i.kind).lower(),
+            i.name,
+            i.status,
+            when(i.last_success.timestamp) if i.last_success.tick_id else "never",
+            _tick_cell(i.last_tick),
+        ]
+        for i in status.instigators
+    ]
     if rows:
         lines.append("")
         lines.append(table(["LOCATION", "KIND", "NAME", "STATUS", "LAST SUCCESSFUL TICK", "LAST TICK"], rows))
@@ -97,14 +151,19 @@ def schedules_start(name: str, location: str) -> None:
 
 @schedules.command("preview")
 @click.argument("name")
-@click.option("--at", "at", default="", help="the tick's time: ISO 8601 (UTC unless it has an offset) or epoch "
-                                            "seconds; default: the next tick")
+@click.option(
+    "--at",
+    "at",
+    default="",
+    help="the tick's time: ISO 8601 (UTC unless it has an offset) or epoch seconds; default: the next tick",
+)
 @_location
 @friendly
 def schedules_preview(name: str, at: str, location: str) -> None:
     """Evaluate a schedule for one tick without launching anything."""
-    request = host_pb2.PreviewInstigatorRequest(kind=host_pb2.SCHEDULE, name=name, location=location,
-                                                at=parse_instant(at) if at else 0.0)
+    request = host_pb2.PreviewInstigatorRequest(
+        kind=host_pb2.SCHEDULE, name=name, location=location, at=parse_instant(at) if at else 0.0
+    )
     _echo_preview("schedule", HostClient.discover().preview_instigator(request))
 
 
@@ -169,8 +228,9 @@ def sensors_start(name: str, location: str) -> None:
 @friendly
 def sensors_preview(name: str, cursor: str | None, location: str) -> None:
     """Evaluate a sensor now without launching anything or moving its cursor."""
-    request = host_pb2.PreviewInstigatorRequest(kind=host_pb2.SENSOR, name=name, location=location,
-                                                cursor=cursor or "", has_cursor=cursor is not None)
+    request = host_pb2.PreviewInstigatorRequest(
+        kind=host_pb2.SENSOR, name=name, location=location, cursor=cursor or "", has_cursor=cursor is not None
+    )
     _echo_preview("sensor", HostClient.discover().preview_instigator(request))
 
 
@@ -243,8 +303,9 @@ def parse_instant(text: str) -> float:
     try:
         parsed = datetime.datetime.fromisoformat(text)
     except ValueError:
-        raise click.BadParameter(f"{text!r}: use ISO 8601 like 2026-11-29T06:00 or epoch seconds",
-                                 param_hint="--at") from None
+        raise click.BadParameter(
+            f"{text!r}: use ISO 8601 like 2026-11-29T06:00 or epoch seconds", param_hint="--at"
+        ) from None
     return (parsed if parsed.tzinfo else parsed.replace(tzinfo=datetime.UTC)).timestamp()
 
 
@@ -260,8 +321,11 @@ def _echo_preview(what: str, preview: host_pb2.InstigatorPreview) -> None:
         raise SystemExit(1)
     for request in preview.run_requests:
         target = request.job_name or ",".join("/".join(k.path) for k in request.asset_selection) or "(default)"
-        extra = "".join(f"  {label}={value}" for label, value in (
-            ("run_key", request.run_key), ("partition", request.partition_key)) if value)
+        extra = "".join(
+            f"  {label}={value}"
+            for label, value in (("run_key", request.run_key), ("partition", request.partition_key))
+            if value
+        )
         click.echo(f"  would launch {target}{extra}  config={request.run_config_json or '{}'}")
         if request.tags:
             click.echo("    tags: " + ", ".join(f"{k}={v}" for k, v in sorted(request.tags.items())))

@@ -63,6 +63,8 @@ class CapturedSizes:
         for step_key, sizes in self._steps.items():
             dropped = f" ({sizes.dropped:,} bytes past the cap dropped)" if sizes.dropped else ""
             command = f"weir runs logs {run_id}" + (f" --step {step_key}" if step_key else "")
-            lines.append(f"{step_name(step_key)}: {sizes.stdout:,} bytes of stdout, {sizes.stderr:,} bytes of "
-                         f"stderr captured{dropped}: `{command} [--stderr]`")
+            lines.append(
+                f"{step_name(step_key)}: {sizes.stdout:,} bytes of stdout, {sizes.stderr:,} bytes of "
+                f"stderr captured{dropped}: `{command} [--stderr]`"
+            )
         return lines

@@ -29,8 +29,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "schedules": ("host.cli.instigators:schedules", "Schedules: list, start, stop, and their ticks."),
     "sensors": ("host.cli.instigators:sensors", "Sensors: list, start, stop, cursor, and their ticks."),
     "daemon": ("host.cli.instigators:daemon", "The daemon: leader lease and loops."),
-    "definitions": ("host.serve definitions", "`definitions validate [-w workspace.yaml | -f FILE | -m MODULE]`: "
-                    "load each location in a fresh process; exit 1 on a load error (for CI)."),
+    "definitions": (
+        "host.serve definitions",
+        "`definitions validate [-w workspace.yaml | -f FILE | -m MODULE]`: "
+        "load each location in a fresh process; exit 1 on a load error (for CI).",
+    ),
     "storage": ("host.serve storage", "Storage maintenance: `storage migrate`, `storage prune --older-than 30d`."),
 }
 _HAND_OVER = {"ignore_unknown_options": True, "allow_extra_args": True, "help_option_names": []}

@@ -43,8 +43,9 @@ def read_config(config: str | None) -> str:
     if value is None:
         return "{}"
     if not isinstance(value, dict):
-        raise click.BadParameter("run config must be a mapping like {ops: {...}, resources: {...}}",
-                                 param_hint="--config")
+        raise click.BadParameter(
+            "run config must be a mapping like {ops: {...}, resources: {...}}", param_hint="--config"
+        )
     return json.dumps(value, default=_iso)
 
 

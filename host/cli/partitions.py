@@ -21,9 +21,8 @@ _FINISHED_PARTITION = ("SUCCESS", "FAILURE", "CANCELED")
 _FINISHED_BACKFILL = ("COMPLETED", "FAILED", "CANCELED")
 
 
-
 def parse_partitions(text: str) -> dict[str, Any]:
-    """"a...b" is a range, "a,b,c" a list, "*" every partition (as LaunchBackfillRequest fields)."""
+    """ "a...b" is a range, "a,b,c" a list, "*" every partition (as LaunchBackfillRequest fields)."""
     text = text.strip()
     if text in ("*", "all"):
         return {"all_partitions": True}
@@ -45,16 +44,19 @@ def _done(backfill: host_pb2.Backfill) -> int:
 def summary(backfill: host_pb2.Backfill) -> str:
     counts = ", ".join(f"{n} {s.lower()}" for s, n in sorted(backfill.partitions_by_status.items()))
     per_run = backfill.partitions_per_run or backfill.partition_count
-    text = (f"backfill {backfill.backfill_id} {backfill.status}: {backfill.partition_count} partitions in "
-            f"{backfill.run_count} runs of up to {per_run} ({counts})")
+    text = (
+        f"backfill {backfill.backfill_id} {backfill.status}: {backfill.partition_count} partitions in "
+        f"{backfill.run_count} runs of up to {per_run} ({counts})"
+    )
     return text + (f"\nreason: {backfill.error}" if backfill.error else "")
 
 
 def follow(client: HostClient, backfill_id: str, poll: float = 0.5) -> host_pb2.Backfill:
     """A progress bar of finished partitions until the backfill ends."""
     backfill = client.get_backfill(backfill_id)
-    with click.progressbar(length=backfill.partition_count, label=f"backfill {backfill_id}",
-                           show_pos=True, file=sys.stderr) as bar:  # fmt: skip
+    with click.progressbar(
+        length=backfill.partition_count, label=f"backfill {backfill_id}", show_pos=True, file=sys.stderr
+    ) as bar:
         shown = 0
         while True:
             done = _done(backfill)
@@ -76,16 +78,29 @@ def follow(client: HostClient, backfill_id: str, poll: float = 0.5) -> host_pb2.
 @click.option("--no-wait", is_flag=True, help="return once the backfill is created")
 @click.pass_context
 @friendly
-def backfill(ctx: click.Context, location: str, select: str, job: str, partitions: str, config: str | None,
-             tags: tuple[str, ...], no_wait: bool) -> None:  # fmt: skip
+def backfill(
+    ctx: click.Context,
+    location: str,
+    select: str,
+    job: str,
+    partitions: str,
+    config: str | None,
+    tags: tuple[str, ...],
+    no_wait: bool,
+) -> None:
     """Launch a backfill over partitions and show its progress; `backfill list|show|cancel` manage them."""
     if ctx.invoked_subcommand is not None:
         return
     if not location or not partitions or not (select or job):
         raise click.UsageError("weir backfill --location L (--select KEYS | --job J) --partitions FIRST...LAST")
     request = host_pb2.LaunchBackfillRequest(
-        location=location, job_name=job, asset_selection=[parse_asset_key(k) for k in select.split(",") if k.strip()],
-        run_config_json=read_config(config), tags=parse_tags(tags), **parse_partitions(partitions))
+        location=location,
+        job_name=job,
+        asset_selection=[parse_asset_key(k) for k in select.split(",") if k.strip()],
+        run_config_json=read_config(config),
+        tags=parse_tags(tags),
+        **parse_partitions(partitions),
+    )
     client = HostClient.discover()
     created = client.launch_backfill(request)
     click.echo(f"backfill {created.backfill_id}: {created.partition_count} partitions in {created.run_count} runs")
@@ -98,8 +113,18 @@ def backfill(ctx: click.Context, location: str, select: str, job: str, partition
 
 
 def backfills_table(items: Sequence[host_pb2.Backfill]) -> str:
-    rows = [[b.backfill_id, b.location, b.job_name or ",".join("/".join(k.path) for k in b.asset_selection),
-             b.status, f"{_done(b)}/{b.partition_count}", str(b.run_count), when(b.created_at)] for b in items]
+    rows = [
+        [
+            b.backfill_id,
+            b.location,
+            b.job_name or ",".join("/".join(k.path) for k in b.asset_selection),
+            b.status,
+            f"{_done(b)}/{b.partition_count}",
+            str(b.run_count),
+            when(b.created_at),
+        ]
+        for b in items
+    ]
     return table(["BACKFILL", "LOCATION", "TARGET", "STATUS", "DONE", "RUNS", "CREATED (UTC)"], rows)
 
 
@@ -124,8 +149,9 @@ def backfill_show(backfill_id: str) -> None:
     """A backfill's status and each partition's run."""
     found = HostClient.discover().get_backfill(backfill_id, with_partitions=True)
     click.echo(summary(found))
-    click.echo(table(["PARTITION", "STATUS", "RUN"], [[p.partition_key, p.status, p.run_id or "-"]
-                                                      for p in found.partitions]))
+    click.echo(
+        table(["PARTITION", "STATUS", "RUN"], [[p.partition_key, p.status, p.run_id or "-"] for p in found.partitions])
+    )
 
 
 @backfill.command("cancel")
@@ -138,10 +164,12 @@ def backfill_cancel(backfill_id: str) -> None:
 
 def status_text(status: host_pb2.PartitionStatus) -> str:
     lines = [f"asset {'/'.join(status.asset_key.path)} in {status.location}: {status.total} partitions"]
-    for label, count, found in (("materialized", status.materialized_count, status.materialized),
-                                ("failed", status.failed_count, status.failed),
-                                ("in progress", status.in_progress_count, status.in_progress),
-                                ("missing", status.missing_count, status.missing)):
+    for label, count, found in (
+        ("materialized", status.materialized_count, status.materialized),
+        ("failed", status.failed_count, status.failed),
+        ("in progress", status.in_progress_count, status.in_progress),
+        ("missing", status.missing_count, status.missing),
+    ):
         shown = ", ".join(r.start if r.count == 1 else f"{r.start}...{r.end}" for r in found[:8])
         more = f" (+{len(found) - 8} more ranges)" if len(found) > 8 else ""
         lines.append(f"  {label:<13}{count:>7}  {shown}{more}".rstrip())

@@ -8,8 +8,12 @@ from collections.abc import Sequence
 
 from protos.weir.v1 import common_pb2, host_pb2
 
-LOCATION_STATUS = {host_pb2.LOCATION_LOADING: "LOADING", host_pb2.LOCATION_LOADED: "LOADED",
-                   host_pb2.LOCATION_ERROR: "ERROR", host_pb2.LOCATION_UNAVAILABLE: "UNAVAILABLE"}
+LOCATION_STATUS = {
+    host_pb2.LOCATION_LOADING: "LOADING",
+    host_pb2.LOCATION_LOADED: "LOADED",
+    host_pb2.LOCATION_ERROR: "ERROR",
+    host_pb2.LOCATION_UNAVAILABLE: "UNAVAILABLE",
+}
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
@@ -40,8 +44,17 @@ def user_error(error: common_pb2.UserCodeError, indent: str = "    ") -> str:
 
 
 def locations(items: Sequence[host_pb2.Location]) -> str:
-    rows = [[loc.name, LOCATION_STATUS.get(loc.status, "?"), str(loc.asset_count), str(loc.job_count),
-             loc.endpoint, loc.snapshot_id[:12]] for loc in items]
+    rows = [
+        [
+            loc.name,
+            LOCATION_STATUS.get(loc.status, "?"),
+            str(loc.asset_count),
+            str(loc.job_count),
+            loc.endpoint,
+            loc.snapshot_id[:12],
+        ]
+        for loc in items
+    ]
     out = [table(["LOCATION", "STATUS", "ASSETS", "JOBS", "ENDPOINT", "SNAPSHOT"], rows)]
     for loc in items:
         if loc.HasField("load_error"):
@@ -61,8 +74,10 @@ def assets(entries: Sequence[host_pb2.AssetEntry]) -> str:
 
 
 def runs(items: Sequence[host_pb2.Run]) -> str:
-    rows = [[r.run_id, r.location, r.job_name, host_pb2.RunStatus.Name(r.status), when(r.created_at),
-             _duration(r)] for r in items]
+    rows = [
+        [r.run_id, r.location, r.job_name, host_pb2.RunStatus.Name(r.status), when(r.created_at), _duration(r)]
+        for r in items
+    ]
     return table(["RUN", "LOCATION", "JOB", "STATUS", "CREATED (UTC)", "DURATION"], rows)
 
 
@@ -73,9 +88,15 @@ def _duration(run: host_pb2.Run) -> str:
 
 
 def run_header(run: host_pb2.Run) -> str:
-    lines = [f"run {run.run_id}", f"  location  {run.location}", f"  job       {run.job_name}",
-             f"  status    {host_pb2.RunStatus.Name(run.status)}", f"  created   {when(run.created_at)}",
-             f"  started   {when(run.started_at)}", f"  ended     {when(run.ended_at)}"]
+    lines = [
+        f"run {run.run_id}",
+        f"  location  {run.location}",
+        f"  job       {run.job_name}",
+        f"  status    {host_pb2.RunStatus.Name(run.status)}",
+        f"  created   {when(run.created_at)}",
+        f"  started   {when(run.started_at)}",
+        f"  ended     {when(run.ended_at)}",
+    ]
     if run.asset_selection:
         lines.append("  assets    " + ", ".join("/".join(k.path) for k in run.asset_selection))
     if run.failure_reason:
@@ -122,8 +143,12 @@ def at_least(e: common_pb2.RunEvent, level: str) -> bool:
 
 
 def event(e: common_pb2.RunEvent) -> str:
-    parts = [when(e.timestamp), f"{e.sequence:>4}", event_level(e).ljust(7),
-             _EVENT_TYPES.get(e.type, str(e.type)).ljust(22)]
+    parts = [
+        when(e.timestamp),
+        f"{e.sequence:>4}",
+        event_level(e).ljust(7),
+        _EVENT_TYPES.get(e.type, str(e.type)).ljust(22),
+    ]
     if e.step_key:
         parts.append(e.step_key)
     if e.asset_key.path:

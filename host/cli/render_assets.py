@@ -11,14 +11,21 @@ from protos.weir.v1 import common_pb2, host_pb2, snapshot_pb2
 
 def definition(details: host_pb2.AssetDetails) -> str:
     node = details.node
-    lines = [f"asset {asset_key_str(node.key)}", f"  location      {details.location}"
-             + ("" if node.is_executable else " (declared, not materialized there)")]
-    optional = [("group", node.group_name or "default"), ("description", summarize(node.description)),
-                ("kinds", ", ".join(node.kinds)), ("owners", ", ".join(node.owners)),
-                ("tags", ", ".join(f"{k}={v}" for k, v in sorted(node.tags.items()))),
-                ("code version", node.code_version), ("partitions", partitions(node.partitions)),
-                ("materialized", details.self.location if details.self.location != details.location else ""),
-                ("declared in", ", ".join(n for n in details.self.declared_in if n != details.location))]
+    lines = [
+        f"asset {asset_key_str(node.key)}",
+        f"  location      {details.location}" + ("" if node.is_executable else " (declared, not materialized there)"),
+    ]
+    optional = [
+        ("group", node.group_name or "default"),
+        ("description", summarize(node.description)),
+        ("kinds", ", ".join(node.kinds)),
+        ("owners", ", ".join(node.owners)),
+        ("tags", ", ".join(f"{k}={v}" for k, v in sorted(node.tags.items()))),
+        ("code version", node.code_version),
+        ("partitions", partitions(node.partitions)),
+        ("materialized", details.self.location if details.self.location != details.location else ""),
+        ("declared in", ", ".join(n for n in details.self.declared_in if n != details.location)),
+    ]
     lines += [f"  {label:<13} {value}" for label, value in optional if value]
     mat = details.latest_materialization
     lines.append(f"  last run      {_materialized(mat) if mat.run_id else 'never materialized'}")
@@ -53,8 +60,14 @@ def lineage(label: str, refs: Sequence[host_pb2.AssetRef]) -> str:
     """Related assets with the location materializing each and those declaring it."""
     if not refs:
         return f"{label}: none"
-    rows = [[asset_key_str(r.asset_key), r.location or "(not materialized in any location)",
-             ", ".join(r.declared_in) or "-"] for r in refs]
+    rows = [
+        [
+            asset_key_str(r.asset_key),
+            r.location or "(not materialized in any location)",
+            ", ".join(r.declared_in) or "-",
+        ]
+        for r in refs
+    ]
     return f"{label}:\n" + _indent(table(["ASSET", "LOCATION", "DECLARED IN"], rows))
 
 
@@ -69,8 +82,7 @@ def materializations(events: Sequence[common_pb2.RunEvent], limit: int) -> str:
     return "\n".join(lines)
 
 
-def checks(states: Sequence[host_pb2.AssetCheckState],
-           history: dict[str, list[common_pb2.RunEvent]]) -> str:  # fmt: skip
+def checks(states: Sequence[host_pb2.AssetCheckState], history: dict[str, list[common_pb2.RunEvent]]) -> str:
     """Each check with its evaluations, newest first (a failure shows its severity)."""
     if not states:
         return "checks: none"

@@ -28,13 +28,19 @@ SHOW_PAGE_EVENTS = 10_000  # `weir runs show` asks for big pages; the host still
 @click.option("--partition", default="", help="partition key")
 @click.option("--no-wait", is_flag=True, help="return once the run is queued")
 @friendly
-def materialize(location: str, select: str, job: str, config: str | None, tags: tuple[str, ...],
-                partition: str, no_wait: bool) -> None:
+def materialize(
+    location: str, select: str, job: str, config: str | None, tags: tuple[str, ...], partition: str, no_wait: bool
+) -> None:
     """Launch a run and follow its events; exits non-zero if it does not succeed."""
     client = HostClient.discover()
     request = host_pb2.LaunchRunRequest(
-        location=location, job_name=job, run_config_json=read_config(config), tags=parse_tags(tags),
-        asset_selection=[parse_asset_key(k) for k in select.split(",") if k.strip()], partition_key=partition)
+        location=location,
+        job_name=job,
+        run_config_json=read_config(config),
+        tags=parse_tags(tags),
+        asset_selection=[parse_asset_key(k) for k in select.split(",") if k.strip()],
+        partition_key=partition,
+    )
     run = client.launch_run(request)
     click.echo(f"run {run.run_id} queued in {location}")
     if not no_wait:
@@ -63,13 +69,25 @@ def _follow_to_end(client: HostClient, run: host_pb2.Run) -> None:
 @jsonout.option
 @click.pass_context
 @friendly
-def runs(ctx: click.Context, statuses: tuple[str, ...], location: str, job: str, tags: tuple[str, ...],
-         limit: int, as_json: bool) -> None:
+def runs(
+    ctx: click.Context,
+    statuses: tuple[str, ...],
+    location: str,
+    job: str,
+    tags: tuple[str, ...],
+    limit: int,
+    as_json: bool,
+) -> None:
     """List runs, newest first."""
     if ctx.invoked_subcommand is not None:
         return
-    found = HostClient.discover().runs(statuses=[host_pb2.RunStatus.Value(s) for s in statuses],
-                                       location=location, job_name=job, limit=limit, tags=parse_tags(tags))
+    found = HostClient.discover().runs(
+        statuses=[host_pb2.RunStatus.Value(s) for s in statuses],
+        location=location,
+        job_name=job,
+        limit=limit,
+        tags=parse_tags(tags),
+    )
     if as_json:
         jsonout.emit({"runs": found})
     else:
@@ -78,8 +96,11 @@ def runs(ctx: click.Context, statuses: tuple[str, ...], location: str, job: str,
 
 @runs.command("show")
 @click.argument("run_id")
-@click.option("--level", type=click.Choice(render.LEVELS, case_sensitive=False),
-              help="only events of this level or above (logs by their level, failures ERROR)")
+@click.option(
+    "--level",
+    type=click.Choice(render.LEVELS, case_sensitive=False),
+    help="only events of this level or above (logs by their level, failures ERROR)",
+)
 @click.option("--step", "step_key", help="only this step's events")
 @jsonout.option
 @friendly
@@ -120,7 +141,8 @@ def _show_json(run_id: str, level: str | None, step_key: str | None) -> None:
         for page in itertools.chain([first], pages):
             for event in page.events:
                 if (step_key is None or event.step_key == step_key) and (
-                        level is None or render.at_least(event, level.upper())):
+                    level is None or render.at_least(event, level.upper())
+                ):
                     events.add(event)
     out.write("}\n")
 
@@ -134,8 +156,9 @@ def _show_json(run_id: str, level: str | None, step_key: str | None) -> None:
 def runs_logs(run_id: str, step_key: str, stderr: bool, follow: bool) -> None:
     """What a run's steps wrote to stdout (or stderr), as captured; -f follows a running run."""
     printer = LogPrinter(sys.stdout, headers=not step_key)
-    batches = HostClient.discover().run_logs(run_id, step_key=step_key, stream="stderr" if stderr else "stdout",
-                                             follow=follow)
+    batches = HostClient.discover().run_logs(
+        run_id, step_key=step_key, stream="stderr" if stderr else "stdout", follow=follow
+    )
     try:
         for batch in batches:
             for chunk in batch.chunks:
@@ -147,17 +170,24 @@ def runs_logs(run_id: str, step_key: str, stderr: bool, follow: bool) -> None:
 
 @runs.command("reexecute")
 @click.argument("run_id")
-@click.option("--from-failure", is_flag=True, help="only the steps that failed or did not run; the others' "
-                                                   "outputs are loaded through their IO managers")
-@click.option("--select", default="", help="comma-separated asset keys (a/b) of an asset run, or step keys of "
-                                           "an op job; default: everything the run ran")
+@click.option(
+    "--from-failure",
+    is_flag=True,
+    help="only the steps that failed or did not run; the others' outputs are loaded through their IO managers",
+)
+@click.option(
+    "--select",
+    default="",
+    help="comma-separated asset keys (a/b) of an asset run, or step keys of an op job; default: everything the run ran",
+)
 @click.option("--no-wait", is_flag=True, help="return once the run is queued")
 @friendly
 def runs_reexecute(run_id: str, from_failure: bool, select: str, no_wait: bool) -> None:
     """A new run of RUN_ID's job or assets with its config and tags, linked to it (parent and root run ids)."""
     client = HostClient.discover()
-    run = client.reexecute_run(run_id, from_failure=from_failure,
-                               selection=[k.strip() for k in select.split(",") if k.strip()])
+    run = client.reexecute_run(
+        run_id, from_failure=from_failure, selection=[k.strip() for k in select.split(",") if k.strip()]
+    )
     what = ", ".join("/".join(k.path) for k in run.asset_selection) or run.job_name
     click.echo(f"run {run.run_id} queued in {run.location}, re-executing {run_id} ({what})")
     if not no_wait:

@@ -30,9 +30,15 @@ log = logging.getLogger("weir.daemon.backfills")
 class BackfillDaemon:
     """One pass over the unfinished backfills per tick()."""
 
-    def __init__(self, engine: Engine, workspace: WorkspaceManager, clock: Callable[[], float] = time.time,
-                 wake_queue: Callable[[], None] = lambda: None, chunk_size: int = 10,
-                 max_queued: int = 10) -> None:  # fmt: skip
+    def __init__(
+        self,
+        engine: Engine,
+        workspace: WorkspaceManager,
+        clock: Callable[[], float] = time.time,
+        wake_queue: Callable[[], None] = lambda: None,
+        chunk_size: int = 10,
+        max_queued: int = 10,
+    ) -> None:
         self._engine = engine
         self._workspace = workspace
         self._clock = clock
@@ -43,8 +49,9 @@ class BackfillDaemon:
     def tick(self) -> int:
         """Advance every unfinished backfill; returns how many runs were submitted."""
         with self._engine.connect() as conn:
-            active = partition_store.list_backfills(conn, statuses=(BackfillStatus.REQUESTED, BackfillStatus.CANCELING),
-                                                   limit=1000)
+            active = partition_store.list_backfills(
+                conn, statuses=(BackfillStatus.REQUESTED, BackfillStatus.CANCELING), limit=1000
+            )
         submitted = 0
         for backfill in reversed(active):  # oldest first
             try:

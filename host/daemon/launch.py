@@ -39,8 +39,9 @@ class Launched:
     duplicate: bool  # the identity already had a run: nothing new was queued
 
 
-def launch_request(location: str, request: common_pb2.RunRequest, target: Target, what: str,
-                   tags: Mapping[str, str]) -> host_pb2.LaunchRunRequest:
+def launch_request(
+    location: str, request: common_pb2.RunRequest, target: Target, what: str, tags: Mapping[str, str]
+) -> host_pb2.LaunchRunRequest:
     """The LaunchRunRequest for a RunRequest, filling the job or assets from the target."""
     job_name = request.job_name
     selection = list(request.asset_selection)
@@ -48,22 +49,36 @@ def launch_request(location: str, request: common_pb2.RunRequest, target: Target
         if len(target.job_names) == 1:
             job_name = target.job_names[0]
         elif len(target.job_names) > 1:
-            raise ConfigError(f"{what} targets several jobs ({', '.join(target.job_names)}): set job_name on "
-                              "its RunRequest to choose one")
+            raise ConfigError(
+                f"{what} targets several jobs ({', '.join(target.job_names)}): set job_name on "
+                "its RunRequest to choose one"
+            )
         elif target.asset_selection:
             selection = list(target.asset_selection)
         else:
-            raise ConfigError(f"{what} has no target: give it job=, jobs= or asset_selection=, or set "
-                              "job_name or asset_selection on the RunRequest")
+            raise ConfigError(
+                f"{what} has no target: give it job=, jobs= or asset_selection=, or set "
+                "job_name or asset_selection on the RunRequest"
+            )
     return host_pb2.LaunchRunRequest(
-        location=location, job_name=job_name, asset_selection=selection,
-        run_config_json=request.run_config_json or "{}", tags={**request.tags, **tags},
+        location=location,
+        job_name=job_name,
+        asset_selection=selection,
+        run_config_json=request.run_config_json or "{}",
+        tags={**request.tags, **tags},
         partition_key=request.partition_key,
     )
 
 
-def launch(engine: Engine, workspace: WorkspaceManager, request: host_pb2.LaunchRunRequest, *, now: float,
-           identity: RunIdentity, matches: Callable[[RunRecord], bool] | None = None) -> Launched:
+def launch(
+    engine: Engine,
+    workspace: WorkspaceManager,
+    request: host_pb2.LaunchRunRequest,
+    *,
+    now: float,
+    identity: RunIdentity,
+    matches: Callable[[RunRecord], bool] | None = None,
+) -> Launched:
     """Queue the run; on a duplicate identity, find the run it already has when `matches` is given."""
     try:
         run = runs.launch_run(engine, workspace, request, now=now, extra=identity)
@@ -78,8 +93,9 @@ def _find_run(engine: Engine, request: host_pb2.LaunchRunRequest, matches: Calla
     scanned = 0
     with engine.connect() as conn:
         while scanned < _FIND_RUN_SCAN:
-            page, cursor = run_store.list_runs(conn, location=request.location, job_name=job_name, limit=100,
-                                               cursor=cursor)
+            page, cursor = run_store.list_runs(
+                conn, location=request.location, job_name=job_name, limit=100, cursor=cursor
+            )
             for run in page:
                 if matches(run):
                     return run.run_id
@@ -95,8 +111,7 @@ def error_text(error: common_pb2.UserCodeError) -> str:
     return f"{text}\n{error.traceback}" if error.traceback else text
 
 
-def evaluation_failure(reply_error: common_pb2.UserCodeError, timed_out: bool, what: str,
-                       timeout: float) -> str:
+def evaluation_failure(reply_error: common_pb2.UserCodeError, timed_out: bool, what: str, timeout: float) -> str:
     if timed_out:
         return f"{what} did not finish within {timeout:g} s; raise its deadline or make it faster"
     return f"{what} raised {reply_error.type}: {reply_error.message}"

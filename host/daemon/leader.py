@@ -76,8 +76,15 @@ class LeaderStatus:
 class LeaderElector:
     """Takes and renews the daemon lease; `token` is the fencing token while this host leads."""
 
-    def __init__(self, engine: Engine, clock: Callable[[], float], *, lease_seconds: float,
-                 owner: str | None = None, name: str = LEASE_NAME) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        clock: Callable[[], float],
+        *,
+        lease_seconds: float,
+        owner: str | None = None,
+        name: str = LEASE_NAME,
+    ) -> None:
         self.owner = owner or new_owner_id()
         self.name = name
         self._engine = engine
@@ -148,9 +155,13 @@ class LeaderElector:
             lease = leases.get_lease(conn, self.name)
         now = self._clock()
         holder = lease.owner if lease is not None and lease.owner and lease.expires_at > now else ""
-        return LeaderStatus(is_leader=self.is_leader(), owner=self.owner, leader=holder or "",
-                            token=lease.token if lease is not None else 0,
-                            expires_in=max(0.0, lease.expires_at - now) if holder and lease else 0.0)
+        return LeaderStatus(
+            is_leader=self.is_leader(),
+            owner=self.owner,
+            leader=holder or "",
+            token=lease.token if lease is not None else 0,
+            expires_in=max(0.0, lease.expires_at - now) if holder and lease else 0.0,
+        )
 
 
 def leader_only(elector: LeaderElector, tick: Callable[[], object]) -> Callable[[], object]:

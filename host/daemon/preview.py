@@ -15,8 +15,14 @@ from host.locations.workspace import WorkspaceManager
 from protos.weir.v1 import host_pb2, snapshot_pb2
 
 
-def preview(engine: Engine, workspace: WorkspaceManager, config: HostConfig, request: host_pb2.PreviewInstigatorRequest,
-            *, now: float) -> host_pb2.InstigatorPreview:
+def preview(
+    engine: Engine,
+    workspace: WorkspaceManager,
+    config: HostConfig,
+    request: host_pb2.PreviewInstigatorRequest,
+    *,
+    now: float,
+) -> host_pb2.InstigatorPreview:
     kind = SCHEDULE if request.kind == host_pb2.SCHEDULE else SENSOR if request.kind == host_pb2.SENSOR else ""
     if not kind:
         raise ConfigError("kind must be SCHEDULE or SENSOR")
@@ -29,11 +35,15 @@ def preview(engine: Engine, workspace: WorkspaceManager, config: HostConfig, req
     else:
         assert isinstance(definition, snapshot_pb2.Sensor)
         cursor = request.cursor if request.has_cursor else current_cursor(engine, location, definition.name)
-        reply = SensorDaemon(engine, workspace, config.sensors).preview(SensorItem(location, definition, None),
-                                                                         cursor, now)
+        reply = SensorDaemon(engine, workspace, config.sensors).preview(
+            SensorItem(location, definition, None), cursor, now
+        )
         result.evaluated_at = now
-    default_job = definition.job_name if isinstance(definition, snapshot_pb2.Schedule) else \
-        (definition.job_names[0] if len(definition.job_names) == 1 else "")
+    default_job = (
+        definition.job_name
+        if isinstance(definition, snapshot_pb2.Schedule)
+        else (definition.job_names[0] if len(definition.job_names) == 1 else "")
+    )
     for run_request in reply.run_requests:
         added = result.run_requests.add()
         added.CopyFrom(run_request)

@@ -23,12 +23,12 @@ from protos.weir.v1 import host_pb2
 IN_PROGRESS = (RunStatus.STARTING, RunStatus.STARTED, RunStatus.CANCELING)
 
 
-def choose_runs(queued: Iterable[RunRecord], in_progress: Iterable[RunRecord],
-                config: RunQueueConfig) -> list[RunRecord]:
+def choose_runs(
+    queued: Iterable[RunRecord], in_progress: Iterable[RunRecord], config: RunQueueConfig
+) -> list[RunRecord]:
     """The queued runs (oldest first) that fit under max_concurrent_runs and the tag limits."""
     in_progress = list(in_progress)
-    tag_counts: Counter[tuple[str, str]] = Counter(
-        (k, v) for run in in_progress for k, v in run.tags.items())
+    tag_counts: Counter[tuple[str, str]] = Counter((k, v) for run in in_progress for k, v in run.tags.items())
     free = config.max_concurrent_runs - len(in_progress)
     chosen: list[RunRecord] = []
     for run in sorted(queued, key=lambda r: r.created_at):
@@ -60,8 +60,14 @@ class RunQueue:
     is started only by the caller that won its claim (QUEUED->STARTING), on any number of hosts.
     """
 
-    def __init__(self, engine: Engine, workspace: WorkspaceManager, watchers: RunWatchers,
-                 config: RunQueueConfig, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        workspace: WorkspaceManager,
+        watchers: RunWatchers,
+        config: RunQueueConfig,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self._engine = engine
         self._workspace = workspace
         self._watchers = watchers
@@ -110,8 +116,13 @@ class RunQueue:
             self._workspace.get(run.location).client.start_run(start_request(run))
         except WeirError as exc:
             with self._engine.begin() as conn:
-                run_store.set_run_status(conn, run.run_id, RunStatus.FAILURE, at=self._clock(),
-                                         failure_reason=f"could not start the run: {exc}")
+                run_store.set_run_status(
+                    conn,
+                    run.run_id,
+                    RunStatus.FAILURE,
+                    at=self._clock(),
+                    failure_reason=f"could not start the run: {exc}",
+                )
             return
         finally:
             self._watchers.launched(run.run_id)

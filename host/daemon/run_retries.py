@@ -35,8 +35,14 @@ RETRY_ON_FAILURE_TAG = "dagster/retry_on_asset_or_op_failure"
 
 
 class RunRetries:
-    def __init__(self, engine: Engine, workspace: WorkspaceManager, config: RunRetriesConfig,
-                 clock: Callable[[], float] = time.time, wake_queue: Callable[[], None] = lambda: None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        workspace: WorkspaceManager,
+        config: RunRetriesConfig,
+        clock: Callable[[], float] = time.time,
+        wake_queue: Callable[[], None] = lambda: None,
+    ) -> None:
         self._engine = engine
         self._workspace = workspace
         self._config = config
@@ -82,8 +88,9 @@ class RunRetries:
         if reported and on_step_failure.lower() == "false":
             return 0  # its steps failed, and this run retries only the host's verdicts (a lost worker)
         try:
-            retry = reexecute_run(self._engine, self._workspace, run.run_id, from_failure=True, now=now,
-                                  retry_number=number + 1)
+            retry = reexecute_run(
+                self._engine, self._workspace, run.run_id, from_failure=True, now=now, retry_number=number + 1
+            )
         except DuplicateRunError:
             return 0  # another host or pass retried it first
         except WeirError as exc:

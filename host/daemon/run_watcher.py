@@ -33,8 +33,13 @@ STATUS_BY_EVENT = {
 class RunWatchers:
     """Keeps one watcher thread per run in progress."""
 
-    def __init__(self, engine: Engine, workspace: WorkspaceManager, monitoring: RunMonitoringConfig,
-                 clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        workspace: WorkspaceManager,
+        monitoring: RunMonitoringConfig,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self._engine = engine
         self._workspace = workspace
         self._monitoring = monitoring
@@ -65,8 +70,9 @@ class RunWatchers:
             thread = self._threads.get(run.run_id)
             if thread is not None and thread.is_alive():
                 return
-            thread = threading.Thread(target=self._watch, args=(run.run_id, run.location),
-                                      name=f"run-{run.run_id[:8]}", daemon=True)
+            thread = threading.Thread(
+                target=self._watch, args=(run.run_id, run.location), name=f"run-{run.run_id[:8]}", daemon=True
+            )
             self._threads[run.run_id] = thread
             thread.start()
 
@@ -94,14 +100,19 @@ class RunWatchers:
                 return
             run_store.set_run_status(conn, run.run_id, status, at=self._clock(), failure_reason=reason)
             warning = common_pb2.RunEvent(
-                run_id=run.run_id, sequence=event_store.last_sequence(conn, run.run_id) + 1,
-                type=common_pb2.ENGINE_EVENT, timestamp=self._clock(), level="WARNING",
+                run_id=run.run_id,
+                sequence=event_store.last_sequence(conn, run.run_id) + 1,
+                type=common_pb2.ENGINE_EVENT,
+                timestamp=self._clock(),
+                level="WARNING",
                 message=f"{reason}. The host ended the run as {status} and stops its worker; "
-                        "events the worker journals from now on are ignored.")
+                "events the worker journals from now on are ignored.",
+            )
             event_store.add_events(conn, [event_store.event_record(warning)])
         try:
             self._workspace.get(run.location).client.cancel_run(
-                run.run_id, grace_seconds=self._monitoring.kill_grace_seconds, terminate=True)
+                run.run_id, grace_seconds=self._monitoring.kill_grace_seconds, terminate=True
+            )
         except WeirError as exc:
             log.warning("run %s ended as %s, but its worker could not be stopped: %s", run.run_id, status, exc)
 
@@ -124,9 +135,12 @@ class RunWatchers:
                 unreachable_since = unreachable_since or now
                 waited = now - unreachable_since
                 if self._monitoring.enabled and waited > self._monitoring.worker_lost_after_seconds:
-                    self._declare(run, RunStatus.FAILURE,
-                                  f"the code server of location {location!r} was unreachable "
-                                  f"for {waited:.0f} s; the run's worker is presumed lost ({exc})")
+                    self._declare(
+                        run,
+                        RunStatus.FAILURE,
+                        f"the code server of location {location!r} was unreachable "
+                        f"for {waited:.0f} s; the run's worker is presumed lost ({exc})",
+                    )
                     return
             self._stop.wait(0.5)
 
@@ -146,8 +160,11 @@ class RunWatchers:
             if deadline is not None and self._clock() > deadline:
                 current, _ = self._current(run.run_id)
                 if current is not None and current.status not in TERMINAL_RUN_STATUSES:
-                    self._declare(current, RunStatus.FAILURE, f"the run exceeded its maximum runtime of "
-                                                              f"{max_runtime(current, self._monitoring):g} s")
+                    self._declare(
+                        current,
+                        RunStatus.FAILURE,
+                        f"the run exceeded its maximum runtime of {max_runtime(current, self._monitoring):g} s",
+                    )
                 return True
             final = batch.worker
         if final is not None and final.state == codeserver_pb2.WORKER_NOT_FOUND:
@@ -176,13 +193,18 @@ class RunWatchers:
 
     def _loss_reason(self, worker: codeserver_pb2.RunWorker) -> str | None:
         if worker.state in (codeserver_pb2.WORKER_EXITED, codeserver_pb2.WORKER_LOST):
-            how = worker.exit_reason or (f"it exited with code {worker.exit_code}"
-                                         if worker.state == codeserver_pb2.WORKER_EXITED
-                                         else "it disappeared: killed, or out of memory")
+            how = worker.exit_reason or (
+                f"it exited with code {worker.exit_code}"
+                if worker.state == codeserver_pb2.WORKER_EXITED
+                else "it disappeared: killed, or out of memory"
+            )
             return f"the run worker (pid {worker.pid}) ended before the run finished: {how}"
         limit = self._monitoring.worker_lost_after_seconds
-        if self._monitoring.enabled and worker.state == codeserver_pb2.WORKER_RUNNING \
-                and worker.heartbeat_age_seconds > limit:
+        if (
+            self._monitoring.enabled
+            and worker.state == codeserver_pb2.WORKER_RUNNING
+            and worker.heartbeat_age_seconds > limit
+        ):
             return f"the run worker (pid {worker.pid}) stopped heartbeating for {worker.heartbeat_age_seconds:.0f} s"
         return None
 
@@ -197,8 +219,13 @@ class RunWatchers:
             self._workspace.get(location).client.start_run(start_request(run))
             return
         with self._engine.begin() as conn:
-            run_store.set_run_status(conn, run_id, RunStatus.FAILURE, at=self._clock(),
-                                     failure_reason=f"location {location!r} has no record of this run's worker")
+            run_store.set_run_status(
+                conn,
+                run_id,
+                RunStatus.FAILURE,
+                at=self._clock(),
+                failure_reason=f"location {location!r} has no record of this run's worker",
+            )
 
 
 def max_runtime(run: RunRecord, monitoring: RunMonitoringConfig) -> float:

@@ -59,7 +59,7 @@ def plan_slots(slots: list[float], now: float, config: SchedulerConfig) -> list[
         return []
     policy = config.catch_up
     if policy == "all":
-        keep = set(slots[-config.max_catch_up_ticks:])
+        keep = set(slots[-config.max_catch_up_ticks :])
         why = f"{MISSED}; catch_up: all runs at most the newest {config.max_catch_up_ticks} missed slots"
     elif policy == "none":
         newest = slots[-1]
@@ -205,13 +205,15 @@ class Scheduler:
             outcomes = [(w, tick, self._run_tick(w, tick, self._evaluation(w))) for w, tick in started]
             self._finish_all(outcomes, now)
 
-    def _handle_in_pool(self, key: tuple[str, str], started: list[tuple[_Work, TickRecord | None]],
-                        now: float) -> None:
+    def _handle_in_pool(self, key: tuple[str, str], started: list[tuple[_Work, TickRecord | None]], now: float) -> None:
         try:
             self._handle(started, now)
         except LostLeadership:
-            log.warning("lost the daemon lease while evaluating schedule %r of location %r; the new leader "
-                        "goes on", key[1], key[0])
+            log.warning(
+                "lost the daemon lease while evaluating schedule %r of location %r; the new leader goes on",
+                key[1],
+                key[0],
+            )
             self.reset()
         except Exception:
             self._known.pop(key, None)  # its STARTED ticks stay in storage and are resumed by a later pass
@@ -230,8 +232,9 @@ class Scheduler:
             return known
         with self.engine.connect() as conn:
             latest = tick_store.list_ticks(conn, item.location, item.schedule.name, KIND, limit=1)
-            unfinished = tick_store.list_ticks(conn, item.location, item.schedule.name, KIND,
-                                               statuses=(TickStatus.STARTED,), limit=100)
+            unfinished = tick_store.list_ticks(
+                conn, item.location, item.schedule.name, KIND, statuses=(TickStatus.STARTED,), limit=100
+            )
         # Started by a person: from that moment on. Running by default: from its newest tick (so
         # downtime is caught up), or from when this host first saw it when it has never ticked.
         cursor = started_at
@@ -255,8 +258,10 @@ class Scheduler:
         if truncated:
             first = known.cron.next_after(known.cursor)
             if first is not None and first < slots[0]:
-                reason = (f"this slot and every slot after it until {iso(slots[0])} were missed while the "
-                          f"scheduler was not running (more than max_missed_ticks={self.config.max_missed_ticks})")
+                reason = (
+                    f"this slot and every slot after it until {iso(slots[0])} were missed while the "
+                    f"scheduler was not running (more than max_missed_ticks={self.config.max_missed_ticks})"
+                )
                 work.append(_Work(item, first, TickStatus.SKIPPED, reason))
         # A function is user code that may be slow: its tick shows STARTED while it runs. A schedule
         # without one is decided here, and its tick is recorded once, with the result.
@@ -280,8 +285,16 @@ class Scheduler:
                     continue
                 name = w.item.schedule.name
                 try:
-                    tick = tick_store.add_tick(conn, location=w.item.location, name=name, kind=KIND, status=w.status,
-                                               timestamp=now, logical_time=w.logical_time, reason=w.reason or None)
+                    tick = tick_store.add_tick(
+                        conn,
+                        location=w.item.location,
+                        name=name,
+                        kind=KIND,
+                        status=w.status,
+                        timestamp=now,
+                        logical_time=w.logical_time,
+                        reason=w.reason or None,
+                    )
                 except DuplicateTickError:  # recorded by an earlier attempt: finish it if it never was
                     found = tick_store.get_schedule_tick(conn, w.item.location, name, w.logical_time)
                     if found is None or found.status != TickStatus.STARTED:
@@ -318,17 +331,32 @@ class Scheduler:
                 if tick is None:  # DIRECT: recorded now, unless an earlier attempt recorded it
                     tick = self._add_final(conn, work, outcome, now)
                 if tick is not None:
-                    tick_store.update_tick(conn, tick.tick_id, status=outcome.status, reason=outcome.reason or None,
-                                           error=outcome.error, run_ids=outcome.run_ids)
+                    tick_store.update_tick(
+                        conn,
+                        tick.tick_id,
+                        status=outcome.status,
+                        reason=outcome.reason or None,
+                        error=outcome.error,
+                        run_ids=outcome.run_ids,
+                    )
 
     def _add_final(self, conn: Connection, work: _Work, outcome: _Outcome, now: float) -> TickRecord | None:
         """Record a DIRECT tick with its result; None once stored. An unfinished tick of the same slot
         (left by a crash) is returned to be finished."""
         schedule = work.item.schedule
         try:
-            tick_store.add_tick(conn, location=work.item.location, name=schedule.name, kind=KIND,
-                                status=outcome.status, timestamp=now, logical_time=work.logical_time,
-                                reason=outcome.reason or None, run_ids=outcome.run_ids, error=outcome.error)
+            tick_store.add_tick(
+                conn,
+                location=work.item.location,
+                name=schedule.name,
+                kind=KIND,
+                status=outcome.status,
+                timestamp=now,
+                logical_time=work.logical_time,
+                reason=outcome.reason or None,
+                run_ids=outcome.run_ids,
+                error=outcome.error,
+            )
             return None
         except DuplicateTickError:
             found = tick_store.get_schedule_tick(conn, work.item.location, schedule.name, work.logical_time)
@@ -339,31 +367,41 @@ class Scheduler:
         try:
             requests, skip_reason = self._evaluate(item, slot)
         except _EvaluationFailed as failed:
-            return codeserver_pb2.EvaluationReply(error=common_pb2.UserCodeError(
-                type="EvaluationFailed", message=failed.reason, traceback=failed.error or ""))
+            return codeserver_pb2.EvaluationReply(
+                error=common_pb2.UserCodeError(
+                    type="EvaluationFailed", message=failed.reason, traceback=failed.error or ""
+                )
+            )
         return codeserver_pb2.EvaluationReply(run_requests=requests, skip_reason=skip_reason)
 
     def _evaluate(self, item: ScheduleItem, slot: float) -> tuple[list[common_pb2.RunRequest], str]:
         schedule = item.schedule
         if not schedule.has_function:
-            direct = common_pb2.RunRequest(job_name=schedule.job_name, asset_selection=schedule.asset_selection,
-                                           run_config_json=schedule.run_config_json or "{}", tags=schedule.tags)
+            direct = common_pb2.RunRequest(
+                job_name=schedule.job_name,
+                asset_selection=schedule.asset_selection,
+                run_config_json=schedule.run_config_json or "{}",
+                tags=schedule.tags,
+            )
             return [direct], ""
         timeout = self.config.evaluation_timeout_seconds
         what = f"schedule {schedule.name!r} of location {item.location!r}"
-        request = codeserver_pb2.EvaluateScheduleRequest(schedule_name=schedule.name, scheduled_time=slot,
-                                                         timeout_seconds=timeout)
+        request = codeserver_pb2.EvaluateScheduleRequest(
+            schedule_name=schedule.name, scheduled_time=slot, timeout_seconds=timeout
+        )
         try:
             reply = self.workspace.get(item.location).client.evaluate_schedule(request, timeout)
         except WeirError as exc:
             raise _EvaluationFailed(f"could not evaluate {what}: {exc}") from None
         if reply.HasField("error") or reply.timed_out:
-            raise _EvaluationFailed(evaluation_failure(reply.error, reply.timed_out, what, timeout),
-                                    error_text(reply.error))
+            raise _EvaluationFailed(
+                evaluation_failure(reply.error, reply.timed_out, what, timeout), error_text(reply.error)
+            )
         return list(reply.run_requests), reply.skip_reason
 
-    def _launch_all(self, item: ScheduleItem, slot: float, requests: list[common_pb2.RunRequest],
-                    run_ids: list[str]) -> tuple[list[str], list[str]]:
+    def _launch_all(
+        self, item: ScheduleItem, slot: float, requests: list[common_pb2.RunRequest], run_ids: list[str]
+    ) -> tuple[list[str], list[str]]:
         schedule = item.schedule
         target = Target((schedule.job_name,) if schedule.job_name else (), tuple(schedule.asset_selection))
         errors: list[str] = []
@@ -371,10 +409,14 @@ class Scheduler:
             key = request.run_key
             try:
                 launch_req = launch_request(item.location, request, target, f"schedule {schedule.name!r}", {})
-                launched = launch(self.engine, self.workspace, launch_req, now=self.clock(),
-                                  identity={"schedule_name": schedule.name, "logical_time": slot,
-                                            "run_key": key or None},
-                                  matches=partial(_same_slot, schedule.name, slot, key))
+                launched = launch(
+                    self.engine,
+                    self.workspace,
+                    launch_req,
+                    now=self.clock(),
+                    identity={"schedule_name": schedule.name, "logical_time": slot, "run_key": key or None},
+                    matches=partial(_same_slot, schedule.name, slot, key),
+                )
             except WeirError as exc:
                 errors.append(f"could not launch a run: {exc}")
                 continue

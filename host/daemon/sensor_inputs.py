@@ -34,8 +34,9 @@ def _marker(cursor: str | None) -> tuple[Any, ...] | None:
     return tuple(value) if isinstance(value, list) else None
 
 
-def new_materializations(conn: sa.Connection, asset_keys: Sequence[str], cursor: str | None,
-                         limit: int) -> tuple[list[common_pb2.RunEvent], str | None]:
+def new_materializations(
+    conn: sa.Connection, asset_keys: Sequence[str], cursor: str | None, limit: int
+) -> tuple[list[common_pb2.RunEvent], str | None]:
     """Materializations after the cursor, oldest first, and the cursor after them.
 
     Without a cursor, the newest materialization of each asset counts as new, as a fresh Dagster
@@ -84,8 +85,15 @@ def status_time(run: RunRecord, status: str) -> float:
     return run.created_at
 
 
-def finished_runs(conn: sa.Connection, location: str, statuses: Sequence[str], jobs: Sequence[str],
-                  cursor: str | None, now: float, limit: int) -> tuple[list[codeserver_pb2.RunSummary], str]:
+def finished_runs(
+    conn: sa.Connection,
+    location: str,
+    statuses: Sequence[str],
+    jobs: Sequence[str],
+    cursor: str | None,
+    now: float,
+    limit: int,
+) -> tuple[list[codeserver_pb2.RunSummary], str]:
     """Runs of this location that reached a monitored status after the cursor, oldest first.
 
     Without a cursor the sensor starts watching now: runs that ended before it started are history.
@@ -103,8 +111,15 @@ def finished_runs(conn: sa.Connection, location: str, statuses: Sequence[str], j
             found.append((position, run))
     found.sort(key=lambda item: item[0])
     found = found[:limit]
-    summaries = [codeserver_pb2.RunSummary(run_id=run.run_id, job_name=run.job_name, status=run.status,
-                                           tags=dict(run.tags), end_time=run.ended_at or 0.0)
-                 for _, run in found]
+    summaries = [
+        codeserver_pb2.RunSummary(
+            run_id=run.run_id,
+            job_name=run.job_name,
+            status=run.status,
+            tags=dict(run.tags),
+            end_time=run.ended_at or 0.0,
+        )
+        for _, run in found
+    ]
     new_cursor = json.dumps(list(found[-1][0])) if found else json.dumps(list(marker))
     return summaries, new_cursor

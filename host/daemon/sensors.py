@@ -37,7 +37,6 @@ from protos.weir.v1 import codeserver_pb2, snapshot_pb2
 log = logging.getLogger("weir.daemon.sensors")
 
 
-
 @dataclass
 class SensorItem:
     location: str
@@ -124,8 +123,11 @@ class SensorDaemon:
         try:
             self.evaluate(item, now)
         except LostLeadership:
-            log.warning("lost the daemon lease while evaluating sensor %r of location %r; the new leader goes on",
-                        item.sensor.name, item.location)
+            log.warning(
+                "lost the daemon lease while evaluating sensor %r of location %r; the new leader goes on",
+                item.sensor.name,
+                item.location,
+            )
             self.reset()
 
     def _last_tick_time(self, item: SensorItem) -> float | None:
@@ -150,12 +152,17 @@ class SensorDaemon:
         """Evaluate the sensor as a tick would, from `cursor`, launching nothing and storing nothing."""
         timeout = self.config.evaluation_timeout_seconds
         request = codeserver_pb2.EvaluateSensorRequest(
-            sensor_name=item.sensor.name, cursor=cursor or "", last_tick_time=self._last_tick.get(item.key, 0.0),
-            timeout_seconds=timeout, evaluation_time=now)
+            sensor_name=item.sensor.name,
+            cursor=cursor or "",
+            last_tick_time=self._last_tick.get(item.key, 0.0),
+            timeout_seconds=timeout,
+            evaluation_time=now,
+        )
         host_cursor, nothing_new = self._history(item, request, cursor, now)
         if nothing_new:
-            return codeserver_pb2.EvaluationReply(skip_reason=nothing_new, cursor=host_cursor or "",
-                                                  has_cursor=host_cursor is not None)
+            return codeserver_pb2.EvaluationReply(
+                skip_reason=nothing_new, cursor=host_cursor or "", has_cursor=host_cursor is not None
+            )
         reply = self.workspace.get(item.location).client.evaluate_sensor(request, timeout)
         if item.sensor.kind in (snapshot_pb2.ASSET, snapshot_pb2.RUN_STATUS) and not reply.HasField("error"):
             reply.cursor, reply.has_cursor = host_cursor or "", host_cursor is not None
@@ -166,8 +173,13 @@ class SensorDaemon:
         timeout = self.config.evaluation_timeout_seconds
         last = self._last_tick.get(item.key, 0.0)
         request = codeserver_pb2.EvaluateSensorRequest(
-            sensor_name=sensor.name, cursor=cursor or "", last_tick_time=last, timeout_seconds=timeout,
-            last_run_key=self._last_run_key.get(item.key, ""), evaluation_time=now)
+            sensor_name=sensor.name,
+            cursor=cursor or "",
+            last_tick_time=last,
+            timeout_seconds=timeout,
+            last_run_key=self._last_run_key.get(item.key, ""),
+            evaluation_time=now,
+        )
         host_cursor, nothing_new = self._history(item, request, cursor, now)
         if nothing_new:
             return _Outcome(TickStatus.SKIPPED, nothing_new, cursor=host_cursor)
@@ -175,12 +187,16 @@ class SensorDaemon:
         reply = client.evaluate_sensor(request, timeout)
         what = f"sensor {sensor.name!r} of location {item.location!r}"
         if reply.HasField("error") or reply.timed_out:
-            return _Outcome(TickStatus.FAILURE, evaluation_failure(reply.error, reply.timed_out, what, timeout),
-                            error=error_text(reply.error))
+            return _Outcome(
+                TickStatus.FAILURE,
+                evaluation_failure(reply.error, reply.timed_out, what, timeout),
+                error=error_text(reply.error),
+            )
         refused = self._store_partitions(reply.dynamic_partitions_requests)
         if refused:
-            return _Outcome(TickStatus.FAILURE,
-                            f"{what} requested a dynamic partition that cannot be stored: {refused}")
+            return _Outcome(
+                TickStatus.FAILURE, f"{what} requested a dynamic partition that cannot be stored: {refused}"
+            )
         run_ids, duplicates, errors = self._launch_all(item, reply)
         if errors:
             return _Outcome(TickStatus.FAILURE, "; ".join(errors), run_ids=tuple(run_ids))
@@ -191,7 +207,8 @@ class SensorDaemon:
         reason = reply.skip_reason or ("" if run_ids or duplicates else "the sensor requested no runs")
         if duplicates:
             reason = (f"{reason}; " if reason else "") + (
-                f"skipped {duplicates} run request(s) whose run key this sensor already used")
+                f"skipped {duplicates} run request(s) whose run key this sensor already used"
+            )
         status = TickStatus.SUCCESS if run_ids else TickStatus.SKIPPED
         return _Outcome(status, reason, tuple(run_ids), cursor=new_cursor)
 
@@ -212,8 +229,9 @@ class SensorDaemon:
             return str(exc)
         return ""
 
-    def _history(self, item: SensorItem, request: codeserver_pb2.EvaluateSensorRequest, cursor: str | None,
-                 now: float) -> tuple[str | None, str]:
+    def _history(
+        self, item: SensorItem, request: codeserver_pb2.EvaluateSensorRequest, cursor: str | None, now: float
+    ) -> tuple[str | None, str]:
         """Fill the request with what an asset or run status sensor needs; (host cursor, skip reason)."""
         sensor = item.sensor
         limit = self.config.max_items_per_tick
@@ -224,15 +242,21 @@ class SensorDaemon:
                 request.materializations.extend(events)
                 return new_cursor, "" if events else f"no new materializations of {', '.join(keys)}"
             if sensor.kind == snapshot_pb2.RUN_STATUS:
-                runs, new_cursor = finished_runs(conn, item.location, list(sensor.monitored_run_statuses),
-                                                 list(sensor.monitored_jobs), cursor, now, limit)
+                runs, new_cursor = finished_runs(
+                    conn,
+                    item.location,
+                    list(sensor.monitored_run_statuses),
+                    list(sensor.monitored_jobs),
+                    cursor,
+                    now,
+                    limit,
+                )
                 request.runs.extend(runs)
                 statuses = "/".join(sensor.monitored_run_statuses) or "any status"
                 return new_cursor, "" if runs else f"no new runs in {statuses}"
         return None, ""
 
-    def _launch_all(self, item: SensorItem, reply: codeserver_pb2.EvaluationReply
-                    ) -> tuple[list[str], int, list[str]]:
+    def _launch_all(self, item: SensorItem, reply: codeserver_pb2.EvaluationReply) -> tuple[list[str], int, list[str]]:
         sensor = item.sensor
         target = Target(tuple(sensor.job_names), tuple(sensor.asset_selection))
         run_ids: list[str] = []
@@ -244,8 +268,13 @@ class SensorDaemon:
                 if self.leader is not None:
                     with self.engine.begin() as conn:
                         self.leader.check(conn)
-                launched = launch(self.engine, self.workspace, launch_req, now=self.clock(),
-                                  identity={"sensor_name": sensor.name, "run_key": request.run_key or None})
+                launched = launch(
+                    self.engine,
+                    self.workspace,
+                    launch_req,
+                    now=self.clock(),
+                    identity={"sensor_name": sensor.name, "run_key": request.run_key or None},
+                )
             except WeirError as exc:
                 errors.append(f"could not launch a run: {exc}")
                 continue
@@ -264,6 +293,14 @@ class SensorDaemon:
             if self.leader is not None:
                 self.leader.check(conn)
             return tick_store.add_tick(
-                conn, location=item.location, name=item.sensor.name, kind=KIND, status=outcome.status,
-                timestamp=now, reason=outcome.reason or None, run_ids=outcome.run_ids, error=outcome.error,
-                cursor=outcome.cursor if outcome.status != TickStatus.FAILURE else None)
+                conn,
+                location=item.location,
+                name=item.sensor.name,
+                kind=KIND,
+                status=outcome.status,
+                timestamp=now,
+                reason=outcome.reason or None,
+                run_ids=outcome.run_ids,
+                error=outcome.error,
+                cursor=outcome.cursor if outcome.status != TickStatus.FAILURE else None,
+            )

@@ -21,7 +21,9 @@ from protos.weir.v1 import common_pb2, host_pb2, snapshot_pb2
 
 # The event types an asset's history holds (observations join when the sdk records them).
 HISTORY_TYPES: dict[common_pb2.EventType.ValueType, str] = {
-    common_pb2.ASSET_MATERIALIZATION: MATERIALIZATION, common_pb2.ASSET_CHECK_EVALUATION: CHECK_EVALUATION}
+    common_pb2.ASSET_MATERIALIZATION: MATERIALIZATION,
+    common_pb2.ASSET_CHECK_EVALUATION: CHECK_EVALUATION,
+}
 
 
 @dataclass
@@ -49,8 +51,11 @@ class AssetGraph:
         """Where an asset is materialized and where it is only declared."""
         found = self.nodes.get(key, [])
         owners = [location for location, node in found if node.is_executable]
-        return host_pb2.AssetRef(asset_key=parse_asset_key(key), location=owners[0] if owners else "",
-                                 declared_in=[location for location, node in found if not node.is_executable])
+        return host_pb2.AssetRef(
+            asset_key=parse_asset_key(key),
+            location=owners[0] if owners else "",
+            declared_in=[location for location, node in found if not node.is_executable],
+        )
 
     def upstream(self, key: str) -> list[str]:
         """The deps of the asset over all its definitions and declarations, in the order first named."""
@@ -73,23 +78,30 @@ class AssetGraph:
         return next(((name, node) for name, node in found if node.is_executable), found[0])
 
 
-def asset_details(engine: Engine, workspace: WorkspaceManager, asset_key: str,
-                  location: str = "") -> host_pb2.AssetDetails:  # fmt: skip
+def asset_details(
+    engine: Engine, workspace: WorkspaceManager, asset_key: str, location: str = ""
+) -> host_pb2.AssetDetails:
     """The asset's definition, lineage across locations, latest materialization and checks."""
     if not asset_key:
         raise ConfigError("name an asset (asset_key), e.g. `weir assets show sales/orders`")
     graph = AssetGraph.of(workspace)
     where, node = graph.definition(asset_key, location)
     details = host_pb2.AssetDetails(
-        location=where, node=node, self=graph.ref(asset_key),
+        location=where,
+        node=node,
+        self=graph.ref(asset_key),
         upstream=[graph.ref(k) for k in graph.upstream(asset_key)],
-        downstream=[graph.ref(k) for k in sorted(graph.downstream.get(asset_key, []))])
+        downstream=[graph.ref(k) for k in sorted(graph.downstream.get(asset_key, []))],
+    )
     with engine.connect() as conn:
         latest = asset_store.latest_materializations(conn, [asset_key]).get(asset_key)
         evaluations = asset_store.latest_check_events(conn, asset_key)
     if latest is not None:
-        details.latest_materialization.CopyFrom(host_pb2.Materialization(
-            run_id=latest.run_id, timestamp=latest.timestamp, partition_key=latest.partition_key or ""))
+        details.latest_materialization.CopyFrom(
+            host_pb2.Materialization(
+                run_id=latest.run_id, timestamp=latest.timestamp, partition_key=latest.partition_key or ""
+            )
+        )
     details.checks.extend(_checks(graph, asset_key, evaluations))
     return details
 
@@ -111,17 +123,24 @@ def _checks(graph: AssetGraph, asset_key: str, evaluations: dict[str, bytes]) ->
     return states
 
 
-def asset_events(engine: Engine, request: host_pb2.ListAssetEventsRequest, *, limit: int,
-                 max_bytes: int) -> host_pb2.ListAssetEventsReply:  # fmt: skip
+def asset_events(
+    engine: Engine, request: host_pb2.ListAssetEventsRequest, *, limit: int, max_bytes: int
+) -> host_pb2.ListAssetEventsReply:
     """A page of the asset's history, newest first, whether or not any location defines it now."""
     key = asset_key_str(request.asset_key)
     if not key:
         raise ConfigError("name an asset (asset_key)")
     with engine.connect() as conn:
         bodies, cursor = asset_store.asset_events(
-            conn, key, event_types=_types(request.types), check_name=request.check_name or None,
-            partition_key=request.partition_key or None, cursor=request.cursor or None, limit=limit,
-            max_bytes=max_bytes)
+            conn,
+            key,
+            event_types=_types(request.types),
+            check_name=request.check_name or None,
+            partition_key=request.partition_key or None,
+            cursor=request.cursor or None,
+            limit=limit,
+            max_bytes=max_bytes,
+        )
     reply = host_pb2.ListAssetEventsReply(next_cursor=cursor or "")
     for body in bodies:
         reply.events.add().MergeFromString(body)

@@ -64,8 +64,9 @@ def reads_other_partitions(nodes: list[snapshot_pb2.AssetNode]) -> bool:
         for mapping in node.dep_partition_mappings:
             if asset_key_str(mapping.upstream) not in selected:
                 continue
-            same_window = mapping.kind == "TimeWindowPartitionMapping" and mapping.start_offset == 0 \
-                and mapping.end_offset == 0
+            same_window = (
+                mapping.kind == "TimeWindowPartitionMapping" and mapping.start_offset == 0 and mapping.end_offset == 0
+            )
             if not same_window:
                 return True
     return False
@@ -84,16 +85,24 @@ def run_record(backfill: BackfillRecord, planned: PlannedRun, snapshot_id: str, 
     if len(planned.partition_keys) > 1:
         tags.update({RANGE_START_TAG: planned.partition_keys[0], RANGE_END_TAG: planned.partition_keys[-1]})
     return RunRecord(
-        run_id=uuid.uuid4().hex, location=backfill.location, job_name=backfill.job_name or IMPLICIT_ASSET_JOB,
-        status=RunStatus.QUEUED, asset_selection=tuple(backfill.asset_selection),
-        run_config_json=backfill.run_config_json, tags=tags, snapshot_id=snapshot_id, created_at=now,
-        backfill_id=backfill.backfill_id, run_key=planned.run_key,
+        run_id=uuid.uuid4().hex,
+        location=backfill.location,
+        job_name=backfill.job_name or IMPLICIT_ASSET_JOB,
+        status=RunStatus.QUEUED,
+        asset_selection=tuple(backfill.asset_selection),
+        run_config_json=backfill.run_config_json,
+        tags=tags,
+        snapshot_id=snapshot_id,
+        created_at=now,
+        backfill_id=backfill.backfill_id,
+        run_key=planned.run_key,
         partition_key=planned.partition_keys[0] if len(planned.partition_keys) == 1 else None,
     )
 
 
-def _selected_nodes(snapshot: snapshot_pb2.Snapshot,
-                    request: host_pb2.LaunchBackfillRequest) -> list[snapshot_pb2.AssetNode]:
+def _selected_nodes(
+    snapshot: snapshot_pb2.Snapshot, request: host_pb2.LaunchBackfillRequest
+) -> list[snapshot_pb2.AssetNode]:
     if request.job_name:
         job = next(j for j in snapshot.jobs if j.name == request.job_name)
         wanted = {asset_key_str(k) for k in (request.asset_selection or job.asset_selection)}
@@ -104,8 +113,12 @@ def _selected_nodes(snapshot: snapshot_pb2.Snapshot,
 
 def _per_run(nodes: list[snapshot_pb2.AssetNode]) -> int:
     """The strictest backfill policy among the selected assets (0: single run for all)."""
-    sizes = [(0 if n.backfill_policy.single_run else n.backfill_policy.max_partitions_per_run)
-             if n.HasField("backfill_policy") else 1 for n in nodes]  # fmt: skip
+    sizes = [
+        (0 if n.backfill_policy.single_run else n.backfill_policy.max_partitions_per_run)
+        if n.HasField("backfill_policy")
+        else 1
+        for n in nodes
+    ]
     if not sizes or all(s == 0 for s in sizes):
         return 0 if sizes else 1
     return min(s for s in sizes if s > 0)
@@ -118,12 +131,15 @@ def _choose_keys(all_keys: list[str], request: host_pb2.LaunchBackfillRequest) -
         missing = [k for k in (request.range_start, request.range_end) if k not in all_keys]
         if missing:
             sample = f"{all_keys[0]} ... {all_keys[-1]}" if all_keys else "none"
-            raise ConfigError(f"partition {missing[0]!r} does not exist (partitions: {sample}); "
-                              "`weir assets partitions KEY` lists them")
+            raise ConfigError(
+                f"partition {missing[0]!r} does not exist (partitions: {sample}); "
+                "`weir assets partitions KEY` lists them"
+            )
         first, last = all_keys.index(request.range_start), all_keys.index(request.range_end)
         if first > last:
-            raise ConfigError(f"partition range {request.range_start}...{request.range_end} is backwards; "
-                              "put the earlier key first")
+            raise ConfigError(
+                f"partition range {request.range_start}...{request.range_end} is backwards; put the earlier key first"
+            )
         return all_keys[first : last + 1]
     known = set(all_keys)
     unknown = [k for k in request.partition_keys if k not in known]
@@ -134,8 +150,9 @@ def _choose_keys(all_keys: list[str], request: host_pb2.LaunchBackfillRequest) -
     return list(dict.fromkeys(request.partition_keys))
 
 
-def _partitioned_target(snapshot: snapshot_pb2.Snapshot, request: host_pb2.LaunchBackfillRequest,
-                        nodes: list[snapshot_pb2.AssetNode]) -> tuple[str, str]:  # fmt: skip
+def _partitioned_target(
+    snapshot: snapshot_pb2.Snapshot, request: host_pb2.LaunchBackfillRequest, nodes: list[snapshot_pb2.AssetNode]
+) -> tuple[str, str]:
     """(asset key, job name) to list the keys of; every selected partitioned asset must share them."""
     if request.job_name and partitions_of(snapshot, request.location, job_name=request.job_name) is not None:
         return "", request.job_name
@@ -149,8 +166,9 @@ def _partitioned_target(snapshot: snapshot_pb2.Snapshot, request: host_pb2.Launc
     return asset_key_str(partitioned[0].key), ""
 
 
-def create_backfill(engine: Engine, workspace: WorkspaceManager, request: host_pb2.LaunchBackfillRequest, *,
-                    now: float) -> BackfillRecord:  # fmt: skip
+def create_backfill(
+    engine: Engine, workspace: WorkspaceManager, request: host_pb2.LaunchBackfillRequest, *, now: float
+) -> BackfillRecord:
     """Validate the selection, config and partitions against the snapshot and store the backfill."""
     snapshot = workspace.get(request.location).loaded_snapshot()
     selection = [asset_key_str(k) for k in request.asset_selection]
@@ -159,17 +177,24 @@ def create_backfill(engine: Engine, workspace: WorkspaceManager, request: host_p
     check_tags(request.tags)
     nodes = _selected_nodes(snapshot, request)
     asset_key, job_name = _partitioned_target(snapshot, request, nodes)
-    all_keys = list_partition_keys(engine, workspace, request.location, asset_key=asset_key, job_name=job_name,
-                                   now=now).keys
+    all_keys = list_partition_keys(
+        engine, workspace, request.location, asset_key=asset_key, job_name=job_name, now=now
+    ).keys
     keys = _choose_keys(all_keys, request)
     order = {key: i for i, key in enumerate(all_keys)}
     keys.sort(key=order.__getitem__)
     contiguous = order[keys[-1]] - order[keys[0]] == len(keys) - 1
     per_run = _per_run(nodes) if contiguous else 1  # a range run covers everything between its ends
     backfill = BackfillRecord(
-        backfill_id=uuid.uuid4().hex[:12], location=request.location, status=BackfillStatus.REQUESTED, created_at=now,
-        partition_keys=tuple(keys), asset_selection=tuple(selection), job_name=request.job_name or None,
-        run_config_json=request.run_config_json or "{}", tags=dict(request.tags),
+        backfill_id=uuid.uuid4().hex[:12],
+        location=request.location,
+        status=BackfillStatus.REQUESTED,
+        created_at=now,
+        partition_keys=tuple(keys),
+        asset_selection=tuple(selection),
+        job_name=request.job_name or None,
+        run_config_json=request.run_config_json or "{}",
+        tags=dict(request.tags),
         cursor=json.dumps({"partitions_per_run": per_run, "in_order": reads_other_partitions(nodes)}),
     )
     with engine.begin() as conn:
@@ -200,16 +225,23 @@ def partition_statuses(engine: Engine, backfill: BackfillRecord) -> list[tuple[s
 def backfill_to_proto(engine: Engine, backfill: BackfillRecord, *, with_partitions: bool) -> host_pb2.Backfill:
     statuses = partition_statuses(engine, backfill)
     message = host_pb2.Backfill(
-        backfill_id=backfill.backfill_id, location=backfill.location, job_name=backfill.job_name or "",
+        backfill_id=backfill.backfill_id,
+        location=backfill.location,
+        job_name=backfill.job_name or "",
         asset_selection=[common_pb2.AssetKey(path=k.split("/")) for k in backfill.asset_selection],
-        status=backfill.status, created_at=backfill.created_at, partition_count=len(backfill.partition_keys),
-        run_count=len(plan(backfill)), submitted_runs=backfill.submitted, error=backfill.error or "",
+        status=backfill.status,
+        created_at=backfill.created_at,
+        partition_count=len(backfill.partition_keys),
+        run_count=len(plan(backfill)),
+        submitted_runs=backfill.submitted,
+        error=backfill.error or "",
         partitions_by_status=dict(Counter(status for _, status, _ in statuses)),
         partitions_per_run=partitions_per_run(backfill),
     )
     if with_partitions:
-        message.partitions.extend(host_pb2.BackfillPartition(partition_key=k, status=s, run_id=r)
-                                  for k, s, r in statuses)  # fmt: skip
+        message.partitions.extend(
+            host_pb2.BackfillPartition(partition_key=k, status=s, run_id=r) for k, s, r in statuses
+        )
     return message
 
 

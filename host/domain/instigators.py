@@ -46,8 +46,9 @@ class InstigatorView:
     last_success: TickRecord | None = None
 
 
-def _definitions(workspace: WorkspaceManager, kind: str | None, location: str | None
-                 ) -> list[tuple[str, str, Definition]]:
+def _definitions(
+    workspace: WorkspaceManager, kind: str | None, location: str | None
+) -> list[tuple[str, str, Definition]]:
     handles = [workspace.get(location)] if location else workspace.handles()
     found: list[tuple[str, str, Definition]] = []
     for handle in handles:
@@ -69,8 +70,9 @@ def find(workspace: WorkspaceManager, kind: str, name: str, location: str | None
     if not matches:
         known = ", ".join(sorted({d.name for _, _, d in every})) or "none"
         where = f"location {location!r}" if location else "any loaded location"
-        raise DefinitionNotFound(f"no {what} named {name!r} in {where} ({what}s: {known}); "
-                                 f"`weir {what}s list` shows them")
+        raise DefinitionNotFound(
+            f"no {what} named {name!r} in {where} ({what}s: {known}); `weir {what}s list` shows them"
+        )
     if len(matches) > 1:
         places = ", ".join(sorted(loc for loc, _ in matches))
         raise ConfigError(f"{what} {name!r} exists in locations {places}: pass --location to choose one")
@@ -91,21 +93,31 @@ def _next_tick(definition: Definition, status: str, now: float) -> float | None:
         return None
 
 
-def view(engine: Engine, location: str, kind: str, definition: Definition, state: InstigatorState | None,
-         now: float) -> InstigatorView:
+def view(
+    engine: Engine, location: str, kind: str, definition: Definition, state: InstigatorState | None, now: float
+) -> InstigatorView:
     status = state.status if state is not None else _default_status(definition)
     with engine.connect() as conn:
         last = store.list_ticks(conn, location, definition.name, kind, limit=1)
         success = store.list_ticks(conn, location, definition.name, kind, statuses=(TickStatus.SUCCESS,), limit=1)
     cursor = current_cursor(engine, location, definition.name) if kind == SENSOR else None
-    return InstigatorView(location=location, name=definition.name, kind=kind, status=status,
-                          status_from_code=state is None, definition=definition, cursor=cursor,
-                          next_tick_time=_next_tick(definition, status, now),
-                          last_tick=last[0] if last else None, last_success=success[0] if success else None)
+    return InstigatorView(
+        location=location,
+        name=definition.name,
+        kind=kind,
+        status=status,
+        status_from_code=state is None,
+        definition=definition,
+        cursor=cursor,
+        next_tick_time=_next_tick(definition, status, now),
+        last_tick=last[0] if last else None,
+        last_success=success[0] if success else None,
+    )
 
 
-def list_instigators(engine: Engine, workspace: WorkspaceManager, *, now: float, kind: str | None = None,
-                     location: str | None = None) -> list[InstigatorView]:
+def list_instigators(
+    engine: Engine, workspace: WorkspaceManager, *, now: float, kind: str | None = None, location: str | None = None
+) -> list[InstigatorView]:
     """Every schedule and/or sensor of the loaded locations, by location and name."""
     with engine.connect() as conn:
         states = {(s.location, s.kind, s.name): s for s in store.list_instigator_states(conn, kind=kind)}
@@ -113,38 +125,65 @@ def list_instigators(engine: Engine, workspace: WorkspaceManager, *, now: float,
     return [view(engine, loc, k, d, states.get((loc, k, d.name)), now) for loc, k, d in found]
 
 
-def set_status(engine: Engine, workspace: WorkspaceManager, *, kind: str, name: str, location: str | None,
-               status: str, now: float) -> InstigatorView:
+def set_status(
+    engine: Engine, workspace: WorkspaceManager, *, kind: str, name: str, location: str | None, status: str, now: float
+) -> InstigatorView:
     """Start or stop: stored per location and name, overriding default_status from then on."""
     if status not in tuple(InstigatorStatus):
         raise ConfigError(f"status must be RUNNING or STOPPED, not {status!r}")
     loc, definition = find(workspace, kind, name, location)
     with engine.begin() as conn:
         previous = store.get_instigator_state(conn, loc, name, kind)
-        state = InstigatorState(location=loc, name=name, kind=kind, status=status,
-                                cursor=previous.cursor if previous else None, updated_at=now)
+        state = InstigatorState(
+            location=loc,
+            name=name,
+            kind=kind,
+            status=status,
+            cursor=previous.cursor if previous else None,
+            updated_at=now,
+        )
         store.set_instigator_state(conn, state)
     return view(engine, loc, kind, definition, state, now)
 
 
-def set_sensor_cursor(engine: Engine, workspace: WorkspaceManager, *, name: str, location: str | None,
-                      cursor: str | None, now: float) -> InstigatorView:
+def set_sensor_cursor(
+    engine: Engine, workspace: WorkspaceManager, *, name: str, location: str | None, cursor: str | None, now: float
+) -> InstigatorView:
     """Set (or clear, with None) a sensor's cursor: a SKIPPED tick carrying it, visible in the history."""
     loc, definition = find(workspace, SENSOR, name, location)
-    reason = "cursor cleared with `weir sensors cursor`" if cursor is None else (
-        "cursor set with `weir sensors cursor`")
+    reason = (
+        "cursor cleared with `weir sensors cursor`" if cursor is None else ("cursor set with `weir sensors cursor`")
+    )
     with engine.begin() as conn:
-        store.add_tick(conn, location=loc, name=name, kind=SENSOR, status=TickStatus.SKIPPED, timestamp=now,
-                       reason=reason, cursor=cursor)
+        store.add_tick(
+            conn,
+            location=loc,
+            name=name,
+            kind=SENSOR,
+            status=TickStatus.SKIPPED,
+            timestamp=now,
+            reason=reason,
+            cursor=cursor,
+        )
         state = store.get_instigator_state(conn, loc, name, SENSOR)
     return view(engine, loc, SENSOR, definition, state, now)
 
 
-def list_ticks(engine: Engine, workspace: WorkspaceManager, *, kind: str, name: str, location: str | None,
-               limit: int = 20, statuses: tuple[str, ...] = (), cursor: str | None = None,
-               max_bytes: int) -> tuple[list[TickRecord], str | None]:
+def list_ticks(
+    engine: Engine,
+    workspace: WorkspaceManager,
+    *,
+    kind: str,
+    name: str,
+    location: str | None,
+    limit: int = 20,
+    statuses: tuple[str, ...] = (),
+    cursor: str | None = None,
+    max_bytes: int,
+) -> tuple[list[TickRecord], str | None]:
     """A page of a schedule's or sensor's ticks, newest first, and the cursor of the next page."""
     loc, _ = find(workspace, kind, name, location)
     with engine.connect() as conn:
-        return store.list_ticks_page(conn, loc, name, kind, statuses=statuses, limit=limit, cursor=cursor,
-                                     max_bytes=max_bytes)
+        return store.list_ticks_page(
+            conn, loc, name, kind, statuses=statuses, limit=limit, cursor=cursor, max_bytes=max_bytes
+        )

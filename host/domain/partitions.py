@@ -72,24 +72,28 @@ class _TimeWindowCache:
 _TIME_WINDOWS = _TimeWindowCache()
 
 
-def partitions_of(snapshot: snapshot_pb2.Snapshot, location: str, asset_key: str = "",
-                  job_name: str = "") -> snapshot_pb2.PartitionsDefinition | None:  # fmt: skip
+def partitions_of(
+    snapshot: snapshot_pb2.Snapshot, location: str, asset_key: str = "", job_name: str = ""
+) -> snapshot_pb2.PartitionsDefinition | None:
     """The partitions definition of an asset or job (None when unpartitioned)."""
     if job_name:
         job = next((j for j in snapshot.jobs if j.name == job_name), None)
         if job is None:
-            raise DefinitionNotFound(f"location {location!r} has no job {job_name!r}: `weir locations` and the "
-                                     "snapshot list its jobs")
+            raise DefinitionNotFound(
+                f"location {location!r} has no job {job_name!r}: `weir locations` and the snapshot list its jobs"
+            )
         return job.partitions if job.HasField("partitions") else None
     node = next((a for a in snapshot.assets if asset_key_str(a.key) == asset_key), None)
     if node is None:
-        raise DefinitionNotFound(f"location {location!r} has no asset {asset_key!r}: `weir assets --location "
-                                 f"{location}` lists its assets")
+        raise DefinitionNotFound(
+            f"location {location!r} has no asset {asset_key!r}: `weir assets --location {location}` lists its assets"
+        )
     return node.partitions if node.HasField("partitions") else None
 
 
-def compute_keys(definition: snapshot_pb2.PartitionsDefinition, now: float,
-                 dynamic: Callable[[str], list[str]]) -> PartitionKeys | None:  # fmt: skip
+def compute_keys(
+    definition: snapshot_pb2.PartitionsDefinition, now: float, dynamic: Callable[[str], list[str]]
+) -> PartitionKeys | None:
     """Keys the host can compute without code; None for a kind only code knows."""
     kind = definition.WhichOneof("kind")
     if kind == "static":
@@ -121,13 +125,15 @@ def _dynamic_names(definition: snapshot_pb2.PartitionsDefinition) -> list[str]:
 def _ask_location(handle: LocationHandle, request: codeserver_pb2.GetPartitionKeysRequest) -> list[str]:
     reply = handle.client.partition_keys(request)
     if reply.HasField("error"):
-        raise ConfigError(f"location {handle.name!r} could not compute partition keys: {reply.error.type}: "
-                          f"{reply.error.message}")
+        raise ConfigError(
+            f"location {handle.name!r} could not compute partition keys: {reply.error.type}: {reply.error.message}"
+        )
     return list(reply.keys)
 
 
-def list_partition_keys(engine: Engine, workspace: WorkspaceManager, location: str, *, asset_key: str = "",
-                        job_name: str = "", now: float) -> PartitionKeys:  # fmt: skip
+def list_partition_keys(
+    engine: Engine, workspace: WorkspaceManager, location: str, *, asset_key: str = "", job_name: str = "", now: float
+) -> PartitionKeys:
     """The partition keys of an asset or job; asks the location only for a kind only code knows."""
     handle = workspace.get(location)
     definition = partitions_of(handle.loaded_snapshot(), location, asset_key, job_name)
@@ -150,8 +156,10 @@ def list_partition_keys(engine: Engine, workspace: WorkspaceManager, location: s
     try:
         return PartitionKeys(_ask_location(handle, request), "location")
     except LocationUnavailable as exc:
-        raise LocationUnavailable(f"the partition keys of {asset_key or job_name!r} need code in location "
-                                  f"{location!r}, which is not reachable: {exc}") from None
+        raise LocationUnavailable(
+            f"the partition keys of {asset_key or job_name!r} need code in location "
+            f"{location!r}, which is not reachable: {exc}"
+        ) from None
 
 
 def _partitioned_targets(snapshot: snapshot_pb2.Snapshot, job_name: str, selection: list[str]) -> list[tuple[str, str]]:
@@ -161,30 +169,44 @@ def _partitioned_targets(snapshot: snapshot_pb2.Snapshot, job_name: str, selecti
     if job is not None and job.HasField("partitions"):
         return [("", job_name)]
     chosen = set(selection)
-    nodes = [n for n in snapshot.assets if n.HasField("partitions")
-             and (job_name in n.job_names if job_name else asset_key_str(n.key) in chosen)]
+    nodes = [
+        n
+        for n in snapshot.assets
+        if n.HasField("partitions") and (job_name in n.job_names if job_name else asset_key_str(n.key) in chosen)
+    ]
     by_definition = {n.partitions.SerializeToString(deterministic=True): asset_key_str(n.key) for n in nodes}
     return [(key, "") for key in by_definition.values()]
 
 
-def check_run_partition(engine: Engine, workspace: WorkspaceManager, location: str, *, job_name: str,
-                        selection: list[str], partition_key: str, now: float) -> None:  # fmt: skip
+def check_run_partition(
+    engine: Engine,
+    workspace: WorkspaceManager,
+    location: str,
+    *,
+    job_name: str,
+    selection: list[str],
+    partition_key: str,
+    now: float,
+) -> None:
     """Refuse a run's partition key that its job or assets do not have: an unknown key would run user
     code for a partition that does not exist, and a key names where the run's outputs are stored."""
     snapshot = workspace.get(location).loaded_snapshot()
     what = f"job {job_name!r}" if job_name else f"the selected assets ({', '.join(selection) or 'none'})"
     targets = _partitioned_targets(snapshot, job_name, selection)
     if not targets:
-        raise ConfigError(f"{what} in location {location!r} are not partitioned: launch the run without a "
-                          f"partition key (given: {partition_store.shown(partition_key)})")
+        raise ConfigError(
+            f"{what} in location {location!r} are not partitioned: launch the run without a "
+            f"partition key (given: {partition_store.shown(partition_key)})"
+        )
     for asset_key, job in targets:
         keys = list_partition_keys(engine, workspace, location, asset_key=asset_key, job_name=job, now=now).keys
         if partition_key not in keys:
             raise _unknown_key(partition_key, keys, location, asset_key, job)
 
 
-def check_unpartitioned_run(snapshot: snapshot_pb2.Snapshot, location: str, *, job_name: str,
-                            selection: list[str]) -> None:
+def check_unpartitioned_run(
+    snapshot: snapshot_pb2.Snapshot, location: str, *, job_name: str, selection: list[str]
+) -> None:
     """Refuse a run without a partition key over partitioned assets, as Dagster does: it would store
     an unpartitioned output where partitions belong, and later partitioned runs would then fail."""
     targets = _partitioned_targets(snapshot, job_name, selection)
@@ -193,20 +215,27 @@ def check_unpartitioned_run(snapshot: snapshot_pb2.Snapshot, location: str, *, j
     if job_name and targets == [("", job_name)]:
         named = f"job {job_name!r} is partitioned"
     else:
-        named = f"asset {targets[0][0]!r} is partitioned" if len(targets) == 1 else \
-            f"assets {', '.join(sorted(k for k, _ in targets))} are partitioned"
+        named = (
+            f"asset {targets[0][0]!r} is partitioned"
+            if len(targets) == 1
+            else f"assets {', '.join(sorted(k for k, _ in targets))} are partitioned"
+        )
     example = targets[0][0] or job_name
-    raise ConfigError(f"{named} in location {location!r}: pass a partition key (weir materialize --partition KEY; "
-                      f"`weir assets partitions {example} --location {location}` lists them), or launch a backfill "
-                      f"over several (weir backfill --partitions FIRST...LAST)")
+    raise ConfigError(
+        f"{named} in location {location!r}: pass a partition key (weir materialize --partition KEY; "
+        f"`weir assets partitions {example} --location {location}` lists them), or launch a backfill "
+        f"over several (weir backfill --partitions FIRST...LAST)"
+    )
 
 
 def _unknown_key(key: str, keys: list[str], location: str, asset_key: str, job_name: str) -> ConfigError:
     sample = ", ".join(keys[:5]) + (", ..." if len(keys) > 5 else "") if keys else "none yet"
     owner = f"asset {asset_key!r}" if asset_key else f"job {job_name!r}"
     listing = f"`weir assets partitions {asset_key} --location {location}`" if asset_key else "ListPartitionKeys"
-    return ConfigError(f"{partition_store.shown(key)} is not a partition of {owner} in location {location!r} "
-                       f"(partitions: {sample}); {listing} lists them")
+    return ConfigError(
+        f"{partition_store.shown(key)} is not a partition of {owner} in location {location!r} "
+        f"(partitions: {sample}); {listing} lists them"
+    )
 
 
 def _touches(run_assets: Iterable[str], job_name: str, asset_key: str, job_names: set[str]) -> bool:
@@ -214,8 +243,9 @@ def _touches(run_assets: Iterable[str], job_name: str, asset_key: str, job_names
     return asset_key in assets if assets else job_name in job_names
 
 
-def partition_status(engine: Engine, workspace: WorkspaceManager, location: str, asset_key: str, *,
-                     now: float) -> PartitionStatusView:  # fmt: skip
+def partition_status(
+    engine: Engine, workspace: WorkspaceManager, location: str, asset_key: str, *, now: float
+) -> PartitionStatusView:
     """Materialized (the asset index), failed (the latest run for the partition failed and nothing
     materialized it later), in progress (a run is queued or running), missing (the rest)."""
     keys = list_partition_keys(engine, workspace, location, asset_key=asset_key, now=now).keys
@@ -237,8 +267,9 @@ def partition_status(engine: Engine, workspace: WorkspaceManager, location: str,
         elif key not in done or done[key].timestamp < run.created_at:
             failed.add(key)
     known = set(keys)
-    return PartitionStatusView(keys, {k for k in done if k in known}, (failed & known) - in_progress,
-                               in_progress & known)
+    return PartitionStatusView(
+        keys, {k for k in done if k in known}, (failed & known) - in_progress, in_progress & known
+    )
 
 
 def ranges(keys: list[str], members: set[str]) -> list[tuple[str, str, int]]:
@@ -263,8 +294,10 @@ def check_definition_name(name: str) -> str:
     if not name:
         raise ConfigError("name the dynamic partitions definition (DynamicPartitionsDefinition(name=...))")
     if "\0" in name or len(name) > MAX_DEFINITION_NAME_CHARS:
-        raise ConfigError(f"no dynamic partitions definition can be named {partition_store.shown(name)}: a name "
-                          f"holds no NUL and at most {MAX_DEFINITION_NAME_CHARS} characters")
+        raise ConfigError(
+            f"no dynamic partitions definition can be named {partition_store.shown(name)}: a name "
+            f"holds no NUL and at most {MAX_DEFINITION_NAME_CHARS} characters"
+        )
     return name
 
 

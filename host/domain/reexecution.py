@@ -26,8 +26,16 @@ RETRY_RUN_KEY = "retry"  # with parent_run_id, a retry's identity: one per faile
 _CHAIN_TAGS = (PARENT_RUN_TAG, ROOT_RUN_TAG, RETRY_NUMBER_TAG)
 
 
-def reexecute_run(engine: Engine, workspace: WorkspaceManager, run_id: str, *, from_failure: bool,
-                  selection: Sequence[str] = (), now: float, retry_number: int | None = None) -> RunRecord:
+def reexecute_run(
+    engine: Engine,
+    workspace: WorkspaceManager,
+    run_id: str,
+    *,
+    from_failure: bool,
+    selection: Sequence[str] = (),
+    now: float,
+    retry_number: int | None = None,
+) -> RunRecord:
     """Queue a re-execution of `run_id`; a retry (retry_number set) is stored at most once per run.
 
     Raises:
@@ -54,11 +62,21 @@ def reexecute_run(engine: Engine, workspace: WorkspaceManager, run_id: str, *, f
     if retry_number is not None:
         tags[RETRY_NUMBER_TAG] = str(retry_number)
     run = RunRecord(
-        run_id=uuid.uuid4().hex, location=parent.location, job_name=parent.job_name, status=RunStatus.QUEUED,
-        asset_selection=tuple(assets), run_config_json=parent.run_config_json, tags=tags,
-        snapshot_id=handle.state.snapshot_id, created_at=now, partition_key=parent.partition_key,
-        run_key=RETRY_RUN_KEY if retry_number is not None else None, parent_run_id=parent.run_id,
-        root_run_id=root, step_selection=tuple(steps), output_runs=outputs,
+        run_id=uuid.uuid4().hex,
+        location=parent.location,
+        job_name=parent.job_name,
+        status=RunStatus.QUEUED,
+        asset_selection=tuple(assets),
+        run_config_json=parent.run_config_json,
+        tags=tags,
+        snapshot_id=handle.state.snapshot_id,
+        created_at=now,
+        partition_key=parent.partition_key,
+        run_key=RETRY_RUN_KEY if retry_number is not None else None,
+        parent_run_id=parent.run_id,
+        root_run_id=root,
+        step_selection=tuple(steps),
+        output_runs=outputs,
     )
     with engine.begin() as conn:
         run_store.add_run(conn, run)
@@ -67,11 +85,15 @@ def reexecute_run(engine: Engine, workspace: WorkspaceManager, run_id: str, *, f
 
 def _check_failed(run: RunRecord) -> None:
     if run.status == RunStatus.SUCCESS:
-        raise RunStateError(f"run {run.run_id} succeeded: nothing failed to re-execute. "
-                            f"`weir runs reexecute {run.run_id}` runs it all again, --select KEYS a part")
+        raise RunStateError(
+            f"run {run.run_id} succeeded: nothing failed to re-execute. "
+            f"`weir runs reexecute {run.run_id}` runs it all again, --select KEYS a part"
+        )
     if run.status in (RunStatus.QUEUED, *IN_FLIGHT_RUN_STATUSES, RunStatus.CANCELING):
-        raise RunStateError(f"run {run.run_id} is {run.status}: re-execute it from failure once it has ended "
-                            f"(`weir runs cancel {run.run_id}` stops it)")
+        raise RunStateError(
+            f"run {run.run_id} is {run.status}: re-execute it from failure once it has ended "
+            f"(`weir runs cancel {run.run_id}` stops it)"
+        )
 
 
 def _chain(conn: Connection, parent: RunRecord) -> list[RunRecord]:
@@ -85,9 +107,14 @@ def _chain(conn: Connection, parent: RunRecord) -> list[RunRecord]:
     return chain[::-1]
 
 
-def _plan(parent: RunRecord, job: snapshot_pb2.Job | None, snapshot: snapshot_pb2.Snapshot,
-          history: list[tuple[str, str, str, str | None]], from_failure: bool,
-          selection: list[str]) -> tuple[list[str], list[str], dict[str, str]]:  # fmt: skip
+def _plan(
+    parent: RunRecord,
+    job: snapshot_pb2.Job | None,
+    snapshot: snapshot_pb2.Snapshot,
+    history: list[tuple[str, str, str, str | None]],
+    from_failure: bool,
+    selection: list[str],
+) -> tuple[list[str], list[str], dict[str, str]]:
     """(asset selection, step selection, output runs) of the new run."""
     if job is None or job.is_asset_job:
         return _asset_plan(parent, job, snapshot, history, from_failure, selection), [], {}
@@ -104,25 +131,36 @@ def _plan(parent: RunRecord, job: snapshot_pb2.Job | None, snapshot: snapshot_pb
     known = {n.name for n in job.nodes}
     unknown = sorted({s.split(".", 1)[0] for s in selection} - known)
     if unknown:
-        raise DefinitionNotFound(f"job {job.name!r} has no step {', '.join(unknown)} "
-                                 f"(steps: {', '.join(sorted(known)) or 'none'})")
+        raise DefinitionNotFound(
+            f"job {job.name!r} has no step {', '.join(unknown)} (steps: {', '.join(sorted(known)) or 'none'})"
+        )
     return [], selection, {k: v for k, v in outputs.items() if k not in selection}
 
 
-def _asset_plan(parent: RunRecord, job: snapshot_pb2.Job | None, snapshot: snapshot_pb2.Snapshot,
-                history: list[tuple[str, str, str, str | None]], from_failure: bool,
-                selection: list[str]) -> list[str]:  # fmt: skip
+def _asset_plan(
+    parent: RunRecord,
+    job: snapshot_pb2.Job | None,
+    snapshot: snapshot_pb2.Snapshot,
+    history: list[tuple[str, str, str, str | None]],
+    from_failure: bool,
+    selection: list[str],
+) -> list[str]:
     """The assets to materialize: a subset of an asset run loads the others through their IO managers."""
     scope = list(parent.asset_selection) or [asset_key_str(k) for k in (job.asset_selection if job else ())]
     if from_failure:
-        done = {asset for run_id, event_type, _, asset in history
-                if run_id == parent.run_id and event_type == event_store.MATERIALIZATION and asset}
+        done = {
+            asset
+            for run_id, event_type, _, asset in history
+            if run_id == parent.run_id and event_type == event_store.MATERIALIZATION and asset
+        }
         return [k for k in scope if k not in done] or scope
     if not selection:
         return scope
     allowed = set(scope) if job is not None else {asset_key_str(a.key) for a in snapshot.assets if a.is_executable}
     missing = sorted(set(selection) - allowed)
     if missing:
-        raise DefinitionNotFound(f"run {parent.run_id} cannot re-execute {', '.join(missing)}: "
-                                 f"its assets are {', '.join(sorted(allowed)[:30]) or 'none'}")
+        raise DefinitionNotFound(
+            f"run {parent.run_id} cannot re-execute {', '.join(missing)}: "
+            f"its assets are {', '.join(sorted(allowed)[:30]) or 'none'}"
+        )
     return [k for k in selection if k in allowed]

@@ -30,29 +30,45 @@ IMPLICIT_ASSET_JOB = "__ASSET_JOB"  # the sdk's name for a run over an asset sel
 
 def run_to_proto(run: RunRecord) -> host_pb2.Run:
     return host_pb2.Run(
-        run_id=run.run_id, location=run.location, job_name=run.job_name,
+        run_id=run.run_id,
+        location=run.location,
+        job_name=run.job_name,
         status=host_pb2.RunStatus.Value(run.status),
         asset_selection=[parse_asset_key(k) for k in run.asset_selection],
-        run_config_json=run.run_config_json, tags=dict(run.tags), snapshot_id=run.snapshot_id,
-        created_at=run.created_at, started_at=run.started_at or 0.0, ended_at=run.ended_at or 0.0,
-        failure_reason=run.failure_reason or "", partition_key=run.partition_key or "",
-        schedule_name=run.schedule_name or "", sensor_name=run.sensor_name or "",
-        backfill_id=run.backfill_id or "", parent_run_id=run.parent_run_id or "", root_run_id=run.root_run_id or "",
+        run_config_json=run.run_config_json,
+        tags=dict(run.tags),
+        snapshot_id=run.snapshot_id,
+        created_at=run.created_at,
+        started_at=run.started_at or 0.0,
+        ended_at=run.ended_at or 0.0,
+        failure_reason=run.failure_reason or "",
+        partition_key=run.partition_key or "",
+        schedule_name=run.schedule_name or "",
+        sensor_name=run.sensor_name or "",
+        backfill_id=run.backfill_id or "",
+        parent_run_id=run.parent_run_id or "",
+        root_run_id=run.root_run_id or "",
     )
 
 
 def start_request(run: RunRecord) -> codeserver_pb2.StartRunRequest:
     """What the location needs to start the run's worker."""
     return codeserver_pb2.StartRunRequest(
-        run_id=run.run_id, job_name="" if run.job_name == IMPLICIT_ASSET_JOB else run.job_name,
+        run_id=run.run_id,
+        job_name="" if run.job_name == IMPLICIT_ASSET_JOB else run.job_name,
         asset_selection=[parse_asset_key(k) for k in run.asset_selection],
-        run_config_json=run.run_config_json, tags=dict(run.tags), snapshot_id=run.snapshot_id,
-        partition_key=run.partition_key or "", step_selection=run.step_selection, output_runs=dict(run.output_runs),
+        run_config_json=run.run_config_json,
+        tags=dict(run.tags),
+        snapshot_id=run.snapshot_id,
+        partition_key=run.partition_key or "",
+        step_selection=run.step_selection,
+        output_runs=dict(run.output_runs),
     )
 
 
-def check_selection(snapshot: snapshot_pb2.Snapshot, location: str, job_name: str,
-                     selection: list[str]) -> snapshot_pb2.Job | None:
+def check_selection(
+    snapshot: snapshot_pb2.Snapshot, location: str, job_name: str, selection: list[str]
+) -> snapshot_pb2.Job | None:
     """The job to run (None for an implicit asset job); errors name what exists instead."""
     if job_name:
         job = next((j for j in snapshot.jobs if j.name == job_name), None)
@@ -64,8 +80,9 @@ def check_selection(snapshot: snapshot_pb2.Snapshot, location: str, job_name: st
     missing = [k for k in selection if k not in executable]
     if missing:
         sample = ", ".join(sorted(executable)[:20]) or "none"
-        raise DefinitionNotFound(f"location {location!r} has no materializable asset "
-                                 f"{', '.join(missing)} (assets: {sample})")
+        raise DefinitionNotFound(
+            f"location {location!r} has no materializable asset {', '.join(missing)} (assets: {sample})"
+        )
     return None
 
 
@@ -75,7 +92,7 @@ def check_config(job: snapshot_pb2.Job | None, run_config_json: str) -> None:
     except json.JSONDecodeError as exc:
         raise ConfigError(f"run config is not valid JSON: {exc}") from None
     if not isinstance(config, dict):
-        raise ConfigError("run config must be a mapping like {\"ops\": {...}, \"resources\": {...}}")
+        raise ConfigError('run config must be a mapping like {"ops": {...}, "resources": {...}}')
     if job is None or not job.config_schema:
         return
     import jsonschema
@@ -92,8 +109,14 @@ def check_tags(tags: Mapping[str, str]) -> None:
     check_limit_tags(tags)
 
 
-def launch_run(engine: Engine, workspace: WorkspaceManager, request: host_pb2.LaunchRunRequest, *,
-               now: float, extra: RunIdentity | None = None) -> RunRecord:
+def launch_run(
+    engine: Engine,
+    workspace: WorkspaceManager,
+    request: host_pb2.LaunchRunRequest,
+    *,
+    now: float,
+    extra: RunIdentity | None = None,
+) -> RunRecord:
     """Validate the request against the location's snapshot and queue the run."""
     handle = workspace.get(request.location)
     snapshot = handle.loaded_snapshot()
@@ -104,15 +127,29 @@ def launch_run(engine: Engine, workspace: WorkspaceManager, request: host_pb2.La
     if not request.job_name and not selection:
         selection = sorted(asset_key_str(a.key) for a in snapshot.assets if a.is_executable)
     if request.partition_key:
-        check_run_partition(engine, workspace, request.location, job_name=request.job_name, selection=selection,
-                            partition_key=request.partition_key, now=now)
+        check_run_partition(
+            engine,
+            workspace,
+            request.location,
+            job_name=request.job_name,
+            selection=selection,
+            partition_key=request.partition_key,
+            now=now,
+        )
     elif not (RANGE_START_TAG in request.tags and RANGE_END_TAG in request.tags):
         check_unpartitioned_run(snapshot, request.location, job_name=request.job_name, selection=selection)
     run = RunRecord(
-        run_id=uuid.uuid4().hex, location=request.location, job_name=request.job_name or IMPLICIT_ASSET_JOB,
-        status=RunStatus.QUEUED, asset_selection=tuple(selection), run_config_json=request.run_config_json or "{}",
-        tags=dict(request.tags), snapshot_id=handle.state.snapshot_id, created_at=now,
-        partition_key=request.partition_key or None, **(extra or RunIdentity()),
+        run_id=uuid.uuid4().hex,
+        location=request.location,
+        job_name=request.job_name or IMPLICIT_ASSET_JOB,
+        status=RunStatus.QUEUED,
+        asset_selection=tuple(selection),
+        run_config_json=request.run_config_json or "{}",
+        tags=dict(request.tags),
+        snapshot_id=handle.state.snapshot_id,
+        created_at=now,
+        partition_key=request.partition_key or None,
+        **(extra or RunIdentity()),
     )
     with engine.begin() as conn:
         run_store.add_run(conn, run)
@@ -127,8 +164,14 @@ def get_run(engine: Engine, run_id: str) -> RunRecord:
     return run
 
 
-def cancel_run(engine: Engine, workspace: WorkspaceManager, run_id: str, *, now: float,
-               grace_seconds: float = DEFAULT_KILL_GRACE_SECONDS) -> RunRecord:
+def cancel_run(
+    engine: Engine,
+    workspace: WorkspaceManager,
+    run_id: str,
+    *,
+    now: float,
+    grace_seconds: float = DEFAULT_KILL_GRACE_SECONDS,
+) -> RunRecord:
     """A queued run ends CANCELED at once; a run in progress is asked to stop (CANCELING) and its
     worker's process group is killed if it has not stopped `grace_seconds` later (0: never)."""
     run = get_run(engine, run_id)
@@ -141,6 +184,7 @@ def cancel_run(engine: Engine, workspace: WorkspaceManager, run_id: str, *, now:
     found = workspace.get(run.location).client.cancel_run(run_id, grace_seconds=grace_seconds)
     if not found:
         with engine.begin() as conn:
-            run = run_store.set_run_status(conn, run_id, RunStatus.CANCELED, at=now,
-                                           failure_reason="canceled before its worker started")
+            run = run_store.set_run_status(
+                conn, run_id, RunStatus.CANCELED, at=now, failure_reason="canceled before its worker started"
+            )
     return run

@@ -43,14 +43,17 @@ class LocationClient(Protocol):
         declared the run finished. False if the location never saw the run."""
         ...
 
-    def evaluate_schedule(self, request: codeserver_pb2.EvaluateScheduleRequest,
-                          timeout: float) -> codeserver_pb2.EvaluationReply: ...
+    def evaluate_schedule(
+        self, request: codeserver_pb2.EvaluateScheduleRequest, timeout: float
+    ) -> codeserver_pb2.EvaluationReply: ...
 
-    def evaluate_sensor(self, request: codeserver_pb2.EvaluateSensorRequest,
-                        timeout: float) -> codeserver_pb2.EvaluationReply: ...
+    def evaluate_sensor(
+        self, request: codeserver_pb2.EvaluateSensorRequest, timeout: float
+    ) -> codeserver_pb2.EvaluationReply: ...
 
     def partition_keys(
-        self, request: codeserver_pb2.GetPartitionKeysRequest) -> codeserver_pb2.GetPartitionKeysReply: ...
+        self, request: codeserver_pb2.GetPartitionKeysRequest
+    ) -> codeserver_pb2.GetPartitionKeysReply: ...
 
     def close(self) -> None: ...
 
@@ -58,8 +61,9 @@ class LocationClient(Protocol):
 class GrpcLocationClient:
     """A LocationClient over a gRPC channel, with the location's token on every call."""
 
-    def __init__(self, name: str, address: str, *, token: str | None = None, tls: bool = False,
-                 tls_ca: bytes | None = None) -> None:
+    def __init__(
+        self, name: str, address: str, *, token: str | None = None, tls: bool = False, tls_ca: bytes | None = None
+    ) -> None:
         self.name = name
         self.address = address
         self._channel = wire.open_channel(address, tls=tls, tls_ca=tls_ca)
@@ -89,8 +93,9 @@ class GrpcLocationClient:
         data = b"".join(c.data for c in sorted(chunks, key=lambda c: c.index))
         got = hashlib.sha256(data).hexdigest()
         if chunks and got != chunks[0].snapshot_id:
-            raise LocationUnavailable(f"code location {self.name!r} sent a snapshot whose bytes hash to "
-                                      f"{got}, not {chunks[0].snapshot_id}")
+            raise LocationUnavailable(
+                f"code location {self.name!r} sent a snapshot whose bytes hash to {got}, not {chunks[0].snapshot_id}"
+            )
         return snapshot_pb2.Snapshot.FromString(data)
 
     def reload(self) -> codeserver_pb2.ReloadReply:
@@ -107,20 +112,21 @@ class GrpcLocationClient:
             raise from_rpc_error(exc, what=f"code location {self.name!r} events of run {run_id}") from None
 
     def run_worker(self, run_id: str) -> codeserver_pb2.RunWorker:
-        return self._call(self._stub.GetRunWorker, codeserver_pb2.GetRunWorkerRequest(run_id=run_id),
-                          CALL_TIMEOUT)
+        return self._call(self._stub.GetRunWorker, codeserver_pb2.GetRunWorkerRequest(run_id=run_id), CALL_TIMEOUT)
 
     def cancel_run(self, run_id: str, *, grace_seconds: float = 0.0, terminate: bool = False) -> bool:
         request = common_pb2.CancelRunRequest(run_id=run_id, grace_seconds=grace_seconds, terminate=terminate)
         reply = self._call(self._stub.CancelRun, request, CALL_TIMEOUT)
         return reply.found
 
-    def evaluate_schedule(self, request: codeserver_pb2.EvaluateScheduleRequest,
-                          timeout: float) -> codeserver_pb2.EvaluationReply:
+    def evaluate_schedule(
+        self, request: codeserver_pb2.EvaluateScheduleRequest, timeout: float
+    ) -> codeserver_pb2.EvaluationReply:
         return self._call(self._stub.EvaluateSchedule, request, timeout + 5)
 
-    def evaluate_sensor(self, request: codeserver_pb2.EvaluateSensorRequest,
-                        timeout: float) -> codeserver_pb2.EvaluationReply:
+    def evaluate_sensor(
+        self, request: codeserver_pb2.EvaluateSensorRequest, timeout: float
+    ) -> codeserver_pb2.EvaluationReply:
         return self._call(self._stub.EvaluateSensor, request, timeout + 5)
 
     def partition_keys(self, request: codeserver_pb2.GetPartitionKeysRequest) -> codeserver_pb2.GetPartitionKeysReply:

@@ -24,7 +24,7 @@ class SpawnSpec:
     """How to start one location's code server."""
 
     location_name: str
-    target_args: tuple[str, ...]      # -f FILE | -m MODULE, [-a ATTR], [-d DIR]
+    target_args: tuple[str, ...]  # -f FILE | -m MODULE, [-a ATTR], [-d DIR]
     executable: str
     working_directory: str
     runs_dir: Path
@@ -45,8 +45,10 @@ class CodeServerProcess:
     def start(self) -> None:
         spec = self.spec
         if not Path(spec.executable).exists():
-            raise ConfigError(f"location {spec.location_name!r}: executable_path {spec.executable} does not "
-                              "exist. Create that environment (python -m venv) and install weir in it.")
+            raise ConfigError(
+                f"location {spec.location_name!r}: executable_path {spec.executable} does not "
+                "exist. Create that environment (python -m venv) and install weir in it."
+            )
         self._ready_file.unlink(missing_ok=True)
         spec.log_path.parent.mkdir(parents=True, exist_ok=True)
         env = dict(os.environ)
@@ -56,12 +58,34 @@ class CodeServerProcess:
             env["WEIR_TOKEN"] = spec.token
         if spec.storage_dir is not None:
             env.setdefault("WEIR_STORAGE_DIR", str(spec.storage_dir))
-        args = [spec.executable, "-m", "codeserver", "start", *spec.target_args,
-                "--location-name", spec.location_name, "--host", "127.0.0.1", "--port", "0",
-                "--runs-dir", str(spec.runs_dir), "--ready-file", str(self._ready_file), "--exit-with-parent"]
+        args = [
+            spec.executable,
+            "-m",
+            "codeserver",
+            "start",
+            *spec.target_args,
+            "--location-name",
+            spec.location_name,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--runs-dir",
+            str(spec.runs_dir),
+            "--ready-file",
+            str(self._ready_file),
+            "--exit-with-parent",
+        ]
         with open(spec.log_path, "ab") as log:
-            self._proc = subprocess.Popen(args, cwd=spec.working_directory, env=env, stdin=subprocess.DEVNULL,
-                                          stdout=log, stderr=log, start_new_session=True)
+            self._proc = subprocess.Popen(
+                args,
+                cwd=spec.working_directory,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=log,
+                start_new_session=True,
+            )
 
     def wait_ready(self, timeout: float = READY_TIMEOUT) -> int:
         """Wait until the server has bound its port; returns the port."""
@@ -75,10 +99,13 @@ class CodeServerProcess:
                 raise LocationUnavailable(
                     f"the code server of location {self.spec.location_name!r} exited with code "
                     f"{self._proc.returncode} before serving (interpreter {self.spec.executable}):\n"
-                    f"{self.log_tail()}")
+                    f"{self.log_tail()}"
+                )
             time.sleep(0.01)
-        raise LocationUnavailable(f"the code server of location {self.spec.location_name!r} did not bind "
-                                  f"its port within {timeout:.0f} s; see {self.spec.log_path}")
+        raise LocationUnavailable(
+            f"the code server of location {self.spec.location_name!r} did not bind "
+            f"its port within {timeout:.0f} s; see {self.spec.log_path}"
+        )
 
     def log_tail(self, lines: int = 15) -> str:
         try:

@@ -51,9 +51,15 @@ class LocationState:
 
     def to_proto(self) -> host_pb2.Location:
         msg = host_pb2.Location(
-            name=self.name, status=self.status, snapshot_id=self.snapshot_id, endpoint=self.endpoint,
-            sdk_version=self.sdk_version, protocol_version=self.protocol_version, executable=self.executable,
-            updated_at=self.updated_at, error_message=self.error_message,
+            name=self.name,
+            status=self.status,
+            snapshot_id=self.snapshot_id,
+            endpoint=self.endpoint,
+            sdk_version=self.sdk_version,
+            protocol_version=self.protocol_version,
+            executable=self.executable,
+            updated_at=self.updated_at,
+            error_message=self.error_message,
             asset_count=len(self.snapshot.assets) if self.snapshot else 0,
             job_count=len(self.snapshot.jobs) if self.snapshot else 0,
         )
@@ -65,8 +71,9 @@ class LocationState:
 class LocationHandle:
     """One location: its client, its spawned process (if any) and its state, refreshed with back-off."""
 
-    def __init__(self, name: str, connect: Callable[[], LocationClient],
-                 process: CodeServerProcess | None = None) -> None:
+    def __init__(
+        self, name: str, connect: Callable[[], LocationClient], process: CodeServerProcess | None = None
+    ) -> None:
         self.name = name
         self.state = LocationState(name)
         self.process = process
@@ -89,10 +96,13 @@ class LocationHandle:
             raise LocationLoadError(f"location {self.name!r} cannot be used: {self.state.conflict}")
         if snapshot is None:
             if self.state.load_error is not None:
-                raise LocationLoadError(f"location {self.name!r} failed to load: {self.state.load_error.type}: "
-                                        f"{self.state.load_error.message}")
-            raise LocationUnavailable(f"location {self.name!r} is not loaded yet "
-                                      f"({self.state.error_message or 'loading'})")
+                raise LocationLoadError(
+                    f"location {self.name!r} failed to load: {self.state.load_error.type}: "
+                    f"{self.state.load_error.message}"
+                )
+            raise LocationUnavailable(
+                f"location {self.name!r} is not loaded yet ({self.state.error_message or 'loading'})"
+            )
         return snapshot
 
     def refresh(self, cache: SnapshotCache, *, force: bool = False) -> None:
@@ -104,8 +114,11 @@ class LocationHandle:
                 self._refresh(cache)
                 ok = self.state.status in (host_pb2.LOCATION_LOADED, host_pb2.LOCATION_LOADING)
             except WeirError as exc:  # a person must act on protocol and configuration errors
-                self.state.status = (host_pb2.LOCATION_ERROR if isinstance(exc, (IncompatibleProtocol, ConfigError))
-                                     else host_pb2.LOCATION_UNAVAILABLE)
+                self.state.status = (
+                    host_pb2.LOCATION_ERROR
+                    if isinstance(exc, (IncompatibleProtocol, ConfigError))
+                    else host_pb2.LOCATION_UNAVAILABLE
+                )
                 self.state.error_message = str(exc)
                 ok = False
             self.state.updated_at = time.time()
@@ -121,7 +134,8 @@ class LocationHandle:
         if not wire.is_compatible(wire.PROTOCOL_VERSION, reply.protocol_version):
             raise IncompatibleProtocol(
                 f"location {self.name!r} speaks protocol {reply.protocol_version}, the host speaks "
-                f"{wire.PROTOCOL_VERSION}: upgrade weir in one of them so the major versions match")
+                f"{wire.PROTOCOL_VERSION}: upgrade weir in one of them so the major versions match"
+            )
         state = self.state
         state.sdk_version, state.protocol_version = reply.sdk_version, reply.protocol_version
         state.executable, state.server_id, state.error_message = reply.executable, reply.server_id, ""
@@ -214,15 +228,20 @@ class WorkspaceManager:
                 if node.is_executable:
                     owners.setdefault("/".join(node.key.path), []).append(handle.name)
         for handle in self._handles.values():
-            clashes = sorted((key, [o for o in names if o != handle.name]) for key, names in owners.items()
-                             if handle.name in names and len(names) > 1)
+            clashes = sorted(
+                (key, [o for o in names if o != handle.name])
+                for key, names in owners.items()
+                if handle.name in names and len(names) > 1
+            )
             state = handle.state
             if clashes:
                 key, others = clashes[0]
                 more = f" (and {len(clashes) - 1} more assets)" if len(clashes) > 1 else ""
-                state.conflict = (f"asset {key!r}{more} is also materialized by location "
-                                  f"{', '.join(repr(o) for o in others)}; an asset key may be materializable in "
-                                  "one location only: rename one, or declare it in the other as an AssetSpec")
+                state.conflict = (
+                    f"asset {key!r}{more} is also materialized by location "
+                    f"{', '.join(repr(o) for o in others)}; an asset key may be materializable in "
+                    "one location only: rename one, or declare it in the other as an AssetSpec"
+                )
                 state.status, state.error_message = host_pb2.LOCATION_ERROR, state.conflict
             elif state.conflict:
                 state.conflict = ""
@@ -259,8 +278,10 @@ def build_workspace(workspace: Workspace, base_dir: Path, weir_home: Path) -> Wo
     names = [h.name for h in handles]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
-        raise ConfigError(f"workspace: location names must be unique; repeated: {', '.join(duplicates)}. "
-                          "Set location_name on the entries.")
+        raise ConfigError(
+            f"workspace: location names must be unique; repeated: {', '.join(duplicates)}. "
+            "Set location_name on the entries."
+        )
     return WorkspaceManager(handles, SnapshotCache(weir_home / "snapshots"))
 
 
@@ -272,9 +293,11 @@ def _remote_handle(cfg: GrpcServer) -> LocationHandle:
 
     def connect() -> LocationClient:
         if cfg.token_env and not token:  # sending no token would only fail later as "unauthenticated"
-            raise ConfigError(f"location {name!r}: workspace.yaml sets token_env: {cfg.token_env}, but "
-                              f"{cfg.token_env} is not set in the host's environment. Set it to the code "
-                              "server's token and restart the host.")
+            raise ConfigError(
+                f"location {name!r}: workspace.yaml sets token_env: {cfg.token_env}, but "
+                f"{cfg.token_env} is not set in the host's environment. Set it to the code "
+                "server's token and restart the host."
+            )
         return GrpcLocationClient(name, address, token=token, tls=cfg.ssl, tls_ca=tls_ca)
 
     handle = LocationHandle(name, connect)
@@ -295,10 +318,16 @@ def _spawned_handle(cfg: PythonFile | PythonModule, base_dir: Path, weir_home: P
     target += ("-d", str(workdir))
     executable = str((base_dir / cfg.executable_path).absolute()) if cfg.executable_path else sys.executable
     token = secrets.token_urlsafe(24)
-    spec = SpawnSpec(location_name=name, target_args=target, executable=executable,
-                     working_directory=str(workdir), runs_dir=(weir_home / "runs" / name).resolve(),
-                     log_path=(weir_home / "logs" / f"{name}.log").resolve(), token=token,
-                     storage_dir=(weir_home / "storage").resolve())
+    spec = SpawnSpec(
+        location_name=name,
+        target_args=target,
+        executable=executable,
+        working_directory=str(workdir),
+        runs_dir=(weir_home / "runs" / name).resolve(),
+        log_path=(weir_home / "logs" / f"{name}.log").resolve(),
+        token=token,
+        storage_dir=(weir_home / "storage").resolve(),
+    )
     process = CodeServerProcess(spec)
 
     def connect() -> LocationClient:

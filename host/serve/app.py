@@ -45,26 +45,53 @@ class HostApp:
         self.watchers = RunWatchers(self.engine, self.workspace, self.config.run_monitoring, self.clock)
         self.queue = RunQueue(self.engine, self.workspace, self.watchers, self.config.run_queue, self.clock)
         monitor = RunMonitor(self.engine, self.watchers)
-        self.leader = LeaderElector(self.engine, self.clock, lease_seconds=self.config.daemon.lease_seconds,
-                                    owner=self.owner)
-        self.scheduler = Scheduler(self.engine, self.workspace, self.config.scheduler, self.clock, self.leader,
-                                   self.wake_queue)
-        self.sensors = SensorDaemon(self.engine, self.workspace, self.config.sensors, self.clock, self.leader,
-                                    self.wake_queue)
+        self.leader = LeaderElector(
+            self.engine, self.clock, lease_seconds=self.config.daemon.lease_seconds, owner=self.owner
+        )
+        self.scheduler = Scheduler(
+            self.engine, self.workspace, self.config.scheduler, self.clock, self.leader, self.wake_queue
+        )
+        self.sensors = SensorDaemon(
+            self.engine, self.workspace, self.config.sensors, self.clock, self.leader, self.wake_queue
+        )
         self.leader.on_gain(self.scheduler.reset)
         self.leader.on_gain(self.sensors.reset)
         # Only the lease holder runs the loops below the first (rule 5).
-        self.daemon = Daemon([
-            Loop("leader", self.leader.tick, self.config.daemon.renew_interval_seconds),
-            Loop("run_queue", leader_only(self.leader, self.queue.tick),
-                 self.config.run_queue.dequeue_interval_seconds),
-            Loop("run_monitor", leader_only(self.leader, monitor.tick),
-                 self.config.run_monitoring.poll_interval_seconds),
-            Loop("scheduler", self.scheduler.tick, self.config.scheduler.interval_seconds),
-            Loop("sensors", self.sensors.tick, self.config.sensors.interval_seconds),
-            Loop("backfills", leader_only(self.leader, BackfillDaemon(self.engine, self.workspace, self.clock, self.wake_queue).tick), 0.5),  # noqa: E501
-            Loop("run_retries", leader_only(self.leader, RunRetries(self.engine, self.workspace, self.config.run_retries, self.clock, self.wake_queue).tick), 0.5),  # noqa: E501
-        ], self.clock)
+        self.daemon = Daemon(
+            [
+                Loop("leader", self.leader.tick, self.config.daemon.renew_interval_seconds),
+                Loop(
+                    "run_queue",
+                    leader_only(self.leader, self.queue.tick),
+                    self.config.run_queue.dequeue_interval_seconds,
+                ),
+                Loop(
+                    "run_monitor",
+                    leader_only(self.leader, monitor.tick),
+                    self.config.run_monitoring.poll_interval_seconds,
+                ),
+                Loop("scheduler", self.scheduler.tick, self.config.scheduler.interval_seconds),
+                Loop("sensors", self.sensors.tick, self.config.sensors.interval_seconds),
+                Loop(
+                    "backfills",
+                    leader_only(
+                        self.leader, BackfillDaemon(self.engine, self.workspace, self.clock, self.wake_queue).tick
+                    ),
+                    0.5,
+                ),
+                Loop(
+                    "run_retries",
+                    leader_only(
+                        self.leader,
+                        RunRetries(
+                            self.engine, self.workspace, self.config.run_retries, self.clock, self.wake_queue
+                        ).tick,
+                    ),
+                    0.5,
+                ),
+            ],
+            self.clock,
+        )
 
     def start(self) -> None:
         self.workspace.start()

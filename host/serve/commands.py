@@ -22,8 +22,13 @@ def main() -> None:
 
 
 @main.command()
-@click.option("-w", "--workspace", "workspace_file", type=click.Path(path_type=Path),
-              help="workspace.yaml (default: ./workspace.yaml)")
+@click.option(
+    "-w",
+    "--workspace",
+    "workspace_file",
+    type=click.Path(path_type=Path),
+    help="workspace.yaml (default: ./workspace.yaml)",
+)
 @click.option("-f", "--python-file", type=click.Path(path_type=Path), help="one location from a file")
 @click.option("-m", "--module-name", help="one location from a module")
 @click.option("--port", default=4200, show_default=True, help="Host API port (0 picks one)")
@@ -57,25 +62,48 @@ def host() -> None:
 @click.option("-c", "--config", "config_file", type=click.Path(path_type=Path), help="weir.yaml")
 @click.option("--host", "bind", default=lambda: os.environ.get("WEIR_HOST_BIND", "127.0.0.1"))
 @click.option("--port", default=lambda: int(os.environ.get("WEIR_HOST_PORT", "4200")))
-@click.option("--tls-cert", type=click.Path(exists=True, path_type=Path), envvar="WEIR_TLS_CERT",
-              help="PEM certificate: serve the Host API over TLS (with --tls-key)")
-@click.option("--tls-key", type=click.Path(exists=True, path_type=Path), envvar="WEIR_TLS_KEY",
-              help="PEM private key for --tls-cert")
+@click.option(
+    "--tls-cert",
+    type=click.Path(exists=True, path_type=Path),
+    envvar="WEIR_TLS_CERT",
+    help="PEM certificate: serve the Host API over TLS (with --tls-key)",
+)
+@click.option(
+    "--tls-key",
+    type=click.Path(exists=True, path_type=Path),
+    envvar="WEIR_TLS_KEY",
+    help="PEM private key for --tls-cert",
+)
 @click.option("--insecure", is_flag=True, help="serve the Host API without a token (WEIR_TOKEN unset)")
 @friendly
-def host_start(workspace_file: Path, config_file: Path | None, bind: str, port: int, tls_cert: Path | None,
-               tls_key: Path | None, insecure: bool) -> None:
+def host_start(
+    workspace_file: Path,
+    config_file: Path | None,
+    bind: str,
+    port: int,
+    tls_cert: Path | None,
+    tls_key: Path | None,
+    insecure: bool,
+) -> None:
     """Serve the Host API and run the daemon (storage from WEIR_STORAGE_URL or weir.yaml)."""
     from host.config import load_workspace
     from host.serve.dev import HostOptions, host_token, run_host
 
     if (tls_cert is None) != (tls_key is None):
         raise click.UsageError("TLS needs both --tls-cert and --tls-key (or WEIR_TLS_CERT and WEIR_TLS_KEY)")
-    run_host(HostOptions(workspace=load_workspace(workspace_file), base_dir=workspace_file.resolve().parent,
-                         weir_home=weir_home(), host=bind, port=port, config_file=config_file,
-                         token=host_token(os.environ.get("WEIR_TOKEN"), insecure=insecure),
-                         tls_cert=tls_cert.read_bytes() if tls_cert else None,
-                         tls_key=tls_key.read_bytes() if tls_key else None))
+    run_host(
+        HostOptions(
+            workspace=load_workspace(workspace_file),
+            base_dir=workspace_file.resolve().parent,
+            weir_home=weir_home(),
+            host=bind,
+            port=port,
+            config_file=config_file,
+            token=host_token(os.environ.get("WEIR_TOKEN"), insecure=insecure),
+            tls_cert=tls_cert.read_bytes() if tls_cert else None,
+            tls_key=tls_key.read_bytes() if tls_key else None,
+        )
+    )
 
 
 @main.group()
@@ -87,8 +115,7 @@ def _storage_url() -> str:
     from host.config import load_host_config
     from host.storage.engine import default_url
 
-    return (os.environ.get("WEIR_STORAGE_URL") or load_host_config(None).storage.url
-            or default_url(weir_home()))
+    return os.environ.get("WEIR_STORAGE_URL") or load_host_config(None).storage.url or default_url(weir_home())
 
 
 @storage.command("migrate")
@@ -131,8 +158,13 @@ def definitions() -> None:
 
 
 @definitions.command("validate")
-@click.option("-w", "--workspace", "workspace_file", type=click.Path(path_type=Path),
-              help="every location of a workspace.yaml (default: ./workspace.yaml)")
+@click.option(
+    "-w",
+    "--workspace",
+    "workspace_file",
+    type=click.Path(path_type=Path),
+    help="every location of a workspace.yaml (default: ./workspace.yaml)",
+)
 @click.option("-f", "--python-file", type=click.Path(path_type=Path), help="one location from a file")
 @click.option("-m", "--module-name", help="one location from a module")
 @friendly
@@ -159,12 +191,18 @@ def definitions_validate(workspace_file: Path | None, python_file: Path | None, 
                 continue
             spec = handle.process.spec
             if not Path(spec.executable).exists():
-                click.echo(f"location {handle.name!r}: FAILED: its interpreter {spec.executable} does not exist "
-                           "(create that environment and install weir in it)", err=True)
+                click.echo(
+                    f"location {handle.name!r}: FAILED: its interpreter {spec.executable} does not exist "
+                    "(create that environment and install weir in it)",
+                    err=True,
+                )
                 failed.append(handle.name)
                 continue
-            done = subprocess.run([spec.executable, "-m", "codeserver.validate", *spec.target_args,
-                                   "--location-name", handle.name], cwd=spec.working_directory, check=False)
+            done = subprocess.run(
+                [spec.executable, "-m", "codeserver.validate", *spec.target_args, "--location-name", handle.name],
+                cwd=spec.working_directory,
+                check=False,
+            )
             if done.returncode != 0:
                 failed.append(handle.name)
     if failed:

@@ -43,8 +43,9 @@ def run_host(options: HostOptions, ready: threading.Event | None = None) -> None
     engine = open_storage(config, options.weir_home, options.storage_url)
     workspace = build_workspace(options.workspace, options.base_dir, options.weir_home)
     app = HostApp(engine, workspace, config)
-    server, port = create_server(app, f"{options.host}:{options.port}", token=options.token,
-                                 tls_cert=options.tls_cert, tls_key=options.tls_key)
+    server, port = create_server(
+        app, f"{options.host}:{options.port}", token=options.token, tls_cert=options.tls_cert, tls_key=options.tls_key
+    )
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
@@ -52,15 +53,23 @@ def run_host(options: HostOptions, ready: threading.Event | None = None) -> None
     endpoint_file = options.weir_home / "host.json"
     try:
         _write_endpoint(endpoint_file, f"{_client_host(options.host)}:{port}", options.token)
-        print(f"weir host listening on {options.host}:{port} (storage: "
-              f"{engine.url.render_as_string(hide_password=True)})", file=sys.stderr, flush=True)
+        print(
+            f"weir host listening on {options.host}:{port} (storage: "
+            f"{engine.url.render_as_string(hide_password=True)})",
+            file=sys.stderr,
+            flush=True,
+        )
         if not options.token:
-            print("  WITHOUT authentication (--insecure): anyone who reaches this port can launch runs",
-                  file=sys.stderr, flush=True)
+            print(
+                "  WITHOUT authentication (--insecure): anyone who reaches this port can launch runs",
+                file=sys.stderr,
+                flush=True,
+            )
         app.start()
         for handle in workspace.handles():
-            print(f"  location {handle.name!r} at {handle.state.endpoint or '(not started)'}",
-                  file=sys.stderr, flush=True)
+            print(
+                f"  location {handle.name!r} at {handle.state.endpoint or '(not started)'}", file=sys.stderr, flush=True
+            )
         if ready is not None:
             ready.set()
         while not stop.wait(0.5):
@@ -90,12 +99,15 @@ def host_token(token: str | None, *, insecure: bool) -> str | None:
         return token
     if insecure:
         return None
-    raise ConfigError("WEIR_TOKEN is not set, so the Host API would serve without authentication. Set it "
-                      "(export WEIR_TOKEN=$(python -c 'import secrets; print(secrets.token_urlsafe(32))')) and "
-                      "give clients the same value, or pass --insecure to serve without a token.")
+    raise ConfigError(
+        "WEIR_TOKEN is not set, so the Host API would serve without authentication. Set it "
+        "(export WEIR_TOKEN=$(python -c 'import secrets; print(secrets.token_urlsafe(32))')) and "
+        "give clients the same value, or pass --insecure to serve without a token."
+    )
 
 
 def dev_options(workspace: Workspace, base_dir: Path, weir_home: Path, port: int) -> HostOptions:
     """`weir dev`: local host, SQLite under $WEIR_HOME, a random token for the Host API."""
-    return HostOptions(workspace=workspace, base_dir=base_dir, weir_home=weir_home, port=port,
-                       token=secrets.token_urlsafe(24))
+    return HostOptions(
+        workspace=workspace, base_dir=base_dir, weir_home=weir_home, port=port, token=secrets.token_urlsafe(24)
+    )

@@ -75,8 +75,15 @@ def latest_check_events(conn: sa.Connection, asset_key: str) -> dict[str, bytes]
 
 
 def asset_events(
-    conn: sa.Connection, asset_key: str, *, event_types: Sequence[str], check_name: str | None = None,
-    partition_key: str | None = None, cursor: str | None = None, limit: int, max_bytes: int,
+    conn: sa.Connection,
+    asset_key: str,
+    *,
+    event_types: Sequence[str],
+    check_name: str | None = None,
+    partition_key: str | None = None,
+    cursor: str | None = None,
+    limit: int,
+    max_bytes: int,
 ) -> tuple[list[bytes], str | None]:
     """A page of an asset's events of these types, newest stored first, and the cursor of the next page
     (None: no more).
@@ -97,8 +104,13 @@ def asset_events(
             where.append(events.c.partition_key == partition_key)
         if before is not None:
             where.append(events.c.id < before)
-        per_type.append(sa.select(events.c.id, events.c.timestamp, sa.func.length(events.c.body).label("size"))
-                        .where(*where).order_by(events.c.id.desc()).limit(limit + 1).subquery())
+        per_type.append(
+            sa.select(events.c.id, events.c.timestamp, sa.func.length(events.c.body).label("size"))
+            .where(*where)
+            .order_by(events.c.id.desc())
+            .limit(limit + 1)
+            .subquery()
+        )
     if not per_type:
         return [], None
     merged = sa.union_all(*(sa.select(sub) for sub in per_type)).subquery()

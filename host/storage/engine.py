@@ -45,19 +45,24 @@ def open_engine(url: str) -> Engine:
     try:
         parsed = make_url(url)
     except sa.exc.ArgumentError:
-        raise ConfigError("the storage URL is not a database URL; write it like "
-                          "postgresql://user:password@host:5432/database or sqlite:////path/to/weir.db") from None
+        raise ConfigError(
+            "the storage URL is not a database URL; write it like "
+            "postgresql://user:password@host:5432/database or sqlite:////path/to/weir.db"
+        ) from None
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
     try:
         if parsed.get_backend_name() == "sqlite":
             return _open_sqlite(parsed)
-        connect_args = {} if "connect_timeout" in parsed.query else {
-            "connect_timeout": POSTGRES_CONNECT_TIMEOUT_SECONDS}
+        connect_args = (
+            {} if "connect_timeout" in parsed.query else {"connect_timeout": POSTGRES_CONNECT_TIMEOUT_SECONDS}
+        )
         return sa.create_engine(parsed, pool_pre_ping=True, connect_args=connect_args)
     except (sa.exc.NoSuchModuleError, ImportError) as exc:
-        raise ConfigError(f"the storage URL names {parsed.drivername!r}, which Weir cannot drive ({exc}); "
-                          "use sqlite:///... or postgresql://...") from None
+        raise ConfigError(
+            f"the storage URL names {parsed.drivername!r}, which Weir cannot drive ({exc}); "
+            "use sqlite:///... or postgresql://..."
+        ) from None
 
 
 def _open_sqlite(url: sa.URL) -> Engine:
@@ -66,8 +71,9 @@ def _open_sqlite(url: sa.URL) -> Engine:
         try:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise ConfigError(f"the SQLite database's directory {folder} cannot be created ({exc.strerror}); "
-                              "choose a writable place") from None
+            raise ConfigError(
+                f"the SQLite database's directory {folder} cannot be created ({exc.strerror}); choose a writable place"
+            ) from None
     engine = sa.create_engine(url)
     sa.event.listen(engine, "connect", _configure_sqlite_connection)
     return engine

@@ -133,8 +133,14 @@ def event_bodies(
 
 
 def compute_logs(
-    conn: sa.Connection, run_id: str, *, step_key: str | None, stream: str | None, after_sequence: int = -1,
-    limit: int, max_bytes: int,
+    conn: sa.Connection,
+    run_id: str,
+    *,
+    step_key: str | None,
+    stream: str | None,
+    after_sequence: int = -1,
+    limit: int,
+    max_bytes: int,
 ) -> tuple[list[common_pb2.RunEvent], int, bool]:
     """A page of a run's captured output (COMPUTE_LOG events) after a sequence number, of one step (None:
     every step) and one stream (None: both).
@@ -157,8 +163,12 @@ def _body_page(
 ) -> tuple[list[tuple[int, bytes]], bool]:
     """(sequence, body) of the events matching `where`, in sequence order: a page cut at `limit` rows and
     `max_bytes` by sizes the database sums, and whether more follow."""
-    sized = conn.execute(sa.select(events.c.sequence, sa.func.length(events.c.body)).where(*where)
-                         .order_by(events.c.sequence).limit(limit + 1)).all()
+    sized = conn.execute(
+        sa.select(events.c.sequence, sa.func.length(events.c.body))
+        .where(*where)
+        .order_by(events.c.sequence)
+        .limit(limit + 1)
+    ).all()
     count, more = fit_page([size for _, size in sized], limit=limit, max_bytes=max_bytes)
     if not count:
         return [], False
@@ -197,8 +207,7 @@ def _index_materializations(conn: sa.Connection, records: list[EventRecord]) -> 
     stmt = insert(conn, table)
     stmt = stmt.on_conflict_do_update(
         index_elements=[table.c.asset_key, table.c.partition_key],
-        set_={"run_id": stmt.excluded.run_id, "sequence": stmt.excluded.sequence,
-              "timestamp": stmt.excluded.timestamp},
+        set_={"run_id": stmt.excluded.run_id, "sequence": stmt.excluded.sequence, "timestamp": stmt.excluded.timestamp},
         where=stmt.excluded.timestamp >= table.c.timestamp,
     )
     conn.execute(stmt, rows)
@@ -223,8 +232,7 @@ def _index_check_evaluations(conn: sa.Connection, records: list[EventRecord]) ->
     stmt = insert(conn, table)
     stmt = stmt.on_conflict_do_update(
         index_elements=[table.c.asset_key, table.c.check_name],
-        set_={name: stmt.excluded[name] for name in ("passed", "partition_key", "run_id", "sequence",
-                                                      "timestamp")},
+        set_={name: stmt.excluded[name] for name in ("passed", "partition_key", "run_id", "sequence", "timestamp")},
         where=stmt.excluded.timestamp >= table.c.timestamp,
     )
     conn.execute(stmt, rows)

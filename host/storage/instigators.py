@@ -40,14 +40,19 @@ def set_instigator_state(conn: sa.Connection, state: InstigatorState) -> None:
     check_choice(state.kind, INSTIGATOR_KINDS, "instigator kind")
     check_choice(state.status, INSTIGATOR_STATUSES, "instigator status")
     table = instigator_state
-    values = {"location": state.location, "kind": state.kind, "name": state.name, "status": state.status,
-              "cursor": state.cursor, "updated_at": state.updated_at}
+    values = {
+        "location": state.location,
+        "kind": state.kind,
+        "name": state.name,
+        "status": state.status,
+        "cursor": state.cursor,
+        "updated_at": state.updated_at,
+    }
     check_storable(values, f"{state.kind.title()} {state.name[:80]!r}")
     stmt = insert(conn, table).values(values)
     stmt = stmt.on_conflict_do_update(
         index_elements=[table.c.location, table.c.kind, table.c.name],
-        set_={"status": stmt.excluded.status, "cursor": stmt.excluded.cursor,
-              "updated_at": stmt.excluded.updated_at},
+        set_={"status": stmt.excluded.status, "cursor": stmt.excluded.cursor, "updated_at": stmt.excluded.updated_at},
     )
     conn.execute(stmt)
 
@@ -87,8 +92,15 @@ def add_tick(
     check_choice(kind, INSTIGATOR_KINDS, "instigator kind")
     check_choice(status, TICK_STATUSES, "tick status")
     values = {
-        "location": location, "kind": kind, "name": name, "status": status, "timestamp": timestamp,
-        "logical_time": logical_time, "reason": reason, "run_ids": dumps(list(run_ids)), "error": error,
+        "location": location,
+        "kind": kind,
+        "name": name,
+        "status": status,
+        "timestamp": timestamp,
+        "logical_time": logical_time,
+        "reason": reason,
+        "run_ids": dumps(list(run_ids)),
+        "error": error,
         "cursor": cursor,
     }
     check_storable(values, f"A tick of {kind.lower()} {name[:80]!r}")
@@ -170,8 +182,13 @@ def list_ticks(
 
 
 # What a tick weighs in a listing: its text (an error carries a traceback, a cursor can be long).
-_TICK_SIZE = (sa.func.coalesce(sa.func.length(ticks.c.reason), 0) + sa.func.coalesce(sa.func.length(ticks.c.error), 0)
-              + sa.func.coalesce(sa.func.length(ticks.c.cursor), 0) + sa.func.length(ticks.c.run_ids) + 256)
+_TICK_SIZE = (
+    sa.func.coalesce(sa.func.length(ticks.c.reason), 0)
+    + sa.func.coalesce(sa.func.length(ticks.c.error), 0)
+    + sa.func.coalesce(sa.func.length(ticks.c.cursor), 0)
+    + sa.func.length(ticks.c.run_ids)
+    + 256
+)
 
 
 def list_ticks_page(
@@ -193,8 +210,9 @@ def list_ticks_page(
     Raises:
         InvalidValueError: a cursor this function did not hand out.
     """
-    query = sa.select(ticks.c.id, _TICK_SIZE).where(ticks.c.location == location, ticks.c.kind == kind,
-                                                    ticks.c.name == name)
+    query = sa.select(ticks.c.id, _TICK_SIZE).where(
+        ticks.c.location == location, ticks.c.kind == kind, ticks.c.name == name
+    )
     wanted = tuple(statuses)
     if wanted:
         query = query.where(ticks.c.status.in_(wanted))
@@ -204,15 +222,24 @@ def list_ticks_page(
     sized = conn.execute(query.order_by(ticks.c.timestamp.desc(), ticks.c.id.desc()).limit(limit + 1)).all()
     count, more = fit_page([size for _, size in sized], limit=limit, max_bytes=max_bytes)
     ids = [row_id for row_id, _ in sized[:count]]
-    rows = conn.execute(sa.select(ticks).where(ticks.c.id.in_(ids))
-                        .order_by(ticks.c.timestamp.desc(), ticks.c.id.desc())).all() if ids else []
+    rows = (
+        conn.execute(
+            sa.select(ticks).where(ticks.c.id.in_(ids)).order_by(ticks.c.timestamp.desc(), ticks.c.id.desc())
+        ).all()
+        if ids
+        else []
+    )
     next_cursor = encode_cursor(rows[-1].timestamp, rows[-1].id) if more and rows else None
     return [_tick(row) for row in rows], next_cursor
 
 
 def _state(row: sa.Row[Any]) -> InstigatorState:
     return InstigatorState(
-        location=row.location, name=row.name, kind=row.kind, status=row.status, cursor=row.cursor,
+        location=row.location,
+        name=row.name,
+        kind=row.kind,
+        status=row.status,
+        cursor=row.cursor,
         updated_at=row.updated_at,
     )
 

@@ -38,8 +38,7 @@ def acquire_lease(conn: sa.Connection, name: str, owner: str, *, now: float, ttl
     return None if token is None else int(token)
 
 
-def take_over_lease(conn: sa.Connection, name: str, owner: str, previous: str, *, now: float,
-                    ttl: float) -> int | None:
+def take_over_lease(conn: sa.Connection, name: str, owner: str, previous: str, *, now: float, ttl: float) -> int | None:
     """Take the lease from `previous`, known dead, before it expires; None if it changed hands meanwhile."""
     token = conn.execute(
         sa.update(leases)

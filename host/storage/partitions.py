@@ -43,8 +43,9 @@ def check_dynamic_keys(partitions_def_name: str, keys: Iterable[str]) -> list[st
     for key in checked:
         problem = dynamic_key_problem(key)
         if problem:
-            raise ConfigError(f"dynamic partition key {shown(key)} of {shown(partitions_def_name)} {problem}; "
-                              "choose a key without it")
+            raise ConfigError(
+                f"dynamic partition key {shown(key)} of {shown(partitions_def_name)} {problem}; choose a key without it"
+            )
     return checked
 
 
@@ -79,9 +80,7 @@ def list_dynamic_partitions(conn: sa.Connection, partitions_def_name: str) -> li
     """The keys of a dynamic partitions definition, in the order they were added."""
     table = dynamic_partitions
     query = (
-        sa.select(table.c.partition_key)
-        .where(table.c.partitions_def_name == partitions_def_name)
-        .order_by(table.c.id)
+        sa.select(table.c.partition_key).where(table.c.partitions_def_name == partitions_def_name).order_by(table.c.id)
     )
     return list(conn.execute(query).scalars())
 
@@ -187,8 +186,7 @@ def partitioned_runs(conn: sa.Connection, location: str, statuses: Iterable[str]
     """Runs of a location in these statuses that name one partition, oldest first (partition status)."""
     query = (
         sa.select(runs)
-        .where(runs.c.location == location, runs.c.partition_key.is_not(None),
-               runs.c.status.in_(tuple(statuses)))
+        .where(runs.c.location == location, runs.c.partition_key.is_not(None), runs.c.status.in_(tuple(statuses)))
         .order_by(runs.c.created_at, runs.c.id)
     )
     return [run_record(row) for row in conn.execute(query)]

@@ -27,9 +27,13 @@ from host.storage.schema import run_tags, runs
 
 _NEWEST_FIRST = (runs.c.created_at.desc(), runs.c.id.desc())
 # What a run weighs in a listing: its text columns (in characters) and a margin for the short ones.
-_ROW_SIZE = (sa.func.length(runs.c.run_config_json) + sa.func.length(runs.c.tags)
-             + sa.func.length(runs.c.asset_selection) + sa.func.coalesce(sa.func.length(runs.c.failure_reason), 0)
-             + 512)
+_ROW_SIZE = (
+    sa.func.length(runs.c.run_config_json)
+    + sa.func.length(runs.c.tags)
+    + sa.func.length(runs.c.asset_selection)
+    + sa.func.coalesce(sa.func.length(runs.c.failure_reason), 0)
+    + 512
+)
 
 
 def add_run(conn: sa.Connection, run: RunRecord) -> None:
@@ -97,7 +101,9 @@ def list_runs(
     if max_bytes is not None:
         sized = conn.execute(
             _filtered(sa.select(runs.c.id, _ROW_SIZE), statuses, location, job_name, tags, cursor)
-            .order_by(*_NEWEST_FIRST).limit(limit + 1)).all()
+            .order_by(*_NEWEST_FIRST)
+            .limit(limit + 1)
+        ).all()
         count, more = fit_page([size for _, size in sized], limit=limit, max_bytes=max_bytes)
         ids = [row_id for row_id, _ in sized[:count]]
         page = conn.execute(query.where(runs.c.id.in_(ids)).order_by(*_NEWEST_FIRST)).all() if ids else []
@@ -108,8 +114,14 @@ def list_runs(
     return [run_record(row) for row in page], next_cursor
 
 
-def _filtered(query: sa.Select[Any], statuses: Iterable[str], location: str | None, job_name: str | None,
-              tags: Mapping[str, str] | None, cursor: str | None) -> sa.Select[Any]:
+def _filtered(
+    query: sa.Select[Any],
+    statuses: Iterable[str],
+    location: str | None,
+    job_name: str | None,
+    tags: Mapping[str, str] | None,
+    cursor: str | None,
+) -> sa.Select[Any]:
     wanted = tuple(statuses)
     if wanted:
         query = query.where(runs.c.status.in_(wanted))
@@ -146,9 +158,7 @@ def set_run_status(
     if failure_reason is not None:
         values["failure_reason"] = failure_reason
     conn.execute(
-        sa.update(runs)
-        .where(runs.c.run_id == run_id, runs.c.status.not_in(TERMINAL_RUN_STATUSES))
-        .values(values)
+        sa.update(runs).where(runs.c.run_id == run_id, runs.c.status.not_in(TERMINAL_RUN_STATUSES)).values(values)
     )
     record = get_run(conn, run_id)
     if record is None:
@@ -304,4 +314,3 @@ def run_record(row: sa.Row[Any]) -> RunRecord:
         step_selection=tuple(loads(row.step_selection, [])),
         output_runs=loads(row.output_runs, {}),
     )
-

@@ -60,11 +60,19 @@ def execute_run(
         return False
     resource_defs = {"io_manager": FilesystemIOManager(base_dir=default_storage_dir()), **job.resource_defs}
     outcome = run_job(
-        job, resource_defs=resource_defs, run_id=run_id, run_config=run_config or {},
-        tags={**job.run_tags, **tags}, partition_key=partition_key, on_event=on_event, should_cancel=should_cancel,
-        asset_graph=defs.asset_graph, output_capture=output_capture, step_selection=step_selection,
+        job,
+        resource_defs=resource_defs,
+        run_id=run_id,
+        run_config=run_config or {},
+        tags={**job.run_tags, **tags},
+        partition_key=partition_key,
+        on_event=on_event,
+        should_cancel=should_cancel,
+        asset_graph=defs.asset_graph,
+        output_capture=output_capture,
+        step_selection=step_selection,
         output_runs=output_runs,
-    )  # fmt: skip
+    )
     return outcome.success
 
 

@@ -67,10 +67,20 @@ class StreamLog:
         if self._dropped:
             lead = "" if self._ends_line else "\n"
             whose = f"step {self.step_key!r}" if self.step_key else "the run"
-            message = (f"{lead}[Weir dropped {self._dropped:,} bytes of {self.stream} of {whose}: each stream "
-                       f"of a step keeps at most {self._cap:,} bytes]\n")  # fmt: skip
-            self._emit(Event("COMPUTE_LOG", time.time(), step_key=self.step_key, message=message,
-                             stream=self.stream, dropped_bytes=self._dropped))  # fmt: skip
+            message = (
+                f"{lead}[Weir dropped {self._dropped:,} bytes of {self.stream} of {whose}: each stream "
+                f"of a step keeps at most {self._cap:,} bytes]\n"
+            )
+            self._emit(
+                Event(
+                    "COMPUTE_LOG",
+                    time.time(),
+                    step_key=self.step_key,
+                    message=message,
+                    stream=self.stream,
+                    dropped_bytes=self._dropped,
+                )
+            )
             self._dropped, self._ends_line = 0, True
 
     def _send(self, data: bytes, *, final: bool = False) -> None:
@@ -286,4 +296,3 @@ class OutputCapture:
                 break
             self._stop.wait(_POLL_SECONDS)
         return True
-

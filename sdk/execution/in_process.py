@@ -31,10 +31,17 @@ def execute_job_in_process(
     values: dict[tuple[str, str], Any] = {}
     resource_defs = {"io_manager": InMemoryIOManager(), **job.resource_defs, **(resources or {})}
     outcome = run_job(
-        job, resource_defs=resource_defs, run_id=run_id, run_config=run_config,
-        tags={**job.run_tags, **(tags or {})}, partition_key=partition_key, on_event=events.append,
-        force_in_process=True, asset_graph=asset_graph, captured=values,
-    )  # fmt: skip
+        job,
+        resource_defs=resource_defs,
+        run_id=run_id,
+        run_config=run_config,
+        tags={**job.run_tags, **(tags or {})},
+        partition_key=partition_key,
+        on_event=events.append,
+        force_in_process=True,
+        asset_graph=asset_graph,
+        captured=values,
+    )
     if raise_on_error and not outcome.success and outcome.exception is not None:
         exc = outcome.exception
         if isinstance(exc, (DagsterInvalidConfigError, DagsterResourceFunctionError)):
@@ -59,14 +66,19 @@ def materialize(
     warn_unsupported("materialize()", instance=instance)
 
     defs = Definitions(
-        assets=[a for a in assets if not _is_check(a)], asset_checks=[a for a in assets if _is_check(a)],
+        assets=[a for a in assets if not _is_check(a)],
+        asset_checks=[a for a in assets if _is_check(a)],
         resources=resources,
-    )  # fmt: skip
+    )
     job = defs.implicit_job(selection)
     return execute_job_in_process(
-        job, run_config=run_config, partition_key=partition_key, raise_on_error=raise_on_error, tags=tags,
+        job,
+        run_config=run_config,
+        partition_key=partition_key,
+        raise_on_error=raise_on_error,
+        tags=tags,
         asset_graph=defs.asset_graph,
-    )  # fmt: skip
+    )
 
 
 def materialize_to_memory(assets: Sequence[Any], **kwargs: Any) -> ExecuteInProcessResult:

@@ -31,19 +31,34 @@ def _write(fd: int, obj: Any) -> None:
     data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
     view = memoryview(_HEADER.pack(len(data)) + data)
     while view:
-        view = view[os.write(fd, view):]
+        view = view[os.write(fd, view) :]
 
 
 def _child(state: RunState, step_key: str, fd: int, pipes: StepPipes | None) -> None:
     """Runs in the forked child: execute one step with its own resources, report, and exit hard."""
     code = 0
     try:
+
         def send(event: Event) -> None:
             try:
                 _write(fd, ("event", event))
             except (pickle.PicklingError, TypeError, AttributeError):
-                _write(fd, ("event", Event(event.type, event.timestamp, event.step_key, event.message,
-                                           event.asset_key, event.partition_key, {}, event.error)))  # fmt: skip
+                _write(
+                    fd,
+                    (
+                        "event",
+                        Event(
+                            event.type,
+                            event.timestamp,
+                            event.step_key,
+                            event.message,
+                            event.asset_key,
+                            event.partition_key,
+                            {},
+                            event.error,
+                        ),
+                    ),
+                )
 
         capture = pipes.capture_in_child(send) if pipes is not None else None
         with capture if capture is not None else contextlib.nullcontext():
@@ -65,13 +80,21 @@ def _execute_in_child(state: RunState, step_key: str, fd: int, emit: Callable[[E
         outcome = execute_step(state, state.plan.steps[step_key])
     finally:
         for key, err in state.resources.teardown():
-            emit(Event("ENGINE_EVENT", time.time(), step_key=step_key, error=ErrorInfo.from_exception(err),
-                       message=f'Teardown of resource "{key}" failed: {err}'))  # fmt: skip
+            emit(
+                Event(
+                    "ENGINE_EVENT",
+                    time.time(),
+                    step_key=step_key,
+                    error=ErrorInfo.from_exception(err),
+                    message=f'Teardown of resource "{key}" failed: {err}',
+                )
+            )
     _write(fd, ("outcome", outcome.success, sorted(outcome.outputs), outcome.error))
 
 
-def run_multiprocess(state: RunState, max_concurrent: int, should_cancel: Callable[[], bool],
-                     capture_output: bool = False) -> tuple[dict[str, Any], bool]:  # fmt: skip
+def run_multiprocess(
+    state: RunState, max_concurrent: int, should_cancel: Callable[[], bool], capture_output: bool = False
+) -> tuple[dict[str, Any], bool]:
     """Each ready step in a forked child, at most max_concurrent at once; with capture_output, what a
     child writes to fd 1 and 2 becomes its step's COMPUTE_LOG events."""
     plan = state.plan
@@ -86,8 +109,9 @@ def run_multiprocess(state: RunState, max_concurrent: int, should_cancel: Callab
             if should_cancel():
                 canceled = True
                 break
-            _launch_ready(state, pending, running, outcomes, max(1, max_concurrent), sel,
-                          outputs if capture_output else None)  # fmt: skip
+            _launch_ready(
+                state, pending, running, outcomes, max(1, max_concurrent), sel, outputs if capture_output else None
+            )
             if not running:
                 if pending:
                     continue
@@ -126,8 +150,15 @@ def run_multiprocess(state: RunState, max_concurrent: int, should_cancel: Callab
     return outcomes, canceled
 
 
-def _launch_ready(state: RunState, pending: list[str], running: dict, outcomes: dict[str, Any], limit: int,
-                  sel: selectors.BaseSelector, outputs: dict[int, StepPipes] | None) -> None:  # fmt: skip
+def _launch_ready(
+    state: RunState,
+    pending: list[str],
+    running: dict,
+    outcomes: dict[str, Any],
+    limit: int,
+    sel: selectors.BaseSelector,
+    outputs: dict[int, StepPipes] | None,
+) -> None:
     in_flight = {key for key, _pid, _buf in running.values()}
     for key in list(pending):
         if len(running) >= limit:

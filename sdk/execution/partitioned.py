@@ -41,8 +41,10 @@ def run_keys(key_range: PartitionKeyRange | None, pdef: Any) -> list[str] | None
     if key_range.start == key_range.end:
         return [key_range.start]
     if pdef is None:
-        raise ValueError(f"This run covers partitions {key_range.start}...{key_range.end} but its step has no "
-                         "partitions_def; give the asset or job one.")
+        raise ValueError(
+            f"This run covers partitions {key_range.start}...{key_range.end} but its step has no "
+            "partitions_def; give the asset or job one."
+        )
     return pdef.get_partition_keys_in_range(key_range)
 
 

@@ -83,30 +83,40 @@ def build_plan(job: Any, asset_graph: Any = None) -> ExecutionPlan:
     return ExecutionPlan(steps, _toposort(steps))
 
 
-def select_steps(plan: ExecutionPlan, step_selection: Sequence[str], output_runs: Mapping[str, str]
-                 ) -> ExecutionPlan:  # fmt: skip
+def select_steps(plan: ExecutionPlan, step_selection: Sequence[str], output_runs: Mapping[str, str]) -> ExecutionPlan:
     """The plan of a re-execution: only `step_selection` (empty: every step without an entry in
     `output_runs`) executes; the others' outputs are loaded from the run `output_runs` names."""
     unknown = sorted(set(step_selection) - set(plan.steps))
     if unknown:
         raise DagsterExecutionStepNotFoundError(
-            f"The job has no step {', '.join(unknown)}; its steps are {', '.join(sorted(plan.steps)[:30])}.")
+            f"The job has no step {', '.join(unknown)}; its steps are {', '.join(sorted(plan.steps)[:30])}."
+        )
     chosen = set(step_selection) or {k for k in plan.steps if k not in output_runs} or set(plan.steps)
     steps = {k: replace(s, upstream=s.upstream & chosen) if k in chosen else s for k, s in plan.steps.items()}
     reused = {k: output_runs[k] for k in plan.steps if k not in chosen and k in output_runs}
     return ExecutionPlan(steps, [k for k in plan.order if k in chosen], reused)
 
 
-def _flatten(job: Any, graph: GraphDefinition, prefix: str, graph_inputs: dict[str, list[Any]],
-             steps: dict[str, Step], config_path: tuple[str, ...], asset_graph: Any) -> None:  # fmt: skip
+def _flatten(
+    job: Any,
+    graph: GraphDefinition,
+    prefix: str,
+    graph_inputs: dict[str, list[Any]],
+    steps: dict[str, Step],
+    config_path: tuple[str, ...],
+    asset_graph: Any,
+) -> None:
     for node in graph.nodes.values():
         key = f"{prefix}{node.name}"
-        resolved = {name: _resolve_sources(job, graph, prefix, src, graph_inputs, asset_graph)
-                    for name, src in node.inputs.items()}  # fmt: skip
+        resolved = {
+            name: _resolve_sources(job, graph, prefix, src, graph_inputs, asset_graph)
+            for name, src in node.inputs.items()
+        }
         if isinstance(node.definition, GraphDefinition):
             inner_inputs = {name: resolved.get(name, []) for name in node.definition.input_names}
-            _flatten(job, node.definition, f"{key}.", inner_inputs, steps,
-                     (*config_path, node.name, "ops"), asset_graph)  # fmt: skip
+            _flatten(
+                job, node.definition, f"{key}.", inner_inputs, steps, (*config_path, node.name, "ops"), asset_graph
+            )
             continue
         op_def: OpDefinition = node.definition
         owner = job.asset_nodes.get(node.name) if not prefix else None
@@ -116,15 +126,21 @@ def _flatten(job: Any, graph: GraphDefinition, prefix: str, graph_inputs: dict[s
             asset_key = owner.keys_by_input.get(name) if owner is not None else None
             inputs.append(StepInput(name, input_def, sources, isinstance(node.inputs.get(name), list), asset_key))
         step = Step(
-            key, op_def, inputs, owner, (*config_path, node.name), {**op_def.tags, **node.tags},
+            key,
+            op_def,
+            inputs,
+            owner,
+            (*config_path, node.name),
+            {**op_def.tags, **node.tags},
             node.retry_policy or op_def.retry_policy or job.op_retry_policy,
-        )  # fmt: skip
+        )
         step.upstream = {s.step_key for i in inputs for s in i.sources if isinstance(s, StepOutputSource)}
         steps[key] = step
 
 
-def _resolve_sources(job: Any, graph: GraphDefinition, prefix: str, source: Any,
-                     graph_inputs: dict[str, list[Any]], asset_graph: Any) -> list[Any]:  # fmt: skip
+def _resolve_sources(
+    job: Any, graph: GraphDefinition, prefix: str, source: Any, graph_inputs: dict[str, list[Any]], asset_graph: Any
+) -> list[Any]:
     items = source if isinstance(source, list) else [source]
     out: list[Any] = []
     for item in items:

@@ -14,8 +14,9 @@ from sdk.io_managers import IOManager, IOManagerDefinition
 class ResourceManager:
     """Builds resource values from definitions; teardown() runs even when steps failed."""
 
-    def __init__(self, defs: Mapping[str, Any], configs: Mapping[str, dict[str, Any]], run_id: str,
-                 log: Any = None) -> None:  # fmt: skip
+    def __init__(
+        self, defs: Mapping[str, Any], configs: Mapping[str, dict[str, Any]], run_id: str, log: Any = None
+    ) -> None:
         self.defs = dict(defs)
         self.configs = dict(configs)
         self.run_id = run_id
@@ -53,7 +54,7 @@ class ResourceManager:
             InitResourceContext,
             ResourceDefinition,
             _PartialResource,
-        )  # fmt: skip
+        )
 
         config = self.configs.get(key, {})
         if isinstance(definition, _PartialResource):

@@ -14,8 +14,15 @@ from sdk.outputs import AssetMaterialization
 class ExecuteInProcessResult:
     """What a finished in-process run reports."""
 
-    def __init__(self, run_id: str, job_name: str, success: bool, events: list[Event],
-                 values: dict[tuple[str, str], Any], plan: Any) -> None:  # fmt: skip
+    def __init__(
+        self,
+        run_id: str,
+        job_name: str,
+        success: bool,
+        events: list[Event],
+        values: dict[tuple[str, str], Any],
+        plan: Any,
+    ) -> None:
         self.run_id = run_id
         self.job_name = job_name
         self.success = success
@@ -56,18 +63,26 @@ class ExecuteInProcessResult:
         return self.output_for_node(step.key, step.owner.output_by_key[key])
 
     def asset_materializations_for_node(self, node_name: str) -> list[AssetMaterialization]:
-        return [e.materialization for e in self.all_events
-                if e.type == "ASSET_MATERIALIZATION" and e.step_key == node_name]  # fmt: skip
+        return [
+            e.materialization for e in self.all_events if e.type == "ASSET_MATERIALIZATION" and e.step_key == node_name
+        ]
 
     def get_asset_materialization_events(self) -> list[Event]:
         return [e for e in self.all_events if e.type == "ASSET_MATERIALIZATION"]
 
     def get_asset_check_evaluations(self) -> list[AssetCheckEvaluation]:
         return [
-            AssetCheckEvaluation(AssetKey(e.asset_key or ("?",)), e.check_name, e.check_passed,
-                                 AssetCheckSeverity(e.check_severity or "ERROR"), dict(e.metadata), e.message or None)
-            for e in self.all_events if e.type == "ASSET_CHECK_EVALUATION"
-        ]  # fmt: skip
+            AssetCheckEvaluation(
+                AssetKey(e.asset_key or ("?",)),
+                e.check_name,
+                e.check_passed,
+                AssetCheckSeverity(e.check_severity or "ERROR"),
+                dict(e.metadata),
+                e.message or None,
+            )
+            for e in self.all_events
+            if e.type == "ASSET_CHECK_EVALUATION"
+        ]
 
     def get_step_success_events(self) -> list[Event]:
         return [e for e in self.all_events if e.type == "STEP_SUCCESS"]

@@ -91,27 +91,46 @@ def run_job(
         else:
             setup_error = _setup_all(state)
             if setup_error is not None:
-                emit(Event("RUN_FAILURE", time.time(), message=str(setup_error),
-                           error=ErrorInfo.from_exception(setup_error)))  # fmt: skip
+                emit(
+                    Event(
+                        "RUN_FAILURE",
+                        time.time(),
+                        message=str(setup_error),
+                        error=ErrorInfo.from_exception(setup_error),
+                    )
+                )
                 return RunOutcome(False, exception=setup_error, plan=plan)
             outcomes, canceled = run_in_process(state, should_cancel, output_capture)
     finally:
         for key, err in resources.teardown():
-            emit(Event("ENGINE_EVENT", time.time(), message=f'Teardown of resource "{key}" failed: {err}',
-                       error=ErrorInfo.from_exception(err)))  # fmt: skip
+            emit(
+                Event(
+                    "ENGINE_EVENT",
+                    time.time(),
+                    message=f'Teardown of resource "{key}" failed: {err}',
+                    error=ErrorInfo.from_exception(err),
+                )
+            )
     return _finish(emit, job, outcomes, canceled, plan)
 
 
-def _finish(emit: Callable[[Event], None], job: Any, outcomes: dict[str, Any], canceled: bool,
-            plan: ExecutionPlan) -> RunOutcome:  # fmt: skip
+def _finish(
+    emit: Callable[[Event], None], job: Any, outcomes: dict[str, Any], canceled: bool, plan: ExecutionPlan
+) -> RunOutcome:
     failed = [k for k, o in outcomes.items() if isinstance(o, StepOutcome) and not o.success]
     if canceled:
         emit(Event("RUN_CANCELED", time.time(), message=f'Run of job "{job.name}" was canceled.'))
         return RunOutcome(False, canceled=True, plan=plan)
     if failed:
         first = outcomes[failed[0]]
-        emit(Event("RUN_FAILURE", time.time(), error=first.error,
-                   message=f'Run of job "{job.name}" failed: steps {failed} failed.'))  # fmt: skip
+        emit(
+            Event(
+                "RUN_FAILURE",
+                time.time(),
+                error=first.error,
+                message=f'Run of job "{job.name}" failed: steps {failed} failed.',
+            )
+        )
         return RunOutcome(False, exception=first.user_exception or WeirError(first.error.message), plan=plan)
     emit(Event("RUN_SUCCESS", time.time(), message=f'Finished run of job "{job.name}".'))
     return RunOutcome(True, plan=plan)
@@ -152,8 +171,9 @@ def _setup_all(state: RunState) -> BaseException | None:
     return None
 
 
-def run_in_process(state: RunState, should_cancel: Callable[[], bool],
-                   output_capture: Any = None) -> tuple[dict[str, Any], bool]:  # fmt: skip
+def run_in_process(
+    state: RunState, should_cancel: Callable[[], bool], output_capture: Any = None
+) -> tuple[dict[str, Any], bool]:
     outcomes: dict[str, Any] = {}
     for key in state.plan.order:
         if should_cancel():

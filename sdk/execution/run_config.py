@@ -28,8 +28,9 @@ def _deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[st
     return out
 
 
-def resolve_run_config(plan: ExecutionPlan, job_config: Any, run_config: Any,
-                       resource_keys: set[str]) -> ResolvedRunConfig:  # fmt: skip
+def resolve_run_config(
+    plan: ExecutionPlan, job_config: Any, run_config: Any, resource_keys: set[str]
+) -> ResolvedRunConfig:
     """Check every entry against the ops and resources of the plan; raise DagsterInvalidConfigError."""
     from sdk.config import to_run_config_dict, validate_config
 

@@ -30,8 +30,13 @@ from sdk.types import DagsterType, check_value
 class StepFailure(Exception):
     """A step failed; carries the error as data and whether a retry may help."""
 
-    def __init__(self, message: str, error: ErrorInfo | None = None, retryable: bool = True,
-                 user_exception: BaseException | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        message: str,
+        error: ErrorInfo | None = None,
+        retryable: bool = True,
+        user_exception: BaseException | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.error = error or ErrorInfo("StepFailure", message, "")
@@ -73,8 +78,9 @@ def _boundary(what: str, fn: Callable[[], Any]) -> Any:
     except (StepFailure, RetryRequested):
         raise
     except Failure as exc:
-        raise StepFailure(exc.description or f"{what} failed", ErrorInfo.from_exception(exc),
-                          exc.allow_retries, exc) from exc  # fmt: skip
+        raise StepFailure(
+            exc.description or f"{what} failed", ErrorInfo.from_exception(exc), exc.allow_retries, exc
+        ) from exc
     except Exception as exc:
         raise StepFailure(f"{what}: {type(exc).__name__}: {exc}", ErrorInfo.from_exception(exc), True, exc) from exc
 
@@ -98,20 +104,33 @@ def execute_step(state: RunState, step: Step) -> StepOutcome:
             wait = policy.delay_for_attempt(attempt + 1) if policy is not None else 0.0
         else:
             duration = time.time() - started
-            state.event("STEP_SUCCESS", step_key=step.key, duration_seconds=duration,
-                        message=f'Finished execution of step "{step.key}" in {duration * 1000:.1f}ms.')  # fmt: skip
+            state.event(
+                "STEP_SUCCESS",
+                step_key=step.key,
+                duration_seconds=duration,
+                message=f'Finished execution of step "{step.key}" in {duration * 1000:.1f}ms.',
+            )
             return StepOutcome(True, outputs)
         if attempt < retries:
             attempt += 1
-            state.event("STEP_UP_FOR_RETRY", step_key=step.key, error=failure.error,
-                        message=f'Step "{step.key}" failed and will retry (attempt {attempt} of {retries}) '
-                                f"in {wait:.2f}s: {failure.message}")  # fmt: skip
+            state.event(
+                "STEP_UP_FOR_RETRY",
+                step_key=step.key,
+                error=failure.error,
+                message=f'Step "{step.key}" failed and will retry (attempt {attempt} of {retries}) '
+                f"in {wait:.2f}s: {failure.message}",
+            )
             if wait > 0:
                 time.sleep(wait)
             continue
         duration = time.time() - started
-        state.event("STEP_FAILURE", step_key=step.key, error=failure.error, duration_seconds=duration,
-                    message=f'Execution of step "{step.key}" failed: {failure.message}')  # fmt: skip
+        state.event(
+            "STEP_FAILURE",
+            step_key=step.key,
+            error=failure.error,
+            duration_seconds=duration,
+            message=f'Execution of step "{step.key}" failed: {failure.message}',
+        )
         return StepOutcome(False, error=failure.error, user_exception=getattr(exc, "user_exception", None))
 
 
@@ -119,8 +138,13 @@ def _context(state: RunState, step: Step, attempt: int) -> OpExecutionContext:
     def log(level: str, msg: str) -> None:
         state.event("LOG", step_key=step.key, level=level, message=msg)
 
-    cls = (AssetCheckExecutionContext if step.is_check else AssetExecutionContext if step.owner is not None
-           else OpExecutionContext)  # fmt: skip
+    cls = (
+        AssetCheckExecutionContext
+        if step.is_check
+        else AssetExecutionContext
+        if step.owner is not None
+        else OpExecutionContext
+    )
     config = state.op_configs.get(step.key)
     op_config = config.model_dump() if config is not None and hasattr(config, "model_dump") else config
     try:
@@ -131,12 +155,22 @@ def _context(state: RunState, step: Step, attempt: int) -> OpExecutionContext:
     if step.owner is not None and not step.is_check:
         selected = step.owner.selected_keys or frozenset(step.owner.keys)
     return cls(
-        run_id=state.run_id, job_name=state.job.name, step_key=step.key, op_name=step.op.name,
-        op_config=op_config, resources=resources, partition_key=state.partition_key, tags=state.tags,
-        log=RunLogger(log), assets_def=None if step.is_check else step.owner, selected_asset_keys=selected,
-        check_specs=step.owner.check_specs if step.owner is not None else (), retry_number=attempt,
-        partition_key_range=state.partition_key_range, partitions_def=partitions_def_of(step.owner, state.job),
-    )  # fmt: skip
+        run_id=state.run_id,
+        job_name=state.job.name,
+        step_key=step.key,
+        op_name=step.op.name,
+        op_config=op_config,
+        resources=resources,
+        partition_key=state.partition_key,
+        tags=state.tags,
+        log=RunLogger(log),
+        assets_def=None if step.is_check else step.owner,
+        selected_asset_keys=selected,
+        check_specs=step.owner.check_specs if step.owner is not None else (),
+        retry_number=attempt,
+        partition_key_range=state.partition_key_range,
+        partitions_def=partitions_def_of(step.owner, state.job),
+    )
 
 
 def _attempt(state: RunState, step: Step, attempt: int) -> set[str]:
@@ -167,8 +201,9 @@ def _load_inputs(state: RunState, step: Step) -> dict[str, Any]:
             if inp.input_def.default_value is not NoValue:
                 values[inp.name] = inp.input_def.default_value
                 continue
-            raise StepFailure(f'Input "{inp.name}" of "{step.key}" has no upstream output and no default value.',
-                              retryable=False)  # fmt: skip
+            raise StepFailure(
+                f'Input "{inp.name}" of "{step.key}" has no upstream output and no default value.', retryable=False
+            )
         loaded = [_load_one(state, step, inp, source) for source in inp.sources]
         value = loaded if inp.is_list else loaded[0]
         message = check_value(inp.input_def.dagster_type, value, f'input "{inp.name}" of step "{step.key}"')
@@ -188,8 +223,11 @@ def _load_one(state: RunState, step: Step, inp: Any, source: Any) -> Any:
         io_key = up.owner.io_manager_key_for(asset_key) if asset_key is not None else out_def.io_manager_key
         keys = _input_keys(state, step, inp, asset_key, up)
         output: tuple[str, str, dict[str, Any], DagsterType | None] = (
-            source.output_name, source.step_key, dict(out_def.metadata), out_def.dagster_type,
-        )  # fmt: skip
+            source.output_name,
+            source.step_key,
+            dict(out_def.metadata),
+            out_def.dagster_type,
+        )
     else:
         assert isinstance(source, AssetSource)
         io_key, asset_key = inp.input_def.input_manager_key or source.io_manager_key, source.asset_key
@@ -199,10 +237,20 @@ def _load_one(state: RunState, step: Step, inp: Any, source: Any) -> Any:
 
     def load(partition_key: str | None) -> Any:
         upstream = OutputContext(output[0], output[1], run_id, asset_key, output[2], partition_key, output[3])
-        ctx = InputContext(inp.name, step.key, upstream, asset_key, dict(inp.input_def.metadata), state.partition_key,
-                           inp.input_def.dagster_type, asset_partition_keys=keys)  # fmt: skip
-        return _boundary(f'Error loading input "{inp.name}" of "{step.key}" with IO manager "{io_key}"',
-                         lambda: manager.load_input(ctx))  # fmt: skip
+        ctx = InputContext(
+            inp.name,
+            step.key,
+            upstream,
+            asset_key,
+            dict(inp.input_def.metadata),
+            state.partition_key,
+            inp.input_def.dagster_type,
+            asset_partition_keys=keys,
+        )
+        return _boundary(
+            f'Error loading input "{inp.name}" of "{step.key}" with IO manager "{io_key}"',
+            lambda: manager.load_input(ctx),
+        )
 
     return load_partitions(keys, load)
 
@@ -213,13 +261,14 @@ def _producing_run(state: RunState, step: Step, inp: Any, source: StepOutputSour
         return state.plan.reused[source.step_key]
     if source.step_key in state.plan.order:
         return state.run_id
-    message = (f'Input "{inp.name}" of "{step.key}" comes from step "{source.step_key}", which this re-execution '
-               "does not execute and no earlier run produced: select that step too.")
+    message = (
+        f'Input "{inp.name}" of "{step.key}" comes from step "{source.step_key}", which this re-execution '
+        "does not execute and no earlier run produced: select that step too."
+    )
     raise StepFailure(message, retryable=False)
 
 
-def _input_keys(state: RunState, step: Step, inp: Any, asset_key: AssetKey | None, up: Step | None
-                ) -> list[str] | None:  # fmt: skip
+def _input_keys(state: RunState, step: Step, inp: Any, asset_key: AssetKey | None, up: Step | None) -> list[str] | None:
     """The upstream partitions an input reads; a mapping that cannot answer fails the step (no retry)."""
     try:
         return upstream_keys(state, step.owner, asset_key) if asset_key is not None else output_keys(state, up)
@@ -256,16 +305,28 @@ def _handle_results(state: RunState, step: Step, context: OpExecutionContext, re
         elif isinstance(item, AssetCheckResult):
             spec = _check_spec_for(step, item)
             evaluated.add((spec.asset_key, spec.name))
-            state.event("ASSET_CHECK_EVALUATION", step_key=step.key, asset_key=spec.asset_key.path,
-                        check_name=spec.name, check_passed=item.passed, check_severity=item.severity.value,
-                        metadata=dict(item.metadata), partition_key=state.partition_key or "",
-                        message=item.description or "")  # fmt: skip
+            state.event(
+                "ASSET_CHECK_EVALUATION",
+                step_key=step.key,
+                asset_key=spec.asset_key.path,
+                check_name=spec.name,
+                check_passed=item.passed,
+                check_severity=item.severity.value,
+                metadata=dict(item.metadata),
+                partition_key=state.partition_key or "",
+                message=item.description or "",
+            )
             if spec.blocking and not item.passed and item.severity is AssetCheckSeverity.ERROR:
                 blocking_failures.append(f'"{spec.name}" on {spec.asset_key.to_user_string()}')
         elif isinstance(item, AssetMaterialization):
-            state.event("ASSET_MATERIALIZATION", step_key=step.key, asset_key=item.asset_key.path,
-                        metadata=dict(item.metadata), partition_key=item.partition or state.partition_key or "",
-                        message=item.description or "")  # fmt: skip
+            state.event(
+                "ASSET_MATERIALIZATION",
+                step_key=step.key,
+                asset_key=item.asset_key.path,
+                metadata=dict(item.metadata),
+                partition_key=item.partition or state.partition_key or "",
+                message=item.description or "",
+            )
     _check_completeness(step, context, produced, evaluated)
     if blocking_failures:
         message = f"Blocking check {', '.join(blocking_failures)} failed; downstream assets will not run."
@@ -280,51 +341,72 @@ def _output_for_result(step: Step, asset_key: AssetKey | None) -> str:
     if asset_key is None:
         selected = sorted(owner.selected_keys or owner.keys)
         if len(selected) != 1:
-            raise StepFailure(f'"{step.op.name}" computes several assets; set MaterializeResult(asset_key=...).',
-                              retryable=False)  # fmt: skip
+            raise StepFailure(
+                f'"{step.op.name}" computes several assets; set MaterializeResult(asset_key=...).', retryable=False
+            )
         asset_key = selected[0]
     if asset_key not in owner.output_by_key:
-        raise StepFailure(f'"{step.op.name}" returned a MaterializeResult for {asset_key.to_user_string()}, '
-                          "which it does not define.", retryable=False)  # fmt: skip
+        raise StepFailure(
+            f'"{step.op.name}" returned a MaterializeResult for {asset_key.to_user_string()}, '
+            "which it does not define.",
+            retryable=False,
+        )
     return owner.output_by_key[asset_key]
 
 
 def _check_spec_for(step: Step, result: AssetCheckResult) -> Any:
     specs = list(step.owner.check_specs) if step.owner is not None else []
-    matches = [s for s in specs if (result.check_name in (None, s.name))
-               and (result.asset_key is None or result.asset_key == s.asset_key)]  # fmt: skip
+    matches = [
+        s
+        for s in specs
+        if (result.check_name in (None, s.name)) and (result.asset_key is None or result.asset_key == s.asset_key)
+    ]
     if len(matches) != 1:
         names = [f"{s.asset_key.to_user_string()}:{s.name}" for s in specs]
-        raise StepFailure(f'"{step.op.name}" returned an AssetCheckResult (check_name={result.check_name!r}) that '
-                          f"matches {len(matches)} of its checks {names}; set check_name= and asset_key=.",
-                          retryable=False)  # fmt: skip
+        raise StepFailure(
+            f'"{step.op.name}" returned an AssetCheckResult (check_name={result.check_name!r}) that '
+            f"matches {len(matches)} of its checks {names}; set check_name= and asset_key=.",
+            retryable=False,
+        )
     return matches[0]
 
 
-def _check_completeness(step: Step, context: OpExecutionContext, produced: set[str],
-                        evaluated: set[tuple[AssetKey, str]]) -> None:  # fmt: skip
+def _check_completeness(
+    step: Step, context: OpExecutionContext, produced: set[str], evaluated: set[tuple[AssetKey, str]]
+) -> None:
     if step.is_check:
         missing_checks = [s.name for s in step.owner.check_specs if (s.asset_key, s.name) not in evaluated]
     else:
-        missing_checks = [s.name for s in (step.owner.check_specs if step.owner is not None else ())
-                          if (s.asset_key, s.name) not in evaluated
-                          and s.asset_key in context.selected_asset_keys]  # fmt: skip
+        missing_checks = [
+            s.name
+            for s in (step.owner.check_specs if step.owner is not None else ())
+            if (s.asset_key, s.name) not in evaluated and s.asset_key in context.selected_asset_keys
+        ]
         wanted = context.selected_output_names if step.owner is not None else set(step.op.output_defs)
         missing = [o for o in wanted if o not in produced and step.op.output_defs[o].is_required]
         if missing:
-            raise StepFailure(f'"{step.op.name}" did not produce required output(s) {sorted(missing)}; return or '
-                              "yield a value (or MaterializeResult) for each.", retryable=False)  # fmt: skip
+            raise StepFailure(
+                f'"{step.op.name}" did not produce required output(s) {sorted(missing)}; return or '
+                "yield a value (or MaterializeResult) for each.",
+                retryable=False,
+            )
     if missing_checks:
-        raise StepFailure(f'"{step.op.name}" did not return a result for check(s) {sorted(missing_checks)}; return '
-                          "an AssetCheckResult for each declared check.", retryable=False)  # fmt: skip
+        raise StepFailure(
+            f'"{step.op.name}" did not return a result for check(s) {sorted(missing_checks)}; return '
+            "an AssetCheckResult for each declared check.",
+            retryable=False,
+        )
 
 
-def _store_output(state: RunState, step: Step, context: OpExecutionContext, name: str, value: Any,
-                  metadata: dict[str, Any]) -> None:  # fmt: skip
+def _store_output(
+    state: RunState, step: Step, context: OpExecutionContext, name: str, value: Any, metadata: dict[str, Any]
+) -> None:
     out_def = step.op.output_defs.get(name)
     if out_def is None:
-        raise StepFailure(f'"{step.op.name}" has no output named "{name}"; its outputs are '
-                          f"{list(step.op.output_defs)}.", retryable=False)  # fmt: skip
+        raise StepFailure(
+            f'"{step.op.name}" has no output named "{name}"; its outputs are {list(step.op.output_defs)}.',
+            retryable=False,
+        )
     if not out_def.dagster_type.is_nothing:
         message = check_value(out_def.dagster_type, value, f'output "{name}" of step "{step.key}"')
         if message:
@@ -335,10 +417,20 @@ def _store_output(state: RunState, step: Step, context: OpExecutionContext, name
         manager = _resource(state, io_key, f'IO manager "{io_key}"')
         spec_meta = dict(step.owner.spec_for(asset_key).metadata) if asset_key is not None else {}
         for partition_key, part in values_by_key(output_keys(state, step), value):
-            ctx = OutputContext(name, step.key, state.run_id, asset_key, {**spec_meta, **out_def.metadata},
-                                partition_key, out_def.dagster_type, context.resources)  # fmt: skip
-            _boundary(f'Error storing output "{name}" of "{step.key}" with IO manager "{io_key}"',
-                      functools.partial(manager.handle_output, ctx, part))  # fmt: skip
+            ctx = OutputContext(
+                name,
+                step.key,
+                state.run_id,
+                asset_key,
+                {**spec_meta, **out_def.metadata},
+                partition_key,
+                out_def.dagster_type,
+                context.resources,
+            )
+            _boundary(
+                f'Error storing output "{name}" of "{step.key}" with IO manager "{io_key}"',
+                functools.partial(manager.handle_output, ctx, part),
+            )
             metadata = {**normalize_metadata(ctx._added_metadata), **metadata}
         if state.captured is not None:
             state.captured[(step.key, name)] = value
@@ -352,9 +444,15 @@ def _store_output(state: RunState, step: Step, context: OpExecutionContext, name
 def _materialized(state: RunState, step: Step, key: AssetKey, output_name: str, metadata: dict) -> None:
     """One materialization per partition the step stored (one for an unpartitioned asset)."""
     for partition_key in output_keys(state, step) or [""]:
-        state.event("ASSET_MATERIALIZATION", step_key=step.key, asset_key=key.path, output_name=output_name,
-                    metadata=metadata, partition_key=partition_key,
-                    message=f"Materialized {key.to_user_string()}.")  # fmt: skip
+        state.event(
+            "ASSET_MATERIALIZATION",
+            step_key=step.key,
+            asset_key=key.path,
+            output_name=output_name,
+            metadata=metadata,
+            partition_key=partition_key,
+            message=f"Materialized {key.to_user_string()}.",
+        )
 
 
 def skip_reason(step: Step, outcomes: dict[str, Any]) -> str | None:

@@ -19,19 +19,27 @@ USER_COMMANDS = ("cli_help", "cli_runs_help", "cli_locations_help", "ready_cli_1
 
 def test_smoke_pass_reports_every_figure(tmp_path: Path) -> None:
     out = tmp_path / "smoke.md"
-    done = subprocess.run([sys.executable, "-m", "bench.run", "--smoke", "--out", str(out),
-                           "--logs", str(tmp_path / "logs")], cwd=REPO,
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.run", "--smoke", "--out", str(out), "--logs", str(tmp_path / "logs")],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     table = out.read_text()
     assert "| figure |" in table
     lines = {line.split("`")[-2] for line in table.splitlines() if line.startswith("| ") and "`" in line}
     missing = [row.id for row in all_rows() if row.id not in lines]
     assert not missing, f"rows missing from the smoke table: {missing}\n{table}"
-    weir_cells = {line.split("`")[-2]: line.split(" | ")[2] for line in table.splitlines()
-                  if line.startswith("| ") and "`" in line}
+    weir_cells = {
+        line.split("`")[-2]: line.split(" | ")[2]
+        for line in table.splitlines()
+        if line.startswith("| ") and "`" in line
+    }
     unmeasured = {row: weir_cells[row] for row in USER_COMMANDS if not weir_cells[row][:1].isdigit()}
     assert not unmeasured, f"user-facing commands not measured: {unmeasured}\n{table}"
     progress = done.stderr.splitlines()
-    assert not [line for line in progress if line.startswith("Dagster") or " Dagster " in line], \
+    assert not [line for line in progress if line.startswith("Dagster") or " Dagster " in line], (
         "the smoke pass measures Weir only"
+    )

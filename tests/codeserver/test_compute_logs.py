@@ -16,7 +16,7 @@ from sdk.execution.capture import COMPUTE_LOG_STEP_CAP_BYTES
 from tests.support import RunningCodeServer, kill_processes_mentioning, wait_for
 
 TOKEN = "compute-logs-token"
-CODE = '''
+CODE = """
 import os, subprocess, sys, time
 from pathlib import Path
 import sdk as dg
@@ -75,7 +75,7 @@ defs = dg.Definitions(
     jobs=[dg.define_asset_job("mp_job", selection=["mp_first", "mp_second"], executor_def=dg.multiprocess_executor),
           dg.define_asset_job("dies_job", selection=["mp_first", "mp_dies"], executor_def=dg.multiprocess_executor)],
 )
-'''
+"""
 
 
 @pytest.fixture
@@ -93,8 +93,9 @@ def server(tmp_path: Path) -> Iterator[RunningCodeServer]:
 
 
 def _start(server: RunningCodeServer, run_id: str, assets: list[str], job: str = "") -> None:
-    request = codeserver_pb2.StartRunRequest(run_id=run_id, job_name=job,
-                                             asset_selection=[common_pb2.AssetKey(path=[a]) for a in assets])
+    request = codeserver_pb2.StartRunRequest(
+        run_id=run_id, job_name=job, asset_selection=[common_pb2.AssetKey(path=[a]) for a in assets]
+    )
     server.stub.StartRun(request, metadata=server.metadata, timeout=30)
 
 
@@ -111,15 +112,16 @@ def _finished(tmp_path: Path, run_id: str) -> list[common_pb2.RunEvent]:
 
 
 def _logs(events: list[common_pb2.RunEvent], step_key: str, stream: str) -> str:
-    return "".join(e.message for e in events
-                   if e.type == common_pb2.COMPUTE_LOG and e.step_key == step_key and e.stream == stream)
+    return "".join(
+        e.message for e in events if e.type == common_pb2.COMPUTE_LOG and e.step_key == step_key and e.stream == stream
+    )
 
 
 def test_print_stderr_and_subprocess_output_become_the_steps_compute_logs(server, tmp_path):
     _start(server, "chatty", ["chatty"])
     events = _finished(tmp_path, "chatty")
     assert events[-1].type == common_pb2.RUN_SUCCESS
-    assert _logs(events, "chatty", "stdout") == "printed to stdout\necho" "ed by a subprocess\n"
+    assert _logs(events, "chatty", "stdout") == "printed to stdout\nechoed by a subprocess\n"
     assert _logs(events, "chatty", "stderr") == "written to stderr\ninvalid utf-8: \ufffd\ufffd\n"
     assert _logs(events, "", "stdout") == "loading the shop\n"  # the code's import, outside any step
     kinds = [(common_pb2.EventType.Name(e.type), e.stream, e.message) for e in events if e.step_key == "chatty"]
@@ -149,8 +151,11 @@ def test_a_step_printing_past_the_cap_keeps_the_cap_with_one_marker_and_succeeds
 
 def test_output_is_journaled_while_the_step_still_runs(server, tmp_path):
     _start(server, "live", ["waits"])
-    wait_for(lambda: "waiting for the gate\n" in _logs(_events(tmp_path, "live"), "waits", "stdout"), 10,
-             what="the print to be journaled while the step waits")
+    wait_for(
+        lambda: "waiting for the gate\n" in _logs(_events(tmp_path, "live"), "waits", "stdout"),
+        10,
+        what="the print to be journaled while the step waits",
+    )
     assert not (tmp_path / "runs" / "live" / "exit").exists()
     (tmp_path / "gate" / "live.open").touch()
     assert _finished(tmp_path, "live")[-1].type == common_pb2.RUN_SUCCESS

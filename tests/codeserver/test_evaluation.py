@@ -21,8 +21,7 @@ orders_job = dg.define_asset_job("orders_job", selection=[orders])
 seen: dict[str, object] = {}
 
 
-@dg.schedule(cron_schedule="30 2 * * *", job=orders_job, execution_timezone="Europe/Berlin",
-             tags={"team": "sales"})
+@dg.schedule(cron_schedule="30 2 * * *", job=orders_job, execution_timezone="Europe/Berlin", tags={"team": "sales"})
 def nightly(context: dg.ScheduleEvaluationContext):
     seen["scheduled"] = context.scheduled_execution_time
     return dg.RunRequest(run_key="k1", run_config={"ops": {"orders": {"config": {"n": 1}}}}, tags={"x": "1"})
@@ -44,8 +43,13 @@ def many(context):
         yield dg.RunRequest(run_key=f"r{i}")
 
 
-static = dg.ScheduleDefinition(name="static", cron_schedule="0 3 * * *", job=orders_job,
-                               run_config={"ops": {"orders": {"config": {"n": 2}}}}, tags={"kind": "static"})
+static = dg.ScheduleDefinition(
+    name="static",
+    cron_schedule="0 3 * * *",
+    job=orders_job,
+    run_config={"ops": {"orders": {"config": {"n": 2}}}},
+    tags={"kind": "static"},
+)
 
 
 @dg.sensor(job=orders_job)
@@ -76,9 +80,12 @@ def on_failure(context):
     return dg.RunRequest(run_key=f"retry-{context.dagster_run.run_id}", job_name="orders_job")
 
 
-defs = dg.Definitions(assets=[orders], jobs=[orders_job],
-                      schedules=[nightly, skipping, broken, many, static],
-                      sensors=[counting, result_sensor, quiet, on_orders, on_failure])
+defs = dg.Definitions(
+    assets=[orders],
+    jobs=[orders_job],
+    schedules=[nightly, skipping, broken, many, static],
+    sensors=[counting, result_sensor, quiet, on_orders, on_failure],
+)
 CALL = handlers(defs)
 
 
@@ -141,9 +148,16 @@ def test_sensor_result_and_skip_reason():
 
 
 def test_asset_sensor_is_called_once_per_materialization_given():
-    events = [common_pb2.RunEvent(run_id=f"run{i}", sequence=3, type=common_pb2.ASSET_MATERIALIZATION,
-                                  asset_key=common_pb2.AssetKey(path=["orders"]), partition_key=f"p{i}")
-              for i in range(2)]
+    events = [
+        common_pb2.RunEvent(
+            run_id=f"run{i}",
+            sequence=3,
+            type=common_pb2.ASSET_MATERIALIZATION,
+            asset_key=common_pb2.AssetKey(path=["orders"]),
+            partition_key=f"p{i}",
+        )
+        for i in range(2)
+    ]
     reply = _sensor("on_orders", materializations=events)
     assert [(r.run_key, r.tags["partition"]) for r in reply.run_requests] == [("run0", "p0"), ("run1", "p1")]
 

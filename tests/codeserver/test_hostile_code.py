@@ -15,7 +15,7 @@ from codeserver.target import LoadTarget
 from protos.weir.v1 import codeserver_pb2, host_pb2
 from tests.support import RunningCodeServer, dev_host, kill_processes_mentioning, wait_for
 
-PRINTING_SENSOR = '''
+PRINTING_SENSOR = """
 import os
 import sdk as dg
 
@@ -37,9 +37,9 @@ def chatty(context):
 
 
 defs = dg.Definitions(assets=[orders], jobs=[job], sensors=[chatty])
-'''
+"""
 
-PRINTING_IMPORT = '''
+PRINTING_IMPORT = """
 import os
 import sys
 import sdk as dg
@@ -55,13 +55,14 @@ def orders() -> int:
 
 
 defs = dg.Definitions(assets=[orders])
-'''
+"""
 
-HANGING_IMPORT = '''
+HANGING_IMPORT = """
 import time
 
 time.sleep(3600)
-'''
+"""
+
 
 @pytest.fixture
 def start_server(tmp_path: Path) -> Iterator:
@@ -106,7 +107,8 @@ def test_what_user_code_prints_goes_to_the_servers_stderr_never_its_stdout(tmp_p
         request = codeserver_pb2.EvaluateSensorRequest(sensor_name="chatty")
         for _ in range(2):
             reply = codeserver_pb2.EvaluationReply.FromString(
-                code.call("evaluate_sensor", request.SerializeToString(), 5))
+                code.call("evaluate_sensor", request.SerializeToString(), 5)
+            )
             assert reply.skip_reason == "nothing new"
     finally:
         code.close()
@@ -146,8 +148,11 @@ def test_an_import_that_hangs_puts_the_location_in_error_naming_the_timeout(star
 def _user_processes_of(server: RunningCodeServer) -> list[int]:
     from tests.support import processes_mentioning
 
-    return [pid for pid in processes_mentioning(str(server.tmp / "shop.py"))
-            if b"codeserver.userprocess" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+    return [
+        pid
+        for pid in processes_mentioning(str(server.tmp / "shop.py"))
+        if b"codeserver.userprocess" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    ]
 
 
 def test_the_host_shows_an_import_timeout_as_a_location_error(tmp_path: Path):
@@ -155,7 +160,10 @@ def test_the_host_shows_an_import_timeout_as_a_location_error(tmp_path: Path):
     code.write_text(HANGING_IMPORT)
     with dev_host(tmp_path / "home", ["-f", str(code)], env={"WEIR_IMPORT_TIMEOUT": "1"}) as host:
         client = host.client()
-        location = wait_for(lambda: (loc := client.locations()[0]).status == host_pb2.LOCATION_ERROR and loc, 20,
-                            what="the location to show the error")
+        location = wait_for(
+            lambda: (loc := client.locations()[0]).status == host_pb2.LOCATION_ERROR and loc,
+            20,
+            what="the location to show the error",
+        )
         assert location.load_error.type == "ImportTimeout"
         assert "did not finish importing" in location.load_error.message

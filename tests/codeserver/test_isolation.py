@@ -12,7 +12,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from protos.weir.v1 import codeserver_pb2
 from tests.support import RunningCodeServer, kill_processes_mentioning, processes_mentioning, wait_for
 
-CODE = '''
+CODE = """
 import sdk as dg
 
 
@@ -36,12 +36,15 @@ def quiet(context):
 
 
 defs = dg.Definitions(assets=[orders], jobs=[job], sensors=[stuck, quiet])
-'''
+"""
 
 
 def _user_processes(code: Path) -> list[int]:
-    return [pid for pid in processes_mentioning(str(code))
-            if b"codeserver.userprocess" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+    return [
+        pid
+        for pid in processes_mentioning(str(code))
+        if b"codeserver.userprocess" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    ]
 
 
 def _evaluate(server: RunningCodeServer, name: str, timeout: float) -> codeserver_pb2.EvaluationReply:
@@ -64,8 +67,11 @@ def test_sensor_stuck_in_a_loop_times_out_while_the_control_plane_answers(tmp_pa
         health = health_pb2_grpc.HealthStub(server.channel)
         slowest = 0.0
         while thread.is_alive():
-            for call in (server.handshake, server.snapshot,
-                         lambda: health.Check(health_pb2.HealthCheckRequest(), timeout=5)):
+            for call in (
+                server.handshake,
+                server.snapshot,
+                lambda: health.Check(health_pb2.HealthCheckRequest(), timeout=5),
+            ):
                 started = time.perf_counter()
                 call()
                 slowest = max(slowest, time.perf_counter() - started)

@@ -13,7 +13,7 @@ from protos.weir.v1 import codeserver_pb2, common_pb2
 from tests.support import RunningCodeServer, kill_processes_mentioning
 
 TOKEN = "run-ids-token"
-CODE = '''
+CODE = """
 import sdk as dg
 
 
@@ -23,7 +23,7 @@ def orders() -> int:
 
 
 defs = dg.Definitions(assets=[orders])
-'''
+"""
 
 
 @pytest.fixture
@@ -49,17 +49,25 @@ def test_run_ids_that_would_leave_the_runs_dir_are_invalid_arguments(server, tmp
     bad_ids = ["", ".", "..", "../x", "../../escape", str(outside), "a/b", "nul\0id", "x" * 500]
     for run_id in bad_ids:
         start = codeserver_pb2.StartRunRequest(run_id=run_id, asset_selection=[common_pb2.AssetKey(path=["orders"])])
-        assert _code(lambda r=start: server.stub.StartRun(r, metadata=server.metadata, timeout=10)) == \
-            grpc.StatusCode.INVALID_ARGUMENT, run_id
+        assert (
+            _code(lambda r=start: server.stub.StartRun(r, metadata=server.metadata, timeout=10))
+            == grpc.StatusCode.INVALID_ARGUMENT
+        ), run_id
     request = codeserver_pb2.GetRunWorkerRequest(run_id="../x")
-    assert _code(lambda: server.stub.GetRunWorker(request, metadata=server.metadata, timeout=10)) == \
-        grpc.StatusCode.INVALID_ARGUMENT
+    assert (
+        _code(lambda: server.stub.GetRunWorker(request, metadata=server.metadata, timeout=10))
+        == grpc.StatusCode.INVALID_ARGUMENT
+    )
     cancel = common_pb2.CancelRunRequest(run_id="..")
-    assert _code(lambda: server.stub.CancelRun(cancel, metadata=server.metadata, timeout=10)) == \
-        grpc.StatusCode.INVALID_ARGUMENT
+    assert (
+        _code(lambda: server.stub.CancelRun(cancel, metadata=server.metadata, timeout=10))
+        == grpc.StatusCode.INVALID_ARGUMENT
+    )
     watch = codeserver_pb2.WatchRunEventsRequest(run_id="../../escape", after_sequence=-1)
-    assert _code(lambda: list(server.stub.WatchRunEvents(watch, metadata=server.metadata, timeout=10))) == \
-        grpc.StatusCode.INVALID_ARGUMENT
+    assert (
+        _code(lambda: list(server.stub.WatchRunEvents(watch, metadata=server.metadata, timeout=10)))
+        == grpc.StatusCode.INVALID_ARGUMENT
+    )
     assert not outside.exists()
     assert sorted(p.name for p in (tmp_path / "sandbox").iterdir()) == ["deep"]
     assert sorted(p.name for p in (tmp_path / "sandbox" / "deep").iterdir()) == ["runs"]
@@ -75,9 +83,24 @@ def test_a_location_name_that_would_leave_weir_home_is_refused_at_start(tmp_path
 
     (tmp_path / "shop.py").write_text(CODE)
     home = tmp_path / "home"
-    out = subprocess.run([sys.executable, "-m", "codeserver", "start", "-f", str(tmp_path / "shop.py"),
-                          "--location-name", "../escaped", "--port", "0"],
-                         env={**os.environ, "WEIR_HOME": str(home)}, cwd=REPO, capture_output=True, text=True,
-                         timeout=30)
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "codeserver",
+            "start",
+            "-f",
+            str(tmp_path / "shop.py"),
+            "--location-name",
+            "../escaped",
+            "--port",
+            "0",
+        ],
+        env={**os.environ, "WEIR_HOME": str(home)},
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert out.returncode == 2 and "location name '../escaped' contains a path separator" in out.stderr
     assert "Traceback" not in out.stderr and not (tmp_path / "escaped").exists() and not home.exists()

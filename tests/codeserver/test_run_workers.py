@@ -20,7 +20,7 @@ from protos.weir.v1 import codeserver_pb2, common_pb2
 from tests.support import RunningCodeServer, kill_processes_mentioning, wait_for
 
 TOKEN = "run-workers-token"
-CODE = '''
+CODE = """
 import ctypes, os, signal, subprocess, sys, time
 from pathlib import Path
 import sdk as dg
@@ -70,7 +70,7 @@ def verbose(context: dg.AssetExecutionContext) -> int:
 
 
 defs = dg.Definitions(assets=[counted, stubborn, exits_hard, segfaults, leaves_a_child, verbose])
-'''
+"""
 
 
 @pytest.fixture
@@ -93,8 +93,9 @@ def _start(server: RunningCodeServer, run_id: str, asset: str) -> codeserver_pb2
 
 
 def _worker(server: RunningCodeServer, run_id: str) -> codeserver_pb2.RunWorker:
-    return server.stub.GetRunWorker(codeserver_pb2.GetRunWorkerRequest(run_id=run_id), metadata=server.metadata,
-                                    timeout=10)
+    return server.stub.GetRunWorker(
+        codeserver_pb2.GetRunWorkerRequest(run_id=run_id), metadata=server.metadata, timeout=10
+    )
 
 
 def _ended(server: RunningCodeServer, run_id: str) -> codeserver_pb2.RunWorker | None:
@@ -144,10 +145,13 @@ def test_terminate_kills_a_stopped_worker(server, tmp_path):
     wait_for(lambda: not _alive(pid), 5, what="the stopped worker to be killed")
 
 
-@pytest.mark.parametrize(("asset", "expected"), [
-    ("exits_hard", "exited with code 3"),
-    ("segfaults", "SIGSEGV"),
-])
+@pytest.mark.parametrize(
+    ("asset", "expected"),
+    [
+        ("exits_hard", "exited with code 3"),
+        ("segfaults", "SIGSEGV"),
+    ],
+)
 def test_a_worker_that_dies_says_how(server, asset, expected):
     _start(server, asset, asset)
     worker = wait_for(lambda: _ended(server, asset), 60, what="the worker to die")

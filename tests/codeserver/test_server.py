@@ -14,7 +14,7 @@ from protos.weir.v1 import codeserver_pb2, common_pb2
 from tests.support import RunningCodeServer, kill_processes_mentioning, wait_for
 
 TOKEN = "test-token-123"
-CODE = '''
+CODE = """
 import os, time
 from pathlib import Path
 import sdk as dg
@@ -42,7 +42,7 @@ def gated(context: dg.AssetExecutionContext) -> int:
 
 
 defs = dg.Definitions(assets=[orders, revenue, gated])
-'''
+"""
 
 
 @pytest.fixture
@@ -116,8 +116,11 @@ def test_a_client_that_is_not_weirs_lists_asset_keys_through_reflection(start_se
 
 
 def _start_run(server: RunningCodeServer, run_id: str, asset: str) -> None:
-    server.stub.StartRun(codeserver_pb2.StartRunRequest(run_id=run_id, asset_selection=[
-        common_pb2.AssetKey(path=[asset])]), metadata=server.metadata, timeout=10)
+    server.stub.StartRun(
+        codeserver_pb2.StartRunRequest(run_id=run_id, asset_selection=[common_pb2.AssetKey(path=[asset])]),
+        metadata=server.metadata,
+        timeout=10,
+    )
 
 
 def _events(server: RunningCodeServer, run_id: str, after: int = -1) -> list[common_pb2.RunEvent]:
@@ -162,8 +165,10 @@ def test_cancel_stops_the_running_step(start_server, tmp_path):
 def test_reload_serves_new_code_and_a_failed_reload_keeps_the_last_good_snapshot(start_server, code_file):
     server = start_server()
     before = server.wait_loaded().snapshot_id
-    code_file.write_text(CODE + "\n\n@dg.asset\ndef extra() -> int:\n    return 4\n\n"
-                         "defs = dg.Definitions(assets=[orders, revenue, gated, extra])\n")
+    code_file.write_text(
+        CODE + "\n\n@dg.asset\ndef extra() -> int:\n    return 4\n\n"
+        "defs = dg.Definitions(assets=[orders, revenue, gated, extra])\n"
+    )
     reloaded = server.stub.Reload(codeserver_pb2.ReloadRequest(), metadata=server.metadata, timeout=60)
     assert reloaded.snapshot_id != before and not reloaded.HasField("error")
     assert "extra" in {"/".join(a.key.path) for a in server.snapshot().assets}

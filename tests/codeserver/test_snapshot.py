@@ -27,9 +27,16 @@ class Store(dg.ConfigurableResource):
     prefix: str = "x"
 
 
-@dg.asset(group_name="raw", metadata={"rows": 3}, tags={"tier": "gold"}, owners=["team:data"], kinds={"python"},
-          code_version="7", partitions_def=dg.StaticPartitionsDefinition(["a", "b"]),
-          check_specs=[dg.AssetCheckSpec("non_empty", asset="orders", blocking=True)])
+@dg.asset(
+    group_name="raw",
+    metadata={"rows": 3},
+    tags={"tier": "gold"},
+    owners=["team:data"],
+    kinds={"python"},
+    code_version="7",
+    partitions_def=dg.StaticPartitionsDefinition(["a", "b"]),
+    check_specs=[dg.AssetCheckSpec("non_empty", asset="orders", blocking=True)],
+)
 def orders(config: Params, store: Store) -> int:
     return config.factor
 
@@ -67,8 +74,12 @@ def op_job():
 orders_job = dg.define_asset_job("orders_job", selection=[orders])
 
 
-@dg.schedule(cron_schedule="0 3 * * *", job=orders_job, execution_timezone="Europe/Paris",
-             default_status=dg.DefaultScheduleStatus.RUNNING)
+@dg.schedule(
+    cron_schedule="0 3 * * *",
+    job=orders_job,
+    execution_timezone="Europe/Paris",
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+)
 def nightly(context):
     return dg.RunRequest()
 
@@ -85,9 +96,11 @@ def alert(context):
 
 defs = dg.Definitions(
     assets=[orders, revenue, dg.AssetSpec("external_src", description="from elsewhere")],
-    asset_checks=[revenue_positive], jobs=[orders_job, op_job],
+    asset_checks=[revenue_positive],
+    jobs=[orders_job, op_job],
     schedules=[nightly, dg.ScheduleDefinition(name="twice", job=op_job, cron_schedule=["0 1 * * *", "0 2 * * *"])],
-    sensors=[on_orders, alert], resources={"store": Store(), "io_manager": dg.FilesystemIOManager(base_dir="x")},
+    sensors=[on_orders, alert],
+    resources={"store": Store(), "io_manager": dg.FilesystemIOManager(base_dir="x")},
 )
 
 
@@ -119,7 +132,9 @@ def test_asset_nodes_carry_every_field() -> None:
 def test_checks_jobs_schedules_sensors_resources() -> None:
     snap = _snap()
     assert [(c.name, tuple(c.asset_key.path)) for c in snap.asset_checks] == [
-        ("non_empty", ("orders",)), ("revenue_positive", ("revenue",))]
+        ("non_empty", ("orders",)),
+        ("revenue_positive", ("revenue",)),
+    ]
     jobs = {j.name: j for j in snap.jobs}
     assert set(jobs) == {"orders_job", "op_job"}
     assert jobs["orders_job"].is_asset_job and jobs["orders_job"].executor == "multiprocess"
@@ -139,7 +154,8 @@ def test_checks_jobs_schedules_sensors_resources() -> None:
     sensors = {s.name: s for s in snap.sensors}
     assert sensors["on_orders"].kind == snapshot_pb2.ASSET and list(sensors["on_orders"].job_names) == ["op_job"]
     assert sensors["alert"].kind == snapshot_pb2.RUN_STATUS and list(sensors["alert"].monitored_run_statuses) == [
-        "FAILURE"]
+        "FAILURE"
+    ]
     resources = {r.key: r for r in snap.resources}
     assert resources["store"].type_name == "Store" and json.loads(resources["store"].config_schema)
     assert resources["io_manager"].is_io_manager
@@ -147,19 +163,33 @@ def test_checks_jobs_schedules_sensors_resources() -> None:
 
 def test_snapshot_is_deterministic_across_processes(tmp_path: Path) -> None:
     module = tmp_path / "loc.py"
-    module.write_text(subprocess.run([sys.executable, str(GEN), "200", "layered", "sdk"], capture_output=True,
-                                     text=True, check=True).stdout)
-    code = ("import sys; sys.path[:0] = [sys.argv[1], sys.argv[2]]; import loc; "
-            "from codeserver.snapshot import build_snapshot; print(build_snapshot(loc.defs, 'l').snapshot_id)")
-    ids = {subprocess.run([sys.executable, "-c", code, str(tmp_path), str(REPO)], capture_output=True, text=True,
-                          check=True, env={"PYTHONHASHSEED": seed}).stdout for seed in ("1", "2")}
+    module.write_text(
+        subprocess.run(
+            [sys.executable, str(GEN), "200", "layered", "sdk"], capture_output=True, text=True, check=True
+        ).stdout
+    )
+    code = (
+        "import sys; sys.path[:0] = [sys.argv[1], sys.argv[2]]; import loc; "
+        "from codeserver.snapshot import build_snapshot; print(build_snapshot(loc.defs, 'l').snapshot_id)"
+    )
+    ids = {
+        subprocess.run(
+            [sys.executable, "-c", code, str(tmp_path), str(REPO)],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={"PYTHONHASHSEED": seed},
+        ).stdout
+        for seed in ("1", "2")
+    }
     assert len(ids) == 1
 
 
 def test_layered_5000_snapshot_is_small() -> None:
     namespace: dict = {}
-    source = subprocess.run([sys.executable, str(GEN), "5000", "layered", "sdk"], capture_output=True, text=True,
-                            check=True).stdout
+    source = subprocess.run(
+        [sys.executable, str(GEN), "5000", "layered", "sdk"], capture_output=True, text=True, check=True
+    ).stdout
     exec(compile(source, "layered5000", "exec"), namespace)
     blob = build_snapshot(namespace["defs"], "big")
     assert blob.asset_count == 5000 and len(blob.data) < 5 * 1024 * 1024

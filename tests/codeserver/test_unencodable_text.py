@@ -10,7 +10,7 @@ from codeserver.target import LoadTarget
 from protos.weir.v1 import codeserver_pb2, common_pb2
 from tests.support import RunningCodeServer, kill_processes_mentioning, wait_for
 
-SURROGATE_LOG = '''
+SURROGATE_LOG = """
 import sdk as dg
 
 
@@ -34,7 +34,7 @@ def skipping(context):
 
 
 defs = dg.Definitions(assets=[orders], jobs=[job], sensors=[failing, skipping])
-'''
+"""
 
 
 def test_a_step_logging_a_lone_surrogate_succeeds_and_its_events_are_readable(tmp_path: Path):
@@ -43,11 +43,17 @@ def test_a_step_logging_a_lone_surrogate_succeeds_and_its_events_are_readable(tm
     server = RunningCodeServer(tmp_path, code_file, tmp_path / "runs", "token")
     try:
         server.wait_loaded()
-        server.stub.StartRun(codeserver_pb2.StartRunRequest(run_id="run1", asset_selection=[
-            common_pb2.AssetKey(path=["orders"])]), metadata=server.metadata, timeout=10)
+        server.stub.StartRun(
+            codeserver_pb2.StartRunRequest(run_id="run1", asset_selection=[common_pb2.AssetKey(path=["orders"])]),
+            metadata=server.metadata,
+            timeout=10,
+        )
         request = codeserver_pb2.WatchRunEventsRequest(run_id="run1", after_sequence=-1)
-        events = [event for batch in server.stub.WatchRunEvents(request, metadata=server.metadata, timeout=60)
-                  for event in batch.events]
+        events = [
+            event
+            for batch in server.stub.WatchRunEvents(request, metadata=server.metadata, timeout=60)
+            for event in batch.events
+        ]
     finally:
         server.stop()
         kill_processes_mentioning(str(tmp_path))

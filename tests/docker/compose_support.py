@@ -16,13 +16,26 @@ class Engine:
     env: dict[str, str]
     started_here: bool
 
-    def run(self, *args: str, timeout: float = 600, check: bool = True, env: dict[str, str] | None = None,
-            ) -> subprocess.CompletedProcess[str]:
-        result = subprocess.run(list(args), env={**self.env, **(env or {})}, cwd=REPO, capture_output=True,
-                                text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+    def run(
+        self,
+        *args: str,
+        timeout: float = 600,
+        check: bool = True,
+        env: dict[str, str] | None = None,
+    ) -> subprocess.CompletedProcess[str]:
+        result = subprocess.run(
+            list(args),
+            env={**self.env, **(env or {})},
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            stdin=subprocess.DEVNULL,
+        )
         if check and result.returncode != 0:
-            raise AssertionError(f"{' '.join(args)} exited {result.returncode}:\n{result.stdout[-4000:]}\n"
-                                 f"{result.stderr[-4000:]}")
+            raise AssertionError(
+                f"{' '.join(args)} exited {result.returncode}:\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
+            )
         return result
 
 
@@ -36,8 +49,20 @@ class Deployment:
     timings: dict[str, float] = field(default_factory=dict)
 
     def compose(self, *args: str, timeout: float = 600, check: bool = True) -> subprocess.CompletedProcess[str]:
-        return self.engine.run("docker", "compose", "-p", PROJECT, "-f", "docker/compose.yaml",
-                               "-f", "docker/compose.ci.yaml", *args, timeout=timeout, check=check, env=self.env)
+        return self.engine.run(
+            "docker",
+            "compose",
+            "-p",
+            PROJECT,
+            "-f",
+            "docker/compose.yaml",
+            "-f",
+            "docker/compose.ci.yaml",
+            *args,
+            timeout=timeout,
+            check=check,
+            env=self.env,
+        )
 
     def container_state(self, service: str) -> dict[str, str]:
         container = self.compose("ps", "-a", "-q", service).stdout.strip()

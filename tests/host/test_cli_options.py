@@ -40,8 +40,26 @@ def test_tags_must_be_key_value() -> None:
 
 
 def test_backfill_refuses_a_malformed_tag_before_calling_the_host(tmp_path: Path) -> None:
-    out = subprocess.run([sys.executable, "-m", "host.cli", "backfill", "--location", "sales", "--select", "a",
-                          "--partitions", "a...b", "--tag", "materialize"], cwd=REPO, capture_output=True, text=True,
-                         timeout=30, env={"WEIR_HOME": str(tmp_path), "PATH": "/usr/bin:/bin"})
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "host.cli",
+            "backfill",
+            "--location",
+            "sales",
+            "--select",
+            "a",
+            "--partitions",
+            "a...b",
+            "--tag",
+            "materialize",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env={"WEIR_HOME": str(tmp_path), "PATH": "/usr/bin:/bin"},
+    )
     assert out.returncode == 2, out.stderr
     assert "tag 'materialize' should look like key=value" in out.stderr and "Traceback" not in out.stderr

@@ -23,12 +23,15 @@ load_from:
     assert third.grpc_server.port == 4266
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("load_from: [{python_file: {relative_path: a.py, locaton_name: x}}]", "locaton_name: Extra inputs"),
-    ("load_from: [{grpc_server: {host: h}}]", "load_from.0.grpc_server.port: Field required"),
-    ("load_from: [{}]", "exactly one of python_file, python_module, grpc_server"),
-    ("load_from: [\n  - python_file: a.py\n bad", "is not valid YAML"),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("load_from: [{python_file: {relative_path: a.py, locaton_name: x}}]", "locaton_name: Extra inputs"),
+        ("load_from: [{grpc_server: {host: h}}]", "load_from.0.grpc_server.port: Field required"),
+        ("load_from: [{}]", "exactly one of python_file, python_module, grpc_server"),
+        ("load_from: [\n  - python_file: a.py\n bad", "is not valid YAML"),
+    ],
+)
 def test_malformed_workspace_names_the_entry_and_the_problem(tmp_path, text, expected):
     path = tmp_path / "workspace.yaml"
     path.write_text(text)

@@ -22,7 +22,7 @@ from protos.keys import parse_asset_key
 from protos.weir.v1 import host_pb2
 from tests.support import REPO, RunningCodeServer, dev_host, kill_processes_mentioning, wait_for
 
-CODE = '''
+CODE = """
 import sdk as dg
 
 
@@ -47,21 +47,36 @@ def orders() -> int:
 
 
 defs = dg.Definitions(assets=[orders], jobs=[configured])
-'''
+"""
 TOKEN = "launch-token"
 # (request fields, the error type, words the message must hold)
 CASES = [
     (dict(location="nowhere"), LocationNotFound, ["no code location named 'nowhere'", "locations: shop"]),
-    (dict(location="shop", job_name="nope"), DefinitionNotFound,
-     ["location 'shop' has no job 'nope'", "jobs: configured"]),
-    (dict(location="shop", asset_selection=["missing"]), DefinitionNotFound,
-     ["location 'shop' has no materializable asset missing", "assets: orders"]),
-    (dict(location="shop", job_name="configured", run_config_json="{not json"), ConfigError,
-     ["run config is not valid JSON"]),
-    (dict(location="shop", job_name="configured", run_config_json='{"ops": {"make": {"config": {"n": "ten"}}}}'),
-     ConfigError, ["invalid run config for job 'configured'", "ops.make.config.n", "'ten' is not of type 'integer'"]),
-    (dict(location="shop", job_name="configured", run_config_json="{}"), ConfigError,
-     ["invalid run config for job 'configured'", "'ops' is a required property"]),
+    (
+        dict(location="shop", job_name="nope"),
+        DefinitionNotFound,
+        ["location 'shop' has no job 'nope'", "jobs: configured"],
+    ),
+    (
+        dict(location="shop", asset_selection=["missing"]),
+        DefinitionNotFound,
+        ["location 'shop' has no materializable asset missing", "assets: orders"],
+    ),
+    (
+        dict(location="shop", job_name="configured", run_config_json="{not json"),
+        ConfigError,
+        ["run config is not valid JSON"],
+    ),
+    (
+        dict(location="shop", job_name="configured", run_config_json='{"ops": {"make": {"config": {"n": "ten"}}}}'),
+        ConfigError,
+        ["invalid run config for job 'configured'", "ops.make.config.n", "'ten' is not of type 'integer'"],
+    ),
+    (
+        dict(location="shop", job_name="configured", run_config_json="{}"),
+        ConfigError,
+        ["invalid run config for job 'configured'", "'ops' is a required property"],
+    ),
 ]
 
 
@@ -76,9 +91,20 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WorkspaceMan
     (tmp / "shop.py").write_text(CODE)
     server = RunningCodeServer(tmp, tmp / "shop.py", tmp / "runs", TOKEN)
     server.wait_loaded()
-    config = Workspace.model_validate({"load_from": [{"grpc_server": {
-        "host": "127.0.0.1", "port": int(server.address.rsplit(":", 1)[1]), "location_name": "shop",
-        "token_env": "LAUNCH_TEST_TOKEN"}}]})
+    config = Workspace.model_validate(
+        {
+            "load_from": [
+                {
+                    "grpc_server": {
+                        "host": "127.0.0.1",
+                        "port": int(server.address.rsplit(":", 1)[1]),
+                        "location_name": "shop",
+                        "token_env": "LAUNCH_TEST_TOKEN",
+                    }
+                }
+            ]
+        }
+    )
     os.environ["LAUNCH_TEST_TOKEN"] = TOKEN
     manager = build_workspace(config, tmp, tmp / "home")
     manager.start()
@@ -117,8 +143,14 @@ def test_materialize_shows_each_refusal_as_one_line_and_no_run_exists(tmp_path):
                 args += ["--select", ",".join(fields["asset_selection"])]
             if fields.get("run_config_json"):
                 args += ["--config", fields["run_config_json"]]
-            out = subprocess.run([sys.executable, "-m", "host.cli", *args], env=host.env, cwd=REPO,
-                                 capture_output=True, text=True, timeout=60)
+            out = subprocess.run(
+                [sys.executable, "-m", "host.cli", *args],
+                env=host.env,
+                cwd=REPO,
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
             assert "Traceback" not in out.stderr
             if fields.get("run_config_json") == "{not json":  # the CLI reads --config itself (JSON or YAML)
                 assert out.returncode == 2 and "neither JSON nor YAML" in out.stderr, (args, out.stderr)

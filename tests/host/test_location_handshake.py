@@ -18,8 +18,10 @@ from protos.weir.v1 import codeserver_pb2, codeserver_pb2_grpc, common_pb2, host
 
 
 def _snapshot(*names: str) -> bytes:
-    snap = snapshot_pb2.Snapshot(location_name="other", assets=[
-        snapshot_pb2.AssetNode(key=common_pb2.AssetKey(path=[n]), is_executable=True) for n in names])
+    snap = snapshot_pb2.Snapshot(
+        location_name="other",
+        assets=[snapshot_pb2.AssetNode(key=common_pb2.AssetKey(path=[n]), is_executable=True) for n in names],
+    )
     return snap.SerializeToString(deterministic=True)
 
 
@@ -36,8 +38,9 @@ class OtherVersionServer(codeserver_pb2_grpc.CodeServerServicer):
         return hashlib.sha256(self.data).hexdigest()
 
     def Handshake(self, request, context):
-        return codeserver_pb2.HandshakeReply(protocol_version=self.version, snapshot_id=self.snapshot_id,
-                                             location_name="other", sdk_version="0.0.1")
+        return codeserver_pb2.HandshakeReply(
+            protocol_version=self.version, snapshot_id=self.snapshot_id, location_name="other", sdk_version="0.0.1"
+        )
 
     def GetSnapshot(self, request, context):
         self.fetches += 1

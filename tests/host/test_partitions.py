@@ -26,14 +26,16 @@ NOW = datetime(2024, 3, 1, tzinfo=UTC)
 DEFINITIONS = [
     dg.HourlyPartitionsDefinition("2023-01-01-00:00", timezone="Europe/Berlin"),
     dg.HourlyPartitionsDefinition("2023-03-01-00:30", minute_offset=30, timezone="America/New_York", end_offset=2),
-    dg.HourlyPartitionsDefinition("2023-10-01-00:00", end_date="2023-11-10-00:00", timezone="Australia/Lord_Howe",
-                                  fmt="%d.%m.%Y %I%p"),
+    dg.HourlyPartitionsDefinition(
+        "2023-10-01-00:00", end_date="2023-11-10-00:00", timezone="Australia/Lord_Howe", fmt="%d.%m.%Y %I%p"
+    ),
     dg.DailyPartitionsDefinition("2023-01-01", timezone="America/Santiago", end_offset=-1),
     dg.DailyPartitionsDefinition("2023-01-01", hour_offset=2, minute_offset=30, timezone="Europe/Berlin"),
     dg.WeeklyPartitionsDefinition("2022-01-01", day_offset=3, timezone="Asia/Kolkata"),
     dg.MonthlyPartitionsDefinition("2020-01-01", day_offset=15, end_date="2023-06-01"),
-    dg.TimeWindowPartitionsDefinition(start="2024-01-01 00:00", fmt="%Y-%m-%d %H:%M",
-                                      cron_schedule="*/30 1-3 * * 1-5", timezone="Europe/Berlin"),
+    dg.TimeWindowPartitionsDefinition(
+        start="2024-01-01 00:00", fmt="%Y-%m-%d %H:%M", cron_schedule="*/30 1-3 * * 1-5", timezone="Europe/Berlin"
+    ),
 ]
 
 
@@ -45,8 +47,7 @@ def test_host_time_window_keys_agree_with_the_sdk(definition: dg.TimeWindowParti
 
 
 def _node(name: str, partitions: object, policy: snapshot_pb2.BackfillPolicy | None = None) -> snapshot_pb2.AssetNode:
-    node = snapshot_pb2.AssetNode(key=common_pb2.AssetKey(path=[name]), is_executable=True,
-                                  partitions=partitions)  # type: ignore[arg-type]
+    node = snapshot_pb2.AssetNode(key=common_pb2.AssetKey(path=[name]), is_executable=True, partitions=partitions)  # type: ignore[arg-type]
     if policy is not None:
         node.backfill_policy.CopyFrom(policy)
     return node
@@ -57,12 +58,24 @@ class PartitionedLocation(InProcessLocation):
 
     def snapshot(self) -> snapshot_pb2.Snapshot:
         daily = _partitions(dg.DailyPartitionsDefinition("2024-01-01", "2024-01-08"))
-        multi = _partitions(dg.MultiPartitionsDefinition({"region": dg.StaticPartitionsDefinition(["eu", "us"]),
-                                                          "file": dg.DynamicPartitionsDefinition(name="files")}))
+        multi = _partitions(
+            dg.MultiPartitionsDefinition(
+                {
+                    "region": dg.StaticPartitionsDefinition(["eu", "us"]),
+                    "file": dg.DynamicPartitionsDefinition(name="files"),
+                }
+            )
+        )
         code = snapshot_pb2.PartitionsDefinition(code=snapshot_pb2.CodePartitions(type_name="Custom"))
-        return snapshot_pb2.Snapshot(location_name=self.name, assets=[
-            _node("daily", daily, snapshot_pb2.BackfillPolicy(max_partitions_per_run=3)),
-            _node("by_region", multi), _node("custom", code), _node("plain", None)])
+        return snapshot_pb2.Snapshot(
+            location_name=self.name,
+            assets=[
+                _node("daily", daily, snapshot_pb2.BackfillPolicy(max_partitions_per_run=3)),
+                _node("by_region", multi),
+                _node("custom", code),
+                _node("plain", None),
+            ],
+        )
 
     def partition_keys(self, request: codeserver_pb2.GetPartitionKeysRequest) -> codeserver_pb2.GetPartitionKeysReply:
         self.calls.append(("partition_keys", dict(request.dynamic_keys)))
@@ -91,8 +104,9 @@ def test_keys_come_from_the_snapshot_and_storage_and_only_code_kinds_ask_the_loc
 
 
 def _launch(engine, workspace, clock, **fields) -> backfills.BackfillRecord:  # type: ignore[no-untyped-def]
-    request = host_pb2.LaunchBackfillRequest(location="loc", asset_selection=[common_pb2.AssetKey(path=["daily"])],
-                                             **fields)
+    request = host_pb2.LaunchBackfillRequest(
+        location="loc", asset_selection=[common_pb2.AssetKey(path=["daily"])], **fields
+    )
     return backfills.create_backfill(engine, workspace, request, now=clock())
 
 
@@ -105,8 +119,11 @@ def test_backfill_runs_follow_the_policy_come_in_chunks_and_are_never_submitted_
     engine, workspace, _ = env
     clock = FakeClock(NOW.timestamp())
     created = _launch(engine, workspace, clock, all_partitions=True)
-    assert [p.run_key for p in backfills.plan(created)] == ["2024-01-01...2024-01-03", "2024-01-04...2024-01-06",
-                                                            "2024-01-07"]
+    assert [p.run_key for p in backfills.plan(created)] == [
+        "2024-01-01...2024-01-03",
+        "2024-01-04...2024-01-06",
+        "2024-01-07",
+    ]
     daemon = BackfillDaemon(engine, workspace, clock, chunk_size=2, max_queued=2)
     assert daemon.tick() == 2 and daemon.tick() == 0  # two runs wait in the queue: no room
     first = _runs(engine, created.backfill_id)
@@ -153,11 +170,18 @@ def test_backfill_requests_are_checked_against_the_partitions(env) -> None:
 
 
 def _materialize(engine, run_id: str, partition: str, at: float, sequence: int = 0) -> None:  # type: ignore[no-untyped-def]
-    event = common_pb2.RunEvent(run_id=run_id, sequence=sequence, type=common_pb2.ASSET_MATERIALIZATION, timestamp=at,
-                                asset_key=common_pb2.AssetKey(path=["daily"]), partition_key=partition)
+    event = common_pb2.RunEvent(
+        run_id=run_id,
+        sequence=sequence,
+        type=common_pb2.ASSET_MATERIALIZATION,
+        timestamp=at,
+        asset_key=common_pb2.AssetKey(path=["daily"]),
+        partition_key=partition,
+    )
     with engine.begin() as conn:
-        record = EventRecord(run_id, sequence, "ASSET_MATERIALIZATION", at, "s", "daily", partition,
-                             event.SerializeToString())
+        record = EventRecord(
+            run_id, sequence, "ASSET_MATERIALIZATION", at, "s", "daily", partition, event.SerializeToString()
+        )
         event_store.add_events(conn, [record])
 
 
@@ -175,8 +199,11 @@ def test_partition_status_sorts_partitions_into_materialized_failed_in_progress_
     _materialize(engine, done.run_id, "2024-01-06", clock())
     view = partition_status(engine, workspace, "loc", "daily", now=clock())
     assert (view.materialized, view.failed, view.in_progress) == ({"2024-01-06"}, {"2024-01-03"}, {"2024-01-04"})
-    assert ranges(view.keys, view.missing) == [("2024-01-01", "2024-01-02", 2), ("2024-01-05", "2024-01-05", 1),
-                                               ("2024-01-07", "2024-01-07", 1)]
+    assert ranges(view.keys, view.missing) == [
+        ("2024-01-01", "2024-01-02", 2),
+        ("2024-01-05", "2024-01-05", 1),
+        ("2024-01-07", "2024-01-07", 1),
+    ]
     clock.advance(10)
     _materialize(engine, done.run_id, "2024-01-03", clock(), sequence=1)  # a later run fixed it
     assert "2024-01-03" in partition_status(engine, workspace, "loc", "daily", now=clock()).materialized

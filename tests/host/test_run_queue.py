@@ -8,8 +8,17 @@ from host.storage.records import RunRecord
 
 
 def _run(run_id: str, created: float, status: str = "QUEUED", **tags: str) -> RunRecord:
-    return RunRecord(run_id=run_id, location="l", job_name="j", status=status, asset_selection=(),
-                     run_config_json="{}", tags=tags, snapshot_id="s", created_at=created)
+    return RunRecord(
+        run_id=run_id,
+        location="l",
+        job_name="j",
+        status=status,
+        asset_selection=(),
+        run_config_json="{}",
+        tags=tags,
+        snapshot_id="s",
+        created_at=created,
+    )
 
 
 def test_oldest_first_up_to_the_free_slots():

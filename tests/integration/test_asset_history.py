@@ -14,7 +14,7 @@ from host.cli.client import HostClient
 from protos.weir.v1 import common_pb2, host_pb2
 from tests.support import REPO, dev_host, wait_for
 
-SHOP = '''
+SHOP = """
 import os
 from pathlib import Path
 import sdk as dg
@@ -39,8 +39,8 @@ def regions() -> None:
 
 
 defs = dg.Definitions(assets=[orders, regions], asset_checks=[orders_counted])
-'''
-WAREHOUSE = '''
+"""
+WAREHOUSE = """
 import sdk as dg
 
 orders = dg.AssetSpec("orders")
@@ -52,7 +52,7 @@ def report() -> None:
 
 
 defs = dg.Definitions(assets=[orders, report])
-'''
+"""
 
 
 def _host(tmp: Path, backend):  # type: ignore[no-untyped-def]
@@ -60,14 +60,16 @@ def _host(tmp: Path, backend):  # type: ignore[no-untyped-def]
     (tmp / "shop.py").write_text(SHOP)
     (tmp / "warehouse.py").write_text(WAREHOUSE)
     workspace = tmp / "workspace.yaml"
-    workspace.write_text("load_from:\n  - python_file: {relative_path: shop.py}\n"
-                         "  - python_file: {relative_path: warehouse.py}\n")
+    workspace.write_text(
+        "load_from:\n  - python_file: {relative_path: shop.py}\n  - python_file: {relative_path: warehouse.py}\n"
+    )
     return dev_host(tmp / "home", ["-w", str(workspace)], env={"WEIR_TEST_GATE": str(tmp / "gate"), **backend.env()})
 
 
 def _weir(host, *args: str) -> str:  # type: ignore[no-untyped-def]
-    result = subprocess.run([sys.executable, "-m", "host.cli", *args], env=host.env, cwd=REPO, capture_output=True,
-                            text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "host.cli", *args], env=host.env, cwd=REPO, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0, result.stderr
     return result.stdout
 
@@ -85,16 +87,25 @@ def _materialize_orders(client: HostClient, times: int) -> list[str]:
 def test_assets_show_lineage_across_locations_history_checks_and_partitions(tmp_path, backend):
     with _host(tmp_path, backend) as host:
         client = host.client()
-        wait_for(lambda: all(loc.status == host_pb2.LOCATION_LOADED for loc in client.locations()), 60,
-                 what="both locations to load")
+        wait_for(
+            lambda: all(loc.status == host_pb2.LOCATION_LOADED for loc in client.locations()),
+            60,
+            what="both locations to load",
+        )
         failing = _materialize_orders(client, 1)
         (tmp_path / "gate" / "pass").touch()
         run_ids = failing + _materialize_orders(client, 2)
 
         shown = _weir(host, "assets", "show", "orders")
         assert "asset orders\n  location      shop\n" in shown
-        for line in ("group         sales", "description   Orders of the day", "kinds         python",
-                     "owners        team:sales", "code version  v3", "declared in   warehouse"):
+        for line in (
+            "group         sales",
+            "description   Orders of the day",
+            "kinds         python",
+            "owners        team:sales",
+            "code version  v3",
+            "declared in   warehouse",
+        ):
             assert line in shown
         assert "upstream: none" in shown
         downstream = shown.split("downstream:\n")[1].splitlines()
@@ -122,14 +133,14 @@ def test_assets_show_lineage_across_locations_history_checks_and_partitions(tmp_
         paged = list(client.asset_events("orders", limit=100, page_size=1))
         assert len(paged) == 6 and len({(e.run_id, e.sequence) for e in paged}) == 6
         assert [e.run_id for e in paged if e.type == common_pb2.ASSET_MATERIALIZATION] == run_ids[::-1]
-        checks_only = list(client.asset_events("orders", limit=100, page_size=2,
-                                               types=[common_pb2.ASSET_CHECK_EVALUATION]))
+        checks_only = list(
+            client.asset_events("orders", limit=100, page_size=2, types=[common_pb2.ASSET_CHECK_EVALUATION])
+        )
         assert [e.check_passed for e in checks_only] == [True, True, False]
 
         document = json.loads(_weir(host, "assets", "show", "orders", "--json"))
         assert document["details"]["location"] == "shop"
-        assert document["details"]["downstream"] == [
-            {"asset_key": {"path": ["report"]}, "location": "warehouse"}]
+        assert document["details"]["downstream"] == [{"asset_key": {"path": ["report"]}, "location": "warehouse"}]
         assert [m["run_id"] for m in document["materializations"]] == run_ids[::-1]
         metadata = {m["key"]: m["value"] for m in document["materializations"][0]["metadata"]}
         assert metadata == {"run": {"text": run_ids[2]}, "plot": {"md": "x" * 5000}}
@@ -141,8 +152,11 @@ def test_assets_show_lineage_across_locations_history_checks_and_partitions(tmp_
 def test_json_output_of_the_listing_commands_parses_and_matches(tmp_path, backend):
     with _host(tmp_path, backend) as host:
         client = host.client()
-        wait_for(lambda: all(loc.status == host_pb2.LOCATION_LOADED for loc in client.locations()), 60,
-                 what="both locations to load")
+        wait_for(
+            lambda: all(loc.status == host_pb2.LOCATION_LOADED for loc in client.locations()),
+            60,
+            what="both locations to load",
+        )
         (run_id,) = _materialize_orders(client, 1)
 
         locations = json.loads(_weir(host, "locations", "--json"))["locations"]
@@ -150,14 +164,17 @@ def test_json_output_of_the_listing_commands_parses_and_matches(tmp_path, backen
         assert {loc["status"] for loc in locations} == {"LOCATION_LOADED"}
         assets = json.loads(_weir(host, "assets", "--json"))["assets"]
         assert sorted((a["location"], a["node"]["key"]["path"][0]) for a in assets) == [
-            ("shop", "orders"), ("shop", "regions"), ("warehouse", "orders"), ("warehouse", "report")]
+            ("shop", "orders"),
+            ("shop", "regions"),
+            ("warehouse", "orders"),
+            ("warehouse", "report"),
+        ]
         runs = json.loads(_weir(host, "runs", "--json"))["runs"]
         assert [(r["run_id"], r["status"]) for r in runs] == [(run_id, "SUCCESS")]
         shown = json.loads(_weir(host, "runs", "show", run_id, "--json"))
         stored = [e for page in client.event_pages(run_id) for e in page.events]
         assert shown["run"]["run_id"] == run_id
-        assert [int(e["sequence"]) if "sequence" in e else 0 for e in shown["events"]] == [
-            e.sequence for e in stored]
+        assert [int(e["sequence"]) if "sequence" in e else 0 for e in shown["events"]] == [e.sequence for e in stored]
         assert json.loads(_weir(host, "schedules", "list", "--json")) == {"schedules": []}
         assert json.loads(_weir(host, "sensors", "list", "--json")) == {"sensors": []}
         assert json.loads(_weir(host, "backfill", "list", "--json")) == {"backfills": []}

@@ -14,7 +14,7 @@ import yaml
 from protos.weir.v1 import common_pb2, host_pb2
 from tests.support import REPO, DevHost, dev_host, wait_for
 
-CODE = '''
+CODE = """
 import time
 import sdk as dg
 
@@ -41,7 +41,7 @@ def file_rows(context: dg.AssetExecutionContext) -> str:
 
 
 defs = dg.Definitions(assets=[daily_sales, daily_totals, file_rows])
-'''
+"""
 
 
 def _home(tmp_path: Path, backend) -> tuple[Path, dict[str, str]]:  # type: ignore[no-untyped-def]
@@ -53,8 +53,11 @@ def _home(tmp_path: Path, backend) -> tuple[Path, dict[str, str]]:  # type: igno
 
 
 def _loaded(client) -> None:  # type: ignore[no-untyped-def]
-    wait_for(lambda: any(loc.status == host_pb2.LOCATION_LOADED for loc in client.locations()), 60,
-             what="the location to load")
+    wait_for(
+        lambda: any(loc.status == host_pb2.LOCATION_LOADED for loc in client.locations()),
+        60,
+        what="the location to load",
+    )
 
 
 def _succeeded(client, backfill_id: str) -> int:  # type: ignore[no-untyped-def]
@@ -67,9 +70,14 @@ def test_backfill_of_31_days_survives_kill_9_of_the_host_without_duplicate_runs(
     with dev_host(home, args, env=env) as host:
         client = host.client()
         _loaded(client)
-        created = client.launch_backfill(host_pb2.LaunchBackfillRequest(
-            location="backfills", asset_selection=[common_pb2.AssetKey(path=["daily_sales"])],
-            range_start="2024-01-01", range_end="2024-01-31"))
+        created = client.launch_backfill(
+            host_pb2.LaunchBackfillRequest(
+                location="backfills",
+                asset_selection=[common_pb2.AssetKey(path=["daily_sales"])],
+                range_start="2024-01-01",
+                range_end="2024-01-31",
+            )
+        )
         assert (created.partition_count, created.run_count) == (31, 31)
         wait_for(lambda: _succeeded(client, created.backfill_id) >= 12, 120, what="12 partitions to succeed")
         host.kill()  # kill -9; the run workers go on (dev_host's clean-up would stop them: restart inside)
@@ -82,8 +90,11 @@ def test_backfill_of_31_days_survives_kill_9_of_the_host_without_duplicate_runs(
 
 def _finishes_after_restart(client, created: host_pb2.Backfill) -> None:  # type: ignore[no-untyped-def]
     """31 successful partitions, one run each, every partition materialized."""
-    wait_for(lambda: client.get_backfill(created.backfill_id).status in ("COMPLETED", "FAILED"), 180,
-             what="the backfill to finish after the restart")
+    wait_for(
+        lambda: client.get_backfill(created.backfill_id).status in ("COMPLETED", "FAILED"),
+        180,
+        what="the backfill to finish after the restart",
+    )
     final = client.get_backfill(created.backfill_id, with_partitions=True)
     runs = [r for r in client.list_runs(limit=500).runs if r.backfill_id == created.backfill_id]
     failures = [(r.partition_key, r.failure_reason) for r in runs if r.status != host_pb2.SUCCESS]
@@ -97,8 +108,9 @@ def _finishes_after_restart(client, created: host_pb2.Backfill) -> None:  # type
 def _weir(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "WEIR_HOME": str(home)}
     env.pop("WEIR_HOST_ADDRESS", None)
-    return subprocess.run([sys.executable, "-m", "host.cli", *args], env=env, cwd=REPO, capture_output=True,
-                          text=True, timeout=180)
+    return subprocess.run(
+        [sys.executable, "-m", "host.cli", *args], env=env, cwd=REPO, capture_output=True, text=True, timeout=180
+    )
 
 
 def _words(text: str) -> str:
@@ -110,8 +122,16 @@ def test_cli_backfills_by_policy_dynamic_partitions_and_partition_status(tmp_pat
     with dev_host(home, ["-f", str(tmp_path / "backfills.py")], env=env) as host:
         client = host.client()
         _loaded(client)
-        done = _weir(home, "backfill", "--location", "backfills", "--select", "daily_totals",
-                     "--partitions", "2024-01-01...2024-01-25")
+        done = _weir(
+            home,
+            "backfill",
+            "--location",
+            "backfills",
+            "--select",
+            "daily_totals",
+            "--partitions",
+            "2024-01-01...2024-01-25",
+        )
         assert done.returncode == 0, done.stdout + done.stderr
         assert "25 partitions in 3 runs" in done.stdout and "COMPLETED" in done.stdout
         assert "backfill" in done.stderr  # the progress bar
@@ -132,7 +152,7 @@ def test_cli_backfills_by_policy_dynamic_partitions_and_partition_status(tmp_pat
         assert _weir(home, "partitions", "list", "files").stdout.split() == ["a.csv", "bad.csv"]
 
 
-ORDERED = '''
+ORDERED = """
 import time
 import sdk as dg
 
@@ -152,7 +172,7 @@ def day_over_day(context: dg.AssetExecutionContext, events) -> str:
 
 
 defs = dg.Definitions(assets=[events, day_over_day])
-'''
+"""
 
 
 def test_a_backfill_reading_the_previous_day_runs_its_partitions_in_order(tmp_path, backend):
@@ -163,8 +183,16 @@ def test_a_backfill_reading_the_previous_day_runs_its_partitions_in_order(tmp_pa
     env = {"WEIR_STORAGE_DIR": str(tmp_path / "storage"), **backend.env()}
     with dev_host(home, ["-f", str(tmp_path / "ordered.py")], env=env) as host:
         _loaded(host.client())
-        done = _weir(home, "backfill", "--location", "ordered", "--select", "events,day_over_day",
-                     "--partitions", "2023-01-20...2023-01-25")
+        done = _weir(
+            home,
+            "backfill",
+            "--location",
+            "ordered",
+            "--select",
+            "events,day_over_day",
+            "--partitions",
+            "2023-01-20...2023-01-25",
+        )
         assert done.returncode == 0, done.stdout + done.stderr
         assert "6 partitions in 6 runs" in done.stdout and "COMPLETED" in done.stdout
         runs = sorted(host.client().runs(limit=10), key=lambda r: r.partition_key)

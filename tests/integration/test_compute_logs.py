@@ -16,7 +16,7 @@ from host.errors import ConfigError
 from protos.weir.v1 import common_pb2, host_pb2
 from tests.support import REPO, dev_host, wait_for
 
-CODE = '''
+CODE = """
 import os, sys, time
 from pathlib import Path
 import sdk as dg
@@ -59,7 +59,7 @@ def gated(context: dg.AssetExecutionContext) -> None:
 
 
 defs = dg.Definitions(assets=[talker, other, loud, gated])
-'''
+"""
 
 
 def _host(tmp: Path, backend):  # type: ignore[no-untyped-def]
@@ -70,16 +70,21 @@ def _host(tmp: Path, backend):  # type: ignore[no-untyped-def]
 
 
 def _launch(client, *assets: str) -> str:  # type: ignore[no-untyped-def]
-    wait_for(lambda: any(loc.status == host_pb2.LOCATION_LOADED for loc in client.locations()), 30,
-             what="the location to load")
-    request = host_pb2.LaunchRunRequest(location="logs_code",
-                                        asset_selection=[common_pb2.AssetKey(path=[a]) for a in assets])
+    wait_for(
+        lambda: any(loc.status == host_pb2.LOCATION_LOADED for loc in client.locations()),
+        30,
+        what="the location to load",
+    )
+    request = host_pb2.LaunchRunRequest(
+        location="logs_code", asset_selection=[common_pb2.AssetKey(path=[a]) for a in assets]
+    )
     return client.launch_run(request).run_id
 
 
 def _weir(host, *args: str) -> str:  # type: ignore[no-untyped-def]
-    result = subprocess.run([sys.executable, "-m", "host.cli", *args], env=host.env, cwd=REPO,
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "host.cli", *args], env=host.env, cwd=REPO, capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stderr
     return result.stdout
 
@@ -99,17 +104,26 @@ def test_runs_logs_prints_each_stream_per_step_and_runs_show_notes_them(tmp_path
         assert "complains" not in everything
         batches = list(client.run_logs(run_id, stream="stderr"))
         assert [(c.step_key, c.stream, c.text) for b in batches for c in b.chunks] == [
-            ("talker", "stderr", "talker complains\n")]
+            ("talker", "stderr", "talker complains\n")
+        ]
         with pytest.raises(ConfigError, match="stream is 'both'"):
             list(client.run_logs(run_id, stream="both"))
-        missing = subprocess.run([sys.executable, "-m", "host.cli", "runs", "logs", "no-such-run"], env=host.env,
-                                 cwd=REPO, capture_output=True, text=True, timeout=60)
+        missing = subprocess.run(
+            [sys.executable, "-m", "host.cli", "runs", "logs", "no-such-run"],
+            env=host.env,
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert missing.returncode == 1 and "no-such-run" in missing.stderr and "Traceback" not in missing.stderr
 
         shown = _weir(host, "runs", "show", run_id)
         assert "COMPUTE_LOG" not in shown and "talker line" not in shown
-        assert (f"talker: 42 bytes of stdout, 17 bytes of stderr captured: `weir runs logs {run_id} --step talker "
-                "[--stderr]`") in shown
+        assert (
+            f"talker: 42 bytes of stdout, 17 bytes of stderr captured: `weir runs logs {run_id} --step talker "
+            "[--stderr]`"
+        ) in shown
         assert "INFO    ASSET_MATERIALIZATION" in shown
         assert "… (47,124 bytes)]" in shown and "iVBORw0KGgo" * 100 not in shown
         assert max(len(line) for line in shown.splitlines()) < 600
@@ -129,21 +143,31 @@ def test_a_step_past_the_cap_is_stored_truncated_with_the_marker_and_succeeds(tm
         run_id = _launch(client, "loud")
         assert client.wait_for_run(run_id).status == host_pb2.SUCCESS
         out = _weir(host, "runs", "logs", run_id, "--step", "loud")
-        body, marker = out[:10 * 1024 * 1024], out[10 * 1024 * 1024:]
+        body, marker = out[: 10 * 1024 * 1024], out[10 * 1024 * 1024 :]
         assert set(body) == {"y", "\n"}
-        assert marker == ("[Weir dropped 1,048,576 bytes of stdout of step 'loud': each stream of a step keeps "
-                          "at most 10,485,760 bytes]\n")
+        assert marker == (
+            "[Weir dropped 1,048,576 bytes of stdout of step 'loud': each stream of a step keeps "
+            "at most 10,485,760 bytes]\n"
+        )
         shown = _weir(host, "runs", "show", run_id)
-        assert "loud: 10,485,760 bytes of stdout, 0 bytes of stderr captured (1,048,576 bytes past the cap " \
-               "dropped)" in shown
+        assert (
+            "loud: 10,485,760 bytes of stdout, 0 bytes of stderr captured (1,048,576 bytes past the cap "
+            "dropped)" in shown
+        )
 
 
 def test_runs_logs_follow_prints_the_tail_while_the_step_runs_and_exits_when_the_run_ends(tmp_path, backend):
     with _host(tmp_path, backend) as host:
         client = host.client()
         run_id = _launch(client, "gated")
-        follower = subprocess.Popen([sys.executable, "-m", "host.cli", "runs", "logs", run_id, "-f"], env=host.env,
-                                    cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        follower = subprocess.Popen(
+            [sys.executable, "-m", "host.cli", "runs", "logs", run_id, "-f"],
+            env=host.env,
+            cwd=REPO,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         lines: list[str] = []
         reader = threading.Thread(target=lambda: lines.extend(iter(follower.stdout.readline, "")), daemon=True)
         reader.start()

@@ -20,15 +20,22 @@ from tests.postgres import _admin
 from tests.support import REPO, host_json, kill_processes_mentioning, wait_for, write_workspace
 
 
-def _host_start(tmp_path: Path, *args: str, env: dict[str, str] | None = None,
-                token: str | None = "secret") -> subprocess.CompletedProcess[str]:  # fmt: skip
+def _host_start(
+    tmp_path: Path, *args: str, env: dict[str, str] | None = None, token: str | None = "secret"
+) -> subprocess.CompletedProcess[str]:
     workspace = write_workspace(tmp_path / "workspace.yaml", [])
     full_env = {k: v for k, v in os.environ.items() if k not in ("WEIR_TOKEN", "WEIR_STORAGE_URL")}
     full_env.update({"WEIR_HOME": str(tmp_path / "home"), **(env or {})})
     if token:
         full_env["WEIR_TOKEN"] = token
-    return subprocess.run([sys.executable, "-m", "host.cli", "host", "start", "-w", str(workspace), "--port", "0",
-                           *args], env=full_env, cwd=REPO, capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "host.cli", "host", "start", "-w", str(workspace), "--port", "0", *args],
+        env=full_env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def _one_line_error(done: subprocess.CompletedProcess[str]) -> str:
@@ -51,9 +58,14 @@ def test_host_start_insecure_serves_without_a_token_and_says_so(tmp_path):
     env.pop("WEIR_TOKEN", None)
     env.pop("WEIR_STORAGE_URL", None)
     with open(tmp_path / "host.stderr", "wb") as err:
-        proc = subprocess.Popen([sys.executable, "-m", "host.cli", "host", "start", "-w", str(workspace), "--port",
-                                 "0", "--insecure"], env=env, cwd=REPO, stdout=err, stderr=err,
-                                start_new_session=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "host.cli", "host", "start", "-w", str(workspace), "--port", "0", "--insecure"],
+            env=env,
+            cwd=REPO,
+            stdout=err,
+            stderr=err,
+            start_new_session=True,
+        )
     try:
         wait_for(lambda: (tmp_path / "home" / "host.json").exists(), 30, what="the host to serve")
         assert host_json(tmp_path / "home")["token"] is None
@@ -64,11 +76,14 @@ def test_host_start_insecure_serves_without_a_token_and_says_so(tmp_path):
         kill_processes_mentioning(str(tmp_path))
 
 
-@pytest.mark.parametrize(("url", "expected"), [
-    ("not a url", "storage (WEIR_STORAGE_URL): the storage URL is not a database URL"),
-    ("mysql://user@127.0.0.1/weir", "storage (WEIR_STORAGE_URL): the storage URL names 'mysql'"),
-    ("postgresql://nobody:hunter2@127.0.0.1:1/weir", "Check that the server runs"),
-])
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("not a url", "storage (WEIR_STORAGE_URL): the storage URL is not a database URL"),
+        ("mysql://user@127.0.0.1/weir", "storage (WEIR_STORAGE_URL): the storage URL names 'mysql'"),
+        ("postgresql://nobody:hunter2@127.0.0.1:1/weir", "Check that the server runs"),
+    ],
+)
 def test_a_bad_storage_url_is_one_line_naming_the_setting(tmp_path, url, expected):
     line = _one_line_error(_host_start(tmp_path, env={"WEIR_STORAGE_URL": url}))
     assert expected in line and "WEIR_STORAGE_URL" in line
@@ -93,8 +108,20 @@ def test_a_missing_postgres_database_says_how_to_create_it(tmp_path):
 
 def test_an_unset_token_env_puts_its_location_in_error_naming_the_variable(tmp_path, monkeypatch):
     monkeypatch.delenv("WEIR_TEST_UNSET_TOKEN", raising=False)
-    workspace = Workspace.model_validate({"load_from": [{"grpc_server": {
-        "host": "127.0.0.1", "port": 1, "location_name": "remote", "token_env": "WEIR_TEST_UNSET_TOKEN"}}]})
+    workspace = Workspace.model_validate(
+        {
+            "load_from": [
+                {
+                    "grpc_server": {
+                        "host": "127.0.0.1",
+                        "port": 1,
+                        "location_name": "remote",
+                        "token_env": "WEIR_TEST_UNSET_TOKEN",
+                    }
+                }
+            ]
+        }
+    )
     manager = build_workspace(workspace, tmp_path, tmp_path / "home")
     manager.refresh_all(force=True)
     state = manager.get("remote").state

@@ -12,7 +12,7 @@ from pathlib import Path
 from protos.weir.v1 import host_pb2
 from tests.support import REPO, dev_host, wait_for
 
-CODE = '''
+CODE = """
 import sdk as dg
 
 
@@ -38,12 +38,18 @@ def once(context):
 
 
 defs = dg.Definitions(assets=[ping], jobs=[ping_job], schedules=[every_two_seconds, keyed], sensors=[once])
-'''
+"""
 
 
 def _weir(home: Path, *args: str) -> str:
-    result = subprocess.run([sys.executable, "-m", "host.cli", *args], cwd=REPO, capture_output=True, text=True,
-                            env={"WEIR_HOME": str(home), "PATH": "/usr/bin:/bin"}, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "host.cli", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env={"WEIR_HOME": str(home), "PATH": "/usr/bin:/bin"},
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
     return result.stdout
 
@@ -53,19 +59,26 @@ def test_schedule_fires_under_weir_dev_and_shows_in_the_cli(tmp_path):
     (tmp_path / "ticking.py").write_text(CODE)
     with dev_host(home, ["-f", str(tmp_path / "ticking.py")]) as host:
         client = host.client()
-        wait_for(lambda: any(loc.status == host_pb2.LOCATION_LOADED for loc in client.locations()), 60,
-                 what="the location to load")
+        wait_for(
+            lambda: any(loc.status == host_pb2.LOCATION_LOADED for loc in client.locations()),
+            60,
+            what="the location to load",
+        )
 
         def scheduled_runs() -> list[host_pb2.Run]:
             return [r for r in client.list_runs(limit=200).runs if r.schedule_name == "every_two_seconds"]
 
-        succeeded = wait_for(lambda: [r for r in scheduled_runs() if r.status == host_pb2.SUCCESS], 60,
-                             what="a scheduled run to succeed")
+        succeeded = wait_for(
+            lambda: [r for r in scheduled_runs() if r.status == host_pb2.SUCCESS], 60, what="a scheduled run to succeed"
+        )
         ticks = _weir(home, "schedules", "ticks", "every_two_seconds", "--limit", "1000")
         assert "SUCCESS" in ticks and succeeded[-1].run_id in ticks
         assert "ping_job" in _weir(home, "runs")
-        keyed = wait_for(lambda: [r for r in client.list_runs(limit=200).runs if r.schedule_name == "keyed"], 30,
-                         what="the function schedule to launch")
+        keyed = wait_for(
+            lambda: [r for r in client.list_runs(limit=200).runs if r.schedule_name == "keyed"],
+            30,
+            what="the function schedule to launch",
+        )
         assert keyed[0].tags["from"] == "function"
 
         status = _weir(home, "daemon", "status")
@@ -78,8 +91,11 @@ def test_schedule_fires_under_weir_dev_and_shows_in_the_cli(tmp_path):
         assert len(client.ticks(host_pb2.SCHEDULE, "every_two_seconds", limit=1000)) == stopped_at
         assert "STOPPED*" in _weir(home, "schedules", "list")
 
-        wait_for(lambda: [t for t in client.ticks(host_pb2.SENSOR, "once") if t.status == "SKIPPED"], 30,
-                 what="the sensor to tick again")
+        wait_for(
+            lambda: [t for t in client.ticks(host_pb2.SENSOR, "once") if t.status == "SKIPPED"],
+            30,
+            what="the sensor to tick again",
+        )
         assert len([r for r in client.list_runs(limit=500).runs if r.sensor_name == "once"]) == 1
         assert "cursor abc" in _weir(home, "sensors", "cursor", "once", "--set", "abc")
         assert "abc" in _weir(home, "sensors", "list")

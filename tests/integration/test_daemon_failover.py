@@ -19,7 +19,7 @@ from tests.support import dev_host, wait_for
 
 LEASE = 3.0
 
-CODE = '''
+CODE = """
 import time
 import sdk as dg
 
@@ -41,7 +41,7 @@ def buckets(context):
 
 
 defs = dg.Definitions(assets=[ping], jobs=[ping_job], schedules=[every_two_seconds], sensors=[buckets])
-'''
+"""
 
 
 @pytest.fixture
@@ -53,8 +53,7 @@ def postgres_url() -> Iterator[str]:
 def _home(tmp: Path, name: str) -> Path:
     home = tmp / name
     home.mkdir()
-    (home / "weir.yaml").write_text(yaml.safe_dump({"daemon": {"lease_seconds": LEASE,
-                                                              "renew_interval_seconds": 0.5}}))
+    (home / "weir.yaml").write_text(yaml.safe_dump({"daemon": {"lease_seconds": LEASE, "renew_interval_seconds": 0.5}}))
     return home
 
 
@@ -66,8 +65,9 @@ def _success_ticks(url: str, after: float = 0.0) -> list:  # type: ignore[type-a
     engine = open_engine(url)
     try:
         with engine.connect() as conn:
-            ticks = tick_store.list_ticks(conn, "failover", "every_two_seconds", "SCHEDULE",
-                                          statuses=("SUCCESS",), limit=10_000)
+            ticks = tick_store.list_ticks(
+                conn, "failover", "every_two_seconds", "SCHEDULE", statuses=("SUCCESS",), limit=10_000
+            )
     finally:
         engine.dispose()
     return [t for t in ticks if t.timestamp > after]
@@ -77,8 +77,10 @@ def test_kill_9_the_leader_and_the_other_host_takes_over_within_the_lease(tmp_pa
     (tmp_path / "failover.py").write_text(CODE)
     env = {"WEIR_STORAGE_URL": postgres_url}
     args = ["-f", str(tmp_path / "failover.py")]
-    with dev_host(_home(tmp_path, "a"), args, env=env) as host_a, \
-            dev_host(_home(tmp_path, "b"), args, env=env) as host_b:
+    with (
+        dev_host(_home(tmp_path, "a"), args, env=env) as host_a,
+        dev_host(_home(tmp_path, "b"), args, env=env) as host_b,
+    ):
         a, b = host_a.client(), host_b.client()
         wait_for(lambda: _leading(a) or _leading(b), 30, what="one host to lead")
         leader, follower = (host_a, host_b) if _leading(a) else (host_b, host_a)
@@ -92,8 +94,11 @@ def test_kill_9_the_leader_and_the_other_host_takes_over_within_the_lease(tmp_pa
         wait_for(lambda: _leading(follower_client), LEASE + 10, interval=0.1, what="the other host to lead")
         took_over = time.time() - killed_at
         assert took_over <= LEASE + 2.0, f"takeover took {took_over:.1f} s with a {LEASE} s lease"
-        wait_for(lambda: len(_success_ticks(postgres_url, after=killed_at)) >= 2, 30,
-                 what="the survivor to fire the schedule")
+        wait_for(
+            lambda: len(_success_ticks(postgres_url, after=killed_at)) >= 2,
+            30,
+            what="the survivor to fire the schedule",
+        )
 
         engine = open_engine(postgres_url)
         with engine.connect() as conn:

@@ -14,7 +14,7 @@ from tests.support import dev_host, wait_for
 TIMEOUT = 3  # sensors.evaluation_timeout_seconds: the stuck sensor's evaluation is killed after this
 WINDOW = 7.0
 
-CODE = '''
+CODE = """
 import time
 import sdk as dg
 
@@ -40,7 +40,7 @@ def healthy(context):
 
 
 defs = dg.Definitions(assets=[ping], jobs=[ping_job], sensors=[stuck, healthy])
-'''
+"""
 
 
 def test_a_hanging_sensor_leaves_a_healthy_one_ticking_every_second(tmp_path):

@@ -31,17 +31,20 @@ def postgres_url() -> Iterator[str]:
 def _location() -> InProcessLocation:
     """The same code in each host's location: a function schedule and a sensor with run keys."""
     return InProcessLocation(
-        "sales", schedules=[schedule("every_minute", "* * * * *", function=True)],
+        "sales",
+        schedules=[schedule("every_minute", "* * * * *", function=True)],
         sensors=[sensor("every_30s", interval=30)],
         schedule_fns={"every_minute": lambda req: run_requests("")},
-        sensor_fns={"every_30s": lambda req: run_requests(f"bucket-{int(req.evaluation_time) // 30}")})
+        sensor_fns={"every_30s": lambda req: run_requests(f"bucket-{int(req.evaluation_time) // 30}")},
+    )
 
 
 def _host(url: str, clock: FakeClock, owner: str) -> HostApp:
     engine = open_engine(url)
     ensure_schema(engine)
-    config = HostConfig(daemon=DaemonConfig(lease_seconds=LEASE),
-                        run_queue=RunQueueConfig(max_concurrent_runs=0))  # runs stay QUEUED: we count them
+    config = HostConfig(
+        daemon=DaemonConfig(lease_seconds=LEASE), run_queue=RunQueueConfig(max_concurrent_runs=0)
+    )  # runs stay QUEUED: we count them
     return HostApp(engine, workspace_of(_location()), config, clock=clock, owner=owner)
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from tests.support import REPO
 
-GOOD = '''
+GOOD = """
 import sdk as dg
 
 
@@ -20,8 +20,8 @@ def orders() -> int:
 
 
 defs = dg.Definitions(assets=[orders], jobs=[dg.define_asset_job("all_orders", selection=[orders])])
-'''
-BROKEN = '''
+"""
+BROKEN = """
 import sdk as dg
 
 
@@ -33,13 +33,19 @@ def orders() -> int:
 @dg.job
 def calls_an_asset():
     orders()
-'''
+"""
 
 
 def _weir(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "WEIR_HOME": str(cwd / ".weir"), "PYTHONPATH": str(REPO)}
-    return subprocess.run([sys.executable, "-m", "host.cli", "definitions", "validate", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "host.cli", "definitions", "validate", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_validate_passes_good_code_and_fails_a_broken_location_with_its_error(tmp_path: Path) -> None:
@@ -51,7 +57,8 @@ def test_validate_passes_good_code_and_fails_a_broken_location_with_its_error(tm
     (tmp_path / "workspace.yaml").write_text(
         "load_from:\n  - python_file: {relative_path: good.py}\n  - python_file: {relative_path: broken.py}\n"
         "  - python_file: {relative_path: good.py, location_name: elsewhere, executable_path: nowhere/bin/python}\n"
-        "  - grpc_server: {host: localhost, port: 4266, location_name: remote}\n")
+        "  - grpc_server: {host: localhost, port: 4266, location_name: remote}\n"
+    )
     both = _weir(tmp_path)
     assert both.returncode == 1
     assert "location 'good' (file" in both.stdout and "OK" in both.stdout

@@ -10,7 +10,7 @@ from pathlib import Path
 from protos.weir.v1 import host_pb2
 from tests.support import REPO, dev_host, wait_for
 
-CODE = '''
+CODE = """
 import sdk as dg
 
 
@@ -43,12 +43,13 @@ def broken(context):
 
 
 defs = dg.Definitions(assets=[orders], jobs=[orders_job], schedules=[morning], sensors=[new_files, broken])
-'''
+"""
 
 
 def _weir(host, *args: str) -> subprocess.CompletedProcess[str]:  # type: ignore[no-untyped-def]
-    return subprocess.run([sys.executable, "-m", "host.cli", *args], env=host.env, cwd=REPO, capture_output=True,
-                          text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "host.cli", *args], env=host.env, cwd=REPO, capture_output=True, text=True, timeout=60
+    )
 
 
 def test_previews_evaluate_without_launching_or_storing(tmp_path: Path) -> None:

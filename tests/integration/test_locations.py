@@ -20,7 +20,7 @@ from host.locations.client import GrpcLocationClient
 from protos.weir.v1 import host_pb2
 from tests.support import REPO, dev_host, processes_mentioning, wait_for
 
-CODE = '''
+CODE = """
 import sdk as dg
 
 
@@ -30,13 +30,16 @@ def first() -> int:
 
 
 defs = dg.Definitions(assets=[first])
-'''
-MORE = CODE.replace("defs = dg.Definitions(assets=[first])", '''@dg.asset
+"""
+MORE = CODE.replace(
+    "defs = dg.Definitions(assets=[first])",
+    """@dg.asset
 def second(first: int) -> int:
     return first + 1
 
 
-defs = dg.Definitions(assets=[first, second])''')
+defs = dg.Definitions(assets=[first, second])""",
+)
 
 
 def _location(client: HostClient) -> host_pb2.Location:
@@ -44,8 +47,9 @@ def _location(client: HostClient) -> host_pb2.Location:
 
 
 def _cli(host, *args: str) -> subprocess.CompletedProcess:  # type: ignore[no-untyped-def]
-    return subprocess.run([sys.executable, "-m", "host.cli", *args], env=host.env, cwd=REPO, capture_output=True,
-                          text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "host.cli", *args], env=host.env, cwd=REPO, capture_output=True, text=True, timeout=60
+    )
 
 
 def test_reload_picks_up_new_code_and_a_failed_reload_keeps_serving_the_last_good(tmp_path):
@@ -80,11 +84,19 @@ def test_a_killed_code_server_shows_unavailable_and_comes_back(tmp_path):
         client = host.client()
         wait_for(lambda: _location(client).status == host_pb2.LOCATION_LOADED, 30, what="the location to load")
         server_id_before = _location(client).endpoint
-        servers = [p for p in processes_mentioning(str(tmp_path / "home" / "runs"))
-                   if b"codeserver" in Path(f"/proc/{p}/cmdline").read_bytes()]
+        servers = [
+            p
+            for p in processes_mentioning(str(tmp_path / "home" / "runs"))
+            if b"codeserver" in Path(f"/proc/{p}/cmdline").read_bytes()
+        ]
         os.kill(servers[0], signal.SIGKILL)
-        wait_for(lambda: _location(client).status == host_pb2.LOCATION_LOADED
-                 and _location(client).endpoint != server_id_before, 30, what="the host to start the server again")
+        wait_for(
+            lambda: (
+                _location(client).status == host_pb2.LOCATION_LOADED and _location(client).endpoint != server_id_before
+            ),
+            30,
+            what="the host to start the server again",
+        )
         run = client.launch_run(host_pb2.LaunchRunRequest(location="shop"))
         assert client.wait_for_run(run.run_id).status == host_pb2.SUCCESS
 
@@ -109,16 +121,25 @@ def _self_signed(tmp: Path) -> tuple[Path, Path]:
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
     now = dt.datetime.now(dt.UTC)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(minutes=1))
-            .not_valid_after(now + dt.timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName([
-                x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
-            .sign(key, hashes.SHA256()))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=1))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .sign(key, hashes.SHA256())
+    )
     cert_path, key_path = tmp / "cert.pem", tmp / "key.pem"
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
+    key_path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
     return cert_path, key_path
 
 
@@ -127,10 +148,30 @@ def test_tls_between_host_and_code_server(tmp_path):
     code.write_text(CODE)
     cert, key = _self_signed(tmp_path)
     ready = tmp_path / "ready.json"
-    proc = subprocess.Popen([sys.executable, "-m", "codeserver", "start", "-f", str(code), "--port", "0",
-                             "--ready-file", str(ready), "--runs-dir", str(tmp_path / "runs"),
-                             "--tls-cert", str(cert), "--tls-key", str(key)],
-                            cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "codeserver",
+            "start",
+            "-f",
+            str(code),
+            "--port",
+            "0",
+            "--ready-file",
+            str(ready),
+            "--runs-dir",
+            str(tmp_path / "runs"),
+            "--tls-cert",
+            str(cert),
+            "--tls-key",
+            str(key),
+        ],
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         port = wait_for(lambda: ready.exists() and json.loads(ready.read_text())["port"], 30, what="the server")
         secure = GrpcLocationClient("shop", f"localhost:{port}", tls_ca=cert.read_bytes())
@@ -152,11 +193,21 @@ def test_host_api_over_tls_with_a_token(tmp_path):
     workspace.write_text(f"load_from:\n  - python_file: {code}\n")
     cert, key = _self_signed(tmp_path)
     home = tmp_path / "home"
-    env = {**os.environ, "WEIR_HOME": str(home), "WEIR_TOKEN": "host-secret", "WEIR_TLS_CERT": str(cert),
-           "WEIR_TLS_KEY": str(key)}
-    proc = subprocess.Popen([sys.executable, "-m", "host.cli", "host", "start", "-w", str(workspace), "--port", "0"],
-                            cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
+    env = {
+        **os.environ,
+        "WEIR_HOME": str(home),
+        "WEIR_TOKEN": "host-secret",
+        "WEIR_TLS_CERT": str(cert),
+        "WEIR_TLS_KEY": str(key),
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "host.cli", "host", "start", "-w", str(workspace), "--port", "0"],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         wait_for(lambda: (home / "host.json").exists(), 30, what="the host to start")
         address = json.loads((home / "host.json").read_text())["address"]
@@ -173,10 +224,28 @@ def test_host_api_over_tls_with_a_token(tmp_path):
 
 def _code_server(tmp_path: Path, code: Path, token: str, *tls_args: str) -> tuple[subprocess.Popen[bytes], int]:
     ready = tmp_path / f"ready-{len(tls_args)}.json"
-    proc = subprocess.Popen([sys.executable, "-m", "codeserver", "start", "-f", str(code), "--port", "0",
-                             "--ready-file", str(ready), "--runs-dir", str(tmp_path / "runs"), *tls_args],
-                            cwd=REPO, env={**os.environ, "WEIR_TOKEN": token}, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "codeserver",
+            "start",
+            "-f",
+            str(code),
+            "--port",
+            "0",
+            "--ready-file",
+            str(ready),
+            "--runs-dir",
+            str(tmp_path / "runs"),
+            *tls_args,
+        ],
+        cwd=REPO,
+        env={**os.environ, "WEIR_TOKEN": token},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     return proc, wait_for(lambda: ready.exists() and json.loads(ready.read_text())["port"], 30, what="the server")
 
 
@@ -192,7 +261,8 @@ def test_ssl_without_a_ca_file_uses_tls_with_the_system_roots_never_plaintext(tm
         f"  - grpc_server: {{host: localhost, port: {secure_port}, location_name: secure, ssl: true,"
         f" token_env: REMOTE_TOKEN}}\n"
         f"  - grpc_server: {{host: localhost, port: {plain_port}, location_name: plain, ssl: true,"
-        f" token_env: REMOTE_TOKEN}}\n")
+        f" token_env: REMOTE_TOKEN}}\n"
+    )
     # the "system roots" of this host: gRPC reads them from this file instead of the OS bundle
     env = {"REMOTE_TOKEN": "remote-secret", "GRPC_DEFAULT_SSL_ROOTS_FILE_PATH": str(cert)}
     try:
@@ -208,7 +278,7 @@ def test_ssl_without_a_ca_file_uses_tls_with_the_system_roots_never_plaintext(tm
             proc.wait(10)
 
 
-SHARED_ORDERS = '''
+SHARED_ORDERS = """
 import sdk as dg
 
 
@@ -218,8 +288,8 @@ def orders() -> int:
 
 
 defs = dg.Definitions(assets=[orders])
-'''
-SPEC_OF_ORDERS = '''
+"""
+SPEC_OF_ORDERS = """
 import sdk as dg
 
 orders = dg.AssetSpec("orders")
@@ -231,23 +301,27 @@ def report() -> int:
 
 
 defs = dg.Definitions(assets=[orders, report])
-'''
+"""
 
 
 def test_one_asset_materializable_in_two_locations_is_an_error_on_both_until_one_changes(tmp_path):
     (tmp_path / "shop.py").write_text(SHARED_ORDERS)
     (tmp_path / "warehouse.py").write_text(SHARED_ORDERS)
     workspace = tmp_path / "workspace.yaml"
-    workspace.write_text("load_from:\n  - python_file: {relative_path: shop.py}\n"
-                         "  - python_file: {relative_path: warehouse.py}\n")
+    workspace.write_text(
+        "load_from:\n  - python_file: {relative_path: shop.py}\n  - python_file: {relative_path: warehouse.py}\n"
+    )
     with dev_host(tmp_path / "home", ["-w", str(workspace)]) as host:
         client = host.client()
 
         def statuses() -> dict[str, host_pb2.Location]:
             return {loc.name: loc for loc in client.locations()}
 
-        wait_for(lambda: all(loc.status == host_pb2.LOCATION_ERROR for loc in statuses().values()), 30,
-                 what="both locations to be in error")
+        wait_for(
+            lambda: all(loc.status == host_pb2.LOCATION_ERROR for loc in statuses().values()),
+            30,
+            what="both locations to be in error",
+        )
         found = statuses()
         assert "asset 'orders' is also materialized by location 'warehouse'" in found["shop"].error_message
         assert "asset 'orders' is also materialized by location 'shop'" in found["warehouse"].error_message
@@ -255,7 +329,10 @@ def test_one_asset_materializable_in_two_locations_is_an_error_on_both_until_one
             client.launch_run(host_pb2.LaunchRunRequest(location="shop"))
         (tmp_path / "warehouse.py").write_text(SPEC_OF_ORDERS)  # an AssetSpec of shop's asset is fine
         assert _cli(host, "locations", "reload", "warehouse").returncode == 0
-        wait_for(lambda: all(loc.status == host_pb2.LOCATION_LOADED for loc in statuses().values()), 30,
-                 what="both locations to load once the clash is gone")
+        wait_for(
+            lambda: all(loc.status == host_pb2.LOCATION_LOADED for loc in statuses().values()),
+            30,
+            what="both locations to load once the clash is gone",
+        )
         run = client.launch_run(host_pb2.LaunchRunRequest(location="shop"))
         assert client.wait_for_run(run.run_id).status == host_pb2.SUCCESS

@@ -17,7 +17,7 @@ from protos import wire
 from protos.weir.v1 import common_pb2, host_pb2, host_pb2_grpc
 from tests.support import REPO, dev_host, host_json, wait_for, write_workspace
 
-CODE = '''
+CODE = """
 import sdk as dg
 
 letters = dg.StaticPartitionsDefinition(["a", "b"])
@@ -41,7 +41,7 @@ def plain() -> int:
 
 defs = dg.Definitions(assets=[by_letter, by_file, plain],
                       jobs=[dg.define_asset_job("letters_job", [by_letter], partitions_def=letters)])
-'''
+"""
 BAD_DYNAMIC_KEYS = ["../", "..", "", "nul\0key", "dir/file", "a...b", "a|b", "k" * 1000]
 
 
@@ -64,8 +64,7 @@ class RawHost:
 
 def _launch(asset: str = "", partition: str = "", job: str = "") -> host_pb2.LaunchRunRequest:
     selection = [common_pb2.AssetKey(path=[asset])] if asset else []
-    return host_pb2.LaunchRunRequest(location="keys", asset_selection=selection, job_name=job,
-                                     partition_key=partition)
+    return host_pb2.LaunchRunRequest(location="keys", asset_selection=selection, job_name=job, partition_key=partition)
 
 
 def _files_below(root: Path) -> list[str]:
@@ -83,12 +82,14 @@ def test_bad_partition_keys_are_refused_and_nothing_is_written_outside_storage(t
         raw = RawHost(tmp_path / "home")
         for key in ("../../x/escape", "zzz", "a/../../b"):
             assert "is not a partition of asset 'by_letter'" in raw.refused("LaunchRun", _launch("by_letter", key))
-        assert "is not a partition of job 'letters_job'" in raw.refused("LaunchRun", _launch(job="letters_job",
-                                                                                             partition="zzz"))
+        assert "is not a partition of job 'letters_job'" in raw.refused(
+            "LaunchRun", _launch(job="letters_job", partition="zzz")
+        )
         assert "not partitioned" in raw.refused("LaunchRun", _launch("plain", "a"))
         # partitioned assets without a key: refused (one output where partitions belong), as in Dagster
         assert "asset 'by_letter' is partitioned in location 'keys': pass a partition key" in raw.refused(
-            "LaunchRun", _launch("by_letter"))
+            "LaunchRun", _launch("by_letter")
+        )
         assert "job 'letters_job' is partitioned" in raw.refused("LaunchRun", _launch(job="letters_job"))
         assert "assets by_file, by_letter are partitioned" in raw.refused("LaunchRun", _launch())
         for key in BAD_DYNAMIC_KEYS:
@@ -106,15 +107,17 @@ def test_bad_partition_keys_are_refused_and_nothing_is_written_outside_storage(t
 
 def _weir(weir_home: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "WEIR_HOME": str(weir_home)}
-    return subprocess.run([sys.executable, "-m", "host.cli", *args], env=env, cwd=REPO, capture_output=True,
-                          text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "host.cli", *args], env=env, cwd=REPO, capture_output=True, text=True, timeout=60
+    )
 
 
 def test_a_location_name_that_is_not_a_plain_directory_name_stops_the_host_with_one_error(tmp_path):
     (tmp_path / "keys.py").write_text(CODE)
     home = tmp_path / "deep" / "home"
-    workspace = write_workspace(tmp_path / "workspace.yaml", [
-        {"python_file": {"relative_path": "keys.py", "location_name": "../../x"}}])
+    workspace = write_workspace(
+        tmp_path / "workspace.yaml", [{"python_file": {"relative_path": "keys.py", "location_name": "../../x"}}]
+    )
     done = _weir(home, "dev", "--port", "0", "-w", str(workspace))
     assert done.returncode == 1, done.stderr
     assert "Traceback" not in done.stderr

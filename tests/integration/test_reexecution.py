@@ -14,7 +14,7 @@ import yaml
 from protos.weir.v1 import common_pb2, host_pb2
 from tests.support import REPO, dev_host, wait_for
 
-CODE = '''
+CODE = """
 import os
 from pathlib import Path
 import sdk as dg
@@ -88,7 +88,7 @@ def chain():
 
 
 defs = dg.Definitions(assets=[raw, cleaned, report, flaky, broken], jobs=[chain])
-'''
+"""
 
 
 def _host(tmp: Path, backend, host_config: dict | None = None):  # type: ignore[no-untyped-def]
@@ -102,17 +102,25 @@ def _host(tmp: Path, backend, host_config: dict | None = None):  # type: ignore[
 
 
 def _weir(host, *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:  # type: ignore[no-untyped-def]
-    result = subprocess.run([sys.executable, "-m", "host.cli", *args], env=host.env, cwd=REPO,
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "host.cli", *args], env=host.env, cwd=REPO, capture_output=True, text=True, timeout=120
+    )
     assert (result.returncode == 0) == ok, result.stdout + result.stderr
     return result
 
 
 def _run(client, assets=(), job: str = "", tags=None) -> host_pb2.Run:  # type: ignore[no-untyped-def]
-    wait_for(lambda: any(loc.status == host_pb2.LOCATION_LOADED for loc in client.locations()), 30,
-             what="the location to load")
-    request = host_pb2.LaunchRunRequest(location="chain_code", job_name=job, tags=tags or {},
-                                        asset_selection=[common_pb2.AssetKey(path=[a]) for a in assets])
+    wait_for(
+        lambda: any(loc.status == host_pb2.LOCATION_LOADED for loc in client.locations()),
+        30,
+        what="the location to load",
+    )
+    request = host_pb2.LaunchRunRequest(
+        location="chain_code",
+        job_name=job,
+        tags=tags or {},
+        asset_selection=[common_pb2.AssetKey(path=[a]) for a in assets],
+    )
     return client.wait_for_run(client.launch_run(request).run_id, timeout=60)
 
 
@@ -181,8 +189,11 @@ def test_a_failed_run_is_retried_from_failure_up_to_its_limit_and_exactly_once_p
             runs = chain(root)
             return len(runs) == count and runs[-1].status in (host_pb2.SUCCESS, host_pb2.FAILURE)
 
-        wait_for(lambda: ended(first.run_id, 2) and chain(first.run_id)[-1].status == host_pb2.SUCCESS, 60,
-                 what="two retries, the second successful")
+        wait_for(
+            lambda: ended(first.run_id, 2) and chain(first.run_id)[-1].status == host_pb2.SUCCESS,
+            60,
+            what="two retries, the second successful",
+        )
         retries = chain(first.run_id)
         assert [r.status for r in retries] == [host_pb2.FAILURE, host_pb2.SUCCESS]
         assert [r.parent_run_id for r in retries] == [first.run_id, retries[0].run_id]

@@ -21,7 +21,7 @@ from tests.support import RunningCodeServer, dev_host, kill_processes_mentioning
 SEED = 12
 CALLS_PER_METHOD = 40
 SECONDS_PER_SERVER = 25.0
-CODE = '''
+CODE = """
 import sdk as dg
 
 
@@ -36,12 +36,38 @@ def watch(context):
 
 
 defs = dg.Definitions(assets=[orders], sensors=[watch])
-'''
-ACCEPTABLE = {grpc.StatusCode.OK, grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.NOT_FOUND,
-              grpc.StatusCode.FAILED_PRECONDITION, grpc.StatusCode.ALREADY_EXISTS, grpc.StatusCode.OUT_OF_RANGE,
-              grpc.StatusCode.RESOURCE_EXHAUSTED, grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED}
-NASTY_TEXT = ["", "../", "../../x/escape", "/etc/passwd", "a\x00b", ".", "..", "\u00e9\u4e2d", "x" * 5000,
-              "orders", "a", "watch", "fuzz", "{}", "{\"ops\": {}}", "[" * 2000, "a=b", "*"]
+"""
+ACCEPTABLE = {
+    grpc.StatusCode.OK,
+    grpc.StatusCode.INVALID_ARGUMENT,
+    grpc.StatusCode.NOT_FOUND,
+    grpc.StatusCode.FAILED_PRECONDITION,
+    grpc.StatusCode.ALREADY_EXISTS,
+    grpc.StatusCode.OUT_OF_RANGE,
+    grpc.StatusCode.RESOURCE_EXHAUSTED,
+    grpc.StatusCode.UNAVAILABLE,
+    grpc.StatusCode.DEADLINE_EXCEEDED,
+}
+NASTY_TEXT = [
+    "",
+    "../",
+    "../../x/escape",
+    "/etc/passwd",
+    "a\x00b",
+    ".",
+    "..",
+    "\u00e9\u4e2d",
+    "x" * 5000,
+    "orders",
+    "a",
+    "watch",
+    "fuzz",
+    "{}",
+    '{"ops": {}}',
+    "[" * 2000,
+    "a=b",
+    "*",
+]
 
 
 def _value(field: FieldDescriptor, rng: random.Random, depth: int) -> object:
@@ -109,8 +135,11 @@ def _fuzz(channel: grpc.Channel, service, metadata, rng: random.Random) -> list[
             path = f"/{service.full_name}/{method.name}"
             request_class = method.input_type._concrete_class
             undecodable = round_ % 4 == 0
-            body = rng.randbytes(rng.randint(1, 200)) if undecodable else \
-                random_message(request_class, rng).SerializeToString()
+            body = (
+                rng.randbytes(rng.randint(1, 200))
+                if undecodable
+                else random_message(request_class, rng).SerializeToString()
+            )
             call = channel.unary_stream if method.server_streaming else channel.unary_unary
             stub = call(path, request_serializer=lambda b: b, response_deserializer=lambda b: b)
             try:
@@ -148,8 +177,12 @@ def _files_outside(root: Path, before: set[Path]) -> list[Path]:
 
 def test_random_input_to_every_code_server_rpc_gets_a_clear_status(code_server, tmp_path):
     before = set(tmp_path.parent.rglob("*"))
-    problems = _fuzz(code_server.channel, codeserver_pb2.DESCRIPTOR.services_by_name["CodeServer"],
-                     code_server.metadata, random.Random(SEED))
+    problems = _fuzz(
+        code_server.channel,
+        codeserver_pb2.DESCRIPTOR.services_by_name["CodeServer"],
+        code_server.metadata,
+        random.Random(SEED),
+    )
     assert not problems, "\n".join(problems[:20])
     assert code_server.wait_loaded().snapshot_id  # still serving
     assert not _files_outside(tmp_path, before)
@@ -160,10 +193,14 @@ def test_random_input_to_every_host_rpc_gets_a_clear_status(tmp_path):
     before = set(tmp_path.parent.rglob("*"))
     with dev_host(tmp_path / "home", ["-f", str(tmp_path / "fuzzed.py")]) as host:
         client = host.client()
-        wait_for(lambda: any(loc.status == host_pb2.LOCATION_LOADED for loc in client.locations()), 30,
-                 what="the location to load")
-        problems = _fuzz(client._channel, host_pb2.DESCRIPTOR.services_by_name["Host"], client._metadata,
-                         random.Random(SEED))
+        wait_for(
+            lambda: any(loc.status == host_pb2.LOCATION_LOADED for loc in client.locations()),
+            30,
+            what="the location to load",
+        )
+        problems = _fuzz(
+            client._channel, host_pb2.DESCRIPTOR.services_by_name["Host"], client._metadata, random.Random(SEED)
+        )
         assert not problems, "\n".join(problems[:20])
         assert client.locations()  # still serving
     assert not _files_outside(tmp_path, before)

@@ -23,7 +23,7 @@ from protos import wire
 from protos.weir.v1 import common_pb2, host_pb2
 from tests.support import dev_host, wait_for
 
-CODE = '''
+CODE = """
 import os, time
 from pathlib import Path
 import sdk as dg
@@ -63,7 +63,7 @@ def endless(context: dg.AssetExecutionContext) -> int:
 
 
 defs = dg.Definitions(assets=[counted, flood, huge_line, endless])
-'''
+"""
 
 
 class Env:
@@ -81,12 +81,16 @@ class Env:
         return dev_host(self.home, ["-f", str(self.tmp / "guarantees.py")], env=self.env)
 
     def ready(self, client) -> None:  # type: ignore[no-untyped-def]
-        wait_for(lambda: any(loc.status == host_pb2.LOCATION_LOADED for loc in client.locations()), 30,
-                 what="the location to load")
+        wait_for(
+            lambda: any(loc.status == host_pb2.LOCATION_LOADED for loc in client.locations()),
+            30,
+            what="the location to load",
+        )
 
     def launch(self, client, asset: str, tags: dict[str, str] | None = None) -> str:  # type: ignore[no-untyped-def]
-        request = host_pb2.LaunchRunRequest(location="guarantees", asset_selection=[common_pb2.AssetKey(path=[asset])],
-                                            tags=tags or {})
+        request = host_pb2.LaunchRunRequest(
+            location="guarantees", asset_selection=[common_pb2.AssetKey(path=[asset])], tags=tags or {}
+        )
         return client.launch_run(request).run_id
 
     def run_dir(self, run_id: str) -> Path:
@@ -97,8 +101,9 @@ class Env:
         engine = open_engine(self.backend.url or f"sqlite:///{self.home / 'weir.db'}")
         try:
             with engine.connect() as conn:
-                rows = conn.execute(sa.text("SELECT sequence, body FROM events WHERE run_id = :r ORDER BY sequence"),
-                                    {"r": run_id}).all()
+                rows = conn.execute(
+                    sa.text("SELECT sequence, body FROM events WHERE run_id = :r ORDER BY sequence"), {"r": run_id}
+                ).all()
         finally:
             engine.dispose()
         return [(row[0], len(row[1])) for row in rows]
@@ -134,8 +139,9 @@ def test_runs_launched_at_once_each_execute_exactly_once(tmp_path, backend, coun
         client = host.client()
         env.ready(client)
         run_ids = _launch_at_once(env, client, count)
-        wait_for(lambda: all(_ended(client, r) for r in run_ids), 120 + count, interval=0.5,
-                 what=f"{count} runs to end")
+        wait_for(
+            lambda: all(_ended(client, r) for r in run_ids), 120 + count, interval=0.5, what=f"{count} runs to end"
+        )
         assert Counter(_status(client, r) for r in run_ids) == {"SUCCESS": count}
     executions = Counter(line.split()[0] for line in (env.gate / "executions").read_text().splitlines())
     assert executions == dict.fromkeys(run_ids, 1)  # no run executed twice, none skipped
@@ -174,8 +180,7 @@ def test_a_seventy_megabyte_log_line_is_truncated_and_the_run_succeeds(tmp_path,
     assert log.message.startswith("yyyy") and "truncated by Weir: 70,000,000 bytes" in log.message
 
 
-MONITORING = {"run_monitoring": {"worker_lost_after_seconds": 2, "kill_grace_seconds": 1,
-                                 "poll_interval_seconds": 0.5}}
+MONITORING = {"run_monitoring": {"worker_lost_after_seconds": 2, "kill_grace_seconds": 1, "poll_interval_seconds": 0.5}}
 
 
 def test_a_stopped_worker_declared_lost_is_killed_and_its_later_events_ignored(tmp_path, backend):
@@ -200,10 +205,13 @@ def test_a_stopped_worker_declared_lost_is_killed_and_its_later_events_ignored(t
 
 def test_a_step_that_ignores_sigterm_is_canceled_within_the_grace_period(tmp_path, backend):
     env = Env(tmp_path, backend, MONITORING)
-    (tmp_path / "guarantees.py").write_text(CODE.replace(
-        "    (GATE / f\"{context.run_id}.started\").touch()\n    while True:",
-        "    import signal\n    signal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
-        "    (GATE / f\"{context.run_id}.started\").touch()\n    while True:"))
+    (tmp_path / "guarantees.py").write_text(
+        CODE.replace(
+            '    (GATE / f"{context.run_id}.started").touch()\n    while True:',
+            "    import signal\n    signal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
+            '    (GATE / f"{context.run_id}.started").touch()\n    while True:',
+        )
+    )
     with env.host() as host:
         client = host.client()
         env.ready(client)

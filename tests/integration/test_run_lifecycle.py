@@ -18,7 +18,7 @@ from host.storage.engine import migrate, open_engine
 from protos.weir.v1 import common_pb2, host_pb2
 from tests.support import REPO, dev_host, processes_mentioning, wait_for
 
-CODE = '''
+CODE = """
 import os, time
 from pathlib import Path
 import sdk as dg
@@ -64,7 +64,7 @@ def chatty(context: dg.AssetExecutionContext) -> int:
 
 
 defs = dg.Definitions(assets=[gated, endless, quick, chatty])
-'''
+"""
 
 
 class Env:
@@ -83,8 +83,9 @@ class Env:
         return dev_host(self.home, ["-f", str(self.tmp / "lifecycle.py")], env=self.env)
 
     def launch(self, client, asset: str, tags: dict[str, str] | None = None) -> str:  # type: ignore[no-untyped-def]
-        request = host_pb2.LaunchRunRequest(location="lifecycle", asset_selection=[common_pb2.AssetKey(path=[asset])],
-                                            tags=tags or {})
+        request = host_pb2.LaunchRunRequest(
+            location="lifecycle", asset_selection=[common_pb2.AssetKey(path=[asset])], tags=tags or {}
+        )
         return client.launch_run(request).run_id
 
     def started(self, run_id: str) -> bool:
@@ -92,8 +93,11 @@ class Env:
 
 
 def _ready(client) -> None:  # type: ignore[no-untyped-def]
-    wait_for(lambda: any(loc.status == host_pb2.LOCATION_LOADED for loc in client.locations()), 30,
-             what="the location to load")
+    wait_for(
+        lambda: any(loc.status == host_pb2.LOCATION_LOADED for loc in client.locations()),
+        30,
+        what="the location to load",
+    )
 
 
 def _status(client, run_id: str) -> str:  # type: ignore[no-untyped-def]
@@ -148,8 +152,11 @@ def test_code_server_and_worker_killed_mid_run_fail_the_run_and_free_its_slot(tm
         run_id = env.launch(client, "gated")
         wait_for(lambda: env.started(run_id), 30, what="the step to start")
         worker_pid = int((env.home / "runs" / "lifecycle" / run_id / "pid").read_text())
-        servers = [p for p in processes_mentioning(str(env.home / "runs" / "lifecycle"))
-                   if "codeserver start" in Path(f"/proc/{p}/cmdline").read_bytes().replace(b"\0", b" ").decode()]
+        servers = [
+            p
+            for p in processes_mentioning(str(env.home / "runs" / "lifecycle"))
+            if "codeserver start" in Path(f"/proc/{p}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+        ]
         assert len(servers) == 1
         for pid in (servers[0], worker_pid):
             os.kill(pid, signal.SIGKILL)
@@ -189,8 +196,14 @@ def test_tag_limit_holds_back_only_runs_with_that_tag(tmp_path, backend):
         assert _status(client, held) == "QUEUED"
         (env.gate / "open").touch()
         wait_for(lambda: _status(client, held) == "SUCCESS", 60, what="the held run to finish")
-        listed = subprocess.run([sys.executable, "-m", "host.cli", "runs", "--tag", "database=warehouse"],
-                                env=host.env, cwd=REPO, capture_output=True, text=True, timeout=30)
+        listed = subprocess.run(
+            [sys.executable, "-m", "host.cli", "runs", "--tag", "database=warehouse"],
+            env=host.env,
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
         assert first in listed.stdout and held in listed.stdout and other not in listed.stdout
 
 
@@ -202,13 +215,24 @@ def test_canceled_run_ends_canceled_and_its_step_stops(tmp_path, backend):
         run_id = env.launch(client, "endless")
         wait_for(lambda: env.started(run_id), 30, what="the step to start")
         worker_pid = int((env.home / "runs" / "lifecycle" / run_id / "pid").read_text())
-        out = subprocess.run([sys.executable, "-m", "host.cli", "runs", "cancel", run_id], env=host.env,
-                             cwd=REPO, capture_output=True, text=True, timeout=90)
+        out = subprocess.run(
+            [sys.executable, "-m", "host.cli", "runs", "cancel", run_id],
+            env=host.env,
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=90,
+        )
         assert out.returncode == 0, out.stderr
         assert f"run {run_id} CANCELED" in out.stdout
-        wait_for(lambda: not Path(f"/proc/{worker_pid}").exists() or
-                 "Z" in Path(f"/proc/{worker_pid}/stat").read_text().rsplit(")", 1)[-1].split()[0], 10,
-                 what="the worker process to exit")
+        wait_for(
+            lambda: (
+                not Path(f"/proc/{worker_pid}").exists()
+                or "Z" in Path(f"/proc/{worker_pid}/stat").read_text().rsplit(")", 1)[-1].split()[0]
+            ),
+            10,
+            what="the worker process to exit",
+        )
         assert not (env.gate / f"{run_id}.finished").exists()
         types = [e.type for e in client.run_events(run_id).events]
         assert types[-1] == common_pb2.RUN_CANCELED
@@ -227,7 +251,8 @@ def _old_schema(env: Env, backend) -> None:  # type: ignore[no-untyped-def]
         conn.exec_driver_sql(
             "INSERT INTO runs (run_id, location, job_name, status, asset_selection, run_config_json, tags,"
             " snapshot_id, run_key, created_at) VALUES ('old-1', 'sales', 'daily', 'SUCCESS', '[]', '{}', '{}',"
-            " 'snap-old', '', 1600000000.0)")
+            " 'snap-old', '', 1600000000.0)"
+        )
     engine.dispose()
 
 
@@ -236,12 +261,19 @@ def test_outdated_schema_refuses_to_start_until_migrated(tmp_path, backend):
     _old_schema(env, backend)
     cli = [sys.executable, "-m", "host.cli"]
     full_env = {**os.environ, "WEIR_HOME": str(env.home), **env.env}
-    refused = subprocess.run([*cli, "dev", "--port", "0", "-f", str(tmp_path / "lifecycle.py")], env=full_env,
-                             cwd=REPO, capture_output=True, text=True, timeout=60)
+    refused = subprocess.run(
+        [*cli, "dev", "--port", "0", "-f", str(tmp_path / "lifecycle.py")],
+        env=full_env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert refused.returncode == 1
     assert "weir storage migrate" in refused.stderr
-    migrated = subprocess.run([*cli, "storage", "migrate"], env=full_env, cwd=REPO, capture_output=True, text=True,
-                              timeout=60)
+    migrated = subprocess.run(
+        [*cli, "storage", "migrate"], env=full_env, cwd=REPO, capture_output=True, text=True, timeout=60
+    )
     assert migrated.returncode == 0, migrated.stderr
     with env.host() as host:
         client = host.client()

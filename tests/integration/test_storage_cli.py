@@ -16,14 +16,24 @@ from tests.support import REPO
 def _weir(home, *args: str) -> subprocess.CompletedProcess:  # type: ignore[no-untyped-def]
     env = {**os.environ, "WEIR_HOME": str(home)}
     env.pop("WEIR_STORAGE_URL", None)
-    return subprocess.run([sys.executable, "-m", "host.cli", *args], env=env, cwd=REPO, capture_output=True,
-                          text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "host.cli", *args], env=env, cwd=REPO, capture_output=True, text=True, timeout=60
+    )
 
 
 def _run(run_id: str, created_at: float, status: str) -> RunRecord:
-    return RunRecord(run_id=run_id, location="sales", job_name="daily", status=status, asset_selection=(),
-                     run_config_json="{}", tags={}, snapshot_id="s", created_at=created_at,
-                     ended_at=created_at + 1 if status != "STARTED" else None)
+    return RunRecord(
+        run_id=run_id,
+        location="sales",
+        job_name="daily",
+        status=status,
+        asset_selection=(),
+        run_config_json="{}",
+        tags={},
+        snapshot_id="s",
+        created_at=created_at,
+        ended_at=created_at + 1 if status != "STARTED" else None,
+    )
 
 
 def test_migrate_then_prune_deletes_only_old_finished_runs(tmp_path):

@@ -41,7 +41,8 @@ def test_a_full_pipe_is_read_in_chunks_of_at_most_the_chunk_size():
             os.close(w)
     assert all(len(e.message.encode()) <= COMPUTE_LOG_CHUNK_BYTES for e in events)
     assert "".join(e.message for e in events) == "x" * (COMPUTE_LOG_CHUNK_BYTES // 2) + "y" * (
-        COMPUTE_LOG_CHUNK_BYTES // 2 - 1)
+        COMPUTE_LOG_CHUNK_BYTES // 2 - 1
+    )
 
 
 def test_past_the_cap_bytes_are_counted_and_reported_once():
@@ -55,8 +56,9 @@ def test_past_the_cap_bytes_are_counted_and_reported_once():
     markers = [e for e in events if e.dropped_bytes]
     assert "".join(e.message for e in texts) == "0123456789"
     assert len(markers) == 1 and markers[0].dropped_bytes == 10
-    assert markers[0].message == ("\n[Weir dropped 10 bytes of stdout of step 'step': each stream of a step "
-                                  "keeps at most 10 bytes]\n")
+    assert markers[0].message == (
+        "\n[Weir dropped 10 bytes of stdout of step 'step': each stream of a step keeps at most 10 bytes]\n"
+    )
     log.feed(b"more")
     log.finish()
     assert events[-1].dropped_bytes == 4  # the cap stays spent

@@ -21,8 +21,9 @@ def _report(keys: list[str]) -> dg.AssetsDefinition:
 
 
 @pytest.mark.parametrize("key", ESCAPES)
-def test_a_partition_key_that_leads_outside_the_base_is_refused_and_nothing_is_written(tmp_path: Path,
-                                                                                        key: str) -> None:
+def test_a_partition_key_that_leads_outside_the_base_is_refused_and_nothing_is_written(
+    tmp_path: Path, key: str
+) -> None:
     key = key.format(tmp=tmp_path)  # an absolute key stays inside this test's directory
     report = _report(["good", key])
     base = tmp_path / "sandbox" / "deep" / "storage"

@@ -22,7 +22,10 @@ def test_daily_keys_are_complete_windows_between_start_and_end() -> None:
 
 def test_open_ended_keys_stop_at_the_current_time_moved_by_end_offset() -> None:
     assert dg.DailyPartitionsDefinition(start_date="2024-01-01").get_partition_keys(NOW) == [
-        "2024-01-01", "2024-01-02", "2024-01-03"]
+        "2024-01-01",
+        "2024-01-02",
+        "2024-01-03",
+    ]
     ahead = dg.DailyPartitionsDefinition(start_date="2024-01-01", end_offset=1).get_partition_keys(NOW)
     assert ahead[-1] == "2024-01-04"
     behind = dg.DailyPartitionsDefinition(start_date="2024-01-01", end_offset=-2).get_partition_keys(NOW)
@@ -31,8 +34,7 @@ def test_open_ended_keys_stop_at_the_current_time_moved_by_end_offset() -> None:
 
 def test_hourly_weekly_monthly_fmt_and_offsets() -> None:
     hourly = dg.HourlyPartitionsDefinition(start_date="2024-01-01-00:00", minute_offset=15)
-    assert hourly.get_partition_keys(datetime(2024, 1, 1, 3, tzinfo=UTC)) == [
-        "2024-01-01-00:15", "2024-01-01-01:15"]
+    assert hourly.get_partition_keys(datetime(2024, 1, 1, 3, tzinfo=UTC)) == ["2024-01-01-00:15", "2024-01-01-01:15"]
     weekly = dg.WeeklyPartitionsDefinition(start_date="2024-01-01", day_offset=1)  # Mondays
     assert weekly.get_partition_keys(datetime(2024, 1, 20, tzinfo=UTC)) == ["2024-01-01", "2024-01-08"]
     monthly = dg.MonthlyPartitionsDefinition(start_date="2024-01-01", fmt="%Y/%m")
@@ -42,16 +44,26 @@ def test_hourly_weekly_monthly_fmt_and_offsets() -> None:
 def test_custom_cron_is_walked_with_croniter() -> None:
     every_6h = dg.TimeWindowPartitionsDefinition(start="2024-01-01-00", fmt="%Y-%m-%d-%H", cron_schedule="0 */6 * * *")
     assert every_6h.get_partition_keys(datetime(2024, 1, 2, 1, tzinfo=UTC)) == [
-        "2024-01-01-00", "2024-01-01-06", "2024-01-01-12", "2024-01-01-18"]
+        "2024-01-01-00",
+        "2024-01-01-06",
+        "2024-01-01-12",
+        "2024-01-01-18",
+    ]
 
 
 def test_daylight_saving_gap_skips_the_missing_hour_and_fold_keeps_one_key_per_wall_time() -> None:
-    spring = dg.HourlyPartitionsDefinition(start_date="2024-03-31-00:00", end_date="2024-03-31-05:00",
-                                           timezone="Europe/Berlin")
-    assert spring.get_partition_keys() == ["2024-03-31-00:00", "2024-03-31-01:00", "2024-03-31-03:00",
-                                           "2024-03-31-04:00"]
-    autumn = dg.HourlyPartitionsDefinition(start_date="2024-10-27-01:00", end_date="2024-10-27-04:00",
-                                           timezone="Europe/Berlin")
+    spring = dg.HourlyPartitionsDefinition(
+        start_date="2024-03-31-00:00", end_date="2024-03-31-05:00", timezone="Europe/Berlin"
+    )
+    assert spring.get_partition_keys() == [
+        "2024-03-31-00:00",
+        "2024-03-31-01:00",
+        "2024-03-31-03:00",
+        "2024-03-31-04:00",
+    ]
+    autumn = dg.HourlyPartitionsDefinition(
+        start_date="2024-10-27-01:00", end_date="2024-10-27-04:00", timezone="Europe/Berlin"
+    )
     keys = autumn.get_partition_keys()
     assert keys == ["2024-10-27-01:00", "2024-10-27-02:00", "2024-10-27-03:00"]
     window = autumn.time_window_for_partition_key("2024-10-27-02:00")
@@ -61,7 +73,10 @@ def test_daylight_saving_gap_skips_the_missing_hour_and_fold_keeps_one_key_per_w
 def test_ranges_and_time_windows_and_timestamps() -> None:
     daily = dg.DailyPartitionsDefinition(start_date="2024-01-01", end_date="2024-02-01", timezone="America/New_York")
     assert daily.get_partition_keys_in_range(dg.PartitionKeyRange("2024-01-03", "2024-01-05")) == [
-        "2024-01-03", "2024-01-04", "2024-01-05"]
+        "2024-01-03",
+        "2024-01-04",
+        "2024-01-05",
+    ]
     with pytest.raises(ValueError, match="backwards"):
         daily.get_partition_keys_in_range(dg.PartitionKeyRange("2024-01-05", "2024-01-03"))
     window = daily.time_window_for_partition_key("2024-01-03")
@@ -81,8 +96,12 @@ def test_dynamic_keys_come_from_the_store_and_multi_keys_combine_dimensions() ->
     assert files.get_partition_keys(dynamic_partitions_store={"files": ["a", "b"]}) == ["a", "b"]
     with pytest.raises(ValueError, match="weir partitions add files"):
         files.get_partition_keys()
-    multi = dg.MultiPartitionsDefinition({"region": dg.StaticPartitionsDefinition(["eu", "us"]),
-                                          "date": dg.DailyPartitionsDefinition("2024-01-01", "2024-01-03")})
+    multi = dg.MultiPartitionsDefinition(
+        {
+            "region": dg.StaticPartitionsDefinition(["eu", "us"]),
+            "date": dg.DailyPartitionsDefinition("2024-01-01", "2024-01-03"),
+        }
+    )
     assert multi.get_partition_keys() == ["2024-01-01|eu", "2024-01-01|us", "2024-01-02|eu", "2024-01-02|us"]
     assert multi.keys_by_dimension("2024-01-02|us") == {"date": "2024-01-02", "region": "us"}
     assert files.build_add_request(["c"]).partition_keys == ("c",)
@@ -96,15 +115,18 @@ def events(context: dg.AssetExecutionContext) -> str:
     return f"events {context.partition_key}"
 
 
-@dg.asset(partitions_def=DAILY,
-          ins={"events": dg.AssetIn(partition_mapping=dg.TimeWindowPartitionMapping(start_offset=-1, end_offset=-1))})
+@dg.asset(
+    partitions_def=DAILY,
+    ins={"events": dg.AssetIn(partition_mapping=dg.TimeWindowPartitionMapping(start_offset=-1, end_offset=-1))},
+)
 def yesterday(context: dg.AssetExecutionContext, events: str) -> str:
     window = context.partition_time_window
     return f"{context.partition_key} reads {events} ({window.start.day}-{window.end.day})"
 
 
-@dg.asset(partitions_def=DAILY,
-          ins={"events": dg.AssetIn(partition_mapping=dg.TimeWindowPartitionMapping(start_offset=-2))})
+@dg.asset(
+    partitions_def=DAILY, ins={"events": dg.AssetIn(partition_mapping=dg.TimeWindowPartitionMapping(start_offset=-2))}
+)
 def three_days(events: dict) -> list[str]:
     return sorted(events)
 
@@ -119,8 +141,9 @@ def test_filesystem_io_manager_stores_each_partition_and_mappings_read_upstream_
     for day in ("2024-01-01", "2024-01-02", "2024-01-03"):
         dg.materialize([events], resources=io, partition_key=day)
     assert sorted(p.name for p in (tmp_path / "events").iterdir()) == ["2024-01-01", "2024-01-02", "2024-01-03"]
-    result = dg.materialize([events, yesterday, three_days], selection=[yesterday, three_days], resources=io,
-                            partition_key="2024-01-03")
+    result = dg.materialize(
+        [events, yesterday, three_days], selection=[yesterday, three_days], resources=io, partition_key="2024-01-03"
+    )
     assert result.output_for_node("yesterday") == "2024-01-03 reads events 2024-01-02 (3-4)"
     assert result.output_for_node("three_days") == ["2024-01-01", "2024-01-02", "2024-01-03"]
 
@@ -132,10 +155,12 @@ def test_an_unpartitioned_asset_reads_every_upstream_partition_and_mapping_error
     assert not missing.success  # only one of ten partitions exists
     for day in DAILY.get_partition_keys()[1:]:
         dg.materialize([events], resources=io, partition_key=day)
-    assert dg.materialize([events, everything], selection=[everything], resources=io).output_for_node(
-        "everything") == 10
-    first_day = dg.materialize([events, yesterday], selection=[yesterday], resources=io, partition_key="2024-01-01",
-                               raise_on_error=False)
+    assert (
+        dg.materialize([events, everything], selection=[everything], resources=io).output_for_node("everything") == 10
+    )
+    first_day = dg.materialize(
+        [events, yesterday], selection=[yesterday], resources=io, partition_key="2024-01-01", raise_on_error=False
+    )
     failure = next(e for e in first_day.all_events if e.type == "STEP_FAILURE")
     assert "allow_nonexistent_upstream_partitions" in failure.message
 
@@ -165,8 +190,9 @@ def test_a_range_run_stores_and_reports_every_partition_of_the_range(tmp_path) -
     partitions = [e.partition_key for e in result.all_events if e.type == "ASSET_MATERIALIZATION"]
     assert partitions == ["2024-01-02", "2024-01-03", "2024-01-04", "2024-01-05"]
     assert sorted(p.name for p in (tmp_path / "daily_totals").iterdir()) == partitions
-    context = dg.build_asset_context(partition_key_range=dg.PartitionKeyRange("2024-01-02", "2024-01-03"),
-                                     partitions_def=DAILY)
+    context = dg.build_asset_context(
+        partition_key_range=dg.PartitionKeyRange("2024-01-02", "2024-01-03"), partitions_def=DAILY
+    )
     with pytest.raises(dg.DagsterInvariantViolationError, match="partition_key_range"):
         _ = context.partition_key
 

@@ -142,8 +142,15 @@ def test_materialize_result_and_output_metadata_reach_the_event() -> None:
 
 
 def test_asset_decorator_records_definition_fields() -> None:
-    @dg.asset(metadata={"m": 1}, tags={"t": "v"}, owners=["team:data"], kinds={"python"}, code_version="3",
-              io_manager_key="io_manager", group_name="g")
+    @dg.asset(
+        metadata={"m": 1},
+        tags={"t": "v"},
+        owners=["team:data"],
+        kinds={"python"},
+        code_version="3",
+        io_manager_key="io_manager",
+        group_name="g",
+    )
     def described() -> int:
         """The docstring is the description."""
         return 1

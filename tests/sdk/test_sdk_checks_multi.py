@@ -93,6 +93,8 @@ def test_external_asset_spec_feeds_an_input(tmp_path) -> None:
     def loads(raw: int) -> int:
         return raw + 1
 
-    result = dg.materialize([dg.AssetSpec("raw"), loads, ordered_only],
-                            resources={"io_manager": dg.FilesystemIOManager(base_dir=str(tmp_path))})
+    result = dg.materialize(
+        [dg.AssetSpec("raw"), loads, ordered_only],
+        resources={"io_manager": dg.FilesystemIOManager(base_dir=str(tmp_path))},
+    )
     assert result.output_for_node("loads") == 42

@@ -89,8 +89,9 @@ def test_resource_config_from_run_config_and_required_resource_keys() -> None:
     def legacy(context) -> str:
         return context.resources.res.label
 
-    result = dg.materialize([legacy], resources={"res": Tracked()},
-                            run_config={"resources": {"res": {"config": {"label": "from-config"}}}})
+    result = dg.materialize(
+        [legacy], resources={"res": Tracked()}, run_config={"resources": {"res": {"config": {"label": "from-config"}}}}
+    )
     assert result.output_for_node("legacy") == "from-config"
 
 
@@ -158,9 +159,11 @@ def test_env_var_in_a_nested_resource_or_config_is_read_when_the_run_starts(monk
     def uses(warehouse: Warehouse) -> tuple:
         return (warehouse.client.token, warehouse.credentials.password, warehouse.hosts, type(warehouse.client))
 
-    warehouse = Warehouse(client=ProdClient(token=dg.EnvVar("WEIR_TEST_TOKEN")),
-                          credentials=Credentials(password=dg.EnvVar("WEIR_TEST_PASSWORD")),
-                          hosts=["fixed", dg.EnvVar("WEIR_TEST_HOST")])  # fmt: skip
+    warehouse = Warehouse(
+        client=ProdClient(token=dg.EnvVar("WEIR_TEST_TOKEN")),
+        credentials=Credentials(password=dg.EnvVar("WEIR_TEST_PASSWORD")),
+        hosts=["fixed", dg.EnvVar("WEIR_TEST_HOST")],
+    )
     monkeypatch.setenv("WEIR_TEST_TOKEN", "s3cret")
     monkeypatch.setenv("WEIR_TEST_PASSWORD", "hunter2")
     monkeypatch.setenv("WEIR_TEST_HOST", "db.internal")

@@ -92,7 +92,7 @@ def test_two_keys_that_become_one_step_name_are_an_error() -> None:
     def flat() -> int:
         return 2
 
-    with pytest.raises(dg.DagsterInvalidDefinitionError, match='sales/orders and sales__orders both run as the step'):
+    with pytest.raises(dg.DagsterInvalidDefinitionError, match="sales/orders and sales__orders both run as the step"):
         _load(nested, flat)
 
 

@@ -62,8 +62,9 @@ def test_define_asset_job_and_resolve_job_def() -> None:
 
 
 def test_merge_combines_and_rejects_conflicting_resources() -> None:
-    merged = dg.Definitions.merge(dg.Definitions(assets=[r1], resources={"a": 1}),
-                                  dg.Definitions(assets=[r2], resources={"b": 2}))
+    merged = dg.Definitions.merge(
+        dg.Definitions(assets=[r1], resources={"a": 1}), dg.Definitions(assets=[r2], resources={"b": 2})
+    )
     assert len(merged.assets) == 2 and merged.resources == {"a": 1, "b": 2}
     with pytest.raises(dg.DagsterInvalidDefinitionError, match='resource "a"'):
         dg.Definitions.merge(dg.Definitions(resources={"a": object()}), dg.Definitions(resources={"a": object()}))
@@ -80,8 +81,9 @@ def test_duplicate_asset_keys_are_an_error() -> None:
 
 def test_schedule_and_sensor_definitions_carry_their_fields() -> None:
     job = dg.define_asset_job("j")
-    sched = dg.ScheduleDefinition(job=job, cron_schedule="0 3 * * *", execution_timezone="UTC",
-                                  default_status=dg.DefaultScheduleStatus.RUNNING)
+    sched = dg.ScheduleDefinition(
+        job=job, cron_schedule="0 3 * * *", execution_timezone="UTC", default_status=dg.DefaultScheduleStatus.RUNNING
+    )
     assert sched.name == "j_schedule" and sched.cron_schedule == "0 3 * * *" and not sched.has_function
 
     @dg.sensor(job=job, minimum_interval_seconds=45, default_status=dg.DefaultSensorStatus.RUNNING)

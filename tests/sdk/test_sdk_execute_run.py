@@ -47,11 +47,20 @@ def storage(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-def _run(job_name: str | None = None, selection: list | None = None, run_config: dict | None = None,
-         run_id: str = "r") -> tuple[bool, list[Event]]:  # fmt: skip
+def _run(
+    job_name: str | None = None, selection: list | None = None, run_config: dict | None = None, run_id: str = "r"
+) -> tuple[bool, list[Event]]:
     events: list[Event] = []
-    ok = execute_run(defs, run_id=run_id, job_name=job_name, asset_selection=selection, run_config=run_config or {},
-                     tags={}, partition_key=None, on_event=events.append)  # fmt: skip
+    ok = execute_run(
+        defs,
+        run_id=run_id,
+        job_name=job_name,
+        asset_selection=selection,
+        run_config=run_config or {},
+        tags={},
+        partition_key=None,
+        on_event=events.append,
+    )
     return ok, events
 
 
@@ -100,8 +109,17 @@ def test_unknown_job_fails_the_run_with_the_job_names() -> None:
 
 def test_cancel_ends_with_run_canceled() -> None:
     events: list[Event] = []
-    ok = execute_run(defs, run_id="c", job_name="serial_job", asset_selection=None, run_config={}, tags={},
-                     partition_key=None, on_event=events.append, should_cancel=lambda: True)  # fmt: skip
+    ok = execute_run(
+        defs,
+        run_id="c",
+        job_name="serial_job",
+        asset_selection=None,
+        run_config={},
+        tags={},
+        partition_key=None,
+        on_event=events.append,
+        should_cancel=lambda: True,
+    )
     assert not ok and events[-1].type == "RUN_CANCELED"
 
 
@@ -116,8 +134,16 @@ def test_multiprocess_step_failure_is_reported_by_the_parent() -> None:
 
     bad = dg.Definitions(assets=[explodes, after], jobs=[dg.define_asset_job("j")])
     events: list[Event] = []
-    ok = execute_run(bad, run_id="f", job_name="j", asset_selection=None, run_config={}, tags={},
-                     partition_key=None, on_event=events.append)  # fmt: skip
+    ok = execute_run(
+        bad,
+        run_id="f",
+        job_name="j",
+        asset_selection=None,
+        run_config={},
+        tags={},
+        partition_key=None,
+        on_event=events.append,
+    )
     assert not ok
     failure = next(e for e in events if e.type == "STEP_FAILURE")
     assert failure.error.type == "OSError" and "disk gone" in failure.message
@@ -148,9 +174,18 @@ def op_chain():
 
 def _reexecute(run_id: str, steps: list[str], output_runs: dict[str, str]) -> tuple[bool, list[Event]]:
     events: list[Event] = []
-    ok = execute_run(dg.Definitions(jobs=[op_chain]), run_id=run_id, job_name="op_chain", asset_selection=None,
-                     run_config={}, tags={}, partition_key=None, on_event=events.append, step_selection=steps,
-                     output_runs=output_runs)  # fmt: skip
+    ok = execute_run(
+        dg.Definitions(jobs=[op_chain]),
+        run_id=run_id,
+        job_name="op_chain",
+        asset_selection=None,
+        run_config={},
+        tags={},
+        partition_key=None,
+        on_event=events.append,
+        step_selection=steps,
+        output_runs=output_runs,
+    )
     return ok, events
 
 

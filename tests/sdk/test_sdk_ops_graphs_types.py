@@ -146,6 +146,7 @@ def test_backoff_delays() -> None:
 
 def test_graph_body_rejects_constants() -> None:
     with pytest.raises(dg.DagsterInvalidDefinitionError, match="inside a graph body"):
+
         @dg.graph
         def bad():
             add_one(3)

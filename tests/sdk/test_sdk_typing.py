@@ -11,7 +11,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 
-USER_CODE = '''
+USER_CODE = """
 from typing import TYPE_CHECKING, Any, reveal_type
 
 import sdk as dg
@@ -145,20 +145,29 @@ if TYPE_CHECKING:
     @dg.asset(gruop_name="typo")
     def misspelled() -> int:
         return 1
-'''
+"""
 
 EXPECTED = {
-    "bare_asset": "sdk.assets.AssetsDefinition", "called_asset": "sdk.assets.AssetsDefinition",
-    "many": "sdk.assets.AssetsDefinition", "positive": "sdk.checks.AssetChecksDefinition",
-    "bare_op": "sdk.ops.OpDefinition", "called_op": "sdk.ops.OpDefinition",
-    "bare_graph": "sdk.graphs.GraphDefinition", "called_graph": "sdk.graphs.GraphDefinition",
-    "bare_job": "sdk.jobs.JobDefinition", "called_job": "sdk.jobs.JobDefinition",
-    "hourly": "sdk.schedules.ScheduleDefinition", "watcher": "sdk.sensors.SensorDefinition",
-    "on_asset": "sdk.sensors.AssetSensorDefinition", "on_success": "sdk.sensors.RunStatusSensorDefinition",
+    "bare_asset": "sdk.assets.AssetsDefinition",
+    "called_asset": "sdk.assets.AssetsDefinition",
+    "many": "sdk.assets.AssetsDefinition",
+    "positive": "sdk.checks.AssetChecksDefinition",
+    "bare_op": "sdk.ops.OpDefinition",
+    "called_op": "sdk.ops.OpDefinition",
+    "bare_graph": "sdk.graphs.GraphDefinition",
+    "called_graph": "sdk.graphs.GraphDefinition",
+    "bare_job": "sdk.jobs.JobDefinition",
+    "called_job": "sdk.jobs.JobDefinition",
+    "hourly": "sdk.schedules.ScheduleDefinition",
+    "watcher": "sdk.sensors.SensorDefinition",
+    "on_asset": "sdk.sensors.AssetSensorDefinition",
+    "on_success": "sdk.sensors.RunStatusSensorDefinition",
     "bare_failure": "sdk.sensors.RunStatusSensorDefinition",
     "called_failure": "sdk.sensors.RunStatusSensorDefinition",
-    "bare_resource": "sdk.resources.ResourceDefinition", "called_resource": "sdk.resources.ResourceDefinition",
-    "bare_io": "sdk.io_managers.IOManagerDefinition", "called_io": "sdk.io_managers.IOManagerDefinition",
+    "bare_resource": "sdk.resources.ResourceDefinition",
+    "called_resource": "sdk.resources.ResourceDefinition",
+    "bare_io": "sdk.io_managers.IOManagerDefinition",
+    "called_io": "sdk.io_managers.IOManagerDefinition",
 }
 
 
@@ -167,10 +176,23 @@ def test_mypy_infers_the_definition_of_each_decorator_form_and_rejects_unknown_k
     user_file.write_text(USER_CODE, encoding="utf-8")
     env = {**os.environ, "MYPYPATH": str(REPO)}
     proc = subprocess.run(
-        [sys.executable, "-m", "mypy", "--strict", "--follow-imports=silent", "--no-error-summary",
-         "--cache-dir", str(tmp_path / "cache"), str(user_file)],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=240,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "mypy",
+            "--strict",
+            "--follow-imports=silent",
+            "--no-error-summary",
+            "--cache-dir",
+            str(tmp_path / "cache"),
+            str(user_file),
+        ],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
     lines = proc.stdout.splitlines()
     revealed = [m.group(1) for line in lines if (m := re.search(r'Revealed type is "([^"]+)"', line))]
     assert revealed == list(EXPECTED.values()), proc.stdout + proc.stderr
@@ -183,6 +205,12 @@ def test_mypy_infers_the_definition_of_each_decorator_form_and_rejects_unknown_k
 def test_the_typed_user_file_also_loads_at_run_time(tmp_path: Path) -> None:
     user_file = tmp_path / "user_defs.py"
     user_file.write_text(USER_CODE, encoding="utf-8")  # typing.reveal_type prints at run time
-    proc = subprocess.run([sys.executable, str(user_file)], cwd=tmp_path, capture_output=True, text=True,
-                          env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=60)  # fmt: skip
+    proc = subprocess.run(
+        [sys.executable, str(user_file)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        timeout=60,
+    )
     assert proc.returncode == 0, proc.stderr

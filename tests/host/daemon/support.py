@@ -36,23 +36,48 @@ class FakeClock:
         return self.now
 
 
-def schedule(name: str, cron: str | list[str], *, tz: str = "", function: bool = False, running: bool = True,
-             job: str = "sales_job", tags: dict[str, str] | None = None) -> snapshot_pb2.Schedule:
+def schedule(
+    name: str,
+    cron: str | list[str],
+    *,
+    tz: str = "",
+    function: bool = False,
+    running: bool = True,
+    job: str = "sales_job",
+    tags: dict[str, str] | None = None,
+) -> snapshot_pb2.Schedule:
     crons = [cron] if isinstance(cron, str) else cron
     return snapshot_pb2.Schedule(
-        name=name, cron_schedules=crons, execution_timezone=tz, job_name=job, has_function=function,
-        default_status=snapshot_pb2.RUNNING if running else snapshot_pb2.STOPPED, run_config_json="{}",
-        tags=tags or {})
+        name=name,
+        cron_schedules=crons,
+        execution_timezone=tz,
+        job_name=job,
+        has_function=function,
+        default_status=snapshot_pb2.RUNNING if running else snapshot_pb2.STOPPED,
+        run_config_json="{}",
+        tags=tags or {},
+    )
 
 
-def sensor(name: str, *, interval: int = 30, jobs: tuple[str, ...] = ("sales_job",), running: bool = True,
-           kind: int = snapshot_pb2.STANDARD, assets: tuple[str, ...] = (),
-           statuses: tuple[str, ...] = ()) -> snapshot_pb2.Sensor:
+def sensor(
+    name: str,
+    *,
+    interval: int = 30,
+    jobs: tuple[str, ...] = ("sales_job",),
+    running: bool = True,
+    kind: int = snapshot_pb2.STANDARD,
+    assets: tuple[str, ...] = (),
+    statuses: tuple[str, ...] = (),
+) -> snapshot_pb2.Sensor:
     return snapshot_pb2.Sensor(
-        name=name, minimum_interval_seconds=interval, job_names=list(jobs), kind=kind,  # type: ignore[arg-type]
+        name=name,
+        minimum_interval_seconds=interval,
+        job_names=list(jobs),
+        kind=kind,  # type: ignore[arg-type]
         default_status=snapshot_pb2.RUNNING if running else snapshot_pb2.STOPPED,
         monitored_assets=[common_pb2.AssetKey(path=a.split("/")) for a in assets],
-        monitored_run_statuses=list(statuses))
+        monitored_run_statuses=list(statuses),
+    )
 
 
 def run_requests(*keys: str, job: str = "") -> codeserver_pb2.EvaluationReply:
@@ -60,8 +85,11 @@ def run_requests(*keys: str, job: str = "") -> codeserver_pb2.EvaluationReply:
 
 
 def user_error(message: str) -> codeserver_pb2.EvaluationReply:
-    return codeserver_pb2.EvaluationReply(error=common_pb2.UserCodeError(
-        type="ValueError", message=message, traceback="Traceback (most recent call last):\n  ...\nValueError"))
+    return codeserver_pb2.EvaluationReply(
+        error=common_pb2.UserCodeError(
+            type="ValueError", message=message, traceback="Traceback (most recent call last):\n  ...\nValueError"
+        )
+    )
 
 
 @dataclass
@@ -79,29 +107,38 @@ class InProcessLocation:
 
     def snapshot(self) -> snapshot_pb2.Snapshot:
         return snapshot_pb2.Snapshot(
-            location_name=self.name, jobs=[snapshot_pb2.Job(name=j) for j in self.jobs],
+            location_name=self.name,
+            jobs=[snapshot_pb2.Job(name=j) for j in self.jobs],
             assets=[snapshot_pb2.AssetNode(key=common_pb2.AssetKey(path=["orders"]), is_executable=True)],
-            schedules=self.schedules, sensors=self.sensors)
+            schedules=self.schedules,
+            sensors=self.sensors,
+        )
 
     def _snapshot_id(self) -> str:
         return hashlib.sha256(self.snapshot().SerializeToString(deterministic=True)).hexdigest()
 
     def handshake(self) -> codeserver_pb2.HandshakeReply:
-        return codeserver_pb2.HandshakeReply(protocol_version=wire.PROTOCOL_VERSION, location_name=self.name,
-                                             snapshot_id=self._snapshot_id(), server_id="in-process")
+        return codeserver_pb2.HandshakeReply(
+            protocol_version=wire.PROTOCOL_VERSION,
+            location_name=self.name,
+            snapshot_id=self._snapshot_id(),
+            server_id="in-process",
+        )
 
     def fetch_snapshot(self, snapshot_id: str) -> snapshot_pb2.Snapshot:
         return self.snapshot()
 
-    def evaluate_schedule(self, request: codeserver_pb2.EvaluateScheduleRequest,
-                          timeout: float) -> codeserver_pb2.EvaluationReply:
+    def evaluate_schedule(
+        self, request: codeserver_pb2.EvaluateScheduleRequest, timeout: float
+    ) -> codeserver_pb2.EvaluationReply:
         if not self.available:
             raise LocationUnavailable(f"code location {self.name!r} is not reachable")
         self.calls.append((request.schedule_name, request.scheduled_time))
         return self.schedule_fns[request.schedule_name](request)
 
-    def evaluate_sensor(self, request: codeserver_pb2.EvaluateSensorRequest,
-                        timeout: float) -> codeserver_pb2.EvaluationReply:
+    def evaluate_sensor(
+        self, request: codeserver_pb2.EvaluateSensorRequest, timeout: float
+    ) -> codeserver_pb2.EvaluationReply:
         if not self.available:
             raise LocationUnavailable(f"code location {self.name!r} is not reachable")
         self.calls.append((request.sensor_name, request.cursor))

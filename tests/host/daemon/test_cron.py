@@ -19,8 +19,11 @@ def _day(expression: str, tz: str, day: str) -> list[str]:
     start = _local(tz, f"{day}T00:00:00") - 1
     end = start + 30 * 3600
     slots, _ = CronSchedule((expression,), tz).slots_between(start, end)
-    return [datetime.fromtimestamp(s, ZoneInfo(tz)).isoformat()[11:] for s in slots
-            if datetime.fromtimestamp(s, ZoneInfo(tz)).date().isoformat() == day]
+    return [
+        datetime.fromtimestamp(s, ZoneInfo(tz)).isoformat()[11:]
+        for s in slots
+        if datetime.fromtimestamp(s, ZoneInfo(tz)).date().isoformat() == day
+    ]
 
 
 def test_spring_gap_daily_fires_at_the_end_of_the_gap():
@@ -45,8 +48,7 @@ def test_autumn_fold_hourly_fires_at_both_occurrences():
     assert berlin[2:5] == ["02:00:00+02:00", "02:00:00+01:00", "03:00:00+01:00"]
     assert len(berlin) == 25
     new_york = _day("*/30 * * * *", "America/New_York", "2026-11-01")
-    assert new_york[2:7] == ["01:00:00-04:00", "01:30:00-04:00", "01:00:00-05:00", "01:30:00-05:00",
-                             "02:00:00-05:00"]
+    assert new_york[2:7] == ["01:00:00-04:00", "01:30:00-04:00", "01:00:00-05:00", "01:30:00-05:00", "02:00:00-05:00"]
 
 
 def test_newest_slots_listed_backwards_match_the_forward_listing():

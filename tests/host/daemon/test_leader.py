@@ -59,8 +59,11 @@ def test_a_restarted_host_takes_over_at_once_from_its_dead_predecessor(tmp_path)
     try:
         engine = sqlite_engine(tmp_path)
         clock = FakeClock(1000.0)
-        for holder, taken in [(_owner_like_ours(alive.pid), False), (_owner_like_ours(dead.pid, "elsewhere"), False),
-                              (_owner_like_ours(dead.pid), True)]:
+        for holder, taken in [
+            (_owner_like_ours(alive.pid), False),
+            (_owner_like_ours(dead.pid, "elsewhere"), False),
+            (_owner_like_ours(dead.pid), True),
+        ]:
             with engine.begin() as conn:
                 conn.execute(leases_table.delete())
             previous = LeaderElector(engine, clock, lease_seconds=60, owner=holder)

@@ -69,15 +69,20 @@ def test_static_schedule_fires_once_per_slot_with_its_identity(tmp_path):
     assert [t.logical_time for t in ticks] == [T0 + 30, T0 + 90]
     runs = sorted(_runs(engine), key=lambda r: r.logical_time)
     assert [(r.schedule_name, r.logical_time, r.job_name) for r in runs] == [
-        ("every_minute", T0 + 30, "sales_job"), ("every_minute", T0 + 90, "sales_job")]
+        ("every_minute", T0 + 30, "sales_job"),
+        ("every_minute", T0 + 90, "sales_job"),
+    ]
     assert [t.run_ids for t in ticks] == [(runs[0].run_id,), (runs[1].run_id,)]
     assert location.calls == []  # no function: user code never called
 
 
 def test_function_is_called_only_when_a_slot_is_due(tmp_path):
     clock = FakeClock(T0)
-    location = InProcessLocation("sales", schedules=[schedule("every_minute", "* * * * *", function=True)],
-                                 schedule_fns={"every_minute": lambda req: run_requests("k")})
+    location = InProcessLocation(
+        "sales",
+        schedules=[schedule("every_minute", "* * * * *", function=True)],
+        schedule_fns={"every_minute": lambda req: run_requests("k")},
+    )
     engine, _, scheduler = _setup(tmp_path, location, clock)
     for _ in range(29):
         _pass(scheduler)
@@ -91,10 +96,14 @@ def test_function_is_called_only_when_a_slot_is_due(tmp_path):
 
 def test_skip_and_failure_become_ticks_with_reasons_and_the_next_slot_still_fires(tmp_path):
     clock = FakeClock(T0)
-    replies = iter([codeserver_pb2.EvaluationReply(skip_reason="no new orders"), user_error("warehouse closed"),
-                    run_requests("")])
-    location = InProcessLocation("sales", schedules=[schedule("every_minute", "* * * * *", function=True)],
-                                 schedule_fns={"every_minute": lambda req: next(replies)})
+    replies = iter(
+        [codeserver_pb2.EvaluationReply(skip_reason="no new orders"), user_error("warehouse closed"), run_requests("")]
+    )
+    location = InProcessLocation(
+        "sales",
+        schedules=[schedule("every_minute", "* * * * *", function=True)],
+        schedule_fns={"every_minute": lambda req: next(replies)},
+    )
     engine, _, scheduler = _setup(tmp_path, location, clock)
     _pass(scheduler)
     for _ in range(3):
@@ -109,8 +118,11 @@ def test_skip_and_failure_become_ticks_with_reasons_and_the_next_slot_still_fire
 
 def test_unreachable_location_fails_the_tick_and_the_loop_goes_on(tmp_path):
     clock = FakeClock(T0)
-    location = InProcessLocation("sales", schedules=[schedule("every_minute", "* * * * *", function=True)],
-                                 schedule_fns={"every_minute": lambda req: run_requests("")})
+    location = InProcessLocation(
+        "sales",
+        schedules=[schedule("every_minute", "* * * * *", function=True)],
+        schedule_fns={"every_minute": lambda req: run_requests("")},
+    )
     engine, _, scheduler = _setup(tmp_path, location, clock)
     _pass(scheduler)
     location.available = False
@@ -131,10 +143,22 @@ def test_a_tick_interrupted_after_launching_is_resumed_without_a_second_run(tmp_
     slot = T0 + 30
     # What a host that crashed mid-tick leaves behind: a STARTED tick and the run it launched.
     with engine.begin() as conn:
-        tick_store.add_tick(conn, location="sales", name="every_minute", kind="SCHEDULE", status="STARTED",
-                            timestamp=slot, logical_time=slot)
-    run = launch_run(engine, workspace, host_pb2.LaunchRunRequest(location="sales", job_name="sales_job"),
-                     now=slot, extra={"schedule_name": "every_minute", "logical_time": slot, "run_key": None})
+        tick_store.add_tick(
+            conn,
+            location="sales",
+            name="every_minute",
+            kind="SCHEDULE",
+            status="STARTED",
+            timestamp=slot,
+            logical_time=slot,
+        )
+    run = launch_run(
+        engine,
+        workspace,
+        host_pb2.LaunchRunRequest(location="sales", job_name="sales_job"),
+        now=slot,
+        extra={"schedule_name": "every_minute", "logical_time": slot, "run_key": None},
+    )
     Scheduler(engine, workspace, SchedulerConfig(), clock).tick()
     (tick,) = _ticks(engine)
     assert tick.status == "SUCCESS" and tick.run_ids == (run.run_id,)
@@ -162,17 +186,22 @@ def test_a_hanging_schedule_function_delays_only_its_own_schedule(tmp_path):
         release.wait(5)
         return run_requests("")
 
-    location = InProcessLocation("sales", schedules=[schedule("a_hangs", "* * * * *", function=True),
-                                                     schedule("b_fine", "* * * * *", function=True)],
-                                 schedule_fns={"a_hangs": hanging, "b_fine": lambda req: run_requests("")})
+    location = InProcessLocation(
+        "sales",
+        schedules=[schedule("a_hangs", "* * * * *", function=True), schedule("b_fine", "* * * * *", function=True)],
+        schedule_fns={"a_hangs": hanging, "b_fine": lambda req: run_requests("")},
+    )
     engine, _, scheduler = _setup(tmp_path, location, clock)
     scheduler.tick()  # first sight: both start now
     try:
         for minute in range(1, 4):
             clock.advance(60)
             scheduler.tick()
-            wait_for(lambda minute=minute: [t.status for t in _ticks(engine, "b_fine")] == ["SUCCESS"] * minute,
-                     3, what="b_fine's tick")
+            wait_for(
+                lambda minute=minute: [t.status for t in _ticks(engine, "b_fine")] == ["SUCCESS"] * minute,
+                3,
+                what="b_fine's tick",
+            )
         assert [t.status for t in _ticks(engine, "a_hangs")] == ["STARTED"]  # shown while it runs
         assert [name for name, _ in location.calls].count("a_hangs") == 1  # never two at once
     finally:
@@ -224,19 +253,22 @@ def test_a_long_outage_is_summarised_beyond_max_missed_ticks(tmp_path):
 
 def test_state_overrides_default_status_and_survives_a_reload(tmp_path):
     clock = FakeClock(T0)
-    location = InProcessLocation("sales", schedules=[schedule("every_minute", "* * * * *"),
-                                                     schedule("dormant", "* * * * *", running=False)])
+    location = InProcessLocation(
+        "sales", schedules=[schedule("every_minute", "* * * * *"), schedule("dormant", "* * * * *", running=False)]
+    )
     engine, workspace, scheduler = _setup(tmp_path, location, clock)
-    instigators.set_status(engine, workspace, kind="SCHEDULE", name="every_minute", location=None,
-                           status="STOPPED", now=clock())
+    instigators.set_status(
+        engine, workspace, kind="SCHEDULE", name="every_minute", location=None, status="STOPPED", now=clock()
+    )
     location.schedules.append(schedule("another", "0 0 * * *"))  # new code: a new snapshot id
     workspace.refresh_all(force=True)
     _pass(scheduler)
     clock.advance(120)
     _pass(scheduler)
     assert _ticks(engine) == [] and _ticks(engine, "dormant") == []
-    instigators.set_status(engine, workspace, kind="SCHEDULE", name="dormant", location="sales", status="RUNNING",
-                           now=clock())
+    instigators.set_status(
+        engine, workspace, kind="SCHEDULE", name="dormant", location="sales", status="RUNNING", now=clock()
+    )
     _pass(scheduler)
     clock.advance(60)
     _pass(scheduler)
@@ -251,17 +283,23 @@ def _local(tz: str, text: str) -> float:
     return datetime.fromisoformat(text).replace(tzinfo=ZoneInfo(tz)).timestamp()
 
 
-@pytest.mark.parametrize(("tz", "day", "expected"), [
-    ("Europe/Berlin", "2026-03-29", "2026-03-29T03:00:00+02:00"),  # 02:30 does not exist: end of the gap
-    ("America/New_York", "2026-03-08", "2026-03-08T03:00:00-04:00"),
-    ("Europe/Berlin", "2026-10-25", "2026-10-25T02:30:00+02:00"),  # 02:30 twice: the first one only
-    ("America/New_York", "2026-11-01", "2026-11-01T01:30:00-04:00"),
-])
+@pytest.mark.parametrize(
+    ("tz", "day", "expected"),
+    [
+        ("Europe/Berlin", "2026-03-29", "2026-03-29T03:00:00+02:00"),  # 02:30 does not exist: end of the gap
+        ("America/New_York", "2026-03-08", "2026-03-08T03:00:00-04:00"),
+        ("Europe/Berlin", "2026-10-25", "2026-10-25T02:30:00+02:00"),  # 02:30 twice: the first one only
+        ("America/New_York", "2026-11-01", "2026-11-01T01:30:00-04:00"),
+    ],
+)
 def test_daily_schedule_across_dst_fires_once_at_the_documented_time(tmp_path, tz, day, expected):
     cron = "30 2 * * *" if "Berlin" in tz or day.endswith("08") else "30 1 * * *"
     clock = FakeClock(_local(tz, f"{day}T00:00:00"))
-    location = InProcessLocation("sales", schedules=[schedule("daily", cron, tz=tz, function=True)],
-                                 schedule_fns={"daily": lambda req: run_requests("")})
+    location = InProcessLocation(
+        "sales",
+        schedules=[schedule("daily", cron, tz=tz, function=True)],
+        schedule_fns={"daily": lambda req: run_requests("")},
+    )
     engine, _, scheduler = _setup(tmp_path, location, clock)
     for _ in range(24 * 12):
         _pass(scheduler)
@@ -271,10 +309,15 @@ def test_daily_schedule_across_dst_fires_once_at_the_documented_time(tmp_path, t
     assert location.calls[0] == ("daily", tick.logical_time)
 
 
-@pytest.mark.parametrize(("tz", "day", "count"), [
-    ("Europe/Berlin", "2026-03-29", 23), ("America/New_York", "2026-03-08", 23),
-    ("Europe/Berlin", "2026-10-25", 25), ("America/New_York", "2026-11-01", 25),
-])
+@pytest.mark.parametrize(
+    ("tz", "day", "count"),
+    [
+        ("Europe/Berlin", "2026-03-29", 23),
+        ("America/New_York", "2026-03-08", 23),
+        ("Europe/Berlin", "2026-10-25", 25),
+        ("America/New_York", "2026-11-01", 25),
+    ],
+)
 def test_hourly_schedule_fires_every_real_hour_across_dst(tmp_path, tz, day, count):
     start = _local(tz, f"{day}T00:00:00")
     clock = FakeClock(start - 1)

@@ -21,15 +21,20 @@ FILES = common_pb2.AssetKey(path=["file_rows"])
 class FileLocation(InProcessLocation):
     def snapshot(self) -> snapshot_pb2.Snapshot:
         files = _partitions(dg.DynamicPartitionsDefinition(name="files"))
-        return snapshot_pb2.Snapshot(location_name=self.name, sensors=self.sensors, assets=[
-            snapshot_pb2.AssetNode(key=FILES, is_executable=True, partitions=files)])
+        return snapshot_pb2.Snapshot(
+            location_name=self.name,
+            sensors=self.sensors,
+            assets=[snapshot_pb2.AssetNode(key=FILES, is_executable=True, partitions=files)],
+        )
 
 
 def _reply(*keys: str) -> codeserver_pb2.EvaluationReply:
     return codeserver_pb2.EvaluationReply(
-        dynamic_partitions_requests=[codeserver_pb2.DynamicPartitionsRequest(partitions_def_name="files",
-                                                                             add_keys=list(keys))],
-        run_requests=[common_pb2.RunRequest(run_key=k, partition_key=k, asset_selection=[FILES]) for k in keys])
+        dynamic_partitions_requests=[
+            codeserver_pb2.DynamicPartitionsRequest(partitions_def_name="files", add_keys=list(keys))
+        ],
+        run_requests=[common_pb2.RunRequest(run_key=k, partition_key=k, asset_selection=[FILES]) for k in keys],
+    )
 
 
 def _tick(tmp_path, reply: codeserver_pb2.EvaluationReply):  # type: ignore[no-untyped-def]

@@ -31,8 +31,7 @@ T0 = 1_780_000_000.0
 def _setup(tmp_path, location: InProcessLocation, clock: FakeClock):  # type: ignore[no-untyped-def]
     engine = sqlite_engine(tmp_path)
     workspace = workspace_of(location)
-    return engine, workspace, SensorDaemon(engine, workspace, SensorDaemonConfig(evaluation_timeout_seconds=5),
-                                           clock)
+    return engine, workspace, SensorDaemon(engine, workspace, SensorDaemonConfig(evaluation_timeout_seconds=5), clock)
 
 
 def _pass(daemon: SensorDaemon) -> int:
@@ -54,8 +53,11 @@ def _runs(engine):  # type: ignore[no-untyped-def]
 
 def test_minimum_interval_is_respected(tmp_path):
     clock = FakeClock(T0)
-    location = InProcessLocation("sales", sensors=[sensor("s", interval=30)],
-                                 sensor_fns={"s": lambda req: codeserver_pb2.EvaluationReply(skip_reason="idle")})
+    location = InProcessLocation(
+        "sales",
+        sensors=[sensor("s", interval=30)],
+        sensor_fns={"s": lambda req: codeserver_pb2.EvaluationReply(skip_reason="idle")},
+    )
     engine, _, daemon = _setup(tmp_path, location, clock)
     for _ in range(61):
         _pass(daemon)
@@ -86,16 +88,20 @@ def test_cursor_is_saved_only_when_the_tick_succeeds(tmp_path):
     clock.advance(10)
     _pass(daemon)
     assert [c for _, c in location.calls] == ["", "1", "1"]  # the failed tick did not move the cursor
-    assert [(t.status, t.cursor) for t in _ticks(engine, "s")] == [("SUCCESS", "1"), ("FAILURE", None),
-                                                                   ("SUCCESS", "2")]
+    assert [(t.status, t.cursor) for t in _ticks(engine, "s")] == [
+        ("SUCCESS", "1"),
+        ("FAILURE", None),
+        ("SUCCESS", "2"),
+    ]
     assert "source offline" in _ticks(engine, "s")[1].reason
     assert sorted(r.run_key for r in _runs(engine)) == ["n1", "n2"]
 
 
 def test_a_run_key_launches_once_for_the_life_of_the_sensor(tmp_path):
     clock = FakeClock(T0)
-    location = InProcessLocation("sales", sensors=[sensor("s", interval=10)],
-                                 sensor_fns={"s": lambda req: run_requests("file-a.csv")})
+    location = InProcessLocation(
+        "sales", sensors=[sensor("s", interval=10)], sensor_fns={"s": lambda req: run_requests("file-a.csv")}
+    )
     engine, _, daemon = _setup(tmp_path, location, clock)
     for _ in range(3):
         _pass(daemon)
@@ -108,10 +114,14 @@ def test_a_run_key_launches_once_for_the_life_of_the_sensor(tmp_path):
 
 def test_a_timed_out_sensor_fails_its_tick_and_the_others_still_run(tmp_path):
     clock = FakeClock(T0)
-    timed_out = codeserver_pb2.EvaluationReply(timed_out=True, error=common_pb2.UserCodeError(
-        type="EvaluationTimeout", message="deadline exceeded"))
-    location = InProcessLocation("sales", sensors=[sensor("a_stuck"), sensor("b_fine")],
-                                 sensor_fns={"a_stuck": lambda req: timed_out, "b_fine": lambda req: run_requests("")})
+    timed_out = codeserver_pb2.EvaluationReply(
+        timed_out=True, error=common_pb2.UserCodeError(type="EvaluationTimeout", message="deadline exceeded")
+    )
+    location = InProcessLocation(
+        "sales",
+        sensors=[sensor("a_stuck"), sensor("b_fine")],
+        sensor_fns={"a_stuck": lambda req: timed_out, "b_fine": lambda req: run_requests("")},
+    )
     engine, _, daemon = _setup(tmp_path, location, clock)
     assert _pass(daemon) == 2
     (stuck,) = _ticks(engine, "a_stuck")
@@ -127,9 +137,11 @@ def test_a_hanging_sensor_delays_only_itself(tmp_path):
         release.wait(5)
         return codeserver_pb2.EvaluationReply(skip_reason="late")
 
-    location = InProcessLocation("sales", sensors=[sensor("a_hangs", interval=1), sensor("b_fine", interval=1)],
-                                 sensor_fns={"a_hangs": hanging,
-                                             "b_fine": lambda req: codeserver_pb2.EvaluationReply(skip_reason="idle")})
+    location = InProcessLocation(
+        "sales",
+        sensors=[sensor("a_hangs", interval=1), sensor("b_fine", interval=1)],
+        sensor_fns={"a_hangs": hanging, "b_fine": lambda req: codeserver_pb2.EvaluationReply(skip_reason="idle")},
+    )
     engine, _, daemon = _setup(tmp_path, location, clock)
     try:
         for n in range(1, 6):
@@ -149,8 +161,9 @@ def test_a_hanging_sensor_delays_only_itself(tmp_path):
 
 def test_several_jobs_need_a_job_name_on_the_request(tmp_path):
     clock = FakeClock(T0)
-    location = InProcessLocation("sales", sensors=[sensor("s", jobs=("sales_job", "other_job"))],
-                                 sensor_fns={"s": lambda req: run_requests("x")})
+    location = InProcessLocation(
+        "sales", sensors=[sensor("s", jobs=("sales_job", "other_job"))], sensor_fns={"s": lambda req: run_requests("x")}
+    )
     engine, _, daemon = _setup(tmp_path, location, clock)
     _pass(daemon)
     (tick,) = _ticks(engine, "s")
@@ -163,11 +176,28 @@ def test_several_jobs_need_a_job_name_on_the_request(tmp_path):
 
 def _materialize(engine, run_id: str, at: float, partition: str = "") -> None:  # type: ignore[no-untyped-def]
     with engine.begin() as conn:
-        run_store.add_run(conn, RunRecord(run_id=run_id, location="sales", job_name="sales_job", status="SUCCESS",
-                                          asset_selection=("orders",), run_config_json="{}", tags={},
-                                          snapshot_id="s", created_at=at))
-        event = common_pb2.RunEvent(run_id=run_id, sequence=0, type=common_pb2.ASSET_MATERIALIZATION, timestamp=at,
-                                    asset_key=common_pb2.AssetKey(path=["orders"]), partition_key=partition)
+        run_store.add_run(
+            conn,
+            RunRecord(
+                run_id=run_id,
+                location="sales",
+                job_name="sales_job",
+                status="SUCCESS",
+                asset_selection=("orders",),
+                run_config_json="{}",
+                tags={},
+                snapshot_id="s",
+                created_at=at,
+            ),
+        )
+        event = common_pb2.RunEvent(
+            run_id=run_id,
+            sequence=0,
+            type=common_pb2.ASSET_MATERIALIZATION,
+            timestamp=at,
+            asset_key=common_pb2.AssetKey(path=["orders"]),
+            partition_key=partition,
+        )
         event_store.add_events(conn, [event_store.event_record(event)])
 
 
@@ -179,8 +209,11 @@ def test_asset_sensor_gets_new_materializations_and_user_code_is_skipped_when_th
         seen.append([e.run_id for e in req.materializations])
         return run_requests(*[f"after-{e.run_id}" for e in req.materializations])
 
-    location = InProcessLocation("sales", sensors=[sensor("on_orders", kind=snapshot_pb2.ASSET, assets=("orders",))],
-                                 sensor_fns={"on_orders": on_orders})
+    location = InProcessLocation(
+        "sales",
+        sensors=[sensor("on_orders", kind=snapshot_pb2.ASSET, assets=("orders",))],
+        sensor_fns={"on_orders": on_orders},
+    )
     engine, _, daemon = _setup(tmp_path, location, clock)
     _materialize(engine, "old", T0 - 100)
     _pass(daemon)  # no cursor yet: the newest materialization counts, as in Dagster
@@ -198,16 +231,28 @@ def test_asset_sensor_gets_new_materializations_and_user_code_is_skipped_when_th
 
 def test_run_failure_sensor_sees_runs_that_failed_after_it_started(tmp_path):
     clock = FakeClock(T0)
-    location = InProcessLocation("sales", sensors=[sensor("on_failure", kind=snapshot_pb2.RUN_STATUS,
-                                                          statuses=("FAILURE",))],
-                                 sensor_fns={"on_failure": lambda req: run_requests(
-                                     *[f"alert-{r.run_id}" for r in req.runs])})
+    location = InProcessLocation(
+        "sales",
+        sensors=[sensor("on_failure", kind=snapshot_pb2.RUN_STATUS, statuses=("FAILURE",))],
+        sensor_fns={"on_failure": lambda req: run_requests(*[f"alert-{r.run_id}" for r in req.runs])},
+    )
     engine, _, daemon = _setup(tmp_path, location, clock)
     _materialize(engine, "before", T0 - 10)
     with engine.begin() as conn:
-        run_store.add_run(conn, RunRecord(run_id="bad", location="sales", job_name="sales_job", status="STARTED",
-                                          asset_selection=(), run_config_json="{}", tags={}, snapshot_id="s",
-                                          created_at=T0 - 5))
+        run_store.add_run(
+            conn,
+            RunRecord(
+                run_id="bad",
+                location="sales",
+                job_name="sales_job",
+                status="STARTED",
+                asset_selection=(),
+                run_config_json="{}",
+                tags={},
+                snapshot_id="s",
+                created_at=T0 - 5,
+            ),
+        )
     _pass(daemon)  # starts watching now
     with engine.begin() as conn:
         run_store.set_run_status(conn, "bad", "FAILURE", at=T0 + 10, failure_reason="boom")
@@ -224,8 +269,11 @@ def test_run_failure_sensor_sees_runs_that_failed_after_it_started(tmp_path):
 
 def test_start_stop_and_a_cursor_set_by_a_person(tmp_path):
     clock = FakeClock(T0)
-    location = InProcessLocation("sales", sensors=[sensor("s", interval=10, running=False)],
-                                 sensor_fns={"s": lambda req: codeserver_pb2.EvaluationReply(skip_reason="idle")})
+    location = InProcessLocation(
+        "sales",
+        sensors=[sensor("s", interval=10, running=False)],
+        sensor_fns={"s": lambda req: codeserver_pb2.EvaluationReply(skip_reason="idle")},
+    )
     engine, workspace, daemon = _setup(tmp_path, location, clock)
     assert _pass(daemon) == 0
     instigators.set_status(engine, workspace, kind="SENSOR", name="s", location=None, status="RUNNING", now=clock())
@@ -239,8 +287,11 @@ def test_start_stop_and_a_cursor_set_by_a_person(tmp_path):
 
 def test_dynamic_partition_requests_are_stored_when_the_tick_succeeds(tmp_path):
     clock = FakeClock(T0)
-    reply = codeserver_pb2.EvaluationReply(dynamic_partitions_requests=[
-        codeserver_pb2.DynamicPartitionsRequest(partitions_def_name="files", add_keys=["a.csv", "b.csv"])])
+    reply = codeserver_pb2.EvaluationReply(
+        dynamic_partitions_requests=[
+            codeserver_pb2.DynamicPartitionsRequest(partitions_def_name="files", add_keys=["a.csv", "b.csv"])
+        ]
+    )
     location = InProcessLocation("sales", sensors=[sensor("s")], sensor_fns={"s": lambda req: reply})
     engine, _, daemon = _setup(tmp_path, location, clock)
     _pass(daemon)

@@ -43,21 +43,27 @@ def _documented_values(message: str, field: str) -> list[str]:
     return [value.strip() for value in line.group(1).split("|")]
 
 
-@pytest.mark.parametrize(("enum", "proto"), [
-    (RunStatus, host_pb2.RunStatus),
-    (InstigatorKind, host_pb2.InstigatorKind),
-    (InstigatorStatus, snapshot_pb2.DefaultStatus),
-])
+@pytest.mark.parametrize(
+    ("enum", "proto"),
+    [
+        (RunStatus, host_pb2.RunStatus),
+        (InstigatorKind, host_pb2.InstigatorKind),
+        (InstigatorStatus, snapshot_pb2.DefaultStatus),
+    ],
+)
 def test_enum_members_are_the_proto_enum_names(enum: type[StrEnum], proto: EnumTypeWrapper) -> None:
     assert sorted(member.name for member in enum) == sorted(_proto_names(proto))
 
 
-@pytest.mark.parametrize(("enum", "message", "field"), [
-    (TickStatus, "Tick", "status"),
-    (BackfillStatus, "Backfill", "status"),
-    (InstigatorStatus, "Instigator", "status"),
-    (InstigatorStatus, "SetInstigatorStatusRequest", "status"),
-])
+@pytest.mark.parametrize(
+    ("enum", "message", "field"),
+    [
+        (TickStatus, "Tick", "status"),
+        (BackfillStatus, "Backfill", "status"),
+        (InstigatorStatus, "Instigator", "status"),
+        (InstigatorStatus, "SetInstigatorStatusRequest", "status"),
+    ],
+)
 def test_string_statuses_are_the_values_host_proto_documents(enum: type[StrEnum], message: str, field: str) -> None:
     assert [member.value for member in enum] == _documented_values(message, field)
 

@@ -12,15 +12,25 @@ from host.storage import assets, events, runs
 from host.storage.records import CheckEvaluationRecord, EventRecord, MaterializationRecord, RunRecord
 
 
-def materialized(run_id: str, sequence: int, asset_key: str, timestamp: float, partition: str | None = None
-                 ) -> EventRecord:
+def materialized(
+    run_id: str, sequence: int, asset_key: str, timestamp: float, partition: str | None = None
+) -> EventRecord:
     return EventRecord(run_id, sequence, "ASSET_MATERIALIZATION", timestamp, "s", asset_key, partition, b"")
 
 
-def evaluated(run_id: str, sequence: int, asset_key: str, check: str, passed: bool, timestamp: float
-              ) -> EventRecord:
-    return EventRecord(run_id, sequence, "ASSET_CHECK_EVALUATION", timestamp, "s", asset_key, None, b"",
-                       check_name=check, check_passed=passed)
+def evaluated(run_id: str, sequence: int, asset_key: str, check: str, passed: bool, timestamp: float) -> EventRecord:
+    return EventRecord(
+        run_id,
+        sequence,
+        "ASSET_CHECK_EVALUATION",
+        timestamp,
+        "s",
+        asset_key,
+        None,
+        b"",
+        check_name=check,
+        check_passed=passed,
+    )
 
 
 class AssetIndexContract:
@@ -33,12 +43,15 @@ class AssetIndexContract:
 
     def test_latest_materialization_per_asset_over_all_partitions(self, engine: Engine) -> None:
         with engine.begin() as conn:
-            events.add_events(conn, [
-                materialized("r1", 0, "a", 10.0),
-                materialized("r1", 1, "b", 11.0, "2024-01-01"),
-                materialized("r1", 2, "b", 12.0, "2024-01-02"),
-                materialized("r1", 3, "a", 13.0),
-            ])
+            events.add_events(
+                conn,
+                [
+                    materialized("r1", 0, "a", 10.0),
+                    materialized("r1", 1, "b", 11.0, "2024-01-01"),
+                    materialized("r1", 2, "b", 12.0, "2024-01-02"),
+                    materialized("r1", 3, "a", 13.0),
+                ],
+            )
             events.add_events(conn, [materialized("r2", 0, "b", 20.0, "2024-01-01")])
         with engine.connect() as conn:
             assert assets.latest_materializations(conn) == {
@@ -68,11 +81,14 @@ class AssetIndexContract:
 
     def test_latest_check_evaluation_per_check(self, engine: Engine) -> None:
         with engine.begin() as conn:
-            events.add_events(conn, [
-                evaluated("r1", 0, "a", "not_empty", True, 10.0),
-                evaluated("r1", 1, "a", "fresh", False, 11.0),
-                evaluated("r1", 2, "b", "not_empty", True, 12.0),
-            ])
+            events.add_events(
+                conn,
+                [
+                    evaluated("r1", 0, "a", "not_empty", True, 10.0),
+                    evaluated("r1", 1, "a", "fresh", False, 11.0),
+                    evaluated("r1", 2, "b", "not_empty", True, 12.0),
+                ],
+            )
             events.add_events(conn, [evaluated("r2", 0, "a", "not_empty", False, 20.0)])
         with engine.connect() as conn:
             everything = assets.latest_check_evaluations(conn)
@@ -90,12 +106,17 @@ class AssetIndexContract:
 
     def test_asset_history_pages_newest_first_by_type_check_and_partition(self, engine: Engine) -> None:
         history = [materialized("r1", n, "a", 10.0 + n, "p1" if n % 2 else None) for n in range(5)]
-        history += [evaluated("r1", 5, "a", "fresh", False, 15.0), evaluated("r1", 6, "a", "rows", True, 16.0),
-                    evaluated("r1", 7, "a", "fresh", True, 17.0), materialized("r1", 8, "other", 18.0)]
+        history += [
+            evaluated("r1", 5, "a", "fresh", False, 15.0),
+            evaluated("r1", 6, "a", "rows", True, 16.0),
+            evaluated("r1", 7, "a", "fresh", True, 17.0),
+            materialized("r1", 8, "other", 18.0),
+        ]
         with engine.begin() as conn:
             events.add_events(conn, [EventRecord(**{**vars(e), "body": f"{e.sequence}".encode()}) for e in history])
         both = ("ASSET_MATERIALIZATION", "ASSET_CHECK_EVALUATION")
         with engine.connect() as conn:
+
             def pages(max_bytes: int = 1 << 20, **where: Any) -> list[list[int]]:
                 out, cursor = [], None
                 while True:
@@ -103,13 +124,16 @@ class AssetIndexContract:
                     out.append([int(body) for body in page])
                     if cursor is None:
                         return out
+
             assert pages(event_types=both, limit=3) == [[7, 6, 5], [4, 3, 2], [1, 0]]
             assert pages(event_types=both[:1], limit=10) == [[4, 3, 2, 1, 0]]
             assert pages(event_types=both[1:], check_name="fresh", limit=1) == [[7], [5]]
             assert pages(event_types=both[:1], partition_key="p1", limit=10) == [[3, 1]]
             assert pages(event_types=both, limit=100, max_bytes=2)[0] == [7, 6]  # cut at the byte budget
             assert {name: int(body) for name, body in assets.latest_check_events(conn, "a").items()} == {
-                "fresh": 7, "rows": 6}
+                "fresh": 7,
+                "rows": 6,
+            }
 
 
 class TestAssetIndexSqlite(AssetIndexContract):

@@ -62,13 +62,23 @@ class EventStorageContract:
 
     def test_a_wire_event_round_trips_through_its_body(self, engine: Engine) -> None:
         wire = common_pb2.RunEvent(
-            run_id="r1", sequence=3, type=common_pb2.ASSET_CHECK_EVALUATION, timestamp=1_700_000_000.5,
-            step_key="orders", asset_key=common_pb2.AssetKey(path=["sales", "orders"]), partition_key="p1",
-            check_name="not_empty", check_passed=True, check_severity="ERROR",
+            run_id="r1",
+            sequence=3,
+            type=common_pb2.ASSET_CHECK_EVALUATION,
+            timestamp=1_700_000_000.5,
+            step_key="orders",
+            asset_key=common_pb2.AssetKey(path=["sales", "orders"]),
+            partition_key="p1",
+            check_name="not_empty",
+            check_passed=True,
+            check_severity="ERROR",
         )
         record = events.event_record(wire)
         assert (record.event_type, record.asset_key, record.partition_key) == (
-            "ASSET_CHECK_EVALUATION", "sales/orders", "p1")
+            "ASSET_CHECK_EVALUATION",
+            "sales/orders",
+            "p1",
+        )
         assert (record.check_name, record.check_passed) == ("not_empty", True)
         with engine.begin() as conn:
             events.add_events(conn, [record])
@@ -80,7 +90,11 @@ class EventStorageContract:
     def test_a_plain_wire_event_has_no_asset_or_check(self) -> None:
         record = events.event_record(common_pb2.RunEvent(run_id="r1", sequence=0, type=common_pb2.RUN_START))
         assert (record.asset_key, record.partition_key, record.check_name, record.check_passed) == (
-            None, None, None, None)
+            None,
+            None,
+            None,
+            None,
+        )
 
     def test_materializations_after_a_storage_id_are_what_an_asset_sensor_reads(self, engine: Engine) -> None:
         def materialized(run_id: str, sequence: int, asset_key: str) -> EventRecord:
@@ -101,22 +115,38 @@ class EventStorageContract:
 
     def test_compute_logs_page_by_step_and_stream(self, engine: Engine) -> None:
         def output(sequence: int, step: str, stream: str, text: str) -> EventRecord:
-            return events.event_record(common_pb2.RunEvent(
-                run_id="r1", sequence=sequence, type=common_pb2.COMPUTE_LOG, step_key=step, stream=stream,
-                message=text))
+            return events.event_record(
+                common_pb2.RunEvent(
+                    run_id="r1",
+                    sequence=sequence,
+                    type=common_pb2.COMPUTE_LOG,
+                    step_key=step,
+                    stream=stream,
+                    message=text,
+                )
+            )
 
-        chunks = [output(0, "", "stdout", "import\n"), output(2, "a", "stdout", "a1\n"),
-                  output(3, "a", "stderr", "a-err\n"), output(4, "b", "stdout", "b1\n"),
-                  output(5, "a", "stdout", "a2\n"), output(6, "a", "stderr", "x" * 3000)]
+        chunks = [
+            output(0, "", "stdout", "import\n"),
+            output(2, "a", "stdout", "a1\n"),
+            output(3, "a", "stderr", "a-err\n"),
+            output(4, "b", "stdout", "b1\n"),
+            output(5, "a", "stdout", "a2\n"),
+            output(6, "a", "stderr", "x" * 3000),
+        ]
         with engine.begin() as conn:
             events.add_events(conn, [*chunks, log_event("r1", 1), log_event("r2", 0)])
         with engine.connect() as conn:
+
             def texts(**kwargs: object) -> tuple[list[str], int, bool]:
                 found, last, more = events.compute_logs(conn, "r1", **{"limit": 100, "max_bytes": 10**6, **kwargs})
                 return [c.message for c in found], last, more
 
             assert texts(step_key=None, stream=None) == (
-                ["import\n", "a1\n", "a-err\n", "b1\n", "a2\n", "x" * 3000], 6, False)
+                ["import\n", "a1\n", "a-err\n", "b1\n", "a2\n", "x" * 3000],
+                6,
+                False,
+            )
             assert texts(step_key="a", stream="stdout") == (["a1\n", "a2\n"], 6, False)
             assert texts(step_key="a", stream="stderr", after_sequence=3) == (["x" * 3000], 6, False)
             # a page may hold only the other stream's chunks: it still moves the position on

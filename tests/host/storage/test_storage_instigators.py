@@ -16,8 +16,9 @@ class InstigatorStorageContract:
     def test_state_is_absent_until_set_then_replaced(self, engine: Engine) -> None:
         with engine.begin() as conn:
             assert instigators.get_instigator_state(conn, "sales", "nightly", "SCHEDULE") is None
-            instigators.set_instigator_state(conn, InstigatorState("sales", "nightly", "SCHEDULE", "RUNNING",
-                                                                   updated_at=1.0))
+            instigators.set_instigator_state(
+                conn, InstigatorState("sales", "nightly", "SCHEDULE", "RUNNING", updated_at=1.0)
+            )
             stopped = InstigatorState("sales", "nightly", "SCHEDULE", "STOPPED", updated_at=2.0)
             instigators.set_instigator_state(conn, stopped)
             assert instigators.get_instigator_state(conn, "sales", "nightly", "SCHEDULE") == stopped
@@ -57,17 +58,18 @@ class InstigatorStorageContract:
 
     def test_sensor_ticks_have_no_logical_time_and_never_collide(self, engine: Engine) -> None:
         with engine.begin() as conn:
-            first = instigators.add_tick(conn, location="a", name="s", kind="SENSOR", status="SKIPPED",
-                                         timestamp=1.0, reason="no new files")
-            second = instigators.add_tick(conn, location="a", name="s", kind="SENSOR", status="SKIPPED",
-                                          timestamp=2.0)
+            first = instigators.add_tick(
+                conn, location="a", name="s", kind="SENSOR", status="SKIPPED", timestamp=1.0, reason="no new files"
+            )
+            second = instigators.add_tick(conn, location="a", name="s", kind="SENSOR", status="SKIPPED", timestamp=2.0)
             assert first.tick_id != second.tick_id
             assert first.reason == "no new files" and first.run_ids == ()
 
     def test_a_tick_is_completed_with_its_runs_or_error(self, engine: Engine) -> None:
         with engine.begin() as conn:
-            tick = instigators.add_tick(conn, location="a", name="n", kind="SCHEDULE", status="STARTED",
-                                        timestamp=10.0, logical_time=9.0)
+            tick = instigators.add_tick(
+                conn, location="a", name="n", kind="SCHEDULE", status="STARTED", timestamp=10.0, logical_time=9.0
+            )
             done = instigators.update_tick(conn, tick.tick_id, status="SUCCESS", run_ids=["r1", "r2"], cursor="c")
             assert (done.status, done.run_ids, done.cursor, done.logical_time) == ("SUCCESS", ("r1", "r2"), "c", 9.0)
             failed = instigators.update_tick(conn, tick.tick_id, status="FAILURE", error="Traceback ...")
@@ -80,10 +82,18 @@ class InstigatorStorageContract:
     def test_ticks_are_listed_newest_first(self, engine: Engine) -> None:
         with engine.begin() as conn:
             for timestamp, status in [(3.0, "SUCCESS"), (1.0, "SKIPPED"), (2.0, "FAILURE"), (4.0, "SKIPPED")]:
-                instigators.add_tick(conn, location="a", name="n", kind="SCHEDULE", status=status,
-                                     timestamp=timestamp, logical_time=timestamp)
-            instigators.add_tick(conn, location="a", name="other", kind="SCHEDULE", status="SUCCESS",
-                                 timestamp=9.0, logical_time=9.0)
+                instigators.add_tick(
+                    conn,
+                    location="a",
+                    name="n",
+                    kind="SCHEDULE",
+                    status=status,
+                    timestamp=timestamp,
+                    logical_time=timestamp,
+                )
+            instigators.add_tick(
+                conn, location="a", name="other", kind="SCHEDULE", status="SUCCESS", timestamp=9.0, logical_time=9.0
+            )
             listed = instigators.list_ticks(conn, "a", "n", "SCHEDULE")
             assert [t.timestamp for t in listed] == [4.0, 3.0, 2.0, 1.0]
             assert [t.timestamp for t in instigators.list_ticks(conn, "a", "n", "SCHEDULE", limit=2)] == [4.0, 3.0]

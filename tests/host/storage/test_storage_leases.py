@@ -21,9 +21,7 @@ class LeaseStorageContract:
             assert leases.acquire_lease(conn, "daemon", "host-a", now=8.0, ttl=TTL) == 1
             assert leases.get_lease(conn, "daemon") == LeaseRecord("daemon", "host-a", 1, 18.0)
 
-    def test_another_owner_is_refused_until_expiry_then_takes_over_with_a_larger_token(
-        self, engine: Engine
-    ) -> None:
+    def test_another_owner_is_refused_until_expiry_then_takes_over_with_a_larger_token(self, engine: Engine) -> None:
         with engine.begin() as conn:
             first = leases.acquire_lease(conn, "daemon", "host-a", now=0.0, ttl=TTL)
             assert leases.acquire_lease(conn, "daemon", "host-b", now=9.9, ttl=TTL) is None

@@ -31,18 +31,25 @@ class StorageLimitsContract:
     def test_nul_in_tick_or_cursor_is_refused(self, engine: Engine) -> None:
         with engine.begin() as conn:
             with pytest.raises(InvalidValueError, match="cursor contains a NUL character"):
-                instigators.add_tick(conn, location="a", name="s", kind="SENSOR", status="SKIPPED", timestamp=1.0,
-                                     cursor="c\0")
-            state = InstigatorState(location="a", name="s", kind="SENSOR", status="RUNNING", cursor="\0",
-                                    updated_at=1.0)
+                instigators.add_tick(
+                    conn, location="a", name="s", kind="SENSOR", status="SKIPPED", timestamp=1.0, cursor="c\0"
+                )
+            state = InstigatorState(
+                location="a", name="s", kind="SENSOR", status="RUNNING", cursor="\0", updated_at=1.0
+            )
             with pytest.raises(InvalidValueError, match="NUL"):
                 instigators.set_instigator_state(conn, state)
 
     def test_nul_in_event_strings_is_stored_visibly_not_refused(self, engine: Engine, make_run: MakeRun) -> None:
         with engine.begin() as conn:
             runs.add_run(conn, make_run("r1"))
-            event = common_pb2.RunEvent(run_id="r1", sequence=0, type=common_pb2.ASSET_MATERIALIZATION,
-                                        partition_key="p\0", asset_key=common_pb2.AssetKey(path=["a\0"]))
+            event = common_pb2.RunEvent(
+                run_id="r1",
+                sequence=0,
+                type=common_pb2.ASSET_MATERIALIZATION,
+                partition_key="p\0",
+                asset_key=common_pb2.AssetKey(path=["a\0"]),
+            )
             assert events.add_events(conn, [events.event_record(event)]) == 1
         with engine.connect() as conn:
             stored = events.get_events(conn, "r1")[0]
@@ -79,8 +86,9 @@ class StorageLimitsContract:
     def test_event_pages_stop_at_the_byte_budget(self, engine: Engine, make_run: MakeRun) -> None:
         with engine.begin() as conn:
             runs.add_run(conn, make_run("r1"))
-            batch = [events.event_record(common_pb2.RunEvent(run_id="r1", sequence=i, message="m" * 1000))
-                     for i in range(10)]
+            batch = [
+                events.event_record(common_pb2.RunEvent(run_id="r1", sequence=i, message="m" * 1000)) for i in range(10)
+            ]
             events.add_events(conn, batch)
         with engine.connect() as conn:
             bodies, more = events.event_bodies(conn, "r1", limit=100, max_bytes=3500)

@@ -11,8 +11,12 @@ from host.storage.records import BackfillRecord
 
 
 def backfill(backfill_id: str, created_at: float, **fields: object) -> BackfillRecord:
-    values: dict = {"location": "sales", "status": "REQUESTED", "partition_keys": ("2024-01-01", "2024-01-02"),
-                    "asset_selection": ("sales/orders",)}
+    values: dict = {
+        "location": "sales",
+        "status": "REQUESTED",
+        "partition_keys": ("2024-01-01", "2024-01-02"),
+        "asset_selection": ("sales/orders",),
+    }
     values.update(fields)
     return BackfillRecord(backfill_id=backfill_id, created_at=created_at, **values)
 

@@ -19,9 +19,18 @@ class RunStorageContract:
 
     def test_run_round_trips_every_field(self, engine: Engine, make_run: MakeRun) -> None:
         run = make_run(
-            "r1", created_at=12.5, tags={"team": "ops", "weir/priority": "3"}, asset_selection=("a/b", "c"),
-            run_config_json='{"ops": {}}', partition_key="2024-01-01", schedule_name="nightly",
-            logical_time=1_700_000_000.25, run_key="k", started_at=13.0, ended_at=14.0, failure_reason="why",
+            "r1",
+            created_at=12.5,
+            tags={"team": "ops", "weir/priority": "3"},
+            asset_selection=("a/b", "c"),
+            run_config_json='{"ops": {}}',
+            partition_key="2024-01-01",
+            schedule_name="nightly",
+            logical_time=1_700_000_000.25,
+            run_key="k",
+            started_at=13.0,
+            ended_at=14.0,
+            failure_reason="why",
         )
         with engine.begin() as conn:
             runs.add_run(conn, run)
@@ -33,12 +42,15 @@ class RunStorageContract:
         self, engine: Engine, make_run: MakeRun
     ) -> None:
         with engine.begin() as conn:
-            runs.add_runs(conn, [
-                make_run("ops-1", created_at=1.0, tags={"team": "ops", "env": "prod"}),
-                make_run("ops-2", created_at=2.0, tags={"team": "ops"}),
-                make_run("ops-3", created_at=3.0, tags={"team": "ops", "env": "prod"}),
-                make_run("data", created_at=4.0, tags={"team": "data", "env": "prod"}),
-            ])
+            runs.add_runs(
+                conn,
+                [
+                    make_run("ops-1", created_at=1.0, tags={"team": "ops", "env": "prod"}),
+                    make_run("ops-2", created_at=2.0, tags={"team": "ops"}),
+                    make_run("ops-3", created_at=3.0, tags={"team": "ops", "env": "prod"}),
+                    make_run("data", created_at=4.0, tags={"team": "data", "env": "prod"}),
+                ],
+            )
         with engine.connect() as conn:
             page, cursor = runs.list_runs(conn, tags={"team": "ops", "env": "prod"}, limit=1)
             assert [r.run_id for r in page] == ["ops-3"]
@@ -98,8 +110,9 @@ class RunStorageContract:
         linked = {"parent_run_id": "r1", "root_run_id": "r1"}
         with engine.begin() as conn:
             runs.add_run(conn, make_run("r1"))
-            runs.add_run(conn, make_run("retry-1", run_key="retry", step_selection=("a.b",),
-                                        output_runs={"x": "r1"}, **linked))
+            runs.add_run(
+                conn, make_run("retry-1", run_key="retry", step_selection=("a.b",), output_runs={"x": "r1"}, **linked)
+            )
             with pytest.raises(DuplicateRunError, match="retry of run r1"):
                 runs.add_run(conn, make_run("retry-2", run_key="retry", **linked))
             runs.add_run(conn, make_run("by-hand-1", **linked))
@@ -114,11 +127,14 @@ class RunStorageContract:
     def test_add_runs_stores_the_new_and_skips_the_duplicates(self, engine: Engine, make_run: MakeRun) -> None:
         with engine.begin() as conn:
             assert runs.add_runs(conn, [make_run("r1", sensor_name="s", run_key="k", tags={"a": "1"})]) == ["r1"]
-            stored = runs.add_runs(conn, [
-                make_run("r2", sensor_name="s", run_key="k", tags={"a": "2"}),
-                make_run("r3", tags={"a": "3"}),
-                make_run("r1"),
-            ])
+            stored = runs.add_runs(
+                conn,
+                [
+                    make_run("r2", sensor_name="s", run_key="k", tags={"a": "2"}),
+                    make_run("r3", tags={"a": "3"}),
+                    make_run("r1"),
+                ],
+            )
             assert stored == ["r3"]
             assert runs.count_runs(conn) == 2
             assert runs.count_runs_by_tag(conn, ["QUEUED"], "a") == {"1": 1, "3": 1}
@@ -132,9 +148,7 @@ class RunStorageContract:
             with pytest.raises(ValueError, match="DONE"):
                 runs.set_run_status(conn, "r2", "DONE", at=1.0)
 
-    def test_list_is_newest_first_with_insertion_order_breaking_ties(
-        self, engine: Engine, make_run: MakeRun
-    ) -> None:
+    def test_list_is_newest_first_with_insertion_order_breaking_ties(self, engine: Engine, make_run: MakeRun) -> None:
         with engine.begin() as conn:
             runs.add_runs(conn, [make_run("old", 1.0), make_run("tie-a", 5.0), make_run("tie-b", 5.0)])
             runs.add_run(conn, make_run("new", 9.0))
@@ -147,10 +161,13 @@ class RunStorageContract:
     def test_pages_cover_every_matching_run_once(self, engine: Engine, make_run: MakeRun) -> None:
         statuses = ["QUEUED", "SUCCESS", "FAILURE"]
         with engine.begin() as conn:
-            runs.add_runs(conn, [
-                make_run(f"r{i:03}", float(i // 3), status=statuses[i % 3], location=f"loc{i % 2}")
-                for i in range(120)
-            ])
+            runs.add_runs(
+                conn,
+                [
+                    make_run(f"r{i:03}", float(i // 3), status=statuses[i % 3], location=f"loc{i % 2}")
+                    for i in range(120)
+                ],
+            )
         wanted = [f"r{i:03}" for i in reversed(range(120)) if i % 3 != 0 and i % 2 == 1]
         seen: list[str] = []
         cursor = None
@@ -208,9 +225,7 @@ class RunStorageContract:
                 assert runs.set_run_status(conn, "r1", status, at=9.0, failure_reason="late") == done
             assert done.ended_at == 6.0 and done.failure_reason is None
 
-    def test_finished_runs_come_in_the_order_they_ended_from_a_cursor(
-        self, engine: Engine, make_run: MakeRun
-    ) -> None:
+    def test_finished_runs_come_in_the_order_they_ended_from_a_cursor(self, engine: Engine, make_run: MakeRun) -> None:
         with engine.begin() as conn:
             runs.add_runs(conn, [make_run(f"r{i}", float(i)) for i in range(4)])
             assert runs.finished_runs_after(conn) == ([], None)
@@ -240,13 +255,16 @@ class RunStorageContract:
 
     def test_a_slot_is_freed_in_the_transaction_that_ends_the_run(self, engine: Engine, make_run: MakeRun) -> None:
         with engine.begin() as conn:
-            runs.add_runs(conn, [
-                make_run("r1", tags={"db": "pg"}, status="STARTED"),
-                make_run("r2", tags={"db": "pg"}, status="STARTING"),
-                make_run("r3", tags={"db": "mysql"}, status="STARTED"),
-                make_run("r4", tags={"db": "pg"}),
-                make_run("r5", status="STARTED"),
-            ])
+            runs.add_runs(
+                conn,
+                [
+                    make_run("r1", tags={"db": "pg"}, status="STARTED"),
+                    make_run("r2", tags={"db": "pg"}, status="STARTING"),
+                    make_run("r3", tags={"db": "mysql"}, status="STARTED"),
+                    make_run("r4", tags={"db": "pg"}),
+                    make_run("r5", status="STARTED"),
+                ],
+            )
         with engine.begin() as conn:
             assert runs.count_runs_by_tag(conn, IN_FLIGHT_RUN_STATUSES, "db") == {"pg": 2, "mysql": 1}
             assert runs.count_runs(conn, IN_FLIGHT_RUN_STATUSES) == 4

@@ -134,8 +134,10 @@ class TestSchemaSqlite(SchemaContract):
 
     def test_sqlite_connections_use_wal_busy_timeout_normal_sync_and_foreign_keys(self, engine: Engine) -> None:
         with engine.connect() as conn:
-            pragma = {name: conn.exec_driver_sql(f"PRAGMA {name}").scalar()
-                      for name in ("journal_mode", "busy_timeout", "synchronous", "foreign_keys")}
+            pragma = {
+                name: conn.exec_driver_sql(f"PRAGMA {name}").scalar()
+                for name in ("journal_mode", "busy_timeout", "synchronous", "foreign_keys")
+            }
         assert pragma == {"journal_mode": "wal", "busy_timeout": 30_000, "synchronous": 1, "foreign_keys": 1}
 
     def test_default_url_is_a_file_under_weir_home_created_on_open(self, tmp_path: Path) -> None:

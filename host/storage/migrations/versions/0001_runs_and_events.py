@@ -49,12 +49,17 @@ def _create_runs() -> None:
     op.create_index("ix_runs_created_at", "runs", ["created_at", "id"])
     op.create_index("ix_runs_status_created_at", "runs", ["status", "created_at", "id"])
     op.create_index("ix_runs_location_job_created_at", "runs", ["location", "job_name", "created_at", "id"])
-    _create_identity_index("uq_runs_schedule_identity", ["location", "schedule_name", "logical_time", "run_key"],
-                           "schedule_name IS NOT NULL")
-    _create_identity_index("uq_runs_sensor_identity", ["location", "sensor_name", "run_key"],
-                           "sensor_name IS NOT NULL AND run_key <> ''")
-    _create_identity_index("uq_runs_backfill_identity", ["backfill_id", "run_key"],
-                           "backfill_id IS NOT NULL AND run_key <> ''")
+    _create_identity_index(
+        "uq_runs_schedule_identity",
+        ["location", "schedule_name", "logical_time", "run_key"],
+        "schedule_name IS NOT NULL",
+    )
+    _create_identity_index(
+        "uq_runs_sensor_identity", ["location", "sensor_name", "run_key"], "sensor_name IS NOT NULL AND run_key <> ''"
+    )
+    _create_identity_index(
+        "uq_runs_backfill_identity", ["backfill_id", "run_key"], "backfill_id IS NOT NULL AND run_key <> ''"
+    )
 
 
 def _create_events() -> None:
@@ -75,9 +80,7 @@ def _create_events() -> None:
 
 def _create_identity_index(name: str, columns: list[str], where: str) -> None:
     """A partial unique index: rule 6's run identities apply only to runs that have one."""
-    op.create_index(
-        name, "runs", columns, unique=True, sqlite_where=sa.text(where), postgresql_where=sa.text(where)
-    )
+    op.create_index(name, "runs", columns, unique=True, sqlite_where=sa.text(where), postgresql_where=sa.text(where))
 
 
 def downgrade() -> None:

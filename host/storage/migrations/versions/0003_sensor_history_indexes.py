@@ -20,8 +20,11 @@ MATERIALIZATIONS_ONLY = "event_type = 'ASSET_MATERIALIZATION'"
 def upgrade() -> None:
     # Partial: only materializations pay for this index, not every log line.
     op.create_index(
-        "ix_events_materializations", "events", ["asset_key", "id"],
-        sqlite_where=sa.text(MATERIALIZATIONS_ONLY), postgresql_where=sa.text(MATERIALIZATIONS_ONLY),
+        "ix_events_materializations",
+        "events",
+        ["asset_key", "id"],
+        sqlite_where=sa.text(MATERIALIZATIONS_ONLY),
+        postgresql_where=sa.text(MATERIALIZATIONS_ONLY),
     )
     op.create_index("ix_runs_ended_at", "runs", ["ended_at", "id"])
 

@@ -20,8 +20,11 @@ CHECK_EVALUATIONS_ONLY = "event_type = 'ASSET_CHECK_EVALUATION'"
 def upgrade() -> None:
     # Partial, as ix_events_materializations: only check evaluations pay for it.
     op.create_index(
-        "ix_events_check_evaluations", "events", ["asset_key", "id"],
-        sqlite_where=sa.text(CHECK_EVALUATIONS_ONLY), postgresql_where=sa.text(CHECK_EVALUATIONS_ONLY),
+        "ix_events_check_evaluations",
+        "events",
+        ["asset_key", "id"],
+        sqlite_where=sa.text(CHECK_EVALUATIONS_ONLY),
+        postgresql_where=sa.text(CHECK_EVALUATIONS_ONLY),
     )
 
 

@@ -26,8 +26,14 @@ def upgrade() -> None:
         batch.add_column(sa.Column("output_runs", sa.Text, nullable=True))
     op.create_index("ix_runs_root_run_id", "runs", ["root_run_id"])
     # A retry's run key is "retry": one retry per failed run, whichever host or pass gets there first.
-    op.create_index("uq_runs_retry_identity", "runs", ["parent_run_id", "run_key"], unique=True,
-                    sqlite_where=sa.text(RETRIES_ONLY), postgresql_where=sa.text(RETRIES_ONLY))
+    op.create_index(
+        "uq_runs_retry_identity",
+        "runs",
+        ["parent_run_id", "run_key"],
+        unique=True,
+        sqlite_where=sa.text(RETRIES_ONLY),
+        postgresql_where=sa.text(RETRIES_ONLY),
+    )
     op.create_table(
         "daemon_cursors",
         sa.Column("name", sa.String, primary_key=True),
