@@ -141,7 +141,8 @@ def _filtered(
 def set_run_status(
     conn: sa.Connection, run_id: str, status: str, *, at: float, failure_reason: str | None = None
 ) -> RunRecord:
-    """Move a run to `status` at time `at`; a run in a terminal status stays as it is.
+    """Move a run to `status` at time `at`; a run in a terminal status stays as it is, and a CANCELING
+    run stays CANCELING when its (late) start arrives.
 
     STARTED sets started_at (the first time only); SUCCESS, FAILURE and CANCELED set ended_at.
     Returns the run as stored afterwards, so the caller sees whether the change happened.
@@ -153,6 +154,8 @@ def set_run_status(
     values: dict[str, Any] = {"status": status}
     if status == RunStatus.STARTED:
         values["started_at"] = sa.func.coalesce(runs.c.started_at, at)
+        # a run start collected after a cancel request must not undo it: STARTED only moves forward
+        values["status"] = sa.case((runs.c.status == RunStatus.CANCELING, runs.c.status), else_=status)
     if status in TERMINAL_RUN_STATUSES:
         values["ended_at"] = at
     if failure_reason is not None:

@@ -223,7 +223,7 @@ def test_a_step_that_ignores_sigterm_is_canceled_within_the_grace_period(tmp_pat
         wait_for(lambda: _ended(client, run_id), 10, what="the run to end")
         assert time.monotonic() - started < 6
         run = client.get_run(run_id)
-        assert host_pb2.RunStatus.Name(run.status) == "CANCELED" and "SIGKILL" in run.failure_reason
+        assert host_pb2.RunStatus.Name(run.status) == "CANCELED" and "SIGKILL" in run.failure_reason, run.failure_reason
         assert not _alive(pid)
 
 

@@ -225,6 +225,14 @@ class RunStorageContract:
                 assert runs.set_run_status(conn, "r1", status, at=9.0, failure_reason="late") == done
             assert done.ended_at == 6.0 and done.failure_reason is None
 
+    def test_a_late_run_start_keeps_a_cancel_request(self, engine: Engine, make_run: MakeRun) -> None:
+        with engine.begin() as conn:
+            runs.add_run(conn, make_run("r1"))
+            runs.set_run_status(conn, "r1", "STARTING", at=1.0)
+            runs.set_run_status(conn, "r1", "CANCELING", at=2.0)  # canceled before RUN_START was collected
+            late = runs.set_run_status(conn, "r1", "STARTED", at=1.5)
+            assert (late.status, late.started_at) == ("CANCELING", 1.5)
+
     def test_finished_runs_come_in_the_order_they_ended_from_a_cursor(self, engine: Engine, make_run: MakeRun) -> None:
         with engine.begin() as conn:
             runs.add_runs(conn, [make_run(f"r{i}", float(i)) for i in range(4)])
