@@ -39,6 +39,26 @@ def _unavailable(reason: str) -> NoReturn:
     pytest.skip(reason)
 
 
+def _wait_for_prepare(timeout: float = 1200) -> None:
+    """.ci/run prepares the engine in the background while the rest of the suite runs: wait for it."""
+    status_file = os.environ.get("WEIR_DOCKER_PREPARED")
+    if not status_file:
+        return
+    path = Path(status_file)
+    deadline = time.monotonic() + timeout
+    if not path.exists():
+        _log(f"waiting for docker/ci/run.sh --prepare (log: {path.with_suffix('.log')})")
+    while not path.exists():
+        if time.monotonic() > deadline:
+            _unavailable(f"docker/ci/run.sh --prepare did not finish within {timeout:.0f} s")
+        time.sleep(1)
+    status = path.read_text().strip()
+    if status != "0":
+        log = path.with_suffix(".log")
+        tail = log.read_text(errors="replace")[-3000:] if log.exists() else "(no log)"
+        _unavailable(f"docker/ci/run.sh --prepare failed with status {status}:\n{tail}")
+
+
 def _lock(path: Path, timeout: float) -> int | None:
     """An exclusive flock on path (released when the fd closes, or the process dies); None on time-out."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -71,6 +91,7 @@ def _engine_script(command: str, timeout: float = 120) -> subprocess.CompletedPr
 
 @pytest.fixture(scope="module")
 def docker_engine() -> Iterator[Engine]:
+    _wait_for_prepare()
     if shutil.which("docker") is None:
         _unavailable("no docker client on PATH (Debian's docker.io brings one; docker/ci/setup.sh installs it)")
     settings = dict(line.split("=", 1) for line in _engine_script("env").stdout.splitlines() if "=" in line)
