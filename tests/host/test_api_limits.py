@@ -11,9 +11,10 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import grpc
 import pytest
@@ -44,8 +45,8 @@ class Api:
     stub: host_pb2_grpc.HostStub
     address: str
 
-    def call(self, method: str, request: object) -> object:
-        return getattr(self.stub, method)(request, metadata=wire.call_metadata(TOKEN), timeout=30)
+    def call(self, method: Callable[..., Any], request: object) -> object:
+        return method(request, metadata=wire.call_metadata(TOKEN), timeout=30)
 
 
 def _serve(url: str) -> Iterator[Api]:
@@ -81,7 +82,7 @@ def api(storage_url: str) -> Iterator[Api]:
     yield from _serve(storage_url)
 
 
-def _refused(api: Api, method: str, request: object) -> grpc.RpcError:
+def _refused(api: Api, method: Callable[..., Any], request: object) -> grpc.RpcError:
     with pytest.raises(grpc.RpcError) as caught:
         api.call(method, request)
     return caught.value
@@ -116,7 +117,7 @@ def test_list_runs_refuses_bad_limit_cursor_and_status(api: Api) -> None:
         (host_pb2.ListRunsRequest(statuses=[99]), "statuses[0] is 99, which is not a RunStatus (one of QUEUED"),
     ]
     for request, message in cases:
-        error = _refused(api, "ListRuns", request)
+        error = _refused(api, api.stub.ListRuns, request)
         assert error.code() == grpc.StatusCode.INVALID_ARGUMENT, (request, error.details())
         assert message in error.details()
 
@@ -136,7 +137,7 @@ def test_launch_refuses_oversized_deep_or_nul_input_alike_on_both_backends(api: 
     ]
     for fields, message, more in cases:
         request = host_pb2.LaunchRunRequest(**{"location": "shop", "job_name": "sales_job", **fields})
-        error = _refused(api, "LaunchRun", request)
+        error = _refused(api, api.stub.LaunchRun, request)
         assert error.code() == grpc.StatusCode.INVALID_ARGUMENT, (fields.keys(), error.details()[:300])
         assert error.details().startswith("LaunchRun: ") and message in error.details() and more in error.details()
     with api.engine.connect() as conn:
@@ -154,9 +155,9 @@ def test_launch_refuses_oversized_deep_or_nul_input_alike_on_both_backends(api: 
 
 def test_lookups_with_nul_are_invalid_argument_not_sql(api: Api) -> None:
     for method, request in [
-        ("GetRun", host_pb2.GetRunRequest(run_id="a\0b")),
-        ("GetRunEvents", host_pb2.GetRunEventsRequest(run_id="a\0b")),
-        ("ListRuns", host_pb2.ListRunsRequest(tags={"a\0": "b"})),
+        (api.stub.GetRun, host_pb2.GetRunRequest(run_id="a\0b")),
+        (api.stub.GetRunEvents, host_pb2.GetRunEventsRequest(run_id="a\0b")),
+        (api.stub.ListRuns, host_pb2.ListRunsRequest(tags={"a\0": "b"})),
     ]:
         error = _refused(api, method, request)
         assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
@@ -229,11 +230,11 @@ def test_ticks_page_by_bytes_with_a_cursor(api: Api) -> None:
                 timestamp=float(i),
                 error="trace\n" * 100_000,
             )  # 600 KB each
-    first = api.call("ListTicks", host_pb2.ListTicksRequest(kind=host_pb2.SENSOR, name="watch", limit=100))
+    first = api.call(api.stub.ListTicks, host_pb2.ListTicksRequest(kind=host_pb2.SENSOR, name="watch", limit=100))
     assert 1 <= len(first.ticks) < 12 and first.next_cursor
     ticks = api.client.ticks(host_pb2.SENSOR, "watch", limit=100)
     assert [t.timestamp for t in ticks] == [float(i) for i in reversed(range(12))]
-    error = _refused(api, "ListTicks", host_pb2.ListTicksRequest(kind=host_pb2.SENSOR, name="watch", cursor="x"))
+    error = _refused(api, api.stub.ListTicks, host_pb2.ListTicksRequest(kind=host_pb2.SENSOR, name="watch", cursor="x"))
     assert error.code() == grpc.StatusCode.INVALID_ARGUMENT and "Invalid cursor" in error.details()
 
 
@@ -251,7 +252,7 @@ def test_client_maps_refusals_to_weir_errors(api: Api) -> None:
 )
 def test_storage_outage_is_unavailable_without_sql(url: str, tmp_path: Path) -> None:
     for api in _serve(url.format(tmp=tmp_path)):
-        error = _refused(api, "ListRuns", host_pb2.ListRunsRequest())
+        error = _refused(api, api.stub.ListRuns, host_pb2.ListRunsRequest())
         assert error.code() == grpc.StatusCode.UNAVAILABLE
         assert error.details().startswith("storage unavailable: ")
         assert "(check the storage URL / database)" in error.details()

@@ -8,7 +8,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import grpc
 import pytest
@@ -54,10 +56,10 @@ class RawHost:
         self.stub = host_pb2_grpc.HostStub(self.channel)
         self.metadata = wire.call_metadata(info["token"])
 
-    def refused(self, method: str, request: object) -> str:
+    def refused(self, method: Callable[..., Any], request: object) -> str:
         """The message of an INVALID_ARGUMENT refusal (fails on any other outcome)."""
         with pytest.raises(grpc.RpcError) as info:
-            getattr(self.stub, method)(request, metadata=self.metadata, timeout=30)
+            method(request, metadata=self.metadata, timeout=30)
         assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT, (method, request, info.value.details())
         return info.value.details()
 
@@ -80,23 +82,29 @@ def test_bad_partition_keys_are_refused_and_nothing_is_written_outside_storage(t
         client = host.client()
         wait_for(lambda: client.locations()[0].status == host_pb2.LOCATION_LOADED, 60, what="the location")
         raw = RawHost(tmp_path / "home")
+
+        def refuse_launch(request: host_pb2.LaunchRunRequest) -> str:
+            return raw.refused(raw.stub.LaunchRun, request)
+
         for key in ("../../x/escape", "zzz", "a/../../b"):
-            assert "is not a partition of asset 'by_letter'" in raw.refused("LaunchRun", _launch("by_letter", key))
+            assert "is not a partition of asset 'by_letter'" in raw.refused(
+                raw.stub.LaunchRun, _launch("by_letter", key)
+            )
         assert "is not a partition of job 'letters_job'" in raw.refused(
-            "LaunchRun", _launch(job="letters_job", partition="zzz")
+            raw.stub.LaunchRun, _launch(job="letters_job", partition="zzz")
         )
-        assert "not partitioned" in raw.refused("LaunchRun", _launch("plain", "a"))
+        assert "not partitioned" in refuse_launch(_launch("plain", "a"))
         # partitioned assets without a key: refused (one output where partitions belong), as in Dagster
         assert "asset 'by_letter' is partitioned in location 'keys': pass a partition key" in raw.refused(
-            "LaunchRun", _launch("by_letter")
+            raw.stub.LaunchRun, _launch("by_letter")
         )
-        assert "job 'letters_job' is partitioned" in raw.refused("LaunchRun", _launch(job="letters_job"))
-        assert "assets by_file, by_letter are partitioned" in raw.refused("LaunchRun", _launch())
+        assert "job 'letters_job' is partitioned" in refuse_launch(_launch(job="letters_job"))
+        assert "assets by_file, by_letter are partitioned" in refuse_launch(_launch())
         for key in BAD_DYNAMIC_KEYS:
             change = host_pb2.DynamicPartitionsChange(partitions_def_name="files", keys=["fine.csv", key])
-            assert "key" in raw.refused("AddDynamicPartitions", change)
+            assert "key" in raw.refused(raw.stub.AddDynamicPartitions, change)
         assert list(client.dynamic_partitions("files").keys) == []  # a refused request adds nothing
-        assert "is not a partition of asset 'by_file'" in raw.refused("LaunchRun", _launch("by_file", "new.csv"))
+        assert "is not a partition of asset 'by_file'" in refuse_launch(_launch("by_file", "new.csv"))
         client.add_dynamic_partitions("files", ["new.csv"])
         runs = [client.launch_run(_launch("by_file", "new.csv")), client.launch_run(_launch("by_letter", "a"))]
         assert [client.wait_for_run(r.run_id).status for r in runs] == [host_pb2.SUCCESS, host_pb2.SUCCESS]
