@@ -155,3 +155,10 @@ def read_all(path: Path) -> list[common_pb2.RunEvent]:
     except FileNotFoundError:
         return []
     return [event for _, event in _parse(data)]
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write a small file of the run's directory (pid, exit, ended) so a reader sees it whole or not at all."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text)
+    tmp.replace(path)

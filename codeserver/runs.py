@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from codeserver.journal import EXIT_DISK_FULL, JournalReader
+from codeserver.journal import EXIT_DISK_FULL, JournalReader, write_atomically
 from codeserver.target import LoadTarget
 from protos.weir.v1 import codeserver_pb2, common_pb2
 
@@ -74,7 +74,7 @@ class RunWorkers:
                 start_new_session=True,
             )
         try:
-            _write_atomically(run_dir / "pid", str(proc.pid))  # known at once, before the worker runs
+            write_atomically(run_dir / "pid", str(proc.pid))  # known at once, before the worker runs
         except OSError:
             proc.kill()
             proc.wait()
@@ -191,7 +191,7 @@ def _set_ended(worker: codeserver_pb2.RunWorker, returncode: int | None, run_dir
         worker.exit_reason = "it disappeared without an exit record: killed, or out of memory"
         return
     with contextlib.suppress(OSError):  # on a full disk, this server still knows; a restarted one will not
-        _write_atomically(run_dir / "ended", str(returncode))
+        write_atomically(run_dir / "ended", str(returncode))
     if returncode >= 0:
         _set_exit(worker, returncode)
         worker.exit_reason = worker.exit_reason or (
@@ -219,12 +219,6 @@ def _signal_group(pid: int, sig: int) -> None:
     """Signal the worker's process group (it leads its own session), so steps it forked get it too."""
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, sig)
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text)
-    tmp.replace(path)
 
 
 def _read(path: Path) -> str:

@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from codeserver.journal import EXIT_DISK_FULL, JournalFull, JournalWriter, read_all
+from codeserver.journal import EXIT_DISK_FULL, JournalFull, JournalWriter, read_all, write_atomically
 from protos.weir.v1 import codeserver_pb2, common_pb2
 
 HEARTBEAT_SECONDS = 1.0
@@ -165,7 +165,7 @@ def _execute(
 
 def main(argv: list[str]) -> None:
     run_dir = Path(argv[0]).resolve()
-    _write_atomically(run_dir / "pid", str(os.getpid()))
+    write_atomically(run_dir / "pid", str(os.getpid()))
     # worker.log until the run's output is captured: show prints as they happen
     if isinstance(sys.stdout, io.TextIOWrapper):
         sys.stdout.reconfigure(line_buffering=True)
@@ -181,15 +181,9 @@ def main(argv: list[str]) -> None:
     finally:
         stop.set()
         with contextlib.suppress(OSError):  # on a full disk the server learns the code from the exit status
-            _write_atomically(run_dir / "exit", str(code))
+            write_atomically(run_dir / "exit", str(code))
         _kill_stragglers()
     sys.exit(code)
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text)
-    tmp.replace(path)
 
 
 def _kill_stragglers() -> None:

@@ -58,6 +58,14 @@ def processes_mentioning(text: str) -> list[int]:
     return pids
 
 
+def alive(pid: int) -> bool:
+    """Whether the process runs (a zombie waiting to be reaped counts as gone)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[-1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
 def kill_processes_mentioning(text: str) -> None:
     """Clean-up of last resort for a test's own processes (identified by the test's unique path)."""
     for pid in processes_mentioning(text):

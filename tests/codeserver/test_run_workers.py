@@ -17,7 +17,7 @@ import pytest
 
 from codeserver.journal import EXIT_DISK_FULL, read_all
 from protos.weir.v1 import codeserver_pb2, common_pb2
-from tests.support import RunningCodeServer, kill_processes_mentioning, wait_for
+from tests.support import RunningCodeServer, alive, kill_processes_mentioning, wait_for
 
 TOKEN = "run-workers-token"
 CODE = """
@@ -103,13 +103,6 @@ def _ended(server: RunningCodeServer, run_id: str) -> codeserver_pb2.RunWorker |
     return worker if worker.state in (codeserver_pb2.WORKER_EXITED, codeserver_pb2.WORKER_LOST) else None
 
 
-def _alive(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[-1].split()[0] != "Z"
-    except FileNotFoundError:
-        return False
-
-
 def test_racing_start_requests_for_one_run_start_one_worker(server, tmp_path):
     run_ids = [f"race{i}" for i in range(5)]
     calls = [run_id for run_id in run_ids for _ in range(8)]  # 8 concurrent StartRun calls per run
@@ -133,7 +126,7 @@ def test_cancel_kills_a_step_that_ignores_sigterm_and_what_it_started(server, tm
     worker = wait_for(lambda: _ended(server, "stubborn"), 10, what="the worker to be killed")
     assert time.monotonic() - started < 5
     assert worker.exit_signal == signal.SIGKILL and "SIGKILL" in worker.exit_reason
-    wait_for(lambda: not _alive(child), 5, what="the step's child process to be killed with it")
+    wait_for(lambda: not alive(child), 5, what="the step's child process to be killed with it")
 
 
 def test_terminate_kills_a_stopped_worker(server, tmp_path):
@@ -142,7 +135,7 @@ def test_terminate_kills_a_stopped_worker(server, tmp_path):
     os.kill(pid, signal.SIGSTOP)
     request = common_pb2.CancelRunRequest(run_id="stopped", grace_seconds=0.5, terminate=True)
     assert server.stub.CancelRun(request, metadata=server.metadata, timeout=10).found
-    wait_for(lambda: not _alive(pid), 5, what="the stopped worker to be killed")
+    wait_for(lambda: not alive(pid), 5, what="the stopped worker to be killed")
 
 
 @pytest.mark.parametrize(
@@ -176,7 +169,7 @@ def test_processes_a_step_left_behind_end_with_the_run(server, tmp_path):
     worker = wait_for(lambda: _ended(server, "leaver"), 60, what="the run to end")
     assert worker.state == codeserver_pb2.WORKER_EXITED and worker.exit_code == 0
     child = int((tmp_path / "gate" / "leaver.child").read_text())
-    wait_for(lambda: not _alive(child), 5, what="the step's leftover process to be killed")
+    wait_for(lambda: not alive(child), 5, what="the step's leftover process to be killed")
 
 
 def test_a_full_disk_is_reported_as_such(tmp_path):

@@ -21,7 +21,7 @@ from host.errors import ConfigError
 from host.storage.engine import open_engine
 from protos import wire
 from protos.weir.v1 import common_pb2, host_pb2
-from tests.support import dev_host, wait_for
+from tests.support import alive, dev_host, wait_for
 
 CODE = """
 import os, time
@@ -117,13 +117,6 @@ def _ended(client, run_id: str) -> bool:  # type: ignore[no-untyped-def]
     return _status(client, run_id) in ("SUCCESS", "FAILURE", "CANCELED")
 
 
-def _alive(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[-1].split()[0] != "Z"
-    except FileNotFoundError:
-        return False
-
-
 def _launch_at_once(env: Env, client, count: int) -> list[str]:  # type: ignore[no-untyped-def]
     with ThreadPoolExecutor(25) as pool:
         return list(pool.map(lambda _: env.launch(client, "counted"), range(count)))
@@ -196,7 +189,7 @@ def test_a_stopped_worker_declared_lost_is_killed_and_its_later_events_ignored(t
         declared = time.monotonic()
         run = client.get_run(run_id)
         assert host_pb2.RunStatus.Name(run.status) == "FAILURE" and "stopped heartbeating" in run.failure_reason
-        wait_for(lambda: not _alive(pid), 5, what="the stopped worker to be killed")
+        wait_for(lambda: not alive(pid), 5, what="the stopped worker to be killed")
         assert time.monotonic() - declared < 5
         last = list(client.event_pages(run_id))[-1].events[-1]
         assert last.type == common_pb2.ENGINE_EVENT and "ignored" in last.message
@@ -224,7 +217,7 @@ def test_a_step_that_ignores_sigterm_is_canceled_within_the_grace_period(tmp_pat
         assert time.monotonic() - started < 6
         run = client.get_run(run_id)
         assert host_pb2.RunStatus.Name(run.status) == "CANCELED" and "SIGKILL" in run.failure_reason, run.failure_reason
-        assert not _alive(pid)
+        assert not alive(pid)
 
 
 def test_a_run_past_its_max_runtime_fails_and_is_killed(tmp_path, backend):
@@ -240,4 +233,4 @@ def test_a_run_past_its_max_runtime_fails_and_is_killed(tmp_path, backend):
         wait_for(lambda: _ended(client, run_id), 15, what="the run to end")
         run = client.get_run(run_id)
         assert host_pb2.RunStatus.Name(run.status) == "FAILURE" and "maximum runtime of 2 s" in run.failure_reason
-        wait_for(lambda: not _alive(pid), 5, what="the worker to be killed")
+        wait_for(lambda: not alive(pid), 5, what="the worker to be killed")
