@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 from host.config import HostConfig
 from host.daemon.leader import LeaderElector
 from host.daemon.runner import Daemon
-from host.locations.workspace import WorkspaceManager
+from host.locations.workspace import WorkspaceChange, WorkspaceManager
 
 
 class HostServices(Protocol):
@@ -36,6 +36,9 @@ class HostServices(Protocol):
     @property
     def daemon(self) -> Daemon:
         """The daemon's loops (GetDaemonStatus reports their heartbeats)."""
+
+    def reload_workspace(self) -> WorkspaceChange:
+        """Apply workspace.yaml as it is now."""
 
     def wake_queue(self) -> None:
         """Start just-launched runs now rather than at the next queue pass."""

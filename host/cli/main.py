@@ -20,6 +20,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "dev": ("host.serve dev", "Run the host, a code server per location and the daemon (SQLite under $WEIR_HOME)."),
     "host": ("host.serve host", "The production host: `weir host start -w workspace.yaml [-c weir.yaml]`."),
     "code-server": ("codeserver", "Serve one code location: `weir code-server start -f FILE | -m MODULE`."),
+    "workspace": (
+        "host.cli.workspace:workspace",
+        "`workspace reload`: apply an edited workspace.yaml without a restart.",
+    ),
     "locations": ("host.cli.locations:locations", "Code locations with their status and load errors."),
     "assets": ("host.cli.assets:assets", "Assets across locations; `assets partitions KEY`."),
     "materialize": ("host.cli.runs:materialize", "Launch a run and follow its events."),

@@ -68,6 +68,15 @@ class LocationState:
         return msg
 
 
+@dataclass(frozen=True)
+class WorkspaceChange:
+    """What a workspace reload did, by location name."""
+
+    added: list[str]
+    removed: list[str]
+    changed: list[str]
+
+
 class LocationHandle:
     """One location: its client, its spawned process (if any) and its state, refreshed with back-off."""
 
@@ -77,6 +86,7 @@ class LocationHandle:
         self.name = name
         self.state = LocationState(name)
         self.process = process
+        self.source: object = None  # the workspace.yaml entry it was built from: a reload compares them
         self._connect = connect
         self._client: LocationClient | None = None
         self._lock = threading.Lock()
@@ -249,6 +259,22 @@ class WorkspaceManager:
                 if state.snapshot_id:
                     state.status = host_pb2.LOCATION_LOADED
 
+    def replace(self, handles: list[LocationHandle]) -> WorkspaceChange:
+        """Take a newly read workspace: new locations join (their servers start on the next refresh),
+        removed ones stop, changed ones are replaced, unchanged ones keep running untouched."""
+        current = dict(self._handles)
+        kept = {h.name: current[h.name] for h in handles if h.name in current and current[h.name].source == h.source}
+        fresh = {h.name: h for h in handles if h.name not in kept}
+        self._handles = {h.name: kept.get(h.name) or fresh[h.name] for h in handles}
+        gone = [h for name, h in current.items() if name not in kept]
+        for handle in gone:
+            threading.Thread(target=handle.close, name=f"close-{handle.name}", daemon=True).start()
+        return WorkspaceChange(
+            added=sorted(n for n in fresh if n not in current),
+            removed=sorted(n for n in current if n not in self._handles),
+            changed=sorted(n for n in fresh if n in current),
+        )
+
     def _loop(self) -> None:
         while not self._stop.is_set():
             self.refresh_all()
@@ -275,6 +301,7 @@ def build_workspace(workspace: Workspace, base_dir: Path, weir_home: Path) -> Wo
             spawned = entry.python_file or entry.python_module
             assert spawned is not None
             handles.append(_spawned_handle(spawned, base_dir, weir_home))
+        handles[-1].source = entry
     names = [h.name for h in handles]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from host.config import HostConfig
+from host.config import HostConfig, load_workspace
 from host.daemon.backfills import BackfillDaemon
 from host.daemon.leader import LeaderElector, leader_only
 from host.daemon.run_monitor import RunMonitor
@@ -23,7 +23,7 @@ from host.daemon.runner import Daemon, Loop
 from host.daemon.scheduler import Scheduler
 from host.daemon.sensors import SensorDaemon
 from host.errors import ConfigError
-from host.locations.workspace import WorkspaceManager
+from host.locations.workspace import WorkspaceChange, WorkspaceManager, build_workspace
 from host.storage.engine import default_url, ensure_schema, open_engine
 
 
@@ -34,6 +34,8 @@ class HostApp:
     config: HostConfig
     clock: Callable[[], float] = time.time
     owner: str | None = None  # this host's name in the leader lease (default: host:pid:random)
+    workspace_file: Path | None = None  # read again by reload_workspace; None for `weir dev -f/-m`
+    weir_home: Path | None = None
     watchers: RunWatchers = field(init=False)
     queue: RunQueue = field(init=False)
     leader: LeaderElector = field(init=False)
@@ -97,6 +99,17 @@ class HostApp:
         self.workspace.start()
         self.leader.tick()  # lead at once when nobody else does, so runs launched now start now
         self.daemon.start()
+
+    def reload_workspace(self) -> WorkspaceChange:
+        """Read workspace.yaml again and apply it: locations added, removed or changed take effect
+        without a restart. A file that does not load changes nothing (the error says why)."""
+        if self.workspace_file is None or self.weir_home is None:
+            raise ConfigError(
+                "this host was started with -f/-m, not a workspace.yaml: there is no workspace "
+                "file to reload; restart it with -w workspace.yaml to add locations"
+            )
+        fresh = build_workspace(load_workspace(self.workspace_file), self.workspace_file.parent, self.weir_home)
+        return self.workspace.replace(fresh.handles())
 
     def wake_queue(self) -> None:
         """Start a just-launched run now rather than at the next queue pass (only on the leader)."""

@@ -4,6 +4,7 @@ servers. They also run as `python -m host.serve` directly."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
 
@@ -42,14 +43,15 @@ def dev(workspace_file: Path | None, python_file: Path | None, module_name: str 
     from host.serve.dev import dev_options, run_host
     from host.serve.dotenv import load_dotenv
 
+    source: Path | None = None
     if python_file or module_name:
         load_dotenv(Path.cwd())
         workspace, base = single_location(python_file, module_name), Path.cwd()
     else:
-        path = workspace_file or Path("workspace.yaml")
-        load_dotenv(Path.cwd(), path.resolve().parent)
-        workspace, base = load_workspace(path), path.resolve().parent
-    run_host(dev_options(workspace, base, weir_home(), port))
+        source = (workspace_file or Path("workspace.yaml")).resolve()
+        load_dotenv(Path.cwd(), source.parent)
+        workspace, base = load_workspace(source), source.parent
+    run_host(dataclasses.replace(dev_options(workspace, base, weir_home(), port), workspace_file=source))
 
 
 @main.group()
@@ -94,6 +96,7 @@ def host_start(
     run_host(
         HostOptions(
             workspace=load_workspace(workspace_file),
+            workspace_file=workspace_file.resolve(),
             base_dir=workspace_file.resolve().parent,
             weir_home=weir_home(),
             host=bind,

@@ -34,6 +34,7 @@ class HostOptions:
     token: str | None = None
     tls_cert: bytes | None = None
     tls_key: bytes | None = None
+    workspace_file: Path | None = None  # for `weir workspace reload`; None when started with -f/-m
 
 
 def run_host(options: HostOptions, ready: threading.Event | None = None) -> None:
@@ -42,7 +43,7 @@ def run_host(options: HostOptions, ready: threading.Event | None = None) -> None
     options.weir_home.mkdir(parents=True, exist_ok=True)
     engine = open_storage(config, options.weir_home, options.storage_url)
     workspace = build_workspace(options.workspace, options.base_dir, options.weir_home)
-    app = HostApp(engine, workspace, config)
+    app = HostApp(engine, workspace, config, workspace_file=options.workspace_file, weir_home=options.weir_home)
     server, port = create_server(
         app, f"{options.host}:{options.port}", token=options.token, tls_cert=options.tls_cert, tls_key=options.tls_key
     )

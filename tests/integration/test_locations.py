@@ -18,7 +18,7 @@ from host.cli.client import HostClient
 from host.errors import WeirError
 from host.locations.client import GrpcLocationClient
 from protos.weir.v1 import host_pb2
-from tests.support import REPO, dev_host, processes_mentioning, wait_for
+from tests.support import REPO, alive, dev_host, processes_mentioning, wait_for
 
 CODE = """
 import sdk as dg
@@ -336,3 +336,50 @@ def test_one_asset_materializable_in_two_locations_is_an_error_on_both_until_one
         )
         run = client.launch_run(host_pb2.LaunchRunRequest(location="shop"))
         assert client.wait_for_run(run.run_id).status == host_pb2.SUCCESS
+
+
+def test_workspace_reload_adds_and_removes_locations_without_a_restart(tmp_path):
+    (tmp_path / "shop.py").write_text(CODE)
+    (tmp_path / "warehouse.py").write_text(CODE.replace("first", "stock"))  # its own asset: no clash
+    workspace = tmp_path / "workspace.yaml"
+    workspace.write_text("load_from:\n  - python_file: {relative_path: shop.py}\n")
+    with dev_host(tmp_path / "home", ["-w", str(workspace)]) as host:
+        client = host.client()
+
+        def statuses() -> dict[str, int]:
+            return {loc.name: loc.status for loc in client.locations()}
+
+        wait_for(lambda: statuses() == {"shop": host_pb2.LOCATION_LOADED}, 30, what="shop to load")
+        shop_server = [p for p in processes_mentioning(str(tmp_path / "shop.py")) if p != host.proc.pid]
+        workspace.write_text(
+            "load_from:\n  - python_file: {relative_path: shop.py}\n  - python_file: {relative_path: warehouse.py}\n"
+        )
+        out = _cli(host, "workspace", "reload")
+        assert out.returncode == 0 and "added: warehouse" in out.stdout, out.stdout + out.stderr
+        wait_for(
+            lambda: statuses() == {"shop": host_pb2.LOCATION_LOADED, "warehouse": host_pb2.LOCATION_LOADED},
+            30,
+            what="warehouse to load next to shop",
+        )
+        assert [p for p in processes_mentioning(str(tmp_path / "shop.py")) if p != host.proc.pid] == shop_server
+        workspace.write_text("load_from:\n  - python_file: {relative_path: warehouse.py}\n  - [not, a location\n")
+        broken = _cli(host, "workspace", "reload")
+        assert broken.returncode == 1 and "Traceback" not in broken.stderr and "workspace" in broken.stderr
+        assert set(statuses()) == {"shop", "warehouse"}  # a file that does not load changes nothing
+        workspace.write_text("load_from:\n  - python_file: {relative_path: warehouse.py}\n")
+        removed = _cli(host, "workspace", "reload")
+        assert "removed: shop" in removed.stdout, removed.stdout + removed.stderr
+        assert set(statuses()) == {"warehouse"}
+        wait_for(
+            lambda: not shop_server or not any(alive(p) for p in shop_server), 15, what="shop's code server to stop"
+        )
+        run = client.launch_run(host_pb2.LaunchRunRequest(location="warehouse"))
+        assert client.wait_for_run(run.run_id).status == host_pb2.SUCCESS
+
+
+def test_workspace_reload_of_a_single_file_host_says_what_to_do(tmp_path):
+    (tmp_path / "shop.py").write_text(CODE)
+    with dev_host(tmp_path / "home", ["-f", str(tmp_path / "shop.py")]) as host:
+        host.client()
+        out = _cli(host, "workspace", "reload")
+        assert out.returncode == 1 and "started with -f/-m, not a workspace.yaml" in out.stderr

@@ -1908,3 +1908,134 @@ class CancelBackfillRequest(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___CancelBackfillRequest: _TypeAlias = CancelBackfillRequest  # noqa: Y015
+
+@_typing.final
+class ReloadWorkspaceRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    def __init__(
+        self,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ReloadWorkspaceRequest: _TypeAlias = ReloadWorkspaceRequest  # noqa: Y015
+
+@_typing.final
+class ReloadWorkspaceReply(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ADDED_FIELD_NUMBER: _builtins.int
+    REMOVED_FIELD_NUMBER: _builtins.int
+    CHANGED_FIELD_NUMBER: _builtins.int
+    LOCATIONS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def added(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
+    @_builtins.property
+    def removed(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
+    @_builtins.property
+    def changed(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """restarted with their new settings"""
+
+    @_builtins.property
+    def locations(self) -> _containers.RepeatedCompositeFieldContainer[Global___Location]:
+        """every location after the reload"""
+
+    def __init__(
+        self,
+        *,
+        added: _abc.Iterable[_builtins.str] | None = ...,
+        removed: _abc.Iterable[_builtins.str] | None = ...,
+        changed: _abc.Iterable[_builtins.str] | None = ...,
+        locations: _abc.Iterable[Global___Location] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["added", b"added", "changed", b"changed", "locations", b"locations", "removed", b"removed"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ReloadWorkspaceReply: _TypeAlias = ReloadWorkspaceReply  # noqa: Y015
+
+@_typing.final
+class DeleteRunRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RUN_ID_FIELD_NUMBER: _builtins.int
+    run_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        run_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["run_id", b"run_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___DeleteRunRequest: _TypeAlias = DeleteRunRequest  # noqa: Y015
+
+@_typing.final
+class DeleteRunReply(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    def __init__(
+        self,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___DeleteRunReply: _TypeAlias = DeleteRunReply  # noqa: Y015
+
+@_typing.final
+class WipeAssetsRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ASSET_KEYS_FIELD_NUMBER: _builtins.int
+    PARTITION_KEYS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def asset_keys(self) -> _containers.RepeatedCompositeFieldContainer[_common_pb2.AssetKey]: ...
+    @_builtins.property
+    def partition_keys(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """none: every partition and the unpartitioned history"""
+
+    def __init__(
+        self,
+        *,
+        asset_keys: _abc.Iterable[_common_pb2.AssetKey] | None = ...,
+        partition_keys: _abc.Iterable[_builtins.str] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["asset_keys", b"asset_keys", "partition_keys", b"partition_keys"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___WipeAssetsRequest: _TypeAlias = WipeAssetsRequest  # noqa: Y015
+
+@_typing.final
+class WipeAssetsReply(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    WIPED_FIELD_NUMBER: _builtins.int
+    wiped: _builtins.int
+    """the history events (materializations, check evaluations) forgotten"""
+    def __init__(
+        self,
+        *,
+        wiped: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["wiped", b"wiped"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___WipeAssetsReply: _TypeAlias = WipeAssetsReply  # noqa: Y015

@@ -46,6 +46,11 @@ class HostStub:
                 request_serializer=weir_dot_v1_dot_host__pb2.ReloadLocationRequest.SerializeToString,
                 response_deserializer=weir_dot_v1_dot_host__pb2.Location.FromString,
                 _registered_method=True)
+        self.ReloadWorkspace = channel.unary_unary(
+                '/weir.v1.Host/ReloadWorkspace',
+                request_serializer=weir_dot_v1_dot_host__pb2.ReloadWorkspaceRequest.SerializeToString,
+                response_deserializer=weir_dot_v1_dot_host__pb2.ReloadWorkspaceReply.FromString,
+                _registered_method=True)
         self.ListAssets = channel.unary_unary(
                 '/weir.v1.Host/ListAssets',
                 request_serializer=weir_dot_v1_dot_host__pb2.ListAssetsRequest.SerializeToString,
@@ -171,6 +176,16 @@ class HostStub:
                 request_serializer=weir_dot_v1_dot_host__pb2.CancelBackfillRequest.SerializeToString,
                 response_deserializer=weir_dot_v1_dot_host__pb2.Backfill.FromString,
                 _registered_method=True)
+        self.DeleteRun = channel.unary_unary(
+                '/weir.v1.Host/DeleteRun',
+                request_serializer=weir_dot_v1_dot_host__pb2.DeleteRunRequest.SerializeToString,
+                response_deserializer=weir_dot_v1_dot_host__pb2.DeleteRunReply.FromString,
+                _registered_method=True)
+        self.WipeAssets = channel.unary_unary(
+                '/weir.v1.Host/WipeAssets',
+                request_serializer=weir_dot_v1_dot_host__pb2.WipeAssetsRequest.SerializeToString,
+                response_deserializer=weir_dot_v1_dot_host__pb2.WipeAssetsReply.FromString,
+                _registered_method=True)
 
 
 class HostServicer:
@@ -184,6 +199,13 @@ class HostServicer:
 
     def ReloadLocation(self, request, context):
         """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReloadWorkspace(self, request, context):
+        """Read workspace.yaml again: added, removed or changed locations take effect without a restart.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -353,6 +375,22 @@ class HostServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def DeleteRun(self, request, context):
+        """Delete a finished run with its events and tags; the asset index moves to what remains.
+        NOT_FOUND for an unknown run, FAILED_PRECONDITION for a run in progress (cancel it first).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def WipeAssets(self, request, context):
+        """Forget assets' materialization and check history (of some partitions only, when given), keeping
+        runs and their event logs. NOT_FOUND names a key neither defined nor in storage.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_HostServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -365,6 +403,11 @@ def add_HostServicer_to_server(servicer, server):
                     servicer.ReloadLocation,
                     request_deserializer=weir_dot_v1_dot_host__pb2.ReloadLocationRequest.FromString,
                     response_serializer=weir_dot_v1_dot_host__pb2.Location.SerializeToString,
+            ),
+            'ReloadWorkspace': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReloadWorkspace,
+                    request_deserializer=weir_dot_v1_dot_host__pb2.ReloadWorkspaceRequest.FromString,
+                    response_serializer=weir_dot_v1_dot_host__pb2.ReloadWorkspaceReply.SerializeToString,
             ),
             'ListAssets': grpc.unary_unary_rpc_method_handler(
                     servicer.ListAssets,
@@ -491,6 +534,16 @@ def add_HostServicer_to_server(servicer, server):
                     request_deserializer=weir_dot_v1_dot_host__pb2.CancelBackfillRequest.FromString,
                     response_serializer=weir_dot_v1_dot_host__pb2.Backfill.SerializeToString,
             ),
+            'DeleteRun': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteRun,
+                    request_deserializer=weir_dot_v1_dot_host__pb2.DeleteRunRequest.FromString,
+                    response_serializer=weir_dot_v1_dot_host__pb2.DeleteRunReply.SerializeToString,
+            ),
+            'WipeAssets': grpc.unary_unary_rpc_method_handler(
+                    servicer.WipeAssets,
+                    request_deserializer=weir_dot_v1_dot_host__pb2.WipeAssetsRequest.FromString,
+                    response_serializer=weir_dot_v1_dot_host__pb2.WipeAssetsReply.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'weir.v1.Host', rpc_method_handlers)
@@ -546,6 +599,33 @@ class Host:
             '/weir.v1.Host/ReloadLocation',
             weir_dot_v1_dot_host__pb2.ReloadLocationRequest.SerializeToString,
             weir_dot_v1_dot_host__pb2.Location.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReloadWorkspace(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/weir.v1.Host/ReloadWorkspace',
+            weir_dot_v1_dot_host__pb2.ReloadWorkspaceRequest.SerializeToString,
+            weir_dot_v1_dot_host__pb2.ReloadWorkspaceReply.FromString,
             options,
             channel_credentials,
             insecure,
@@ -1221,6 +1301,60 @@ class Host:
             '/weir.v1.Host/CancelBackfill',
             weir_dot_v1_dot_host__pb2.CancelBackfillRequest.SerializeToString,
             weir_dot_v1_dot_host__pb2.Backfill.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteRun(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/weir.v1.Host/DeleteRun',
+            weir_dot_v1_dot_host__pb2.DeleteRunRequest.SerializeToString,
+            weir_dot_v1_dot_host__pb2.DeleteRunReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WipeAssets(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/weir.v1.Host/WipeAssets',
+            weir_dot_v1_dot_host__pb2.WipeAssetsRequest.SerializeToString,
+            weir_dot_v1_dot_host__pb2.WipeAssetsReply.FromString,
             options,
             channel_credentials,
             insecure,

@@ -35,6 +35,8 @@ class HostStub:
     def __new__(cls, channel: _aio.Channel) -> HostAsyncStub: ...
     ListLocations: _grpc.UnaryUnaryMultiCallable[_host_pb2.ListLocationsRequest, _host_pb2.ListLocationsReply]
     ReloadLocation: _grpc.UnaryUnaryMultiCallable[_host_pb2.ReloadLocationRequest, _host_pb2.Location]
+    ReloadWorkspace: _grpc.UnaryUnaryMultiCallable[_host_pb2.ReloadWorkspaceRequest, _host_pb2.ReloadWorkspaceReply]
+    """Read workspace.yaml again: added, removed or changed locations take effect without a restart."""
     ListAssets: _grpc.UnaryUnaryMultiCallable[_host_pb2.ListAssetsRequest, _host_pb2.ListAssetsReply]
     GetAssetDetails: _grpc.UnaryUnaryMultiCallable[_host_pb2.GetAssetDetailsRequest, _host_pb2.AssetDetails]
     """One asset: its definition, upstream and downstream assets across locations (an asset key is global),
@@ -78,12 +80,22 @@ class HostStub:
     GetBackfill: _grpc.UnaryUnaryMultiCallable[_host_pb2.GetBackfillRequest, _host_pb2.Backfill]
     ListBackfills: _grpc.UnaryUnaryMultiCallable[_host_pb2.ListBackfillsRequest, _host_pb2.ListBackfillsReply]
     CancelBackfill: _grpc.UnaryUnaryMultiCallable[_host_pb2.CancelBackfillRequest, _host_pb2.Backfill]
+    DeleteRun: _grpc.UnaryUnaryMultiCallable[_host_pb2.DeleteRunRequest, _host_pb2.DeleteRunReply]
+    """Delete a finished run with its events and tags; the asset index moves to what remains.
+    NOT_FOUND for an unknown run, FAILED_PRECONDITION for a run in progress (cancel it first).
+    """
+    WipeAssets: _grpc.UnaryUnaryMultiCallable[_host_pb2.WipeAssetsRequest, _host_pb2.WipeAssetsReply]
+    """Forget assets' materialization and check history (of some partitions only, when given), keeping
+    runs and their event logs. NOT_FOUND names a key neither defined nor in storage.
+    """
 
 @_typing.type_check_only
 class HostAsyncStub(HostStub):
     def __init__(self, channel: _aio.Channel) -> None: ...
     ListLocations: _aio.UnaryUnaryMultiCallable[_host_pb2.ListLocationsRequest, _host_pb2.ListLocationsReply]  # type: ignore[assignment]
     ReloadLocation: _aio.UnaryUnaryMultiCallable[_host_pb2.ReloadLocationRequest, _host_pb2.Location]  # type: ignore[assignment]
+    ReloadWorkspace: _aio.UnaryUnaryMultiCallable[_host_pb2.ReloadWorkspaceRequest, _host_pb2.ReloadWorkspaceReply]  # type: ignore[assignment]
+    """Read workspace.yaml again: added, removed or changed locations take effect without a restart."""
     ListAssets: _aio.UnaryUnaryMultiCallable[_host_pb2.ListAssetsRequest, _host_pb2.ListAssetsReply]  # type: ignore[assignment]
     GetAssetDetails: _aio.UnaryUnaryMultiCallable[_host_pb2.GetAssetDetailsRequest, _host_pb2.AssetDetails]  # type: ignore[assignment]
     """One asset: its definition, upstream and downstream assets across locations (an asset key is global),
@@ -127,6 +139,14 @@ class HostAsyncStub(HostStub):
     GetBackfill: _aio.UnaryUnaryMultiCallable[_host_pb2.GetBackfillRequest, _host_pb2.Backfill]  # type: ignore[assignment]
     ListBackfills: _aio.UnaryUnaryMultiCallable[_host_pb2.ListBackfillsRequest, _host_pb2.ListBackfillsReply]  # type: ignore[assignment]
     CancelBackfill: _aio.UnaryUnaryMultiCallable[_host_pb2.CancelBackfillRequest, _host_pb2.Backfill]  # type: ignore[assignment]
+    DeleteRun: _aio.UnaryUnaryMultiCallable[_host_pb2.DeleteRunRequest, _host_pb2.DeleteRunReply]  # type: ignore[assignment]
+    """Delete a finished run with its events and tags; the asset index moves to what remains.
+    NOT_FOUND for an unknown run, FAILED_PRECONDITION for a run in progress (cancel it first).
+    """
+    WipeAssets: _aio.UnaryUnaryMultiCallable[_host_pb2.WipeAssetsRequest, _host_pb2.WipeAssetsReply]  # type: ignore[assignment]
+    """Forget assets' materialization and check history (of some partitions only, when given), keeping
+    runs and their event logs. NOT_FOUND names a key neither defined nor in storage.
+    """
 
 class HostServicer(metaclass=_abc_1.ABCMeta):
     @_abc_1.abstractmethod
@@ -142,6 +162,14 @@ class HostServicer(metaclass=_abc_1.ABCMeta):
         request: _host_pb2.ReloadLocationRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_host_pb2.Location, _abc.Awaitable[_host_pb2.Location]]: ...
+
+    @_abc_1.abstractmethod
+    def ReloadWorkspace(
+        self,
+        request: _host_pb2.ReloadWorkspaceRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_host_pb2.ReloadWorkspaceReply, _abc.Awaitable[_host_pb2.ReloadWorkspaceReply]]:
+        """Read workspace.yaml again: added, removed or changed locations take effect without a restart."""
 
     @_abc_1.abstractmethod
     def ListAssets(
@@ -335,5 +363,25 @@ class HostServicer(metaclass=_abc_1.ABCMeta):
         request: _host_pb2.CancelBackfillRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_host_pb2.Backfill, _abc.Awaitable[_host_pb2.Backfill]]: ...
+
+    @_abc_1.abstractmethod
+    def DeleteRun(
+        self,
+        request: _host_pb2.DeleteRunRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_host_pb2.DeleteRunReply, _abc.Awaitable[_host_pb2.DeleteRunReply]]:
+        """Delete a finished run with its events and tags; the asset index moves to what remains.
+        NOT_FOUND for an unknown run, FAILED_PRECONDITION for a run in progress (cancel it first).
+        """
+
+    @_abc_1.abstractmethod
+    def WipeAssets(
+        self,
+        request: _host_pb2.WipeAssetsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_host_pb2.WipeAssetsReply, _abc.Awaitable[_host_pb2.WipeAssetsReply]]:
+        """Forget assets' materialization and check history (of some partitions only, when given), keeping
+        runs and their event logs. NOT_FOUND names a key neither defined nor in storage.
+        """
 
 def add_HostServicer_to_server(servicer: HostServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
