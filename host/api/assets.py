@@ -1,4 +1,4 @@
-"""Host API methods for one asset: its details and its history; HostServicer inherits them.
+"""Host API methods for one asset: its details, its history and wiping it; HostServicer inherits them.
 
 Each method converts the request, calls a plain function (host/domain/assets.py) and builds the reply.
 """
@@ -11,7 +11,7 @@ import grpc
 
 from host.api import limits
 from host.api.errors import grpc_errors
-from host.domain import assets
+from host.domain import assets, deletion
 from protos import wire
 from protos.keys import asset_key_str
 from protos.weir.v1 import host_pb2
@@ -43,3 +43,11 @@ class AssetMethods:
             limit=limits.page_size(request.limit, limits.ASSET_EVENTS_PAGE),
             max_bytes=wire.MAX_PAGE_BYTES,
         )
+
+    @grpc_errors
+    def WipeAssets(
+        self, request: host_pb2.WipeAssetsRequest, context: grpc.ServicerContext
+    ) -> host_pb2.WipeAssetsReply:
+        keys = [asset_key_str(key) for key in request.asset_keys]
+        wiped = deletion.wipe_assets(self.app.engine, self.app.workspace, keys, list(request.partition_keys))
+        return host_pb2.WipeAssetsReply(wiped=wiped)

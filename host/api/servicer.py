@@ -11,7 +11,7 @@ from host.api.instigators import InstigatorMethods
 from host.api.logs import LogMethods
 from host.api.partitions import PartitionMethods
 from host.api.services import HostServices
-from host.domain import reexecution, runs
+from host.domain import deletion, reexecution, runs
 from host.domain.runs import run_to_proto
 from host.storage import assets as asset_store
 from host.storage import events as event_store
@@ -38,6 +38,16 @@ class HostServicer(InstigatorMethods, PartitionMethods, LogMethods, AssetMethods
         handle = self.app.workspace.get(request.name)
         handle.reload(self.app.workspace.snapshots)
         return handle.state.to_proto()
+
+    @grpc_errors
+    def ReloadWorkspace(
+        self, request: host_pb2.ReloadWorkspaceRequest, context: grpc.ServicerContext
+    ) -> host_pb2.ReloadWorkspaceReply:
+        change = self.app.reload_workspace()
+        locations = [h.state.to_proto() for h in self.app.workspace.handles()]
+        return host_pb2.ReloadWorkspaceReply(
+            added=change.added, removed=change.removed, changed=change.changed, locations=locations
+        )
 
     @grpc_errors
     def ListAssets(
@@ -129,3 +139,8 @@ class HostServicer(InstigatorMethods, PartitionMethods, LogMethods, AssetMethods
                 grace_seconds=self.app.config.run_monitoring.kill_grace_seconds,
             )
         )
+
+    @grpc_errors
+    def DeleteRun(self, request: host_pb2.DeleteRunRequest, context: grpc.ServicerContext) -> host_pb2.DeleteRunReply:
+        deletion.delete_run(self.app.engine, request.run_id)
+        return host_pb2.DeleteRunReply()

@@ -1,4 +1,4 @@
-"""`weir assets`: assets across locations, one asset's definition, lineage and history, its partitions."""
+"""`weir assets`: assets across locations, one asset's definition, lineage and history, its partitions, wiping it."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import click
 
 from host.cli import jsonout, render, render_assets
 from host.cli.client import HostClient
+from host.cli.options import confirm
 from host.cli.partitions import status_text
 from host.errors import WeirError, friendly
 from protos.weir.v1 import common_pb2, host_pb2
@@ -92,3 +93,17 @@ def assets_partitions(asset_key: str, location: str, as_json: bool) -> None:
         jsonout.emit(status)
     else:
         click.echo(status_text(status))
+
+
+@assets.command("wipe")
+@click.argument("asset_keys", nargs=-1, required=True)
+@click.option("--partition", "partitions", multiple=True, help="only this partition's history; repeatable")
+@click.option("--yes", is_flag=True, help="do not ask for confirmation")
+@friendly
+def assets_wipe(asset_keys: tuple[str, ...], partitions: tuple[str, ...], yes: bool) -> None:
+    """Forget assets' materialization and check history (of some partitions only, with --partition): they show
+    as never materialized. Runs and their event logs stay."""
+    scope = f" (partitions {', '.join(partitions)})" if partitions else ""
+    confirm(f"Wipe the history of {', '.join(asset_keys)}{scope}?", yes)
+    wiped = HostClient.discover().wipe_assets(list(asset_keys), list(partitions))
+    click.echo(f"wiped {', '.join(asset_keys)}{scope}: {wiped} events forgotten")

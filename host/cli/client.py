@@ -83,6 +83,9 @@ class HostClient:
     def locations(self) -> list[host_pb2.Location]:
         return list(self._call(self._stub.ListLocations, host_pb2.ListLocationsRequest()).locations)
 
+    def reload_workspace(self) -> host_pb2.ReloadWorkspaceReply:
+        return self._call(self._stub.ReloadWorkspace, host_pb2.ReloadWorkspaceRequest())
+
     def reload_location(self, name: str) -> host_pb2.Location:
         return self._call(self._stub.ReloadLocation, host_pb2.ReloadLocationRequest(name=name))
 
@@ -200,6 +203,16 @@ class HostClient:
 
     def cancel_run(self, run_id: str) -> host_pb2.Run:
         return self._call(self._stub.CancelRun, common_pb2.CancelRunRequest(run_id=run_id))
+
+    def delete_run(self, run_id: str) -> None:
+        self._call(self._stub.DeleteRun, host_pb2.DeleteRunRequest(run_id=run_id))
+
+    def wipe_assets(self, asset_keys: list[str], partitions: list[str] | None = None) -> int:
+        request = host_pb2.WipeAssetsRequest(
+            asset_keys=[parse_asset_key(k) for k in asset_keys], partition_keys=partitions or []
+        )
+        reply: host_pb2.WipeAssetsReply = self._call(self._stub.WipeAssets, request)
+        return reply.wiped
 
     def follow_run(
         self, run_id: str, poll: float = 0.1, timeout: float | None = None

@@ -1,9 +1,10 @@
-"""Options several commands share, parsed one way everywhere: --tag key=value, --config."""
+"""Options several commands share, parsed one way everywhere: --tag key=value, --config, --yes."""
 
 from __future__ import annotations
 
 import datetime
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -53,3 +54,12 @@ def _iso(value: Any) -> str:
     if isinstance(value, datetime.date | datetime.time):
         return value.isoformat()
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def confirm(question: str, yes: bool) -> None:
+    """Go on if --yes was given or a person at a terminal agrees; exit otherwise, saying how to go on."""
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        raise click.UsageError(f"{question} Nobody can answer here (no terminal): pass --yes to go on.")
+    click.confirm(question, abort=True)

@@ -1,4 +1,4 @@
-"""`weir materialize` and `weir runs`: launch a run and follow it, list, show, re-execute and cancel runs."""
+"""`weir materialize` and `weir runs`: launch a run and follow it, list, show, re-execute, cancel and delete runs."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import click
 from host.cli import jsonout, render
 from host.cli.client import HostClient
 from host.cli.logs import CapturedSizes, LogPrinter
-from host.cli.options import parse_tags, read_config
+from host.cli.options import confirm, parse_tags, read_config
 from host.errors import friendly
 from protos.keys import parse_asset_key
 from protos.weir.v1 import common_pb2, host_pb2
@@ -204,3 +204,17 @@ def runs_cancel(run_id: str) -> None:
     if run.status not in (host_pb2.SUCCESS, host_pb2.FAILURE, host_pb2.CANCELED):
         run = client.wait_for_run(run_id, timeout=60)
     click.echo(f"run {run_id} {host_pb2.RunStatus.Name(run.status)}")
+
+
+@runs.command("delete")
+@click.argument("run_id")
+@click.option("--yes", is_flag=True, help="do not ask for confirmation")
+@friendly
+def runs_delete(run_id: str, yes: bool) -> None:
+    """Delete a finished run with its events and tags; the assets' last materializations move to the runs
+    that remain. A run in progress must be canceled first."""
+    client = HostClient.discover()
+    run = client.get_run(run_id)
+    confirm(f"Delete run {run_id} ({run.job_name}, {host_pb2.RunStatus.Name(run.status)}) and its events?", yes)
+    client.delete_run(run_id)
+    click.echo(f"run {run_id} deleted")

@@ -66,8 +66,8 @@ def wipe_assets(conn: sa.Connection, asset_keys: Sequence[str], partitions: Sequ
     and the index entries they made go. Runs are untouched.
     """
     history = sa.and_(events.c.event_type.in_(ASSET_HISTORY_EVENTS), events.c.asset_key.in_(list(asset_keys)))
-    index_rows = asset_materializations.c.asset_key.in_(list(asset_keys))
-    check_rows = asset_check_evaluations.c.asset_key.in_(list(asset_keys))
+    index_rows: sa.ColumnElement[bool] = asset_materializations.c.asset_key.in_(list(asset_keys))
+    check_rows: sa.ColumnElement[bool] = asset_check_evaluations.c.asset_key.in_(list(asset_keys))
     if partitions:
         history = sa.and_(history, events.c.partition_key.in_(list(partitions)))
         index_rows = sa.and_(index_rows, asset_materializations.c.partition_key.in_(list(partitions)))
@@ -81,6 +81,15 @@ def wipe_assets(conn: sa.Connection, asset_keys: Sequence[str], partitions: Sequ
     conn.execute(sa.delete(asset_check_evaluations).where(check_rows))
     _reindex_check_evaluations(conn, check_pairs)  # another partition's evaluation may now be the latest
     return int(wiped)
+
+
+def has_asset_history(conn: sa.Connection, asset_key: str) -> bool:
+    """Whether storage holds a materialization or check evaluation of the asset."""
+    indexed = sa.select(asset_materializations.c.asset_key).where(asset_materializations.c.asset_key == asset_key)
+    logged = sa.select(events.c.id).where(
+        events.c.asset_key == asset_key, events.c.event_type.in_(ASSET_HISTORY_EVENTS)
+    )
+    return any(conn.execute(query.limit(1)).first() is not None for query in (indexed, logged))
 
 
 def _delete_runs(conn: sa.Connection, which: sa.ColumnElement[bool]) -> int:
