@@ -8,7 +8,7 @@ import secrets
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -192,6 +192,8 @@ class WorkspaceManager:
         self._handles = {h.name: h for h in handles}
         self.snapshots = snapshots if snapshots is not None else SnapshotCache()
         self._retained: set[str] = set()
+        self._conflicts_of: tuple[tuple[str, str], ...] = ()  # the (location, snapshot id)s _conflicts is of
+        self._conflicts: dict[str, str] = {}  # location -> why it is in error
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -230,29 +232,18 @@ class WorkspaceManager:
 
     def _mark_conflicts(self) -> None:
         """One asset materializable in two locations is an error on both, each naming the other: runs of
-        either would write the same asset. An AssetSpec of another location's asset (not executable) is fine."""
-        owners: dict[str, list[str]] = {}
+        either would write the same asset. An AssetSpec of another location's asset (not executable) is fine.
+
+        The clashes are computed again only when a snapshot changes (this runs ten times a second), and
+        applied on every pass, since a refresh sets a location's status afresh."""
+        loaded = tuple(sorted((h.name, h.state.snapshot_id) for h in self._handles.values()))
+        if loaded != self._conflicts_of:
+            self._conflicts_of, self._conflicts = loaded, _conflicts(self._handles.values())
         for handle in self._handles.values():
-            snapshot = handle.state.snapshot
-            for node in snapshot.assets if snapshot is not None else ():
-                if node.is_executable:
-                    owners.setdefault("/".join(node.key.path), []).append(handle.name)
-        for handle in self._handles.values():
-            clashes = sorted(
-                (key, [o for o in names if o != handle.name])
-                for key, names in owners.items()
-                if handle.name in names and len(names) > 1
-            )
-            state = handle.state
-            if clashes:
-                key, others = clashes[0]
-                more = f" (and {len(clashes) - 1} more assets)" if len(clashes) > 1 else ""
-                state.conflict = (
-                    f"asset {key!r}{more} is also materialized by location "
-                    f"{', '.join(repr(o) for o in others)}; an asset key may be materializable in "
-                    "one location only: rename one, or declare it in the other as an AssetSpec"
-                )
-                state.status, state.error_message = host_pb2.LOCATION_ERROR, state.conflict
+            state, conflict = handle.state, self._conflicts.get(handle.name, "")
+            if conflict:
+                state.conflict = conflict
+                state.status, state.error_message = host_pb2.LOCATION_ERROR, conflict
             elif state.conflict:
                 state.conflict = ""
                 state.error_message = ""
@@ -289,6 +280,30 @@ class WorkspaceManager:
             t.start()
         for t in threads:
             t.join()
+
+
+def _conflicts(handles: Iterable[LocationHandle]) -> dict[str, str]:
+    """For each location sharing a materializable asset key with another: the message naming them."""
+    owners: dict[str, list[str]] = {}
+    for handle in handles:
+        snapshot = handle.state.snapshot
+        for node in snapshot.assets if snapshot is not None else ():
+            if node.is_executable:
+                owners.setdefault("/".join(node.key.path), []).append(handle.name)
+    clashes: dict[str, list[tuple[str, list[str]]]] = {}
+    for key, names in sorted(owners.items()):
+        for name in names if len(names) > 1 else ():
+            clashes.setdefault(name, []).append((key, [o for o in names if o != name]))
+    messages = {}
+    for name, found in clashes.items():
+        key, others = found[0]
+        more = f" (and {len(found) - 1} more assets)" if len(found) > 1 else ""
+        messages[name] = (
+            f"asset {key!r}{more} is also materialized by location {', '.join(repr(o) for o in others)}; "
+            "an asset key may be materializable in one location only: rename one, or declare it in the "
+            "other as an AssetSpec"
+        )
+    return messages
 
 
 def build_workspace(workspace: Workspace, base_dir: Path, weir_home: Path) -> WorkspaceManager:
