@@ -143,11 +143,8 @@ def _self_signed(tmp: Path) -> tuple[Path, Path]:
     return cert_path, key_path
 
 
-def test_tls_between_host_and_code_server(tmp_path):
-    code = tmp_path / "shop.py"
-    code.write_text(CODE)
-    cert, key = _self_signed(tmp_path)
-    ready = tmp_path / "ready.json"
+def _code_server(tmp_path: Path, code: Path, token: str | None, *tls_args: str) -> tuple[subprocess.Popen[bytes], int]:
+    ready = tmp_path / f"ready-{len(tls_args)}.json"
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -162,18 +159,23 @@ def test_tls_between_host_and_code_server(tmp_path):
             str(ready),
             "--runs-dir",
             str(tmp_path / "runs"),
-            "--tls-cert",
-            str(cert),
-            "--tls-key",
-            str(key),
+            *tls_args,
         ],
         cwd=REPO,
+        env={**os.environ, **({"WEIR_TOKEN": token} if token else {})},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
+    return proc, wait_for(lambda: ready.exists() and json.loads(ready.read_text())["port"], 30, what="the server")
+
+
+def test_tls_between_host_and_code_server(tmp_path):
+    code = tmp_path / "shop.py"
+    code.write_text(CODE)
+    cert, key = _self_signed(tmp_path)
+    proc, port = _code_server(tmp_path, code, None, "--tls-cert", str(cert), "--tls-key", str(key))
     try:
-        port = wait_for(lambda: ready.exists() and json.loads(ready.read_text())["port"], 30, what="the server")
         secure = GrpcLocationClient("shop", f"localhost:{port}", tls_ca=cert.read_bytes())
         assert wait_for(lambda: secure.handshake().snapshot_id, 30, what="the code to load")
         plain = GrpcLocationClient("shop", f"localhost:{port}")
@@ -220,33 +222,6 @@ def test_host_api_over_tls_with_a_token(tmp_path):
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(15)
-
-
-def _code_server(tmp_path: Path, code: Path, token: str, *tls_args: str) -> tuple[subprocess.Popen[bytes], int]:
-    ready = tmp_path / f"ready-{len(tls_args)}.json"
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "codeserver",
-            "start",
-            "-f",
-            str(code),
-            "--port",
-            "0",
-            "--ready-file",
-            str(ready),
-            "--runs-dir",
-            str(tmp_path / "runs"),
-            *tls_args,
-        ],
-        cwd=REPO,
-        env={**os.environ, "WEIR_TOKEN": token},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    return proc, wait_for(lambda: ready.exists() and json.loads(ready.read_text())["port"], 30, what="the server")
 
 
 def test_ssl_without_a_ca_file_uses_tls_with_the_system_roots_never_plaintext(tmp_path):
