@@ -222,3 +222,18 @@ def write_workspace(path: Path, entries: list[dict]) -> Path:
 
 def host_json(weir_home: Path) -> dict:
     return json.loads((weir_home / "host.json").read_text())
+
+
+@contextlib.contextmanager
+def serving(tmp: Path, code: str, token: str) -> Iterator[RunningCodeServer]:
+    """A loaded code server for `code` (written to tmp/shop.py, runs under tmp/runs, tmp/gate made for
+    the code's gate files), stopped with every process of the test's folder at the end."""
+    (tmp / "gate").mkdir(exist_ok=True)
+    (tmp / "shop.py").write_text(code)
+    running = RunningCodeServer(tmp, tmp / "shop.py", tmp / "runs", token)
+    try:
+        running.wait_loaded()
+        yield running
+    finally:
+        running.stop()
+        kill_processes_mentioning(str(tmp))

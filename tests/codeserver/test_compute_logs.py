@@ -13,7 +13,7 @@ from codeserver.journal import read_all
 from protos import wire
 from protos.weir.v1 import codeserver_pb2, common_pb2
 from sdk.execution.capture import COMPUTE_LOG_STEP_CAP_BYTES
-from tests.support import RunningCodeServer, kill_processes_mentioning, wait_for
+from tests.support import RunningCodeServer, serving, wait_for
 
 TOKEN = "compute-logs-token"
 CODE = """
@@ -80,16 +80,8 @@ defs = dg.Definitions(
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[RunningCodeServer]:
-    (tmp_path / "gate").mkdir()
-    code_file = tmp_path / "shop.py"
-    code_file.write_text(CODE)
-    running = RunningCodeServer(tmp_path, code_file, tmp_path / "runs", TOKEN)
-    running.wait_loaded()
-    try:
+    with serving(tmp_path, CODE, TOKEN) as running:
         yield running
-    finally:
-        running.stop()
-        kill_processes_mentioning(str(tmp_path))
 
 
 def _start(server: RunningCodeServer, run_id: str, assets: list[str], job: str = "") -> None:

@@ -17,7 +17,7 @@ import pytest
 
 from codeserver.journal import EXIT_DISK_FULL, read_all
 from protos.weir.v1 import codeserver_pb2, common_pb2
-from tests.support import RunningCodeServer, alive, kill_processes_mentioning, wait_for
+from tests.support import RunningCodeServer, alive, kill_processes_mentioning, serving, wait_for
 
 TOKEN = "run-workers-token"
 CODE = """
@@ -75,16 +75,8 @@ defs = dg.Definitions(assets=[counted, stubborn, exits_hard, segfaults, leaves_a
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[RunningCodeServer]:
-    (tmp_path / "gate").mkdir()
-    code_file = tmp_path / "shop.py"
-    code_file.write_text(CODE)
-    running = RunningCodeServer(tmp_path, code_file, tmp_path / "runs", TOKEN)
-    running.wait_loaded()
-    try:
+    with serving(tmp_path, CODE, TOKEN) as running:
         yield running
-    finally:
-        running.stop()
-        kill_processes_mentioning(str(tmp_path))
 
 
 def _start(server: RunningCodeServer, run_id: str, asset: str) -> codeserver_pb2.StartRunReply:
