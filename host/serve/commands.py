@@ -7,10 +7,14 @@ from __future__ import annotations
 import dataclasses
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from host.errors import friendly
+
+if TYPE_CHECKING:
+    from host.serve.dev import UiOptions
 
 
 def weir_home() -> Path:
@@ -33,8 +37,21 @@ def main() -> None:
 @click.option("-f", "--python-file", type=click.Path(path_type=Path), help="one location from a file")
 @click.option("-m", "--module-name", help="one location from a module")
 @click.option("--port", default=4200, show_default=True, help="Host API port (0 picks one)")
+@click.option("--ui-port", type=int, default=None, help="web UI port (default 3000; 0 picks one)")
+@click.option("--ui-host", default="127.0.0.1", show_default=True, help="web UI bind address")
+@click.option("--ui-read-only", is_flag=True, help="web UI without launch, cancel, start/stop or reload")
+@click.option("--no-ui", is_flag=True, help="do not serve the web UI")
 @friendly
-def dev(workspace_file: Path | None, python_file: Path | None, module_name: str | None, port: int) -> None:
+def dev(
+    workspace_file: Path | None,
+    python_file: Path | None,
+    module_name: str | None,
+    port: int,
+    ui_port: int | None,
+    ui_host: str,
+    ui_read_only: bool,
+    no_ui: bool,
+) -> None:
     """Run the host, a code server per location and the daemon, with SQLite under $WEIR_HOME.
 
     Variables in `.env` (in this folder, then in the workspace file's) reach the host and every
@@ -51,7 +68,20 @@ def dev(workspace_file: Path | None, python_file: Path | None, module_name: str 
         source = (workspace_file or Path("workspace.yaml")).resolve()
         load_dotenv(Path.cwd(), source.parent)
         workspace, base = load_workspace(source), source.parent
-    run_host(dataclasses.replace(dev_options(workspace, base, weir_home(), port), workspace_file=source))
+    options = dev_options(workspace, base, weir_home(), port)
+    run_host(dataclasses.replace(options, workspace_file=source, ui=ui_options(ui_port, ui_host, ui_read_only, no_ui)))
+
+
+def ui_options(ui_port: int | None, ui_host: str, read_only: bool, no_ui: bool) -> UiOptions:
+    """The web UI's settings from the command line."""
+    from host.serve.dev import UiOptions
+
+    return UiOptions(
+        host=ui_host,
+        port=None if no_ui else (3000 if ui_port is None else ui_port),
+        port_fixed=ui_port is not None,
+        read_only=read_only,
+    )
 
 
 @main.group()
@@ -77,6 +107,16 @@ def host() -> None:
     help="PEM private key for --tls-cert",
 )
 @click.option("--insecure", is_flag=True, help="serve the Host API without a token (WEIR_TOKEN unset)")
+@click.option(
+    "--ui-port", type=int, default=lambda: _env_int("WEIR_UI_PORT"), help="web UI port (default 3000; 0 picks one)"
+)
+@click.option(
+    "--ui-host",
+    default=lambda: os.environ.get("WEIR_UI_HOST", "127.0.0.1"),
+    help="web UI bind address (default 127.0.0.1)",
+)
+@click.option("--ui-read-only", is_flag=True, help="web UI without launch, cancel, start/stop or reload")
+@click.option("--no-ui", is_flag=True, help="do not serve the web UI")
 @friendly
 def host_start(
     workspace_file: Path,
@@ -86,6 +126,10 @@ def host_start(
     tls_cert: Path | None,
     tls_key: Path | None,
     insecure: bool,
+    ui_port: int | None,
+    ui_host: str,
+    ui_read_only: bool,
+    no_ui: bool,
 ) -> None:
     """Serve the Host API and run the daemon (storage from WEIR_STORAGE_URL or weir.yaml)."""
     from host.config import load_workspace
@@ -105,8 +149,14 @@ def host_start(
             token=host_token(os.environ.get("WEIR_TOKEN"), insecure=insecure),
             tls_cert=tls_cert.read_bytes() if tls_cert else None,
             tls_key=tls_key.read_bytes() if tls_key else None,
+            ui=ui_options(ui_port, ui_host, ui_read_only, no_ui),
         )
     )
+
+
+def _env_int(name: str) -> int | None:
+    value = os.environ.get(name)
+    return int(value) if value else None
 
 
 @main.group()

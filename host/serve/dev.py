@@ -12,7 +12,7 @@ import secrets
 import signal
 import sys
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from host.config import Workspace, load_host_config
@@ -20,6 +20,17 @@ from host.errors import ConfigError
 from host.locations.workspace import build_workspace
 from host.serve.app import HostApp, open_storage
 from host.serve.server import create_server
+from host.web.server import WebServer, create_web_server
+
+
+@dataclass(frozen=True)
+class UiOptions:
+    """Where and how the web UI is served."""
+
+    host: str = "127.0.0.1"
+    port: int | None = 3000  # None: no web UI
+    port_fixed: bool = False  # given by the user: a taken port is an error, not a fallback
+    read_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -35,6 +46,7 @@ class HostOptions:
     tls_cert: bytes | None = None
     tls_key: bytes | None = None
     workspace_file: Path | None = None  # for `weir workspace reload`; None when started with -f/-m
+    ui: UiOptions = field(default_factory=lambda: UiOptions())
 
 
 def run_host(options: HostOptions, ready: threading.Event | None = None) -> None:
@@ -50,10 +62,15 @@ def run_host(options: HostOptions, ready: threading.Event | None = None) -> None
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
+    web = _web_server(app, options)
     server.start()
     endpoint_file = options.weir_home / "host.json"
     try:
-        _write_endpoint(endpoint_file, f"{_client_host(options.host)}:{port}", options.token)
+        ui_url = ""
+        if web is not None:
+            web.start()
+            ui_url = f"http://{_url_host(_client_host(options.ui.host))}:{web.port}"
+        _write_endpoint(endpoint_file, f"{_client_host(options.host)}:{port}", options.token, ui_url)
         print(
             f"weir host listening on {options.host}:{port} (storage: "
             f"{engine.url.render_as_string(hide_password=True)})",
@@ -66,6 +83,10 @@ def run_host(options: HostOptions, ready: threading.Event | None = None) -> None
                 file=sys.stderr,
                 flush=True,
             )
+        if web is not None:
+            login = f"/?token={options.token}" if options.token else ""
+            mode = " (read-only)" if options.ui.read_only else ""
+            print(f"  web UI{mode}: {ui_url}{login}", file=sys.stderr, flush=True)
         app.start()
         for handle in workspace.handles():
             print(
@@ -77,6 +98,8 @@ def run_host(options: HostOptions, ready: threading.Event | None = None) -> None
             pass
         print("stopping weir host ...", file=sys.stderr, flush=True)
     finally:
+        if web is not None:
+            web.stop()
         server.stop(grace=1)
         app.stop()
         endpoint_file.unlink(missing_ok=True)
@@ -86,11 +109,34 @@ def _client_host(bind_host: str) -> str:
     return "127.0.0.1" if bind_host in ("0.0.0.0", "::", "") else bind_host
 
 
-def _write_endpoint(path: Path, address: str, token: str | None) -> None:
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+def _web_server(app: HostApp, options: HostOptions) -> WebServer | None:
+    """The UI server, bound now so that a taken port fails the start (or, for the default port of
+    `weir dev`, moves to a free one and says so)."""
+    if options.ui.port is None:
+        return None
+    try:
+        return create_web_server(
+            app, options.ui.host, options.ui.port, token=options.token, read_only=options.ui.read_only
+        )
+    except OSError as exc:
+        if options.ui.port_fixed or options.ui.port == 0:
+            raise ConfigError(
+                f"the web UI cannot listen on {options.ui.host}:{options.ui.port} ({exc.strerror}); "
+                "pass another --ui-port (0 picks a free one)"
+            ) from None
+    print(f"  port {options.ui.port} is taken: the web UI takes a free port", file=sys.stderr, flush=True)
+    return create_web_server(app, options.ui.host, 0, token=options.token, read_only=options.ui.read_only)
+
+
+def _write_endpoint(path: Path, address: str, token: str | None, ui_url: str = "") -> None:
     tmp = path.with_suffix(".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as f:
-        json.dump({"address": address, "token": token, "pid": os.getpid()}, f)
+        json.dump({"address": address, "token": token, "pid": os.getpid(), "ui_url": ui_url}, f)
     tmp.replace(path)
 
 

@@ -1,0 +1,124 @@
+"""One change feed for every browser: a single thread notices what changed in storage and in the
+workspace (a few indexed max/count queries a pass) and wakes the event streams of all open pages,
+which then fetch what they show. Pages never poll storage themselves (UI.md: dagster#23500)."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import Engine
+
+from host.locations.workspace import WorkspaceManager
+from host.storage import schema
+
+log = logging.getLogger(__name__)
+
+ACTIVE = ("QUEUED", "STARTING", "STARTED", "CANCELING")
+TOPICS = ("runs", "events", "ticks", "instigators", "backfills", "locations")
+
+
+@dataclass(frozen=True)
+class Change:
+    version: int
+    marks: dict[str, Any]  # topic -> its latest mark (comparable between versions)
+    changed: tuple[str, ...]
+
+
+class ChangeFeed:
+    def __init__(self, engine: Engine, workspace: WorkspaceManager, interval: float = 0.25) -> None:
+        self._engine = engine
+        self._workspace = workspace
+        self._interval = interval
+        self._cond = threading.Condition()
+        self._change = Change(0, {}, ())
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._change = Change(0, self._marks(), ())
+        self._thread = threading.Thread(target=self._loop, name="weir-ui-feed", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        with self._cond:
+            self._cond.notify_all()
+        if self._thread is not None:
+            self._thread.join(5)
+
+    @property
+    def stopped(self) -> bool:
+        return self._stop.is_set()
+
+    @property
+    def current(self) -> Change:
+        return self._change
+
+    def wait(self, after_version: int, timeout: float) -> Change:
+        """The first change after `after_version`, or the current state after `timeout` seconds."""
+        with self._cond:
+            self._cond.wait_for(lambda: self._change.version > after_version or self._stop.is_set(), timeout)
+            return self._change
+
+    def poke(self) -> None:
+        """Look now rather than at the next pass (after a change made through the UI)."""
+        self._publish()
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self._interval):
+            with contextlib.suppress(Exception):  # a storage hiccup: try again next pass
+                self._publish()
+
+    def _publish(self) -> None:
+        marks = self._marks()
+        with self._cond:
+            old = self._change.marks
+            changed = tuple(t for t in TOPICS if marks.get(t) != old.get(t))
+            if changed:
+                self._change = Change(self._change.version + 1, marks, changed)
+                self._cond.notify_all()
+
+    def _marks(self) -> dict[str, Any]:
+        runs, events, ticks = schema.runs, schema.events, schema.ticks
+        states, fills = schema.instigator_state, schema.backfills
+        with self._engine.connect() as conn:
+            run_mark = conn.execute(
+                sa.select(
+                    sa.func.max(runs.c.id),
+                    sa.func.count().filter(runs.c.status.in_(ACTIVE)),
+                    sa.func.max(runs.c.ended_at),
+                    sa.func.max(runs.c.started_at),
+                )
+            ).one()
+            event_mark = conn.execute(sa.select(sa.func.max(events.c.id))).scalar()
+            tick_mark = conn.execute(
+                sa.select(sa.func.max(ticks.c.id), sa.func.count().filter(ticks.c.status == "STARTED"))
+            ).one()
+            state_mark = conn.execute(sa.select(sa.func.max(states.c.updated_at), sa.func.count())).one()
+            fill_mark = conn.execute(
+                sa.select(
+                    sa.func.count(),
+                    sa.func.sum(fills.c.submitted),
+                    sa.func.count().filter(fills.c.status != "COMPLETED"),
+                )
+            ).one()
+        return {
+            "runs": list(run_mark),
+            "events": event_mark or 0,
+            "ticks": list(tick_mark),
+            "instigators": list(state_mark),
+            "backfills": list(fill_mark),
+            "locations": _location_mark(self._workspace),
+        }
+
+
+def _location_mark(workspace: WorkspaceManager) -> list[Any]:
+    return [
+        [h.name, int(h.state.status), h.state.snapshot_id, h.state.conflict, h.state.error_message[:64]]
+        for h in workspace.handles()
+    ]
