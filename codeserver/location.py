@@ -13,6 +13,7 @@ import threading
 import time
 from dataclasses import dataclass
 
+from codeserver.output import OutputTail
 from codeserver.target import LoadTarget
 from codeserver.userprocess import UserProcess, UserProcessError, UserProcessTimeout
 from protos.weir.v1 import common_pb2
@@ -135,8 +136,8 @@ class LocationCode:
                 return
         process.kill()
 
-    def call(self, method: str, body: bytes, timeout: float) -> bytes:
-        """A call into user code in a pooled process, with a deadline."""
+    def call(self, method: str, body: bytes, timeout: float, output: OutputTail | None = None) -> bytes:
+        """A call into user code in a pooled process, with a deadline (and its output, see UserProcess.call)."""
         deadline = time.monotonic() + timeout
         if self._loaded is None:
             raise UserProcessError(f"location {self.location_name!r} has no loaded code")
@@ -145,7 +146,7 @@ class LocationCode:
         except queue.Empty:
             raise UserProcessTimeout(f"no free process to evaluate in within {timeout:.1f} s") from None
         try:
-            reply = process.call(method, body, max(0.001, deadline - time.monotonic()))
+            reply = process.call(method, body, max(0.001, deadline - time.monotonic()), output)
         except UserProcessError:
             self._replace(process)
             raise

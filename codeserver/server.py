@@ -23,6 +23,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from codeserver.location import DEFAULT_IMPORT_TIMEOUT, DEFAULT_POOL_SIZE, LocationCode
+from codeserver.output import OutputTail
 from codeserver.runs import RunDirError, RunWorkers
 from codeserver.target import LoadTarget
 from codeserver.userprocess import UserProcess, UserProcessError, UserProcessTimeout
@@ -180,9 +181,10 @@ class CodeServerServicer(codeserver_pb2_grpc.CodeServerServicer):
     def _evaluate(self, method: str, request: Message, timeout: float, what: str) -> codeserver_pb2.EvaluationReply:
         """One evaluation in a pooled user process; a timeout or a dead process becomes a reply."""
         started = time.monotonic()
+        output = OutputTail()  # what user code prints, kept also when the evaluation times out
         try:
             timeout = timeout or DEFAULT_EVALUATION_TIMEOUT
-            body = self.code.call(method, request.SerializeToString(), timeout)
+            body = self.code.call(method, request.SerializeToString(), timeout, output)
         except UserProcessError as exc:
             reply = codeserver_pb2.EvaluationReply(
                 error=_process_error(exc, what, timeout), timed_out=isinstance(exc, UserProcessTimeout)
@@ -190,6 +192,7 @@ class CodeServerServicer(codeserver_pb2_grpc.CodeServerServicer):
         else:
             reply = codeserver_pb2.EvaluationReply.FromString(body)
         reply.duration_seconds = time.monotonic() - started
+        reply.output = output.text()
         return reply
 
 

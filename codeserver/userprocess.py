@@ -16,8 +16,10 @@ import sys
 import threading
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from codeserver.channel import UserProcessError, UserProcessTimeout, read_frame, write_frame
+from codeserver.output import OutputPipe, OutputTail, output_pipe
 from codeserver.target import LoadTarget
 
 __all__ = ["LoadResult", "UserProcess", "UserProcessError", "UserProcessTimeout"]
@@ -82,15 +84,31 @@ class UserProcess:
             return LoadResult(str(header.get("snapshot_id", "")), body, b"")
         return LoadResult("", b"", body)
 
-    def call(self, method: str, body: bytes, timeout: float) -> bytes:
-        """One call into user code; raises UserProcessTimeout (and kills the process) past timeout."""
+    def call(self, method: str, body: bytes, timeout: float, output: OutputTail | None = None) -> bytes:
+        """One call into user code; raises UserProcessTimeout (and kills the process) past timeout.
+
+        With `output`, what the call writes to stdout and stderr is fed to it (codeserver/output.py),
+        also when the call times out or the process dies; without, it goes to the code server's log."""
+        with contextlib.ExitStack() as stack:
+            pipe = None
+            if output is not None:
+                try:
+                    pipe = stack.enter_context(output_pipe(output))
+                except OSError as exc:  # no FIFO (a read-only temp dir): evaluate all the same, and say why
+                    output.feed(f"[Weir could not capture this evaluation's output: {exc}]\n".encode())
+            return self._call(method, body, timeout, pipe)
+
+    def _call(self, method: str, body: bytes, timeout: float, pipe: OutputPipe | None) -> bytes:
         deadline = time.monotonic() + timeout
+        header: dict[str, Any] = {"method": method}
+        if pipe is not None:
+            header["output"] = pipe.path
         with self._lock:
             try:
                 if self._closed:
                     raise UserProcessError("the user process was stopped")
-                write_frame(self._requests, {"method": method}, body, deadline)
-                header, reply = read_frame(self._replies, deadline)
+                write_frame(self._requests, header, body, deadline)
+                header, reply = read_frame(self._replies, deadline, pipe)
             except (UserProcessError, OSError) as exc:
                 self.kill()
                 raise exc if isinstance(exc, UserProcessError) else UserProcessError(str(exc)) from exc

@@ -3,12 +3,15 @@
 It imports the location's code, reports the snapshot (or the import error) and then answers calls
 into the code, all over the private channel whose descriptors R and W its parent passed it. Its own
 stdin is /dev/null and its stdout is its stderr, at the descriptor level, so what user code, C
-extensions or subprocesses print ends in the code server's log and never in the protocol.
+extensions or subprocesses print ends in the code server's log and never in the protocol. A call
+whose header names an `output` FIFO writes there instead, for that call only (codeserver/output.py):
+how a schedule's or sensor's output reaches its tick.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import os
 import sys
@@ -17,6 +20,7 @@ import time
 from typing import Any
 
 from codeserver.channel import UserProcessError, read_frame, write_frame
+from codeserver.output import redirected
 
 # User code yields the CPU to the control plane: a sensor spinning in a loop must not slow handshakes.
 USER_PROCESS_NICENESS = 10
@@ -47,6 +51,7 @@ def _serve(defs: Any, requests: int, replies: int) -> None:
     from codeserver.text import wire_text
 
     handlers = evaluation.handlers(defs)
+    log_fd = os.dup(2)  # where fd 1 and 2 point again after a call whose output is captured
     while True:
         try:
             header, body = read_frame(requests)
@@ -56,8 +61,10 @@ def _serve(defs: Any, requests: int, replies: int) -> None:
         if handler is None:
             write_frame(replies, {"ok": False, "error": f"unknown method {header.get('method')!r}"})
             continue
+        output = header.get("output")
         try:
-            reply = handler(body)
+            with redirected(output, log_fd) if isinstance(output, str) else contextlib.nullcontext():
+                reply = handler(body)
         except Exception as exc:  # handlers answer errors as data; this is a bug in one, still an answer
             write_frame(replies, {"ok": False, "error": wire_text(f"{type(exc).__name__}: {exc}")})
             continue

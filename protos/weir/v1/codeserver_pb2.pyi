@@ -661,12 +661,17 @@ class EvaluationReply(_message.Message):
     TIMED_OUT_FIELD_NUMBER: _builtins.int
     DYNAMIC_PARTITIONS_REQUESTS_FIELD_NUMBER: _builtins.int
     DURATION_SECONDS_FIELD_NUMBER: _builtins.int
+    OUTPUT_FIELD_NUMBER: _builtins.int
     skip_reason: _builtins.str
     cursor: _builtins.str
     """sensors: the cursor to save if the tick succeeds"""
     has_cursor: _builtins.bool
     timed_out: _builtins.bool
     duration_seconds: _builtins.float
+    output: _builtins.str
+    """What user code wrote to stdout and stderr during the evaluation (also one that timed out), as
+    UTF-8 with errors replaced; of more than 64 KB the first and last 32 KB, with a marker between.
+    """
     @_builtins.property
     def run_requests(self) -> _containers.RepeatedCompositeFieldContainer[_common_pb2.RunRequest]: ...
     @_builtins.property
@@ -684,10 +689,11 @@ class EvaluationReply(_message.Message):
         timed_out: _builtins.bool = ...,
         dynamic_partitions_requests: _abc.Iterable[Global___DynamicPartitionsRequest] | None = ...,
         duration_seconds: _builtins.float = ...,
+        output: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["error", b"error"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["cursor", b"cursor", "duration_seconds", b"duration_seconds", "dynamic_partitions_requests", b"dynamic_partitions_requests", "error", b"error", "has_cursor", b"has_cursor", "run_requests", b"run_requests", "skip_reason", b"skip_reason", "timed_out", b"timed_out"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["cursor", b"cursor", "duration_seconds", b"duration_seconds", "dynamic_partitions_requests", b"dynamic_partitions_requests", "error", b"error", "has_cursor", b"has_cursor", "output", b"output", "run_requests", b"run_requests", "skip_reason", b"skip_reason", "timed_out", b"timed_out"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

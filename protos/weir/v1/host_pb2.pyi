@@ -988,6 +988,7 @@ class InstigatorPreview(_message.Message):
     TIMED_OUT_FIELD_NUMBER: _builtins.int
     EVALUATED_AT_FIELD_NUMBER: _builtins.int
     DURATION_SECONDS_FIELD_NUMBER: _builtins.int
+    OUTPUT_FIELD_NUMBER: _builtins.int
     location: _builtins.str
     name: _builtins.str
     skip_reason: _builtins.str
@@ -998,6 +999,8 @@ class InstigatorPreview(_message.Message):
     evaluated_at: _builtins.float
     """schedules: the logical time evaluated"""
     duration_seconds: _builtins.float
+    output: _builtins.str
+    """what the evaluation wrote to stdout and stderr (EvaluationReply.output)"""
     @_builtins.property
     def run_requests(self) -> _containers.RepeatedCompositeFieldContainer[_common_pb2.RunRequest]: ...
     @_builtins.property
@@ -1015,10 +1018,11 @@ class InstigatorPreview(_message.Message):
         timed_out: _builtins.bool = ...,
         evaluated_at: _builtins.float = ...,
         duration_seconds: _builtins.float = ...,
+        output: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["error", b"error"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["cursor", b"cursor", "duration_seconds", b"duration_seconds", "error", b"error", "evaluated_at", b"evaluated_at", "has_cursor", b"has_cursor", "location", b"location", "name", b"name", "run_requests", b"run_requests", "skip_reason", b"skip_reason", "timed_out", b"timed_out"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["cursor", b"cursor", "duration_seconds", b"duration_seconds", "error", b"error", "evaluated_at", b"evaluated_at", "has_cursor", b"has_cursor", "location", b"location", "name", b"name", "output", b"output", "run_requests", b"run_requests", "skip_reason", b"skip_reason", "timed_out", b"timed_out"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1039,6 +1043,7 @@ class Tick(_message.Message):
     RUN_IDS_FIELD_NUMBER: _builtins.int
     ERROR_FIELD_NUMBER: _builtins.int
     CURSOR_FIELD_NUMBER: _builtins.int
+    OUTPUT_FIELD_NUMBER: _builtins.int
     tick_id: _builtins.int
     location: _builtins.str
     name: _builtins.str
@@ -1054,6 +1059,10 @@ class Tick(_message.Message):
     """a user code error with its traceback"""
     cursor: _builtins.str
     """sensors: the cursor after this tick"""
+    output: _builtins.str
+    """What the evaluation wrote to stdout and stderr (EvaluationReply.output). Left out of an
+    Instigator's last_tick and last_success, so listings stay small: ListTicks carries it.
+    """
     @_builtins.property
     def run_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
     def __init__(
@@ -1070,10 +1079,11 @@ class Tick(_message.Message):
         run_ids: _abc.Iterable[_builtins.str] | None = ...,
         error: _builtins.str = ...,
         cursor: _builtins.str = ...,
+        output: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["cursor", b"cursor", "error", b"error", "kind", b"kind", "location", b"location", "logical_time", b"logical_time", "name", b"name", "reason", b"reason", "run_ids", b"run_ids", "status", b"status", "tick_id", b"tick_id", "timestamp", b"timestamp"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["cursor", b"cursor", "error", b"error", "kind", b"kind", "location", b"location", "logical_time", b"logical_time", "name", b"name", "output", b"output", "reason", b"reason", "run_ids", b"run_ids", "status", b"status", "tick_id", b"tick_id", "timestamp", b"timestamp"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
