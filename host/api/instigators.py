@@ -5,6 +5,7 @@ Each method converts the request, calls a plain function of host/domain/instigat
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import grpc
@@ -49,6 +50,7 @@ def tick_to_proto(tick: TickRecord) -> host_pb2.Tick:
         run_ids=list(tick.run_ids),
         error=tick.error or "",
         cursor=tick.cursor or "",
+        output=tick.output or "",
     )
 
 
@@ -73,10 +75,11 @@ def instigator_to_proto(item: instigators.InstigatorView) -> host_pb2.Instigator
         msg.minimum_interval_seconds = definition.minimum_interval_seconds
         msg.job_names.extend(definition.job_names)
         msg.sensor_kind = snapshot_pb2.SensorKind.Name(definition.kind)
+    # Without the output (up to 64 KB each, times every instigator): ListTicks carries it.
     if item.last_tick is not None:
-        msg.last_tick.CopyFrom(tick_to_proto(item.last_tick))
+        msg.last_tick.CopyFrom(tick_to_proto(replace(item.last_tick, output=None)))
     if item.last_success is not None:
-        msg.last_success.CopyFrom(tick_to_proto(item.last_success))
+        msg.last_success.CopyFrom(tick_to_proto(replace(item.last_success, output=None)))
     return msg
 
 

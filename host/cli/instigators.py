@@ -73,15 +73,53 @@ def sensors_table(items: Sequence[host_pb2.Instigator]) -> str:
 def ticks_table(ticks: Sequence[host_pb2.Tick]) -> str:
     rows = [
         [
+            str(t.tick_id),
             when(t.timestamp),
             when(t.logical_time) if t.logical_time else "-",
             t.status,
             ",".join(t.run_ids) or "-",
+            _lines(t.output),
             (t.reason or t.error.splitlines()[0] if (t.reason or t.error) else ""),
         ]
         for t in ticks
     ]
-    return table(["EVALUATED (UTC)", "LOGICAL TIME (UTC)", "STATUS", "RUNS", "REASON"], rows)
+    headers = ["TICK", "EVALUATED (UTC)", "LOGICAL TIME (UTC)", "STATUS", "RUNS", "OUTPUT", "REASON"]
+    return table(headers, rows)
+
+
+def _lines(text: str) -> str:
+    if not text:
+        return "-"
+    count = text.count("\n") + (not text.endswith("\n"))
+    return f"{count} line{'s' if count != 1 else ''}"
+
+
+def ticks_output_text(ticks: Sequence[host_pb2.Tick]) -> str:
+    """Each tick that printed something, its output indented under a line naming the tick."""
+    blocks = [
+        f"tick {t.tick_id} at {when(t.timestamp)} UTC ({t.status}) printed:\n{_indented(t.output)}"
+        for t in ticks
+        if t.output
+    ]
+    return "\n\n".join(blocks) or "(none of these ticks printed anything)"
+
+
+def _indented(text: str) -> str:
+    return "\n".join("    " + line for line in text.splitlines())
+
+
+def _echo_ticks(found: Sequence[host_pb2.Tick], as_json: bool, output: bool) -> None:
+    if as_json:
+        jsonout.emit({"ticks": found})
+        return
+    click.echo(ticks_table(found))
+    if output:
+        click.echo("\n" + ticks_output_text(found))
+
+
+_output = click.option(
+    "--output", "output", is_flag=True, help="also print what each tick's evaluation wrote to stdout and stderr"
+)
 
 
 def daemon_text(status: host_pb2.DaemonStatus) -> str:
@@ -158,13 +196,14 @@ def schedules_start(name: str, location: str) -> None:
     help="the tick's time: ISO 8601 (UTC unless it has an offset) or epoch seconds; default: the next tick",
 )
 @_location
+@jsonout.option
 @friendly
-def schedules_preview(name: str, at: str, location: str) -> None:
-    """Evaluate a schedule for one tick without launching anything."""
+def schedules_preview(name: str, at: str, location: str, as_json: bool) -> None:
+    """Evaluate a schedule for one tick without launching anything; shows what it printed."""
     request = host_pb2.PreviewInstigatorRequest(
         kind=host_pb2.SCHEDULE, name=name, location=location, at=parse_instant(at) if at else 0.0
     )
-    _echo_preview("schedule", HostClient.discover().preview_instigator(request))
+    _echo_preview("schedule", HostClient.discover().preview_instigator(request), as_json)
 
 
 @schedules.command("stop")
@@ -182,15 +221,15 @@ def schedules_stop(name: str, location: str) -> None:
 @_location
 @click.option("--limit", default=20, show_default=True)
 @click.option("--status", "statuses", multiple=True, type=click.Choice(["STARTED", "SUCCESS", "SKIPPED", "FAILURE"]))
+@_output
 @jsonout.option
 @friendly
-def schedules_ticks(name: str, location: str, limit: int, statuses: tuple[str, ...], as_json: bool) -> None:
-    """A schedule's ticks, newest first: status, reason, runs."""
+def schedules_ticks(
+    name: str, location: str, limit: int, statuses: tuple[str, ...], output: bool, as_json: bool
+) -> None:
+    """A schedule's ticks, newest first: status, reason, runs (--output: what each printed)."""
     found = HostClient.discover().ticks(host_pb2.SCHEDULE, name, location, limit, list(statuses))
-    if as_json:
-        jsonout.emit({"ticks": found})
-    else:
-        click.echo(ticks_table(found))
+    _echo_ticks(found, as_json, output)
 
 
 @click.group()
@@ -225,13 +264,14 @@ def sensors_start(name: str, location: str) -> None:
 @click.argument("name")
 @click.option("--cursor", default=None, help="evaluate from this cursor (default: the sensor's current one)")
 @_location
+@jsonout.option
 @friendly
-def sensors_preview(name: str, cursor: str | None, location: str) -> None:
-    """Evaluate a sensor now without launching anything or moving its cursor."""
+def sensors_preview(name: str, cursor: str | None, location: str, as_json: bool) -> None:
+    """Evaluate a sensor now without launching anything or moving its cursor; shows what it printed."""
     request = host_pb2.PreviewInstigatorRequest(
         kind=host_pb2.SENSOR, name=name, location=location, cursor=cursor or "", has_cursor=cursor is not None
     )
-    _echo_preview("sensor", HostClient.discover().preview_instigator(request))
+    _echo_preview("sensor", HostClient.discover().preview_instigator(request), as_json)
 
 
 @sensors.command("stop")
@@ -269,15 +309,13 @@ def sensors_cursor(name: str, location: str, value: str | None, delete: bool) ->
 @click.argument("name")
 @_location
 @click.option("--limit", default=20, show_default=True)
+@_output
 @jsonout.option
 @friendly
-def sensors_ticks(name: str, location: str, limit: int, as_json: bool) -> None:
-    """A sensor's ticks, newest first."""
+def sensors_ticks(name: str, location: str, limit: int, output: bool, as_json: bool) -> None:
+    """A sensor's ticks, newest first (--output: what each printed)."""
     found = HostClient.discover().ticks(host_pb2.SENSOR, name, location, limit)
-    if as_json:
-        jsonout.emit({"ticks": found})
-    else:
-        click.echo(ticks_table(found))
+    _echo_ticks(found, as_json, output)
 
 
 @click.group()
@@ -309,12 +347,19 @@ def parse_instant(text: str) -> float:
     return (parsed if parsed.tzinfo else parsed.replace(tzinfo=datetime.UTC)).timestamp()
 
 
-def _echo_preview(what: str, preview: host_pb2.InstigatorPreview) -> None:
+def _echo_preview(what: str, preview: host_pb2.InstigatorPreview, as_json: bool) -> None:
+    failed = preview.HasField("error") or preview.timed_out
+    if as_json:
+        jsonout.emit({"preview": preview})
+        if failed:
+            raise SystemExit(1)
+        return
     head = f"{what} {preview.name} in {preview.location}"
     if what == "schedule":
         head += f", tick at {when(preview.evaluated_at)} UTC"
     click.echo(head + " (preview: nothing launched, nothing stored)")
-    if preview.HasField("error") or preview.timed_out:
+    if failed:
+        _echo_preview_output(preview.output)
         click.echo(f"FAILED: {preview.error.type}: {preview.error.message}", err=True)
         if preview.error.traceback:
             click.echo(preview.error.traceback.rstrip(), err=True)
@@ -333,3 +378,9 @@ def _echo_preview(what: str, preview: host_pb2.InstigatorPreview) -> None:
         click.echo(f"  skipped: {preview.skip_reason or 'no run requested'}")
     if preview.has_cursor:
         click.echo(f"  cursor would become: {preview.cursor or '(empty)'}")
+    _echo_preview_output(preview.output)
+
+
+def _echo_preview_output(output: str) -> None:
+    if output:
+        click.echo("  output (stdout and stderr):\n" + _indented(output))

@@ -79,3 +79,9 @@ class EvaluationPool:
                 if future.cancelled():
                     del self._in_flight[key]
             self._idle.notify_all()
+
+
+def tick_output(output: str) -> str | None:
+    """An evaluation's output as a tick stores it: None when there was none; NUL (which storage refuses,
+    and which a code server of another version may still send) as U+FFFD."""
+    return output.replace("\0", "\ufffd") or None

@@ -51,6 +51,7 @@ def preview(
             added.job_name = default_job  # what the launch would target
     result.skip_reason, result.cursor, result.has_cursor = reply.skip_reason, reply.cursor, reply.has_cursor
     result.timed_out, result.duration_seconds = reply.timed_out, reply.duration_seconds
+    result.output = reply.output
     if reply.HasField("error"):
         result.error.CopyFrom(reply.error)
     return result

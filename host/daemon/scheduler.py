@@ -25,7 +25,7 @@ from typing import Final, Literal
 from sqlalchemy import Connection, Engine
 
 from host.config import SchedulerConfig
-from host.daemon.evaluations import EvaluationPool
+from host.daemon.evaluations import EvaluationPool, tick_output
 from host.daemon.launch import Target, error_text, evaluation_failure, launch, launch_request
 from host.daemon.leader import LeaderElector, LostLeadership
 from host.domain.cron import CronError, CronSchedule
@@ -98,6 +98,7 @@ class _Outcome:
     reason: str = ""
     error: str | None = None
     run_ids: list[str] = field(default_factory=list)
+    output: str | None = None  # what the schedule function printed
 
 
 @dataclass
@@ -312,16 +313,17 @@ class Scheduler:
 
     def _run_tick(self, work: _Work, tick: TickRecord | None, evaluation: _Evaluation) -> _Outcome:
         """Launch what one slot's evaluation asked for. Safe to repeat: the runs' identities are unique."""
+        output = tick_output(evaluation.output)
         if isinstance(evaluation, _EvaluationFailed):
-            return _Outcome(TickStatus.FAILURE, evaluation.reason, error=evaluation.error)
-        requests, skip = evaluation
-        if not requests:
-            return _Outcome(TickStatus.SKIPPED, skip or "the schedule function requested no runs")
+            return _Outcome(TickStatus.FAILURE, evaluation.reason, error=evaluation.error, output=output)
+        if not evaluation.requests:
+            reason = evaluation.skip_reason or "the schedule function requested no runs"
+            return _Outcome(TickStatus.SKIPPED, reason, output=output)
         known_runs = list(tick.run_ids) if tick is not None else []
-        run_ids, errors = self._launch_all(work.item, work.logical_time, requests, known_runs)
+        run_ids, errors = self._launch_all(work.item, work.logical_time, evaluation.requests, known_runs)
         if errors:
-            return _Outcome(TickStatus.FAILURE, "; ".join(errors), run_ids=run_ids)
-        return _Outcome(TickStatus.SUCCESS, "", run_ids=run_ids)
+            return _Outcome(TickStatus.FAILURE, "; ".join(errors), run_ids=run_ids, output=output)
+        return _Outcome(TickStatus.SUCCESS, "", run_ids=run_ids, output=output)
 
     def _finish_all(self, outcomes: list[tuple[_Work, TickRecord | None, _Outcome]], now: float) -> None:
         with self.engine.begin() as conn:
@@ -338,6 +340,7 @@ class Scheduler:
                         reason=outcome.reason or None,
                         error=outcome.error,
                         run_ids=outcome.run_ids,
+                        output=outcome.output,
                     )
 
     def _add_final(self, conn: Connection, work: _Work, outcome: _Outcome, now: float) -> TickRecord | None:
@@ -356,6 +359,7 @@ class Scheduler:
                 reason=outcome.reason or None,
                 run_ids=outcome.run_ids,
                 error=outcome.error,
+                output=outcome.output,
             )
             return None
         except DuplicateTickError:
@@ -365,16 +369,19 @@ class Scheduler:
     def preview(self, item: ScheduleItem, slot: float) -> codeserver_pb2.EvaluationReply:
         """Evaluate the schedule for the tick at `slot` as the scheduler would, launching nothing."""
         try:
-            requests, skip_reason = self._evaluate(item, slot)
+            evaluated = self._evaluate(item, slot)
         except _EvaluationFailed as failed:
             return codeserver_pb2.EvaluationReply(
                 error=common_pb2.UserCodeError(
                     type="EvaluationFailed", message=failed.reason, traceback=failed.error or ""
-                )
+                ),
+                output=failed.output,
             )
-        return codeserver_pb2.EvaluationReply(run_requests=requests, skip_reason=skip_reason)
+        return codeserver_pb2.EvaluationReply(
+            run_requests=evaluated.requests, skip_reason=evaluated.skip_reason, output=evaluated.output
+        )
 
-    def _evaluate(self, item: ScheduleItem, slot: float) -> tuple[list[common_pb2.RunRequest], str]:
+    def _evaluate(self, item: ScheduleItem, slot: float) -> _Evaluated:
         schedule = item.schedule
         if not schedule.has_function:
             direct = common_pb2.RunRequest(
@@ -383,7 +390,7 @@ class Scheduler:
                 run_config_json=schedule.run_config_json or "{}",
                 tags=schedule.tags,
             )
-            return [direct], ""
+            return _Evaluated([direct])
         timeout = self.config.evaluation_timeout_seconds
         what = f"schedule {schedule.name!r} of location {item.location!r}"
         request = codeserver_pb2.EvaluateScheduleRequest(
@@ -395,9 +402,9 @@ class Scheduler:
             raise _EvaluationFailed(f"could not evaluate {what}: {exc}") from None
         if reply.HasField("error") or reply.timed_out:
             raise _EvaluationFailed(
-                evaluation_failure(reply.error, reply.timed_out, what, timeout), error_text(reply.error)
+                evaluation_failure(reply.error, reply.timed_out, what, timeout), error_text(reply.error), reply.output
             )
-        return list(reply.run_requests), reply.skip_reason
+        return _Evaluated(list(reply.run_requests), reply.skip_reason, reply.output)
 
     def _launch_all(
         self, item: ScheduleItem, slot: float, requests: list[common_pb2.RunRequest], run_ids: list[str]
@@ -427,14 +434,24 @@ class Scheduler:
         return run_ids, errors
 
 
+@dataclass(frozen=True)
+class _Evaluated:
+    """What a schedule asked for at one slot, and what its function printed meanwhile."""
+
+    requests: list[common_pb2.RunRequest]
+    skip_reason: str = ""
+    output: str = ""
+
+
 class _EvaluationFailed(Exception):
-    def __init__(self, reason: str, error: str | None = None) -> None:
+    def __init__(self, reason: str, error: str | None = None, output: str = "") -> None:
         super().__init__(reason)
         self.reason = reason
         self.error = error
+        self.output = output
 
 
-_Evaluation = tuple[list[common_pb2.RunRequest], str] | _EvaluationFailed
+_Evaluation = _Evaluated | _EvaluationFailed
 
 
 def _same_slot(name: str, slot: float, run_key: str, run: RunRecord) -> bool:

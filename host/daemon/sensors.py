@@ -20,7 +20,7 @@ from functools import partial
 from sqlalchemy import Engine
 
 from host.config import SensorDaemonConfig
-from host.daemon.evaluations import EvaluationPool
+from host.daemon.evaluations import EvaluationPool, tick_output
 from host.daemon.launch import Target, error_text, evaluation_failure, launch, launch_request
 from host.daemon.leader import LeaderElector, LostLeadership
 from host.daemon.sensor_inputs import finished_runs, new_materializations
@@ -72,6 +72,7 @@ class _Outcome:
     run_ids: tuple[str, ...] = ()
     error: str | None = None
     cursor: str | None = None
+    output: str | None = None  # what the evaluation printed
 
 
 @dataclass
@@ -186,20 +187,24 @@ class SensorDaemon:
         client = self.workspace.get(item.location).client
         reply = client.evaluate_sensor(request, timeout)
         what = f"sensor {sensor.name!r} of location {item.location!r}"
+        output = tick_output(reply.output)
         if reply.HasField("error") or reply.timed_out:
             return _Outcome(
                 TickStatus.FAILURE,
                 evaluation_failure(reply.error, reply.timed_out, what, timeout),
                 error=error_text(reply.error),
+                output=output,
             )
         refused = self._store_partitions(reply.dynamic_partitions_requests)
         if refused:
             return _Outcome(
-                TickStatus.FAILURE, f"{what} requested a dynamic partition that cannot be stored: {refused}"
+                TickStatus.FAILURE,
+                f"{what} requested a dynamic partition that cannot be stored: {refused}",
+                output=output,
             )
         run_ids, duplicates, errors = self._launch_all(item, reply)
         if errors:
-            return _Outcome(TickStatus.FAILURE, "; ".join(errors), run_ids=tuple(run_ids))
+            return _Outcome(TickStatus.FAILURE, "; ".join(errors), run_ids=tuple(run_ids), output=output)
         if sensor.kind in (snapshot_pb2.ASSET, snapshot_pb2.RUN_STATUS):
             new_cursor = host_cursor
         else:
@@ -210,7 +215,7 @@ class SensorDaemon:
                 f"skipped {duplicates} run request(s) whose run key this sensor already used"
             )
         status = TickStatus.SUCCESS if run_ids else TickStatus.SKIPPED
-        return _Outcome(status, reason, tuple(run_ids), cursor=new_cursor)
+        return _Outcome(status, reason, tuple(run_ids), cursor=new_cursor, output=output)
 
     def _store_partitions(self, changes: Sequence[codeserver_pb2.DynamicPartitionsRequest]) -> str:
         """Store the dynamic partitions a sensor adds or deletes before its runs launch, since they may be
@@ -303,4 +308,5 @@ class SensorDaemon:
                 run_ids=outcome.run_ids,
                 error=outcome.error,
                 cursor=outcome.cursor if outcome.status != TickStatus.FAILURE else None,
+                output=outcome.output,
             )

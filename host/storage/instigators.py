@@ -82,6 +82,7 @@ def add_tick(
     run_ids: Iterable[str] = (),
     error: str | None = None,
     cursor: str | None = None,
+    output: str | None = None,
 ) -> TickRecord:
     """Record a tick; for a schedule, `logical_time` is the slot it evaluates.
 
@@ -102,6 +103,7 @@ def add_tick(
         "run_ids": dumps(list(run_ids)),
         "error": error,
         "cursor": cursor,
+        "output": output,
     }
     check_storable(values, f"A tick of {kind.lower()} {name[:80]!r}")
     stmt = insert(conn, ticks).values(values).on_conflict_do_nothing().returning(ticks.c.id)
@@ -124,9 +126,10 @@ def update_tick(
     run_ids: Iterable[str] | None = None,
     error: str | None = None,
     cursor: str | None = None,
+    output: str | None = None,
 ) -> TickRecord:
     """Change the given fields of a tick (None leaves a field as it is); returns the tick as stored."""
-    values: dict[str, Any] = {"reason": reason, "error": error, "cursor": cursor}
+    values: dict[str, Any] = {"reason": reason, "error": error, "cursor": cursor, "output": output}
     if status is not None:
         values["status"] = check_choice(status, TICK_STATUSES, "tick status")
     if run_ids is not None:
@@ -186,6 +189,7 @@ _TICK_SIZE = (
     sa.func.coalesce(sa.func.length(ticks.c.reason), 0)
     + sa.func.coalesce(sa.func.length(ticks.c.error), 0)
     + sa.func.coalesce(sa.func.length(ticks.c.cursor), 0)
+    + sa.func.coalesce(sa.func.length(ticks.c.output), 0)
     + sa.func.length(ticks.c.run_ids)
     + 256
 )
@@ -257,4 +261,5 @@ def _tick(row: sa.Row[Any]) -> TickRecord:
         run_ids=tuple(loads(row.run_ids, [])),
         error=row.error,
         cursor=row.cursor,
+        output=row.output,
     )

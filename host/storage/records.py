@@ -177,6 +177,7 @@ class TickRecord:
     run_ids: tuple[str, ...] = ()
     error: str | None = None
     cursor: str | None = None
+    output: str | None = None  # what user code wrote to stdout and stderr while evaluated
 
 
 @dataclass(frozen=True)

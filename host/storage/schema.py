@@ -175,6 +175,7 @@ ticks = sa.Table(
     sa.Column("run_ids", sa.Text, nullable=False),
     sa.Column("error", sa.Text, nullable=True),
     sa.Column("cursor", sa.Text, nullable=True),
+    sa.Column("output", sa.Text, nullable=True),  # what the evaluation printed, at most 64 KB (migration 0006)
     # A sensor tick has no logical time; NULLs are distinct, so only schedule ticks are unique.
     sa.UniqueConstraint("location", "kind", "name", "logical_time", name="uq_ticks_logical_time"),
     sa.Index("ix_ticks_instigator_timestamp", "location", "kind", "name", "timestamp", "id"),
