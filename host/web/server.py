@@ -15,14 +15,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from host.api.services import HostServices
-from host.web import routes_assets, routes_automation, routes_core, routes_runs
+from host.web import routes_assets, routes_automation, routes_core, routes_graph, routes_runs
 from host.web.auth import Auth
 from host.web.context import WebApp
 from host.web.http import MAX_BODY_BYTES, HttpError, Request, Response, Router, finish, parse_cookies, parse_query
 
 log = logging.getLogger(__name__)
 
-ROUTE_MODULES = (routes_core, routes_assets, routes_runs, routes_automation)
+ROUTE_MODULES = (routes_core, routes_assets, routes_graph, routes_runs, routes_automation)
 
 
 class Site:
@@ -98,7 +98,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(response.status)
         self.send_header("Content-Type", response.content_type)
         self.send_header("X-Content-Type-Options", "nosniff")
-        self.send_header("Referrer-Policy", "no-referrer")
+        self.send_header("Referrer-Policy", "same-origin")  # no-referrer would make Origin "null"
         self.send_header("X-Frame-Options", "DENY")
         for name, value in response.headers.items():
             self.send_header(name, value)

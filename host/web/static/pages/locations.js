@@ -1,7 +1,7 @@
 // `/locations`: each code location's state, snapshot, interpreter and load error; reload one or all.
 
 import { readOnly, rpc } from "../lib/api.js";
-import { clear, h, link, table, toast } from "../lib/dom.js";
+import { append, clear, h, link, table, toast } from "../lib/dom.js";
 import { ago } from "../lib/format.js";
 import { codeError, locationBadge } from "../lib/status.js";
 
@@ -13,16 +13,22 @@ export async function render(root, ctx) {
   root.append(h("div", { class: "row" }, h("h1", {}, "Code locations"), h("span", { class: "spacer" }), reloadAll), body);
   const draw = async () => {
     const { locations = [] } = await rpc("ListLocations");
-    clear(body).append(
+    append(clear(body), [
       table(
         ["Location", "State", "Snapshot", "Assets", "Jobs", "SDK", "Interpreter", "Updated", ""],
         locations.map((loc) => h("tr", {}, cells(loc))),
         { empty: "No code locations in the workspace." },
       ),
       locations.filter((loc) => loc.load_error || loc.error_message).map((loc) =>
-        h("div", { class: "location-error", id: `error-${loc.name}` }, h("h2", {}, `${loc.name}: load error`), loc.error_message ? h("div", { class: "error-box" }, loc.error_message) : null, codeError(loc.load_error)),
+        h(
+          "div",
+          { class: "location-error", id: `error-${loc.name}` },
+          h("h2", {}, `${loc.name}: load error`),
+          loc.error_message ? h("div", { class: "error-box" }, loc.error_message) : null,
+          codeError(loc.load_error),
+        ),
       ),
-    );
+    ]);
   };
   const cells = (loc) => [
     h("td", {}, link(`/locations/${encodeURIComponent(loc.name)}`, loc.name)),

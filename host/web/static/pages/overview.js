@@ -48,7 +48,7 @@ export async function render(root, ctx) {
             "tr",
             {},
             h("td", {}, link(`/locations/${encodeURIComponent(loc.name)}`, loc.name)),
-            h("td", {}, locationBadge(loc), loc.load_error || loc.error_message ? h("span", { class: "muted" }, " see error") : null),
+            h("td", {}, locationBadge(loc), loc.load_error || loc.error_message ? h("a", { href: `/locations#error-${loc.name}` }, " see error") : null),
             h("td", {}, loc.asset_count || 0),
             h("td", {}, loc.job_count || 0),
             h("td", {}, ago(loc.updated_at)),
