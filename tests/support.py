@@ -237,3 +237,22 @@ def serving(tmp: Path, code: str, token: str) -> Iterator[RunningCodeServer]:
     finally:
         running.stop()
         kill_processes_mentioning(str(tmp))
+
+
+def chromium_path() -> str:
+    """Debian's Chromium for the browser tests: waits for .ci/run's background install
+    (WEIR_BROWSER_PREPARED), fails when CI requires it (WEIR_REQUIRE_BROWSER=1), else skips."""
+    import pytest
+
+    prepared = os.environ.get("WEIR_BROWSER_PREPARED")
+    if prepared:
+        wait_for(lambda: Path(prepared).exists(), 600, interval=1, what="the background Chromium install")
+    path = shutil.which("chromium") or "/usr/bin/chromium"
+    if Path(path).exists():
+        return path
+    message = (
+        "Chromium is not installed: apt-get install chromium (then pip install playwright) to run the web UI tests"
+    )
+    if os.environ.get("WEIR_REQUIRE_BROWSER") == "1":
+        pytest.fail(message)
+    pytest.skip(message)
