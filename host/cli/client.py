@@ -7,7 +7,7 @@ import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import grpc
 
@@ -26,6 +26,12 @@ def find_host(weir_home: Path | None = None) -> tuple[str, str | None]:
     address = os.environ.get("WEIR_HOST_ADDRESS")
     if address:
         return address, os.environ.get("WEIR_TOKEN")
+    info = host_file(weir_home)
+    return info["address"], info.get("token")
+
+
+def host_file(weir_home: Path | None = None) -> dict[str, Any]:
+    """What the running host wrote to $WEIR_HOME/host.json: address, token, pid, ui_url."""
     home = weir_home or (Path(os.environ["WEIR_HOME"]) if os.environ.get("WEIR_HOME") else _nearest_weir_home())
     try:
         info = json.loads((home / "host.json").read_text())
@@ -39,7 +45,7 @@ def find_host(weir_home: Path | None = None) -> tuple[str, str | None]:
         raise HostNotFound(
             f"the weir host recorded in {home / 'host.json'} (pid {pid}) is not running: start it again with `weir dev`"
         )
-    return info["address"], info.get("token")
+    return dict(info)
 
 
 def _nearest_weir_home(start: Path | None = None) -> Path:

@@ -38,6 +38,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "`definitions validate [-w workspace.yaml | -f FILE | -m MODULE]`: "
         "load each location in a fresh process; exit 1 on a load error (for CI).",
     ),
+    "ui": ("host.cli.ui:ui", "`ui url`: the web UI's address with a login token."),
     "storage": ("host.serve storage", "Storage maintenance: `storage migrate`, `storage prune --older-than 30d`."),
 }
 _HAND_OVER = {"ignore_unknown_options": True, "allow_extra_args": True, "help_option_names": []}

@@ -3,6 +3,9 @@ overview and locations pages show the workspace, a failed location's traceback, 
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import urllib.error
 import urllib.request
 
@@ -82,3 +85,21 @@ def test_locations_page_shows_the_load_error_with_its_traceback_and_reloads(ui: 
     page.locator(".toast", has_text="sales reloaded").wait_for()
     after = next(loc for loc in ui.host.client.locations() if loc.name == "sales")
     assert after.updated_at > before
+
+
+def test_weir_ui_url_prints_a_link_that_logs_a_fresh_browser_in(chromium, ui_host: UiHost) -> None:  # type: ignore[no-untyped-def]
+    env = {**os.environ, "WEIR_HOME": str(ui_host.home)}
+    env.pop("WEIR_HOST_ADDRESS", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "host.cli", "ui", "url"], env=env, capture_output=True, text=True, check=True
+    )
+    link = done.stdout.strip()
+    assert link == f"{ui_host.url}/?token={ui_host.token}"
+    context = chromium.new_context()
+    try:
+        page = context.new_page()
+        page.goto(link)
+        page.locator("main h1", has_text="Overview").wait_for()
+        assert "token=" not in page.url  # the token leaves the address bar once the cookie is set
+    finally:
+        context.close()
