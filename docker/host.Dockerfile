@@ -36,9 +36,12 @@ COPY docker/workspace.yaml /etc/weir/workspace.yaml
 WORKDIR /var/lib/weir
 ENV WEIR_HOME=/var/lib/weir \
     WEIR_HOST_BIND=0.0.0.0 \
-    WEIR_HOST_PORT=4200
+    WEIR_HOST_PORT=4200 \
+    WEIR_UI_HOST=0.0.0.0 \
+    WEIR_UI_PORT=3000
 USER 10001:10001
-EXPOSE 4200
+# 4200: the Host API (gRPC); 3000: the web UI (HTTP).
+EXPOSE 4200 3000
 HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 \
     CMD ["python3", "/usr/local/lib/weir/healthcheck.py", "WEIR_HOST_PORT"]
 # Exec form: the host is PID 1's process and stops (with its daemon) on SIGTERM.

@@ -140,7 +140,7 @@ def _free_ports(count: int) -> list[int]:
 
 @pytest.fixture(scope="module")
 def deployment(docker_engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
-    ports = dict(zip(["postgres", "host", "sales", "forecast"], _free_ports(4), strict=True))
+    ports = dict(zip(["postgres", "host", "sales", "forecast", "ui"], _free_ports(5), strict=True))
     tokens = {name: secrets.token_hex(16) for name in ("host", "sales", "forecast")}
     password = secrets.token_hex(16)
     workspace = tmp_path_factory.mktemp("compose") / "workspace.yaml"
@@ -160,6 +160,7 @@ def deployment(docker_engine: Engine, tmp_path_factory: pytest.TempPathFactory) 
         "FORECAST_TOKEN": tokens["forecast"],
         "WEIR_CI_PG_PORT": str(ports["postgres"]),
         "WEIR_CI_HOST_PORT": str(ports["host"]),
+        "WEIR_CI_UI_PORT": str(ports["ui"]),
         "WEIR_CI_SALES_PORT": str(ports["sales"]),
         "WEIR_CI_FORECAST_PORT": str(ports["forecast"]),
         "WEIR_CI_WORKSPACE": str(workspace),

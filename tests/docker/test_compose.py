@@ -5,6 +5,9 @@ Docker engine of the CI's own, then driven through the Host API."""
 from __future__ import annotations
 
 import time
+import urllib.error
+import urllib.request
+from typing import Any
 
 import grpc
 import psycopg
@@ -68,6 +71,11 @@ def _code_server_call(port: int, token: str | None) -> grpc.StatusCode:
         return grpc.StatusCode.OK
 
 
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any) -> None:
+        return None
+
+
 def _health(port: int) -> str:
     with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
         reply = health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=5)
@@ -98,6 +106,17 @@ def test_compose_deployment_runs_each_location_in_its_own_image(deployment: Depl
         assert _code_server_call(dep.ports[name], dep.tokens[name]) == grpc.StatusCode.OK
         assert _health(dep.ports[name]) == "SERVING"
     assert _health(dep.ports["host"]) == "SERVING"
+
+    # The web UI is served from the host's container, behind the same token.
+    ui = f"http://127.0.0.1:{dep.ports['ui']}"
+    assert urllib.request.urlopen(f"{ui}/api/health", timeout=10).read() == b'{"ok":true}'
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(f"{ui}/api/session", timeout=10)
+    assert refused.value.code == 401
+    login = urllib.request.Request(f"{ui}/login", data=f"token={dep.tokens['host']}".encode(), method="POST")
+    with pytest.raises(urllib.error.HTTPError) as redirected:  # 303 to the UI with the session cookie
+        urllib.request.build_opener(_NoRedirect).open(login, timeout=10)
+    assert redirected.value.code == 303 and "weir_session=" in redirected.value.headers["Set-Cookie"]
 
     # Each location runs in its own image, with its own version of tabulate.
     sales = _materialize(client, "sales", "sales/tabulate_version")
