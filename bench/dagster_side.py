@@ -15,6 +15,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from bench.dagster_runs import probe_events_logs, probe_reexecute
 from bench.harness import (
     BENCH,
     MB,
@@ -33,6 +34,7 @@ from bench.harness import (
     wait_for,
     workload,
 )
+from bench.workload_variants import failing_chain, logs_workload
 
 VENV = BENCH / ".venvs" / "dagster"
 REQUIREMENT = "dagster==1.13.*"
@@ -163,6 +165,16 @@ class DagsterSide:
 
     def _storage(self, params: dict[str, Any]) -> dict[str, float]:
         return self._probe("storage", params, timeout=params.get("timeout", 600))
+
+    def _events_logs(self, params: dict[str, Any]) -> dict[str, float]:
+        file = logs_workload(self.work, params["n_events"], params["n_lines"], PKG)
+        args = {**params, "file": str(file)}
+        return {params["row"]: self._probe("events_logs", args, timeout=params["timeout"])["events_logs"]}
+
+    def _reexecute(self, params: dict[str, Any]) -> dict[str, float]:
+        file = failing_chain(self.work, params["n"], PKG)
+        args = {**params, "file": str(file)}
+        return {params["row"]: self._probe("reexecute", args, timeout=params["timeout"])["reexecute"]}
 
 
 # probes (run under Dagster's venv) ---------------------------------------------------------------
@@ -316,7 +328,14 @@ def _insert_at_once(storage: Any, run_id: str, events: list[Any]) -> None:
         conn.execute(SqlEventLogStorageTable.insert(), [storage._event_to_row(event) for event in events])
 
 
-PROBES = {"load": probe_load, "materialize": probe_materialize, "server": probe_server, "storage": probe_storage}
+PROBES = {
+    "load": probe_load,
+    "materialize": probe_materialize,
+    "server": probe_server,
+    "storage": probe_storage,
+    "events_logs": probe_events_logs,
+    "reexecute": probe_reexecute,
+}
 
 if __name__ == "__main__":
     probe_main(PROBES)

@@ -166,6 +166,36 @@ GROUPS: tuple[Group, ...] = (
         quick_skip_dagster=SLOW,
     ),
     Group(
+        "events_logs",
+        "events_logs",
+        (
+            Row(
+                "events_logs_throughput",
+                "events + compute log end to end: one run of one op making {n_events:,} `context.log.info` calls and "
+                "printing {n_lines:,} lines, launch until SUCCESS with all stored (rates: counts / time)",
+                "s",
+            ),
+        ),
+        {"n_events": 20_000, "n_lines": 100_000, "row": "events_logs_throughput", "timeout": 900},
+        quick={"n_events": 2000, "n_lines": 10_000},
+        smoke={"n_events": 50, "n_lines": 200, "timeout": 60},
+        reps={FULL: 3, QUICK: 1},  # Dagster stores under 200 log events a second: 2-3 minutes a repetition
+    ),
+    Group(
+        "reexecute_chain100",
+        "reexecute",
+        (
+            Row(
+                "reexecute_from_failure_chain100",
+                "re-execution from failure of a chain of {n} whose last asset failed (in-process executor), "
+                "until SUCCESS",
+                "s",
+            ),
+        ),
+        {"n": 100, "row": "reexecute_from_failure_chain100", "timeout": 600},
+        smoke={"n": 5, "timeout": 60},
+    ),
+    Group(
         "storage",
         "storage",
         (

@@ -255,6 +255,13 @@ def report(results: Results, shown: set[str], sides: list[Any], argv: list[str])
         "- multiprocess: Dagster `dagster asset materialize --select '*' -f FILE`, wall time of the command; "
         "Weir `weir dev -f FILE` running, then the wall time of `weir materialize --location L` (launch, "
         "follow, exit on SUCCESS);",
+        "- run rows (bench/workload_variants.py, on the in-process executor on both sides): Dagster `execute_job` "
+        "on a DagsterInstance over the SQLite storage and local compute logs of an empty DAGSTER_HOME, the job "
+        "loaded before the clock starts; Weir `weir dev -f FILE` running, then the Host API call (LaunchRun, or "
+        "ReexecuteRun from failure as `weir runs reexecute ID --from-failure` sends it) until GetRun reports "
+        "SUCCESS (the host stores a run's end with its status, after all its events: stored by then), so Weir's "
+        "figure includes starting the run worker. Afterwards both check that storage holds every log event and "
+        "every printed line; the re-execution row's failing first run is setup, untimed;",
         "- storage: Dagster's instance API on SQLite (add_run, store_event, all_logs); Weir's "
         "bench/storage_bench.py functions on SQLite, and get_events with every RunEvent parsed; rates are "
         "higher-is-better, so their ratio is Weir/Dagster.",

@@ -36,6 +36,8 @@ from bench.harness import (
     wait_for,
     workload,
 )
+from bench.weir_runs import probe_events_logs, probe_reexecute, start_dev, wait_loaded
+from bench.workload_variants import failing_chain, logs_workload
 
 PKG = "sdk"
 NOT_YET = "n/a (not yet available)"
@@ -166,6 +168,19 @@ class WeirSide:
         }
         return self._probe("memory", args, timeout=params.get("timeout", 300) + 60)
 
+    def _events_logs(self, params: dict[str, Any]) -> dict[str, float]:
+        file = logs_workload(self.work, params["n_events"], params["n_lines"], PKG)
+        return {params["row"]: self._run_probe("events_logs", file, params)["events_logs"]}
+
+    def _reexecute(self, params: dict[str, Any]) -> dict[str, float]:
+        file = failing_chain(self.work, params["n"], PKG)
+        return {params["row"]: self._run_probe("reexecute", file, params)["reexecute"]}
+
+    def _run_probe(self, name: str, file: Path, params: dict[str, Any]) -> dict[str, Any]:
+        """A probe that starts `weir dev -f FILE` and runs something through it."""
+        args = {**params, "file": str(file), "python": self.python, "log": str(self.logs / f"weir_dev_{file.stem}.log")}
+        return self._probe(name, args, timeout=params["timeout"] + 120)
+
     def _storage(self, params: dict[str, Any]) -> dict[str, float]:
         return self._probe("storage", params, timeout=params.get("timeout", 600))
 
@@ -277,45 +292,14 @@ def _evaluations(stub: Any, calls: int) -> dict[str, float]:
     }
 
 
-def _start_dev(args: dict[str, Any], home: Path) -> tuple[list[str], dict[str, str]]:
-    weir = str(Path(args["python"]).parent / "weir")
-    return [weir, "dev", "-f", args["file"], "--port", "0"], clean_env(WEIR_HOME=str(home))
-
-
-def _wait_loaded(home: Path, proc: subprocess.Popen[bytes], log: Path, timeout: float) -> tuple[Any, str]:
-    """The Host API client once the (only) location is LOADED, and that location's name."""
-    from host.cli.client import HostClient
-    from protos.weir.v1 import host_pb2
-
-    endpoint = home / "host.json"
-    info = wait_for(
-        "weir dev writing host.json",
-        lambda: endpoint.exists() and json.loads(endpoint.read_text()),
-        timeout,
-        proc=proc,
-        log=log,
-    )
-    client = HostClient(info["address"], info.get("token"))
-
-    def loaded() -> str:
-        for location in client.locations():
-            if location.status == host_pb2.LOCATION_ERROR:
-                raise BenchError(f"location {location.name} failed to load: {location.load_error.message}")
-            if location.status == host_pb2.LOCATION_LOADED:
-                return str(location.name)
-        return ""
-
-    return client, wait_for("weir dev loading the location", loaded, timeout, interval=0.05, proc=proc, log=log)
-
-
 def probe_multiprocess(args: dict[str, Any]) -> dict[str, Any]:
     """`weir dev -f FILE` (host + code server), then `weir materialize --location L` of every asset,
     timed from the CLI's start to its exit (it follows the run to the end; non-zero unless SUCCESS)."""
     log = Path(args["log"])
     home = Path(args["home"])
-    command, env = _start_dev(args, home)
+    command, env = start_dev(args, home)
     with started(command, cwd=Path(args["file"]).parent, env=env, log=log) as proc:
-        _, location = _wait_loaded(home, proc, log, args["timeout"])
+        _, location = wait_loaded(home, proc, log, args["timeout"])
         weir = str(Path(args["python"]).parent / "weir")
         wall, _ = timed_command(
             [weir, "materialize", "--location", location],
@@ -333,9 +317,9 @@ def probe_memory(args: dict[str, Any]) -> dict[str, Any]:
 
     log = Path(args["log"])
     home = Path(args["home"])
-    command, env = _start_dev(args, home)
+    command, env = start_dev(args, home)
     with started(command, cwd=Path(args["file"]).parent, env=env, log=log) as proc:
-        _wait_loaded(home, proc, log, args["timeout"])
+        wait_loaded(home, proc, log, args["timeout"])
         settled_tree_rss(proc.pid, min_processes=2 + DEFAULT_POOL_SIZE)
         servers = _children(proc.pid)
         if not servers:
@@ -454,6 +438,8 @@ PROBES = {
     "list_runs": probe_list_runs,
     "scheduler": probe_scheduler,
     "sdk_extras": probe_sdk_extras,
+    "events_logs": probe_events_logs,
+    "reexecute": probe_reexecute,
 }
 
 if __name__ == "__main__":
