@@ -106,16 +106,23 @@ class UiPage:
         assert not self.errors, "the page logged errors:\n" + "\n".join(self.errors)
 
 
-@pytest.fixture
-def ui(chromium: Any, ui_host: UiHost, request: pytest.FixtureRequest) -> Iterator[UiPage]:
+@contextlib.contextmanager
+def logged_in_page(chromium: Any, host: UiHost, name: str) -> Iterator[UiPage]:
+    """A fresh browser context logged in to `host` (a test module may start a host of its own)."""
     context = chromium.new_context(viewport={"width": 1400, "height": 900})
     page = context.new_page()
     page.set_default_timeout(15000)
-    page.goto(f"{ui_host.url}/?token={ui_host.token}")  # logs in: the session cookie is set
-    ui_page = UiPage(page, ui_host, request.node.name.removeprefix("test_"))
+    page.goto(f"{host.url}/?token={host.token}")  # logs in: the session cookie is set
+    ui_page = UiPage(page, host, name)
     try:
         yield ui_page
         ui_page.check_no_errors()
     finally:
         with contextlib.suppress(Exception):
             context.close()
+
+
+@pytest.fixture
+def ui(chromium: Any, ui_host: UiHost, request: pytest.FixtureRequest) -> Iterator[UiPage]:
+    with logged_in_page(chromium, ui_host, request.node.name.removeprefix("test_")) as ui_page:
+        yield ui_page
