@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from codeserver import automation
 from codeserver.convert import metadata_to_proto
 from protos.weir.v1 import common_pb2, snapshot_pb2
 from sdk.graphs import GraphDefinition
@@ -61,12 +62,19 @@ def _build(defs: Any, location_name: str) -> SnapshotBlob:
     all_checks = []
     for check_key in sorted(graph.check_specs):
         message = _check(graph.check_specs[check_key][0], pb_key)
+        check_condition = graph.check_specs[check_key][0].automation_condition
+        if check_condition is not None:
+            message.automation_condition.CopyFrom(automation.condition_to_proto(check_condition, graph, pb_key))
         all_checks.append(message)
         checks_by_asset.setdefault(check_key.asset_key, []).append(message)
+    conditions = automation.effective_conditions(defs, graph)
     assets = [
         _asset_node(key, graph, pb_key, sorted(job_names.get(key, [])), checks_by_asset.get(key, []))
         for key in sorted(graph.assets_def_by_key)
     ]
+    for node, key in zip(assets, sorted(graph.assets_def_by_key), strict=True):
+        if key in conditions:
+            node.automation_condition.CopyFrom(automation.condition_to_proto(conditions[key], graph, pb_key))
     snapshot = snapshot_pb2.Snapshot(
         location_name=location_name,
         sdk_version=sdk.__version__,
@@ -74,7 +82,13 @@ def _build(defs: Any, location_name: str) -> SnapshotBlob:
         asset_checks=all_checks,
         jobs=[_job(job, pb_key) for job in sorted(jobs, key=lambda j: j.name)],
         schedules=[_schedule(s, graph, pb_key) for s in sorted(defs.schedules, key=lambda s: s.name)],
-        sensors=[_sensor(s, graph, pb_key) for s in sorted(defs.sensors, key=lambda s: s.name)],
+        sensors=sorted(
+            [
+                *(_sensor(s, graph, pb_key) for s in defs.sensors if not automation.is_automation_sensor(s)),
+                *automation.automation_sensors(defs, graph, conditions, pb_key),
+            ],
+            key=lambda s: s.name,
+        ),
         resources=[_resource(k, v) for k, v in sorted(defs.resources.items())],
     )
     data = snapshot.SerializeToString(deterministic=True)
@@ -216,12 +230,21 @@ def _nodes(graph: GraphDefinition) -> list[Any]:
 
 
 def run_config_schema(job: JobDefinition) -> dict[str, Any]:
-    """The JSON Schema of a job's run config: ops.<node>.config and resources.<key>.config."""
+    """The JSON Schema of a job's run config: ops.<node>.config and resources.<key>.config, or the schema of
+    the job's config mapping (which then receives the whole run config)."""
     defs: dict[str, Any] = {}
+    mapping = _config_mapping(job.config)
+    if mapping is not None:
+        mapped: dict[str, Any] = {"type": "object"}
+        if mapping.config_type is not None:
+            mapped = _hoist(mapping.config_type, defs)
+        if defs:
+            mapped["$defs"] = defs
+        return mapped
     ops = _ops_schema(job.graph, defs)
     resources: dict[str, Any] = {}
     for key in sorted(job.resource_defs):
-        cls = _resource_class(job.resource_defs[key])
+        cls = _resource_config_type(job.resource_defs[key])
         if cls is not None:
             resources[key] = _object({"config": _hoist(cls, defs)}, [])
     required_ops = sorted(k for k, v in ops.items() if v.get("required"))
@@ -251,15 +274,34 @@ def _ops_schema(graph: GraphDefinition, defs: dict[str, Any]) -> dict[str, Any]:
     ops: dict[str, Any] = {}
     for name in sorted(graph.nodes):
         definition = graph.nodes[name].definition
-        if isinstance(definition, GraphDefinition):
+        mapping = _config_mapping(getattr(definition, "config_mapping", None))
+        if mapping is not None:  # the graph takes config, mapped to its ops' config
+            config_type = mapping.config_type
+            config = _hoist(config_type, defs) if config_type is not None else {}
+            needed = config_type is not None and _config_required(config_type)
+            ops[name] = _object({"config": config}, ["config"] if needed else [])
+        elif isinstance(definition, GraphDefinition):
             inner = _ops_schema(definition, defs)
             if inner:
                 required = sorted(k for k, v in inner.items() if v.get("required"))
                 ops[name] = _object({"ops": _object(inner, required)}, ["ops"] if required else [])
         elif definition.config_type is not None:
             config = _hoist(definition.config_type, defs)
-            ops[name] = _object({"config": config}, ["config"] if config.get("required") else [])
+            ops[name] = _object({"config": config}, ["config"] if _config_required(definition.config_type) else [])
     return ops
+
+
+def _config_required(config_type: Any) -> bool:
+    from sdk.config import config_is_required
+
+    return config_is_required(config_type)
+
+
+def _config_mapping(value: Any) -> Any:
+    import sys
+
+    mod = sys.modules.get("sdk.config_mappings")
+    return value if mod is not None and isinstance(value, mod.ConfigMapping) else None
 
 
 def _hoist(cls: Any, defs: dict[str, Any]) -> dict[str, Any]:
@@ -284,17 +326,28 @@ def _resource_class(value: Any) -> Any:
     return None
 
 
+def _resource_config_type(value: Any) -> Any:
+    """A ConfigurableResource class, or the config schema (a Field) of a @resource / @io_manager definition."""
+    cls = _resource_class(value)
+    if cls is not None:
+        return cls
+    from sdk.legacy_resources import FunctionResourceDefinition
+
+    return value.config_field if isinstance(value, FunctionResourceDefinition) else None
+
+
 def _resource(key: str, value: Any) -> Any:
     from sdk.io_managers import IOManager, IOManagerDefinition
 
     cls = _resource_class(value)
     type_name = (cls or type(value)).__name__
     description = (getattr(value, "description", None) or (cls.__doc__ if cls else "") or "").strip()
+    config_type = _resource_config_type(value)
     return snapshot_pb2.Resource(
         key=key,
         type_name=type_name,
         description=description,
-        config_schema=_config_schema(cls) if cls is not None else "",
+        config_schema=_config_schema(config_type) if config_type is not None else "",
         is_io_manager=isinstance(value, (IOManager, IOManagerDefinition)) or key == "io_manager",
     )
 

@@ -128,7 +128,7 @@ _EXPORTS: dict[str, str] = {
     "ResourceParam": "sdk.resources",
     "ResourceDefinition": "sdk.resources",
     "resource": "sdk.resources",
-    "InitResourceContext": "sdk.resources",
+    "InitResourceContext": "sdk.legacy_resources",
     "fs_io_manager": "sdk.resources",
     "materialize": "sdk.execution.in_process",
     "materialize_to_memory": "sdk.execution.in_process",
@@ -146,6 +146,26 @@ _EXPORTS: dict[str, str] = {
     "StaticPartitionMapping": "sdk.partition_mappings",
     "BackfillPolicy": "sdk.backfill_policy",
     "build_schedule_from_partitioned_job": "sdk.partitioned_schedules",
+    # older-style config and resources
+    "Field": "sdk.config_types",
+    "Shape": "sdk.config_types",
+    "Permissive": "sdk.config_types",
+    "Selector": "sdk.config_types",
+    "Array": "sdk.config_types",
+    "Noneable": "sdk.config_types",
+    "Map": "sdk.config_types",
+    "Enum": "sdk.config_types",
+    "EnumValue": "sdk.config_types",
+    "StringSource": "sdk.config_types",
+    "IntSource": "sdk.config_types",
+    "BoolSource": "sdk.config_types",
+    "ConfigMapping": "sdk.config_mappings",
+    "config_mapping": "sdk.config_mappings",
+    "ResourceDependency": "sdk.resources",
+    "ConfigurableLegacyIOManagerAdapter": "sdk.resources",
+    "ConfigurableLegacyResourceAdapter": "sdk.resources",
+    "build_init_resource_context": "sdk.legacy_resources",
+    "configured": "sdk.legacy_resources",
 }
 
 if TYPE_CHECKING:  # static analysers see the real names
@@ -167,6 +187,20 @@ if TYPE_CHECKING:  # static analysers see the real names
     from sdk.config import EnvVar as EnvVar
     from sdk.config import PermissiveConfig as PermissiveConfig
     from sdk.config import RunConfig as RunConfig
+    from sdk.config_mappings import ConfigMapping as ConfigMapping
+    from sdk.config_mappings import config_mapping as config_mapping
+    from sdk.config_types import Array as Array
+    from sdk.config_types import BoolSource as BoolSource
+    from sdk.config_types import Enum as Enum
+    from sdk.config_types import EnumValue as EnumValue
+    from sdk.config_types import Field as Field
+    from sdk.config_types import IntSource as IntSource
+    from sdk.config_types import Map as Map
+    from sdk.config_types import Noneable as Noneable
+    from sdk.config_types import Permissive as Permissive
+    from sdk.config_types import Selector as Selector
+    from sdk.config_types import Shape as Shape
+    from sdk.config_types import StringSource as StringSource
     from sdk.context import AssetCheckExecutionContext as AssetCheckExecutionContext
     from sdk.context import AssetExecutionContext as AssetExecutionContext
     from sdk.context import OpExecutionContext as OpExecutionContext
@@ -209,6 +243,9 @@ if TYPE_CHECKING:  # static analysers see the real names
     from sdk.jobs import job as job
     from sdk.keys import AssetCheckKey as AssetCheckKey
     from sdk.keys import AssetKey as AssetKey
+    from sdk.legacy_resources import InitResourceContext as InitResourceContext
+    from sdk.legacy_resources import build_init_resource_context as build_init_resource_context
+    from sdk.legacy_resources import configured as configured
     from sdk.metadata import MetadataValue as MetadataValue
     from sdk.metadata import TableColumn as TableColumn
     from sdk.metadata import TableRecord as TableRecord
@@ -243,10 +280,12 @@ if TYPE_CHECKING:  # static analysers see the real names
     from sdk.partitions import WeeklyPartitionsDefinition as WeeklyPartitionsDefinition
     from sdk.resources import ConfigurableIOManager as ConfigurableIOManager
     from sdk.resources import ConfigurableIOManagerFactory as ConfigurableIOManagerFactory
+    from sdk.resources import ConfigurableLegacyIOManagerAdapter as ConfigurableLegacyIOManagerAdapter
+    from sdk.resources import ConfigurableLegacyResourceAdapter as ConfigurableLegacyResourceAdapter
     from sdk.resources import ConfigurableResource as ConfigurableResource
     from sdk.resources import FilesystemIOManager as FilesystemIOManager
-    from sdk.resources import InitResourceContext as InitResourceContext
     from sdk.resources import ResourceDefinition as ResourceDefinition
+    from sdk.resources import ResourceDependency as ResourceDependency
     from sdk.resources import ResourceParam as ResourceParam
     from sdk.resources import fs_io_manager as fs_io_manager
     from sdk.resources import resource as resource

@@ -11,8 +11,9 @@ from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, PrivateAttr, ValidationError, create_model
+from pydantic import BaseModel, ConfigDict, PrivateAttr, ValidationError
 
+from sdk.config_types import Field, convert_schema
 from sdk.errors import DagsterInvalidConfigError
 
 
@@ -77,7 +78,8 @@ def _holds_env(value: Any) -> bool:
 def given_fields(model: BaseModel) -> dict[str, Any]:
     """A Config's or resource's field values as given, EnvVars included (not yet read)."""
     env = model._weir_state.get("env", {}) if isinstance(model, _RemembersEnvVars) else {}
-    return {name: env.get(name, getattr(model, name)) for name in type(model).model_fields}
+    # getattr with a default: a configure_at_launch() stand-in (model_construct) lacks its unset fields
+    return {name: env.get(name, getattr(model, name, None)) for name in type(model).model_fields}
 
 
 def resolve_env(value: Any, where: str) -> Any:
@@ -183,23 +185,30 @@ def _ops_dict(ops: Any) -> Any:
     return {k: _op_entry(v) for k, v in ops.items()} if isinstance(ops, Mapping) else ops
 
 
-_PY_TYPES = {"Int": int, "String": str, "Float": float, "Bool": bool, "Any": Any}
-
-
-def config_class_from_schema(owner: str, schema: Any) -> type[BaseModel]:
-    """A Config class for the legacy config_schema= form: {"field": type} or a single type."""
+def config_class_from_schema(owner: str, schema: Any) -> Any:
+    """The config type of a definition given config_schema=: a Config class as is, any older form (a dict of
+    fields, a type, Field, Shape, ...) as a top-level sdk.config_types.Field."""
     if isinstance(schema, type) and issubclass(schema, BaseModel):
         return schema
-    if not isinstance(schema, Mapping):
-        raise DagsterInvalidConfigError(
-            f'config_schema of "{owner}" must be a Config class or a dict of field types, got {schema!r}.'
-        )
-    fields = {name: (_PY_TYPES.get(getattr(t, "name", ""), t), ...) for name, t in schema.items()}
-    return create_model(f"{owner}_config", __base__=PermissiveConfig, **fields)  # type: ignore[call-overload]
+    return convert_schema(schema, owner)
 
 
-def validate_config(cls: type[BaseModel], value: Any, path: str) -> BaseModel:
-    """An instance of cls from a config dict; the error names the field and the expected type."""
+def is_config_class_hint(hint: Any) -> bool:
+    return isinstance(hint, type) and issubclass(hint, BaseModel)
+
+
+def config_is_required(config_type: Any) -> bool:
+    """Whether a launch must give this config (a required field without default somewhere at its top)."""
+    if isinstance(config_type, Field):
+        return config_type.is_required
+    return bool(json.loads(json_schema(config_type)).get("required"))
+
+
+def validate_config(cls: Any, value: Any, path: str) -> Any:
+    """An instance of cls from a config dict (or, for an older-style schema, the plain value with defaults
+    filled); the error names the field and the expected type."""
+    if isinstance(cls, Field):
+        return cls.process_config(value, path)
     if isinstance(value, cls):
         return value
     if value is None:
@@ -233,6 +242,7 @@ def _type_name(annotation: Any) -> str:
 
 
 @cache
-def json_schema(cls: type[BaseModel]) -> str:
-    """The JSON Schema of a config or resource class, serialized deterministically."""
-    return json.dumps(cls.model_json_schema(), sort_keys=True, separators=(",", ":"), default=str)
+def json_schema(cls: Any) -> str:
+    """The JSON Schema of a config or resource class (or an older-style schema), serialized deterministically."""
+    schema = cls.json_schema() if isinstance(cls, Field) else cls.model_json_schema()
+    return json.dumps(schema, sort_keys=True, separators=(",", ":"), default=str)

@@ -27,6 +27,7 @@ class GraphDefinition:
         output_mappings: Mapping[str, tuple[str, str]] | None = None,
         description: str | None = None,
         tags: Mapping[str, str] | None = None,
+        config: Any = None,
     ) -> None:
         self.name = name
         self.nodes = dict(nodes)
@@ -34,6 +35,7 @@ class GraphDefinition:
         self.output_mappings = dict(output_mappings or {})
         self.description = description
         self.tags = dict(tags or {})
+        self.config_mapping = config  # a ConfigMapping (ops.<graph>.config), or default config of its nodes
 
     @property
     def input_names(self) -> list[str]:
@@ -150,6 +152,7 @@ def graph(
     out: Any = None,
     tags: Mapping[str, Any] | None = None,
     ins: Any = None,
+    config: Any = None,
 ) -> Callable[[Callable[..., Any]], GraphDefinition]: ...
 
 
@@ -161,6 +164,7 @@ def graph(
     out: Any = None,
     tags: Mapping[str, Any] | None = None,
     ins: Any = None,
+    config: Any = None,
 ) -> GraphDefinition | Callable[[Callable[..., Any]], GraphDefinition]:
     """Declare a graph: calling ops in the body wires them; nothing runs until the graph is in a job."""
 
@@ -170,7 +174,7 @@ def graph(
         out_names = list(out) if isinstance(out, dict) else None
         nodes, ins_map, outs_map = trace_graph(fn, graph_name, out_names)
         return GraphDefinition(
-            graph_name, nodes, ins_map, outs_map, description or (fn.__doc__ or "").strip() or None, tags
+            graph_name, nodes, ins_map, outs_map, description or (fn.__doc__ or "").strip() or None, tags, config
         )
 
     return build(compose_fn) if compose_fn is not None else build

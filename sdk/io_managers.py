@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any, overload
 
 from sdk.keys import AssetKey
+from sdk.legacy_resources import FunctionResourceDefinition
 
 
 @dataclass
@@ -190,23 +191,12 @@ def _PathValue(path: str) -> Any:
     return MetadataValue.path(path)
 
 
-class IOManagerDefinition:
+class IOManagerDefinition(FunctionResourceDefinition):
     """An IO manager made by a function of an init context (the @io_manager form)."""
 
-    def __init__(
-        self,
-        resource_fn: Callable,
-        config_schema: Any = None,
-        description: str | None = None,
-        required_resource_keys: set[str] | None = None,
-    ) -> None:
-        self.resource_fn = resource_fn
-        self.config_schema = config_schema
-        self.description = description
-        self.required_resource_keys = frozenset(required_resource_keys or ())
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self.resource_fn(*args, **kwargs)
+    @staticmethod
+    def hardcoded_io_manager(value: IOManager, description: str | None = None) -> IOManagerDefinition:
+        return IOManagerDefinition(lambda _ctx: value, description=description)
 
 
 @overload
@@ -220,6 +210,7 @@ def io_manager(
     config_schema: Any = None,
     description: str | None = None,
     required_resource_keys: set[str] | None = None,
+    version: str | None = None,
 ) -> Callable[[Callable[..., Any]], IOManagerDefinition]: ...
 
 
@@ -229,11 +220,12 @@ def io_manager(
     config_schema: Any = None,
     description: str | None = None,
     required_resource_keys: set[str] | None = None,
+    version: str | None = None,
 ) -> IOManagerDefinition | Callable[[Callable[..., Any]], IOManagerDefinition]:
     """Declare an IO manager from a function that takes an init context and returns an IOManager."""
 
     def build(f: Callable[..., Any]) -> IOManagerDefinition:
-        return IOManagerDefinition(f, config_schema, description or f.__doc__, required_resource_keys)
+        return IOManagerDefinition(f, config_schema, description or f.__doc__, required_resource_keys, version)
 
     return build(fn) if fn is not None else build
 

@@ -69,7 +69,7 @@ def run_job(
         plan = build_plan(job, asset_graph)
         if step_selection or output_runs:
             plan = select_steps(plan, step_selection, output_runs or {})
-        resolved = resolve_run_config(plan, job.config, run_config, set(resource_defs))
+        resolved = resolve_run_config(plan, job.config, run_config, set(resource_defs), job.graph)
     except (DagsterInvalidConfigError, DagsterInvalidDefinitionError, DagsterExecutionStepNotFoundError) as exc:
         emit(Event("RUN_FAILURE", time.time(), message=str(exc), error=ErrorInfo.from_exception(exc)))
         return RunOutcome(False, exception=exc)

@@ -17,24 +17,19 @@ class ResolvedRunConfig:
     """Validated config: per step key, per resource key, and the executor's."""
 
     op_configs: dict[str, Any] = field(default_factory=dict)
-    resource_configs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    resource_configs: dict[str, Any] = field(default_factory=dict)
     execution: dict[str, Any] = field(default_factory=dict)
 
 
-def _deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
-    out = dict(base)
-    for k, v in override.items():
-        out[k] = _deep_merge(out[k], v) if isinstance(v, Mapping) and isinstance(out.get(k), Mapping) else v
-    return out
-
-
 def resolve_run_config(
-    plan: ExecutionPlan, job_config: Any, run_config: Any, resource_keys: set[str]
+    plan: ExecutionPlan, job_config: Any, run_config: Any, resource_keys: set[str], graph: Any = None
 ) -> ResolvedRunConfig:
-    """Check every entry against the ops and resources of the plan; raise DagsterInvalidConfigError."""
-    from sdk.config import to_run_config_dict, validate_config
+    """Check every entry against the ops and resources of the plan; raise DagsterInvalidConfigError.
+    With the job's graph, config mappings of the job and its graphs are applied first."""
+    from sdk.config import validate_config
+    from sdk.config_mappings import job_run_config
 
-    config = _deep_merge(to_run_config_dict(job_config), to_run_config_dict(run_config))
+    config = job_run_config(job_config, run_config, graph)
     unknown = sorted(set(config) - set(TOP_LEVEL))
     if unknown:
         raise DagsterInvalidConfigError(
@@ -69,7 +64,7 @@ def resolve_run_config(
             )
         if not isinstance(entry, Mapping) or set(entry) - {"config"}:
             raise DagsterInvalidConfigError(f"Invalid run config at resources.{key}: expected {{'config': {{...}}}}.")
-        resolved.resource_configs[key] = dict(entry.get("config") or {})
+        resolved.resource_configs[key] = entry.get("config")  # a dict, or a scalar for config_schema=str
     return resolved
 
 

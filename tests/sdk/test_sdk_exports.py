@@ -141,6 +141,26 @@ EXPECTED = [
     "TimeWindow",
     "TimeWindowPartitionMapping",
     "build_schedule_from_partitioned_job",
+    # older-style config and resources
+    "Array",
+    "BoolSource",
+    "ConfigMapping",
+    "ConfigurableLegacyIOManagerAdapter",
+    "ConfigurableLegacyResourceAdapter",
+    "Enum",
+    "EnumValue",
+    "Field",
+    "IntSource",
+    "Map",
+    "Noneable",
+    "Permissive",
+    "ResourceDependency",
+    "Selector",
+    "Shape",
+    "StringSource",
+    "build_init_resource_context",
+    "config_mapping",
+    "configured",
 ]
 
 
