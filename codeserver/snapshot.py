@@ -242,6 +242,9 @@ def run_config_schema(job: JobDefinition) -> dict[str, Any]:
             mapped["$defs"] = defs
         return mapped
     ops = _ops_schema(job.graph, defs)
+    top = _config_mapping(getattr(job.graph, "config_mapping", None))
+    if top is not None:  # a job made from a graph with a mapping: ops.config is the graph's config
+        ops = {"config": _hoist(top.config_type, defs) if top.config_type is not None else {}}
     resources: dict[str, Any] = {}
     for key in sorted(job.resource_defs):
         cls = _resource_config_type(job.resource_defs[key])

@@ -117,6 +117,11 @@ def job_run_config(job_config: Any, run_config: Any, graph: Any = None) -> dict[
     else:
         config = _deep_merge(to_run_config_dict(job_config), to_run_config_dict(run_config))
     ops = config.get("ops")
+    top = getattr(graph, "config_mapping", None)
+    if isinstance(top, ConfigMapping):  # a job made from a graph with a mapping: ops.config is the graph's
+        given = dict(ops) if isinstance(ops, Mapping) else {}
+        ops = _node_configs(top.apply(given.pop("config", None), "ops.config", f'graph "{graph.name}"'))
+        config["ops"] = ops = _deep_merge(ops, given)
     if graph is not None and isinstance(ops, Mapping):
         config["ops"] = _map_graphs(graph, ops, "ops")
     return config

@@ -253,6 +253,10 @@ def test_graph_config_mapping_maps_its_own_config_to_its_ops() -> None:
         dg.DagsterInvalidConfigError, match=re.escape('ops.doubled.config.word: missing required field "word"')
     ):
         outer.execute_in_process(run_config={"ops": {"doubled": {"config": {}}}})
+    as_job = doubled.to_job()  # the graph is the job: its config sits at ops.config
+    assert (
+        as_job.execute_in_process(run_config={"ops": {"config": {"word": "o"}}}).output_for_node("do_something") == "oo"
+    )
     failing = dg.ConfigMapping(config_fn=lambda cfg: cfg["nope"], config_schema={"word": str})
     with pytest.raises(dg.DagsterInvalidConfigError, match=re.escape("The config mapping of the job raised KeyError")):
         dg.job(config=failing)(lambda: do_something()).execute_in_process(run_config={"word": "w"})
