@@ -31,6 +31,8 @@ _EXPORTS: dict[str, str] = {
     "AssetSelection": "sdk.selection",
     "AssetSensorDefinition": "sdk.sensors",
     "AssetSpec": "sdk.asset_specs",
+    "AutomationCondition": "sdk.automation",
+    "AutomationConditionSensorDefinition": "sdk.automation",
     "AssetsDefinition": "sdk.assets",
     "Backoff": "sdk.retries",
     "Bool": "sdk.types",
@@ -174,6 +176,8 @@ if TYPE_CHECKING:  # static analysers see the real names
     from sdk.asset_specs import AssetOut as AssetOut
     from sdk.asset_specs import AssetSpec as AssetSpec
     from sdk.assets import AssetsDefinition as AssetsDefinition
+    from sdk.automation import AutomationCondition as AutomationCondition
+    from sdk.automation import AutomationConditionSensorDefinition as AutomationConditionSensorDefinition
     from sdk.assets import asset as asset
     from sdk.assets import multi_asset as multi_asset
     from sdk.backfill_policy import BackfillPolicy as BackfillPolicy

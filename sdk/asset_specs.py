@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sdk._unsupported import warn_unsupported
+from sdk.automation import check_condition
 from sdk.keys import AssetKey, simple_key, to_asset_key
 
 
@@ -90,10 +90,7 @@ class AssetSpec:
         object.__setattr__(self, "_dep_keys", tuple(d.asset_key for d in deps))
         object.__setattr__(self, "owners", tuple(self.owners))
         object.__setattr__(self, "kinds", tuple(self.kinds))
-        if self.automation_condition is not None:
-            warn_unsupported(
-                f"asset '{self.key.to_user_string()}'", stacklevel=4, automation_condition=self.automation_condition
-            )
+        check_condition(self.automation_condition, f"asset '{self.key.to_user_string()}'")
 
     @property
     def dep_keys(self) -> tuple[AssetKey, ...]:
@@ -155,6 +152,7 @@ class AssetOut:
     tags: Mapping[str, str] | None = None
     kinds: Sequence[str] = ()
     deps: Sequence[Any] = ()
+    automation_condition: Any = None
 
     def to_spec(self, output_name: str, default_group: str | None) -> AssetSpec:
         if self.key is not None:
@@ -173,4 +171,5 @@ class AssetOut:
             owners=self.owners,
             tags=dict(self.tags or {}),
             kinds=self.kinds,
+            automation_condition=self.automation_condition,
         )

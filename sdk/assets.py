@@ -260,7 +260,7 @@ def asset(
 
     def build(fn: Callable[..., Any]) -> AssetsDefinition:
         asset_key = _key_for(name, key, key_prefix, fn.__name__)
-        warn_unsupported(f"asset '{asset_key.to_user_string()}'", pool=pool, automation_condition=automation_condition)
+        warn_unsupported(f"asset '{asset_key.to_user_string()}'", pool=pool)
         sig = read_signature(fn)
         op_ins, keys_by_input, extra = _asset_inputs(fn, sig, ins or {}, deps or (), asset_key.to_user_string())
         op_def = OpDefinition(

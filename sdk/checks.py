@@ -10,6 +10,7 @@ from typing import Any
 from sdk._composition import refuse_inside_graph_body
 from sdk._compute import read_signature
 from sdk.asset_specs import AssetIn, to_dep_key
+from sdk.automation import check_condition
 from sdk.errors import DagsterInvalidDefinitionError
 from sdk.keys import AssetCheckKey, AssetKey, to_asset_key
 from sdk.metadata import MetadataValue, normalize_metadata
@@ -35,10 +36,12 @@ class AssetCheckSpec:
     additional_deps: Sequence[Any] = ()
     blocking: bool = False
     metadata: Mapping[str, Any] | None = None
+    automation_condition: Any = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "asset", to_asset_key(self.asset))
         object.__setattr__(self, "additional_deps", tuple(to_dep_key(d) for d in self.additional_deps))
+        check_condition(self.automation_condition, f"asset check '{self.name}'")
 
     @property
     def asset_key(self) -> AssetKey:
@@ -129,6 +132,7 @@ def asset_check(
     op_tags: Mapping[str, Any] | None = None,
     retry_policy: RetryPolicy | None = None,
     metadata: Mapping[str, Any] | None = None,
+    automation_condition: Any = None,
 ) -> Callable[[Callable[..., Any]], AssetChecksDefinition]:
     """Declare a check on an asset; the function's first input parameter receives the asset's value."""
     asset_key = to_dep_key(asset)
@@ -173,6 +177,7 @@ def asset_check(
             blocking=blocking,
             additional_deps=[*dep_keys, *(k for k in keys_by_input.values() if k != asset_key and k not in dep_keys)],
             metadata=metadata,
+            automation_condition=automation_condition,
         )
         return AssetChecksDefinition(op=op_def, specs=[spec], keys_by_input=keys_by_input)
 

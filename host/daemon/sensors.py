@@ -61,7 +61,8 @@ def list_sensors(engine: Engine, workspace: WorkspaceManager) -> list[SensorItem
     for handle in workspace.handles():
         snapshot = handle.state.snapshot
         for sensor in snapshot.sensors if snapshot is not None else ():
-            items.append(SensorItem(handle.name, sensor, states.get((handle.name, sensor.name))))
+            if sensor.kind != snapshot_pb2.AUTOMATION:  # evaluated on the host: host/daemon/automation.py
+                items.append(SensorItem(handle.name, sensor, states.get((handle.name, sensor.name))))
     return items
 
 

@@ -27,6 +27,8 @@ EXPECTED = [
     "AssetSensorDefinition",
     "AssetSpec",
     "AssetsDefinition",
+    "AutomationCondition",
+    "AutomationConditionSensorDefinition",
     "Backoff",
     "Bool",
     "Config",

@@ -55,7 +55,7 @@ def test_the_warning_points_at_the_users_line() -> None:
 
 def test_each_unimplemented_argument_warns() -> None:
     def define() -> None:
-        @dg.asset(automation_condition=object())
+        @dg.asset
         def orders() -> int:
             return 1
 
@@ -72,7 +72,6 @@ def test_each_unimplemented_argument_warns() -> None:
         dg.Definitions(assets=[orders], loggers={"json": object()})
 
     assert _caught(define) == [
-        "Weir does not implement `automation_condition=` yet (asset 'orders'); it is ignored.",
         "Weir does not implement `hooks=` yet (asset job 'nightly'); it is ignored.",
         "Weir does not implement `monitor_all_code_locations=` yet (sensor 'on_success'); it is ignored.",
         "Weir does not implement `ins=` yet (graph 'wired'); it is ignored.",

@@ -51,6 +51,8 @@ class _SensorKindEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_SensorKind
     ASSET: _SensorKind.ValueType  # 2
     RUN_STATUS: _SensorKind.ValueType  # 3
     MULTI_ASSET: _SensorKind.ValueType  # 4
+    AUTOMATION: _SensorKind.ValueType  # 5
+    """evaluates automation conditions on the host (default_automation_condition_sensor)"""
 
 class SensorKind(_SensorKind, metaclass=_SensorKindEnumTypeWrapper): ...
 
@@ -59,6 +61,8 @@ STANDARD: SensorKind.ValueType  # 1
 ASSET: SensorKind.ValueType  # 2
 RUN_STATUS: SensorKind.ValueType  # 3
 MULTI_ASSET: SensorKind.ValueType  # 4
+AUTOMATION: SensorKind.ValueType  # 5
+"""evaluates automation conditions on the host (default_automation_condition_sensor)"""
 Global___SensorKind: _TypeAlias = SensorKind  # noqa: Y015
 
 @_typing.final
@@ -150,6 +154,7 @@ class AssetNode(_message.Message):
     CONFIG_SCHEMA_FIELD_NUMBER: _builtins.int
     BACKFILL_POLICY_FIELD_NUMBER: _builtins.int
     DEP_PARTITION_MAPPINGS_FIELD_NUMBER: _builtins.int
+    AUTOMATION_CONDITION_FIELD_NUMBER: _builtins.int
     group_name: _builtins.str
     description: _builtins.str
     code_version: _builtins.str
@@ -190,6 +195,10 @@ class AssetNode(_message.Message):
         partition to the same partition (absent: identity).
         """
 
+    @_builtins.property
+    def automation_condition(self) -> Global___AutomationCondition:
+        """unset: the asset is not automated"""
+
     def __init__(
         self,
         *,
@@ -212,14 +221,80 @@ class AssetNode(_message.Message):
         config_schema: _builtins.str = ...,
         backfill_policy: Global___BackfillPolicy | None = ...,
         dep_partition_mappings: _abc.Iterable[Global___DepPartitionMapping] | None = ...,
+        automation_condition: Global___AutomationCondition | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["backfill_policy", b"backfill_policy", "key", b"key", "partitions", b"partitions"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["automation_condition", b"automation_condition", "backfill_policy", b"backfill_policy", "key", b"key", "partitions", b"partitions"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["backfill_policy", b"backfill_policy", "check_specs", b"check_specs", "code_version", b"code_version", "config_schema", b"config_schema", "dep_partition_mappings", b"dep_partition_mappings", "deps", b"deps", "description", b"description", "group_name", b"group_name", "io_manager_key", b"io_manager_key", "is_executable", b"is_executable", "job_names", b"job_names", "key", b"key", "kinds", b"kinds", "metadata", b"metadata", "op_name", b"op_name", "owners", b"owners", "partitions", b"partitions", "required_resource_keys", b"required_resource_keys", "tags", b"tags"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["automation_condition", b"automation_condition", "backfill_policy", b"backfill_policy", "check_specs", b"check_specs", "code_version", b"code_version", "config_schema", b"config_schema", "dep_partition_mappings", b"dep_partition_mappings", "deps", b"deps", "description", b"description", "group_name", b"group_name", "io_manager_key", b"io_manager_key", "is_executable", b"is_executable", "job_names", b"job_names", "key", b"key", "kinds", b"kinds", "metadata", b"metadata", "op_name", b"op_name", "owners", b"owners", "partitions", b"partitions", "required_resource_keys", b"required_resource_keys", "tags", b"tags"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___AssetNode: _TypeAlias = AssetNode  # noqa: Y015
+
+@_typing.final
+class AutomationCondition(_message.Message):
+    """Declarative automation (docs/automation.md): a condition as a tree of typed nodes. The host
+    evaluates it from snapshots and storage; nothing in it is code.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    KIND_FIELD_NUMBER: _builtins.int
+    LABEL_FIELD_NUMBER: _builtins.int
+    CHILDREN_FIELD_NUMBER: _builtins.int
+    CRON_SCHEDULE_FIELD_NUMBER: _builtins.int
+    CRON_TIMEZONE_FIELD_NUMBER: _builtins.int
+    LOOKBACK_SECONDS_FIELD_NUMBER: _builtins.int
+    HAS_ALLOW_FIELD_NUMBER: _builtins.int
+    ALLOW_FIELD_NUMBER: _builtins.int
+    IGNORE_FIELD_NUMBER: _builtins.int
+    BLOCKING_ONLY_FIELD_NUMBER: _builtins.int
+    kind: _builtins.str
+    """An operator ("and", "or", "not", "since", "newly_true", "any_deps_match", "all_deps_match",
+    "any_checks_match", "all_checks_match") or an operand ("missing", "newly_updated", ...).
+    """
+    label: _builtins.str
+    """"eager", "any_deps_updated", ... ("" when none)"""
+    cron_schedule: _builtins.str
+    """cron_tick_passed"""
+    cron_timezone: _builtins.str
+    lookback_seconds: _builtins.float
+    """in_latest_time_window: 0 is the latest window only"""
+    has_allow: _builtins.bool
+    """dep operators: only the deps in `allow` count"""
+    blocking_only: _builtins.bool
+    """check operators: only blocking checks"""
+    @_builtins.property
+    def children(self) -> _containers.RepeatedCompositeFieldContainer[Global___AutomationCondition]:
+        """an operator's operands, in order"""
+
+    @_builtins.property
+    def allow(self) -> _containers.RepeatedCompositeFieldContainer[_common_pb2.AssetKey]: ...
+    @_builtins.property
+    def ignore(self) -> _containers.RepeatedCompositeFieldContainer[_common_pb2.AssetKey]:
+        """dep operators: these deps do not count"""
+
+    def __init__(
+        self,
+        *,
+        kind: _builtins.str = ...,
+        label: _builtins.str = ...,
+        children: _abc.Iterable[Global___AutomationCondition] | None = ...,
+        cron_schedule: _builtins.str = ...,
+        cron_timezone: _builtins.str = ...,
+        lookback_seconds: _builtins.float = ...,
+        has_allow: _builtins.bool = ...,
+        allow: _abc.Iterable[_common_pb2.AssetKey] | None = ...,
+        ignore: _abc.Iterable[_common_pb2.AssetKey] | None = ...,
+        blocking_only: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["allow", b"allow", "blocking_only", b"blocking_only", "children", b"children", "cron_schedule", b"cron_schedule", "cron_timezone", b"cron_timezone", "has_allow", b"has_allow", "ignore", b"ignore", "kind", b"kind", "label", b"label", "lookback_seconds", b"lookback_seconds"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AutomationCondition: _TypeAlias = AutomationCondition  # noqa: Y015
 
 @_typing.final
 class DepPartitionMapping(_message.Message):
@@ -287,6 +362,7 @@ class AssetCheck(_message.Message):
     DESCRIPTION_FIELD_NUMBER: _builtins.int
     BLOCKING_FIELD_NUMBER: _builtins.int
     ADDITIONAL_DEPS_FIELD_NUMBER: _builtins.int
+    AUTOMATION_CONDITION_FIELD_NUMBER: _builtins.int
     name: _builtins.str
     description: _builtins.str
     blocking: _builtins.bool
@@ -294,6 +370,8 @@ class AssetCheck(_message.Message):
     def asset_key(self) -> _common_pb2.AssetKey: ...
     @_builtins.property
     def additional_deps(self) -> _containers.RepeatedCompositeFieldContainer[_common_pb2.AssetKey]: ...
+    @_builtins.property
+    def automation_condition(self) -> Global___AutomationCondition: ...
     def __init__(
         self,
         *,
@@ -302,10 +380,11 @@ class AssetCheck(_message.Message):
         description: _builtins.str = ...,
         blocking: _builtins.bool = ...,
         additional_deps: _abc.Iterable[_common_pb2.AssetKey] | None = ...,
+        automation_condition: Global___AutomationCondition | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["asset_key", b"asset_key"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["asset_key", b"asset_key", "automation_condition", b"automation_condition"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["additional_deps", b"additional_deps", "asset_key", b"asset_key", "blocking", b"blocking", "description", b"description", "name", b"name"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["additional_deps", b"additional_deps", "asset_key", b"asset_key", "automation_condition", b"automation_condition", "blocking", b"blocking", "description", b"description", "name", b"name"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

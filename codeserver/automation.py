@@ -1,0 +1,117 @@
+"""Automation conditions and automation sensors -> snapshot messages (declarative automation).
+
+A condition is already data (sdk/automation.py); here its dep selections are resolved to keys against
+the location's graph and it becomes a `weir.v1.AutomationCondition` tree. Every location whose assets
+carry conditions gets Dagster's `default_automation_condition_sensor` (kind AUTOMATION, running by
+default) over the conditioned assets that no `AutomationConditionSensorDefinition` of its own targets;
+the host evaluates these sensors, never the code server.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from protos.weir.v1 import common_pb2, snapshot_pb2
+from sdk.automation import AutomationCondition, AutomationConditionSensorDefinition
+from sdk.keys import AssetKey
+from sdk.selection import AssetSelection, _Keys
+
+DEFAULT_SENSOR_NAME = "default_automation_condition_sensor"
+DEFAULT_INTERVAL_SECONDS = 30  # Dagster's default automation sensor interval
+
+PbKey = Callable[[AssetKey], common_pb2.AssetKey]
+
+
+def condition_to_proto(condition: AutomationCondition | None, graph: Any, pb_key: PbKey) -> Any:
+    """The message for a condition (None for none), dep selections resolved to sorted keys."""
+    if condition is None:
+        return None
+    allow = _resolve(condition.allow_selections, graph)
+    return snapshot_pb2.AutomationCondition(
+        kind=condition.kind,
+        label=condition.label or "",
+        children=[condition_to_proto(c, graph, pb_key) for c in condition.children],
+        cron_schedule=condition.cron_schedule,
+        cron_timezone=condition.cron_timezone,
+        lookback_seconds=condition.lookback_seconds,
+        has_allow=bool(condition.allow_selections),
+        allow=[pb_key(k) for k in allow],
+        ignore=[pb_key(k) for k in _resolve(condition.ignore_selections, graph)],
+        blocking_only=condition.blocking_only,
+    )
+
+
+def _resolve(selections: Iterable[Any], graph: Any) -> list[AssetKey]:
+    """Keys named directly need not be this location's (a dep may live in another location);
+    other selections resolve against this location's graph."""
+    keys: set[AssetKey] = set()
+    for value in selections:
+        selection = AssetSelection.from_coercible(value)
+        keys |= set(selection.selected) if isinstance(selection, _Keys) else selection.resolve(graph)
+    return sorted(keys)
+
+
+def _status(value: Any) -> snapshot_pb2.DefaultStatus.ValueType:
+    """As Dagster: a sensor of your own starts STOPPED unless its default_status says RUNNING."""
+    running = value is not None and value.value == "RUNNING"
+    return snapshot_pb2.RUNNING if running else snapshot_pb2.STOPPED
+
+
+def is_automation_sensor(sensor: Any) -> bool:
+    return isinstance(sensor, AutomationConditionSensorDefinition)
+
+
+def effective_conditions(defs: Any, graph: Any) -> dict[AssetKey, AutomationCondition]:
+    """Each asset's condition: its own, else the default_condition of a sensor that targets it."""
+    found: dict[AssetKey, AutomationCondition] = {}
+    for key in graph.assets_def_by_key:
+        condition = graph.assets_def_by_key[key].spec_for(key).automation_condition
+        if condition is not None:
+            found[key] = condition
+    for sensor in defs.sensors:
+        if is_automation_sensor(sensor) and sensor.default_condition is not None:
+            for key in _targets(sensor, graph):
+                found.setdefault(key, sensor.default_condition)
+    return found
+
+
+def _targets(sensor: AutomationConditionSensorDefinition, graph: Any) -> list[AssetKey]:
+    if sensor.target is None:
+        return sorted(graph.assets_def_by_key)
+    return sorted(AssetSelection.from_coercible(sensor.target).resolve(graph))
+
+
+def automation_sensors(defs: Any, graph: Any, conditioned: Iterable[AssetKey], pb_key: PbKey) -> list[Any]:
+    """The location's automation sensors: its own, plus the default one over the conditioned assets
+    that none of its own targets (none when every conditioned asset is covered)."""
+    messages = []
+    covered: set[AssetKey] = set()
+    for sensor in defs.sensors:
+        if not is_automation_sensor(sensor):
+            continue
+        targets = _targets(sensor, graph)
+        covered.update(targets)
+        messages.append(
+            snapshot_pb2.Sensor(
+                name=sensor.name,
+                minimum_interval_seconds=sensor.minimum_interval_seconds or DEFAULT_INTERVAL_SECONDS,
+                asset_selection=[pb_key(k) for k in targets],
+                default_status=_status(sensor.default_status),
+                description=(sensor.description or "").strip(),
+                kind=snapshot_pb2.AUTOMATION,
+            )
+        )
+    rest = sorted(set(conditioned) - covered)
+    if rest and DEFAULT_SENSOR_NAME not in {s.name for s in messages}:
+        messages.append(
+            snapshot_pb2.Sensor(
+                name=DEFAULT_SENSOR_NAME,
+                minimum_interval_seconds=DEFAULT_INTERVAL_SECONDS,
+                asset_selection=[pb_key(k) for k in rest],
+                default_status=snapshot_pb2.RUNNING,
+                description="Evaluates the automation conditions of this location's assets (on the host).",
+                kind=snapshot_pb2.AUTOMATION,
+            )
+        )
+    return messages
