@@ -8,8 +8,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from host.storage._sql import decode_cursor, encode_cursor, fit_page
-from host.storage.records import CheckEvaluationRecord, MaterializationRecord
-from host.storage.schema import asset_check_evaluations, asset_materializations, events
+from host.storage.records import TERMINAL_RUN_STATUSES, CheckEvaluationRecord, MaterializationRecord
+from host.storage.schema import asset_check_evaluations, asset_materializations, events, runs
 
 
 def latest_materializations(
@@ -39,6 +39,30 @@ def materialized_partitions(conn: sa.Connection, asset_key: str) -> dict[str, Ma
         .order_by(table.c.partition_key)
     )
     return {row.partition_key: _materialization(row) for row in conn.execute(query)}
+
+
+def materialized_partition_counts(conn: sa.Connection) -> dict[str, int]:
+    """Per partitioned asset, how many partitions have a materialization (the catalog's ratios)."""
+    table = asset_materializations
+    query = sa.select(table.c.asset_key, sa.func.count()).where(table.c.partition_key != "").group_by(table.c.asset_key)
+    return {key: count for key, count in conn.execute(query)}
+
+
+def index_mark(conn: sa.Connection) -> tuple[Any, ...]:
+    """A value that moves whenever an asset's status may have: a new event, a wipe, a run created,
+    ended, deleted or in flight. Caches of statuses are keyed by it (a few aggregates over indexes)."""
+    row = conn.execute(
+        sa.select(
+            sa.select(sa.func.max(events.c.id)).scalar_subquery(),
+            sa.select(sa.func.count()).select_from(asset_materializations).scalar_subquery(),
+            sa.select(sa.func.count()).select_from(asset_check_evaluations).scalar_subquery(),
+            sa.select(sa.func.count()).select_from(runs).scalar_subquery(),
+            sa.select(sa.func.max(runs.c.id)).scalar_subquery(),
+            sa.select(sa.func.max(runs.c.ended_at)).scalar_subquery(),
+            sa.select(sa.func.count()).where(runs.c.status.not_in(tuple(TERMINAL_RUN_STATUSES))).scalar_subquery(),
+        )
+    ).one()
+    return tuple(row)
 
 
 def latest_check_evaluations(
