@@ -14,6 +14,11 @@ def raw_orders() -> list[dict]:
 def revenue(context: dg.AssetExecutionContext, raw_orders: list[dict]) -> float:
     total = sum(o["amount"] for o in raw_orders)
     context.log.info(f"revenue {total:.2f} from {len(raw_orders)} orders")
+    # Shown on the asset's page in the UI: numbers are plotted over time, markdown is rendered as text
+    # and formatting only (raw HTML such as <b> stays visible text, never markup).
+    table = f"| orders | total |\n|---:|---:|\n| {len(raw_orders)} | {total:.2f} |"
+    report = f"## Revenue\n\n{table}\n\n<b>raw HTML</b> stays text"
+    context.add_output_metadata({"orders": len(raw_orders), "total": total, "report": dg.MetadataValue.md(report)})
     return total
 
 
