@@ -173,9 +173,9 @@ def create_backfill(
     snapshot = workspace.get(request.location).loaded_snapshot()
     selection = [asset_key_str(k) for k in request.asset_selection]
     job = check_selection(snapshot, request.location, request.job_name, selection)
-    check_config(job, request.run_config_json)
     check_tags(request.tags)
     nodes = _selected_nodes(snapshot, request)
+    check_config(job, request.run_config_json, snapshot, [asset_key_str(n.key) for n in nodes])
     asset_key, job_name = _partitioned_target(snapshot, request, nodes)
     all_keys = list_partition_keys(
         engine, workspace, request.location, asset_key=asset_key, job_name=job_name, now=now

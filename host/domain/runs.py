@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 from sqlalchemy import Engine
 
@@ -86,22 +86,51 @@ def check_selection(
     return None
 
 
-def check_config(job: snapshot_pb2.Job | None, run_config_json: str) -> None:
+def check_config(
+    job: snapshot_pb2.Job | None,
+    run_config_json: str,
+    snapshot: snapshot_pb2.Snapshot | None = None,
+    selection: Sequence[str] = (),
+) -> None:
+    """Refuse run config that the run would refuse: against the job's schema, or for an implicit asset
+    job (no job named) against each selected asset's own config schema."""
     try:
         config = json.loads(run_config_json or "{}")
     except json.JSONDecodeError as exc:
         raise ConfigError(f"run config is not valid JSON: {exc}") from None
     if not isinstance(config, dict):
         raise ConfigError('run config must be a mapping like {"ops": {...}, "resources": {...}}')
-    if job is None or not job.config_schema:
+    if job is not None:
+        if job.config_schema:
+            _validate(job.config_schema, config, "", f"invalid run config for job {job.name!r}")
         return
+    if snapshot is None:
+        return
+    ops = config.get("ops") or {}
+    if not isinstance(ops, dict):
+        raise ConfigError('run config "ops" must be a mapping of op name to {"config": ...}')
+    wanted = set(selection)
+    for node in snapshot.assets:
+        if node.config_schema and asset_key_str(node.key) in wanted:
+            entry = ops.get(node.op_name)
+            value = entry.get("config", {}) if isinstance(entry, dict) else {}
+            prefix = f"ops.{node.op_name}.config"
+            _validate(node.config_schema, value, prefix, f"invalid run config for asset {asset_key_str(node.key)!r}")
+
+
+def _validate(schema: str, value: object, prefix: str, what: str) -> None:
     import jsonschema
 
-    validator = jsonschema.Draft202012Validator(json.loads(job.config_schema))
-    errors = sorted(validator.iter_errors(config), key=lambda e: list(e.absolute_path))
+    validator = jsonschema.Draft202012Validator(json.loads(schema))
+    errors = sorted(validator.iter_errors(value), key=lambda e: list(e.absolute_path))
     if errors:
-        lines = [f"  {'.'.join(str(p) for p in e.absolute_path) or '(top level)'}: {e.message}" for e in errors]
-        raise ConfigError(f"invalid run config for job {job.name!r}:\n" + "\n".join(lines))
+        lines = []
+        for error in errors:
+            path = ".".join(
+                [prefix, *(str(p) for p in error.absolute_path)] if prefix else [str(p) for p in error.absolute_path]
+            )
+            lines.append(f"  {path or '(top level)'}: {error.message}")
+        raise ConfigError(f"{what}:\n" + "\n".join(lines))
 
 
 def check_tags(tags: Mapping[str, str]) -> None:
@@ -122,10 +151,10 @@ def launch_run(
     snapshot = handle.loaded_snapshot()
     selection = [asset_key_str(k) for k in request.asset_selection]
     job = check_selection(snapshot, request.location, request.job_name, selection)
-    check_config(job, request.run_config_json)
     check_tags(request.tags)
     if not request.job_name and not selection:
         selection = sorted(asset_key_str(a.key) for a in snapshot.assets if a.is_executable)
+    check_config(job, request.run_config_json, snapshot, selection)
     if request.partition_key:
         check_run_partition(
             engine,

@@ -46,7 +46,16 @@ def orders() -> int:
     return 1
 
 
-defs = dg.Definitions(assets=[orders], jobs=[configured])
+class Limit(dg.Config):
+    rows: int
+
+
+@dg.asset
+def sized(config: Limit) -> int:
+    return config.rows
+
+
+defs = dg.Definitions(assets=[orders, sized], jobs=[configured])
 """
 TOKEN = "launch-token"
 # (request fields, the error type, words the message must hold)
@@ -76,6 +85,19 @@ CASES = [
         dict(location="shop", job_name="configured", run_config_json="{}"),
         ConfigError,
         ["invalid run config for job 'configured'", "'ops' is a required property"],
+    ),
+    # No job named: each selected asset's config is checked against that asset's schema.
+    (
+        dict(
+            location="shop", asset_selection=["sized"], run_config_json='{"ops": {"sized": {"config": {"rows": "x"}}}}'
+        ),
+        ConfigError,
+        ["invalid run config for asset 'sized'", "ops.sized.config.rows", "'x' is not of type 'integer'"],
+    ),
+    (
+        dict(location="shop", asset_selection=["orders", "sized"], run_config_json="{}"),
+        ConfigError,
+        ["invalid run config for asset 'sized'", "ops.sized.config", "'rows' is a required property"],
     ),
 ]
 
