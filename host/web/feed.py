@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,6 +39,12 @@ class ChangeFeed:
         self._change = Change(0, {}, ())
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._warmers: list[tuple[str, Callable[[], object]]] = []
+
+    def warm(self, topic: str, compute: Callable[[], object]) -> None:
+        """Call `compute` in the feed's thread whenever `topic` changes (and once at start), so that
+        caches keyed by snapshots are filled when a snapshot arrives, not on the next page load."""
+        self._warmers.append((topic, compute))
 
     def start(self) -> None:
         self._change = Change(0, self._marks(), ())
@@ -70,9 +77,18 @@ class ChangeFeed:
         self._publish()
 
     def _loop(self) -> None:
+        self._run_warmers(TOPICS)
         while not self._stop.wait(self._interval):
             with contextlib.suppress(Exception):  # a storage hiccup: try again next pass
                 self._publish()
+
+    def _run_warmers(self, changed: tuple[str, ...]) -> None:
+        for topic, compute in self._warmers:
+            if topic in changed:
+                try:
+                    compute()
+                except Exception:  # the page load computes it again and reports the error
+                    log.debug("warming the %s cache failed", topic, exc_info=True)
 
     def _publish(self) -> None:
         marks = self._marks()
@@ -82,6 +98,8 @@ class ChangeFeed:
             if changed:
                 self._change = Change(self._change.version + 1, marks, changed)
                 self._cond.notify_all()
+        if changed:
+            self._run_warmers(changed)
 
     def _marks(self) -> dict[str, Any]:
         runs, events, ticks = schema.runs, schema.events, schema.ticks
