@@ -185,6 +185,15 @@ class SensorDaemonConfig(_Strict):
     )
 
 
+class AutomationConfig(_Strict):
+    interval_seconds: float = Field(
+        30.0,
+        gt=0,
+        description="how often each location's default_automation_condition_sensor evaluates its assets' "
+        "automation conditions (Dagster's default: 30 s); a sensor of your own keeps its minimum_interval_seconds",
+    )
+
+
 class DaemonConfig(_Strict):
     lease_seconds: float = Field(
         10.0,
@@ -206,6 +215,9 @@ class HostConfig(_Strict):
     scheduler: SchedulerConfig = Field(default_factory=SchedulerConfig, description="schedules and catch-up")
     sensors: SensorDaemonConfig = Field(default_factory=SensorDaemonConfig, description="sensor evaluation")
     daemon: DaemonConfig = Field(default_factory=DaemonConfig, description="the leader lease")
+    automation: AutomationConfig = Field(
+        default_factory=AutomationConfig, description="declarative automation (automation conditions)"
+    )
 
 
 def _describe(error: ValidationError) -> str:

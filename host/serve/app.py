@@ -13,6 +13,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from host.config import HostConfig, load_workspace
+from host.daemon.automation import AutomationDaemon
 from host.daemon.backfills import BackfillDaemon
 from host.daemon.leader import LeaderElector, leader_only
 from host.daemon.run_monitor import RunMonitor
@@ -41,6 +42,7 @@ class HostApp:
     leader: LeaderElector = field(init=False)
     scheduler: Scheduler = field(init=False)
     sensors: SensorDaemon = field(init=False)
+    automation: AutomationDaemon = field(init=False)
     daemon: Daemon = field(init=False)
 
     def __post_init__(self) -> None:
@@ -58,6 +60,10 @@ class HostApp:
         )
         self.leader.on_gain(self.scheduler.reset)
         self.leader.on_gain(self.sensors.reset)
+        self.automation = AutomationDaemon(
+            self.engine, self.workspace, self.config.automation, self.clock, self.leader, self.wake_queue
+        )
+        self.leader.on_gain(self.automation.reset)
         # Only the lease holder runs the loops below the first (rule 5).
         self.daemon = Daemon(
             [
@@ -74,6 +80,7 @@ class HostApp:
                 ),
                 Loop("scheduler", self.scheduler.tick, self.config.scheduler.interval_seconds),
                 Loop("sensors", self.sensors.tick, self.config.sensors.interval_seconds),
+                Loop("automation", self.automation.tick, min(1.0, self.config.automation.interval_seconds)),
                 Loop(
                     "backfills",
                     leader_only(

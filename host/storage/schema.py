@@ -224,3 +224,37 @@ daemon_cursors = sa.Table(
     sa.Column("cursor", sa.Text, nullable=False),
     sa.Column("updated_at", Time, nullable=False),
 )
+
+# Declarative automation (migration 0007): an asset's evaluation is stored when it differs from its
+# previous one (value_hash), so an asset's state at tick T is its newest row with tick_id <= T.
+automation_evaluations = sa.Table(
+    "automation_evaluations",
+    metadata,
+    sa.Column("id", Id, primary_key=True, autoincrement=True),
+    sa.Column("tick_id", sa.BigInteger, nullable=False),
+    sa.Column("location", sa.String, nullable=False),
+    sa.Column("sensor_name", sa.String, nullable=False),
+    sa.Column("asset_key", sa.String, nullable=False),
+    sa.Column("timestamp", Time, nullable=False),
+    sa.Column("value_hash", sa.String, nullable=False),
+    sa.Column("num_requested", sa.Integer, nullable=False),
+    sa.Column("result", sa.Text, nullable=False),  # JSON: the condition tree with each node's true partitions
+    sa.Column("memory", sa.Text, nullable=False),  # JSON: what the next tick reads back (since, newly_true, ...)
+    sa.UniqueConstraint("tick_id", "asset_key", name="uq_automation_evaluations_tick_asset"),
+    sa.Index("ix_automation_evaluations_asset", "location", "sensor_name", "asset_key", "tick_id"),
+)
+
+# The runs a tick requests, stored with the tick before any is launched: a tick resumed after a crash
+# launches exactly these, each with the run key (sensor, "automation:<tick>:<n>") unique in runs.
+automation_run_requests = sa.Table(
+    "automation_run_requests",
+    metadata,
+    sa.Column("id", Id, primary_key=True, autoincrement=True),
+    sa.Column("tick_id", sa.BigInteger, nullable=False),
+    sa.Column("location", sa.String, nullable=False),
+    sa.Column("run_key", sa.String, nullable=False),
+    sa.Column("asset_keys", sa.Text, nullable=False),
+    sa.Column("partition_key", sa.String, nullable=True),
+    sa.Column("run_id", sa.String, nullable=True),
+    sa.UniqueConstraint("tick_id", "run_key", name="uq_automation_run_requests_tick_key"),
+)
