@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import grpc
 from google.protobuf import json_format
-from google.protobuf.message import Message
 
 from host.domain.backfills import get_backfill, partition_statuses
 from host.domain.launch_target import launch_target
@@ -142,25 +141,16 @@ def backfill_ranges(web: WebApp, request: Request) -> Response:
 
 
 def automation(web: WebApp, request: Request) -> Response:
-    """Assets that carry an automation condition, when snapshots describe one (declarative automation,
-    issue 17); `evaluated: false` until then, so the page says so instead of showing an empty list."""
-    field = snapshot_pb2.AssetNode.DESCRIPTOR.fields_by_name.get("automation_condition")
+    """Every asset that carries an automation condition (declarative automation), with the condition's
+    tree as the snapshot has it; the page says whether the host evaluates them yet."""
     assets: list[dict[str, Any]] = []
-    if field is not None:
-        for handle in web.services.workspace.handles():
-            snapshot = handle.state.snapshot
-            for node in snapshot.assets if snapshot is not None else []:
-                condition = _condition(node, field.name)
-                if condition:
-                    assets.append({"location": handle.name, "key": asset_key_str(node.key), "condition": condition})
-    return Response.json({"evaluated": field is not None, "assets": assets})
-
-
-def _condition(node: snapshot_pb2.AssetNode, name: str) -> Any:
-    value = getattr(node, name)
-    if isinstance(value, Message):
-        return json_format.MessageToDict(value, preserving_proto_field_name=True) if value.ByteSize() else None
-    return value or None
+    for handle in web.services.workspace.handles():
+        snapshot = handle.state.snapshot
+        for node in snapshot.assets if snapshot is not None else []:
+            if node.HasField("automation_condition"):
+                condition = json_format.MessageToDict(node.automation_condition, preserving_proto_field_name=True)
+                assets.append({"location": handle.name, "key": asset_key_str(node.key), "condition": condition})
+    return Response.json({"assets": assets})
 
 
 def _found(load: Callable[[], T]) -> T:

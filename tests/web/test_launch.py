@@ -60,7 +60,12 @@ def lab_sensor(context: dg.SensorEvaluationContext):
     return dg.SkipReason(f"nothing new at count {count}")
 
 
-defs = dg.Definitions(assets=[daily_sales], jobs=[config_job, daily_job], sensors=[lab_sensor])
+@dg.asset(automation_condition=dg.AutomationCondition.eager())
+def fresh() -> int:
+    return 1
+
+
+defs = dg.Definitions(assets=[daily_sales, fresh], jobs=[config_job, daily_job], sensors=[lab_sensor])
 """
 
 
@@ -88,6 +93,10 @@ def _runs(client: HostClient, location: str) -> list[str]:
     return [run.run_id for run in client.runs(limit=1000, location=location)]
 
 
+def _sensor(client: HostClient) -> host_pb2.Instigator:
+    return next(i for i in client.instigators(host_pb2.SENSOR) if i.name == "lab_sensor")
+
+
 def _run_id(page: Any) -> str:
     page.wait_for_url(re.compile(r".*/runs/[0-9a-f]+$"))
     return str(page.url.rsplit("/", 1)[-1])
@@ -103,6 +112,10 @@ def test_launch_a_job_from_the_launch_page_and_land_on_its_run(ui: UiPage) -> No
     page.click("button:has-text('Launch run')")
     run = ui.host.client.wait_for_run(_run_id(page), timeout=60)
     assert (run.location, run.job_name, run.status) == ("sales", "sales_job", host_pb2.SUCCESS)
+    page = ui.open(f"/launch?from_run={run.run_id}")  # the launch page again, from that run
+    page.locator(".launch-ok").wait_for()
+    assert page.input_value("#launch-job") == "sales_job"
+    assert "location=sales" in page.url
 
 
 def test_invalid_config_json_shows_the_error_and_creates_no_run(ui: UiPage) -> None:
@@ -180,9 +193,7 @@ def test_sensor_page_shows_ticks_edits_the_cursor_and_previews(lab: UiPage) -> N
     page.click("button:has-text('Edit cursor')")
     page.fill("textarea[aria-label='New cursor']", "1000")
     page.click("button:has-text('Save cursor')")
-    wait_for(
-        lambda: int(client.instigators(host_pb2.SENSOR)[0].cursor) >= 1000, 10, what="the cursor set from the page"
-    )
+    wait_for(lambda: int(_sensor(client).cursor) >= 1000, 10, what="the cursor set from the page")
     page.locator("table.grid tbody tr", has_text="nothing new at count 100").first.wait_for()
 
     page.fill("textarea[aria-label='Cursor to evaluate from']", "41")
@@ -221,12 +232,16 @@ def test_schedule_is_stopped_and_started_from_the_schedules_page(ui: UiPage) -> 
     ui.shot("schedule-detail")
 
 
-def test_location_page_lists_its_jobs_and_schedules(ui: UiPage) -> None:
+def test_location_page_lists_its_jobs_and_schedules_or_its_load_error(ui: UiPage) -> None:
     page = ui.open("/locations/sales")
     page.locator("tr[data-job=sales_job]").wait_for()
     page.locator("tr[data-name=every_minute] a", has_text="every_minute").wait_for()
     assert "3 assets" in page.inner_text("main")
     ui.shot("location-sales")
+    page = ui.open("/locations/broken")
+    page.locator(".error-box", has_text="the warehouse password is not set").wait_for()
+    assert "No snapshot yet" in page.inner_text("main")
+    ui.shot("location-broken")
 
 
 def test_daemon_page_shows_the_lease_and_every_loop(ui: UiPage) -> None:
@@ -237,9 +252,14 @@ def test_daemon_page_shows_the_lease_and_every_loop(ui: UiPage) -> None:
     ui.shot("daemon")
 
 
-def test_automation_page_says_declarative_automation_is_not_evaluated_yet(ui: UiPage) -> None:
-    page = ui.open("/automation")
-    notice = page.locator("#automation-not-evaluated")
-    notice.wait_for()
-    assert notice.locator("a[href='/schedules']").count() == 1
-    ui.shot("automation")
+def test_automation_page_lists_conditions_and_says_whether_they_are_evaluated(lab: UiPage) -> None:
+    page = lab.open("/automation")
+    row = page.locator("tr[data-key=fresh]")
+    row.locator("summary", has_text="eager").click()
+    assert "any_deps_updated" in row.inner_text()  # the condition's tree, unfolded
+    page.locator("tr[data-name=default_automation_condition_sensor]").wait_for()
+    if not any(loop.name == "automation" for loop in lab.host.client.daemon_status().loops):
+        notice = page.locator("#automation-not-evaluated")
+        assert "not evaluated yet" in notice.inner_text()
+        assert notice.locator("a[href='/schedules']").count() == 1
+    lab.shot("automation")

@@ -246,7 +246,7 @@ function tickRow(tick, kind) {
   return h(
     "tr",
     { dataset: { tick: tick.tick_id } },
-    h("td", { title: when(tick.timestamp) }, ago(tick.timestamp)),
+    h("td", { title: when(tick.timestamp), class: "nowrap" }, clock(tick.timestamp), h("span", { class: "muted small" }, ` ${ago(tick.timestamp)}`)),
     h("td", {}, badge(tick.status, tick.status)),
     kind === "SCHEDULE"
       ? h("td", {}, tick.logical_time ? when(tick.logical_time) : "")
@@ -256,6 +256,9 @@ function tickRow(tick, kind) {
       { class: "tick-reason" },
       tick.reason ? h("div", {}, tick.reason) : null,
       tick.error ? folded(firstLine(tick.error), tick.error) : null,
+      !tick.reason && !tick.error && (tick.run_ids || []).length
+        ? h("span", { class: "muted" }, `${tick.run_ids.length} run${tick.run_ids.length === 1 ? "" : "s"} requested`)
+        : null,
     ),
     h("td", {}, runLinks(tick)),
     h("td", {}, output ? folded(`${lineCount(output)} line${lineCount(output) === 1 ? "" : "s"}`, output) : ""),
@@ -296,6 +299,13 @@ function showPreview(box, preview, kind) {
   parts.push(h("div", { class: "muted small" }, facts.join(" · ")));
   if (preview.output) parts.push(folded("Output", preview.output, { open: true }));
   append(clear(box), parts);
+}
+
+// The time of day, or the date and time when it is not today.
+function clock(seconds) {
+  const d = new Date(seconds * 1000);
+  const today = d.toDateString() === new Date().toDateString();
+  return today ? d.toLocaleTimeString() : d.toLocaleString(undefined, { dateStyle: "short", timeStyle: "medium" });
 }
 
 function pretty(text) {

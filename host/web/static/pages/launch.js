@@ -33,9 +33,18 @@ export async function render(root, ctx) {
   };
   let configText = null; // the editor's text, when a run or the person set it
   let generated = null; // the text the editor was last filled with: a change of target may replace it
+  let configFor = ""; // the target that text was made for
   let tagsText = "";
+  let fromRunError = null;
+  let run = null;
   if (q.get("from_run")) {
-    const run = await rpc("GetRun", { run_id: q.get("from_run") });
+    try {
+      run = await rpc("GetRun", { run_id: q.get("from_run") });
+    } catch (error) {
+      fromRunError = error;
+    }
+  }
+  if (run) {
     const assetJob = !run.job_name || run.job_name === "__ASSET_JOB";
     Object.assign(state, {
       location: run.location,
@@ -46,6 +55,7 @@ export async function render(root, ctx) {
       pmode: "single",
     });
     configText = generated = pretty(run.run_config_json || "{}");
+    configFor = targetKey();
     tagsText = Object.entries(run.tags || {})
       .filter(([k]) => !SYSTEM_TAGS.has(k))
       .map(([k, v]) => `${k}=${v}`)
@@ -87,6 +97,7 @@ export async function render(root, ctx) {
   append(root, [
     h("h1", {}, "Launch"),
     readOnly ? h("div", { class: "notice" }, "This UI is read-only (--ui-read-only): launching is turned off.") : null,
+    fromRunError ? errorBox(`Cannot start from run ${q.get("from_run")}: ${fromRunError.message}`) : null,
     h(
       "div",
       { class: "launch-grid" },
@@ -113,7 +124,6 @@ export async function render(root, ctx) {
         id: "launch-location",
         onchange: () => {
           Object.assign(state, { location: select.value, job: "", assets: new Set(), partition: "", from: "", to: "" });
-          keepEdits();
           sync();
           loadLocation();
         },
@@ -128,11 +138,6 @@ export async function render(root, ctx) {
       ),
     );
     return h("label", { class: "launch-field" }, h("span", {}, "Location"), select);
-  }
-
-  // A new target gets its own scaffold unless the person edited the config.
-  function keepEdits() {
-    if (configText === generated) configText = null;
   }
 
   async function loadLocation() {
@@ -170,7 +175,6 @@ export async function render(root, ctx) {
               event.preventDefault();
               if (state.tab === tab) return;
               state.tab = tab;
-              keepEdits();
               sync();
               drawTarget();
               loadTarget();
@@ -193,7 +197,6 @@ export async function render(root, ctx) {
         id: "launch-job",
         onchange: () => {
           state.job = select.value;
-          keepEdits();
           sync();
           loadTarget();
         },
@@ -231,7 +234,6 @@ export async function render(root, ctx) {
       );
     };
     const changed = () => {
-      keepEdits();
       sync();
       drawChosen();
       loadTarget();
@@ -296,28 +298,34 @@ export async function render(root, ctx) {
     id: "launch-config",
     class: "launch-editor",
     spellcheck: "false",
-    rows: 16,
     "aria-label": "Run config (JSON)",
     oninput: () => {
       configText = editor.value;
+      fitEditor();
       checkSoon();
     },
   });
+  // As tall as its text (within bounds), so a short config does not sit in a large empty box.
+  const fitEditor = () => (editor.rows = Math.min(32, Math.max(6, editor.value.split("\n").length + 1)));
   const problems = h("div", { class: "launch-problems", "aria-live": "polite" });
   const reference = h("div");
 
   function drawConfig() {
     const schema = target && target.config_schema;
-    if (configText === null || configText === generated) {
+    const key = target ? targetKey() : "";
+    if (configText === null || (target && configText === generated && configFor !== key)) {
       configText = JSON.stringify(schema ? scaffold({}, schema) : {}, null, 2);
       generated = configText;
+      configFor = key;
     }
     editor.value = configText;
+    fitEditor();
     const edit = (fn) => () => {
       const parsed = parseConfig();
       if (parsed.error) return showProblems();
       configText = JSON.stringify(fn(parsed.value, schema), null, 2);
       editor.value = configText;
+      fitEditor();
       showProblems();
     };
     clear(configBox).append(
@@ -441,6 +449,10 @@ export async function render(root, ctx) {
     target = found;
     drawConfig();
     await loadPartitions();
+  }
+
+  function targetKey() {
+    return JSON.stringify(currentParams());
   }
 
   function currentParams() {
@@ -626,6 +638,7 @@ export async function render(root, ctx) {
     }
   }
 
+  if (run) sync(); // the URL names the run's target, so it can be changed from there
   await loadLocation();
 }
 

@@ -40,47 +40,55 @@ export async function render(root, ctx) {
     ]);
     const loc = defs.location;
     const all = instigators.instigators || [];
+    const failing = loc.status !== "LOCATION_LOADED" && loc.status !== "LOCATION_LOADING";
     append(clear(body), [
       summary(loc, defs),
       loc.error_message ? h("div", { class: "error-box" }, loc.error_message) : null,
       loc.load_error ? [h("h2", {}, "Load error"), codeError(loc.load_error)] : null,
-      h("h2", {}, `Jobs (${defs.jobs.length})`),
-      table(
-        ["Job", "Kind", "Assets", "Ops", "Partitions", "Executor", ""],
-        defs.jobs.map((job) =>
-          h(
-            "tr",
-            { dataset: { job: job.name } },
-            h("td", {}, h("strong", {}, job.name), job.description ? h("div", { class: "muted small" }, job.description) : null),
-            h("td", {}, job.is_asset_job ? "asset job" : "op job"),
-            h("td", {}, job.asset_count || ""),
-            h("td", {}, job.op_count || ""),
-            h("td", {}, job.partitions ? job.partitions.replace("_", " ") : ""),
-            h("td", {}, job.executor || ""),
-            h("td", {}, link(`/launch?location=${encodeURIComponent(name)}&job=${encodeURIComponent(job.name)}`, "Launch"), " · ", link(`/runs?location=${encodeURIComponent(name)}&job=${encodeURIComponent(job.name)}`, "Runs")),
-          ),
-        ),
-        { empty: "This location defines no jobs." },
-      ),
-      instigatorTable("Schedules", all.filter((i) => i.kind === "SCHEDULE"), "This location defines no schedules."),
-      instigatorTable("Sensors", all.filter((i) => i.kind === "SENSOR"), "This location defines no sensors."),
-      h("h2", {}, `Resources (${defs.resources.length})`),
-      table(
-        ["Key", "Type", "Config", "Used by"],
-        defs.resources.map((r) =>
-          h(
-            "tr",
-            {},
-            h("td", {}, h("code", {}, r.key), r.is_io_manager ? h("span", { class: "tag" }, "IO manager") : null),
-            h("td", {}, r.type_name, r.description ? h("div", { class: "muted small" }, r.description) : null),
-            h("td", {}, configFields(r.config_schema)),
-            h("td", {}, r.used_by_count ? [r.used_by.join(", "), r.used_by_count > r.used_by.length ? ` +${r.used_by_count - r.used_by.length} more` : ""] : h("span", { class: "muted" }, "—")),
-          ),
-        ),
-        { empty: "This location lists no resources." },
-      ),
+      failing && loc.snapshot_id
+        ? h("div", { class: "notice", style: { marginTop: "10px" } }, "Serving the last snapshot that loaded, while the code fails to load: the definitions below are from it.")
+        : null,
+      loc.snapshot_id ? definitions(defs, all) : h("div", { class: "notice", style: { marginTop: "10px" } }, "No snapshot yet: the definitions are unknown until the code loads. Fix the error above, then Reload."),
     ]);
   };
+
+  const definitions = (defs, all) => [
+    h("h2", {}, `Jobs (${defs.jobs.length})`),
+    table(
+      ["Job", "Kind", "Assets", "Ops", "Partitions", "Executor", ""],
+      defs.jobs.map((job) =>
+        h(
+          "tr",
+          { dataset: { job: job.name } },
+          h("td", {}, h("strong", {}, job.name), job.description ? h("div", { class: "muted small" }, job.description) : null),
+          h("td", {}, job.is_asset_job ? "asset job" : "op job"),
+          h("td", {}, job.asset_count || ""),
+          h("td", {}, job.op_count || ""),
+          h("td", {}, job.partitions ? job.partitions.replace("_", " ") : ""),
+          h("td", {}, job.executor || ""),
+          h("td", {}, link(`/launch?location=${encodeURIComponent(name)}&job=${encodeURIComponent(job.name)}`, "Launch"), " · ", link(`/runs?location=${encodeURIComponent(name)}&job=${encodeURIComponent(job.name)}`, "Runs")),
+        ),
+      ),
+      { empty: "This location defines no jobs." },
+    ),
+    instigatorTable("Schedules", all.filter((i) => i.kind === "SCHEDULE"), "This location defines no schedules."),
+    instigatorTable("Sensors", all.filter((i) => i.kind === "SENSOR"), "This location defines no sensors."),
+    h("h2", {}, `Resources (${defs.resources.length})`),
+    table(
+      ["Key", "Type", "Config", "Used by"],
+      defs.resources.map((r) =>
+        h(
+          "tr",
+          {},
+          h("td", {}, h("code", {}, r.key), r.is_io_manager ? h("span", { class: "tag" }, "IO manager") : null),
+          h("td", {}, r.type_name, r.description ? h("div", { class: "muted small" }, r.description) : null),
+          h("td", {}, configFields(r.config_schema)),
+          h("td", {}, r.used_by_count ? [r.used_by.join(", "), r.used_by_count > r.used_by.length ? ` +${r.used_by_count - r.used_by.length} more` : ""] : h("span", { class: "muted" }, "—")),
+        ),
+      ),
+      { empty: "This location lists no resources." },
+    ),
+  ];
 
   const instigatorTable = (title, items, empty) => [
     h("h2", {}, `${title} (${items.length})`),
