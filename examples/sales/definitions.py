@@ -14,6 +14,7 @@ def raw_orders() -> list[dict]:
 def revenue(context: dg.AssetExecutionContext, raw_orders: list[dict]) -> float:
     total = sum(o["amount"] for o in raw_orders)
     context.log.info(f"revenue {total:.2f} from {len(raw_orders)} orders")
+    print(f"revenue computed: {total}")
     # Shown on the asset's page in the UI: numbers are plotted over time, markdown is rendered as text
     # and formatting only (raw HTML such as <b> stays visible text, never markup).
     table = f"| orders | total |\n|---:|---:|\n| {len(raw_orders)} | {total:.2f} |"

@@ -1,0 +1,219 @@
+"""The run page's data: its header, step summary, counts and one page of its event log in one answer,
+the new events after a sequence for the live stream, and pages of captured output.
+
+A run's event groups (host/storage/run_view.py) are kept per run and brought up to date with only
+the events stored since, so the run page of a long or live run reads its whole log once.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from host.domain import runs
+from host.errors import LocationNotFound
+from host.locations.workspace import WorkspaceManager
+from host.storage import events as event_store
+from host.storage import run_view
+from host.storage.records import RunRecord
+from host.storage.run_view import EventFilter, EventRow, Group, LogChunkRow, LogSummary
+from host.web import bridge
+from protos.keys import asset_key_str
+from protos.weir.v1 import common_pb2
+
+PAGE = 200  # events in one page of the log
+MOST = 1000
+EVENT_TEXT_CHARS = 4000  # a longer message is cut in the log (captured output: the logs tab has it whole)
+BEFORE_TARGET = 20  # events shown above the first error when the page opens on it
+END = 1 << 62  # a sequence after every event
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    """Which page of the log: after or before a sequence, around one, or the default target."""
+
+    after: int | None = None
+    before: int | None = None
+    around: int | None = None
+    limit: int = PAGE
+
+
+class GroupCache:
+    """Each run's event groups up to the last sequence read; a later read adds only newer events.
+
+    Events are only appended to a run, in sequence order, so the groups of the events up to a sequence
+    never change. Bounded: the runs looked at least recently are dropped first.
+    """
+
+    def __init__(self, size: int = 256) -> None:
+        self._runs: OrderedDict[str, tuple[int, dict[tuple[Any, ...], Group]]] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def groups(self, conn: sa.Connection, run_id: str) -> list[Group]:
+        with self._lock:
+            last, known = self._runs.get(run_id, (-1, {}))
+        new = run_view.event_groups(conn, run_id, after_sequence=last)
+        if new:
+            known = dict(known)
+            for group in new:
+                key = (group.event_type, group.step_key, group.level, group.asset_key)
+                known[key] = _merge(known[key], group) if key in known else group
+            last = max(last, *(g.last_sequence for g in new))
+        with self._lock:
+            self._runs[run_id] = (last, known)
+            self._runs.move_to_end(run_id)
+            while len(self._runs) > self._size:
+                self._runs.popitem(last=False)
+        return list(known.values())
+
+
+def _merge(old: Group, new: Group) -> Group:
+    return Group(
+        old.event_type,
+        old.step_key,
+        old.level,
+        old.asset_key,
+        old.count + new.count,
+        min(old.first_sequence, new.first_sequence),
+        max(old.last_sequence, new.last_sequence),
+        min(old.first_time, new.first_time),
+        max(old.last_time, new.last_time),
+    )
+
+
+def event_filter(steps: list[str], types: list[str], levels: list[str], text: str) -> EventFilter:
+    return EventFilter(
+        steps=tuple(steps),
+        types=tuple(t.upper() for t in types if t),
+        levels=tuple(lv.upper() for lv in levels if lv),
+        text=text.strip(),
+    )
+
+
+def view(
+    conn: sa.Connection,
+    cache: GroupCache,
+    run: RunRecord,
+    where: EventFilter,
+    page: PageRequest,
+    workspace: WorkspaceManager | None = None,
+) -> dict[str, Any]:
+    """Everything the run page draws when it opens: header, steps, counts and one page of events."""
+    groups = cache.groups(conn, run.run_id)
+    summary = run_view.summarize(groups)
+    matched = run_view.count_matching(conn, run.run_id, where) if where.text else run_view.count_kept(groups, where)
+    events, has_before, has_after, target = _page(conn, run, where, page, summary)
+    return {
+        "run": run_json(run),
+        "summary": summary_json(summary),
+        "log_steps": sorted({g.step_key for g in groups if g.event_type == run_view.COMPUTE_LOG}),
+        "step_assets": step_assets(workspace, run, summary) if workspace is not None else {},
+        "matched": matched,
+        "events": [event_json(row) for row in events],
+        "has_before": has_before,
+        "has_after": has_after,
+        "target": target,
+    }
+
+
+def events_page(conn: sa.Connection, run: RunRecord, where: EventFilter, page: PageRequest) -> dict[str, Any]:
+    """One page of the log without the rest of the view: the next page as the reader scrolls."""
+    if page.after is None and page.before is None:
+        page = PageRequest(before=END, limit=page.limit)
+    events, has_before, has_after, _ = _page(conn, run, where, page, None)
+    return {"events": [event_json(row) for row in events], "has_before": has_before, "has_after": has_after}
+
+
+def _page(
+    conn: sa.Connection, run: RunRecord, where: EventFilter, page: PageRequest, summary: LogSummary | None
+) -> tuple[list[EventRow], bool, bool, int | None]:
+    """(events, more before, more after, the sequence to scroll to)."""
+    if page.after is not None:
+        rows, after, _ = run_view.events_after(conn, run.run_id, where, after=page.after, limit=page.limit)
+        return rows, True, after, None
+    if page.before is not None:
+        rows, before = run_view.events_before(conn, run.run_id, where, before=page.before, limit=page.limit)
+        return rows, before, True, None
+    target = page.around
+    if target is None and summary is not None and run.status == "FAILURE":
+        target = summary.first_error
+    if target is None:  # the tail
+        rows, before = run_view.events_before(conn, run.run_id, where, before=END, limit=page.limit)
+        return rows, before, False, None
+    above = min(BEFORE_TARGET, page.limit // 2)
+    earlier, before = run_view.events_before(conn, run.run_id, where, before=target, limit=above)
+    later, after, _ = run_view.events_after(conn, run.run_id, where, after=target - 1, limit=page.limit - len(earlier))
+    return earlier + later, before, after, target
+
+
+def run_json(run: RunRecord) -> dict[str, Any]:
+    """The run as the Host API's Run message, in its JSON form."""
+    return bridge.to_json(runs.run_to_proto(run))
+
+
+def summary_json(summary: LogSummary) -> dict[str, Any]:
+    return asdict(summary)
+
+
+def event_json(row: EventRow) -> dict[str, Any]:
+    """An event as the log shows it: the Host API's RunEvent JSON, its level, long text cut."""
+    event = common_pb2.RunEvent.FromString(row.body)
+    value = bridge.to_json(event)
+    value.pop("run_id", None)
+    value["sequence"] = row.sequence
+    value["level"] = row.level
+    message = value.get("message", "")
+    if len(message) > EVENT_TEXT_CHARS:
+        value["message"] = message[:EVENT_TEXT_CHARS]
+        value["message_chars"] = len(message)
+    return value
+
+
+def step_assets(workspace: WorkspaceManager, run: RunRecord, summary: LogSummary) -> dict[str, list[str]]:
+    """For a run of assets, the asset keys each step computes (what re-executing a step selects)."""
+    if not run.asset_selection:
+        return {}
+    try:
+        snapshot = workspace.get(run.location).state.snapshot
+    except LocationNotFound:  # removed since: the page falls back to what each step materialized
+        return {}
+    if snapshot is None:
+        return {}
+    selected = set(run.asset_selection)
+    steps = {s.step_key for s in summary.steps}
+    mapping: dict[str, list[str]] = {}
+    for node in snapshot.assets:
+        key = asset_key_str(node.key)
+        step = node.op_name or "__".join(node.key.path)
+        if key in selected and (step in steps or not steps):
+            mapping.setdefault(step, []).append(key)
+    return mapping
+
+
+def events_since(
+    conn: sa.Connection, run_id: str, where: EventFilter, *, after: int, limit: int = 500
+) -> tuple[list[EventRow], int, bool]:
+    """The run's events after `after` that pass the filter, the sequence read up to (where the next read
+    starts, past events the filter drops) and whether more are stored already."""
+    top = event_store.last_sequence(conn, run_id)
+    if top <= after:
+        return [], after, False
+    rows, more, last = run_view.events_after(conn, run_id, where, after=after, limit=limit)
+    return rows, (last if more else max(top, last)), more
+
+
+def chunk_json(row: LogChunkRow) -> dict[str, Any]:
+    event = common_pb2.RunEvent.FromString(row.body)
+    return {
+        "sequence": row.sequence,
+        "step_key": event.step_key,
+        "stream": event.stream,
+        "text": event.message,
+        "timestamp": event.timestamp,
+        "dropped_bytes": event.dropped_bytes,
+    }
