@@ -140,6 +140,8 @@ def finish(response: Response, request: Request) -> Response:
     response.headers["ETag"] = etag
     if request.headers.get("if-none-match") == etag:
         return Response(304, b"", response.content_type, {"ETag": etag})
+    if "Content-Encoding" in response.headers:  # compressed by its route (once, for a body it caches)
+        return response
     if len(response.body) >= GZIP_MIN_BYTES and "gzip" in request.headers.get("accept-encoding", ""):
         response.body = gzip.compress(response.body, compresslevel=5)
         response.headers["Content-Encoding"] = "gzip"
