@@ -1,0 +1,473 @@
+"""Web UI benchmark (issue 15), on one location of N layered assets (bench/gen_workload.py; 5,000: 500
+layers of 10, 49,900 edges, 50 groups), through a real `weir dev` and headless Chromium:
+
+(a) `GET /api/assets`: every asset with its latest status (target <= 100 ms), and the graph's own
+    endpoints (`/api/assets/graph`, `/api/assets/graph/status`); the first call and the median of N;
+(b) `/assets/graph?expand=all` in headless Chromium: navigation until drawn, until a click on a box
+    has opened the side panel (target <= 2 s), then Fit (every edge on screen) until drawn and a click
+    answered, and that whole-graph frame's milliseconds;
+(c) `/runs/<id>` of a run with 100,000 events: navigation until the header and the event log show
+    (target <= 1 s; the run is made by a real asset calling context.log.info 100,000 times);
+(d) Dagster's webserver (dagster-webserver, in bench/.venvs/dagster) on the same workload: the
+    GraphQL queries its UI sends for the global asset graph (LocationWorkspaceAssetsQuery: every asset
+    with its dependencies; AssetGraphLiveQuery: their statuses), medians, and the ratio to Weir's two
+    graph endpoints. Dagster's UI then lays the graph out in the browser; Weir's answer already has it.
+
+    .venv/bin/python bench/ui_bench.py [--n 5000] [--calls 20] [--skip-run] [--skip-dagster]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import http.cookiejar
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import textwrap
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.harness import BENCH, REPO, WORK, BenchError, clean_env, free_port, started, wait_for, workload
+
+DAGSTER_VENV = BENCH / ".venvs" / "dagster"
+DAGSTER_WEBSERVER = "dagster-webserver==1.13.28"  # the newest published; dagster-graphql stays 1.13.29
+TARGETS = {"catalog_ms": 100.0, "graph_interactive_s": 2.0, "run_page_s": 1.0}
+RUN_EVENTS = 100_000
+
+# What Chromium runs to find the box nearest the middle of the view (at Fit zoom a box is under a pixel).
+CLICK_CENTRE = """() => { const view = document.querySelector('.graph-view').graphView;
+  const r = view.canvas.getBoundingClientRect(); const s = view.scene, c = view.camera;
+  const x = c.x + r.width / 2 / c.scale, y = c.y + r.height / 2 / c.scale;
+  let best = -1, d = Infinity;
+  for (let i = 0; i < s.size; i++) { const dx = s.rx[i] + s.rw[i] / 2 - x, dy = s.ry[i] + s.rh[i] / 2 - y;
+    if (dx * dx + dy * dy < d) { d = dx * dx + dy * dy; best = i; } }
+  return view.screenPoint(best); }"""
+
+
+def open_graph_and_click(page: Any, url: str) -> dict[str, float]:
+    """Seconds from navigation to: the graph drawn (`drawn`); a click on a box answered by the side
+    panel (`interactive`); then, from pressing Fit, the whole graph drawn and a click answered
+    (`fit_and_click`); and the milliseconds of that whole-graph frame (`whole_frame_ms`)."""
+    started_at = time.perf_counter()
+    page.goto(url)
+    page.locator(".graph-view[data-drawn]").wait_for(timeout=60000)
+    drawn = time.perf_counter() - started_at
+    page.locator(".gnode").first.click()
+    page.locator(".graph-panel-key").wait_for(timeout=60000)
+    interactive = time.perf_counter() - started_at
+    page.click(".graph-panel-close")
+    draws = int(page.get_attribute(".graph-view", "data-draws") or 0)
+    fit_started = time.perf_counter()
+    page.click("button:text-is('Fit')")
+    page.wait_for_function(f"Number(document.querySelector('.graph-view').dataset.draws) > {draws}")
+    point = page.evaluate(CLICK_CENTRE)
+    page.mouse.click(point["x"], point["y"])
+    page.locator(".graph-panel-key").wait_for(timeout=60000)
+    whole = time.perf_counter() - fit_started
+    frame_ms = page.evaluate("document.querySelector('.graph-view').graphView.lastDrawMs")
+    return {
+        "drawn": round(drawn, 3),
+        "interactive": round(interactive, 3),
+        "fit_and_click": round(whole, 3),
+        "whole_frame_ms": round(frame_ms, 1),
+    }
+
+
+class UiSession:
+    """HTTP calls to a Weir UI with a logged-in session cookie, as the browser makes them (gzip)."""
+
+    def __init__(self, url: str, token: str) -> None:
+        self.url = url
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+        self.opener.open(f"{url}/?token={token}", timeout=60).read()
+
+    def get(self, path: str) -> tuple[int, bytes]:
+        request = urllib.request.Request(self.url + path, headers={"Accept-Encoding": "gzip"})
+        try:
+            with self.opener.open(request, timeout=120) as response:
+                body = response.read()
+                if response.headers.get("Content-Encoding") == "gzip":
+                    body = gzip.decompress(body)
+                return response.status, body
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read()
+
+
+def timed(call: Callable[[], Any], calls: int) -> dict[str, float]:
+    """The first call's milliseconds and the median of the next `calls`."""
+    started_at = time.perf_counter()
+    call()
+    first = (time.perf_counter() - started_at) * 1000
+    times = []
+    for _ in range(calls):
+        started_at = time.perf_counter()
+        call()
+        times.append((time.perf_counter() - started_at) * 1000)
+    return {"first_ms": round(first, 1), "median_ms": round(statistics.median(times), 1)}
+
+
+def weir_dev(work: Path, name: str, file: Path) -> Any:
+    """`weir dev -f FILE --ui-port 0` from a fresh WEIR_HOME; the context manager of its process."""
+    home = work / f"home-{name}-{time.monotonic_ns()}"
+    env = clean_env(WEIR_HOME=str(home))
+    command = [str(REPO / ".venv" / "bin" / "weir"), "dev", "-f", str(file), "--port", "0", "--ui-port", "0"]
+    return home, started(command, cwd=work, env=env, log=work / f"weir-{name}.log")
+
+
+def wait_weir(home: Path, proc: Any, log: Path, assets: int) -> tuple[Any, dict[str, Any]]:
+    from host.cli.client import HostClient
+
+    endpoint = home / "host.json"
+    info = wait_for(
+        "weir dev writing host.json",
+        lambda: endpoint.exists() and json.loads(endpoint.read_text()),
+        120,
+        proc=proc,
+        log=log,
+    )
+    client = HostClient(info["address"], info.get("token"))
+    wait_for(
+        f"{assets} assets loaded",
+        lambda: any(loc.asset_count == assets for loc in client.locations()),
+        300,
+        interval=0.1,
+        proc=proc,
+        log=log,
+    )
+    return client, info
+
+
+def chromium() -> str:
+    path = shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(path).exists():
+        raise BenchError("Chromium is not installed (apt-get install chromium; pip install playwright)")
+    return path
+
+
+def measure_weir(work: Path, n: int, calls: int, repeats: int) -> dict[str, Any]:
+    file = workload(work, n, "layered", "sdk")
+    home, server = weir_dev(work, "graph", file)
+    results: dict[str, Any] = {}
+    with server as proc:
+        _client, info = wait_weir(home, proc, work / "weir-graph.log", n)
+        session = UiSession(info["ui_url"], info["token"])
+        for name, path in (
+            ("catalog", "/api/assets"),
+            ("graph_json", "/api/assets/graph"),
+            ("graph_status", "/api/assets/graph/status"),
+        ):
+            status, body = session.get(path)
+            if status == 404:
+                results[name] = {"skipped": f"{path} is not served by this checkout"}
+                continue
+            if status != 200:
+                raise BenchError(f"GET {path}: {status} {body[:300]!r}")
+            results[name] = {**timed(lambda p=path: session.get(p), calls), "bytes": len(body)}
+        from playwright.sync_api import sync_playwright
+
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=chromium(), args=["--no-sandbox", "--disable-gpu"])
+            runs = []
+            for _ in range(repeats):
+                context = browser.new_context(viewport={"width": 1400, "height": 900})
+                page = context.new_page()
+                page.goto(f"{info['ui_url']}/?token={info['token']}")
+                runs.append(open_graph_and_click(page, info["ui_url"] + "/assets/graph?expand=all"))
+                context.close()
+            browser.close()
+        results["graph_page"] = {key: statistics.median(r[key] for r in runs) for key in runs[0]}
+        results["graph_page"]["repeats"] = repeats
+    return results
+
+
+CHATTY = """\
+import sdk as dg
+
+
+@dg.asset
+def chatty(context: dg.AssetExecutionContext) -> int:
+    for i in range({events}):
+        context.log.info(f"line {{i}} of a long run")
+    return {events}
+
+
+defs = dg.Definitions(assets=[chatty])
+"""
+
+
+def measure_run_page(work: Path, repeats: int, events: int = RUN_EVENTS) -> dict[str, Any]:
+    """A run of `events` log events through weir dev, then its page opened in Chromium."""
+    file = work / "chatty.py"
+    file.write_text(CHATTY.format(events=events))
+    home, server = weir_dev(work, "run", file)
+    with server as proc:
+        client, info = wait_weir(home, proc, work / "weir-run.log", 1)
+        session = UiSession(info["ui_url"], info["token"])
+        status, body = session.get("/api/runs/none/view")
+        if status == 404 and b"nothing at" in body:
+            return {"skipped": "this checkout has no run page endpoint (/api/runs/<id>/view)"}
+        from protos.weir.v1 import host_pb2
+
+        started_at = time.perf_counter()
+        location = client.locations()[0].name
+        run_id = client.launch_run(host_pb2.LaunchRunRequest(location=location)).run_id
+        ended = (host_pb2.SUCCESS, host_pb2.FAILURE, host_pb2.CANCELED)
+        wait_for("the chatty run to end", lambda: client.get_run(run_id).status in ended, 1800, interval=0.5, proc=proc)
+        ran = time.perf_counter() - started_at
+        if client.get_run(run_id).status != host_pb2.SUCCESS:
+            raise BenchError(f"the chatty run {run_id} did not succeed: {client.get_run(run_id)}")
+        view = timed(lambda: session.get(f"/api/runs/{run_id}/view"), 5)
+        from playwright.sync_api import sync_playwright
+
+        opens = []
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=chromium(), args=["--no-sandbox", "--disable-gpu"])
+            for _ in range(repeats):
+                context = browser.new_context(viewport={"width": 1400, "height": 900})
+                page = context.new_page()
+                page.goto(f"{info['ui_url']}/?token={info['token']}")
+                began = time.perf_counter()
+                page.goto(f"{info['ui_url']}/runs/{run_id}")
+                page.locator(".run-title").wait_for(timeout=60000)
+                page.locator(".ev-message").first.wait_for(timeout=60000)
+                opens.append(time.perf_counter() - began)
+                context.close()
+            browser.close()
+    return {
+        "events": events,
+        "run_seconds": round(ran, 1),
+        "view_call": view,
+        "open_s": round(statistics.median(opens), 3),
+    }
+
+
+LOCATION_ASSETS_QUERY = """
+query LocationWorkspaceAssetsQuery($name: String!) {
+  workspaceLocationEntryOrError(name: $name) {
+    ... on WorkspaceLocationEntry {
+      id name loadStatus updatedTimestamp versionKey
+      locationOrLoadError {
+        ... on RepositoryLocation {
+          id name
+          repositories {
+            id name
+            assetNodes {
+              id changedReasons groupName opNames isMaterializable isObservable isExecutable isPartitioned
+              isAutoCreatedStub hasAssetChecks computeKind hasMaterializePermission hasWipePermission
+              hasReportRunlessAssetEventPermission
+              assetKey { path }
+              internalFreshnessPolicy {
+                ... on TimeWindowFreshnessPolicy { failWindowSeconds warnWindowSeconds }
+                ... on CronFreshnessPolicy { deadlineCron lowerBoundDeltaSeconds timezone }
+              }
+              partitionDefinition { dimensionTypes { type dynamicPartitionsDefinitionName } }
+              automationCondition { __typename }
+              description(characterLimit: 240)
+              owners { ... on UserAssetOwner { email } ... on TeamAssetOwner { team } }
+              tags { key value }
+              storageAddress { storageKind tableName }
+              jobNames kinds graphName
+              dependencyKeys { path }
+            }
+            assetGroups { id groupName }
+          }
+        }
+        ... on PythonError { message stack }
+      }
+    }
+    ... on PythonError { message stack }
+  }
+}
+"""
+
+ASSET_GRAPH_LIVE_QUERY = """
+query AssetGraphLiveQuery($assetKeys: [AssetKeyInput!]!) {
+  assetNodes(assetKeys: $assetKeys, loadMaterializations: true) {
+    id opNames
+    repository { id }
+    assetKey { path }
+    assetMaterializations(limit: 1) { timestamp runId stepKey }
+    assetObservations(limit: 1) { timestamp runId stepKey }
+    assetChecksOrError { ... on AssetChecks { checks { name canExecuteIndividually
+      executionForLatestMaterialization { id runId status timestamp stepKey evaluation { severity } } } } }
+    partitionStats { numMaterialized numMaterializing numPartitions numFailed }
+  }
+  assetsLatestInfo(assetKeys: $assetKeys) {
+    id
+    assetKey { path }
+    unstartedRunIds inProgressRunIds
+    latestRun { id status startTime endTime }
+  }
+}
+"""
+
+
+def prepare_dagster_webserver() -> Path:
+    python = DAGSTER_VENV / "bin" / "python"
+    if not python.exists():
+        raise BenchError(f"no Dagster venv at {DAGSTER_VENV}: run bench/run.py once (it installs Dagster 1.13)")
+    if not (DAGSTER_VENV / "bin" / "dagster-webserver").exists():
+        print(f"installing {DAGSTER_WEBSERVER} into {DAGSTER_VENV} (once) ...", file=sys.stderr, flush=True)
+        pip = [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+        version = subprocess.run(
+            [str(python), "-c", "from importlib.metadata import version; print(version('dagster'))"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        # dagster-webserver pins its own dagster; keep the venv's and bring only what the server needs.
+        subprocess.run([*pip, f"dagster-graphql=={version}", "uvicorn[standard]", "starlette"], check=True)
+        subprocess.run([*pip, "--no-deps", DAGSTER_WEBSERVER], check=True)
+    return DAGSTER_VENV / "bin" / "dagster-webserver"
+
+
+def graphql(url: str, query: str, variables: dict[str, Any]) -> dict[str, Any]:
+    body = json.dumps({"query": query, "variables": variables}).encode()
+    request = urllib.request.Request(f"{url}/graphql", body, {"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=600) as response:
+        answer = json.loads(response.read())
+    if answer.get("errors"):
+        raise BenchError(f"GraphQL errors: {json.dumps(answer['errors'])[:600]}")
+    return answer["data"]  # type: ignore[no-any-return]
+
+
+def measure_dagster(work: Path, n: int, calls: int) -> dict[str, Any]:
+    binary = prepare_dagster_webserver()
+    file = workload(work, n, "layered", "dagster")
+    home = work / f"dagster-home-{time.monotonic_ns()}"
+    home.mkdir(parents=True)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    log = work / "dagster-webserver.log"
+    command = [str(binary), "-f", str(file), "-h", "127.0.0.1", "-p", str(port)]
+    with started(command, cwd=file.parent, env=clean_env(DAGSTER_HOME=str(home)), log=log) as proc:
+
+        def location_loaded() -> str:
+            try:
+                data = graphql(
+                    url, "{ workspaceOrError { ... on Workspace { locationEntries { name loadStatus } } } }", {}
+                )
+            except (OSError, BenchError):
+                return ""
+            entries = data["workspaceOrError"].get("locationEntries") or []
+            return next((e["name"] for e in entries if e["loadStatus"] == "LOADED"), "")
+
+        name = wait_for(
+            "dagster-webserver loading the location", location_loaded, 600, interval=0.5, proc=proc, log=log
+        )
+        structure = graphql(url, LOCATION_ASSETS_QUERY, {"name": name})
+        entry = structure["workspaceLocationEntryOrError"]["locationOrLoadError"]
+        nodes = [node for repo in entry["repositories"] for node in repo["assetNodes"]]
+        if len(nodes) != n:
+            raise BenchError(f"Dagster's webserver lists {len(nodes)} assets, not {n}")
+        keys = [{"path": node["assetKey"]["path"]} for node in nodes]
+        return {
+            "assets": len(nodes),
+            "edges": sum(len(node["dependencyKeys"]) for node in nodes),
+            "structure": timed(lambda: graphql(url, LOCATION_ASSETS_QUERY, {"name": name}), calls),
+            "live": timed(lambda: graphql(url, ASSET_GRAPH_LIVE_QUERY, {"assetKeys": keys}), min(calls, 3)),
+        }
+
+
+def report(results: dict[str, Any]) -> str:
+    lines = [f"UI bench, {results['n']} layered assets"]
+    weir = results.get("weir", {})
+    for name in ("catalog", "graph_json", "graph_status"):
+        row = weir.get(name)
+        if row is None:
+            continue
+        if "skipped" in row:
+            lines.append(f"  GET {name}: skipped ({row['skipped']})")
+            continue
+        line = f"  GET {name}: first {row['first_ms']} ms, median {row['median_ms']} ms, {row['bytes']:,} bytes"
+        if name == "catalog":
+            line += f" (target <= {TARGETS['catalog_ms']:.0f} ms: {_verdict(row['median_ms'], 'catalog_ms')})"
+        lines.append(line)
+    page = weir.get("graph_page")
+    if page is None:
+        lines.append("  /assets/graph: not measured (--skip-graph)")
+    else:
+        lines.append(
+            f"  /assets/graph?expand=all (median of {page['repeats']}): drawn {page['drawn']:.2f} s, interactive"
+            f" {page['interactive']:.2f} s (target <= {TARGETS['graph_interactive_s']:.0f} s:"
+            f" {_verdict(page['interactive'], 'graph_interactive_s')}); Fit + click {page['fit_and_click']:.2f} s;"
+            f" whole-graph frame {page['whole_frame_ms']:.0f} ms"
+        )
+    run = results.get("run_page")
+    if run is None:
+        lines.append("  /runs/<id>: not measured (--skip-run)")
+    elif "skipped" in run:
+        lines.append(f"  /runs/<id>: skipped ({run['skipped']})")
+    else:
+        opened = run["open_s"]
+        lines.append(
+            f"  /runs/<id> of {run['events']:,} events (the run took {run['run_seconds']} s): opens in {opened:.2f} s"
+            f" (target <= {TARGETS['run_page_s']:.0f} s: {_verdict(opened, 'run_page_s')});"
+            f" its view call median {run['view_call']['median_ms']} ms"
+        )
+    dagster = results.get("dagster")
+    if dagster is None:
+        lines.append("  Dagster: not measured (--skip-dagster)")
+    else:
+        s, live = dagster["structure"], dagster["live"]
+        lines.append(
+            f"  Dagster webserver ({dagster['assets']} assets, {dagster['edges']} edges): LocationWorkspaceAssetsQuery"
+            f" median {s['median_ms']} ms (first {s['first_ms']}), AssetGraphLiveQuery median {live['median_ms']} ms"
+            f" (first {live['first_ms']})"
+        )
+        structure, status = weir["graph_json"]["median_ms"], weir["graph_status"]["median_ms"]
+        lines.append(
+            f"  ratio, structure: Dagster {s['median_ms']:.0f} ms / Weir GET /api/assets/graph {structure:.1f} ms"
+            f" = {s['median_ms'] / structure:.0f}x (Weir's answer includes the layout; Dagster's UI lays out after)"
+        )
+        lines.append(
+            f"  ratio, statuses: Dagster {live['median_ms']:.0f} ms / Weir GET /api/assets/graph/status {status:.1f} ms"
+            f" = {live['median_ms'] / status:.0f}x (Dagster's UI sends it in batches of 10 keys; here one request)"
+        )
+    return "\n".join(lines)
+
+
+def _verdict(value: float, target: str) -> str:
+    return "met" if value <= TARGETS[target] else "MISSED"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--n", type=int, default=5000, help="assets in the layered workload (default 5000)")
+    parser.add_argument("--calls", type=int, default=20, help="HTTP calls per median (default 20)")
+    parser.add_argument("--repeats", type=int, default=3, help="browser page loads per median (default 3)")
+    parser.add_argument("--skip-run", action="store_true", help="leave out the 100,000-event run page")
+    parser.add_argument("--run-events", type=int, default=RUN_EVENTS, help="events of the run page's run")
+    parser.add_argument("--skip-graph", action="store_true", help="leave out (a) and (b)")
+    parser.add_argument("--skip-dagster", action="store_true", help="leave out Dagster's webserver")
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    args = parser.parse_args()
+    work = WORK / "ui"
+    work.mkdir(parents=True, exist_ok=True)
+    results: dict[str, Any] = {"n": args.n}
+    if not args.skip_graph:
+        results["weir"] = measure_weir(work, args.n, args.calls, args.repeats)
+    if not args.skip_run:
+        results["run_page"] = measure_run_page(work, args.repeats, args.run_events)
+    if not args.skip_dagster:
+        results["dagster"] = measure_dagster(work, args.n, max(3, args.calls // 4))
+    print(report(results))
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2))
+    print(textwrap.indent(json.dumps(results), "  "), file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
