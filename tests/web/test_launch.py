@@ -108,10 +108,12 @@ def test_launch_a_job_from_the_launch_page_and_land_on_its_run(ui: UiPage) -> No
     page.select_option("#launch-job", "sales_job")
     page.locator(".launch-ok").wait_for()  # sales_job takes no config: {} matches its schema
     assert "location=sales" in page.url and "job=sales_job" in page.url
+    page.fill("textarea[aria-label^='Tags']", "team=ui\n\nnote = launched from the page")
     ui.shot("launch-sales-job")
     page.click("button:has-text('Launch run')")
     run = ui.host.client.wait_for_run(_run_id(page), timeout=60)
     assert (run.location, run.job_name, run.status) == ("sales", "sales_job", host_pb2.SUCCESS)
+    assert (run.tags["team"], run.tags["note"]) == ("ui", "launched from the page")
     page = ui.open(f"/launch?from_run={run.run_id}")  # the launch page again, from that run
     page.locator(".launch-ok").wait_for()
     assert page.input_value("#launch-job") == "sales_job"
@@ -158,6 +160,18 @@ def test_schema_errors_name_the_path_and_the_host_refusal_is_shown_verbatim(lab:
     lab.errors.remove(refused[0])
     lab.shot("launch-host-refusal")
     assert _runs(client, "lab") == before
+
+
+def test_assets_picked_through_the_filter_launch_an_asset_run(lab: UiPage) -> None:
+    page = lab.open("/launch?location=lab&tab=assets")
+    page.fill("input[aria-label='Filter assets']", "fre")
+    assert page.locator(".launch-asset").count() == 1
+    page.check("input[type=checkbox][value=fresh]")
+    page.locator("#launch-summary", has_text="1 asset").wait_for()
+    assert "assets=fresh" in page.url and "q=fre" in page.url
+    page.click("button:has-text('Launch run')")
+    run = lab.host.client.get_run(_run_id(page))
+    assert [list(k.path) for k in run.asset_selection] == [["fresh"]]
 
 
 def test_a_range_of_partitions_launches_a_backfill(lab: UiPage) -> None:

@@ -134,6 +134,14 @@ export async function render(root, ctx) {
   };
 
   const drawPreview = () => {
+    if (instigator.sensor_kind === "AUTOMATION") {
+      append(clear(previewCard), [
+        h("h2", {}, "Automation"),
+        h("p", {}, "This sensor evaluates its assets' automation conditions on the host: each tick below says what it requested and why."),
+        h("p", {}, link("/automation", "Conditions on the automation page")),
+      ]);
+      return;
+    }
     const result = h("div", { class: "preview-result" });
     const cursorInput = h("textarea", { rows: 2, spellcheck: "false", placeholder: "the sensor's current cursor", "aria-label": "Cursor to evaluate from" });
     const atInput = h("input", { type: "datetime-local", step: 1, "aria-label": "Logical time to evaluate" });
