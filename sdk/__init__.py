@@ -168,6 +168,19 @@ _EXPORTS: dict[str, str] = {
     "ConfigurableLegacyResourceAdapter": "sdk.resources",
     "build_init_resource_context": "sdk.legacy_resources",
     "configured": "sdk.legacy_resources",
+    # testing API: instances, runs and events
+    "DagsterInstance": "sdk.instance",
+    "instance_for_test": "sdk.instance",
+    "DagsterRun": "sdk.run_records",
+    "RunRecord": "sdk.run_records",
+    "RunsFilter": "sdk.run_records",
+    "DagsterEvent": "sdk.event_log",
+    "DagsterEventType": "sdk.event_log",
+    "EventLogEntry": "sdk.event_log",
+    "EventLogRecord": "sdk.event_log",
+    "EventRecordsFilter": "sdk.event_log",
+    "EventRecordsResult": "sdk.event_log",
+    "AssetRecordsFilter": "sdk.event_log",
 }
 
 if TYPE_CHECKING:  # static analysers see the real names
@@ -224,6 +237,13 @@ if TYPE_CHECKING:  # static analysers see the real names
     from sdk.errors import RetryRequested as RetryRequested
     from sdk.errors import WeirError as WeirError
     from sdk.errors import WeirUnsupportedArgumentWarning as WeirUnsupportedArgumentWarning
+    from sdk.event_log import AssetRecordsFilter as AssetRecordsFilter
+    from sdk.event_log import DagsterEvent as DagsterEvent
+    from sdk.event_log import DagsterEventType as DagsterEventType
+    from sdk.event_log import EventLogEntry as EventLogEntry
+    from sdk.event_log import EventLogRecord as EventLogRecord
+    from sdk.event_log import EventRecordsFilter as EventRecordsFilter
+    from sdk.event_log import EventRecordsResult as EventRecordsResult
     from sdk.events import ErrorInfo as ErrorInfo
     from sdk.events import Event as Event
     from sdk.execution.in_process import materialize as materialize
@@ -234,6 +254,8 @@ if TYPE_CHECKING:  # static analysers see the real names
     from sdk.executors import multiprocess_executor as multiprocess_executor
     from sdk.graphs import GraphDefinition as GraphDefinition
     from sdk.graphs import graph as graph
+    from sdk.instance import DagsterInstance as DagsterInstance
+    from sdk.instance import instance_for_test as instance_for_test
     from sdk.io_managers import InMemoryIOManager as InMemoryIOManager
     from sdk.io_managers import InputContext as InputContext
     from sdk.io_managers import IOManager as IOManager
@@ -296,6 +318,9 @@ if TYPE_CHECKING:  # static analysers see the real names
     from sdk.retries import Backoff as Backoff
     from sdk.retries import Jitter as Jitter
     from sdk.retries import RetryPolicy as RetryPolicy
+    from sdk.run_records import DagsterRun as DagsterRun
+    from sdk.run_records import RunRecord as RunRecord
+    from sdk.run_records import RunsFilter as RunsFilter
     from sdk.run_requests import RunRequest as RunRequest
     from sdk.run_requests import SensorResult as SensorResult
     from sdk.run_requests import SkipReason as SkipReason

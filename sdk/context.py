@@ -68,6 +68,7 @@ class OpExecutionContext:
         retry_number: int = 0,
         partition_key_range: Any = None,
         partitions_def: Any = None,
+        instance: Any = None,
     ) -> None:
         self.run_id = run_id
         self.job_name = job_name
@@ -78,6 +79,7 @@ class OpExecutionContext:
         self._partition_key = partition_key
         self._partition_key_range = partition_key_range
         self.partitions_def = partitions_def
+        self._instance = instance
         self.run = RunInfo(run_id, job_name, dict(tags or {}))
         self.log = log or RunLogger(lambda level, msg: None)
         self.assets_def = assets_def
@@ -86,6 +88,15 @@ class OpExecutionContext:
         self.retry_number = retry_number
         self.added_metadata: dict[str | None, dict[str, Any]] = {}
         self._started = time.time()
+
+    @property
+    def instance(self) -> Any:
+        """The DagsterInstance of this run (in a test context built without one, a new ephemeral one)."""
+        if self._instance is None:
+            from sdk.instance import DagsterInstance
+
+            self._instance = DagsterInstance.ephemeral()
+        return self._instance
 
     @property
     def run_tags(self) -> dict[str, str]:
@@ -204,6 +215,7 @@ def build_op_context(
     run_tags: dict[str, str] | None = None,
     partition_key_range: Any = None,
     partitions_def: Any = None,
+    instance: Any = None,
 ) -> OpExecutionContext:
     """A context for calling an op's function directly in a unit test."""
     return AssetExecutionContext(
@@ -213,6 +225,7 @@ def build_op_context(
         tags=run_tags,
         partition_key_range=partition_key_range,
         partitions_def=partitions_def,
+        instance=instance,
     )
 
 

@@ -26,6 +26,8 @@ EVENT_TYPES = (
     "ENGINE_EVENT",
     "COMPUTE_LOG",
 )
+# In-process runs also emit ASSET_OBSERVATION, which weir.v1.EventType has no value for yet: runs under the
+# host leave it out (run_job(observations=False)).
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,16 @@ class ErrorInfo:
 
     def to_string(self) -> str:
         return f"{self.type}: {self.message}"
+
+    @property
+    def cls_name(self) -> str:
+        """The exception's class name (Dagster's SerializableErrorInfo.cls_name)."""
+        return self.type
+
+    @property
+    def stack(self) -> list[str]:
+        """The traceback's lines (Dagster's SerializableErrorInfo.stack)."""
+        return self.traceback.splitlines(keepends=True)
 
 
 @dataclass(frozen=True)
@@ -95,6 +107,11 @@ class Event:
 
         if self.type != "ASSET_MATERIALIZATION" or self.asset_key is None:
             return None
+        # a yielded AssetMaterialization's description is the message; an output's is the engine's own
+        description = None if self.output_name else self.message or None
         return AssetMaterialization(
-            asset_key=self.asset_key, metadata=self.metadata, partition=self.partition_key or None
+            asset_key=self.asset_key,
+            description=description,
+            metadata=self.metadata,
+            partition=self.partition_key or None,
         )

@@ -73,9 +73,7 @@ class JobDefinition:
         resources: Mapping[str, Any] | None = None,
     ) -> Any:
         """Run the job in this process (always the in-process executor), IO in memory by default."""
-        warn_unsupported(
-            f"{self.name}.execute_in_process()", instance=instance, op_selection=op_selection, input_values=input_values
-        )
+        warn_unsupported(f"{self.name}.execute_in_process()", op_selection=op_selection, input_values=input_values)
         from sdk.execution.in_process import execute_job_in_process
 
         return execute_job_in_process(
@@ -86,6 +84,7 @@ class JobDefinition:
             run_id=run_id,
             tags=tags,
             resources=resources,
+            instance=instance,
         )
 
     def __repr__(self) -> str:

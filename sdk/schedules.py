@@ -50,8 +50,17 @@ class ScheduleEvaluationContext:
     ) -> None:
         self.scheduled_execution_time = scheduled_execution_time
         self.resources = resources
-        self.instance = instance
+        self._instance = instance
         self.log = None
+
+    @property
+    def instance(self) -> Any:
+        """The DagsterInstance given to build_schedule_context(instance=...); an error says how to give one."""
+        if self._instance is None:
+            from sdk.instance import missing_instance_error
+
+            raise missing_instance_error("schedule")
+        return self._instance
 
 
 def build_schedule_context(

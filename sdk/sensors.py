@@ -8,6 +8,7 @@ from typing import Any, overload
 
 from sdk._unsupported import warn_unsupported
 from sdk.keys import AssetKey, to_asset_key
+from sdk.run_records import DagsterRunStatus
 from sdk.schedules import resolve_target
 
 
@@ -16,18 +17,6 @@ class DefaultSensorStatus(enum.Enum):
 
     RUNNING = "RUNNING"
     STOPPED = "STOPPED"
-
-
-class DagsterRunStatus(enum.Enum):
-    """Run statuses a run status sensor can watch."""
-
-    QUEUED = "QUEUED"
-    STARTING = "STARTING"
-    STARTED = "STARTED"
-    SUCCESS = "SUCCESS"
-    FAILURE = "FAILURE"
-    CANCELING = "CANCELING"
-    CANCELED = "CANCELED"
 
 
 class SensorEvaluationContext:
@@ -45,8 +34,17 @@ class SensorEvaluationContext:
         self.last_tick_time = last_tick_time
         self.last_run_key = last_run_key
         self.resources = resources
-        self.instance = instance
+        self._instance = instance
         self.log = None
+
+    @property
+    def instance(self) -> Any:
+        """The DagsterInstance given to build_sensor_context(instance=...); an error says how to give one."""
+        if self._instance is None:
+            from sdk.instance import missing_instance_error
+
+            raise missing_instance_error("sensor")
+        return self._instance
 
     def update_cursor(self, cursor: str | None) -> None:
         self.cursor = cursor

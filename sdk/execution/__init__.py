@@ -42,6 +42,7 @@ def execute_run(
     from sdk.errors import WeirError
     from sdk.events import ErrorInfo
     from sdk.execution.run import run_job
+    from sdk.instance import HostInstanceUnavailable, current_instance
     from sdk.keys import AssetKey
     from sdk.resources import FilesystemIOManager
     from sdk.selection import AssetSelection
@@ -59,20 +60,24 @@ def execute_run(
         on_event(Event("RUN_FAILURE", time.time(), message=str(exc), error=ErrorInfo.from_exception(exc)))
         return False
     resource_defs = {"io_manager": FilesystemIOManager(base_dir=default_storage_dir()), **job.resource_defs}
-    outcome = run_job(
-        job,
-        resource_defs=resource_defs,
-        run_id=run_id,
-        run_config=run_config or {},
-        tags={**job.run_tags, **tags},
-        partition_key=partition_key,
-        on_event=on_event,
-        should_cancel=should_cancel,
-        asset_graph=defs.asset_graph,
-        output_capture=output_capture,
-        step_selection=step_selection,
-        output_runs=output_runs,
-    )
+    instance = HostInstanceUnavailable()  # context.instance and DagsterInstance.get() in this run
+    with current_instance(instance):
+        outcome = run_job(
+            job,
+            resource_defs=resource_defs,
+            run_id=run_id,
+            run_config=run_config or {},
+            tags={**job.run_tags, **tags},
+            partition_key=partition_key,
+            on_event=on_event,
+            should_cancel=should_cancel,
+            asset_graph=defs.asset_graph,
+            output_capture=output_capture,
+            step_selection=step_selection,
+            output_runs=output_runs,
+            instance=instance,
+            observations=False,
+        )
     return outcome.success
 
 

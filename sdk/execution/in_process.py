@@ -6,7 +6,6 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sdk._unsupported import warn_unsupported
 from sdk.errors import DagsterInvalidConfigError, DagsterResourceFunctionError
 from sdk.events import Event
 from sdk.execution.result import ExecuteInProcessResult
@@ -24,30 +23,45 @@ def execute_job_in_process(
     tags: Mapping[str, str] | None = None,
     resources: Mapping[str, Any] | None = None,
     asset_graph: Any = None,
+    instance: Any = None,
 ) -> ExecuteInProcessResult:
-    """Run every step in this process; raise the user's exception when raise_on_error and a step failed."""
+    """Run every step in this process; raise the user's exception when raise_on_error and a step failed.
+
+    The run and its events are recorded in `instance` (a new ephemeral one when None), which steps
+    see as context.instance and DagsterInstance.get() returns meanwhile."""
+    from sdk.instance import current_instance, instance_for_run
+
     run_id = run_id or str(uuid.uuid4())
     events: list[Event] = []
     values: dict[tuple[str, str], Any] = {}
     resource_defs = {"io_manager": InMemoryIOManager(), **job.resource_defs, **(resources or {})}
-    outcome = run_job(
-        job,
-        resource_defs=resource_defs,
-        run_id=run_id,
-        run_config=run_config,
-        tags={**job.run_tags, **(tags or {})},
-        partition_key=partition_key,
-        on_event=events.append,
-        force_in_process=True,
-        asset_graph=asset_graph,
-        captured=values,
-    )
+    run_tags = {**job.run_tags, **(tags or {})}
+    instance = instance_for_run(instance, job.name, run_id, run_tags, run_config, partition_key)
+
+    def on_event(event: Event) -> None:
+        events.append(event)
+        instance._record_event(run_id, job.name, event)
+
+    with current_instance(instance):
+        outcome = run_job(
+            job,
+            resource_defs=resource_defs,
+            run_id=run_id,
+            run_config=run_config,
+            tags=run_tags,
+            partition_key=partition_key,
+            on_event=on_event,
+            force_in_process=True,
+            asset_graph=asset_graph,
+            captured=values,
+            instance=instance,
+        )
     if raise_on_error and not outcome.success and outcome.exception is not None:
         exc = outcome.exception
         if isinstance(exc, (DagsterInvalidConfigError, DagsterResourceFunctionError)):
             raise exc
         raise exc
-    return ExecuteInProcessResult(run_id, job.name, outcome.success, events, values, outcome.plan)
+    return ExecuteInProcessResult(run_id, job.name, outcome.success, events, values, outcome.plan, instance)
 
 
 def materialize(
@@ -63,8 +77,6 @@ def materialize(
     """Materialize assets (and their checks) in this process; external AssetSpecs only provide inputs."""
     from sdk.definitions import Definitions
 
-    warn_unsupported("materialize()", instance=instance)
-
     defs = Definitions(
         assets=[a for a in assets if not _is_check(a)],
         asset_checks=[a for a in assets if _is_check(a)],
@@ -78,6 +90,7 @@ def materialize(
         raise_on_error=raise_on_error,
         tags=tags,
         asset_graph=defs.asset_graph,
+        instance=instance,
     )
 
 

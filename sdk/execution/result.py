@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import cached_property
 from typing import Any
 
-from sdk.checks import AssetCheckEvaluation, AssetCheckSeverity
+from sdk.checks import AssetCheckEvaluation
 from sdk.errors import DagsterInvariantViolationError
+from sdk.event_log import DagsterEvent, check_evaluation_of, is_dagster_event, observation_of
 from sdk.events import Event
-from sdk.keys import AssetKey
-from sdk.outputs import AssetMaterialization
+from sdk.outputs import AssetMaterialization, AssetObservation
 
 
 class ExecuteInProcessResult:
-    """What a finished in-process run reports."""
+    """What a finished in-process run reports. Its events are Dagster's DagsterEvents (log lines are
+    in the instance: `instance.all_logs(result.run_id)`)."""
 
     def __init__(
         self,
@@ -22,24 +25,50 @@ class ExecuteInProcessResult:
         events: list[Event],
         values: dict[tuple[str, str], Any],
         plan: Any,
+        instance: Any = None,
     ) -> None:
         self.run_id = run_id
         self.job_name = job_name
         self.success = success
-        self.all_events = events
+        self._events = events
         self._values = values
         self._plan = plan
+        self._instance = instance
+
+    @cached_property
+    def all_events(self) -> list[DagsterEvent]:
+        """Every DagsterEvent of the run, in order."""
+        return [DagsterEvent(e, self.job_name, self.run_id) for e in self._events if is_dagster_event(e)]
 
     @property
     def dagster_run(self) -> Any:
-        return self
+        """The run as the instance recorded it (status, tags, run config)."""
+        run = self._instance.get_run_by_id(self.run_id) if self._instance is not None else None
+        if run is None:
+            raise DagsterInvariantViolationError(f"Run {self.run_id} is not in this result's instance.")
+        return run
 
     @property
-    def all_node_events(self) -> list[Event]:
+    def all_node_events(self) -> list[DagsterEvent]:
         return [e for e in self.all_events if e.step_key]
 
-    def events_for_node(self, node_name: str) -> list[Event]:
+    def events_for_node(self, node_name: str) -> list[DagsterEvent]:
         return [e for e in self.all_events if e.step_key == node_name]
+
+    def filter_events(self, event_filter: Callable[[DagsterEvent], bool]) -> list[DagsterEvent]:
+        return [e for e in self.all_events if event_filter(e)]
+
+    def is_node_success(self, node_str: str) -> bool:
+        return any(e.is_step_success for e in self.events_for_node(node_str))
+
+    def is_node_failed(self, node_str: str) -> bool:
+        return any(e.is_step_failure for e in self.events_for_node(node_str))
+
+    def is_node_skipped(self, node_str: str) -> bool:
+        return any(e.is_step_skipped for e in self.events_for_node(node_str))
+
+    def is_node_untouched(self, node_str: str) -> bool:
+        return not self.events_for_node(node_str)
 
     def output_for_node(self, node_str: str, output_name: str = "result") -> Any:
         key = (node_str, output_name)
@@ -63,32 +92,43 @@ class ExecuteInProcessResult:
         return self.output_for_node(step.key, step.owner.output_by_key[key])
 
     def asset_materializations_for_node(self, node_name: str) -> list[AssetMaterialization]:
-        return [
-            e.materialization for e in self.all_events if e.type == "ASSET_MATERIALIZATION" and e.step_key == node_name
-        ]
+        return [e.materialization for e in self._of_type("ASSET_MATERIALIZATION") if e.step_key == node_name]
 
-    def get_asset_materialization_events(self) -> list[Event]:
-        return [e for e in self.all_events if e.type == "ASSET_MATERIALIZATION"]
+    def asset_observations_for_node(self, node_name: str) -> list[AssetObservation]:
+        return [observation_of(e) for e in self._of_type("ASSET_OBSERVATION") if e.step_key == node_name]
+
+    def get_asset_materialization_events(self) -> list[DagsterEvent]:
+        return [e for e in self.all_events if e.is_step_materialization]
+
+    def get_asset_observation_events(self) -> list[DagsterEvent]:
+        return [e for e in self.all_events if e.is_asset_observation]
 
     def get_asset_check_evaluations(self) -> list[AssetCheckEvaluation]:
-        return [
-            AssetCheckEvaluation(
-                AssetKey(e.asset_key or ("?",)),
-                e.check_name,
-                e.check_passed,
-                AssetCheckSeverity(e.check_severity or "ERROR"),
-                dict(e.metadata),
-                e.message or None,
-            )
-            for e in self.all_events
-            if e.type == "ASSET_CHECK_EVALUATION"
-        ]
+        return [check_evaluation_of(e) for e in self._of_type("ASSET_CHECK_EVALUATION")]
 
-    def get_step_success_events(self) -> list[Event]:
-        return [e for e in self.all_events if e.type == "STEP_SUCCESS"]
+    def get_step_success_events(self) -> list[DagsterEvent]:
+        return [e for e in self.all_events if e.is_step_success]
+
+    def get_step_failure_events(self) -> list[DagsterEvent]:
+        return [e for e in self.all_events if e.is_step_failure]
+
+    def get_job_success_event(self) -> DagsterEvent:
+        return self._one("RUN_SUCCESS", "success")
+
+    def get_job_failure_event(self) -> DagsterEvent:
+        return self._one("RUN_FAILURE", "failure")
 
     def get_failed_step_keys(self) -> set[str]:
-        return {e.step_key for e in self.all_events if e.type == "STEP_FAILURE"}
+        return {e.step_key for e in self._of_type("STEP_FAILURE")}
+
+    def _of_type(self, engine_type: str) -> list[Event]:
+        return [e for e in self._events if e.type == engine_type]
+
+    def _one(self, engine_type: str, what: str) -> DagsterEvent:
+        found = [e for e in self.all_events if e.type == engine_type]
+        if not found:
+            raise DagsterInvariantViolationError(f"Run {self.run_id} of job {self.job_name} has no {what} event.")
+        return found[0]
 
     def __repr__(self) -> str:
         return f"<ExecuteInProcessResult {self.job_name} success={self.success}>"

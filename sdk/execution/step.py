@@ -23,7 +23,7 @@ from sdk.io_managers import InputContext, OutputContext
 from sdk.keys import AssetKey
 from sdk.metadata import normalize_metadata
 from sdk.ops import NoValue
-from sdk.outputs import AssetMaterialization, MaterializeResult, Output
+from sdk.outputs import AssetMaterialization, AssetObservation, MaterializeResult, Output
 from sdk.types import DagsterType, check_value
 
 
@@ -59,6 +59,8 @@ class RunState:
     captured: dict[tuple[str, str], Any] | None = None  # in-process results keep output values
     partition_key_range: Any = None  # PartitionKeyRange | None: what the run covers
     asset_graph: Any = None  # finds upstream assets' partitions
+    instance: Any = None  # context.instance: the DagsterInstance in-process, a stand-in under the host
+    observations: bool = True  # emit ASSET_OBSERVATION events (in-process only: not on the wire yet)
 
     def event(self, type_: str, **fields: Any) -> None:
         self.emit(Event(type_, time.time(), **fields))
@@ -170,6 +172,7 @@ def _context(state: RunState, step: Step, attempt: int) -> OpExecutionContext:
         retry_number=attempt,
         partition_key_range=state.partition_key_range,
         partitions_def=partitions_def_of(step.owner, state.job),
+        instance=state.instance,
     )
 
 
@@ -318,9 +321,12 @@ def _handle_results(state: RunState, step: Step, context: OpExecutionContext, re
             )
             if spec.blocking and not item.passed and item.severity is AssetCheckSeverity.ERROR:
                 blocking_failures.append(f'"{spec.name}" on {spec.asset_key.to_user_string()}')
-        elif isinstance(item, AssetMaterialization):
+        elif isinstance(item, (AssetMaterialization, AssetObservation)):
+            observed = isinstance(item, AssetObservation)
+            if observed and not state.observations:
+                continue
             state.event(
-                "ASSET_MATERIALIZATION",
+                "ASSET_OBSERVATION" if observed else "ASSET_MATERIALIZATION",
                 step_key=step.key,
                 asset_key=item.asset_key.path,
                 metadata=dict(item.metadata),

@@ -22,7 +22,7 @@ def test_upstream_values_arrive_by_parameter_name() -> None:
     assert result.success
     assert result.output_for_node("total") == 6
     keys = [e.asset_key for e in result.get_asset_materialization_events()]
-    assert keys == [("numbers",), ("total",)]
+    assert keys == [dg.AssetKey("numbers"), dg.AssetKey("total")]
 
 
 def test_events_start_with_run_start_and_end_with_run_success() -> None:
@@ -111,13 +111,15 @@ def test_context_log_emits_log_events() -> None:
         assert context.run_id
         return 1
 
-    logs = [e for e in dg.materialize([chatty]).all_events if e.type == "LOG"]
+    instance = dg.DagsterInstance.ephemeral()
+    result = dg.materialize([chatty], instance=instance)
+    logs = [e for e in instance.all_logs(result.run_id) if not e.is_dagster_event]
     assert [(e.level, e.message) for e in logs] == [("INFO", "hello world")]
 
 
 def test_selection_materializes_only_selected_and_loads_nothing_missing() -> None:
     result = dg.materialize([numbers, total], selection=[numbers])
-    assert [e.asset_key for e in result.get_asset_materialization_events()] == [("numbers",)]
+    assert [e.asset_key for e in result.get_asset_materialization_events()] == [dg.AssetKey("numbers")]
 
 
 def test_direct_invocation_calls_the_function() -> None:
@@ -134,10 +136,10 @@ def test_materialize_result_and_output_metadata_reach_the_event() -> None:
         return dg.Output(5, metadata={"note": "fine"})
 
     result = dg.materialize([reported, with_output])
-    mats = {e.asset_key: e.metadata for e in result.get_asset_materialization_events()}
-    assert mats[("reported",)]["rows"] == dg.MetadataValue.int(3)
-    assert mats[("reported",)]["url"].kind == "url"
-    assert mats[("with_output",)]["note"] == dg.MetadataValue.text("fine")
+    mats = {e.asset_key.to_user_string(): e.metadata for e in result.get_asset_materialization_events()}
+    assert mats["reported"]["rows"] == dg.MetadataValue.int(3)
+    assert mats["reported"]["url"].kind == "url"
+    assert mats["with_output"]["note"] == dg.MetadataValue.text("fine")
     assert result.asset_materializations_for_node("reported")[0].metadata["rows"].value == 3
 
 

@@ -51,7 +51,7 @@ def test_check_specs_on_the_asset_itself() -> None:
 
     result = dg.materialize([amount, after], raise_on_error=False)
     assert [(e.check_name, e.passed) for e in result.get_asset_check_evaluations()] == [("positive", False)]
-    assert [e.asset_key for e in result.get_asset_materialization_events()] == [("amount",)]
+    assert [e.asset_key for e in result.get_asset_materialization_events()] == [dg.AssetKey("amount")]
     failure = next(e for e in result.all_events if e.type == "STEP_FAILURE")
     assert "Blocking check" in failure.message and "positive" in failure.message
 
@@ -64,7 +64,7 @@ def test_multi_asset_with_specs_and_subsetting() -> None:
 
     all_keys = [e.asset_key for e in dg.materialize([xy]).get_asset_materialization_events()]
     subset = [e.asset_key for e in dg.materialize([xy], selection=["y"]).get_asset_materialization_events()]
-    assert all_keys == [("x",), ("y",)] and subset == [("y",)]
+    assert all_keys == [dg.AssetKey("x"), dg.AssetKey("y")] and subset == [dg.AssetKey("y")]
 
 
 def test_multi_asset_with_outs_returns_a_tuple() -> None:

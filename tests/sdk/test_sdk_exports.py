@@ -163,6 +163,19 @@ EXPECTED = [
     "build_init_resource_context",
     "config_mapping",
     "configured",
+    # testing API: instances, runs and events
+    "AssetRecordsFilter",
+    "DagsterEvent",
+    "DagsterEventType",
+    "DagsterInstance",
+    "DagsterRun",
+    "EventLogEntry",
+    "EventLogRecord",
+    "EventRecordsFilter",
+    "EventRecordsResult",
+    "RunRecord",
+    "RunsFilter",
+    "instance_for_test",
 ]
 
 

@@ -88,16 +88,10 @@ def test_in_process_arguments_that_change_nothing_warn() -> None:
     def single() -> None:
         one()
 
-    @dg.asset
-    def orders() -> int:
-        return 1
-
     def run() -> None:
-        single.execute_in_process(op_selection=["one"], instance=object())
-        dg.materialize([orders], instance=object())
+        single.execute_in_process(op_selection=["one"])
 
     assert _caught(run) == [
-        "Weir does not implement `instance=` yet (single.execute_in_process()); it is ignored.",
         "Weir does not implement `op_selection=` yet (single.execute_in_process()); it is ignored.",
     ]
 
