@@ -177,10 +177,10 @@ _EXPORTS: dict[str, str] = {
     "DagsterEvent": "sdk.event_log",
     "DagsterEventType": "sdk.event_log",
     "EventLogEntry": "sdk.event_log",
-    "EventLogRecord": "sdk.event_log",
-    "EventRecordsFilter": "sdk.event_log",
-    "EventRecordsResult": "sdk.event_log",
-    "AssetRecordsFilter": "sdk.event_log",
+    "EventLogRecord": "sdk.event_records",
+    "EventRecordsFilter": "sdk.event_records",
+    "EventRecordsResult": "sdk.event_records",
+    "AssetRecordsFilter": "sdk.event_records",
 }
 
 if TYPE_CHECKING:  # static analysers see the real names
@@ -189,10 +189,10 @@ if TYPE_CHECKING:  # static analysers see the real names
     from sdk.asset_specs import AssetOut as AssetOut
     from sdk.asset_specs import AssetSpec as AssetSpec
     from sdk.assets import AssetsDefinition as AssetsDefinition
-    from sdk.automation import AutomationCondition as AutomationCondition
-    from sdk.automation import AutomationConditionSensorDefinition as AutomationConditionSensorDefinition
     from sdk.assets import asset as asset
     from sdk.assets import multi_asset as multi_asset
+    from sdk.automation import AutomationCondition as AutomationCondition
+    from sdk.automation import AutomationConditionSensorDefinition as AutomationConditionSensorDefinition
     from sdk.backfill_policy import BackfillPolicy as BackfillPolicy
     from sdk.checks import AssetCheckEvaluation as AssetCheckEvaluation
     from sdk.checks import AssetCheckResult as AssetCheckResult
@@ -237,13 +237,13 @@ if TYPE_CHECKING:  # static analysers see the real names
     from sdk.errors import RetryRequested as RetryRequested
     from sdk.errors import WeirError as WeirError
     from sdk.errors import WeirUnsupportedArgumentWarning as WeirUnsupportedArgumentWarning
-    from sdk.event_log import AssetRecordsFilter as AssetRecordsFilter
     from sdk.event_log import DagsterEvent as DagsterEvent
     from sdk.event_log import DagsterEventType as DagsterEventType
     from sdk.event_log import EventLogEntry as EventLogEntry
-    from sdk.event_log import EventLogRecord as EventLogRecord
-    from sdk.event_log import EventRecordsFilter as EventRecordsFilter
-    from sdk.event_log import EventRecordsResult as EventRecordsResult
+    from sdk.event_records import AssetRecordsFilter as AssetRecordsFilter
+    from sdk.event_records import EventLogRecord as EventLogRecord
+    from sdk.event_records import EventRecordsFilter as EventRecordsFilter
+    from sdk.event_records import EventRecordsResult as EventRecordsResult
     from sdk.events import ErrorInfo as ErrorInfo
     from sdk.events import Event as Event
     from sdk.execution.in_process import materialize as materialize

@@ -5,7 +5,7 @@ in-process execution records, with Dagster's query methods.
 `DagsterInstance.get()` with `DAGSTER_HOME` set keep a journal file in that directory, so several
 instances (and processes) on one directory share their history. Runs launched by the Weir host
 record into the host's storage instead, which user code never opens: there `context.instance` is
-a stand-in that says so (see `HostInstanceUnavailable`).
+a stand-in that says so (sdk/execution/run_instance.py).
 """
 
 from __future__ import annotations
@@ -20,10 +20,11 @@ from typing import Any
 
 from sdk._instance_store import InstanceStore, StoredEvent
 from sdk.errors import DagsterInvariantViolationError
-from sdk.event_log import (
+from sdk.event_log import DagsterEventType, EventLogEntry
+from sdk.event_records import (
+    AssetEntry,
+    AssetRecord,
     AssetRecordsFilter,
-    DagsterEventType,
-    EventLogEntry,
     EventLogRecord,
     EventRecordsFilter,
     EventRecordsResult,
@@ -301,31 +302,6 @@ class DagsterInstance:
         return f"<DagsterInstance {where}>"
 
 
-class AssetEntry:
-    """An asset's latest history in an instance."""
-
-    def __init__(self, asset_key: AssetKey, materialization: EventLogRecord | None, observation: EventLogRecord | None):
-        self.asset_key = asset_key
-        self.last_materialization_record = materialization
-        self.last_observation_record = observation
-
-    @property
-    def last_materialization(self) -> EventLogEntry | None:
-        record = self.last_materialization_record
-        return record.event_log_entry if record is not None else None
-
-    @property
-    def last_run_id(self) -> str | None:
-        record = self.last_materialization_record
-        return record.run_id if record is not None else None
-
-
-class AssetRecord:
-    def __init__(self, storage_id: int, asset_entry: AssetEntry) -> None:
-        self.storage_id = storage_id
-        self.asset_entry = asset_entry
-
-
 def _entry(stored: StoredEvent) -> EventLogEntry:
     return EventLogEntry.from_event(stored.event, stored.run_id, stored.job_name)
 
@@ -391,29 +367,6 @@ def instance_for_test(
             shutil.rmtree(directory, ignore_errors=True)
 
 
-PARTITION_TAG = "dagster/partition"
-
-
-def instance_for_run(
-    instance: Any, job_name: str, run_id: str, tags: Mapping[str, str], run_config: Any, partition_key: str | None
-) -> DagsterInstance:
-    """The instance an in-process run records into (a new ephemeral one when none is given), with the
-    run added as STARTING; its events then move it to STARTED and SUCCESS / FAILURE / CANCELED."""
-    from sdk.run_records import DagsterRunStatus
-
-    if instance is None:
-        instance = DagsterInstance.ephemeral()
-    elif not isinstance(instance, DagsterInstance):
-        raise DagsterInvariantViolationError(
-            f"instance= takes a DagsterInstance, got {type(instance).__name__}; use dg.DagsterInstance.ephemeral() "
-            "or `with dg.instance_for_test() as instance:`."
-        )
-    run_tags = {**tags, PARTITION_TAG: partition_key} if partition_key else dict(tags)
-    config = run_config.to_config_dict() if hasattr(run_config, "to_config_dict") else dict(run_config or {})
-    instance._record_run(DagsterRun(job_name, run_id, DagsterRunStatus.STARTING, run_tags, config))
-    return instance
-
-
 @contextlib.contextmanager
 def current_instance(instance: Any) -> Iterator[None]:
     """Make `instance` what DagsterInstance.get() returns while a run or evaluation executes."""
@@ -433,26 +386,3 @@ def missing_instance_error(kind: str) -> DagsterInvariantViolationError:
         "an @asset_sensor or @run_status_sensor receives the history it watches, and "
         "SensorResult(dynamic_partitions_requests=[...]) adds or deletes dynamic partitions."
     )
-
-
-class HostInstanceUnavailable:
-    """`context.instance` in runs launched by the Weir host: its storage is the host's, which user
-    code never opens, and the instance facade the host would serve through the code server is not
-    built yet. Every use says so and names the way around."""
-
-    def __init__(self, where: str = "a run launched by the Weir host") -> None:
-        self._where = where
-
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("_"):  # pickling, copying and our own fields: plain attribute lookups
-            raise AttributeError(name)
-        raise DagsterInvariantViolationError(
-            f"DagsterInstance.{name} is not available in {self._where}: the instance's runs, events and dynamic "
-            "partitions live in the host's storage, which user code does not open, and Weir does not yet serve "
-            "them to runs. Read what a step needs through its inputs (or an IO manager), change dynamic "
-            "partitions from a sensor with SensorResult(dynamic_partitions_requests=[...]), and in tests pass "
-            "instance=dg.DagsterInstance.ephemeral() to materialize()/execute_in_process()."
-        )
-
-    def __repr__(self) -> str:
-        return f"<DagsterInstance unavailable in {self._where}>"

@@ -42,7 +42,8 @@ def execute_run(
     from sdk.errors import WeirError
     from sdk.events import ErrorInfo
     from sdk.execution.run import run_job
-    from sdk.instance import HostInstanceUnavailable, current_instance
+    from sdk.execution.run_instance import HostInstanceUnavailable
+    from sdk.instance import current_instance
     from sdk.keys import AssetKey
     from sdk.resources import FilesystemIOManager
     from sdk.selection import AssetSelection

@@ -29,7 +29,8 @@ def execute_job_in_process(
 
     The run and its events are recorded in `instance` (a new ephemeral one when None), which steps
     see as context.instance and DagsterInstance.get() returns meanwhile."""
-    from sdk.instance import current_instance, instance_for_run
+    from sdk.execution.run_instance import instance_for_run
+    from sdk.instance import current_instance
 
     run_id = run_id or str(uuid.uuid4())
     events: list[Event] = []
