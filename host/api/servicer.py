@@ -6,6 +6,7 @@ import grpc
 
 from host.api import limits
 from host.api.assets import AssetMethods
+from host.api.automation import AutomationMethods
 from host.api.errors import grpc_errors
 from host.api.instigators import InstigatorMethods
 from host.api.logs import LogMethods
@@ -21,7 +22,9 @@ from protos.keys import asset_key_str
 from protos.weir.v1 import common_pb2, host_pb2, host_pb2_grpc
 
 
-class HostServicer(InstigatorMethods, PartitionMethods, LogMethods, AssetMethods, host_pb2_grpc.HostServicer):
+class HostServicer(
+    InstigatorMethods, PartitionMethods, LogMethods, AssetMethods, AutomationMethods, host_pb2_grpc.HostServicer
+):
     def __init__(self, app: HostServices) -> None:
         self.app = app
 

@@ -128,6 +128,20 @@ class HostClient:
             if not request.cursor:
                 return
 
+    def automation_evaluation(
+        self, asset_key: str, tick_id: int = 0, location: str = ""
+    ) -> host_pb2.AutomationEvaluation:
+        """Why an asset was (not) requested: its condition tree as evaluated at a tick (0: the newest)."""
+        request = host_pb2.GetAutomationEvaluationRequest(
+            asset_key=parse_asset_key(asset_key), tick_id=tick_id, location=location
+        )
+        return self._call(self._stub.GetAutomationEvaluation, request)
+
+    def automation_evaluations(
+        self, request: host_pb2.ListAutomationEvaluationsRequest
+    ) -> host_pb2.ListAutomationEvaluationsReply:
+        return self._call(self._stub.ListAutomationEvaluations, request)
+
     def launch_run(self, request: host_pb2.LaunchRunRequest) -> host_pb2.Run:
         return self._call(self._stub.LaunchRun, request)
 

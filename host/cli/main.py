@@ -33,6 +33,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "schedules": ("host.cli.instigators:schedules", "Schedules: list, start, stop, and their ticks."),
     "sensors": ("host.cli.instigators:sensors", "Sensors: list, start, stop, cursor, and their ticks."),
     "daemon": ("host.cli.instigators:daemon", "The daemon: leader lease and loops."),
+    "automation": (
+        "host.cli.automation:automation",
+        "Declarative automation: `automation explain KEY [--tick ID]` (why it did or did not run), `automation ticks`.",
+    ),
     "definitions": (
         "host.serve definitions",
         "`definitions validate [-w workspace.yaml | -f FILE | -m MODULE]`: "

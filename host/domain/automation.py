@@ -255,7 +255,7 @@ class _Scope:
 
     def evaluate(self, c: Condition, key: str, candidates: Subset, node_id: str) -> NodeResult:
         if not candidates and not c.stateful:
-            return NodeResult(node_id, c.name, c.label, key, EMPTY, 0, skipped=True)
+            return _skipped(c, key, node_id)
         handler = _HANDLERS.get(c.kind)
         if handler is None:
             raise ConditionError(
@@ -444,6 +444,14 @@ class _Scope:
             p for p in candidates if p in facts.updated and root in self.world.run_assets.get(facts.updated[p][1], ())
         )
         return self.result(c, key, node_id, true, candidates)
+
+
+def _skipped(c: Condition, key: str, node_id: str) -> NodeResult:
+    """A node not evaluated, with its operands (below a dep operator, without the deps: none were looked at)."""
+    children = (
+        [] if c.kind in DEP_OPERATORS else [_skipped(ch, key, f"{node_id}.{i}") for i, ch in enumerate(c.children)]
+    )
+    return NodeResult(node_id, c.name, c.label, key, EMPTY, 0, children, skipped=True)
 
 
 @lru_cache(maxsize=256)

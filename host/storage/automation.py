@@ -263,3 +263,56 @@ def latest_ticks(conn: sa.Connection, location: str, name: str) -> tuple[TickRec
     )
     tick_id = conn.execute(query).scalar()
     return (newest[0] if newest else None), (tick_store.get_tick(conn, int(tick_id)) if tick_id is not None else None)
+
+
+def automation_ticks(
+    conn: sa.Connection, sensors: Sequence[tuple[str, str]], *, before_id: int | None = None, limit: int = 50
+) -> list[TickRecord]:
+    """Ticks of these (location, sensor) pairs, newest first."""
+    if not sensors:
+        return []
+    pairs = [sa.and_(ticks.c.location == loc, ticks.c.name == name) for loc, name in sensors]
+    query = sa.select(ticks.c.id).where(ticks.c.kind == InstigatorKind.SENSOR, sa.or_(*pairs))
+    if before_id is not None:
+        query = query.where(ticks.c.id < before_id)
+    ids = [int(i) for i in conn.execute(query.order_by(ticks.c.id.desc()).limit(limit)).scalars()]
+    found = [tick_store.get_tick(conn, i) for i in ids]
+    return [t for t in found if t is not None]
+
+
+def evaluations_stored(conn: sa.Connection, tick_ids: Sequence[int]) -> dict[int, int]:
+    """How many assets each tick stored an evaluation for."""
+    table = automation_evaluations
+    if not tick_ids:
+        return {}
+    query = sa.select(table.c.tick_id, sa.func.count()).where(table.c.tick_id.in_(list(tick_ids)))
+    return {int(t): int(n) for t, n in conn.execute(query.group_by(table.c.tick_id))}
+
+
+def requests_of_ticks(conn: sa.Connection, tick_ids: Sequence[int]) -> dict[int, list[RunRequestRecord]]:
+    found: dict[int, list[RunRequestRecord]] = {}
+    for tick_id in dict.fromkeys(tick_ids):
+        found[tick_id] = run_requests(conn, tick_id)
+    return found
+
+
+def newest_evaluations(conn: sa.Connection, location: str | None = None) -> list[EvaluationRecord]:
+    """Each asset's newest evaluation (in each location's sensors, or one location's)."""
+    table = automation_evaluations
+    newest = sa.select(table.c.location, table.c.asset_key, sa.func.max(table.c.tick_id).label("tick_id"))
+    if location is not None:
+        newest = newest.where(table.c.location == location)
+    sub = newest.group_by(table.c.location, table.c.asset_key).subquery()
+    query = (
+        sa.select(table)
+        .join(
+            sub,
+            sa.and_(
+                table.c.location == sub.c.location,
+                table.c.asset_key == sub.c.asset_key,
+                table.c.tick_id == sub.c.tick_id,
+            ),
+        )
+        .order_by(table.c.asset_key)
+    )
+    return [_evaluation(row) for row in conn.execute(query)]

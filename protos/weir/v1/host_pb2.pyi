@@ -2049,3 +2049,276 @@ class WipeAssetsReply(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___WipeAssetsReply: _TypeAlias = WipeAssetsReply  # noqa: Y015
+
+@_typing.final
+class PartitionKeyRange(_message.Message):
+    """A run of consecutive partition keys in the asset's order (first == last for one key; "" for an
+    unpartitioned asset).
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    FIRST_FIELD_NUMBER: _builtins.int
+    LAST_FIELD_NUMBER: _builtins.int
+    first: _builtins.str
+    last: _builtins.str
+    def __init__(
+        self,
+        *,
+        first: _builtins.str = ...,
+        last: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["first", b"first", "last", b"last"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___PartitionKeyRange: _TypeAlias = PartitionKeyRange  # noqa: Y015
+
+@_typing.final
+class AutomationNode(_message.Message):
+    """One node of an asset's automation condition as evaluated in one tick."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NAME_FIELD_NUMBER: _builtins.int
+    LABEL_FIELD_NUMBER: _builtins.int
+    ASSET_KEY_FIELD_NUMBER: _builtins.int
+    VALUE_FIELD_NUMBER: _builtins.int
+    TRUE_COUNT_FIELD_NUMBER: _builtins.int
+    CANDIDATE_COUNT_FIELD_NUMBER: _builtins.int
+    TRUE_PARTITIONS_FIELD_NUMBER: _builtins.int
+    SKIPPED_FIELD_NUMBER: _builtins.int
+    CHILDREN_FIELD_NUMBER: _builtins.int
+    name: _builtins.str
+    """"AND", "SINCE", "missing", "cron_tick_passed(...)", or a dep's key"""
+    label: _builtins.str
+    """"eager", "any_deps_updated", ... ("" when none)"""
+    asset_key: _builtins.str
+    """the asset it looked at: a dep's, below a dep operator"""
+    value: _builtins.bool
+    """true for at least one partition"""
+    true_count: _builtins.int
+    """partitions it is true for"""
+    candidate_count: _builtins.int
+    """partitions it was evaluated for"""
+    skipped: _builtins.bool
+    """not evaluated: no candidate partitions were left"""
+    @_builtins.property
+    def true_partitions(self) -> _containers.RepeatedCompositeFieldContainer[Global___PartitionKeyRange]: ...
+    @_builtins.property
+    def children(self) -> _containers.RepeatedCompositeFieldContainer[Global___AutomationNode]: ...
+    def __init__(
+        self,
+        *,
+        name: _builtins.str = ...,
+        label: _builtins.str = ...,
+        asset_key: _builtins.str = ...,
+        value: _builtins.bool = ...,
+        true_count: _builtins.int = ...,
+        candidate_count: _builtins.int = ...,
+        true_partitions: _abc.Iterable[Global___PartitionKeyRange] | None = ...,
+        skipped: _builtins.bool = ...,
+        children: _abc.Iterable[Global___AutomationNode] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["asset_key", b"asset_key", "candidate_count", b"candidate_count", "children", b"children", "label", b"label", "name", b"name", "skipped", b"skipped", "true_count", b"true_count", "true_partitions", b"true_partitions", "value", b"value"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AutomationNode: _TypeAlias = AutomationNode  # noqa: Y015
+
+@_typing.final
+class AutomationEvaluation(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TICK_ID_FIELD_NUMBER: _builtins.int
+    LOCATION_FIELD_NUMBER: _builtins.int
+    SENSOR_NAME_FIELD_NUMBER: _builtins.int
+    ASSET_KEY_FIELD_NUMBER: _builtins.int
+    TIMESTAMP_FIELD_NUMBER: _builtins.int
+    NUM_REQUESTED_FIELD_NUMBER: _builtins.int
+    RESULT_FIELD_NUMBER: _builtins.int
+    RUN_IDS_FIELD_NUMBER: _builtins.int
+    tick_id: _builtins.int
+    """the tick that stored this result (later ticks, up to the one asked, gave the same)"""
+    location: _builtins.str
+    sensor_name: _builtins.str
+    asset_key: _builtins.str
+    timestamp: _builtins.float
+    num_requested: _builtins.int
+    """partitions requested (1 for an unpartitioned asset)"""
+    @_builtins.property
+    def result(self) -> Global___AutomationNode: ...
+    @_builtins.property
+    def run_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """the runs that tick launched for this asset"""
+
+    def __init__(
+        self,
+        *,
+        tick_id: _builtins.int = ...,
+        location: _builtins.str = ...,
+        sensor_name: _builtins.str = ...,
+        asset_key: _builtins.str = ...,
+        timestamp: _builtins.float = ...,
+        num_requested: _builtins.int = ...,
+        result: Global___AutomationNode | None = ...,
+        run_ids: _abc.Iterable[_builtins.str] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["result", b"result"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["asset_key", b"asset_key", "location", b"location", "num_requested", b"num_requested", "result", b"result", "run_ids", b"run_ids", "sensor_name", b"sensor_name", "tick_id", b"tick_id", "timestamp", b"timestamp"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AutomationEvaluation: _TypeAlias = AutomationEvaluation  # noqa: Y015
+
+@_typing.final
+class GetAutomationEvaluationRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ASSET_KEY_FIELD_NUMBER: _builtins.int
+    TICK_ID_FIELD_NUMBER: _builtins.int
+    LOCATION_FIELD_NUMBER: _builtins.int
+    tick_id: _builtins.int
+    """0: the newest"""
+    location: _builtins.str
+    """"": any location's automation sensor"""
+    @_builtins.property
+    def asset_key(self) -> _common_pb2.AssetKey: ...
+    def __init__(
+        self,
+        *,
+        asset_key: _common_pb2.AssetKey | None = ...,
+        tick_id: _builtins.int = ...,
+        location: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["asset_key", b"asset_key"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["asset_key", b"asset_key", "location", b"location", "tick_id", b"tick_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetAutomationEvaluationRequest: _TypeAlias = GetAutomationEvaluationRequest  # noqa: Y015
+
+@_typing.final
+class AutomationTick(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TICK_ID_FIELD_NUMBER: _builtins.int
+    LOCATION_FIELD_NUMBER: _builtins.int
+    SENSOR_NAME_FIELD_NUMBER: _builtins.int
+    STATUS_FIELD_NUMBER: _builtins.int
+    TIMESTAMP_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    ERROR_FIELD_NUMBER: _builtins.int
+    RUN_IDS_FIELD_NUMBER: _builtins.int
+    REQUESTED_ASSETS_FIELD_NUMBER: _builtins.int
+    EVALUATIONS_STORED_FIELD_NUMBER: _builtins.int
+    tick_id: _builtins.int
+    location: _builtins.str
+    sensor_name: _builtins.str
+    status: _builtins.str
+    """STARTED | SUCCESS | SKIPPED | FAILURE"""
+    timestamp: _builtins.float
+    reason: _builtins.str
+    error: _builtins.str
+    evaluations_stored: _builtins.int
+    """assets whose result changed in this tick"""
+    @_builtins.property
+    def run_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
+    @_builtins.property
+    def requested_assets(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
+    def __init__(
+        self,
+        *,
+        tick_id: _builtins.int = ...,
+        location: _builtins.str = ...,
+        sensor_name: _builtins.str = ...,
+        status: _builtins.str = ...,
+        timestamp: _builtins.float = ...,
+        reason: _builtins.str = ...,
+        error: _builtins.str = ...,
+        run_ids: _abc.Iterable[_builtins.str] | None = ...,
+        requested_assets: _abc.Iterable[_builtins.str] | None = ...,
+        evaluations_stored: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["error", b"error", "evaluations_stored", b"evaluations_stored", "location", b"location", "reason", b"reason", "requested_assets", b"requested_assets", "run_ids", b"run_ids", "sensor_name", b"sensor_name", "status", b"status", "tick_id", b"tick_id", "timestamp", b"timestamp"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AutomationTick: _TypeAlias = AutomationTick  # noqa: Y015
+
+@_typing.final
+class ListAutomationEvaluationsRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    LOCATION_FIELD_NUMBER: _builtins.int
+    ASSET_KEY_FIELD_NUMBER: _builtins.int
+    TICK_ID_FIELD_NUMBER: _builtins.int
+    LATEST_PER_ASSET_FIELD_NUMBER: _builtins.int
+    LIMIT_FIELD_NUMBER: _builtins.int
+    BEFORE_TICK_ID_FIELD_NUMBER: _builtins.int
+    location: _builtins.str
+    tick_id: _builtins.int
+    """set: this tick and the evaluations it stored"""
+    latest_per_asset: _builtins.bool
+    """set: each automated asset's newest evaluation"""
+    limit: _builtins.int
+    """ticks (or evaluations) per page; 0: the default"""
+    before_tick_id: _builtins.int
+    """the next page: from next_before_tick_id"""
+    @_builtins.property
+    def asset_key(self) -> _common_pb2.AssetKey:
+        """set: this asset's evaluations (each change), newest first"""
+
+    def __init__(
+        self,
+        *,
+        location: _builtins.str = ...,
+        asset_key: _common_pb2.AssetKey | None = ...,
+        tick_id: _builtins.int = ...,
+        latest_per_asset: _builtins.bool = ...,
+        limit: _builtins.int = ...,
+        before_tick_id: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["asset_key", b"asset_key"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["asset_key", b"asset_key", "before_tick_id", b"before_tick_id", "latest_per_asset", b"latest_per_asset", "limit", b"limit", "location", b"location", "tick_id", b"tick_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListAutomationEvaluationsRequest: _TypeAlias = ListAutomationEvaluationsRequest  # noqa: Y015
+
+@_typing.final
+class ListAutomationEvaluationsReply(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TICKS_FIELD_NUMBER: _builtins.int
+    EVALUATIONS_FIELD_NUMBER: _builtins.int
+    NEXT_BEFORE_TICK_ID_FIELD_NUMBER: _builtins.int
+    next_before_tick_id: _builtins.int
+    """0: no more"""
+    @_builtins.property
+    def ticks(self) -> _containers.RepeatedCompositeFieldContainer[Global___AutomationTick]: ...
+    @_builtins.property
+    def evaluations(self) -> _containers.RepeatedCompositeFieldContainer[Global___AutomationEvaluation]: ...
+    def __init__(
+        self,
+        *,
+        ticks: _abc.Iterable[Global___AutomationTick] | None = ...,
+        evaluations: _abc.Iterable[Global___AutomationEvaluation] | None = ...,
+        next_before_tick_id: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["evaluations", b"evaluations", "next_before_tick_id", b"next_before_tick_id", "ticks", b"ticks"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListAutomationEvaluationsReply: _TypeAlias = ListAutomationEvaluationsReply  # noqa: Y015

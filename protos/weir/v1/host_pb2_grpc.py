@@ -186,6 +186,16 @@ class HostStub:
                 request_serializer=weir_dot_v1_dot_host__pb2.WipeAssetsRequest.SerializeToString,
                 response_deserializer=weir_dot_v1_dot_host__pb2.WipeAssetsReply.FromString,
                 _registered_method=True)
+        self.GetAutomationEvaluation = channel.unary_unary(
+                '/weir.v1.Host/GetAutomationEvaluation',
+                request_serializer=weir_dot_v1_dot_host__pb2.GetAutomationEvaluationRequest.SerializeToString,
+                response_deserializer=weir_dot_v1_dot_host__pb2.AutomationEvaluation.FromString,
+                _registered_method=True)
+        self.ListAutomationEvaluations = channel.unary_unary(
+                '/weir.v1.Host/ListAutomationEvaluations',
+                request_serializer=weir_dot_v1_dot_host__pb2.ListAutomationEvaluationsRequest.SerializeToString,
+                response_deserializer=weir_dot_v1_dot_host__pb2.ListAutomationEvaluationsReply.FromString,
+                _registered_method=True)
 
 
 class HostServicer:
@@ -391,6 +401,23 @@ class HostServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetAutomationEvaluation(self, request, context):
+        """Declarative automation (docs/automation.md): why an asset was (not) requested, tick by tick.
+        An asset's evaluation, as of a tick of its automation sensor (default: the newest); NOT_FOUND
+        names the asset when it was never evaluated.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListAutomationEvaluations(self, request, context):
+        """Automation ticks, newest first, and evaluations: one asset's history, one tick's, or each
+        asset's newest.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_HostServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -543,6 +570,16 @@ def add_HostServicer_to_server(servicer, server):
                     servicer.WipeAssets,
                     request_deserializer=weir_dot_v1_dot_host__pb2.WipeAssetsRequest.FromString,
                     response_serializer=weir_dot_v1_dot_host__pb2.WipeAssetsReply.SerializeToString,
+            ),
+            'GetAutomationEvaluation': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetAutomationEvaluation,
+                    request_deserializer=weir_dot_v1_dot_host__pb2.GetAutomationEvaluationRequest.FromString,
+                    response_serializer=weir_dot_v1_dot_host__pb2.AutomationEvaluation.SerializeToString,
+            ),
+            'ListAutomationEvaluations': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListAutomationEvaluations,
+                    request_deserializer=weir_dot_v1_dot_host__pb2.ListAutomationEvaluationsRequest.FromString,
+                    response_serializer=weir_dot_v1_dot_host__pb2.ListAutomationEvaluationsReply.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1355,6 +1392,60 @@ class Host:
             '/weir.v1.Host/WipeAssets',
             weir_dot_v1_dot_host__pb2.WipeAssetsRequest.SerializeToString,
             weir_dot_v1_dot_host__pb2.WipeAssetsReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetAutomationEvaluation(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/weir.v1.Host/GetAutomationEvaluation',
+            weir_dot_v1_dot_host__pb2.GetAutomationEvaluationRequest.SerializeToString,
+            weir_dot_v1_dot_host__pb2.AutomationEvaluation.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListAutomationEvaluations(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/weir.v1.Host/ListAutomationEvaluations',
+            weir_dot_v1_dot_host__pb2.ListAutomationEvaluationsRequest.SerializeToString,
+            weir_dot_v1_dot_host__pb2.ListAutomationEvaluationsReply.FromString,
             options,
             channel_credentials,
             insecure,

@@ -88,6 +88,15 @@ class HostStub:
     """Forget assets' materialization and check history (of some partitions only, when given), keeping
     runs and their event logs. NOT_FOUND names a key neither defined nor in storage.
     """
+    GetAutomationEvaluation: _grpc.UnaryUnaryMultiCallable[_host_pb2.GetAutomationEvaluationRequest, _host_pb2.AutomationEvaluation]
+    """Declarative automation (docs/automation.md): why an asset was (not) requested, tick by tick.
+    An asset's evaluation, as of a tick of its automation sensor (default: the newest); NOT_FOUND
+    names the asset when it was never evaluated.
+    """
+    ListAutomationEvaluations: _grpc.UnaryUnaryMultiCallable[_host_pb2.ListAutomationEvaluationsRequest, _host_pb2.ListAutomationEvaluationsReply]
+    """Automation ticks, newest first, and evaluations: one asset's history, one tick's, or each
+    asset's newest.
+    """
 
 @_typing.type_check_only
 class HostAsyncStub(HostStub):
@@ -146,6 +155,15 @@ class HostAsyncStub(HostStub):
     WipeAssets: _aio.UnaryUnaryMultiCallable[_host_pb2.WipeAssetsRequest, _host_pb2.WipeAssetsReply]  # type: ignore[assignment]
     """Forget assets' materialization and check history (of some partitions only, when given), keeping
     runs and their event logs. NOT_FOUND names a key neither defined nor in storage.
+    """
+    GetAutomationEvaluation: _aio.UnaryUnaryMultiCallable[_host_pb2.GetAutomationEvaluationRequest, _host_pb2.AutomationEvaluation]  # type: ignore[assignment]
+    """Declarative automation (docs/automation.md): why an asset was (not) requested, tick by tick.
+    An asset's evaluation, as of a tick of its automation sensor (default: the newest); NOT_FOUND
+    names the asset when it was never evaluated.
+    """
+    ListAutomationEvaluations: _aio.UnaryUnaryMultiCallable[_host_pb2.ListAutomationEvaluationsRequest, _host_pb2.ListAutomationEvaluationsReply]  # type: ignore[assignment]
+    """Automation ticks, newest first, and evaluations: one asset's history, one tick's, or each
+    asset's newest.
     """
 
 class HostServicer(metaclass=_abc_1.ABCMeta):
@@ -382,6 +400,27 @@ class HostServicer(metaclass=_abc_1.ABCMeta):
     ) -> _typing.Union[_host_pb2.WipeAssetsReply, _abc.Awaitable[_host_pb2.WipeAssetsReply]]:
         """Forget assets' materialization and check history (of some partitions only, when given), keeping
         runs and their event logs. NOT_FOUND names a key neither defined nor in storage.
+        """
+
+    @_abc_1.abstractmethod
+    def GetAutomationEvaluation(
+        self,
+        request: _host_pb2.GetAutomationEvaluationRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_host_pb2.AutomationEvaluation, _abc.Awaitable[_host_pb2.AutomationEvaluation]]:
+        """Declarative automation (docs/automation.md): why an asset was (not) requested, tick by tick.
+        An asset's evaluation, as of a tick of its automation sensor (default: the newest); NOT_FOUND
+        names the asset when it was never evaluated.
+        """
+
+    @_abc_1.abstractmethod
+    def ListAutomationEvaluations(
+        self,
+        request: _host_pb2.ListAutomationEvaluationsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_host_pb2.ListAutomationEvaluationsReply, _abc.Awaitable[_host_pb2.ListAutomationEvaluationsReply]]:
+        """Automation ticks, newest first, and evaluations: one asset's history, one tick's, or each
+        asset's newest.
         """
 
 def add_HostServicer_to_server(servicer: HostServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
