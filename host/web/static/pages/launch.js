@@ -4,8 +4,8 @@
 // ?from_run=<id> starts from a run's target, config, tags and partition.
 
 import { get, readOnly, rpc } from "../lib/api.js";
+import { configEditor } from "../lib/config_editor.js";
 import { append, clear, errorBox, h } from "../lib/dom.js";
-import { fields, fillDefaults, pathText, removeExtra, scaffold, validate } from "../lib/jsonschema.js";
 
 const ASSET_ROWS = 300; // assets listed at once; the filter narrows the rest
 const KEY_WINDOW = 2000; // partition keys offered as suggestions (the latest ones)
@@ -31,9 +31,8 @@ export async function render(root, ctx) {
     from: q.get("from") || "",
     to: q.get("to") || "",
   };
-  let configText = null; // the editor's text, when a run or the person set it
-  let generated = null; // the text the editor was last filled with: a change of target may replace it
-  let configFor = ""; // the target that text was made for
+  const config = configEditor({ onChange: () => updateButton() });
+  ctx.onLeave(config.stop);
   let tagsText = "";
   let fromRunError = null;
   let run = null;
@@ -54,8 +53,7 @@ export async function render(root, ctx) {
       partition: run.partition_key || "",
       pmode: "single",
     });
-    configText = generated = pretty(run.run_config_json || "{}");
-    configFor = targetKey();
+    config.setText(pretty(run.run_config_json || "{}"), targetKey());
     tagsText = Object.entries(run.tags || {})
       .filter(([k]) => !SYSTEM_TAGS.has(k))
       .map(([k, v]) => `${k}=${v}`)
@@ -80,7 +78,6 @@ export async function render(root, ctx) {
 
   const targetBox = h("div", { class: "card launch-target" });
   const partitionBox = h("div");
-  const configBox = h("div", { class: "card launch-config" });
   const resultBox = h("div", { class: "launch-result" });
   const summaryEl = h("span", { class: "muted", id: "launch-summary" });
   const launchButton = h("button", { class: "primary", disabled: true, onclick: () => launch() }, "Launch run");
@@ -105,7 +102,7 @@ export async function render(root, ctx) {
       h(
         "div",
         {},
-        configBox,
+        config.element,
         h("div", { class: "card" }, h("h2", {}, "Tags"), h("div", { class: "muted small" }, "One key=value per line."), tagsArea),
         h("div", { class: "row launch-actions" }, launchButton, summaryEl),
         resultBox,
@@ -145,7 +142,7 @@ export async function render(root, ctx) {
     target = null;
     clear(targetBox);
     clear(partitionBox);
-    drawConfig();
+    config.setTarget(null, null);
     if (!state.location) {
       targetBox.append(h("div", { class: "muted" }, "Choose a location to see its jobs and assets."));
       return;
@@ -294,135 +291,6 @@ export async function render(root, ctx) {
     );
   }
 
-  const editor = h("textarea", {
-    id: "launch-config",
-    class: "launch-editor",
-    spellcheck: "false",
-    "aria-label": "Run config (JSON)",
-    oninput: () => {
-      configText = editor.value;
-      fitEditor();
-      checkSoon();
-    },
-  });
-  // As tall as its text (within bounds), so a short config does not sit in a large empty box.
-  const fitEditor = () => (editor.rows = Math.min(32, Math.max(6, editor.value.split("\n").length + 1)));
-  const problems = h("div", { class: "launch-problems", "aria-live": "polite" });
-  const reference = h("div");
-
-  function drawConfig() {
-    const schema = target && target.config_schema;
-    const key = target ? targetKey() : "";
-    if (configText === null || (target && configText === generated && configFor !== key)) {
-      configText = JSON.stringify(schema ? scaffold({}, schema) : {}, null, 2);
-      generated = configText;
-      configFor = key;
-    }
-    editor.value = configText;
-    fitEditor();
-    const edit = (fn) => () => {
-      const parsed = parseConfig();
-      if (parsed.error) return showProblems();
-      configText = JSON.stringify(fn(parsed.value, schema), null, 2);
-      editor.value = configText;
-      fitEditor();
-      showProblems();
-    };
-    clear(configBox).append(
-      h(
-        "div",
-        { class: "row" },
-        h("h2", {}, "Run config"),
-        h("span", { class: "muted small" }, "JSON"),
-        h("span", { class: "spacer" }),
-        h("button", { disabled: !schema, onclick: edit((v, s) => scaffold(v, s)), title: "add the required fields that are missing" }, "Scaffold missing"),
-        h("button", { disabled: !schema, onclick: edit((v, s) => fillDefaults(v, s)), title: "add the fields that have defaults" }, "Fill defaults"),
-        h("button", { disabled: !schema, onclick: edit((v, s) => removeExtra(v, s)), title: "drop fields the schema does not take" }, "Remove extra"),
-        h("button", { onclick: edit((v) => v) }, "Format"),
-      ),
-      editor,
-      problems,
-      reference,
-    );
-    append(clear(reference), [schema ? schemaReference(schema) : null]);
-    showProblems();
-  }
-
-  function schemaReference(schema) {
-    const rows = fields(schema).filter((f) => !["execution", "loggers"].includes(f.path[0]));
-    if (!rows.length) return h("div", { class: "muted small" }, "This target takes no config.");
-    return h(
-      "details",
-      { class: "launch-reference" },
-      h("summary", {}, `Config fields (${rows.length})`),
-      h(
-        "table",
-        { class: "grid" },
-        h("thead", {}, h("tr", {}, ["Path", "Type", "Required", "Default", "Description"].map((x) => h("th", {}, x)))),
-        h(
-          "tbody",
-          {},
-          rows.map((f) =>
-            h(
-              "tr",
-              {},
-              h("td", {}, h("code", {}, pathText(f.path))),
-              h("td", {}, f.type),
-              h("td", {}, f.required ? "yes" : ""),
-              h("td", {}, f.default === undefined ? "" : h("code", {}, JSON.stringify(f.default))),
-              h("td", {}, f.description),
-            ),
-          ),
-        ),
-      ),
-    );
-  }
-
-  function parseConfig() {
-    const text = editor.value.trim();
-    if (!text) return { value: {} };
-    try {
-      const value = JSON.parse(text);
-      if (value === null || typeof value !== "object" || Array.isArray(value)) {
-        return { error: 'Run config must be a JSON object like {"ops": {...}, "resources": {...}}' };
-      }
-      return { value };
-    } catch (error) {
-      return { error: `Run config is not valid JSON: ${error.message}` };
-    }
-  }
-
-  function configProblems() {
-    const parsed = parseConfig();
-    if (parsed.error) return { error: parsed.error, errors: [] };
-    const schema = target && target.config_schema;
-    return { value: parsed.value, errors: schema ? validate(parsed.value, schema) : [] };
-  }
-
-  function showProblems() {
-    const { error, errors } = configProblems();
-    clear(problems);
-    if (error) problems.append(h("div", { class: "error-box launch-json-error" }, error));
-    else if (errors.length) {
-      problems.append(
-        h(
-          "div",
-          { class: "error-box launch-schema-errors" },
-          h("strong", {}, `${errors.length} problem${errors.length === 1 ? "" : "s"} with the config:`),
-          h("ul", {}, errors.slice(0, 50).map((e) => h("li", {}, h("code", {}, pathText(e.path)), ": ", e.message))),
-        ),
-      );
-    } else if (target) problems.append(h("div", { class: "launch-ok" }, "✓ Config matches the schema."));
-    updateButton();
-  }
-
-  let timer = null;
-  function checkSoon() {
-    clearTimeout(timer);
-    timer = setTimeout(showProblems, 200);
-  }
-  ctx.onLeave(() => clearTimeout(timer));
-
   async function loadTarget() {
     target = null;
     partitionInfo = null;
@@ -430,7 +298,7 @@ export async function render(root, ctx) {
     clear(resultBox);
     const chosen = state.tab === "job" ? state.job : state.assets.size;
     if (!state.location || !chosen) {
-      drawConfig();
+      config.setTarget(null, null);
       return;
     }
     const params = { location: state.location };
@@ -442,12 +310,12 @@ export async function render(root, ctx) {
       found = await get("/api/launch/target", params);
     } catch (error) {
       partitionBox.append(errorBox(error));
-      drawConfig();
+      config.setTarget(null, null);
       return;
     }
     if (asked !== JSON.stringify(currentParams())) return; // the choice changed meanwhile
     target = found;
-    drawConfig();
+    config.setTarget(target.config_schema, targetKey());
     await loadPartitions();
   }
 
@@ -604,9 +472,9 @@ export async function render(root, ctx) {
 
   async function launch() {
     clear(resultBox);
-    const { error, errors, value } = configProblems();
+    const { error, errors, value } = config.check();
     if (error || errors.length) {
-      showProblems();
+      config.show();
       resultBox.append(errorBox(error ? "Not launched: fix the run config's JSON first." : `Not launched: the config has ${errors.length} problem(s) listed above.`));
       return;
     }
