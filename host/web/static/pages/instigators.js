@@ -14,7 +14,7 @@ export async function render(root, ctx) {
   const body = h("div");
   const search = h("input", {
     type: "search",
-    placeholder: `Filter ${noun}s by name`,
+    placeholder: "Filter by name",
     value: filters.q,
     "aria-label": `Filter ${noun}s`,
     oninput: () => {
