@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from host.domain.config_schema import selection_config_schema
 from host.domain.runs import check_selection
 from host.errors import ConfigError
 from protos.keys import asset_key_str
@@ -57,40 +58,6 @@ def launch_target(snapshot: snapshot_pb2.Snapshot, location: str, job_name: str,
     return LaunchTarget(location, "", sorted(chosen), schema, _asset_partitions(nodes))
 
 
-def selection_config_schema(
-    snapshot: snapshot_pb2.Snapshot, nodes: list[snapshot_pb2.AssetNode]
-) -> dict[str, Any] | None:
-    """The run config schema of an implicit job over these assets (None when none takes config):
-    `ops.<op>.config` per asset op with config, `resources.<key>.config` per resource they need."""
-    defs: dict[str, Any] = {}
-    ops: dict[str, Any] = {}
-    for node in nodes:
-        if node.config_schema and node.op_name not in ops:
-            config = _hoist(node.config_schema, defs)
-            ops[node.op_name] = _object({"config": config}, ["config"] if config.get("required") else [])
-    needed = {key for node in nodes for key in node.required_resource_keys}
-    resources = {
-        r.key: _object({"config": _hoist(r.config_schema, defs)}, [])
-        for r in snapshot.resources
-        if r.config_schema and r.key in needed
-    }
-    if not ops and not resources:
-        return None
-    required_ops = sorted(name for name, schema in ops.items() if schema.get("required"))
-    schema = _object(
-        {
-            "ops": _object(ops, required_ops),
-            "resources": _object(resources, []),
-            "execution": {"type": "object"},
-            "loggers": {"type": "object"},
-        },
-        ["ops"] if required_ops else [],
-    )
-    if defs:
-        schema["$defs"] = defs
-    return schema
-
-
 def _asset_partitions(nodes: list[snapshot_pb2.AssetNode]) -> list[PartitionSource]:
     by_definition: dict[bytes, PartitionSource] = {}
     for node in nodes:
@@ -99,17 +66,3 @@ def _asset_partitions(nodes: list[snapshot_pb2.AssetNode]) -> list[PartitionSour
             kind = node.partitions.WhichOneof("kind") or ""
             by_definition.setdefault(raw, PartitionSource(asset_key=asset_key_str(node.key), kind=kind))
     return list(by_definition.values())
-
-
-def _object(properties: dict[str, Any], required: list[str]) -> dict[str, Any]:
-    schema: dict[str, Any] = {"type": "object", "properties": properties, "additionalProperties": False}
-    if required:
-        schema["required"] = required
-    return schema
-
-
-def _hoist(raw: str, defs: dict[str, Any]) -> dict[str, Any]:
-    """A config class's schema with its $defs moved to the root, where "#/$defs/..." points."""
-    schema: dict[str, Any] = json.loads(raw)
-    defs.update(schema.pop("$defs", {}))
-    return schema

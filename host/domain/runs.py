@@ -9,9 +9,11 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from sqlalchemy import Engine
 
+from host.domain.config_schema import selection_config_schema
 from host.domain.partitions import check_run_partition, check_unpartitioned_run
 from host.domain.run_tags import check_limit_tags
 from host.errors import ConfigError, DefinitionNotFound, RunNotFound
@@ -93,7 +95,7 @@ def check_config(
     selection: Sequence[str] = (),
 ) -> None:
     """Refuse run config that the run would refuse: against the job's schema, or for an implicit asset
-    job (no job named) against each selected asset's own config schema."""
+    job (no job named) against the schema its selected assets make (host/domain/config_schema.py)."""
     try:
         config = json.loads(run_config_json or "{}")
     except json.JSONDecodeError as exc:
@@ -102,34 +104,25 @@ def check_config(
         raise ConfigError('run config must be a mapping like {"ops": {...}, "resources": {...}}')
     if job is not None:
         if job.config_schema:
-            _validate(job.config_schema, config, "", f"invalid run config for job {job.name!r}")
+            _validate(json.loads(job.config_schema), config, f"invalid run config for job {job.name!r}")
         return
     if snapshot is None:
         return
-    ops = config.get("ops") or {}
-    if not isinstance(ops, dict):
-        raise ConfigError('run config "ops" must be a mapping of op name to {"config": ...}')
     wanted = set(selection)
-    for node in snapshot.assets:
-        if node.config_schema and asset_key_str(node.key) in wanted:
-            entry = ops.get(node.op_name)
-            value = entry.get("config", {}) if isinstance(entry, dict) else {}
-            prefix = f"ops.{node.op_name}.config"
-            _validate(node.config_schema, value, prefix, f"invalid run config for asset {asset_key_str(node.key)!r}")
+    nodes = [a for a in snapshot.assets if asset_key_str(a.key) in wanted]
+    schema = selection_config_schema(snapshot, nodes)
+    if schema is not None:
+        names = ", ".join(sorted(wanted)[:5]) + (" ..." if len(wanted) > 5 else "")
+        _validate(schema, config, f"invalid run config for the assets {names}")
 
 
-def _validate(schema: str, value: object, prefix: str, what: str) -> None:
+def _validate(schema: dict[str, Any], value: object, what: str) -> None:
     import jsonschema
 
-    validator = jsonschema.Draft202012Validator(json.loads(schema))
+    validator = jsonschema.Draft202012Validator(schema)
     errors = sorted(validator.iter_errors(value), key=lambda e: list(e.absolute_path))
     if errors:
-        lines = []
-        for error in errors:
-            path = ".".join(
-                [prefix, *(str(p) for p in error.absolute_path)] if prefix else [str(p) for p in error.absolute_path]
-            )
-            lines.append(f"  {path or '(top level)'}: {error.message}")
+        lines = [f"  {'.'.join(str(p) for p in e.absolute_path) or '(top level)'}: {e.message}" for e in errors]
         raise ConfigError(f"{what}:\n" + "\n".join(lines))
 
 
@@ -151,7 +144,8 @@ def launch_run(
     snapshot = handle.loaded_snapshot()
     selection = [asset_key_str(k) for k in request.asset_selection]
     job = check_selection(snapshot, request.location, request.job_name, selection)
-    check_tags(request.tags)
+    tags = {**(job.run_tags if job is not None else {}), **request.tags}  # the request's tags win
+    check_tags(tags)
     if not request.job_name and not selection:
         selection = sorted(asset_key_str(a.key) for a in snapshot.assets if a.is_executable)
     check_config(job, request.run_config_json, snapshot, selection)
@@ -174,7 +168,7 @@ def launch_run(
         status=RunStatus.QUEUED,
         asset_selection=tuple(selection),
         run_config_json=request.run_config_json or "{}",
-        tags=dict(request.tags),
+        tags=tags,
         snapshot_id=handle.state.snapshot_id,
         created_at=now,
         partition_key=request.partition_key or None,

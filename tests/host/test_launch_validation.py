@@ -92,12 +92,12 @@ CASES = [
             location="shop", asset_selection=["sized"], run_config_json='{"ops": {"sized": {"config": {"rows": "x"}}}}'
         ),
         ConfigError,
-        ["invalid run config for asset 'sized'", "ops.sized.config.rows", "'x' is not of type 'integer'"],
+        ["invalid run config for the assets sized", "ops.sized.config.rows", "'x' is not of type 'integer'"],
     ),
     (
         dict(location="shop", asset_selection=["orders", "sized"], run_config_json="{}"),
         ConfigError,
-        ["invalid run config for asset 'sized'", "ops.sized.config", "'rows' is a required property"],
+        ["invalid run config for the assets orders, sized", "'ops' is a required property"],
     ),
 ]
 
