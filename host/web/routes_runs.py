@@ -110,8 +110,12 @@ def _events(
 
 
 def _header(conn: sa.Connection, cache: run_log.GroupCache, run: RunRecord) -> dict[str, object]:
-    summary = run_view.summarize(cache.groups(conn, run.run_id))
-    return {"run": run_log.run_json(run), "summary": run_log.summary_json(summary)}
+    groups = cache.groups(conn, run.run_id)
+    return {
+        "run": run_log.run_json(run),
+        "summary": run_log.summary_json(run_view.summarize(groups)),
+        "log_steps": run_log.log_steps(groups),
+    }
 
 
 def logs(web: WebApp, request: Request) -> Response:

@@ -111,8 +111,8 @@ def view(
     return {
         "run": run_json(run),
         "summary": summary_json(summary),
-        "log_steps": sorted({g.step_key for g in groups if g.event_type == run_view.COMPUTE_LOG}),
-        "step_assets": step_assets(workspace, run, summary) if workspace is not None else {},
+        "log_steps": log_steps(groups),
+        "step_assets": step_assets(workspace, run) if workspace is not None else None,
         "matched": matched,
         "events": [event_json(row) for row in events],
         "has_before": has_before,
@@ -151,6 +151,11 @@ def _page(
     return earlier + later, before, after, target
 
 
+def log_steps(groups: list[Group]) -> list[str]:
+    """The steps that printed something ("" is the run's output outside any step)."""
+    return sorted({g.step_key for g in groups if g.event_type == run_view.COMPUTE_LOG})
+
+
 def run_json(run: RunRecord) -> dict[str, Any]:
     """The run as the Host API's Run message, in its JSON form."""
     return bridge.to_json(runs.run_to_proto(run))
@@ -174,24 +179,28 @@ def event_json(row: EventRow) -> dict[str, Any]:
     return value
 
 
-def step_assets(workspace: WorkspaceManager, run: RunRecord, summary: LogSummary) -> dict[str, list[str]]:
-    """For a run of assets, the asset keys each step computes (what re-executing a step selects)."""
-    if not run.asset_selection:
-        return {}
+def step_assets(workspace: WorkspaceManager, run: RunRecord) -> dict[str, list[str]] | None:
+    """For a run of assets, the asset keys each step computes: what re-executing a step selects (the
+    Host API takes asset keys for asset runs, step keys for op jobs). None for an op job, or when the
+    location's definitions are not at hand (the page then uses what each step materialized)."""
     try:
         snapshot = workspace.get(run.location).state.snapshot
-    except LocationNotFound:  # removed since: the page falls back to what each step materialized
-        return {}
+    except LocationNotFound:
+        return None
     if snapshot is None:
-        return {}
-    selected = set(run.asset_selection)
-    steps = {s.step_key for s in summary.steps}
+        return None
+    if run.job_name == runs.IMPLICIT_ASSET_JOB:
+        scope = set(run.asset_selection)
+    else:
+        job = next((j for j in snapshot.jobs if j.name == run.job_name), None)
+        if job is None or not job.is_asset_job:
+            return None
+        scope = set(run.asset_selection) or {asset_key_str(k) for k in job.asset_selection}
     mapping: dict[str, list[str]] = {}
     for node in snapshot.assets:
         key = asset_key_str(node.key)
-        step = node.op_name or "__".join(node.key.path)
-        if key in selected and (step in steps or not steps):
-            mapping.setdefault(step, []).append(key)
+        if key in scope:
+            mapping.setdefault(node.op_name or "__".join(node.key.path), []).append(key)
     return mapping
 
 

@@ -91,6 +91,17 @@ def test_a_run_page_follows_the_run_to_success_without_reloading(ui: UiPage, ui_
     assert "logstep=revenue" in page.url
     ui.shot("run-compute-logs")
 
+    # Mark revenue's box in the chart (rows of 22 px under a 22 px axis) and re-execute that step alone.
+    order = str(gantt.get_attribute("aria-label")).split(": ", 1)[1].split(", ")
+    row = [entry.split(" ")[0] for entry in order].index("revenue")
+    gantt.click(position={"x": 12, "y": 22 + row * 22 + 11})
+    page.wait_for_url(re.compile(r"sel=revenue"))
+    page.get_by_role("button", name="Selected steps (1)").click()
+    page.wait_for_url(lambda url: run.run_id not in url and "/runs/" in url)
+    again = ui_host.client.get_run(page.url.rsplit("/runs/", 1)[1].split("?")[0])
+    assert (again.parent_run_id, [list(k.path) for k in again.asset_selection]) == (run.run_id, [["revenue"]])
+    ui_host.client.wait_for_run(again.run_id, 90)
+
 
 def test_a_failed_run_opens_on_its_error_and_reexecutes_from_failure(ui: UiPage, ui_host: UiHost, made: Runs) -> None:
     page = ui.open(f"/runs/{made.failed}")

@@ -124,7 +124,7 @@ export class Gantt {
     for (let t = 0; t <= span + 1e-9 && Number.isFinite(step); t += step) {
       const px = x(lo + t);
       g.fillRect(px, AXIS - 5, 1, 5);
-      const text = "+" + duration(t).replace(".0 s", " s");
+      const text = t ? "+" + duration(t).replace(".0 s", " s") : "0";
       if (px + g.measureText(text).width < width) g.fillText(text, px + 3, AXIS / 2 - 1);
     }
   }

@@ -36,7 +36,8 @@ export class EventLog {
     this.bar = h("div", { class: "row event-filters" });
     this.count = h("span", { class: "muted event-count" });
     this.detail = h("div", { class: "event-detail" });
-    this.body = h("div", { class: "event-body" }, h("div", { class: "event-main" }, this.list.el, h("div", { class: "row event-foot" }, this.count)), this.detail);
+    this.empty = h("div", { class: "card empty", hidden: true }, "No event matches these filters.");
+    this.body = h("div", { class: "event-body" }, h("div", { class: "event-main" }, this.empty, this.list.el, h("div", { class: "row event-foot" }, this.count)), this.detail);
     this.el = h("div", { class: "event-log" }, this.bar, this.body);
   }
 
@@ -138,6 +139,9 @@ export class EventLog {
 
   drawCount() {
     const shown = this.list.items.length;
+    this.empty.hidden = shown > 0;
+    const f = this.filters;
+    this.empty.textContent = f.levels.length || f.types.length || f.step || f.text ? "No event matches these filters." : "No events yet.";
     const filtered = this.matched !== this.summary.total;
     clear(this.count).append(
       `${this.matched.toLocaleString()} ${filtered ? `of ${this.summary.total.toLocaleString()} events match` : "events"}` +
@@ -145,7 +149,24 @@ export class EventLog {
     );
   }
 
+  // The bar's parts are built once: the search box keeps its focus and caret while the list reloads.
+  buildBar() {
+    this.chips = h("div", { class: "level-chips", role: "group", "aria-label": "levels" });
+    this.typeSelect = h("select", { "aria-label": "event type", onchange: (e) => this.onFilter({ types: e.target.value ? [e.target.value] : [] }) });
+    this.stepSelect = h("select", { "aria-label": "step", onchange: (e) => this.onFilter({ step: e.target.value }) });
+    this.search = h("input", { type: "search", placeholder: "search messages…", "aria-label": "search the events" });
+    let timer = null;
+    this.search.addEventListener("input", () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => this.onFilter({ text: this.search.value.trim() }), 350);
+    });
+    this.clearSlot = h("span");
+    this.jumps = h("div", { class: "row event-jumps" });
+    append(this.bar, [this.chips, this.typeSelect, this.stepSelect, this.search, this.clearSlot, h("span", { class: "spacer" }), this.jumps]);
+  }
+
   drawBar() {
+    if (!this.chips) this.buildBar();
     const f = this.filters;
     const byLevel = this.summary.by_level || {};
     const byType = this.summary.by_type || {};
@@ -153,42 +174,28 @@ export class EventLog {
       const levels = f.levels.includes(level) ? f.levels.filter((l) => l !== level) : [...f.levels, level];
       this.onFilter({ levels });
     };
-    const search = h("input", { type: "search", placeholder: "search messages…", value: f.text, "aria-label": "search the events" });
-    let timer = null;
-    search.addEventListener("input", () => {
-      clearTimeout(timer);
-      timer = setTimeout(() => this.onFilter({ text: search.value.trim() }), 350);
-    });
-    const types = Object.keys(byType).sort();
-    const steps = (this.summary.steps || []).map((s) => s.step_key);
-    if (f.step && !steps.includes(f.step)) steps.push(f.step);
-    append(clear(this.bar), [
-      h(
-        "div",
-        { class: "level-chips", role: "group", "aria-label": "levels" },
-        LEVELS.filter((l) => byLevel[l] || f.levels.includes(l)).map((level) =>
-          h(
-            "button",
-            { type: "button", class: `chip level-${level}${f.levels.includes(level) ? " on" : ""}`, "aria-pressed": f.levels.includes(level) ? "true" : "false", onclick: () => toggleLevel(level) },
-            `${level.toLowerCase()} ${(byLevel[level] || 0).toLocaleString()}`,
-          ),
+    append(
+      clear(this.chips),
+      LEVELS.filter((l) => byLevel[l] || f.levels.includes(l)).map((level) =>
+        h(
+          "button",
+          { type: "button", class: `chip level-${level}${f.levels.includes(level) ? " on" : ""}`, "aria-pressed": f.levels.includes(level) ? "true" : "false", onclick: () => toggleLevel(level) },
+          `${level.toLowerCase()} ${(byLevel[level] || 0).toLocaleString()}`,
         ),
       ),
-      h(
-        "select",
-        { "aria-label": "event type", onchange: (e) => this.onFilter({ types: e.target.value ? [e.target.value] : [] }) },
-        h("option", { value: "" }, "All types"),
-        types.map((t) => h("option", { value: t, selected: f.types.includes(t) }, `${t} (${byType[t].toLocaleString()})`)),
-      ),
-      h(
-        "select",
-        { "aria-label": "step", onchange: (e) => this.onFilter({ step: e.target.value }) },
-        h("option", { value: "" }, "All steps"),
-        steps.map((s) => h("option", { value: s, selected: s === f.step }, s)),
-      ),
-      search,
-      f.levels.length || f.types.length || f.step || f.text ? h("button", { type: "button", onclick: () => this.onFilter({ levels: [], types: [], step: "", text: "" }) }, "Clear filters") : null,
-      h("span", { class: "spacer" }),
+    );
+    const types = Object.keys(byType).sort();
+    append(clear(this.typeSelect), [
+      h("option", { value: "" }, "All types"),
+      types.map((t) => h("option", { value: t, selected: f.types.includes(t) }, `${t.replaceAll("_", " ").toLowerCase()} (${byType[t].toLocaleString()})`)),
+    ]);
+    const steps = (this.summary.steps || []).map((s) => s.step_key);
+    if (f.step && !steps.includes(f.step)) steps.push(f.step);
+    append(clear(this.stepSelect), [h("option", { value: "" }, "All steps"), steps.map((s) => h("option", { value: s, selected: s === f.step }, s))]);
+    if (document.activeElement !== this.search) this.search.value = f.text;
+    const filtered = f.levels.length || f.types.length || f.step || f.text;
+    append(clear(this.clearSlot), [filtered ? h("button", { type: "button", onclick: () => this.onFilter({ levels: [], types: [], step: "", text: "" }) }, "Clear filters") : null]);
+    append(clear(this.jumps), [
       this.summary.first_error !== null && this.summary.first_error !== undefined
         ? h("button", { type: "button", onclick: () => this.jump({ seq: this.summary.first_error }) }, "First error")
         : null,

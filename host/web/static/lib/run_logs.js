@@ -99,7 +99,7 @@ export class ComputeLogs {
     clear(this.note);
     if (this.hasEarlier) append(this.note, [h("button", { type: "button", onclick: () => this.earlier() }, "Load earlier output"), " "]);
     const dropped = this.chunks.filter((c) => c.dropped_bytes > 0);
-    if (dropped.length) append(this.note, h("span", {}, `The worker stopped capturing after its cap: ${dropped[0].text.trim()}`));
+    if (dropped.length) append(this.note, [h("span", {}, `The worker stopped capturing after its cap: ${dropped[0].text.trim()}`)]);
     clear(this.view);
     if (!text) {
       this.view.append(h("span", { class: "muted" }, `Nothing on ${this.stream}${this.step ? ` from ${this.step}` : ""} yet.`));

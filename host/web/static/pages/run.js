@@ -27,7 +27,7 @@ export async function render(root, ctx) {
   }
   let run = view.run;
   let summary = view.summary;
-  let stepAssets = view.step_assets || {};
+  const stepAssets = view.step_assets ?? null;
 
   const title = h("h1", { class: "run-title" });
   const actions = h("div", { class: "row run-actions" });
@@ -102,12 +102,15 @@ export async function render(root, ctx) {
       ),
     ]);
   };
+  // Re-executing marked steps: asset keys for a run of assets (what each step computes), step keys for
+  // an op job. Without the location's definitions, a step's materializations stand for its assets.
   const selection = () => {
-    if (!(run.asset_selection || []).length) return [...chosen];
+    const assetRun = stepAssets !== null || (run.asset_selection || []).length > 0;
+    if (!assetRun) return [...chosen];
     const keys = [];
     for (const step of chosen) {
       const fromStep = (summary.steps || []).find((s) => s.step_key === step);
-      keys.push(...(stepAssets[step] || (fromStep ? fromStep.assets : [])));
+      keys.push(...((stepAssets && stepAssets[step]) || (fromStep ? fromStep.assets : [])));
     }
     return [...new Set(keys)];
   };
@@ -199,8 +202,13 @@ export async function render(root, ctx) {
       const data = JSON.parse(message.data);
       run = data.run;
       summary = data.summary;
+      view.log_steps = data.log_steps;
       log.setSummary(summary);
       redrawRun();
+      if (logs) {
+        logs.steps = [...new Set([logs.step, ...logSteps()])];
+        logs.drawBar();
+      }
     });
     source.addEventListener("events", (message) => log.live(JSON.parse(message.data).events));
     source.addEventListener("end", () => {
