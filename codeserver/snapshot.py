@@ -175,6 +175,7 @@ def _job(job: JobDefinition, pb_key: Any) -> Any:
         is_asset_job=job.is_asset_job,
         partitions=_partitions(job.partitions_def),
         executor=job.executor_name,
+        run_tags=dict(job.run_tags),
     )
 
 

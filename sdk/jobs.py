@@ -42,8 +42,9 @@ class JobDefinition:
         self.description = description
         self.resource_defs = dict(resource_defs or {})
         self.config = config
-        self.tags = {str(k): str(v) for k, v in (tags or {}).items()}
-        self.run_tags = {str(k): str(v) for k, v in (run_tags or {}).items()}
+        self.tags = {str(k): str(v) for k, v in {**graph_def.tags, **(tags or {})}.items()}
+        # Dagster: runs of the job get run_tags when given, else the job's (and its graph's) tags.
+        self.run_tags = {str(k): str(v) for k, v in run_tags.items()} if run_tags is not None else dict(self.tags)
         self.executor_def = executor_def
         self.op_retry_policy = op_retry_policy
         self.partitions_def = partitions_def
@@ -169,7 +170,7 @@ class UnresolvedAssetJobDefinition:
         self.config = config
         self.description = description
         self.tags = dict(tags or {})
-        self.run_tags = dict(run_tags or {})
+        self.run_tags = dict(run_tags) if run_tags is not None else None
         self.partitions_def = partitions_def
         self.executor_def = executor_def
         self.op_retry_policy = op_retry_policy

@@ -542,6 +542,26 @@ class Job(_message.Message):
         def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
         def WhichOneof(self, oneof_group: _Never) -> None: ...
 
+    @_typing.final
+    class RunTagsEntry(_message.Message):
+        DESCRIPTOR: _descriptor.Descriptor
+
+        KEY_FIELD_NUMBER: _builtins.int
+        VALUE_FIELD_NUMBER: _builtins.int
+        key: _builtins.str
+        value: _builtins.str
+        def __init__(
+            self,
+            *,
+            key: _builtins.str = ...,
+            value: _builtins.str = ...,
+        ) -> None: ...
+        _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+        def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+        _ClearFieldArgType: _TypeAlias = _typing.Literal["key", b"key", "value", b"value"]  # noqa: Y015
+        def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+        def WhichOneof(self, oneof_group: _Never) -> None: ...
+
     NAME_FIELD_NUMBER: _builtins.int
     DESCRIPTION_FIELD_NUMBER: _builtins.int
     TAGS_FIELD_NUMBER: _builtins.int
@@ -551,6 +571,7 @@ class Job(_message.Message):
     IS_ASSET_JOB_FIELD_NUMBER: _builtins.int
     PARTITIONS_FIELD_NUMBER: _builtins.int
     EXECUTOR_FIELD_NUMBER: _builtins.int
+    RUN_TAGS_FIELD_NUMBER: _builtins.int
     name: _builtins.str
     description: _builtins.str
     config_schema: _builtins.str
@@ -566,6 +587,10 @@ class Job(_message.Message):
     def nodes(self) -> _containers.RepeatedCompositeFieldContainer[Global___OpNode]: ...
     @_builtins.property
     def partitions(self) -> Global___PartitionsDefinition: ...
+    @_builtins.property
+    def run_tags(self) -> _containers.ScalarMap[_builtins.str, _builtins.str]:
+        """tags every run of this job gets (Dagster: run_tags, else tags)"""
+
     def __init__(
         self,
         *,
@@ -578,10 +603,11 @@ class Job(_message.Message):
         is_asset_job: _builtins.bool = ...,
         partitions: Global___PartitionsDefinition | None = ...,
         executor: _builtins.str = ...,
+        run_tags: _abc.Mapping[_builtins.str, _builtins.str] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["partitions", b"partitions"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["asset_selection", b"asset_selection", "config_schema", b"config_schema", "description", b"description", "executor", b"executor", "is_asset_job", b"is_asset_job", "name", b"name", "nodes", b"nodes", "partitions", b"partitions", "tags", b"tags"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["asset_selection", b"asset_selection", "config_schema", b"config_schema", "description", b"description", "executor", b"executor", "is_asset_job", b"is_asset_job", "name", b"name", "nodes", b"nodes", "partitions", b"partitions", "run_tags", b"run_tags", "tags", b"tags"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
