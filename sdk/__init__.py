@@ -181,6 +181,20 @@ _EXPORTS: dict[str, str] = {
     "EventRecordsFilter": "sdk.event_records",
     "EventRecordsResult": "sdk.event_records",
     "AssetRecordsFilter": "sdk.event_records",
+    # definitions API (issue 16)
+    "HookContext": "sdk.hooks",
+    "HookDefinition": "sdk.hooks",
+    "build_hook_context": "sdk.hooks",
+    "success_hook": "sdk.hooks",
+    "failure_hook": "sdk.hooks",
+    "logger": "sdk.loggers",
+    "LoggerDefinition": "sdk.loggers",
+    "InitLoggerContext": "sdk.loggers",
+    "build_init_logger_context": "sdk.loggers",
+    "colored_console_logger": "sdk.loggers",
+    "json_console_logger": "sdk.loggers",
+    "get_dagster_logger": "sdk.loggers",
+    "DagsterInvalidSubsetError": "sdk.errors",
 }
 
 if TYPE_CHECKING:  # static analysers see the real names
@@ -229,6 +243,7 @@ if TYPE_CHECKING:  # static analysers see the real names
     from sdk.errors import DagsterInvalidConfigError as DagsterInvalidConfigError
     from sdk.errors import DagsterInvalidDefinitionError as DagsterInvalidDefinitionError
     from sdk.errors import DagsterInvalidInvocationError as DagsterInvalidInvocationError
+    from sdk.errors import DagsterInvalidSubsetError as DagsterInvalidSubsetError
     from sdk.errors import DagsterInvariantViolationError as DagsterInvariantViolationError
     from sdk.errors import DagsterResourceFunctionError as DagsterResourceFunctionError
     from sdk.errors import DagsterTypeCheckDidNotPass as DagsterTypeCheckDidNotPass
@@ -254,6 +269,11 @@ if TYPE_CHECKING:  # static analysers see the real names
     from sdk.executors import multiprocess_executor as multiprocess_executor
     from sdk.graphs import GraphDefinition as GraphDefinition
     from sdk.graphs import graph as graph
+    from sdk.hooks import HookContext as HookContext
+    from sdk.hooks import HookDefinition as HookDefinition
+    from sdk.hooks import build_hook_context as build_hook_context
+    from sdk.hooks import failure_hook as failure_hook
+    from sdk.hooks import success_hook as success_hook
     from sdk.instance import DagsterInstance as DagsterInstance
     from sdk.instance import instance_for_test as instance_for_test
     from sdk.io_managers import InMemoryIOManager as InMemoryIOManager
@@ -272,6 +292,13 @@ if TYPE_CHECKING:  # static analysers see the real names
     from sdk.legacy_resources import InitResourceContext as InitResourceContext
     from sdk.legacy_resources import build_init_resource_context as build_init_resource_context
     from sdk.legacy_resources import configured as configured
+    from sdk.loggers import InitLoggerContext as InitLoggerContext
+    from sdk.loggers import LoggerDefinition as LoggerDefinition
+    from sdk.loggers import build_init_logger_context as build_init_logger_context
+    from sdk.loggers import colored_console_logger as colored_console_logger
+    from sdk.loggers import get_dagster_logger as get_dagster_logger
+    from sdk.loggers import json_console_logger as json_console_logger
+    from sdk.loggers import logger as logger
     from sdk.metadata import MetadataValue as MetadataValue
     from sdk.metadata import TableColumn as TableColumn
     from sdk.metadata import TableRecord as TableRecord

@@ -32,6 +32,7 @@ class NodeInvocation:
     inputs: dict[str, Any] = field(default_factory=dict)  # input -> OutputHandle | GraphInputHandle | list
     tags: dict[str, str] = field(default_factory=dict)
     retry_policy: Any = None
+    hooks: tuple[Any, ...] = ()  # HookDefinitions given with .with_hooks() on this call
 
 
 class MultiOutputHandles(tuple):
@@ -82,7 +83,9 @@ def pop() -> None:
     _STACK.pop()
 
 
-def invoke(definition: Any, alias: str | None, tags: dict, retry_policy: Any, args: tuple, kwargs: dict) -> Any:
+def invoke(
+    definition: Any, alias: str | None, tags: dict, retry_policy: Any, args: tuple, kwargs: dict, hooks: tuple = ()
+) -> Any:
     """Record a call of an op or graph inside the current graph body; return its output handles."""
     from sdk.errors import DagsterInvalidDefinitionError
 
@@ -112,7 +115,7 @@ def invoke(definition: Any, alias: str | None, tags: dict, retry_policy: Any, ar
                 f'In graph "{comp.graph_name}", input "{key}" of "{name}" got {value!r}; inside a graph body '
                 "pass the outputs of other op calls or graph inputs (use config for constant values)."
             )
-    comp.nodes[name] = NodeInvocation(name, definition, wired, dict(tags), retry_policy)
+    comp.nodes[name] = NodeInvocation(name, definition, wired, dict(tags), retry_policy, tuple(hooks))
     outs = list(definition.output_names)
     if len(outs) == 1:
         return OutputHandle(name, outs[0])

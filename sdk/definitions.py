@@ -6,7 +6,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from functools import cached_property
 from typing import Any
 
-from sdk._unsupported import warn_unsupported
 from sdk.asset_graph import AssetGraph
 from sdk.assets import to_assets_definitions
 from sdk.checks import to_check_definitions
@@ -31,7 +30,6 @@ class Definitions:
         asset_checks: Iterable[Any] | None = None,
         metadata: Mapping[str, Any] | None = None,
     ) -> None:
-        warn_unsupported("Definitions", loggers=loggers or None)
         self.assets = list(assets or [])
         self.schedules = list(schedules or [])
         self.sensors = list(sensors or [])
@@ -83,8 +81,12 @@ class Definitions:
             resolved = job.resolve(self.asset_graph, self.resources, self.executor)
         else:
             resolved = job
-            if self.resources or (self.executor and job.executor_def is None):
-                resolved = _with_defaults(job, self.resources, self.executor)
+        if (
+            self.resources
+            or (self.executor and job.executor_def is None)
+            or (self.loggers and not resolved.logger_defs)
+        ):
+            resolved = _with_defaults(resolved, self.resources, self.executor, self.loggers)
         self._resolved_jobs[name] = resolved
         return resolved
 
@@ -106,7 +108,12 @@ class Definitions:
         chosen = AssetSelection.all() if selection is None else AssetSelection.from_coercible(selection)
         keys = chosen.resolve(graph)
         return build_asset_job(
-            IMPLICIT_ASSET_JOB_NAME, graph, keys, resource_defs=self.resources, executor_def=self.executor
+            IMPLICIT_ASSET_JOB_NAME,
+            graph,
+            keys,
+            resource_defs=self.resources,
+            executor_def=self.executor,
+            logger_defs=self.loggers,
         )
 
     def resolve_implicit_global_asset_job_def(self) -> JobDefinition:
@@ -130,6 +137,8 @@ class Definitions:
             run_tags=job.run_tags,
             description=job.description,
             partitions_def=job.partitions_def,
+            hook_defs=job.hook_defs,
+            logger_defs=job.logger_defs,
         )
 
     def resolve_asset_graph(self) -> AssetGraph:
@@ -198,10 +207,13 @@ def _by_name(items: list[Any], name: str, what: str) -> Any:
     raise DagsterInvariantViolationError(f'No {what} named "{name}"; they are {sorted(i.name for i in items)}.')
 
 
-def _with_defaults(job: JobDefinition, resources: Mapping[str, Any], executor: Any) -> JobDefinition:
+def _with_defaults(
+    job: JobDefinition, resources: Mapping[str, Any], executor: Any, loggers: Mapping[str, Any]
+) -> JobDefinition:
     import copy
 
     new = copy.copy(job)
     new.resource_defs = {**resources, **job.resource_defs}
     new.executor_def = job.executor_def or executor
+    new.logger_defs = dict(job.logger_defs or loggers)  # Definitions' loggers for jobs without their own
     return new

@@ -11,6 +11,10 @@ class DagsterInvalidDefinitionError(WeirError):
     """A definition (asset, op, job, Definitions) is malformed; raised when it is declared."""
 
 
+class DagsterInvalidSubsetError(DagsterInvalidDefinitionError):
+    """An op or asset selection that names nothing the job has, or leaves an input without a source."""
+
+
 class DagsterInvalidConfigError(WeirError):
     """Run config does not match the schema; raised before any step runs."""
 

@@ -49,11 +49,38 @@ class GraphDefinition:
     def node_defs(self) -> list[Any]:
         return [n.definition for n in self.nodes.values()]
 
+    @property
+    def input_defs(self) -> list[Any]:
+        """The graph's inputs, each typed as the first op input it feeds."""
+        return [self._input_def(name) for name in self.input_mappings]
+
+    def _input_def(self, name: str) -> Any:
+        from sdk.ops import InputDef
+        from sdk.types import resolve_dagster_type
+
+        for node_name, input_name in self.input_mappings[name]:
+            definition = self.nodes[node_name].definition
+            inner = (
+                definition._input_def(input_name)
+                if isinstance(definition, GraphDefinition)
+                else definition.input_defs[input_name]
+            )
+            return InputDef(name, inner.dagster_type, inner.default_value, inner.description, dict(inner.metadata))
+        return InputDef(name, resolve_dagster_type(None))
+
+    @property
+    def input_dict(self) -> dict[str, Any]:
+        return {d.name: d for d in self.input_defs}
+
     def alias(self, name: str) -> _PendingInvocation:
         return _PendingInvocation(self, alias=name)
 
     def tag(self, tags: Mapping[str, str]) -> _PendingInvocation:
         return _PendingInvocation(self, tags=dict(tags))
+
+    def with_hooks(self, hook_defs: Any) -> _PendingInvocation:
+        """This graph called with hooks on each of its ops (inside a graph or job body)."""
+        return _PendingInvocation(self, hooks=tuple(hook_defs))
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if _composition.current() is None:
@@ -74,10 +101,14 @@ class GraphDefinition:
         op_retry_policy: Any = None,
         partitions_def: Any = None,
         run_tags: Mapping[str, Any] | None = None,
+        hooks: Any = None,
+        logger_defs: Mapping[str, Any] | None = None,
+        input_values: Mapping[str, Any] | None = None,
+        op_selection: Any = None,
     ) -> JobDefinition:
         from sdk.jobs import JobDefinition
 
-        return JobDefinition(
+        job = JobDefinition(
             name=name or self.name,
             graph_def=self,
             description=description or self.description,
@@ -88,17 +119,24 @@ class GraphDefinition:
             op_retry_policy=op_retry_policy,
             partitions_def=partitions_def,
             run_tags=run_tags,
+            hook_defs=hooks,
+            logger_defs=logger_defs,
+            input_values=input_values,
         )
+        return job.get_subset(op_selection=op_selection) if op_selection is not None else job
 
     def execute_in_process(
         self,
         run_config: Any = None,
         resources: Mapping[str, Any] | None = None,
         raise_on_error: bool = True,
+        input_values: Mapping[str, Any] | None = None,
+        op_selection: Any = None,
         **kwargs: Any,
     ) -> Any:
-        return self.to_job(resource_defs=resources).execute_in_process(
-            run_config=run_config, raise_on_error=raise_on_error, **kwargs
+        job = self.to_job(resource_defs=resources, input_values=input_values)
+        return job.execute_in_process(
+            run_config=run_config, raise_on_error=raise_on_error, op_selection=op_selection, **kwargs
         )
 
     def __repr__(self) -> str:

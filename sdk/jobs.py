@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Mapping
 from typing import Any, overload
 
 from sdk._composition import AssetInputHandle, NodeInvocation, OutputHandle
-from sdk._unsupported import warn_unsupported
 from sdk.errors import DagsterInvalidDefinitionError
 from sdk.executors import ExecutorDefinition
 from sdk.graphs import GraphDefinition, trace_graph
@@ -36,6 +36,9 @@ class JobDefinition:
         asset_keys: frozenset[AssetKey] = frozenset(),
         check_keys: frozenset[AssetCheckKey] = frozenset(),
         extra_deps: Mapping[str, set[str]] | None = None,
+        hook_defs: Any = None,
+        logger_defs: Mapping[str, Any] | None = None,
+        input_values: Mapping[str, Any] | None = None,
     ) -> None:
         self.name = name
         self.graph = graph_def
@@ -52,6 +55,13 @@ class JobDefinition:
         self.asset_keys = asset_keys
         self.check_keys = check_keys
         self.extra_deps = dict(extra_deps or {})
+        from sdk.hooks import merge_hooks
+
+        self.hook_defs = merge_hooks(hook_defs or ())
+        self.logger_defs = dict(logger_defs or {})
+        self.input_values = dict(input_values or {})
+        JobDefinition._check_input_values(self)
+        self.op_selection: frozenset[str] | None = None  # top-level nodes a subset job executes
 
     @property
     def is_asset_job(self) -> bool:
@@ -74,11 +84,17 @@ class JobDefinition:
         resources: Mapping[str, Any] | None = None,
     ) -> Any:
         """Run the job in this process (always the in-process executor), IO in memory by default."""
-        warn_unsupported(f"{self.name}.execute_in_process()", op_selection=op_selection, input_values=input_values)
         from sdk.execution.in_process import execute_job_in_process
 
+        job = self
+        if input_values:
+            job = copy.copy(job)
+            job.input_values = {**self.input_values, **input_values}
+            JobDefinition._check_input_values(job)
+        if op_selection is not None:
+            job = job.get_subset(op_selection=op_selection)
         return execute_job_in_process(
-            self,
+            job,
             run_config=run_config,
             partition_key=partition_key,
             raise_on_error=raise_on_error,
@@ -87,6 +103,35 @@ class JobDefinition:
             resources=resources,
             instance=instance,
         )
+
+    @staticmethod
+    def _check_input_values(job: JobDefinition) -> None:
+        unknown = sorted(set(job.input_values) - set(job.graph.input_mappings))
+        if unknown:
+            raise DagsterInvalidDefinitionError(
+                f'Job "{job.name}" got input_values for {unknown}, which are not inputs of its graph; its inputs '
+                f"are {sorted(job.graph.input_mappings)}."
+            )
+
+    def with_hooks(self, hook_defs: Any) -> JobDefinition:
+        """A copy of this job whose every step also runs these hooks."""
+        from sdk.hooks import merge_hooks
+
+        new = copy.copy(self)
+        new.hook_defs = merge_hooks(self.hook_defs, hook_defs)
+        return new
+
+    def get_subset(self, *, op_selection: Any = None, asset_selection: Any = None) -> JobDefinition:
+        """A copy that executes only the selected ops (Dagster's syntax: "op", "*op", "op+", "++op")."""
+        if asset_selection is not None:
+            raise DagsterInvalidDefinitionError(
+                f'Job "{self.name}": subset an asset job by assets with define_asset_job(selection=...).'
+            )
+        from sdk.execution.op_selection import resolve_op_selection
+
+        new = copy.copy(self)
+        new.op_selection = resolve_op_selection(self, op_selection)
+        return new
 
     def __repr__(self) -> str:
         return f"<JobDefinition {self.name}>"
@@ -109,6 +154,9 @@ def job(
     op_retry_policy: Any = None,
     partitions_def: Any = None,
     run_tags: Mapping[str, Any] | None = None,
+    hooks: Any = None,
+    logger_defs: Mapping[str, Any] | None = None,
+    input_values: Mapping[str, Any] | None = None,
 ) -> Callable[[Callable[..., Any]], JobDefinition]: ...
 
 
@@ -124,6 +172,9 @@ def job(
     op_retry_policy: Any = None,
     partitions_def: Any = None,
     run_tags: Mapping[str, Any] | None = None,
+    hooks: Any = None,
+    logger_defs: Mapping[str, Any] | None = None,
+    input_values: Mapping[str, Any] | None = None,
 ) -> JobDefinition | Callable[[Callable[..., Any]], JobDefinition]:
     """Declare a job from a graph body."""
 
@@ -145,6 +196,9 @@ def job(
             op_retry_policy=op_retry_policy,
             partitions_def=partitions_def,
             run_tags=run_tags,
+            hooks=hooks,
+            logger_defs=logger_defs,
+            input_values=input_values,
         )
 
     return build(compose_fn) if compose_fn is not None else build
@@ -164,7 +218,11 @@ class UnresolvedAssetJobDefinition:
         partitions_def: Any = None,
         executor_def: ExecutorDefinition | None = None,
         op_retry_policy: Any = None,
+        hooks: Any = None,
     ) -> None:
+        from sdk.hooks import merge_hooks
+
+        self.hook_defs = merge_hooks(hooks or ())
         self.name = name
         self.selection = AssetSelection.from_coercible(selection) if selection is not None else AssetSelection.all()
         self.config = config
@@ -194,7 +252,15 @@ class UnresolvedAssetJobDefinition:
             description=self.description,
             partitions_def=self.partitions_def,
             op_retry_policy=self.op_retry_policy,
+            hook_defs=self.hook_defs,
         )
+
+    def with_hooks(self, hook_defs: Any) -> UnresolvedAssetJobDefinition:
+        from sdk.hooks import merge_hooks
+
+        new = copy.copy(self)
+        new.hook_defs = merge_hooks(self.hook_defs, hook_defs)
+        return new
 
     def __repr__(self) -> str:
         return f"<UnresolvedAssetJobDefinition {self.name}>"
@@ -213,9 +279,8 @@ def define_asset_job(
     hooks: Any = None,
 ) -> UnresolvedAssetJobDefinition:
     """A job that materializes a selection of assets (all of them by default)."""
-    warn_unsupported(f"asset job '{name}'", hooks=hooks)
     return UnresolvedAssetJobDefinition(
-        name, selection, config, description, tags, run_tags, partitions_def, executor_def, op_retry_policy
+        name, selection, config, description, tags, run_tags, partitions_def, executor_def, op_retry_policy, hooks
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, overload
@@ -195,6 +196,10 @@ class OpDefinition:
     def with_retry_policy(self, retry_policy: RetryPolicy) -> _PendingInvocation:
         return _PendingInvocation(self, retry_policy=retry_policy)
 
+    def with_hooks(self, hook_defs: Any) -> _PendingInvocation:
+        """This op called with hooks (inside a graph or job body): `my_op.with_hooks({on_failure})()`."""
+        return _PendingInvocation(self, hooks=tuple(hook_defs))
+
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if _composition.current() is not None:
             return _composition.invoke(self, None, {}, None, args, kwargs)
@@ -212,20 +217,31 @@ class _PendingInvocation:
     alias: str | None = None
     tags: dict[str, str] = field(default_factory=dict)
     retry_policy: Any = None
+    hooks: tuple[Any, ...] = ()
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if _composition.current() is None:
             raise DagsterInvalidInvocationError(
-                f'"{self.definition.name}" with an alias, tags or retry policy can only be called inside '
+                f'"{self.definition.name}" with an alias, tags, hooks or retry policy can only be called inside '
                 "a @graph or @job body."
             )
-        return _composition.invoke(self.definition, self.alias, self.tags, self.retry_policy, args, kwargs)
+        return _composition.invoke(self.definition, self.alias, self.tags, self.retry_policy, args, kwargs, self.hooks)
+
+    @property
+    def name(self) -> str:
+        return self.alias or self.definition.name
 
     def aliased(self, name: str) -> _PendingInvocation:
-        return _PendingInvocation(self.definition, name, self.tags, self.retry_policy)
+        return dataclasses.replace(self, alias=name)
 
     def tag(self, tags: Mapping[str, str]) -> _PendingInvocation:
-        return _PendingInvocation(self.definition, self.alias, {**self.tags, **tags}, self.retry_policy)
+        return dataclasses.replace(self, tags={**self.tags, **tags})
+
+    def with_hooks(self, hook_defs: Any) -> _PendingInvocation:
+        return dataclasses.replace(self, hooks=(*self.hooks, *hook_defs))
+
+    def with_retry_policy(self, retry_policy: Any) -> _PendingInvocation:
+        return dataclasses.replace(self, retry_policy=retry_policy)
 
 
 def _value_hint(hint: Any) -> Any:

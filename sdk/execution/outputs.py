@@ -30,7 +30,8 @@ def normalize_results(step: Any, result: Any) -> list[Any]:
     if not outputs:
         return []
     if result is None and op.output_defs[outputs[0]].dagster_type.is_nothing:
-        return [] if step.owner is None else [MaterializeResult()] if len(outputs) == 1 else []
+        # an op annotated `-> None` has a Nothing output: returning None yields it (downstream ops wait on it)
+        return [Output(None, outputs[0])] if step.owner is None else [MaterializeResult()] if len(outputs) == 1 else []
     return [Output(result, outputs[0])]
 
 

@@ -27,6 +27,13 @@ class AssetSource:
     io_manager_key: str
 
 
+@dataclass(frozen=True)
+class ValueSource:
+    """An input given as a Python value: a job's input_values for its graph's inputs."""
+
+    value: Any
+
+
 @dataclass
 class StepInput:
     name: str
@@ -48,6 +55,7 @@ class Step:
     tags: dict[str, str] = field(default_factory=dict)
     retry_policy: Any = None
     upstream: set[str] = field(default_factory=set)
+    hooks: tuple[Any, ...] = ()  # HookDefinitions run after the step succeeds or fails
 
     @property
     def is_check(self) -> bool:
@@ -76,7 +84,8 @@ class ExecutionPlan:
 def build_plan(job: Any, asset_graph: Any = None) -> ExecutionPlan:
     """Flatten job.graph (nested graphs become "outer.inner" step keys) and order the steps."""
     steps: dict[str, Step] = {}
-    _flatten(job, job.graph, "", {}, steps, ("ops",), asset_graph)
+    top_inputs = {name: [ValueSource(value)] for name, value in getattr(job, "input_values", {}).items()}
+    _flatten(job, job.graph, "", top_inputs, steps, ("ops",), asset_graph, tuple(getattr(job, "hook_defs", ())))
     for node, extra in job.extra_deps.items():
         if node in steps:
             steps[node].upstream |= {e for e in extra if e in steps}
@@ -105,8 +114,10 @@ def _flatten(
     steps: dict[str, Step],
     config_path: tuple[str, ...],
     asset_graph: Any,
+    hooks: tuple[Any, ...] = (),
 ) -> None:
     for node in graph.nodes.values():
+        node_hooks = (*hooks, *(h for h in node.hooks if h not in hooks))
         key = f"{prefix}{node.name}"
         resolved = {
             name: _resolve_sources(job, graph, prefix, src, graph_inputs, asset_graph)
@@ -115,7 +126,14 @@ def _flatten(
         if isinstance(node.definition, GraphDefinition):
             inner_inputs = {name: resolved.get(name, []) for name in node.definition.input_names}
             _flatten(
-                job, node.definition, f"{key}.", inner_inputs, steps, (*config_path, node.name, "ops"), asset_graph
+                job,
+                node.definition,
+                f"{key}.",
+                inner_inputs,
+                steps,
+                (*config_path, node.name, "ops"),
+                asset_graph,
+                node_hooks,
             )
             continue
         op_def: OpDefinition = node.definition
@@ -133,6 +151,7 @@ def _flatten(
             (*config_path, node.name),
             {**op_def.tags, **node.tags},
             node.retry_policy or op_def.retry_policy or job.op_retry_policy,
+            hooks=node_hooks,
         )
         step.upstream = {s.step_key for i in inputs for s in i.sources if isinstance(s, StepOutputSource)}
         steps[key] = step

@@ -67,9 +67,24 @@ def run_job(
     step writes to fd 1 and 2 becomes its COMPUTE_LOG events. `instance` is what steps see as
     context.instance; `observations` False leaves out ASSET_OBSERVATION events (the wire has none yet)."""
     emit = on_event
+    logger_error = None
+    if getattr(job, "logger_defs", None):
+        from sdk.execution.loggers import with_run_loggers
+
+        try:
+            emit = with_run_loggers(on_event, job, run_config, run_id)
+        except WeirError as exc:
+            logger_error = exc
     emit(Event("RUN_START", time.time(), message=f'Started run of job "{job.name}".'))
+    if logger_error is not None:
+        emit(Event("RUN_FAILURE", time.time(), message=str(logger_error), error=ErrorInfo.from_exception(logger_error)))
+        return RunOutcome(False, exception=logger_error)
     try:
         plan = build_plan(job, asset_graph)
+        if getattr(job, "op_selection", None) is not None:
+            from sdk.execution.op_selection import restrict_plan
+
+            plan = restrict_plan(plan, job.op_selection)
         if step_selection or output_runs:
             plan = select_steps(plan, step_selection, output_runs or {})
         resolved = resolve_run_config(plan, job.config, run_config, set(resource_defs), job.graph)
@@ -161,7 +176,8 @@ def _multiprocess_problem(plan: ExecutionPlan, resource_defs: Mapping[str, Any])
 def _setup_all(state: RunState) -> BaseException | None:
     keys = set(io_manager_keys(state.plan))
     for key in state.plan.order:  # the steps this run executes
-        keys |= state.plan.steps[key].op.required_resource_keys
+        step = state.plan.steps[key]
+        keys |= step.op.required_resource_keys.union(*(h.required_resource_keys for h in step.hooks))
     for key in sorted(keys):
         if key not in state.resources.defs:
             return DagsterInvalidDefinitionError(

@@ -18,7 +18,7 @@ from sdk.errors import Failure, RetryRequested, WeirError
 from sdk.events import ErrorInfo, Event
 from sdk.execution.outputs import normalize_results
 from sdk.execution.partitioned import load_partitions, output_keys, partitions_def_of, upstream_keys, values_by_key
-from sdk.execution.plan import AssetSource, ExecutionPlan, Step, StepOutputSource
+from sdk.execution.plan import AssetSource, ExecutionPlan, Step, StepOutputSource, ValueSource
 from sdk.io_managers import InputContext, OutputContext
 from sdk.keys import AssetKey
 from sdk.metadata import normalize_metadata
@@ -61,6 +61,7 @@ class RunState:
     asset_graph: Any = None  # finds upstream assets' partitions
     instance: Any = None  # context.instance: the DagsterInstance in-process, a stand-in under the host
     observations: bool = True  # emit ASSET_OBSERVATION events (in-process only: not on the wire yet)
+    step_values: dict[str, dict[str, Any]] = field(default_factory=dict)  # outputs hooks read, by step
 
     def event(self, type_: str, **fields: Any) -> None:
         self.emit(Event(type_, time.time(), **fields))
@@ -88,7 +89,16 @@ def _boundary(what: str, fn: Callable[[], Any]) -> Any:
 
 
 def execute_step(state: RunState, step: Step) -> StepOutcome:
-    """Run a step with its retry policy; emits STEP_START ... STEP_SUCCESS / STEP_FAILURE."""
+    """Run a step with its retry policy, then its hooks; emits STEP_START ... STEP_SUCCESS / STEP_FAILURE."""
+    outcome = _execute_with_retries(state, step)
+    if step.hooks:
+        from sdk.execution.hooks import run_hooks
+
+        run_hooks(state, step, outcome)
+    return outcome
+
+
+def _execute_with_retries(state: RunState, step: Step) -> StepOutcome:
     state.event("STEP_START", step_key=step.key, message=f'Started execution of step "{step.key}".')
     started = time.time()
     attempt = 0
@@ -186,7 +196,10 @@ def _attempt(state: RunState, step: Step, attempt: int) -> set[str]:
         kwargs[sig.config_param] = state.op_configs.get(step.key)
     for param in sig.resource_params:
         kwargs[param] = getattr(context.resources, param)
-    result = _boundary(f'Error in "{step.op.name}"', lambda: _call(step, kwargs))
+    from sdk.execution.loggers import dagster_logger_to
+
+    with dagster_logger_to(context.log):
+        result = _boundary(f'Error in "{step.op.name}"', lambda: _call(step, kwargs))
     return _handle_results(state, step, context, result)
 
 
@@ -218,6 +231,8 @@ def _load_inputs(state: RunState, step: Step) -> dict[str, Any]:
 
 def _load_one(state: RunState, step: Step, inp: Any, source: Any) -> Any:
     run_id = state.run_id
+    if isinstance(source, ValueSource):
+        return source.value
     if isinstance(source, StepOutputSource):
         run_id = _producing_run(state, step, inp, source)
         up = state.plan.steps[source.step_key]
@@ -440,6 +455,8 @@ def _store_output(
             metadata = {**normalize_metadata(ctx._added_metadata), **metadata}
         if state.captured is not None:
             state.captured[(step.key, name)] = value
+        if step.hooks:
+            state.step_values.setdefault(step.key, {})[name] = value
     metadata = {**metadata, **normalize_metadata(context.added_metadata.get(name, {}))}
     metadata.update(normalize_metadata(context.added_metadata.get(None, {})) if len(step.op.output_defs) == 1 else {})
     state.event("STEP_OUTPUT", step_key=step.key, output_name=name, message=f'Yielded output "{name}".')

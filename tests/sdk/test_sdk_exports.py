@@ -176,6 +176,20 @@ EXPECTED = [
     "RunRecord",
     "RunsFilter",
     "instance_for_test",
+    # definitions API (issue 16)
+    "HookContext",
+    "HookDefinition",
+    "build_hook_context",
+    "success_hook",
+    "failure_hook",
+    "logger",
+    "LoggerDefinition",
+    "InitLoggerContext",
+    "build_init_logger_context",
+    "colored_console_logger",
+    "json_console_logger",
+    "get_dagster_logger",
+    "DagsterInvalidSubsetError",
 ]
 
 

@@ -55,12 +55,6 @@ def test_the_warning_points_at_the_users_line() -> None:
 
 def test_each_unimplemented_argument_warns() -> None:
     def define() -> None:
-        @dg.asset
-        def orders() -> int:
-            return 1
-
-        dg.define_asset_job("nightly", hooks={object()})
-
         @dg.run_status_sensor(dg.DagsterRunStatus.SUCCESS, monitor_all_code_locations=True)
         def on_success(context) -> None:
             return None
@@ -69,30 +63,9 @@ def test_each_unimplemented_argument_warns() -> None:
         def wired(x):
             return None
 
-        dg.Definitions(assets=[orders], loggers={"json": object()})
-
     assert _caught(define) == [
-        "Weir does not implement `hooks=` yet (asset job 'nightly'); it is ignored.",
         "Weir does not implement `monitor_all_code_locations=` yet (sensor 'on_success'); it is ignored.",
         "Weir does not implement `ins=` yet (graph 'wired'); it is ignored.",
-        "Weir does not implement `loggers=` yet (Definitions); it is ignored.",
-    ]
-
-
-def test_in_process_arguments_that_change_nothing_warn() -> None:
-    @dg.op
-    def one() -> int:
-        return 1
-
-    @dg.job
-    def single() -> None:
-        one()
-
-    def run() -> None:
-        single.execute_in_process(op_selection=["one"])
-
-    assert _caught(run) == [
-        "Weir does not implement `op_selection=` yet (single.execute_in_process()); it is ignored.",
     ]
 
 
