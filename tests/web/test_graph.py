@@ -40,6 +40,10 @@ def test_the_lineage_shows_both_locations_and_a_selection_highlights_its_assets(
     assert shown >= EXAMPLE_KEYS
     assert "assets in" in page.inner_text(".graph-count")
     ui.shot("whole")
+    # The layout is computed once per snapshot set: a reload of the graph is a 304.
+    first = page.request.get(ui.host.url + "/api/assets/graph")
+    again = page.request.get(ui.host.url + "/api/assets/graph", headers={"If-None-Match": first.headers["etag"]})
+    assert (first.status, again.status) == (200, 304)
 
     page.fill(".graph-select", "group:sales")
     page.locator(".graph-count", has_text="3 of").wait_for()
@@ -84,6 +88,10 @@ def test_a_click_opens_the_panel_and_materialize_launches_runs(ui: UiPage) -> No
     # The status overlay follows the run through the change feed, without a reload.
     page.locator('.gnode.s-materialized[data-key="raw_orders"]').wait_for(timeout=60000)
     ui.shot("materialized")
+    page.fill(".graph-select", "status:materialized and group:sales")
+    page.locator(".graph-count", has_text="assets match").wait_for()
+    page.locator('.gnode:not(.dim)[data-key="raw_orders"]').wait_for()
+    page.fill(".graph-select", "")
 
     page.click('.gnode[data-key="history"]', modifiers=["Shift"])
     page.click('.gnode[data-key="next_week"]', modifiers=["Shift"])

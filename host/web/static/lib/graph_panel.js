@@ -6,6 +6,13 @@ import { badge, h, link, toast } from "./dom.js";
 import { ago, keyPath, shortId, when } from "./format.js";
 import { STATUS, STATUS_TEXT } from "./graph_model.js";
 
+const descriptions = new Map(); // asset key -> description, so a status refresh does not refetch it
+
+// New code: descriptions may have changed.
+export function forgetDescriptions() {
+  descriptions.clear();
+}
+
 // The panel of node `i` of `model`; `status` is the overlay (may be null while loading).
 export function assetPanel(model, i, status, { onClose, onSelect }) {
   const node = model.nodes[i];
@@ -56,11 +63,15 @@ export function assetPanel(model, i, status, { onClose, onSelect }) {
         : null,
     ),
   );
-  if (node.location) {
+  if (descriptions.has(node.key)) {
+    description.textContent = descriptions.get(node.key);
+  } else if (node.location) {
     rpc("GetAssetDetails", { asset_key: { path: keyParts(node.key) } })
       .then((details) => {
-        const text = (details.node && details.node.description) || "";
-        description.textContent = text || "No description.";
+        const text = (details.node && details.node.description) || "No description.";
+        if (descriptions.size > 500) descriptions.clear();
+        descriptions.set(node.key, text);
+        description.textContent = text;
       })
       .catch((error) => {
         description.textContent = `Details unavailable: ${error.message}`;

@@ -7,7 +7,7 @@
 import { get, readOnly } from "../lib/api.js";
 import { clear, errorBox, h } from "../lib/dom.js";
 import { GROUP, NODE, STATUS, STATUS_COLOR, STATUS_TEXT, buildScene, graphModel, groupName } from "../lib/graph_model.js";
-import { assetPanel, launchPlan, materialize } from "../lib/graph_panel.js";
+import { assetPanel, forgetDescriptions, launchPlan, materialize } from "../lib/graph_panel.js";
 import { GraphView } from "../lib/graph_view.js";
 
 const COLLAPSE_ABOVE = 1000; // more assets than this open with their groups collapsed (UI.md (e) 5)
@@ -47,9 +47,11 @@ class GraphPage {
       "aria-label": "asset selection",
       spellcheck: "false",
       autocomplete: "off",
+      list: "graph-select-suggestions",
       oninput: () => this.typed(),
       onkeydown: (e) => e.key === "Enter" && this.applySelection(this.input.value, true),
     });
+    this.suggestions = h("datalist", { id: "graph-select-suggestions" });
     this.error = h("div", { class: "graph-select-error", role: "alert", hidden: true });
     this.isolateButton = h("button", { class: "graph-isolate", title: "lay out only the selected assets", onclick: () => this.toggleIsolate() }, "Isolate");
     this.materializeButton = h("button", { class: "primary graph-materialize-selected", onclick: () => this.confirmMaterialize() }, "Materialize selected");
@@ -78,6 +80,7 @@ class GraphPage {
         h("button", { title: "fit the graph (0)", onclick: () => this.view.fit() }, "Fit"),
         readOnly ? null : [h("span", { class: "graph-sep" }), this.materializeButton],
       ),
+      this.suggestions,
       this.error,
       this.confirm,
       this.main,
@@ -115,6 +118,7 @@ class GraphPage {
     if (!this.ctx.isCurrent()) return;
     this.whole = graphModel(graph);
     this.status = arrived;
+    this.suggest();
     const q = this.ctx.query;
     for (const key of (q.get("pick") || "").split(",")) {
       const i = this.whole.byKey.get(key);
@@ -142,6 +146,23 @@ class GraphPage {
       console.warn("asset statuses unavailable", error);
       return null;
     }
+  }
+
+  // Completions for the selection box: the filters that pick something in this graph.
+  suggest() {
+    const found = new Set();
+    for (const g of this.whole.groups) {
+      if (g.name) found.add(`group:${g.name}`);
+      if (g.location) found.add(`code_location:${g.location}`);
+    }
+    for (const node of this.whole.nodes) {
+      if (found.size >= 300) break;
+      for (const kind of node.kinds) found.add(`kind:${kind}`);
+      for (const owner of node.owners) found.add(`owner:${owner}`);
+      for (const tag of Object.keys(node.tags)) found.add(`tag:${tag}`);
+    }
+    for (const status of STATUS) found.add(`status:${status}`);
+    clear(this.suggestions).append(...[...found].sort().map((value) => h("option", { value })));
   }
 
   // The model to draw (whole or isolated) and its groups' open state, then the drawing.
@@ -480,6 +501,7 @@ class GraphPage {
     const keyOf = (id) => this.whole.nodes[this.whole.local.get(id)].key;
     const panelKey = this.panelId >= 0 ? keyOf(this.panelId) : null;
     const pickedKeys = [...this.picked].map(keyOf);
+    forgetDescriptions();
     this.whole = graphModel(graph);
     this.status = await this.fetchStatus();
     this.picked = new Set(pickedKeys.filter((k) => this.whole.byKey.has(k)).map((k) => this.whole.ids[this.whole.byKey.get(k)]));
