@@ -40,13 +40,16 @@ def load_definitions(target: LoadTarget) -> Any:
     if target.attribute:
         if not hasattr(module, target.attribute):
             raise DefinitionsNotFound(f"{target.describe()} has no attribute {target.attribute!r}")
-        value = getattr(module, target.attribute)
-        if not isinstance(value, Definitions):
+        value = _as_definitions(getattr(module, target.attribute))
+        if value is None:
             raise DefinitionsNotFound(
-                f"{target.describe()}: {target.attribute!r} is a {type(value).__name__}, not a Definitions"
+                f"{target.describe()}: {target.attribute!r} is a {type(getattr(module, target.attribute)).__name__}, "
+                "not a Definitions (or a @repository)"
             )
         return value
     found = {name: v for name, v in vars(module).items() if isinstance(v, Definitions)}
+    if not found:  # Dagster's older form: one @repository
+        found = {name: d for name, v in vars(module).items() if _is_repository(v) and (d := _as_definitions(v))}
     if len(found) == 1:
         return next(iter(found.values()))
     if not found:
@@ -57,6 +60,23 @@ def load_definitions(target: LoadTarget) -> Any:
     raise DefinitionsNotFound(
         f"{target.describe()} holds several Definitions ({', '.join(sorted(found))}): pass -a ATTRIBUTE to choose one"
     )
+
+
+def _is_repository(value: Any) -> bool:
+    """A @repository, recognised without importing sdk.repository (loaded only if the code used it)."""
+    module = sys.modules.get("sdk.repository")
+    return module is not None and isinstance(value, module.RepositoryDefinition)
+
+
+def _as_definitions(value: Any) -> Any:
+    """The Definitions a module attribute stands for: itself, or a @repository's; None for anything else."""
+    from sdk import Definitions
+
+    if isinstance(value, Definitions):
+        return value
+    if _is_repository(value):
+        return value.definitions
+    return None
 
 
 def _import(target: LoadTarget) -> ModuleType:

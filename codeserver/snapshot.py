@@ -188,7 +188,8 @@ def _nodes(graph: GraphDefinition) -> list[Any]:
         for input_name in definition.input_names:
             source = node.inputs.get(input_name)
             first = source[0] if isinstance(source, list) and source else source
-            dtype = definition.input_defs[input_name].dagster_type.name if hasattr(definition, "input_defs") else ""
+            input_defs = definition.input_dict if isinstance(definition, GraphDefinition) else definition.input_defs
+            dtype = input_defs[input_name].dagster_type.name
             inputs.append(
                 snapshot_pb2.OpInput(
                     name=input_name,

@@ -195,6 +195,18 @@ _EXPORTS: dict[str, str] = {
     "json_console_logger": "sdk.loggers",
     "get_dagster_logger": "sdk.loggers",
     "DagsterInvalidSubsetError": "sdk.errors",
+    "SourceAsset": "sdk.source_assets",
+    "repository": "sdk.repository",
+    "RepositoryDefinition": "sdk.repository",
+    "load_assets_from_modules": "sdk.load_assets",
+    "load_assets_from_current_module": "sdk.load_assets",
+    "load_assets_from_package_module": "sdk.load_assets",
+    "load_assets_from_package_name": "sdk.load_assets",
+    "load_asset_checks_from_modules": "sdk.load_assets",
+    "load_asset_checks_from_current_module": "sdk.load_assets",
+    "load_asset_checks_from_package_module": "sdk.load_assets",
+    "load_asset_checks_from_package_name": "sdk.load_assets",
+    "multi_asset_check": "sdk.checks",
 }
 
 if TYPE_CHECKING:  # static analysers see the real names
@@ -214,6 +226,7 @@ if TYPE_CHECKING:  # static analysers see the real names
     from sdk.checks import AssetCheckSeverity as AssetCheckSeverity
     from sdk.checks import AssetCheckSpec as AssetCheckSpec
     from sdk.checks import asset_check as asset_check
+    from sdk.checks import multi_asset_check as multi_asset_check
     from sdk.config import Config as Config
     from sdk.config import EnvVar as EnvVar
     from sdk.config import PermissiveConfig as PermissiveConfig
@@ -292,6 +305,14 @@ if TYPE_CHECKING:  # static analysers see the real names
     from sdk.legacy_resources import InitResourceContext as InitResourceContext
     from sdk.legacy_resources import build_init_resource_context as build_init_resource_context
     from sdk.legacy_resources import configured as configured
+    from sdk.load_assets import load_asset_checks_from_current_module as load_asset_checks_from_current_module
+    from sdk.load_assets import load_asset_checks_from_modules as load_asset_checks_from_modules
+    from sdk.load_assets import load_asset_checks_from_package_module as load_asset_checks_from_package_module
+    from sdk.load_assets import load_asset_checks_from_package_name as load_asset_checks_from_package_name
+    from sdk.load_assets import load_assets_from_current_module as load_assets_from_current_module
+    from sdk.load_assets import load_assets_from_modules as load_assets_from_modules
+    from sdk.load_assets import load_assets_from_package_module as load_assets_from_package_module
+    from sdk.load_assets import load_assets_from_package_name as load_assets_from_package_name
     from sdk.loggers import InitLoggerContext as InitLoggerContext
     from sdk.loggers import LoggerDefinition as LoggerDefinition
     from sdk.loggers import build_init_logger_context as build_init_logger_context
@@ -331,6 +352,8 @@ if TYPE_CHECKING:  # static analysers see the real names
     from sdk.partitions import TimeWindow as TimeWindow
     from sdk.partitions import TimeWindowPartitionsDefinition as TimeWindowPartitionsDefinition
     from sdk.partitions import WeeklyPartitionsDefinition as WeeklyPartitionsDefinition
+    from sdk.repository import RepositoryDefinition as RepositoryDefinition
+    from sdk.repository import repository as repository
     from sdk.resources import ConfigurableIOManager as ConfigurableIOManager
     from sdk.resources import ConfigurableIOManagerFactory as ConfigurableIOManagerFactory
     from sdk.resources import ConfigurableLegacyIOManagerAdapter as ConfigurableLegacyIOManagerAdapter
@@ -368,6 +391,7 @@ if TYPE_CHECKING:  # static analysers see the real names
     from sdk.sensors import run_failure_sensor as run_failure_sensor
     from sdk.sensors import run_status_sensor as run_status_sensor
     from sdk.sensors import sensor as sensor
+    from sdk.source_assets import SourceAsset as SourceAsset
     from sdk.types import Any_ as Any  # noqa: F401  (re-exported: Dagster spells it Any)
     from sdk.types import Bool as Bool
     from sdk.types import DagsterType as DagsterType

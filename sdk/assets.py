@@ -30,8 +30,10 @@ class AssetsDefinition:
         can_subset: bool = False,
         selected_keys: frozenset[AssetKey] | None = None,
         backfill_policy: Any = None,
+        resource_defs: Mapping[str, Any] | None = None,
     ) -> None:
         self.op = op
+        self.resource_defs = dict(resource_defs or {})  # resources the asset brings; Definitions adds them
         self.specs_by_output = dict(specs_by_output)
         self.keys_by_input = dict(keys_by_input)
         self.check_specs = tuple(check_specs)
@@ -70,6 +72,32 @@ class AssetsDefinition:
     @property
     def check_keys(self) -> list[Any]:
         return [spec.key for spec in self.check_specs]
+
+    @property
+    def specs_by_key(self) -> dict[AssetKey, AssetSpec]:
+        return {spec.key: spec for spec in self.specs_by_output.values()}
+
+    @property
+    def keys_by_input_name(self) -> dict[str, AssetKey]:
+        return dict(self.keys_by_input)
+
+    @property
+    def keys_by_output_name(self) -> dict[str, AssetKey]:
+        return {out: spec.key for out, spec in self.specs_by_output.items()}
+
+    @property
+    def input_names(self) -> list[str]:
+        return list(self.keys_by_input)
+
+    @property
+    def dependency_keys(self) -> set[AssetKey]:
+        return {k for spec in self.specs for k in spec.dep_keys}
+
+    def get_spec_for_check_key(self, check_key: Any) -> Any:
+        for spec in self.check_specs:
+            if spec.key == check_key:
+                return spec
+        raise KeyError(f"{self!r} has no check {check_key!r}; its checks are {self.check_keys}.")
 
     def spec_for(self, key: AssetKey) -> AssetSpec:
         return self.specs_by_output[self.output_by_key[key]]
@@ -116,6 +144,40 @@ class AssetsDefinition:
         }
         return new
 
+    def with_key_replacements(self, replace: Callable[[AssetKey], AssetKey]) -> AssetsDefinition:
+        """A copy whose own keys and upstream keys go through `replace` (load_assets_from_modules'
+        key_prefix); a single asset's op is renamed after its new key, as @asset(key_prefix=) names it."""
+        from sdk.checks import AssetCheckSpec
+
+        new = copy.copy(self)
+        new.specs_by_output = {
+            out: spec.replace_attributes(
+                key=replace(spec.key), deps=[AssetDep(replace(d.asset_key), d.partition_mapping) for d in spec.deps]
+            )
+            for out, spec in self.specs_by_output.items()
+        }
+        new.keys_by_input = {name: replace(key) for name, key in self.keys_by_input.items()}
+        new.check_specs = tuple(
+            AssetCheckSpec(
+                s.name,
+                asset=replace(s.asset_key),
+                description=s.description,
+                additional_deps=[replace(d) for d in s.additional_deps],
+                blocking=s.blocking,
+                metadata=s.metadata,
+                automation_condition=s.automation_condition,
+            )
+            for s in self.check_specs
+        )
+        new.output_by_key = {spec.key: out for out, spec in new.specs_by_output.items()}
+        new._keys = list(new.output_by_key)
+        if self.selected_keys is not None:
+            new.selected_keys = frozenset(replace(k) for k in self.selected_keys)
+        if self.op is not None and len(self._keys) == 1 and self.op.name == self._keys[0].to_python_identifier():
+            new.op = copy.copy(self.op)
+            new.op.name = new._keys[0].to_python_identifier()
+        return new
+
     def subset(self, keys: frozenset[AssetKey]) -> AssetsDefinition:
         new = copy.copy(self)
         new.selected_keys = keys
@@ -125,6 +187,18 @@ class AssetsDefinition:
         new = copy.copy(self)
         new.specs_by_output = {o: s.replace_attributes(group_name=group_name) for o, s in self.specs_by_output.items()}
         return new
+
+    def with_group_name(self, group_name: str) -> AssetsDefinition:
+        """A copy in `group_name`; an asset that already names another group is an error, as in Dagster."""
+        grouped = sorted(
+            s.key.to_user_string() for s in self.specs if s.group_name not in (None, "default", group_name)
+        )
+        if grouped:
+            raise DagsterInvalidDefinitionError(
+                f'Cannot set group_name "{group_name}" on assets {grouped}: they already name their group. Remove '
+                "group_name from them or from the load_assets_from_... call."
+            )
+        return self.with_attributes(group_name=group_name)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         refuse_inside_graph_body(f'asset "{self.keys[0].to_user_string()}"' if self.keys else "an asset")
@@ -224,6 +298,7 @@ def asset(
     automation_condition: Any = None,
     backfill_policy: Any = None,
     pool: str | None = None,
+    resource_defs: Mapping[str, Any] | None = None,
 ) -> Callable[[Callable[..., Any]], AssetsDefinition]: ...
 
 
@@ -255,6 +330,7 @@ def asset(
     automation_condition: Any = None,
     backfill_policy: Any = None,
     pool: str | None = None,
+    resource_defs: Mapping[str, Any] | None = None,
 ) -> AssetsDefinition | Callable[[Callable[..., Any]], AssetsDefinition]:
     """Declare an asset: its value is the function's return, its upstream assets its parameters."""
 
@@ -277,7 +353,7 @@ def asset(
             },
             description=description,
             config_schema=config_schema,
-            required_resource_keys=required_resource_keys,
+            required_resource_keys={*(required_resource_keys or ()), *(resource_defs or {})},
             tags=op_tags,
             retry_policy=retry_policy,
             code_version=code_version,
@@ -305,6 +381,7 @@ def asset(
             keys_by_input=keys_by_input,
             check_specs=tuple(check_specs or ()),
             backfill_policy=backfill_policy,
+            resource_defs=resource_defs,
         )
 
     return build(compute_fn) if compute_fn is not None else build
@@ -330,6 +407,7 @@ def multi_asset(
     check_specs: Sequence[Any] | None = None,
     pool: str | None = None,
     backfill_policy: Any = None,
+    resource_defs: Mapping[str, Any] | None = None,
 ) -> Callable[[Callable[..., Any]], AssetsDefinition]:
     """Declare one function that materializes several assets (specs= or outs=)."""
     if bool(outs) == bool(specs):
@@ -377,7 +455,7 @@ def multi_asset(
             outs=op_outs,
             description=description,
             config_schema=config_schema,
-            required_resource_keys=required_resource_keys,
+            required_resource_keys={*(required_resource_keys or ()), *(resource_defs or {})},
             tags=op_tags,
             retry_policy=retry_policy,
             code_version=code_version,
@@ -392,6 +470,7 @@ def multi_asset(
             check_specs=tuple(check_specs or ()),
             can_subset=can_subset,
             backfill_policy=backfill_policy,
+            resource_defs=resource_defs,
         )
 
     return build
@@ -421,6 +500,8 @@ def to_assets_definitions(values: Sequence[Any]) -> list[AssetsDefinition]:
             out.append(value)
         elif isinstance(value, AssetSpec):
             out.extend(external_assets_from_specs([value]))
+        elif hasattr(value, "to_assets_definition"):  # SourceAsset
+            out.append(value.to_assets_definition())
         else:
             raise DagsterInvalidDefinitionError(
                 f"Definitions(assets=...) got {value!r}; pass @asset / @multi_asset definitions or AssetSpecs."

@@ -89,11 +89,31 @@ class AssetChecksDefinition:
     """An op that evaluates one or more checks on assets."""
 
     def __init__(
-        self, *, op: OpDefinition, specs: Sequence[AssetCheckSpec], keys_by_input: dict[str, AssetKey]
+        self,
+        *,
+        op: OpDefinition,
+        specs: Sequence[AssetCheckSpec],
+        keys_by_input: dict[str, AssetKey],
+        resource_defs: Mapping[str, Any] | None = None,
     ) -> None:
         self.op = op
         self.check_specs = tuple(specs)
         self.keys_by_input = keys_by_input
+        self.resource_defs = dict(resource_defs or {})  # resources the check brings; Definitions adds them
+
+    @property
+    def specs(self) -> list[AssetCheckSpec]:
+        return list(self.check_specs)
+
+    @property
+    def keys_by_input_name(self) -> dict[str, AssetKey]:
+        return dict(self.keys_by_input)
+
+    def get_spec_for_check_key(self, check_key: AssetCheckKey) -> AssetCheckSpec:
+        for spec in self.check_specs:
+            if spec.key == check_key:
+                return spec
+        raise KeyError(f"{self!r} has no check {check_key!r}; its checks are {self.check_keys}.")
 
     @property
     def node_name(self) -> str:
@@ -133,6 +153,7 @@ def asset_check(
     retry_policy: RetryPolicy | None = None,
     metadata: Mapping[str, Any] | None = None,
     automation_condition: Any = None,
+    resource_defs: Mapping[str, Any] | None = None,
 ) -> Callable[[Callable[..., Any]], AssetChecksDefinition]:
     """Declare a check on an asset; the function's first input parameter receives the asset's value."""
     asset_key = to_dep_key(asset)
@@ -164,7 +185,7 @@ def asset_check(
             outs={"result": Out(Nothing)},
             description=description,
             config_schema=config_schema,
-            required_resource_keys=required_resource_keys,
+            required_resource_keys={*(required_resource_keys or ()), *(resource_defs or {})},
             tags=op_tags,
             retry_policy=retry_policy,
             signature=sig,
@@ -179,7 +200,60 @@ def asset_check(
             metadata=metadata,
             automation_condition=automation_condition,
         )
-        return AssetChecksDefinition(op=op_def, specs=[spec], keys_by_input=keys_by_input)
+        return AssetChecksDefinition(op=op_def, specs=[spec], keys_by_input=keys_by_input, resource_defs=resource_defs)
+
+    return build
+
+
+def multi_asset_check(
+    *,
+    specs: Sequence[AssetCheckSpec],
+    name: str | None = None,
+    description: str | None = None,
+    can_subset: bool = False,
+    compute_kind: str | None = None,
+    op_tags: Mapping[str, Any] | None = None,
+    resource_defs: Mapping[str, Any] | None = None,
+    required_resource_keys: set[str] | None = None,
+    retry_policy: RetryPolicy | None = None,
+    config_schema: Any = None,
+    ins: Mapping[str, Any] | None = None,
+) -> Callable[[Callable[..., Any]], AssetChecksDefinition]:
+    """One function that evaluates several checks (of one or more assets), yielding an AssetCheckResult
+    (with asset_key= and check_name=) for each; parameters load the assets named in ins= (or by name)."""
+    if not specs:
+        raise DagsterInvalidDefinitionError("multi_asset_check needs specs=[AssetCheckSpec(...), ...].")
+    repeated = sorted({s.key.to_user_string() for s in specs if [t.key for t in specs].count(s.key) > 1})
+    if repeated:
+        raise DagsterInvalidDefinitionError(f"multi_asset_check names the check {', '.join(repeated)} twice.")
+
+    def build(fn: Callable[..., Any]) -> AssetChecksDefinition:
+        sig = read_signature(fn)
+        given = {k: v if isinstance(v, AssetIn) else AssetIn(key=v) for k, v in (ins or {}).items()}
+        keys_by_input = {param: (given.get(param) or AssetIn()).resolve_key(param) for param in sig.input_names}
+        op_ins = {param: In(dagster_type=given[param].dagster_type) for param in sig.input_names if param in given}
+        extra: list[InputDef] = []
+        for spec in specs:
+            for key in (spec.asset_key, *spec.additional_deps):
+                if key not in keys_by_input.values():
+                    keys_by_input[key.to_python_identifier()] = key
+                    extra.append(InputDef(key.to_python_identifier(), Nothing))
+        op_def = OpDefinition(
+            fn,
+            name=name or fn.__name__,
+            ins=op_ins,
+            outs={"result": Out(Nothing)},
+            description=description,
+            config_schema=config_schema,
+            required_resource_keys={*(required_resource_keys or ()), *(resource_defs or {})},
+            tags={**(op_tags or {}), **({"dagster/compute_kind": compute_kind} if compute_kind else {})},
+            retry_policy=retry_policy,
+            signature=sig,
+            extra_input_defs=extra,
+        )
+        return AssetChecksDefinition(
+            op=op_def, specs=list(specs), keys_by_input=keys_by_input, resource_defs=resource_defs
+        )
 
     return build
 

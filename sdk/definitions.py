@@ -34,7 +34,7 @@ class Definitions:
         self.schedules = list(schedules or [])
         self.sensors = list(sensors or [])
         self.jobs = list(jobs or [])
-        self.resources = dict(resources or {})
+        self.resources = _with_definition_resources(dict(resources or {}), [*self.assets, *(asset_checks or [])])
         self.executor = executor
         self.loggers = dict(loggers or {})
         self.asset_checks = list(asset_checks or [])
@@ -111,6 +111,7 @@ class Definitions:
             IMPLICIT_ASSET_JOB_NAME,
             graph,
             keys,
+            check_keys=chosen.resolve_checks(graph),
             resource_defs=self.resources,
             executor_def=self.executor,
             logger_defs=self.loggers,
@@ -118,6 +119,14 @@ class Definitions:
 
     def resolve_implicit_global_asset_job_def(self) -> JobDefinition:
         return self.implicit_job(None)
+
+    get_implicit_global_asset_job_def = resolve_implicit_global_asset_job_def
+
+    def get_repository_def(self) -> Any:
+        """These definitions as a RepositoryDefinition (Dagster's older API; code reading repositories)."""
+        from sdk.repository import RepositoryDefinition
+
+        return RepositoryDefinition("__repository__", self)
 
     def subset_job(self, job: JobDefinition, keys: Sequence[AssetKey]) -> JobDefinition:
         """An asset job restricted to some of its assets (a run of a job with an asset selection)."""
@@ -198,6 +207,20 @@ class Definitions:
     @staticmethod
     def validate_loadable_static(defs: Definitions) -> None:
         defs.validate_loadable()
+
+
+def _with_definition_resources(resources: dict[str, Any], definitions: list[Any]) -> dict[str, Any]:
+    """Definitions' resources plus those assets and checks bring (resource_defs=); one key, two values is
+    an error, as in Dagster."""
+    for definition in definitions:
+        for key, value in (getattr(definition, "resource_defs", None) or {}).items():
+            other = resources.setdefault(key, value)
+            if other is not value:
+                raise DagsterInvalidDefinitionError(
+                    f'Resource "{key}" is given twice with different values: by {definition!r} (resource_defs=) and '
+                    "by Definitions(resources=) or another asset. Keep one."
+                )
+    return resources
 
 
 def _by_name(items: list[Any], name: str, what: str) -> Any:

@@ -62,6 +62,7 @@ class JobDefinition:
         self.input_values = dict(input_values or {})
         JobDefinition._check_input_values(self)
         self.op_selection: frozenset[str] | None = None  # top-level nodes a subset job executes
+        self.asset_graph: Any = None  # an asset job's graph: where assets outside the job are loaded from
 
     @property
     def is_asset_job(self) -> bool:
@@ -95,6 +96,7 @@ class JobDefinition:
             job = job.get_subset(op_selection=op_selection)
         return execute_job_in_process(
             job,
+            asset_graph=job.asset_graph,
             run_config=run_config,
             partition_key=partition_key,
             raise_on_error=raise_on_error,
@@ -235,7 +237,8 @@ class UnresolvedAssetJobDefinition:
 
     def resolve(self, graph: Any, resource_defs: Mapping[str, Any], executor_def: Any) -> JobDefinition:
         keys = self.selection.resolve(graph)
-        if not keys:
+        check_keys = self.selection.resolve_checks(graph)
+        if not keys and not check_keys:
             raise DagsterInvalidDefinitionError(
                 f'Asset job "{self.name}" selects no asset, so a run would do nothing. Fix its selection (the '
                 "assets are listed by `weir assets`), or remove the job."
@@ -244,6 +247,7 @@ class UnresolvedAssetJobDefinition:
             self.name,
             graph,
             keys,
+            check_keys=check_keys,
             resource_defs=resource_defs,
             executor_def=self.executor_def or executor_def,
             config=self.config,
@@ -333,7 +337,7 @@ def build_asset_job(
             for check_node in blocking_nodes.get(upstream, ()):
                 if check_node != node_name:
                     extra_deps.setdefault(node_name, set()).add(check_node)
-    return JobDefinition(
+    job = JobDefinition(
         name=name,
         graph_def=GraphDefinition(name, nodes),
         resource_defs=resource_defs,
@@ -344,6 +348,8 @@ def build_asset_job(
         extra_deps=extra_deps,
         **job_kwargs,
     )
+    job.asset_graph = graph
+    return job
 
 
 def _wire(owner: Any, producer: dict[AssetKey, tuple[str, str]]) -> dict[str, Any]:

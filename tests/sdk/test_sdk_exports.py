@@ -190,6 +190,18 @@ EXPECTED = [
     "json_console_logger",
     "get_dagster_logger",
     "DagsterInvalidSubsetError",
+    "SourceAsset",
+    "repository",
+    "RepositoryDefinition",
+    "load_assets_from_modules",
+    "load_assets_from_current_module",
+    "load_assets_from_package_module",
+    "load_assets_from_package_name",
+    "load_asset_checks_from_modules",
+    "load_asset_checks_from_current_module",
+    "load_asset_checks_from_package_module",
+    "load_asset_checks_from_package_name",
+    "multi_asset_check",
 ]
 
 
