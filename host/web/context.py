@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from host.api.servicer import HostServicer
 from host.api.services import HostServices
+from host.domain.asset_catalog import AssetCatalog
 from host.web.auth import Auth
 from host.web.feed import ChangeFeed
 
@@ -18,7 +19,10 @@ class WebApp:
     read_only: bool = False
     servicer: HostServicer = field(init=False)
     feed: ChangeFeed = field(init=False)
+    catalog: AssetCatalog = field(init=False)  # every asset with its status: the catalog and the graph read it
 
     def __post_init__(self) -> None:
         self.servicer = HostServicer(self.services)
         self.feed = ChangeFeed(self.services.engine, self.services.workspace)
+        self.catalog = AssetCatalog(self.services.engine, self.services.workspace, self.services.clock)
+        self.feed.warm("locations", self.catalog.definitions)

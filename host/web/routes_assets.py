@@ -16,9 +16,7 @@ MAX_SELECTION_CHARS = 2000
 
 
 def register(router: Router, web: WebApp) -> None:
-    catalog = AssetCatalog(web.services.engine, web.services.workspace, web.services.clock)
-    router.add("GET", "/api/assets", lambda r: assets(catalog, r))
-    web.feed.warm("locations", catalog.definitions)
+    router.add("GET", "/api/assets", lambda r: assets(web.catalog, r))
 
 
 def assets(catalog: AssetCatalog, request: Request) -> Response:

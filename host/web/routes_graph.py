@@ -24,7 +24,6 @@ import threading
 from collections import OrderedDict
 from typing import TYPE_CHECKING
 
-from host.domain.asset_catalog import AssetCatalog
 from host.domain.asset_graph import AssetGraphCache, AssetGraphView, graph_json
 from host.domain.asset_selection import SelectionError, select
 from host.domain.graph_status import GraphStatus
@@ -64,8 +63,7 @@ class GraphEndpoints:
     def __init__(self, web: WebApp) -> None:
         self.web = web
         self.cache = AssetGraphCache()
-        catalog = AssetCatalog(web.services.engine, web.services.workspace, web.services.clock)
-        self.status_overlay = GraphStatus(web.services.engine, catalog, web.services.clock)
+        self.status_overlay = GraphStatus(web.services.engine, web.catalog, web.services.clock)
         self._lock = threading.Lock()
         self._whole: tuple[str, _Body] | None = None
         self._isolated: OrderedDict[tuple[str, str], _Body] = OrderedDict()
