@@ -238,9 +238,13 @@ def _read_yaml(path: Path) -> Any:
 
 
 def load_workspace(path: Path) -> Workspace:
-    """Read and validate workspace.yaml."""
+    """Read and validate workspace.yaml (an entry `project: FOLDER` names a project whose pyproject.toml
+    declares its location)."""
+    data = _read_yaml(path)
+    if isinstance(data, dict) and isinstance(data.get("load_from"), list):
+        data = {**data, "load_from": [_expand_project(entry, path.parent) for entry in data["load_from"]]}
     try:
-        return Workspace.model_validate(_read_yaml(path))
+        return Workspace.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(
             f"{path} is not a valid workspace:\n{_describe(exc)}\nSee README.md, 'workspace.yaml', for the format."
@@ -254,6 +258,91 @@ def single_location(python_file: Path | None, module_name: str | None) -> Worksp
         return Workspace(load_from=[WorkspaceEntry.model_validate(entry)])
     except ValidationError as exc:
         raise ConfigError(f"{'-f' if python_file else '-m'} does not name a location:\n{_describe(exc)}") from None
+
+
+def project_entry(folder: Path, relative_to: Path | None = None) -> dict[str, Any] | None:
+    """The location a project folder's pyproject.toml declares, as a python_module entry; None if it
+    declares none. `[tool.weir]` (module_name, code_location_name, python, working_directory) wins over
+    Dagster's `[tool.dagster]` (module_name, code_location_name, working_directory), so an existing
+    Dagster project runs as is. The working directory defaults to `src` when the project has one.
+    Paths are made relative to `relative_to` (the workspace file's folder), or absolute."""
+    import tomllib
+
+    pyproject = folder / "pyproject.toml"
+    if not pyproject.is_file():
+        return None
+    try:
+        tool = tomllib.loads(pyproject.read_text()).get("tool", {})
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{pyproject} is not valid TOML: {exc}") from None
+    for section in ("weir", "dagster"):
+        table = tool.get(section)
+        if not isinstance(table, dict) or "module_name" not in table:
+            continue
+        known = {"module_name", "code_location_name", "working_directory"} | (
+            {"python"} if section == "weir" else set()
+        )
+        unknown = sorted(set(table) - known) if section == "weir" else []
+        if unknown:
+            raise ConfigError(
+                f"{pyproject}: [tool.weir] has unknown keys {', '.join(unknown)} (known: {', '.join(sorted(known))})"
+            )
+
+        def place(value: str) -> str:
+            path = (folder / value).resolve()
+            return os.path.relpath(path, relative_to.resolve()) if relative_to else str(path)
+
+        workdir = table.get("working_directory") or ("src" if (folder / "src").is_dir() else ".")
+        entry: dict[str, Any] = {"module_name": table["module_name"], "working_directory": place(workdir)}
+        if table.get("code_location_name"):
+            entry["location_name"] = table["code_location_name"]
+        if section == "weir" and table.get("python"):
+            entry["executable_path"] = place(table["python"])
+        return {"python_module": entry}
+    return None
+
+
+def _expand_project(entry: Any, base: Path) -> Any:
+    """`- project: FOLDER` in workspace.yaml: the location that folder's pyproject.toml declares."""
+    if not (isinstance(entry, dict) and "project" in entry):
+        return entry
+    if len(entry) != 1 or not isinstance(entry["project"], str):
+        raise ConfigError(f"{base / 'workspace.yaml'}: `project:` takes a folder and nothing beside it (got {entry})")
+    found = project_entry(base / entry["project"], relative_to=base)
+    if found is None:
+        raise ConfigError(
+            f"{base / 'workspace.yaml'}: project {entry['project']!r} has no pyproject.toml with a "
+            "[tool.weir] or [tool.dagster] table naming module_name"
+        )
+    return found
+
+
+def project_location(folder: Path) -> Workspace | None:
+    """The workspace of `weir dev` in a project folder without workspace.yaml (see project_entry)."""
+    entry = project_entry(folder)
+    if entry is None:
+        return None
+    try:
+        return Workspace(load_from=[WorkspaceEntry.model_validate(entry)])
+    except ValidationError as exc:
+        raise ConfigError(f"{folder / 'pyproject.toml'} does not name a location:\n{_describe(exc)}") from None
+
+
+def find_workspace(workspace_file: Path | None) -> tuple[Workspace, Path, Path | None]:
+    """The workspace of `weir dev` without -f/-m: the given file, else ./workspace.yaml, else the location
+    ./pyproject.toml declares. Returns (workspace, base folder, workspace file or None)."""
+    if workspace_file is None and not Path("workspace.yaml").exists():
+        folder = Path.cwd()
+        found = project_location(folder)
+        if found is not None:
+            return found, folder, None
+        raise ConfigError(
+            f"{folder / 'workspace.yaml'} does not exist, and {folder / 'pyproject.toml'} declares no location. "
+            'Create workspace.yaml, or add to pyproject.toml:\n  [tool.weir]\n  module_name = "my_project.definitions"'
+            "\n(Dagster's [tool.dagster] module_name works too), or pass -f FILE / -m MODULE."
+        )
+    source = (workspace_file or Path("workspace.yaml")).resolve()
+    return load_workspace(source), source.parent, source
 
 
 def load_host_config(path: Path | None) -> HostConfig:

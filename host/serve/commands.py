@@ -54,9 +54,10 @@ def dev(
 ) -> None:
     """Run the host, a code server per location and the daemon, with SQLite under $WEIR_HOME.
 
-    Variables in `.env` (in this folder, then in the workspace file's) reach the host and every
-    code server, unless already set."""
-    from host.config import load_workspace, single_location
+    Without workspace.yaml, the location is the one ./pyproject.toml declares ([tool.weir] or
+    [tool.dagster]: module_name, code_location_name). Variables in `.env` (in this folder, then in the
+    workspace file's) reach the host and every code server, unless already set."""
+    from host.config import find_workspace, single_location
     from host.serve.dev import dev_options, run_host
     from host.serve.dotenv import load_dotenv
 
@@ -65,9 +66,8 @@ def dev(
         load_dotenv(Path.cwd())
         workspace, base = single_location(python_file, module_name), Path.cwd()
     else:
-        source = (workspace_file or Path("workspace.yaml")).resolve()
-        load_dotenv(Path.cwd(), source.parent)
-        workspace, base = load_workspace(source), source.parent
+        workspace, base, source = find_workspace(workspace_file)
+        load_dotenv(Path.cwd(), base)
     options = dev_options(workspace, base, weir_home(), port)
     run_host(dataclasses.replace(options, workspace_file=source, ui=ui_options(ui_port, ui_host, ui_read_only, no_ui)))
 
@@ -228,14 +228,13 @@ def definitions_validate(workspace_file: Path | None, python_file: Path | None, 
     import sys
     import tempfile
 
-    from host.config import load_workspace, single_location
+    from host.config import find_workspace, single_location
     from host.locations.workspace import build_workspace
 
     if python_file or module_name:
         workspace, base = single_location(python_file, module_name), Path.cwd()
     else:
-        path = workspace_file or Path("workspace.yaml")
-        workspace, base = load_workspace(path), path.resolve().parent
+        workspace, base, _ = find_workspace(workspace_file)
     failed = []
     with tempfile.TemporaryDirectory() as scratch:
         for handle in build_workspace(workspace, base, Path(scratch)).handles():
