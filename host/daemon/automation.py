@@ -303,10 +303,5 @@ def _group(evaluations: list[AssetEvaluation]) -> list[tuple[list[str], str | No
 
 
 def _row(evaluation: AssetEvaluation) -> store.EvaluationRow:
-    return store.EvaluationRow(
-        asset_key=evaluation.key,
-        value_hash=evaluation.value_hash(),
-        num_requested=len(evaluation.requested),
-        result=json.dumps(evaluation.result_json, separators=(",", ":")),
-        memory=json.dumps(evaluation.memory_json, separators=(",", ":")),
-    )
+    value_hash, result, memory = evaluation.texts()
+    return store.EvaluationRow(evaluation.key, value_hash, len(evaluation.requested), result, memory)

@@ -4,125 +4,107 @@ snapshots), the world (host/domain/automation_world.py) and each asset's previou
 One tick evaluates its assets in dependency order. Each node of an asset's tree is true for a subset of
 the asset's partitions; an AND narrows the candidates of its later operands to those its earlier
 operands left, as in Dagster, and an operand left without candidates is not evaluated ("skipped")
-unless something below it keeps state. The root's subset is what the tick requests. `since` and
-`newly_true` remember subsets between ticks by node id (the node's path in the tree), so an asset's
-`AssetEvaluation.state` is what the next tick needs; docs/automation.md gives the meaning of each node.
+unless state lives below it. The root's subset is what the tick requests. `since` and `newly_true`
+remember subsets between ticks by node id (the node's path in the tree), so an asset's
+`AssetEvaluation.memory_json` is what the next tick needs; docs/automation.md gives each node's meaning.
+
+A dep operator evaluates its operand on each dep. Without state below it, that branch's result is the
+same for every asset depending on that dep, so it is computed once per tick and shared (5,000 assets
+with ten deps each cost 5,000 branches, not 50,000), and the stored tree keeps only the deps that
+decided the result (true ones for ANY_DEPS_MATCH, false ones for ALL_DEPS_MATCH).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from host.domain.automation_conditions import (
+    DEP_OPERATORS,
+    Condition,
+    ConditionError,
+    condition_from_proto,
+    latest_cron_tick,
+)
 from host.domain.automation_world import EMPTY, PartitionSpace, Subset, World, decode_subset, encode_subset
-from host.domain.cron import CronError, CronSchedule
-from protos.keys import asset_key_str
-from protos.weir.v1 import snapshot_pb2
 
-DEP_OPERATORS = frozenset({"any_deps_match", "all_deps_match"})
-CHECK_OPERATORS = frozenset({"any_checks_match", "all_checks_match"})
-_STATEFUL = frozenset({"since", "newly_true", "code_version_changed"})
-
-
-class ConditionError(ValueError):
-    """A condition the host cannot evaluate (an unknown node kind from a newer sdk, a bad cron)."""
-
-
-@dataclass(frozen=True)
-class Condition:
-    """The host's copy of a `weir.v1.AutomationCondition` node."""
-
-    kind: str
-    label: str = ""
-    children: tuple[Condition, ...] = ()
-    cron_schedule: str = ""
-    cron_timezone: str = ""
-    lookback_seconds: float = 0.0
-    allow: frozenset[str] | None = None
-    ignore: frozenset[str] = frozenset()
-    blocking_only: bool = False
-
-    @property
-    def name(self) -> str:
-        """Dagster's name for the node: "AND", "SINCE", "missing", "cron_tick_passed(...)"."""
-        if self.kind == "cron_tick_passed":
-            return f"cron_tick_passed(cron_schedule={self.cron_schedule}, cron_timezone={self.cron_timezone})"
-        if self.kind == "in_latest_time_window" and self.lookback_seconds:
-            return f"in_latest_time_window(lookback_seconds={self.lookback_seconds:g})"
-        if self.kind in DEP_OPERATORS or self.kind in CHECK_OPERATORS or self.kind in _OPERATOR_KINDS:
-            return self.kind.upper()
-        return self.kind
-
-    @property
-    def stateful(self) -> bool:
-        return _stateful(self)
+__all__ = [
+    "AssetEvaluation",
+    "Condition",
+    "ConditionError",
+    "NodeResult",
+    "PreviousEvaluation",
+    "TickContext",
+    "condition_from_proto",
+    "evaluate_asset",
+    "evaluate_tick",
+    "evaluation_order",
+    "memory_from_json",
+]
 
 
-_OPERATOR_KINDS = frozenset({"and", "or", "not", "since", "newly_true"})
+_UNPARTITIONED = PartitionSpace()
 
 
-@lru_cache(maxsize=4096)
-def _stateful(condition: Condition) -> bool:
-    return condition.kind in _STATEFUL or any(_stateful(c) for c in condition.children)
-
-
-def condition_from_proto(message: snapshot_pb2.AutomationCondition) -> Condition:
-    """The tree of a snapshot message (cached by its bytes: the same tree on 5,000 assets is parsed once)."""
-    return _parse(message.SerializeToString(deterministic=True))
-
-
-@lru_cache(maxsize=1024)
-def _parse(data: bytes) -> Condition:
-    return _from_message(snapshot_pb2.AutomationCondition.FromString(data))
-
-
-def _from_message(m: snapshot_pb2.AutomationCondition) -> Condition:
-    return Condition(
-        kind=m.kind,
-        label=m.label,
-        children=tuple(_from_message(c) for c in m.children),
-        cron_schedule=m.cron_schedule,
-        cron_timezone=m.cron_timezone or "UTC",
-        lookback_seconds=m.lookback_seconds,
-        allow=frozenset(asset_key_str(k) for k in m.allow) if m.has_allow else None,
-        ignore=frozenset(asset_key_str(k) for k in m.ignore),
-        blocking_only=m.blocking_only,
-    )
-
-
-@dataclass
 class NodeResult:
-    """One node's outcome on one asset: the partitions it is true for, out of how many candidates."""
+    """One node's outcome on one asset: the partitions it is true for, out of how many candidates.
+    Shared between assets where the evaluation is (a dep's branch), so treat it as read-only."""
 
-    node_id: str
-    name: str
-    label: str
-    asset: str  # the asset the node looked at (a dep, below a dep operator)
-    true: Subset
-    candidates: int
-    children: list[NodeResult] = field(default_factory=list)
-    skipped: bool = False  # no candidates were left: not evaluated
-    timing: dict[str, float] | None = None  # per partition: when what made it true happened
+    __slots__ = ("_text", "asset", "candidates", "children", "label", "name", "skipped", "timing", "true")
 
-    def to_json(self, world: World) -> dict[str, Any]:
-        """The JSON form kept in storage and served by the Host API: true partitions as runs of keys
-        (`encode_subset`), for an unpartitioned asset `[""]` (true) or `[]`."""
-        facts = world.assets.get(self.asset)
-        space = facts.space if facts is not None else PartitionSpace()
-        out: dict[str, Any] = {"name": self.name, "asset": self.asset, "true": encode_subset(space, self.true)}
-        if self.label:
-            out["label"] = self.label
-        out["true_count"] = len(self.true)
-        out["candidates"] = self.candidates
-        if self.skipped:
-            out["skipped"] = True
-        if self.children:
-            out["children"] = [c.to_json(world) for c in self.children]
-        return out
+    def __init__(
+        self,
+        name: str,
+        label: str,
+        asset: str,
+        true: Subset,
+        candidates: int,
+        children: list[NodeResult] | None = None,
+        skipped: bool = False,
+        timing: dict[str, float] | None = None,
+    ) -> None:
+        self.name, self.label, self.asset, self.true, self.candidates = name, label, asset, true, candidates
+        self.children = children or []
+        self.skipped = skipped  # no candidates were left: not evaluated
+        self.timing = timing  # per partition: when what made it true happened
+        self._text: str | None = None
+
+    def to_text(self, world: World, parent_asset: str = "") -> str:
+        """The JSON text kept in storage (computed once per node; a shared subtree once per tick):
+        {"name", "asset" (only where it differs from the parent's: below a dep operator), "label",
+        "true": the true partitions as runs of keys (`encode_subset`; `[""]` or `[]` unpartitioned),
+        "true_count" and "candidates" (partitioned assets only), "skipped", "children"}."""
+        if self._text is None:
+            facts = world.assets.get(self.asset or parent_asset)
+            space = facts.space if facts is not None else _UNPARTITIONED
+            parts = ['{"name":', _quoted(self.name)]
+            if self.asset and self.asset != parent_asset:
+                parts += [',"asset":', _quoted(self.asset)]
+            if self.label:
+                parts += [',"label":', _quoted(self.label)]
+            if space.partitioned:
+                encoded = json.dumps(encode_subset(space, self.true), separators=(",", ":"))
+                parts += [',"true":', encoded, f',"true_count":{len(self.true)},"candidates":{self.candidates}']
+            else:
+                parts.append(',"true":[""]' if self.true else ',"true":[]')
+            if self.skipped:
+                parts.append(',"skipped":true')
+            if self.children:
+                inner = self.asset or parent_asset
+                parts += [',"children":[', ",".join(c.to_text(world, inner) for c in self.children), "]"]
+            parts.append("}")
+            self._text = "".join(parts)
+        return self._text
+
+
+@lru_cache(maxsize=65536)
+def _quoted(text: str) -> str:
+    return json.dumps(text)
 
 
 @dataclass(frozen=True)
@@ -140,18 +122,25 @@ class AssetEvaluation:
     key: str
     result: NodeResult
     requested: Subset
-    state: dict[str, Subset]
-    versions: dict[str, str]
-    partitions_id: str
-    result_json: dict[str, Any]
-    requested_json: list[Any]
+    result_text: str  # NodeResult.to_text: what storage keeps and the Host API serves
     memory_json: dict[str, Any]  # what the next tick reads back as a PreviousEvaluation
+    _texts: tuple[str, str] | None = None
+
+    @property
+    def result_json(self) -> dict[str, Any]:
+        return dict(json.loads(self.result_text))
+
+    def texts(self) -> tuple[str, str, str]:
+        """(value hash, result JSON, memory JSON): the hash is equal for two evaluations with the same
+        results, requests and memory, so an unchanged asset need not be stored again."""
+        if self._texts is None:
+            memory = json.dumps(self.memory_json, separators=(",", ":"), sort_keys=True)
+            digest = hashlib.sha1(f"{self.result_text}\n{memory}".encode()).hexdigest()[:16]
+            self._texts = (digest, memory)
+        return self._texts[0], self.result_text, self._texts[1]
 
     def value_hash(self) -> str:
-        """Equal for two evaluations with the same results, requests and memory: an unchanged asset
-        need not be stored again."""
-        body = json.dumps([self.result_json, self.requested_json, self.memory_json], separators=(",", ":"))
-        return hashlib.sha1(body.encode()).hexdigest()[:16]
+        return self.texts()[0]
 
 
 def memory_from_json(data: Mapping[str, Any], world: World, key: str) -> PreviousEvaluation:
@@ -172,7 +161,7 @@ def memory_from_json(data: Mapping[str, Any], world: World, key: str) -> Previou
 
 @dataclass
 class TickContext:
-    """One tick: now, the previous tick's time and high-water mark, every asset's previous evaluation."""
+    """One tick: now, the previous tick's time, every asset's previous evaluation."""
 
     now: float
     world: World
@@ -180,6 +169,7 @@ class TickContext:
     previous_tick_time: float | None
     requested: dict[str, Subset] = field(default_factory=dict)  # this tick's requests so far
     same_run: Callable[[str, str], bool] = lambda dep, root: True  # can dep run in root's run?
+    shared: dict[tuple[Any, ...], NodeResult] = field(default_factory=dict)  # dep branches, skipped nodes
 
 
 def evaluation_order(keys: Iterable[str], world: World) -> list[str]:
@@ -193,10 +183,10 @@ def evaluation_order(keys: Iterable[str], world: World) -> list[str]:
         for d in world.get(k).deps:
             if d in inside and d != k:
                 children.setdefault(d, []).append(k)
-    ready = [k for k in chosen if waiting[k] == 0]
+    ready = deque(k for k in chosen if waiting[k] == 0)
     order: list[str] = []
     while ready:
-        k = ready.pop(0)
+        k = ready.popleft()
         order.append(k)
         for c in children.get(k, ()):
             waiting[c] -= 1
@@ -219,26 +209,23 @@ def evaluate_asset(ctx: TickContext, key: str, condition: Condition) -> AssetEva
     requested = result.true if facts.executable else EMPTY
     ctx.requested[key] = requested
     requested_json = encode_subset(facts.space, requested)
-    memory = {
-        "state": {
+    memory: dict[str, Any] = {"requested": requested_json, "partitions_id": facts.space.definition_id}
+    if scope.state:
+        memory["state"] = {
             node: [scope.assets[node], encode_subset(world.get(scope.assets[node]).space, value)]
-            for node, value in sorted(scope.state.items())
-        },
-        "versions": dict(sorted(scope.versions.items())),
-        "requested": requested_json,
-        "partitions_id": facts.space.definition_id,
-    }
-    return AssetEvaluation(
-        key,
-        result,
-        requested,
-        scope.state,
-        scope.versions,
-        facts.space.definition_id,
-        result.to_json(world),
-        requested_json,
-        memory,
-    )
+            for node, value in scope.state.items()
+        }
+    if scope.versions:
+        memory["versions"] = scope.versions
+    return AssetEvaluation(key, result, requested, result.to_text(world, key), memory)
+
+
+_Handler = Callable[["_Scope", Condition, str, Subset, str], NodeResult]
+
+
+def _child_id(node_id: str, index: int, child: Condition) -> str:
+    """A child's id (its path), needed only where state lives: "" elsewhere, which costs nothing."""
+    return f"{node_id}.{index}:{child.kind}" if child.stateful else ""
 
 
 class _Scope:
@@ -249,13 +236,14 @@ class _Scope:
         self.world = ctx.world
         self.root = root
         self.previous = previous
+        self.first_evaluation = previous is None
         self.state: dict[str, Subset] = {}
         self.assets: dict[str, str] = {}  # node id -> the asset whose partitions its state holds
         self.versions: dict[str, str] = {}
 
     def evaluate(self, c: Condition, key: str, candidates: Subset, node_id: str) -> NodeResult:
         if not candidates and not c.stateful:
-            return _skipped(c, key, node_id)
+            return self.skipped(c, key)
         handler = _HANDLERS.get(c.kind)
         if handler is None:
             raise ConditionError(
@@ -264,109 +252,158 @@ class _Scope:
             )
         return handler(self, c, key, candidates, node_id)
 
-    def result(
+    def skipped(self, c: Condition, key: str) -> NodeResult:
+        """A node not evaluated, with its operands (a dep operator's deps were not looked at); one
+        shared object per condition node, since it says nothing about the asset."""
+        shared = self.ctx.shared
+        memo = ("skipped", c)
+        found = shared.get(memo)
+        if found is None:
+            children = [] if c.kind in DEP_OPERATORS else [self.skipped(ch, key) for ch in c.children]
+            found = shared[memo] = NodeResult(c.name, c.label, "", EMPTY, 0, children, skipped=True)
+        return found
+
+    def leaf(self, c: Condition, key: str, true: Subset, candidates: Subset) -> NodeResult:
+        """An operand's result; shared between assets where it reads the same (unpartitioned, or
+        false), so a quiet tick over 5,000 assets builds few objects."""
+        if true and self.world.get(key).space.partitioned:
+            return NodeResult(c.name, c.label, key, true, len(candidates))
+        memo = ("leaf", c, bool(true), len(candidates))
+        shared = self.ctx.shared
+        found = shared.get(memo)
+        if found is None:
+            found = shared[memo] = NodeResult(c.name, c.label, "", true, len(candidates))
+        return found
+
+    def node(
         self,
         c: Condition,
         key: str,
-        node_id: str,
         true: Subset,
         candidates: Subset,
-        children: list[NodeResult] | None = None,
+        children: list[NodeResult],
         timing: dict[str, float] | None = None,
     ) -> NodeResult:
-        return NodeResult(node_id, c.name, c.label, key, true, len(candidates), children or [], timing=timing)
-
-    def child_id(self, node_id: str, index: int, child: Condition) -> str:
-        return f"{node_id}.{index}:{child.kind}"
+        """An operator's result; shared like a leaf when its operands' results are shared ones."""
+        if timing or (true and self.world.get(key).space.partitioned) or any(ch.asset for ch in children):
+            return NodeResult(c.name, c.label, key, true, len(candidates), children, timing=timing)
+        memo = ("node", c, bool(true), len(candidates), *map(id, children))
+        shared = self.ctx.shared
+        found = shared.get(memo)
+        if found is None:
+            found = shared[memo] = NodeResult(c.name, c.label, "", true, len(candidates), children)
+        return found
 
     def previous_state(self, node_id: str) -> Subset | None:
         return None if self.previous is None else self.previous.state.get(node_id)
-
-    @property
-    def first_evaluation(self) -> bool:
-        return self.previous is None
 
     # -- operators --------------------------------------------------------------------------------
     def and_(self, c: Condition, key: str, candidates: Subset, node_id: str) -> NodeResult:
         children = []
         true = candidates
         for i, child in enumerate(c.children):
-            r = self.evaluate(child, key, true, self.child_id(node_id, i, child))
+            r = self.evaluate(child, key, true, _child_id(node_id, i, child))
             children.append(r)
             true = true & r.true
-        return self.result(c, key, node_id, true, candidates, children)
+        return self.node(c, key, true, candidates, children)
 
     def or_(self, c: Condition, key: str, candidates: Subset, node_id: str) -> NodeResult:
-        children = [
-            self.evaluate(ch, key, candidates, self.child_id(node_id, i, ch)) for i, ch in enumerate(c.children)
-        ]
-        true = frozenset().union(*(r.true for r in children)) & candidates
-        return self.result(c, key, node_id, true, candidates, children)
+        children = [self.evaluate(ch, key, candidates, _child_id(node_id, i, ch)) for i, ch in enumerate(c.children)]
+        true = EMPTY
+        for r in children:
+            true = true | r.true
+        true = true & candidates
+        return self.node(c, key, true, candidates, children)
 
     def not_(self, c: Condition, key: str, candidates: Subset, node_id: str) -> NodeResult:
         (child,) = c.children
-        r = self.evaluate(child, key, candidates, self.child_id(node_id, 0, child))
-        return self.result(c, key, node_id, candidates - r.true, candidates, [r])
+        r = self.evaluate(child, key, candidates, _child_id(node_id, 0, child))
+        return self.node(c, key, candidates - r.true, candidates, [r])
 
     def since(self, c: Condition, key: str, candidates: Subset, node_id: str) -> NodeResult:
         full = self.world.get(key).space.all
         trigger_c, reset_c = c.children
-        trigger = self.evaluate(trigger_c, key, full, self.child_id(node_id, 0, trigger_c))
-        reset = self.evaluate(reset_c, key, full, self.child_id(node_id, 1, reset_c))
+        trigger = self.evaluate(trigger_c, key, full, _child_id(node_id, 0, trigger_c))
+        reset = self.evaluate(reset_c, key, full, _child_id(node_id, 1, reset_c))
         true = ((self.previous_state(node_id) or EMPTY) | trigger.true) - reset.true
         both = trigger.true & reset.true
         if both and trigger.timing and reset.timing:  # both fired since the last tick: the later one wins
             t_time, r_time = trigger.timing, reset.timing
             true |= frozenset(p for p in both if p in t_time and t_time[p] > r_time.get(p, float("inf")))
         self.state[node_id], self.assets[node_id] = true, key
-        return self.result(c, key, node_id, true, candidates, [trigger, reset], trigger.timing)
+        return self.node(c, key, true, candidates, [trigger, reset], trigger.timing)
 
     def newly_true(self, c: Condition, key: str, candidates: Subset, node_id: str) -> NodeResult:
         (child,) = c.children
-        child_id = self.child_id(node_id, 0, child)
+        child_id = f"{node_id}.0:{child.kind}"
         r = self.evaluate(child, key, self.world.get(key).space.all, child_id)
         self.state[child_id], self.assets[child_id] = r.true, key
         true = (r.true - (self.previous_state(child_id) or EMPTY)) & candidates
-        return self.result(c, key, node_id, true, candidates, [r])
+        return self.node(c, key, true, candidates, [r])
 
     def deps(self, c: Condition, key: str, candidates: Subset, node_id: str) -> NodeResult:
         (operand,) = c.children
         any_ = c.kind == "any_deps_match"
+        world = self.world
+        facts = world.get(key)
         true = EMPTY if any_ else candidates
         timing: dict[str, float] = {}
         children = []
-        for dep in sorted(self.world.get(key).deps):
+        for dep in facts.deps:  # sorted by the loader
             if dep == key or (c.allow is not None and dep not in c.allow) or dep in c.ignore:
                 continue
-            dep_candidates = self.world.to_parent(key, dep, candidates)
-            r = self.evaluate(operand, dep, dep_candidates, self.child_id(f"{node_id}[{dep}]", 0, operand))
-            children.append(NodeResult(f"{node_id}[{dep}]", dep, "", dep, r.true, len(dep_candidates), [r]))
-            mapped = self.world.to_child(dep, key, r.true) & candidates
-            true = true | mapped if any_ else true & mapped
+            plain = not facts.space.partitioned and not world.get(dep).space.partitioned
+            dep_candidates = candidates if plain else world.to_parent(key, dep, candidates)
+            branch = self.dep_branch(operand, dep, dep_candidates, f"{node_id}[{dep}]" if operand.stateful else "")
+            r = branch.children[0]
+            mapped = r.true if plain else world.to_child(dep, key, r.true) & candidates
+            true = (true | mapped) if any_ else (true & mapped)
+            if mapped if any_ else candidates - mapped:
+                children.append(branch)  # the deps that decided the result
             if r.timing:
                 for p in mapped:
-                    latest = max(r.timing.get(q, 0.0) for q in self.world.to_parent(key, dep, frozenset({p})))
+                    latest = max(r.timing.get(q, 0.0) for q in world.to_parent(key, dep, frozenset({p})))
                     timing[p] = max(timing.get(p, 0.0), latest)
-        return self.result(c, key, node_id, true, candidates, children, timing or None)
+            if (any_ and true == candidates) or (not any_ and not true):
+                break  # decided: the other deps cannot change it
+        return self.node(c, key, true, candidates, children, timing or None)
+
+    def dep_branch(self, operand: Condition, dep: str, candidates: Subset, branch_id: str) -> NodeResult:
+        """The operand on one dep, under a node named after the dep; shared by every root for which it
+        gives the same result (no state below it, and nothing that reads the root in a way that differs)."""
+        if operand.stateful:
+            r = self.evaluate(operand, dep, candidates, f"{branch_id}.0:{operand.kind}")
+            return NodeResult(dep, "", dep, r.true, len(candidates), [r])
+        kinds = operand.kinds
+        root_part: Any = None
+        if "initial_evaluation" in kinds or ("executed_with_root_target" in kinds and self.world.get(dep).updated):
+            root_part = self.root
+        elif "will_be_requested" in kinds and self.ctx.requested.get(dep):
+            root_part = self.ctx.same_run(dep, self.root)
+        memo = ("dep", operand, dep, candidates, self.first_evaluation, root_part)
+        shared = self.ctx.shared
+        found = shared.get(memo)
+        if found is None:
+            r = self.evaluate(operand, dep, candidates, f"{branch_id}.0:{operand.kind}")
+            found = shared[memo] = NodeResult(dep, "", dep, r.true, len(candidates), [r])
+        return found
 
     def checks(self, c: Condition, key: str, candidates: Subset, node_id: str) -> NodeResult:
         """Checks are unpartitioned: an asset's partitions are true when its checks match."""
         (operand,) = c.children
         facts = self.world.get(key)
         names = sorted(n for n, check in facts.checks.items() if check.blocking or not c.blocking_only)
-        results = [self.check(operand, key, name, self.child_id(f"{node_id}[{name}]", 0, operand)) for name in names]
+        results = [self.check(operand, key, name) for name in names]
         matched = [r.true for r in results]
         ok = any(matched) if c.kind == "any_checks_match" else all(matched)
-        children = [
-            NodeResult(f"{node_id}[{n}]", n, "", key, r.true, 1, [r]) for n, r in zip(names, results, strict=True)
-        ]
-        return self.result(c, key, node_id, candidates if ok else EMPTY, candidates, children)
+        children = [NodeResult(n, "", key, r.true, 1, [r]) for n, r in zip(names, results, strict=True)]
+        return self.node(c, key, candidates if ok else EMPTY, candidates, children)
 
-    def check(self, c: Condition, key: str, name: str, node_id: str) -> NodeResult:
+    def check(self, c: Condition, key: str, name: str) -> NodeResult:
         """An operand on one check of `key`: true ({""}) or false."""
         check = self.world.get(key).checks[name]
         if c.kind in ("and", "or", "not"):
-            children = [self.check(ch, key, name, self.child_id(node_id, i, ch)) for i, ch in enumerate(c.children)]
+            children = [self.check(ch, key, name) for ch in c.children]
             values = [bool(r.true) for r in children]
             value = all(values) if c.kind == "and" else any(values) if c.kind == "or" else not values[0]
         else:
@@ -375,28 +412,31 @@ class _Scope:
                 "check_failed": check.passed is False,
                 "missing": check.passed is None,
                 "run_in_progress": check.in_progress,
-                "in_progress": check.in_progress,
                 "will_be_requested": bool(self.ctx.requested.get(key)),
             }
             value, children = values_by_kind.get(c.kind, False), []
-        return NodeResult(node_id, c.name, c.label, f"{key}:{name}", frozenset({""}) if value else EMPTY, 1, children)
+        return NodeResult(c.name, c.label, f"{key}:{name}", frozenset({""}) if value else EMPTY, 1, children)
 
     # -- operands -----------------------------------------------------------------------------------
     def missing(self, c: Condition, key: str, candidates: Subset, node_id: str) -> NodeResult:
-        return self.result(c, key, node_id, candidates - self.world.get(key).materialized, candidates)
+        return self.leaf(c, key, candidates - self.world.get(key).materialized, candidates)
 
     def newly_updated(self, c: Condition, key: str, candidates: Subset, node_id: str) -> NodeResult:
-        if self.first_evaluation:
-            return self.result(c, key, node_id, EMPTY, candidates)
         updated = self.world.get(key).updated
+        if self.first_evaluation or not updated:
+            return self.leaf(c, key, EMPTY, candidates)
         true = frozenset(p for p in candidates if p in updated)
-        return self.result(c, key, node_id, true, candidates, timing={p: updated[p][0] for p in true} or None)
+        timing = {p: updated[p][0] for p in true} or None
+        return NodeResult(c.name, c.label, key, true, len(candidates), timing=timing)
 
     def newly_requested(self, c: Condition, key: str, candidates: Subset, node_id: str) -> NodeResult:
         previous = self.ctx.previous.get(key)
         true = (previous.requested if previous else EMPTY) & candidates
+        if not true:
+            return self.leaf(c, key, true, candidates)
         when = self.ctx.previous_tick_time
-        return self.result(c, key, node_id, true, candidates, timing={p: when for p in true} if when and true else None)
+        timing = dict.fromkeys(true, when) if when and true else None
+        return NodeResult(c.name, c.label, key, true, len(candidates), timing=timing)
 
     def fact(self, c: Condition, key: str, candidates: Subset, node_id: str) -> NodeResult:
         facts = self.world.get(key)
@@ -405,69 +445,46 @@ class _Scope:
             "backfill_in_progress": facts.in_backfill,
             "execution_failed": facts.failed,
         }[c.kind]
-        return self.result(c, key, node_id, candidates & found, candidates)
+        return self.leaf(c, key, candidates & found, candidates)
 
     def will_be_requested(self, c: Condition, key: str, candidates: Subset, node_id: str) -> NodeResult:
         requested = self.ctx.requested.get(key, EMPTY)
         if requested and key != self.root and not self.ctx.same_run(key, self.root):
             requested = EMPTY
-        return self.result(c, key, node_id, candidates & requested, candidates)
+        return self.leaf(c, key, candidates & requested, candidates)
 
     def initial_evaluation(self, c: Condition, key: str, candidates: Subset, node_id: str) -> NodeResult:
         previous = self.previous
         initial = previous is None or previous.partitions_id != self.world.get(self.root).space.definition_id
-        return self.result(c, key, node_id, candidates if initial else EMPTY, candidates)
+        return self.leaf(c, key, candidates if initial else EMPTY, candidates)
 
     def in_latest_time_window(self, c: Condition, key: str, candidates: Subset, node_id: str) -> NodeResult:
-        latest = self.world.get(key).space.latest_window(c.lookback_seconds)
-        return self.result(c, key, node_id, candidates & latest, candidates)
+        space = self.world.get(key).space
+        true = candidates if not space.partitioned else candidates & space.latest_window(c.lookback_seconds)
+        return self.leaf(c, key, true, candidates)
 
     def cron_tick_passed(self, c: Condition, key: str, candidates: Subset, node_id: str) -> NodeResult:
-        tick = latest_cron_tick(c.cron_schedule, c.cron_timezone, self.ctx.now)
         since = self.ctx.previous_tick_time
+        tick = None if since is None else latest_cron_tick(c.cron_schedule, c.cron_timezone, self.ctx.now)
         if since is None or self.first_evaluation or tick is None or tick < since:
-            return self.result(c, key, node_id, EMPTY, candidates)
-        return self.result(c, key, node_id, candidates, candidates, timing=dict.fromkeys(candidates, tick))
+            return self.leaf(c, key, EMPTY, candidates)
+        return NodeResult(c.name, c.label, key, candidates, len(candidates), timing=dict.fromkeys(candidates, tick))
 
     def code_version_changed(self, c: Condition, key: str, candidates: Subset, node_id: str) -> NodeResult:
         current = self.world.get(key).code_version
         seen = self.previous.versions.get(node_id) if self.previous is not None else None
         self.versions[node_id] = current
         changed = seen is not None and seen != current
-        return self.result(c, key, node_id, candidates if changed else EMPTY, candidates)
+        return self.leaf(c, key, candidates if changed else EMPTY, candidates)
 
     def executed_with_root_target(self, c: Condition, key: str, candidates: Subset, node_id: str) -> NodeResult:
         """The partitions whose latest update came from a run that also targeted the root asset."""
-        facts = self.world.get(key)
-        root = self.root
-        true = frozenset(
-            p for p in candidates if p in facts.updated and root in self.world.run_assets.get(facts.updated[p][1], ())
-        )
-        return self.result(c, key, node_id, true, candidates)
+        updated = self.world.get(key).updated
+        runs = self.world.run_assets
+        true = frozenset(p for p in candidates if p in updated and self.root in runs.get(updated[p][1], ()))
+        return self.leaf(c, key, true, candidates)
 
 
-def _skipped(c: Condition, key: str, node_id: str) -> NodeResult:
-    """A node not evaluated, with its operands (below a dep operator, without the deps: none were looked at)."""
-    children = (
-        [] if c.kind in DEP_OPERATORS else [_skipped(ch, key, f"{node_id}.{i}") for i, ch in enumerate(c.children)]
-    )
-    return NodeResult(node_id, c.name, c.label, key, EMPTY, 0, children, skipped=True)
-
-
-@lru_cache(maxsize=256)
-def _cron(expression: str, timezone: str) -> CronSchedule:
-    try:
-        return CronSchedule((expression,), timezone)
-    except CronError as exc:
-        raise ConditionError(f"cron_tick_passed({expression!r}, {timezone!r}): {exc}") from None
-
-
-def latest_cron_tick(expression: str, timezone: str, now: float) -> float | None:
-    """The newest tick of the schedule at or before now."""
-    return next(_cron(expression, timezone).slots_before(now), None)
-
-
-_Handler = Callable[[_Scope, Condition, str, Subset, str], NodeResult]
 _HANDLERS: dict[str, _Handler] = {
     "and": _Scope.and_,
     "or": _Scope.or_,

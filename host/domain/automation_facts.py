@@ -72,7 +72,9 @@ class AutomationGraph:
 
 def automation_graph(loaded: Sequence[LoadedSnapshot]) -> AutomationGraph:
     graph = build_graph(loaded)
-    deps = {info.key: tuple(graph.nodes[j].key for j in graph.upstream[i]) for i, info in enumerate(graph.nodes)}
+    deps = {
+        info.key: tuple(sorted(graph.nodes[j].key for j in graph.upstream[i])) for i, info in enumerate(graph.nodes)
+    }
     nodes: dict[str, tuple[str, snapshot_pb2.AssetNode]] = {}
     job_assets: dict[tuple[str, str], tuple[str, ...]] = {}
     for item in sorted(loaded, key=lambda s: s.location):

@@ -118,13 +118,15 @@ def evaluation_to_proto(record: store.EvaluationRecord, run_ids: Sequence[str]) 
         asset_key=record.asset_key,
         timestamp=record.timestamp,
         num_requested=record.num_requested,
-        result=node_to_proto(record.result),
+        result=node_to_proto(record.result, record.asset_key),
         run_ids=list(run_ids),
     )
 
 
-def node_to_proto(node: dict[str, Any]) -> host_pb2.AutomationNode:
-    """A stored result node (host/domain/automation.py NodeResult.to_json) as its message."""
+def node_to_proto(node: dict[str, Any], parent_asset: str = "") -> host_pb2.AutomationNode:
+    """A stored result node (host/domain/automation.py NodeResult.to_text) as its message; a node
+    without "asset" looked at its parent's."""
+    asset = node.get("asset") or parent_asset
     ranges = [
         host_pb2.PartitionKeyRange(first=item, last=item)
         if isinstance(item, str)
@@ -134,11 +136,11 @@ def node_to_proto(node: dict[str, Any]) -> host_pb2.AutomationNode:
     return host_pb2.AutomationNode(
         name=node.get("name", ""),
         label=node.get("label", ""),
-        asset_key=node.get("asset", ""),
+        asset_key=asset,
         value=bool(node.get("true")),
-        true_count=int(node.get("true_count", len(ranges))),
-        candidate_count=int(node.get("candidates", 0)),
+        true_count=int(node.get("true_count", len(ranges))),  # unpartitioned: 1 or 0
+        candidate_count=int(node.get("candidates", 0 if node.get("skipped") else 1)),
         true_partitions=ranges,
         skipped=bool(node.get("skipped", False)),
-        children=[node_to_proto(c) for c in node.get("children", [])],
+        children=[node_to_proto(c, asset) for c in node.get("children", [])],
     )

@@ -97,7 +97,7 @@ class AssetFacts:
 
     key: str
     location: str = ""
-    deps: tuple[str, ...] = ()
+    deps: tuple[str, ...] = ()  # sorted
     space: PartitionSpace = field(default_factory=PartitionSpace)
     executable: bool = True
     code_version: str = ""

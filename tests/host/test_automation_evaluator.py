@@ -113,8 +113,9 @@ def test_eager_does_not_run_while_a_dep_is_missing_and_explains_why() -> None:
     not_missing = tree["children"][2]
     any_missing = not_missing["children"][0]
     assert any_missing["label"] == "any_deps_missing" and any_missing["true"] == [""]
-    assert [d["name"] for d in any_missing["children"]] == ["a", "b"]
-    assert [d["true"] for d in any_missing["children"]] == [[], [""]]  # b is missing
+    assert [d["name"] for d in any_missing["children"]] == ["b"]  # the dep that decided it: b is missing
+    assert any_missing["children"][0]["asset"] == "b"  # below it, nodes look at b (their parent's asset)
+    assert any_missing["children"][0]["children"][0]["children"][0] == {"name": "missing", "true": [""]}
     assert tree["children"][3].get("skipped") and tree["children"][4].get("skipped")  # no candidates left
     sim.materialize("b")
     assert requested(sim.tick()) == {"c": U}  # SINCE remembered a's update; b arrived
@@ -254,3 +255,40 @@ def test_subsets_are_stored_as_runs_of_keys() -> None:
     assert encoded == [["k00", "k02"], "k05", ["k07", "k08"]]
     assert decode_subset(space, encoded) == subset
     assert encode_subset(PartitionSpace(), U) == [""] and decode_subset(PartitionSpace(), []) == frozenset()
+
+
+def test_the_tick_by_tick_example_of_docs_automation_md() -> None:
+    day = datetime(2026, 3, 2, tzinfo=UTC).timestamp()
+
+    def at(hh: int, mm: int, ss: int = 0) -> float:
+        return day + hh * 3600 + mm * 60 + ss
+
+    sim = Sim(
+        {"clean": host_condition(AC.eager()), "report": host_condition(AC.on_cron("0 6 * * *"))},
+        {
+            "raw": AssetFacts("raw", "ingest"),
+            "clean": AssetFacts("clean", "analytics", deps=("raw",)),
+            "report": AssetFacts("report", "analytics", deps=("clean",)),
+        },
+    )
+    for key in ("raw", "clean", "report"):
+        sim.materialize(key)
+    assert requested(sim.tick(at=at(5, 58))) == {}
+    sim.now = at(5, 58, 39)
+    sim.materialize("raw")
+    assert requested(sim.tick(at=at(5, 59))) == {"clean": U}
+    sim.assets["clean"].in_progress = U
+    assert requested(sim.tick(at=at(5, 59, 30))) == {}
+    sim.assets["clean"].in_progress = frozenset()
+    sim.now = at(5, 59, 49)
+    sim.materialize("clean")
+    waiting = sim.tick(at=at(6, 0))
+    assert requested(waiting) == {}
+    deps_node = waiting["report"].result_json["children"][2]
+    assert deps_node["label"] == "all_deps_updated_since_cron(0 6 * * *, UTC)"
+    assert deps_node["true"] == [] and [d["name"] for d in deps_node["children"]] == ["clean"]
+    sim.now = at(6, 5, 9)
+    sim.materialize("raw")
+    assert requested(sim.tick(at=at(6, 5, 30))) == {"clean": U, "report": U}
+    sim.assets["clean"].in_progress = sim.assets["report"].in_progress = U
+    assert requested(sim.tick(at=at(6, 6))) == {}
