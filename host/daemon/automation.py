@@ -143,32 +143,9 @@ class AutomationDaemon:
         self, sensor: AutomationSensor, graph: AutomationGraph, now: float, previous: TickRecord | None
     ) -> TickRecord:
         """Evaluate and store the tick STARTED with its evaluations and run requests; launch nothing."""
-        cursor = json.loads(previous.cursor) if previous is not None and previous.cursor else {}
-        with self.engine.connect() as conn:
-            until = store.last_event_id(conn)
-            world = load_world(
-                conn,
-                graph,
-                sensor.conditions,
-                now=now,
-                after_event_id=int(cursor.get("event_id", until)),
-                until_event_id=until,
-                location_keys=self._location_keys(now),
-            )
-            memory = self._load_memory(conn, sensor, previous)
-        previous_evaluations: dict[str, PreviousEvaluation] = {
-            key: memory_from_json(data, world, key) for key, (_, data) in memory.assets.items()
-        }
-        ctx = TickContext(
-            now,
-            world,
-            previous_evaluations,
-            previous.timestamp if previous is not None else None,
-            same_run=graph.same_run,
-        )
-        evaluations = evaluate_tick(ctx, sensor.conditions)
+        evaluations, until, memory = self._evaluate(sensor, graph, now, previous)
         changed = [e for e in evaluations if memory.assets.get(e.key, ("",))[0] != e.value_hash()]
-        requests = _group(evaluations)
+        requests = group_requests(evaluations)
         with self.engine.begin() as conn:
             if self.leader is not None:
                 self.leader.check(conn)
@@ -200,6 +177,42 @@ class AutomationDaemon:
         memory.tick_id = tick.tick_id
         self._memory[(sensor.location, sensor.name)] = memory
         return tick
+
+    def preview(self, sensor: AutomationSensor, now: float) -> list[tuple[list[str], str | None]]:
+        """The runs a tick would request now, (assets, partition key) each; stores and launches nothing."""
+        with self.engine.connect() as conn:
+            _, previous = store.latest_ticks(conn, sensor.location, sensor.name)
+        evaluations, _, _ = self._evaluate(sensor, self.graph(), now, previous)
+        return group_requests(evaluations)
+
+    def _evaluate(
+        self, sensor: AutomationSensor, graph: AutomationGraph, now: float, previous: TickRecord | None
+    ) -> tuple[list[AssetEvaluation], int, _Memory]:
+        """(each asset's evaluation, the event high-water mark it saw, the memory it started from)."""
+        cursor = json.loads(previous.cursor) if previous is not None and previous.cursor else {}
+        with self.engine.connect() as conn:
+            until = store.last_event_id(conn)
+            world = load_world(
+                conn,
+                graph,
+                sensor.conditions,
+                now=now,
+                after_event_id=int(cursor.get("event_id", until)),
+                until_event_id=until,
+                location_keys=self._location_keys(now),
+            )
+            memory = self._load_memory(conn, sensor, previous)
+        previous_evaluations: dict[str, PreviousEvaluation] = {
+            key: memory_from_json(data, world, key) for key, (_, data) in memory.assets.items()
+        }
+        ctx = TickContext(
+            now,
+            world,
+            previous_evaluations,
+            previous.timestamp if previous is not None else None,
+            same_run=graph.same_run,
+        )
+        return evaluate_tick(ctx, sensor.conditions), until, memory
 
     def finish(self, tick: TickRecord, sensor: AutomationSensor) -> TickRecord:
         """Launch the tick's stored requests (each once, by its run key) and end the tick."""
@@ -292,7 +305,7 @@ class AutomationDaemon:
             )
 
 
-def _group(evaluations: list[AssetEvaluation]) -> list[tuple[list[str], str | None]]:
+def group_requests(evaluations: list[AssetEvaluation]) -> list[tuple[list[str], str | None]]:
     """One run per partition key (assets of one location that share a key run together, in dependency
     order as evaluated); unpartitioned assets share one run."""
     by_partition: dict[str, list[str]] = {}

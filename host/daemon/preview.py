@@ -6,13 +6,14 @@ from __future__ import annotations
 from sqlalchemy import Engine
 
 from host.config import HostConfig
+from host.daemon.automation import AutomationDaemon
 from host.daemon.scheduler import ScheduleItem, Scheduler
 from host.daemon.sensors import SensorDaemon, SensorItem
 from host.domain.cron import CronError, CronSchedule
 from host.domain.instigators import SCHEDULE, SENSOR, current_cursor, find
 from host.errors import ConfigError
 from host.locations.workspace import WorkspaceManager
-from protos.weir.v1 import host_pb2, snapshot_pb2
+from protos.weir.v1 import common_pb2, host_pb2, snapshot_pb2
 
 
 def preview(
@@ -32,6 +33,8 @@ def preview(
         slot = request.at or _next_slot(definition, now)
         reply = Scheduler(engine, workspace, config.scheduler).preview(ScheduleItem(location, definition, None), slot)
         result.evaluated_at = slot
+    elif definition.kind == snapshot_pb2.AUTOMATION:  # evaluated on the host, not in the location
+        return _automation_preview(engine, workspace, config, location, definition.name, now)
     else:
         assert isinstance(definition, snapshot_pb2.Sensor)
         cursor = request.cursor if request.has_cursor else current_cursor(engine, location, definition.name)
@@ -65,3 +68,19 @@ def _next_slot(schedule: snapshot_pb2.Schedule, now: float) -> float:
     if slot is None:
         raise ConfigError(f"schedule {schedule.name!r} has no tick after now: pass --at TIME")
     return slot
+
+
+def _automation_preview(
+    engine: Engine, workspace: WorkspaceManager, config: HostConfig, location: str, name: str, now: float
+) -> host_pb2.InstigatorPreview:
+    """The runs an automation sensor's tick would request now (nothing stored, nothing launched)."""
+    daemon = AutomationDaemon(engine, workspace, config.automation)
+    sensor = next(s for s in daemon.graph().sensors if (s.location, s.name) == (location, name))
+    result = host_pb2.InstigatorPreview(location=location, name=name, evaluated_at=now)
+    for keys, partition in daemon.preview(sensor, now):
+        result.run_requests.add(
+            asset_selection=[common_pb2.AssetKey(path=k.split("/")) for k in keys], partition_key=partition or ""
+        )
+    if not result.run_requests:
+        result.skip_reason = "no asset's automation condition is true (`weir automation explain KEY` says why)"
+    return result

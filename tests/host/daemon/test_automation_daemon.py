@@ -10,15 +10,16 @@ from sqlalchemy import Engine
 
 import sdk as dg
 from codeserver.snapshot import build_snapshot
-from host.config import AutomationConfig
+from host.config import AutomationConfig, HostConfig
 from host.daemon.automation import AutomationDaemon
+from host.daemon.preview import preview as instigator_preview
 from host.domain import instigators
 from host.storage import automation as automation_store
 from host.storage import events as event_store
 from host.storage import instigators as tick_store
 from host.storage import runs as run_store
 from host.storage.records import RunRecord, RunStatus
-from protos.weir.v1 import common_pb2, snapshot_pb2
+from protos.weir.v1 import common_pb2, host_pb2, snapshot_pb2
 from tests.host.daemon.support import FakeClock, InProcessLocation, sqlite_engine, workspace_of
 
 T0 = 1_780_000_000.0
@@ -146,3 +147,13 @@ def test_a_host_killed_between_evaluation_and_launch_launches_each_request_once(
     assert again.finish(planned, sensor).run_ids == (launched[0].run_id,)  # the same run, found by its key
     assert [r.run_id for r in runs(engine) if r.sensor_name == SENSOR] == [launched[0].run_id]
     assert ticks(engine)[-1].status == "SUCCESS"
+
+
+def test_preview_shows_the_runs_a_tick_would_request_without_storing_any(setup) -> None:  # type: ignore[no-untyped-def]
+    engine, workspace, daemon, clock = setup
+    daemon.tick()
+    materialize(engine, "a", clock.advance(5), "run-a")
+    request = host_pb2.PreviewInstigatorRequest(kind=host_pb2.SENSOR, name=SENSOR)
+    preview = instigator_preview(engine, workspace, HostConfig(), request, now=clock.advance(30))
+    assert [["/".join(k.path) for k in r.asset_selection] for r in preview.run_requests] == [["b"]]
+    assert len(ticks(engine)) == 1 and [r.run_id for r in runs(engine)] == ["run-a"]
