@@ -106,6 +106,7 @@ _EXPORTS: dict[str, str] = {
     "build_op_context": "sdk.context",
     "build_schedule_context": "sdk.schedules",
     "build_sensor_context": "sdk.sensors",
+    "celery_executor": "sdk.executors",
     "define_asset_job": "sdk.jobs",
     "graph": "sdk.graphs",
     "in_process_executor": "sdk.executors",
@@ -207,6 +208,14 @@ _EXPORTS: dict[str, str] = {
     "load_asset_checks_from_package_module": "sdk.load_assets",
     "load_asset_checks_from_package_name": "sdk.load_assets",
     "multi_asset_check": "sdk.checks",
+    "multi_asset_sensor": "sdk.multi_asset_sensors",
+    "MultiAssetSensorDefinition": "sdk.sensors",
+    "MultiAssetSensorEvaluationContext": "sdk.multi_asset_sensors",
+    "build_multi_asset_sensor_context": "sdk.multi_asset_sensors",
+    "RunStatusSensorContext": "sdk.run_status_sensors",
+    "RunFailureSensorContext": "sdk.run_status_sensors",
+    "build_run_status_sensor_context": "sdk.run_status_sensors",
+    "MultiPartitionKey": "sdk.partitions",
 }
 
 if TYPE_CHECKING:  # static analysers see the real names
@@ -278,6 +287,7 @@ if TYPE_CHECKING:  # static analysers see the real names
     from sdk.execution.in_process import materialize_to_memory as materialize_to_memory
     from sdk.execution.result import ExecuteInProcessResult as ExecuteInProcessResult
     from sdk.executors import ExecutorDefinition as ExecutorDefinition
+    from sdk.executors import celery_executor as celery_executor
     from sdk.executors import in_process_executor as in_process_executor
     from sdk.executors import multiprocess_executor as multiprocess_executor
     from sdk.graphs import GraphDefinition as GraphDefinition
@@ -324,6 +334,9 @@ if TYPE_CHECKING:  # static analysers see the real names
     from sdk.metadata import TableColumn as TableColumn
     from sdk.metadata import TableRecord as TableRecord
     from sdk.metadata import TableSchema as TableSchema
+    from sdk.multi_asset_sensors import MultiAssetSensorEvaluationContext as MultiAssetSensorEvaluationContext
+    from sdk.multi_asset_sensors import build_multi_asset_sensor_context as build_multi_asset_sensor_context
+    from sdk.multi_asset_sensors import multi_asset_sensor as multi_asset_sensor
     from sdk.ops import In as In
     from sdk.ops import OpDefinition as OpDefinition
     from sdk.ops import Out as Out
@@ -345,6 +358,7 @@ if TYPE_CHECKING:  # static analysers see the real names
     from sdk.partitions import DynamicPartitionsDefinition as DynamicPartitionsDefinition
     from sdk.partitions import HourlyPartitionsDefinition as HourlyPartitionsDefinition
     from sdk.partitions import MonthlyPartitionsDefinition as MonthlyPartitionsDefinition
+    from sdk.partitions import MultiPartitionKey as MultiPartitionKey
     from sdk.partitions import MultiPartitionsDefinition as MultiPartitionsDefinition
     from sdk.partitions import PartitionKeyRange as PartitionKeyRange
     from sdk.partitions import PartitionsDefinition as PartitionsDefinition
@@ -374,6 +388,9 @@ if TYPE_CHECKING:  # static analysers see the real names
     from sdk.run_requests import RunRequest as RunRequest
     from sdk.run_requests import SensorResult as SensorResult
     from sdk.run_requests import SkipReason as SkipReason
+    from sdk.run_status_sensors import RunFailureSensorContext as RunFailureSensorContext
+    from sdk.run_status_sensors import RunStatusSensorContext as RunStatusSensorContext
+    from sdk.run_status_sensors import build_run_status_sensor_context as build_run_status_sensor_context
     from sdk.schedules import DefaultScheduleStatus as DefaultScheduleStatus
     from sdk.schedules import ScheduleDefinition as ScheduleDefinition
     from sdk.schedules import ScheduleEvaluationContext as ScheduleEvaluationContext
@@ -383,6 +400,7 @@ if TYPE_CHECKING:  # static analysers see the real names
     from sdk.sensors import AssetSensorDefinition as AssetSensorDefinition
     from sdk.sensors import DagsterRunStatus as DagsterRunStatus
     from sdk.sensors import DefaultSensorStatus as DefaultSensorStatus
+    from sdk.sensors import MultiAssetSensorDefinition as MultiAssetSensorDefinition
     from sdk.sensors import RunStatusSensorDefinition as RunStatusSensorDefinition
     from sdk.sensors import SensorDefinition as SensorDefinition
     from sdk.sensors import SensorEvaluationContext as SensorEvaluationContext

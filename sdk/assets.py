@@ -146,7 +146,7 @@ class AssetsDefinition:
 
     def with_key_replacements(self, replace: Callable[[AssetKey], AssetKey]) -> AssetsDefinition:
         """A copy whose own keys and upstream keys go through `replace` (load_assets_from_modules'
-        key_prefix); a single asset's op is renamed after its new key, as @asset(key_prefix=) names it."""
+        key_prefix); its op keeps its name (so its run config does too), as in Dagster."""
         from sdk.checks import AssetCheckSpec
 
         new = copy.copy(self)
@@ -173,9 +173,6 @@ class AssetsDefinition:
         new._keys = list(new.output_by_key)
         if self.selected_keys is not None:
             new.selected_keys = frozenset(replace(k) for k in self.selected_keys)
-        if self.op is not None and len(self._keys) == 1 and self.op.name == self._keys[0].to_python_identifier():
-            new.op = copy.copy(self.op)
-            new.op.name = new._keys[0].to_python_identifier()
         return new
 
     def subset(self, keys: frozenset[AssetKey]) -> AssetsDefinition:
@@ -335,6 +332,10 @@ def asset(
     """Declare an asset: its value is the function's return, its upstream assets its parameters."""
 
     def build(fn: Callable[..., Any]) -> AssetsDefinition:
+        if name is not None:
+            from sdk._names import check_valid_name
+
+            check_valid_name(name, "Asset")
         asset_key = _key_for(name, key, key_prefix, fn.__name__)
         warn_unsupported(f"asset '{asset_key.to_user_string()}'", pool=pool)
         sig = read_signature(fn)

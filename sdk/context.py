@@ -88,6 +88,8 @@ class OpExecutionContext:
         self.retry_number = retry_number
         self.added_metadata: dict[str | None, dict[str, Any]] = {}
         self._started = time.time()
+        self._resource_manager: Any = None  # resources build_op_context set up, torn down on exit
+        self.mapping_key: str | None = None  # the mapping key of a dynamic step
 
     @property
     def instance(self) -> Any:
@@ -118,7 +120,9 @@ class OpExecutionContext:
             raise DagsterInvariantViolationError(
                 "This run has no partition key; launch it with partition_key=... to read context.partition_key."
             )
-        return self._partition_key or key_range.start
+        key = self._partition_key or key_range.start
+        to_multi = getattr(self.partitions_def, "get_partition_key_from_str", None)
+        return to_multi(key) if to_multi is not None else key  # a MultiPartitionKey: key.keys_by_dimension
 
     @property
     def has_partition_key_range(self) -> bool:
@@ -186,6 +190,35 @@ class OpExecutionContext:
     def asset_key_for_output(self, output_name: str = "result") -> AssetKey:
         return self.assets_def.specs_by_output[output_name].key
 
+    # partitions of one output or input (Dagster's names; a step's outputs share the run's partitions)
+    def asset_partition_key_for_output(self, output_name: str = "result") -> str:
+        return self.partition_key
+
+    def asset_partition_keys_for_output(self, output_name: str = "result") -> list[str]:
+        return self.partition_keys
+
+    def asset_partition_key_range_for_output(self, output_name: str = "result") -> Any:
+        return self.partition_key_range
+
+    def asset_partitions_time_window_for_output(self, output_name: str = "result") -> Any:
+        return self.partition_time_window
+
+    def asset_partitions_def_for_output(self, output_name: str = "result") -> Any:
+        return self._require_partitions_def("asset_partitions_def_for_output")
+
+    def asset_partition_key_for_input(self, input_name: str) -> str:
+        return self.partition_key
+
+    def __enter__(self) -> OpExecutionContext:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        """`with build_op_context(resources=...) as context:` tears the resources down at the end."""
+        manager = self._resource_manager
+        if manager is not None:
+            for key, error in manager.teardown():
+                raise DagsterInvariantViolationError(f'Teardown of resource "{key}" failed: {error}') from error
+
     def add_output_metadata(self, metadata: dict[str, Any], output_name: str | None = None) -> None:
         self.added_metadata.setdefault(output_name, {}).update(metadata)
 
@@ -216,17 +249,61 @@ def build_op_context(
     partition_key_range: Any = None,
     partitions_def: Any = None,
     instance: Any = None,
+    *,
+    config: Any = None,
+    resources_config: dict[str, Any] | None = None,
+    mapping_key: str | None = None,
 ) -> OpExecutionContext:
-    """A context for calling an op's function directly in a unit test."""
-    return AssetExecutionContext(
-        resources=SimpleNamespace(**(resources or {})),
-        op_config=op_config,
+    """A context for calling an op's function directly in a unit test. `resources` may hold plain objects or
+    resource definitions (a ConfigurableResource, a @resource, configured by `resources_config`), set up now;
+    `with build_op_context(...) as context:` tears them down. `config` is Dagster's alias of op_config."""
+    manager = None
+    namespace = SimpleNamespace()
+    if resources:
+        from sdk.execution.resources import ResourceManager
+
+        configs = {  # Dagster's form is {"key": {"config": ...}}; a bare config is taken too
+            key: value["config"] if isinstance(value, dict) and set(value) == {"config"} else value
+            for key, value in (resources_config or {}).items()
+        }
+        manager = ResourceManager(resources, configs, "")
+        namespace = manager.namespace(set(resources))
+    context = AssetExecutionContext(
+        resources=namespace,
+        op_config=config if op_config is None else op_config,
         partition_key=partition_key,
         tags=run_tags,
         partition_key_range=partition_key_range,
         partitions_def=partitions_def,
         instance=instance,
     )
+    context._resource_manager = manager
+    context.mapping_key = mapping_key
+    return context
 
 
-build_asset_context = build_op_context
+def build_asset_context(
+    resources: dict[str, Any] | None = None,
+    resources_config: dict[str, Any] | None = None,
+    asset_config: Any = None,
+    instance: Any = None,
+    partition_key: str | None = None,
+    partition_key_range: Any = None,
+    run_tags: dict[str, str] | None = None,
+    partitions_def: Any = None,
+    *,
+    op_config: Any = None,
+    config: Any = None,
+) -> OpExecutionContext:
+    """build_op_context for an asset's function: `my_asset(build_asset_context(asset_config={...}))`."""
+    return build_op_context(
+        resources=resources,
+        op_config=asset_config if asset_config is not None else op_config,
+        config=config,
+        partition_key=partition_key,
+        run_tags=run_tags,
+        partition_key_range=partition_key_range,
+        partitions_def=partitions_def,
+        instance=instance,
+        resources_config=resources_config,
+    )

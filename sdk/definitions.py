@@ -39,12 +39,19 @@ class Definitions:
         self.loggers = dict(loggers or {})
         self.asset_checks = list(asset_checks or [])
         self.metadata = dict(metadata or {})
+        _check_kinds(self.jobs, self.schedules, self.sensors)
 
     # resolution --------------------------------------------------------------------------------
     @cached_property
     def asset_graph(self) -> AssetGraph:
         checks = to_check_definitions(self.asset_checks)
-        return AssetGraph(to_assets_definitions(self.assets), checks)
+        graph = AssetGraph(to_assets_definitions(self.assets), checks)
+        _check_resources(
+            [(f"Asset {_keys_of(d)}", d) for d in graph.assets_defs if d.is_executable]
+            + [(f"Asset check {_checks_of(c)}", c) for c in graph.checks_defs],
+            self.resources,
+        )
+        return graph
 
     @cached_property
     def _jobs_by_name(self) -> dict[str, Any]:
@@ -60,6 +67,13 @@ class Definitions:
                     f'Two different jobs are named "{job.name}"; job names must be unique in a code location.'
                 )
             found[job.name] = job
+        for item in [*self.schedules, *self.sensors]:
+            for name in getattr(item, "job_names", []):
+                if name not in found and name != IMPLICIT_ASSET_JOB_NAME:
+                    raise DagsterInvalidDefinitionError(
+                        f'"{item.name}" targets job "{name}", which this code location does not define; the jobs '
+                        f"are {sorted(found)}. Add the job to Definitions(jobs=[...]) or fix the name."
+                    )
         return found
 
     @cached_property
@@ -87,6 +101,12 @@ class Definitions:
             or (self.loggers and not resolved.logger_defs)
         ):
             resolved = _with_defaults(resolved, self.resources, self.executor, self.loggers)
+        ops = [] if resolved.is_asset_job else _op_nodes(resolved.graph)
+        _check_resources(
+            [(f'Op "{n.name}" of job "{name}"', n.definition) for n in ops],
+            resolved.resource_defs,
+            hooks=[(f'A hook of job "{name}"', h) for h in resolved.hook_defs],
+        )
         self._resolved_jobs[name] = resolved
         return resolved
 
@@ -221,6 +241,74 @@ def _with_definition_resources(resources: dict[str, Any], definitions: list[Any]
                     "by Definitions(resources=) or another asset. Keep one."
                 )
     return resources
+
+
+def _check_kinds(jobs: list[Any], schedules: list[Any], sensors: list[Any]) -> None:
+    """Each list holds what it says, and schedule and sensor names are unique (as Dagster checks)."""
+    from sdk.automation import AutomationConditionSensorDefinition
+    from sdk.jobs import JobDefinition, UnresolvedAssetJobDefinition
+    from sdk.schedules import ScheduleDefinition
+    from sdk.sensors import SensorDefinition
+
+    for items, kinds, what in (
+        (jobs, (JobDefinition, UnresolvedAssetJobDefinition), "jobs= takes @job and define_asset_job jobs"),
+        (schedules, (ScheduleDefinition,), "schedules= takes schedules"),
+        (sensors, (SensorDefinition, AutomationConditionSensorDefinition), "sensors= takes sensors"),
+    ):
+        for item in items:
+            if not isinstance(item, kinds):
+                raise DagsterInvalidDefinitionError(f"Definitions({what}; got {item!r}.")
+    for items, what in ((schedules, "schedule"), (sensors, "sensor")):
+        seen: dict[str, Any] = {}
+        for item in items:
+            if seen.setdefault(item.name, item) is not item:
+                raise DagsterInvalidDefinitionError(
+                    f'Duplicate definition found for {what} "{item.name}": two different {what}s have that name.'
+                )
+
+
+def _check_resources(
+    owners: list[tuple[str, Any]], resources: Mapping[str, Any], hooks: list[tuple[str, Any]] | None = None
+) -> None:
+    """Every resource and IO manager a definition needs is provided ("io_manager" always is)."""
+    provided = set(resources) | {"io_manager"}
+    for what, hook in hooks or []:
+        missing = sorted(set(hook.required_resource_keys) - provided)
+        if missing:
+            raise DagsterInvalidDefinitionError(
+                f'{what} ("{hook.name}") needs resource "{missing[0]}", which is not provided; the resources are '
+                f'{sorted(provided)}. Add it: Definitions(resources={{"{missing[0]}": ...}}).'
+            )
+    for what, owner in owners:
+        op = getattr(owner, "op", owner)
+        needed = set(op.required_resource_keys)
+        needed |= {owner.io_manager_key_for(k) for k in owner.keys} if hasattr(owner, "specs_by_output") else set()
+        needed |= {o.io_manager_key for o in op.output_defs.values()} if not hasattr(owner, "op") else set()
+        needed |= {i.input_manager_key for i in op.input_defs.values() if i.input_manager_key}
+        missing = sorted(needed - provided)
+        if missing:
+            raise DagsterInvalidDefinitionError(
+                f'{what} needs resource "{missing[0]}", which is not provided; the resources are '
+                f'{sorted(provided)}. Add it: Definitions(resources={{"{missing[0]}": ...}}).'
+            )
+
+
+def _op_nodes(graph: Any) -> list[Any]:
+    """The op invocations of a graph, nested graphs flattened."""
+    from sdk.graphs import GraphDefinition
+
+    out = []
+    for node in graph.nodes.values():
+        out.extend(_op_nodes(node.definition) if isinstance(node.definition, GraphDefinition) else [node])
+    return out
+
+
+def _keys_of(adef: Any) -> str:
+    return ", ".join(f'"{k.to_user_string()}"' for k in adef.keys)
+
+
+def _checks_of(check: Any) -> str:
+    return ", ".join(f'"{k.to_user_string()}"' for k in check.check_keys)
 
 
 def _by_name(items: list[Any], name: str, what: str) -> Any:

@@ -207,7 +207,9 @@ def graph(
     """Declare a graph: calling ops in the body wires them; nothing runs until the graph is in a job."""
 
     def build(fn: Callable[..., Any]) -> GraphDefinition:
-        graph_name = name or fn.__name__
+        from sdk._names import check_valid_name
+
+        graph_name = check_valid_name(name, "Graph") if name is not None else fn.__name__
         warn_unsupported(f"graph '{graph_name}'", ins=ins)
         out_names = list(out) if isinstance(out, dict) else None
         nodes, ins_map, outs_map = trace_graph(fn, graph_name, out_names)

@@ -181,7 +181,9 @@ def job(
     """Declare a job from a graph body."""
 
     def build(fn: Callable[..., Any]) -> JobDefinition:
-        job_name = name or fn.__name__
+        from sdk._names import check_valid_name
+
+        job_name = check_valid_name(name, "Job") if name is not None else fn.__name__
         nodes, _ins, outs = trace_graph(fn, job_name)
         if not nodes:
             raise DagsterInvalidDefinitionError(
@@ -283,6 +285,9 @@ def define_asset_job(
     hooks: Any = None,
 ) -> UnresolvedAssetJobDefinition:
     """A job that materializes a selection of assets (all of them by default)."""
+    from sdk._names import check_valid_name
+
+    check_valid_name(name, "Job")
     return UnresolvedAssetJobDefinition(
         name, selection, config, description, tags, run_tags, partitions_def, executor_def, op_retry_policy, hooks
     )

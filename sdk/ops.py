@@ -261,16 +261,43 @@ def _value_hint(hint: Any) -> Any:
 
 
 def direct_invoke(op_def: OpDefinition, args: tuple, kwargs: dict) -> Any:
-    """Call an op's function directly (unit tests), passing a context first when it takes one."""
+    """Call an op's function directly (unit tests), passing a context first when it takes one; a config
+    parameter and resource parameters left out come from the context (op_config, resources)."""
     sig = op_def.signature
-    if sig.context_param is not None and (not args or not _looks_like_context(args[0])):
-        from sdk.context import build_op_context
+    context = kwargs.get(sig.context_param) if sig.context_param else None
+    if sig.context_param is not None and context is None:
+        if args and _looks_like_context(args[0]):
+            context = args[0]
+        else:
+            from sdk.context import build_op_context
 
-        args = (build_op_context(), *args)
+            context = build_op_context()
+            args = (context, *args)
+    if context is not None and (sig.config_param or sig.resource_params):
+        kwargs = {**kwargs, **_from_context(op_def, context, args, kwargs)}
     result = op_def.compute_fn(*args, **kwargs)
     if sig.is_generator:
         return list(result)
     return result
+
+
+def _from_context(op_def: OpDefinition, context: Any, args: tuple, kwargs: dict) -> dict[str, Any]:
+    """Config and resource parameters not given positionally or by name, read from the context."""
+    from sdk._compute import _parameters
+
+    given = {name for name, _ in _parameters(op_def.compute_fn)[: len(args)]} | set(kwargs)
+    out: dict[str, Any] = {}
+    config_param = op_def.signature.config_param
+    if config_param and config_param not in given:
+        from sdk.config import validate_config
+
+        raw = context.op_config
+        config_type = op_def.config_type
+        out[config_param] = validate_config(config_type, raw, "config") if config_type is not None else raw
+    for name in op_def.signature.resource_params:
+        if name not in given and hasattr(context.resources, name):
+            out[name] = getattr(context.resources, name)
+    return out
 
 
 def _looks_like_context(value: Any) -> bool:
@@ -315,6 +342,13 @@ def op(
     """Declare an op from a function: @op or @op(name=..., ins=..., out=...)."""
 
     def build(fn: Callable[..., Any]) -> OpDefinition:
+        from sdk._names import check_valid_name
+
+        op_name = check_valid_name(name, "Op") if name is not None else fn.__name__
+        for input_name in ins or {}:
+            check_valid_name(input_name, f'Input of op "{op_name}": the')
+        for output_name in out if isinstance(out, Mapping) else ():
+            check_valid_name(output_name, f'Output of op "{op_name}": the')
         return OpDefinition(
             fn,
             name=name,

@@ -304,6 +304,32 @@ class DeleteDynamicPartitionsRequest:
     partition_keys: Sequence[str]
 
 
+class MultiPartitionKey(str):
+    """A key of a MultiPartitionsDefinition: the string "2024-01-01|eu" (dimensions sorted by name) that
+    also knows its parts: `key.keys_by_dimension["date"]`."""
+
+    _by_dimension: dict[str, str]
+
+    def __new__(cls, keys_by_dimension: Mapping[str, str]) -> MultiPartitionKey:
+        names = sorted(keys_by_dimension)
+        key = super().__new__(cls, "|".join(str(keys_by_dimension[n]) for n in names))
+        key._by_dimension = {n: str(keys_by_dimension[n]) for n in names}
+        return key
+
+    @property
+    def keys_by_dimension(self) -> dict[str, str]:
+        return dict(self._by_dimension)
+
+    @property
+    def dimension_keys(self) -> list[Any]:
+        from types import SimpleNamespace
+
+        return [SimpleNamespace(dimension_name=n, partition_key=k) for n, k in self._by_dimension.items()]
+
+    def __getnewargs__(self) -> tuple[Any, ...]:
+        return (self._by_dimension,)
+
+
 @dataclass(frozen=True)
 class MultiPartitionsDefinition(PartitionsDefinition):
     """The product of two named partition dimensions; keys are "a|b" with dimensions sorted by name."""
@@ -318,7 +344,14 @@ class MultiPartitionsDefinition(PartitionsDefinition):
             raise ValueError("MultiPartitionsDefinition needs exactly two dimensions.")
         a = self.partitions_defs[names[0]].get_partition_keys(current_time, dynamic_partitions_store)
         b = self.partitions_defs[names[1]].get_partition_keys(current_time, dynamic_partitions_store)
-        return [f"{x}|{y}" for x in a for y in b]
+        return [MultiPartitionKey({names[0]: x, names[1]: y}) for x in a for y in b]
+
+    @property
+    def partition_dimension_names(self) -> list[str]:
+        return sorted(self.partitions_defs)
+
+    def get_partition_key_from_str(self, partition_key_str: str) -> MultiPartitionKey:
+        return MultiPartitionKey(self.keys_by_dimension(partition_key_str))
 
     def keys_by_dimension(self, partition_key: str) -> dict[str, str]:
         """{"date": "2024-01-01", "region": "eu"} from "2024-01-01|eu"."""

@@ -106,7 +106,9 @@ class ScheduleDefinition:
         self.execution_timezone = execution_timezone
         self.description = description
         self.default_status = default_status
-        self.execution_fn = execution_fn
+        self._raw_fn = execution_fn
+        # what the code server calls: fn(context), or fn() when the user's function takes no context
+        self.execution_fn = self._adapted(execution_fn) if execution_fn is not None else None
         self.should_execute = should_execute
         self.metadata = dict(metadata or {})
         self.required_resource_keys = frozenset(required_resource_keys or ())
@@ -123,10 +125,25 @@ class ScheduleDefinition:
     def has_function(self) -> bool:
         return self.execution_fn is not None
 
+    def _adapted(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        from sdk._invocation import call_with_context
+
+        what = f'schedule "{self.name}"'
+
+        def evaluate(context: Any) -> Any:
+            return call_with_context(fn, what, context)
+
+        return evaluate
+
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if self.execution_fn is None:
+        """Direct invocation (unit tests): `my_schedule(build_schedule_context(...))`, or `my_schedule()` when
+        the function takes no context; resource parameters come from the context's resources."""
+        from sdk._invocation import call_with_context
+
+        if self._raw_fn is None:
             raise DagsterInvalidDefinitionError(f'Schedule "{self.name}" has no function to call.')
-        return self.execution_fn(*args, **kwargs)
+        context = args[0] if args else kwargs.pop("context", None)
+        return call_with_context(self._raw_fn, f'schedule "{self.name}"', context)
 
 
 def schedule(

@@ -3,7 +3,8 @@
 Two forms, tried in Dagster's order:
 - the plain list: comma-separated keys, each with `*` (every layer) or `+`s (that many layers) before
   (upstream) or after (downstream): `a/b, +c, d*, *e+`;
-- the expression grammar: `key:"a/b"`, `key:prefix_*`, `tag:t`, `tag:t=v`, `owner:o`, `group:g`,
+- the expression grammar: `key:"a/b"`, `key:prefix_*`, `tag:t` (the tag t with an empty value, as
+  Dagster evaluates it), `tag:t=v`, `owner:o`, `group:g`,
   `kind:k` (values bare or "quoted"); `+x` / `x+` every layer upstream / downstream, `2+x` / `x+3` that
   many; `*` for every asset; `and`, `or`, `not`, parentheses; `roots(x)`, `sinks(x)`. A bare key is an
   operand too (`a/b and group:g`).
@@ -193,7 +194,7 @@ class _Parser:
             return _KeyPattern(value) if "*" in value else _key(value)
         if name == "group":
             return _Groups(frozenset([value]))
-        tag_value = None
+        tag_value = None if name != "tag" else ""  # as Dagster: "tag:t" is the tag t with an empty value
         if name == "tag" and self.text.startswith("=", self.at):
             self.at += 1
             tag_value = self.value(key=False)

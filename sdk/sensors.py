@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import enum
+import inspect
 from collections.abc import Callable, Sequence
 from typing import Any, overload
 
 from sdk._unsupported import warn_unsupported
+from sdk.errors import DagsterInvalidInvocationError
 from sdk.keys import AssetKey, to_asset_key
 from sdk.run_records import DagsterRunStatus
 from sdk.schedules import resolve_target
@@ -78,7 +80,9 @@ class SensorDefinition:
         metadata: dict[str, Any] | None = None,
     ) -> None:
         self.name = name or (evaluation_fn.__name__ if evaluation_fn else "sensor")
-        self.evaluation_fn = evaluation_fn
+        self._raw_fn = evaluation_fn
+        # what the code server calls: fn(context, *event) cut to the parameters the user's function has
+        self.evaluation_fn = self._adapted(evaluation_fn) if evaluation_fn is not None else None
         self.minimum_interval_seconds = 30 if minimum_interval_seconds is None else int(minimum_interval_seconds)
         self.description = description
         self.target_jobs, self.job_names, self.asset_selection = resolve_target(
@@ -95,15 +99,50 @@ class SensorDefinition:
     def job_name(self) -> str | None:
         return self.job_names[0] if self.job_names else None
 
+    def _adapted(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        from sdk._invocation import call_with_context
+
+        what = f'sensor "{self.name}"'
+
+        def evaluate(context: Any, *event: Any) -> Any:
+            return call_with_context(fn, what, context, *event)
+
+        return evaluate
+
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        assert self.evaluation_fn is not None
-        return self.evaluation_fn(*args, **kwargs)
+        """Direct invocation (unit tests): `my_sensor(build_sensor_context(...))`, or `my_sensor()` when the
+        function takes no context; resource parameters come from the context's resources."""
+        from sdk._invocation import call_with_context
+
+        if self._raw_fn is None:
+            raise DagsterInvalidInvocationError(f'Sensor "{self.name}" has no function to call.')
+        context = args[0] if args else kwargs.pop("context", None)
+        return call_with_context(self._raw_fn, f'sensor "{self.name}"', context, *args[1:], *kwargs.values())
 
 
 class AssetSensorDefinition(SensorDefinition):
-    """A sensor called with each new materialization of one asset."""
+    """A sensor called with each new materialization of one asset: fn(context, asset_event), or with
+    fewer parameters (Dagster takes the first two non-resource parameters, in that order)."""
 
     kind = "ASSET"
+
+    @property
+    def asset_key(self) -> AssetKey:
+        return self.monitored_assets[0]
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """`my_sensor(context, event)`; without an event, the latest materialization of the asset in the
+        context's instance (build_sensor_context(instance=...)), and no call when there is none. As in
+        Dagster, the answer is a list of what the function returned or yielded."""
+        if len(args) < 2 and not kwargs.get("asset_event") and args and getattr(args[0], "_instance", None):
+            entry = args[0].instance.get_latest_materialization_event(self.asset_key)
+            if entry is None:
+                return []
+            args = (args[0], entry)
+        result = super().__call__(*args, **kwargs)
+        if result is None:
+            return []
+        return list(result) if isinstance(result, (list, tuple)) or inspect.isgenerator(result) else [result]
 
 
 class RunStatusSensorDefinition(SensorDefinition):

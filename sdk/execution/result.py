@@ -118,6 +118,9 @@ class ExecuteInProcessResult:
     def get_job_failure_event(self) -> DagsterEvent:
         return self._one("RUN_FAILURE", "failure")
 
+    get_run_success_event = get_job_success_event
+    get_run_failure_event = get_job_failure_event
+
     def get_failed_step_keys(self) -> set[str]:
         return {e.step_key for e in self._of_type("STEP_FAILURE")}
 

@@ -106,7 +106,7 @@ def test_load_from_modules_and_current_module(shop_package) -> None:  # type: ig
     current_module = importlib.import_module("shop_current")
     [current] = current_module.by_current_module
     assert current.key == dg.AssetKey(["cur", "margin"]) and current.group_names_by_key[current.key] == "current"
-    assert current.op.name == "cur__margin"  # as @asset(key_prefix="cur") would name its op
+    assert current.op.name == "margin"  # the op keeps its name, and so its run config (ops.margin)
     source, plain = dg.load_assets_from_modules([importlib.import_module("shop_pkg.raw")], source_key_prefix="v")
     assert (source.key, plain.key) == (dg.AssetKey(["v", "events"]), dg.AssetKey("orders"))
     assert plain.keys_by_input_name == {"events": dg.AssetKey(["v", "events"])}

@@ -15,7 +15,7 @@ def events() -> int:
     return 1
 
 
-@dg.asset(group_name="raw")
+@dg.asset(group_name="raw", tags={"pii": ""})
 def sessions(events: int) -> int:
     return events
 
@@ -114,7 +114,8 @@ def test_checks_follow_their_assets_unless_selected_apart() -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("tag:tier", ["events", "mart/daily"]),
+        ("tag:pii", ["sessions"]),  # Dagster: the tag with an empty value (a label)
+        ("tag:tier", []),
         ("tag:tier=gold", ["events"]),
         ('tag:"tier"="silver"', ["mart/daily"]),
         ("group:raw", ["events", "sessions"]),
@@ -135,7 +136,7 @@ def test_checks_follow_their_assets_unless_selected_apart() -> None:
         ("group:raw or kind:snowflake", ["events", "report", "sessions"]),
         ("roots(key:events+)", ["events"]),
         ("sinks(group:raw)", ["sessions"]),
-        ("(group:raw or key:report) and tag:tier", ["events"]),
+        ("(group:raw or key:report) and tag:tier=gold", ["events"]),
     ],
 )
 def test_from_string(text: str, expected: list[str]) -> None:

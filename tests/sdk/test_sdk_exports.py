@@ -202,6 +202,14 @@ EXPECTED = [
     "load_asset_checks_from_package_module",
     "load_asset_checks_from_package_name",
     "multi_asset_check",
+    "multi_asset_sensor",
+    "MultiAssetSensorDefinition",
+    "MultiAssetSensorEvaluationContext",
+    "build_multi_asset_sensor_context",
+    "RunStatusSensorContext",
+    "RunFailureSensorContext",
+    "build_run_status_sensor_context",
+    "MultiPartitionKey",
 ]
 
 
