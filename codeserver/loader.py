@@ -44,10 +44,12 @@ def load_definitions(target: LoadTarget) -> Any:
         if value is None:
             raise DefinitionsNotFound(
                 f"{target.describe()}: {target.attribute!r} is a {type(getattr(module, target.attribute)).__name__}, "
-                "not a Definitions (or a @repository)"
+                "not a Definitions (or a @definitions function, or a @repository)"
             )
         return value
     found = {name: v for name, v in vars(module).items() if isinstance(v, Definitions)}
+    if not found:  # a function marked @definitions (defined here, not imported)
+        found = {name: _as_definitions(v) for name, v in vars(module).items() if _is_lazy(v, module)}
     if not found:  # Dagster's older form: one @repository
         found = {name: d for name, v in vars(module).items() if _is_repository(v) and (d := _as_definitions(v))}
     if len(found) == 1:
@@ -68,12 +70,23 @@ def _is_repository(value: Any) -> bool:
     return module is not None and isinstance(value, module.RepositoryDefinition)
 
 
+def _is_lazy(value: Any, module: ModuleType | None = None) -> bool:
+    """A function marked @definitions (sdk.components), defined in `module` when one is given."""
+    components = sys.modules.get("sdk.components.folder")
+    if components is None or not isinstance(value, components.LazyDefinitions):
+        return False
+    return module is None or getattr(value.fn, "__module__", None) == module.__name__
+
+
 def _as_definitions(value: Any) -> Any:
-    """The Definitions a module attribute stands for: itself, or a @repository's; None for anything else."""
+    """The Definitions a module attribute stands for: itself, a @definitions function's result, or a
+    @repository's; None for anything else."""
     from sdk import Definitions
 
     if isinstance(value, Definitions):
         return value
+    if _is_lazy(value):
+        return value()
     if _is_repository(value):
         return value.definitions
     return None
