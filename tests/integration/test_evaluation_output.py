@@ -72,9 +72,14 @@ def _weir(host: DevHost, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def _first_tick(host: DevHost, kind: host_pb2.InstigatorKind.ValueType, name: str) -> host_pb2.Tick:
+    """The oldest of the newest finished ticks (a schedule's tick is stored STARTED while it evaluates)."""
     client = host.client()
-    ticks = wait_for(lambda: client.ticks(kind, name, limit=5), 60, what=f"a tick of {name}")
-    return ticks[-1]
+    finished = wait_for(
+        lambda: [t for t in client.ticks(kind, name, limit=5) if t.status != "STARTED"],
+        60,
+        what=f"a finished tick of {name}",
+    )
+    return finished[-1]
 
 
 def test_a_sensor_tick_keeps_stdout_stderr_and_shell_output(host: DevHost) -> None:
