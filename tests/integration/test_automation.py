@@ -86,6 +86,11 @@ def host(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevHost]:
 @pytest.fixture(scope="module")
 def client(host: DevHost) -> HostClient:
     client = host.client()
+    wait_for(
+        lambda: [loc.status for loc in client.locations()] == [host_pb2.LOCATION_LOADED] * 2,
+        timeout=60,
+        what="both locations to load",  # a tick can come first: the tests launch runs in both
+    )
     wait_for(lambda: _ticks(client), timeout=60, what="the first automation tick")
     return client
 
