@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.dagster_runs import probe_events_logs, probe_reexecute
+from bench.dagster_ui import measure_dagster
 from bench.harness import (
     BENCH,
     MB,
@@ -175,6 +176,34 @@ class DagsterSide:
         file = failing_chain(self.work, params["n"], PKG)
         args = {**params, "file": str(file)}
         return {params["row"]: self._probe("reexecute", args, timeout=params["timeout"])["reexecute"]}
+
+    def _ui_graph(self, params: dict[str, Any]) -> dict[str, float]:
+        """dagster-webserver on the same layered file and the GraphQL its UI sends for the global asset
+        graph (bench/dagster_ui.py): the structure query, the live-status query, and their sum where a
+        Weir row answers both at once (the catalog with statuses; the graph page, as a lower bound)."""
+        work = self.work / "ui"
+        work.mkdir(parents=True, exist_ok=True)
+        try:
+            found = measure_dagster(
+                work,
+                params["n"],
+                params["dagster_calls"],
+                live_calls=params["dagster_live_calls"],
+                python=Path(self.python),
+                log=self.logs / "dagster_webserver.log",
+                timeout=params["timeout"],
+            )
+        except (OSError, subprocess.CalledProcessError, KeyError, TypeError) as exc:
+            raise BenchError(f"Dagster's webserver: {type(exc).__name__}: {exc}") from None
+        structure, live = found["structure"]["median_ms"], found["live"]["median_ms"]
+        suffix = params["suffix"]
+        return {
+            f"ui_assets_api_{suffix}": structure + live,
+            f"ui_graph_api_{suffix}": structure,
+            f"ui_graph_status_{suffix}": live,
+            f"ui_graph_page_{suffix}": (structure + live) / 1000,
+            f"ui_graph_cold_{suffix}": structure,
+        }
 
 
 # probes (run under Dagster's venv) ---------------------------------------------------------------

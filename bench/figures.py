@@ -263,6 +263,72 @@ GROUPS: tuple[Group, ...] = (
         smoke={"n_chain": 3, "n_snapshot": 50},
         dagster=False,
     ),
+    Group(
+        "ui_graph",
+        "ui_graph",
+        (
+            Row(
+                "ui_assets_api_5000",
+                "web UI (target <= 100 ms): `GET /api/assets`, every asset with its latest status, median of {calls}; "
+                "Dagster: the two GraphQL queries its UI sends for the same (LocationWorkspaceAssetsQuery + "
+                "AssetGraphLiveQuery), layered {n:,}",
+                "ms",
+            ),
+            Row(
+                "ui_graph_api_5000",
+                "web UI: the asset graph's structure, `GET /api/assets/graph` (laid out, cached per code version) vs "
+                "Dagster's LocationWorkspaceAssetsQuery (no layout), layered {n:,}",
+                "ms",
+            ),
+            Row(
+                "ui_graph_status_5000",
+                "web UI: the asset graph's statuses, `GET /api/assets/graph/status` vs Dagster's AssetGraphLiveQuery "
+                "(every key in one request), layered {n:,}",
+                "ms",
+            ),
+            Row(
+                "ui_graph_cold_5000",
+                "web UI: the asset graph's structure with nothing cached (Weir: graph + layout + JSON + gzip, in "
+                "process, once per code change) vs Dagster's LocationWorkspaceAssetsQuery, layered {n:,}",
+                "ms",
+            ),
+            Row(
+                "ui_graph_page_5000",
+                "web UI (target <= 2 s): `/assets/graph?expand=all` in headless Chromium, navigation until drawn and "
+                "a click on a box answered, median of {repeats}; Dagster: its two graph queries alone, a lower bound "
+                "(its layout and drawing come after), layered {n:,}",
+                "s",
+            ),
+        ),
+        {
+            "n": 5000,
+            "suffix": "5000",
+            "calls": 20,
+            "repeats": 3,
+            "dagster_calls": 3,
+            "dagster_live_calls": 2,
+            "timeout": 1200,
+        },
+        quick={"calls": 10, "repeats": 1, "dagster_calls": 1, "dagster_live_calls": 1},
+        smoke={"n": 20, "calls": 2, "repeats": 1, "browser": False, "timeout": 120},
+        reps={FULL: 3, QUICK: 1},  # Dagster's webserver takes a minute or more to load 5,000 assets
+    ),
+    Group(
+        "ui_run_page",
+        "ui_run_page",
+        (
+            Row(
+                "ui_run_page_100000",
+                "Weir only, web UI (target <= 1 s): `/runs/<id>` of a run with {events:,} events in headless "
+                "Chromium, navigation until its header and event log show, median of {repeats}",
+                "s",
+            ),
+        ),
+        {"events": 100_000, "repeats": 3, "row": "ui_run_page_100000", "timeout": 1800},
+        smoke={"events": 100, "repeats": 1, "browser": False, "timeout": 120},
+        dagster=False,
+        reps={FULL: 2, QUICK: 1},  # each repetition first runs the 100,000-event run through the host
+    ),
 )
 
 DEFAULT_REPS = {FULL: 5, QUICK: 2, SMOKE: 1}

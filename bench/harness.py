@@ -376,3 +376,18 @@ def median_latency(call: Callable[[], Any], *, warmup: int, calls: int) -> float
         call()
         timings.append(time.perf_counter() - began)
     return statistics.median(timings)
+
+
+def first_and_median_ms(call: Callable[[], Any], calls: int) -> dict[str, float]:
+    """Milliseconds of the first call (caches cold) and the median of the next `calls` (at least one)."""
+    import statistics
+
+    began = time.perf_counter()
+    call()
+    first = (time.perf_counter() - began) * 1000
+    times = []
+    for _ in range(max(1, calls)):
+        began = time.perf_counter()
+        call()
+        times.append((time.perf_counter() - began) * 1000)
+    return {"first_ms": round(first, 1), "median_ms": round(statistics.median(times), 1)}

@@ -262,6 +262,15 @@ def report(results: Results, shown: set[str], sides: list[Any], argv: list[str])
         "SUCCESS (the host stores a run's end with its status, after all its events: stored by then), so Weir's "
         "figure includes starting the run worker. Afterwards both check that storage holds every log event and "
         "every printed line; the re-execution row's failing first run is setup, untimed;",
+        "- web UI rows (bench/ui_bench.py, bench/weir_ui.py, bench/dagster_ui.py): Weir `weir dev -f FILE "
+        "--ui-port 0`, HTTP calls with the browser's session cookie and gzip, the median of the calls after a "
+        "first one; the graph page in headless Chromium (Playwright) from navigation until drawn and a click on a "
+        "box has opened the side panel; the run page after a run of `context.log.info` events through the host, "
+        "from navigation until its header and event log show; `ui_graph_cold` computes the host's graph answer "
+        "in process with nothing cached. Dagster: `dagster-webserver -f FILE` (installed beside Dagster on first "
+        "use) until its location is LOADED, then the GraphQL its UI sends for the global asset graph, the median "
+        "of the calls after a first one; its UI lays the graph out in the browser afterwards, so its page figure "
+        "is a lower bound. --smoke leaves the browser out;",
         "- storage: Dagster's instance API on SQLite (add_run, store_event, all_logs); Weir's "
         "bench/storage_bench.py functions on SQLite, and get_events with every RunEvent parsed; rates are "
         "higher-is-better, so their ratio is Weir/Dagster.",

@@ -24,7 +24,6 @@ import http.cookiejar
 import json
 import shutil
 import statistics
-import subprocess
 import sys
 import textwrap
 import time
@@ -37,10 +36,16 @@ from typing import Any
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.harness import BENCH, REPO, WORK, BenchError, clean_env, free_port, started, wait_for, workload
+from bench.dagster_ui import (  # noqa: F401  (re-exported: this script's Dagster part lives there)
+    ASSET_GRAPH_LIVE_QUERY,
+    DAGSTER_WEBSERVER,
+    LOCATION_ASSETS_QUERY,
+    graphql,
+    measure_dagster,
+    prepare_dagster_webserver,
+)
+from bench.harness import REPO, WORK, BenchError, clean_env, first_and_median_ms, started, wait_for, workload
 
-DAGSTER_VENV = BENCH / ".venvs" / "dagster"
-DAGSTER_WEBSERVER = "dagster-webserver==1.13.28"  # the newest published; dagster-graphql stays 1.13.29
 TARGETS = {"catalog_ms": 100.0, "graph_interactive_s": 2.0, "run_page_s": 1.0}
 RUN_EVENTS = 100_000
 
@@ -103,25 +108,18 @@ class UiSession:
             return exc.code, exc.read()
 
 
-def timed(call: Callable[[], Any], calls: int) -> dict[str, float]:
-    """The first call's milliseconds and the median of the next `calls`."""
-    started_at = time.perf_counter()
-    call()
-    first = (time.perf_counter() - started_at) * 1000
-    times = []
-    for _ in range(calls):
-        started_at = time.perf_counter()
-        call()
-        times.append((time.perf_counter() - started_at) * 1000)
-    return {"first_ms": round(first, 1), "median_ms": round(statistics.median(times), 1)}
+timed = first_and_median_ms  # the first call's milliseconds and the median of the next `calls`
 
 
-def weir_dev(work: Path, name: str, file: Path) -> Any:
-    """`weir dev -f FILE --ui-port 0` from a fresh WEIR_HOME; the context manager of its process."""
+def weir_dev(work: Path, name: str, file: Path, *, weir: Path | None = None, logs: Path | None = None) -> Any:
+    """`weir dev -f FILE --ui-port 0` from a fresh WEIR_HOME: (home, the context manager of its
+    process, its log). `weir` defaults to this repo's .venv; the log goes to `logs` (default `work`)."""
     home = work / f"home-{name}-{time.monotonic_ns()}"
     env = clean_env(WEIR_HOME=str(home))
-    command = [str(REPO / ".venv" / "bin" / "weir"), "dev", "-f", str(file), "--port", "0", "--ui-port", "0"]
-    return home, started(command, cwd=work, env=env, log=work / f"weir-{name}.log")
+    binary = weir or REPO / ".venv" / "bin" / "weir"
+    log = (logs or work) / f"weir-{name}.log"
+    command = [str(binary), "dev", "-f", str(file), "--port", "0", "--ui-port", "0"]
+    return home, started(command, cwd=work, env=env, log=log), log
 
 
 def wait_weir(home: Path, proc: Any, log: Path, assets: int) -> tuple[Any, dict[str, Any]]:
@@ -154,12 +152,23 @@ def chromium() -> str:
     return path
 
 
-def measure_weir(work: Path, n: int, calls: int, repeats: int) -> dict[str, Any]:
+def measure_weir(
+    work: Path,
+    n: int,
+    calls: int,
+    repeats: int,
+    *,
+    browser: bool = True,
+    weir: Path | None = None,
+    logs: Path | None = None,
+) -> dict[str, Any]:
+    """(a) the HTTP endpoints, (b) the graph page in Chromium (a failure there is reported in its
+    place, `graph_page: {"failed": ...}`, and the rest still counts), then the cold figures."""
     file = workload(work, n, "layered", "sdk")
-    home, server = weir_dev(work, "graph", file)
+    home, server, log = weir_dev(work, "graph", file, weir=weir, logs=logs)
     results: dict[str, Any] = {}
     with server as proc:
-        _client, info = wait_weir(home, proc, work / "weir-graph.log", n)
+        _client, info = wait_weir(home, proc, log, n)
         session = UiSession(info["ui_url"], info["token"])
         for name, path in (
             ("catalog", "/api/assets"),
@@ -173,22 +182,29 @@ def measure_weir(work: Path, n: int, calls: int, repeats: int) -> dict[str, Any]
             if status != 200:
                 raise BenchError(f"GET {path}: {status} {body[:300]!r}")
             results[name] = {**timed(lambda p=path: session.get(p), calls), "bytes": len(body)}
-        from playwright.sync_api import sync_playwright
-
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=chromium(), args=["--no-sandbox", "--disable-gpu"])
-            runs = []
-            for _ in range(repeats):
-                context = browser.new_context(viewport={"width": 1400, "height": 900})
-                page = context.new_page()
-                page.goto(f"{info['ui_url']}/?token={info['token']}")
-                runs.append(open_graph_and_click(page, info["ui_url"] + "/assets/graph?expand=all"))
-                context.close()
-            browser.close()
-        results["graph_page"] = {key: statistics.median(r[key] for r in runs) for key in runs[0]}
-        results["graph_page"]["repeats"] = repeats
+        if browser:
+            results["graph_page"] = attempt("the graph page", lambda: graph_page(info, repeats))
     results["cold"] = cold_figures(home / "weir.db", n)
     return results
+
+
+def graph_page(info: dict[str, Any], repeats: int) -> dict[str, Any]:
+    """open_graph_and_click on /assets/graph?expand=all, each time in a fresh browser context; medians."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium(), args=["--no-sandbox", "--disable-gpu"])
+        runs = []
+        for _ in range(repeats):
+            context = browser.new_context(viewport={"width": 1400, "height": 900})
+            page = context.new_page()
+            page.goto(f"{info['ui_url']}/?token={info['token']}")
+            runs.append(open_graph_and_click(page, info["ui_url"] + "/assets/graph?expand=all"))
+            context.close()
+        browser.close()
+    result: dict[str, Any] = {key: statistics.median(r[key] for r in runs) for key in runs[0]}
+    result["repeats"] = repeats
+    return result
 
 
 def cold_figures(database: Path, n: int) -> dict[str, float]:
@@ -243,13 +259,22 @@ defs = dg.Definitions(assets=[chatty])
 """
 
 
-def measure_run_page(work: Path, repeats: int, events: int = RUN_EVENTS) -> dict[str, Any]:
-    """A run of `events` log events through weir dev, then its page opened in Chromium."""
-    file = work / "chatty.py"
+def measure_run_page(
+    work: Path,
+    repeats: int,
+    events: int = RUN_EVENTS,
+    *,
+    browser: bool = True,
+    weir: Path | None = None,
+    logs: Path | None = None,
+) -> dict[str, Any]:
+    """A run of `events` log events through weir dev, the page's one API call (which must count them
+    all), then, with `browser`, the page opened in Chromium (`open_s`)."""
+    file = work / f"chatty{events}.py"
     file.write_text(CHATTY.format(events=events))
-    home, server = weir_dev(work, "run", file)
+    home, server, log = weir_dev(work, "run", file, weir=weir, logs=logs)
     with server as proc:
-        client, info = wait_weir(home, proc, work / "weir-run.log", 1)
+        client, info = wait_weir(home, proc, log, 1)
         session = UiSession(info["ui_url"], info["token"])
         status, body = session.get("/api/runs/none/view")
         if status == 404 and b"nothing at" in body:
@@ -260,11 +285,18 @@ def measure_run_page(work: Path, repeats: int, events: int = RUN_EVENTS) -> dict
         location = client.locations()[0].name
         run_id = client.launch_run(host_pb2.LaunchRunRequest(location=location)).run_id
         ended = (host_pb2.SUCCESS, host_pb2.FAILURE, host_pb2.CANCELED)
-        wait_for("the chatty run to end", lambda: client.get_run(run_id).status in ended, 1800, interval=0.5, proc=proc)
+        wait_for("the chatty run to end", lambda: client.get_run(run_id).status in ended, 1800, interval=0.1, proc=proc)
         ran = time.perf_counter() - started_at
         if client.get_run(run_id).status != host_pb2.SUCCESS:
             raise BenchError(f"the chatty run {run_id} did not succeed: {client.get_run(run_id)}")
+        status, body = session.get(f"/api/runs/{run_id}/view")
+        matched = json.loads(body).get("matched", 0) if status == 200 else 0
+        if matched < events:
+            raise BenchError(f"GET /api/runs/{run_id}/view: {status}, {matched} events of at least {events}")
         view = timed(lambda: session.get(f"/api/runs/{run_id}/view"), 5)
+        found: dict[str, Any] = {"events": events, "run_seconds": round(ran, 1), "view_call": view}
+        if not browser:
+            return found
         from playwright.sync_api import sync_playwright
 
         opens = []
@@ -288,12 +320,7 @@ def measure_run_page(work: Path, repeats: int, events: int = RUN_EVENTS) -> dict
                 opens.append(time.perf_counter() - began)
                 context.close()
             browser.close()
-    return {
-        "events": events,
-        "run_seconds": round(ran, 1),
-        "view_call": view,
-        "open_s": round(statistics.median(opens), 3),
-    }
+    return {**found, "open_s": round(statistics.median(opens), 3)}
 
 
 def attempt(what: str, measure: Callable[[], dict[str, Any]]) -> dict[str, Any]:
@@ -303,134 +330,6 @@ def attempt(what: str, measure: Callable[[], dict[str, Any]]) -> dict[str, Any]:
     except Exception as exc:
         print(f"{what} failed: {exc}", file=sys.stderr, flush=True)
         return {"failed": f"{type(exc).__name__}: {str(exc)[:800]}"}
-
-
-LOCATION_ASSETS_QUERY = """
-query LocationWorkspaceAssetsQuery($name: String!) {
-  workspaceLocationEntryOrError(name: $name) {
-    ... on WorkspaceLocationEntry {
-      id name loadStatus updatedTimestamp versionKey
-      locationOrLoadError {
-        ... on RepositoryLocation {
-          id name
-          repositories {
-            id name
-            assetNodes {
-              id changedReasons groupName opNames isMaterializable isObservable isExecutable isPartitioned
-              isAutoCreatedStub hasAssetChecks computeKind hasMaterializePermission hasWipePermission
-              hasReportRunlessAssetEventPermission
-              assetKey { path }
-              internalFreshnessPolicy {
-                ... on TimeWindowFreshnessPolicy { failWindowSeconds warnWindowSeconds }
-                ... on CronFreshnessPolicy { deadlineCron lowerBoundDeltaSeconds timezone }
-              }
-              partitionDefinition { dimensionTypes { type dynamicPartitionsDefinitionName } }
-              automationCondition { __typename }
-              description(characterLimit: 240)
-              owners { ... on UserAssetOwner { email } ... on TeamAssetOwner { team } }
-              tags { key value }
-              storageAddress { storageKind tableName }
-              jobNames kinds graphName
-              dependencyKeys { path }
-            }
-            assetGroups { id groupName }
-          }
-        }
-        ... on PythonError { message stack }
-      }
-    }
-    ... on PythonError { message stack }
-  }
-}
-"""
-
-ASSET_GRAPH_LIVE_QUERY = """
-query AssetGraphLiveQuery($assetKeys: [AssetKeyInput!]!) {
-  assetNodes(assetKeys: $assetKeys, loadMaterializations: true) {
-    id opNames
-    repository { id }
-    assetKey { path }
-    assetMaterializations(limit: 1) { timestamp runId stepKey }
-    assetObservations(limit: 1) { timestamp runId stepKey }
-    assetChecksOrError { ... on AssetChecks { checks { name canExecuteIndividually
-      executionForLatestMaterialization { id runId status timestamp stepKey evaluation { severity } } } } }
-    partitionStats { numMaterialized numMaterializing numPartitions numFailed }
-  }
-  assetsLatestInfo(assetKeys: $assetKeys) {
-    id
-    assetKey { path }
-    unstartedRunIds inProgressRunIds
-    latestRun { id status startTime endTime }
-  }
-}
-"""
-
-
-def prepare_dagster_webserver() -> Path:
-    python = DAGSTER_VENV / "bin" / "python"
-    if not python.exists():
-        raise BenchError(f"no Dagster venv at {DAGSTER_VENV}: run bench/run.py once (it installs Dagster 1.13)")
-    if not (DAGSTER_VENV / "bin" / "dagster-webserver").exists():
-        print(f"installing {DAGSTER_WEBSERVER} into {DAGSTER_VENV} (once) ...", file=sys.stderr, flush=True)
-        pip = [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
-        version = subprocess.run(
-            [str(python), "-c", "from importlib.metadata import version; print(version('dagster'))"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-        # dagster-webserver pins its own dagster; keep the venv's and bring only what the server needs.
-        subprocess.run([*pip, f"dagster-graphql=={version}", "uvicorn[standard]", "starlette"], check=True)
-        subprocess.run([*pip, "--no-deps", DAGSTER_WEBSERVER], check=True)
-    return DAGSTER_VENV / "bin" / "dagster-webserver"
-
-
-def graphql(url: str, query: str, variables: dict[str, Any]) -> dict[str, Any]:
-    body = json.dumps({"query": query, "variables": variables}).encode()
-    request = urllib.request.Request(f"{url}/graphql", body, {"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=600) as response:
-        answer = json.loads(response.read())
-    if answer.get("errors"):
-        raise BenchError(f"GraphQL errors: {json.dumps(answer['errors'])[:600]}")
-    return answer["data"]  # type: ignore[no-any-return]
-
-
-def measure_dagster(work: Path, n: int, calls: int) -> dict[str, Any]:
-    binary = prepare_dagster_webserver()
-    file = workload(work, n, "layered", "dagster")
-    home = work / f"dagster-home-{time.monotonic_ns()}"
-    home.mkdir(parents=True)
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    log = work / "dagster-webserver.log"
-    command = [str(binary), "-f", str(file), "-h", "127.0.0.1", "-p", str(port)]
-    with started(command, cwd=file.parent, env=clean_env(DAGSTER_HOME=str(home)), log=log) as proc:
-
-        def location_loaded() -> str:
-            try:
-                data = graphql(
-                    url, "{ workspaceOrError { ... on Workspace { locationEntries { name loadStatus } } } }", {}
-                )
-            except (OSError, BenchError):
-                return ""
-            entries = data["workspaceOrError"].get("locationEntries") or []
-            return next((e["name"] for e in entries if e["loadStatus"] == "LOADED"), "")
-
-        name = wait_for(
-            "dagster-webserver loading the location", location_loaded, 600, interval=0.5, proc=proc, log=log
-        )
-        structure = graphql(url, LOCATION_ASSETS_QUERY, {"name": name})
-        entry = structure["workspaceLocationEntryOrError"]["locationOrLoadError"]
-        nodes = [node for repo in entry["repositories"] for node in repo["assetNodes"]]
-        if len(nodes) != n:
-            raise BenchError(f"Dagster's webserver lists {len(nodes)} assets, not {n}")
-        keys = [{"path": node["assetKey"]["path"]} for node in nodes]
-        return {
-            "assets": len(nodes),
-            "edges": sum(len(node["dependencyKeys"]) for node in nodes),
-            "structure": timed(lambda: graphql(url, LOCATION_ASSETS_QUERY, {"name": name}), calls),
-            "live": timed(lambda: graphql(url, ASSET_GRAPH_LIVE_QUERY, {"assetKeys": keys}), min(calls, 3)),
-        }
 
 
 def report(results: dict[str, Any]) -> str:
@@ -457,7 +356,9 @@ def report(results: dict[str, Any]) -> str:
         )
     page = weir.get("graph_page")
     if page is None:
-        lines.append("  /assets/graph: not measured (--skip-graph)")
+        lines.append("  /assets/graph: not measured")
+    elif "failed" in page:
+        lines.append(f"  /assets/graph: FAILED ({page['failed']})")
     else:
         lines.append(
             f"  /assets/graph?expand=all (median of {page['repeats']}): drawn {page['drawn']:.2f} s, interactive"
@@ -472,6 +373,8 @@ def report(results: dict[str, Any]) -> str:
         lines.append(
             f"  /runs/<id>: {'skipped' if 'skipped' in run else 'FAILED'} ({run.get('skipped') or run['failed']})"
         )
+    elif "open_s" not in run:
+        lines.append(f"  /runs/<id>: its view call median {run['view_call']['median_ms']} ms (not opened in a browser)")
     else:
         opened = run["open_s"]
         lines.append(

@@ -37,6 +37,7 @@ from bench.harness import (
     workload,
 )
 from bench.weir_runs import probe_events_logs, probe_reexecute, start_dev, wait_loaded
+from bench.weir_ui import probe_ui_graph, probe_ui_run_page
 from bench.workload_variants import failing_chain, logs_workload
 
 PKG = "sdk"
@@ -184,6 +185,20 @@ class WeirSide:
     def _storage(self, params: dict[str, Any]) -> dict[str, float]:
         return self._probe("storage", params, timeout=params.get("timeout", 600))
 
+    def _ui_graph(self, params: dict[str, Any]) -> dict[str, float]:
+        """bench/ui_bench.py through `weir dev` and headless Chromium; rows `<key>_<suffix>`."""
+        result = self._probe("ui_graph", self._ui_args(params), timeout=params["timeout"])
+        return _suffixed(result, params["suffix"])
+
+    def _ui_run_page(self, params: dict[str, Any]) -> dict[str, float]:
+        result = self._probe("ui_run_page", self._ui_args(params), timeout=params["timeout"])
+        return {params["row"]: result["ui_run_page"]}
+
+    def _ui_args(self, params: dict[str, Any]) -> dict[str, Any]:
+        work = self.work / "ui"
+        work.mkdir(parents=True, exist_ok=True)
+        return {**params, "python": self.python, "work": str(work), "logs": str(self.logs)}
+
     def _list_runs(self, params: dict[str, Any]) -> dict[str, float]:
         return self._probe("list_runs", params, timeout=params.get("timeout", 900))
 
@@ -192,6 +207,14 @@ class WeirSide:
 
     def _sdk_extras(self, params: dict[str, Any]) -> dict[str, float]:
         return self._probe("sdk_extras", params, timeout=params.get("timeout", 600))
+
+
+def _suffixed(result: dict[str, Any], suffix: str) -> dict[str, Any]:
+    """A probe's keys (row errors' too) as row ids: `<key>_<suffix>`."""
+    rows = {f"{key}_{suffix}": value for key, value in result.items() if key != "row_errors"}
+    if "row_errors" in result:
+        rows["row_errors"] = {f"{key}_{suffix}": value for key, value in result["row_errors"].items()}
+    return rows
 
 
 # probes (run under Weir's venv, cwd = the repo) ---------------------------------------------------
@@ -440,6 +463,8 @@ PROBES = {
     "sdk_extras": probe_sdk_extras,
     "events_logs": probe_events_logs,
     "reexecute": probe_reexecute,
+    "ui_graph": probe_ui_graph,
+    "ui_run_page": probe_ui_run_page,
 }
 
 if __name__ == "__main__":
