@@ -129,30 +129,41 @@ def _load_and_execute(
                 )
             )
         return 1
-    return 0 if _execute(defs, request, journal, capture, canceled) else 1
+    return 0 if _execute(defs, request, journal, capture, canceled, info["served_snapshot_id"]) else 1
 
 
 def _execute(
-    defs: Any, request: codeserver_pb2.StartRunRequest, journal: Journal, capture: Any, canceled: threading.Event
+    defs: Any,
+    request: codeserver_pb2.StartRunRequest,
+    journal: Journal,
+    capture: Any,
+    canceled: threading.Event,
+    snapshot_id: str,
 ) -> bool:
-    from sdk.execution import execute_run
+    from sdk.execution import default_storage_dir, execute_run
+    from sdk.execution.celery import run_origin
 
     selection = [tuple(k.path) for k in request.asset_selection] or None
+    params: dict[str, Any] = {
+        "job_name": request.job_name or None,
+        "asset_selection": selection,
+        "run_config": json.loads(request.run_config_json or "{}"),
+        "tags": dict(request.tags),
+        "partition_key": request.partition_key or None,
+        "step_selection": list(request.step_selection),
+        "output_runs": dict(request.output_runs),
+    }
     try:
-        return execute_run(
-            defs,
-            run_id=request.run_id,
-            job_name=request.job_name or None,
-            asset_selection=selection,
-            run_config=json.loads(request.run_config_json or "{}"),
-            tags=dict(request.tags),
-            partition_key=request.partition_key or None,
-            on_event=capture.emit,
-            should_cancel=canceled.is_set,
-            output_capture=capture,
-            step_selection=list(request.step_selection),
-            output_runs=dict(request.output_runs),
-        )
+        # celery_executor sends the run's request and the code's snapshot id with each step's task
+        with run_origin(snapshot_id, params, default_storage_dir()):
+            return execute_run(
+                defs,
+                run_id=request.run_id,
+                on_event=capture.emit,
+                should_cancel=canceled.is_set,
+                output_capture=capture,
+                **params,
+            )
     except RunCanceled:
         import multiprocessing
 

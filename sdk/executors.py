@@ -25,3 +25,7 @@ class ExecutorDefinition:
 
 in_process_executor = ExecutorDefinition("in_process")
 multiprocess_executor = ExecutorDefinition("multiprocess")
+# Steps as Celery tasks on `weir celery worker` processes (sdk/execution/celery.py); configure with
+# .configured({"broker": ..., "backend": ..., "default_queue": ..., "default_priority": ...,
+# "heartbeat_timeout": ..., "config_source": {...}}). celery is imported only when a run uses it.
+celery_executor = ExecutorDefinition("celery")

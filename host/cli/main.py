@@ -42,6 +42,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "`definitions validate [-w workspace.yaml | -f FILE | -m MODULE]`: "
         "load each location in a fresh process; exit 1 on a load error (for CI).",
     ),
+    "celery": (
+        "host.cli.celery:celery",
+        "`celery worker --location L -f FILE | -m MODULE`: steps of celery_executor runs.",
+    ),
     "ui": ("host.cli.ui:ui", "`ui url`: the web UI's address with a login token."),
     "storage": ("host.serve storage", "Storage maintenance: `storage migrate`, `storage prune --older-than 30d`."),
 }

@@ -97,7 +97,18 @@ def run_job(
     state.partition_key_range, state.asset_graph = key_range_from_tags(tags, partition_key), asset_graph
     state.instance, state.observations = instance, observations
     try:
-        if executor == "multiprocess" and len(plan.steps) > 1:
+        if executor == "celery":
+            from sdk.execution.celery import CeleryRunError, executor_config, run_celery
+
+            try:
+                problem = _multiprocess_problem(plan, resource_defs)
+                if problem:
+                    raise CeleryRunError(problem.replace("The multiprocess executor", "celery_executor"))
+                outcomes, canceled = run_celery(state, executor_config(job, resolved.execution), should_cancel)
+            except CeleryRunError as exc:
+                emit(Event("RUN_FAILURE", time.time(), message=str(exc), error=ErrorInfo.from_exception(exc)))
+                return RunOutcome(False, exception=exc, plan=plan)
+        elif executor == "multiprocess" and len(plan.steps) > 1:
             from sdk.execution.multiprocess import run_multiprocess
 
             problem = _multiprocess_problem(plan, resource_defs)

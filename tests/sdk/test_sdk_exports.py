@@ -210,6 +210,7 @@ EXPECTED = [
     "RunFailureSensorContext",
     "build_run_status_sensor_context",
     "MultiPartitionKey",
+    "celery_executor",
 ]
 
 
@@ -224,7 +225,7 @@ def test_all_is_pinned_and_every_name_resolves() -> None:
 def test_import_sdk_loads_neither_pydantic_nor_grpc_nor_threads() -> None:
     code = (
         "import sys, threading; import sdk; "
-        "print(sorted(m for m in ('pydantic', 'grpc', 'protos', 'codeserver', 'host') if m in sys.modules), "
+        "print(sorted(m for m in ('pydantic', 'grpc', 'protos', 'codeserver', 'host', 'celery') if m in sys.modules), "
         "threading.active_count())"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout

@@ -1,0 +1,112 @@
+"""`python -m codeserver.celery_worker --location L -f defs.py | -m module`: a Celery worker for
+celery_executor runs of one code location (`weir celery worker` execs it under the location's
+interpreter).
+
+It loads the location's code once and computes its snapshot id as the code server does; a task from a
+run planned against another snapshot is refused with an error naming both ids. Each task executes one
+step in a forked child (sdk/execution/celery.py) and returns its events; the worker never touches
+Weir's storage. The threads pool is the default: its consumer stays free to receive revokes (cancel),
+and the steps run in child processes anyway.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import sys
+from typing import Any
+
+from codeserver.cli import _add_target_args, _target
+
+
+def build_parser() -> argparse.ArgumentParser:
+    env = os.environ.get
+    parser = argparse.ArgumentParser(
+        prog="weir celery worker", description="Execute celery_executor steps of one code location."
+    )
+    _add_target_args(parser)
+    parser.add_argument("--location", required=True, help="the location's name in the workspace")
+    parser.add_argument("--broker", default=env("WEIR_CELERY_BROKER", "pyamqp://guest@localhost//"), help="broker URL")
+    parser.add_argument("--backend", default=env("WEIR_CELERY_BACKEND"), help="result backend (default: by broker)")
+    parser.add_argument("-Q", "--queues", default="weir", help="comma-separated queues to consume")
+    parser.add_argument("-c", "--concurrency", type=int, default=os.cpu_count() or 1, help="steps at once")
+    parser.add_argument("-P", "--pool", default="threads", choices=["threads", "solo", "prefork"])
+    parser.add_argument("-n", "--hostname", help="the worker's node name (default: weir-L@host-pid)")
+    parser.add_argument(
+        "--storage-dir", default=env("WEIR_STORAGE_DIR"), help="IO manager base dir (default: the run worker's)"
+    )
+    parser.add_argument("-l", "--loglevel", default="INFO")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    from codeserver.loader import load_definitions
+    from codeserver.snapshot import build_snapshot
+    from sdk.execution.celery import CeleryRunError, make_app
+
+    ns = build_parser().parse_args(argv)
+    target, _ = _target(ns)
+    defs = load_definitions(target)
+    snapshot_id = build_snapshot(defs, ns.location).snapshot_id
+    hostname = ns.hostname or f"weir-{ns.location}@{socket.gethostname()}-{os.getpid()}"
+    try:
+        app = make_app(ns.broker, ns.backend)
+    except CeleryRunError as exc:
+        sys.exit(f"weir celery worker: {exc}")
+    register_task(app, defs, ns.location, snapshot_id, ns.storage_dir)
+    print(f"weir celery worker: location {ns.location!r} at snapshot {snapshot_id[:12]}", flush=True)
+    app.worker_main(
+        [
+            "worker",
+            "-Q",
+            ns.queues,
+            "-P",
+            ns.pool,
+            "-c",
+            str(ns.concurrency),
+            "-n",
+            hostname,
+            "-l",
+            ns.loglevel,
+            "--without-gossip",
+            "--without-mingle",
+        ]
+    )
+
+
+def register_task(app: Any, defs: Any, location: str, snapshot_id: str, storage_dir: str | None) -> None:
+    """The one task: refuse a run of other code, else execute its step and return the events."""
+    from celery.worker import state as worker_state  # type: ignore[import-untyped]
+
+    from sdk.execution.celery import TASK_NAME, execute_step_task
+
+    @app.task(name=TASK_NAME, bind=True)  # type: ignore[untyped-decorator]
+    def execute_step(self: Any, payload: dict[str, Any]) -> dict[str, Any]:
+        wanted = str(payload.get("snapshot_id") or "")
+        if wanted != snapshot_id:
+            raise RuntimeError(
+                f'Celery worker {self.request.hostname} of location "{location}" serves snapshot '
+                f"{snapshot_id[:12]}, but run {payload.get('run_id')} executes snapshot {wanted[:12]}: "
+                f"restart the worker on the location's current code (weir celery worker --location {location} ...)"
+            )
+        task_id = self.request.id
+        beats = iter(range(1 << 62))
+
+        def beat() -> None:
+            meta = {"hostname": self.request.hostname, "pid": os.getpid(), "beat": next(beats)}
+            self.update_state(state="RUNNING", meta=meta)
+
+        result = execute_step_task(
+            defs,
+            payload,
+            storage_dir or str(payload["storage_dir"]),
+            beat,
+            lambda: task_id in worker_state.revoked,
+        )
+        result["hostname"] = self.request.hostname
+        return result
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,417 @@
+"""celery_executor: each step of a run is a Celery task, executed by `weir celery worker` processes.
+
+Two halves live here, both free of any import of celery at module level (importing the sdk must not
+need it):
+- the run worker's side (`run_celery`): sends a task per ready step, watches the tasks, and emits the
+  events each task returns, so the run worker journals them as it does for its own steps (the host
+  stays the only writer to storage);
+- the Celery worker's side (`execute_step_task`): rebuilds the run's plan from the location's code
+  and executes one step in a forked child, exactly as the multiprocess executor does, returning the
+  child's framed events (compute logs included) in the task result.
+
+Delivery choice: tasks are acknowledged when a worker starts them (Celery's default, not acks_late).
+A message whose worker dies before starting it is redelivered (nothing ran); a started task whose
+worker dies is never redelivered, so a step cannot run twice behind the run worker's back. The task
+reports a heartbeat through the result backend while its step runs; when the beats stop for
+`heartbeat_timeout` seconds, the run worker fails the step naming the lost worker, or sends a new
+attempt when the step's RetryPolicy allows. Task ids are `run:step:attempt`, and only the current
+attempt's result is read, so a late result of an abandoned attempt is never journaled: no event is
+stored twice. Events travel in the final result, so a lost worker's partial events are lost with it;
+the failure event the run worker writes says so.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import contextvars
+import os
+import pickle
+import selectors
+import signal
+import socket
+import struct
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sdk.errors import WeirError
+from sdk.events import ErrorInfo, Event
+from sdk.execution.step import RunState, StepOutcome, skip_reason
+
+TASK_NAME = "weir.execute_step"
+QUEUE_TAG = "dagster-celery/queue"
+PRIORITY_TAG = "dagster-celery/priority"
+DEFAULT_QUEUE = "weir"
+DEFAULT_BROKER = "pyamqp://guest@localhost//"
+BEAT_SECONDS = 1.0
+_HEADER = struct.Struct("!I")
+
+
+class CeleryRunError(WeirError):
+    """The run cannot use the Celery executor as configured (raised before any step is sent)."""
+
+
+@dataclass(frozen=True)
+class RunOrigin:
+    """What a Celery worker needs to rebuild the run: the snapshot id the run worker executes and the
+    run's request (job, selection, config, tags, partition, re-execution)."""
+
+    snapshot_id: str
+    request: dict[str, Any]
+    storage_dir: str
+
+
+_origin: contextvars.ContextVar[RunOrigin | None] = contextvars.ContextVar("weir_celery_origin", default=None)
+
+
+@contextlib.contextmanager
+def run_origin(snapshot_id: str, request: Mapping[str, Any], storage_dir: str) -> Iterator[None]:
+    """Set by the run worker around execute_run, so that a celery_executor run can describe itself."""
+    token = _origin.set(RunOrigin(snapshot_id, dict(request), os.path.abspath(storage_dir)))
+    try:
+        yield
+    finally:
+        _origin.reset(token)
+
+
+def default_backend(broker: str) -> str:
+    """Redis stores results itself; an AMQP broker sends them back as messages (rpc://)."""
+    return broker if broker.startswith(("redis://", "rediss://")) else "rpc://"
+
+
+def make_app(broker: str, backend: str | None, config_source: Mapping[str, Any] | None = None) -> Any:
+    """A Celery app with Weir's settings; celery is imported here, never when the sdk is."""
+    try:
+        from celery import Celery  # type: ignore[import-untyped]
+    except ImportError as exc:
+        raise CeleryRunError(
+            "celery_executor needs the celery package in the code location's environment: "
+            "pip install 'weir[celery]' (or celery[redis]) there."
+        ) from exc
+    app = Celery("weir", broker=broker, backend=backend or default_backend(broker))
+    app.conf.update(
+        task_serializer="json",
+        result_serializer="json",
+        accept_content=["json"],
+        task_acks_late=False,  # see the module docstring: a started step is never redelivered
+        worker_prefetch_multiplier=1,
+        task_track_started=False,
+        broker_connection_retry_on_startup=True,
+        result_extended=False,
+        worker_hijack_root_logger=False,
+        worker_redirect_stdouts=False,  # a step's process captures fd 1 and 2 itself (compute logs)
+    )
+    if config_source:
+        app.conf.update(dict(config_source))
+    return app
+
+
+# ---- the run worker's side ---------------------------------------------------------------------
+
+
+@dataclass
+class _InFlight:
+    task_id: str
+    attempt: int
+    result: Any
+    beat: Any = None
+    beat_seen: float = field(default_factory=time.monotonic)
+    worker: str = ""
+
+
+def executor_config(job: Any, execution: Mapping[str, Any]) -> dict[str, Any]:
+    """The executor definition's config, overridden by run config `execution: config:`."""
+    base = dict(job.executor_def.config) if job.executor_def is not None else {}
+    return {**base, **{k: v for k, v in execution.items() if k != "executor"}}
+
+
+def run_celery(
+    state: RunState, config: Mapping[str, Any], should_cancel: Callable[[], bool]
+) -> tuple[dict[str, Any], bool]:
+    """Send each ready step as a task; emit the events of each finished task; returns (outcomes, canceled)."""
+    origin = _origin.get()
+    if origin is None:
+        raise CeleryRunError(
+            "celery_executor runs a job's steps on Celery workers and so only under a code server's run "
+            "worker (weir dev / weir host); execute_in_process and materialize run steps in this process."
+        )
+    broker = str(config.get("broker") or os.environ.get("WEIR_CELERY_BROKER") or DEFAULT_BROKER)
+    app = make_app(broker, config.get("backend"), config.get("config_source"))
+    timeout = float(config.get("heartbeat_timeout") or 30.0)
+    runner = _Runner(state, origin, app, config, timeout)
+    try:
+        return runner.run(should_cancel)
+    finally:
+        with contextlib.suppress(Exception):
+            app.close()
+
+
+class _Runner:
+    def __init__(self, state: RunState, origin: RunOrigin, app: Any, config: Mapping[str, Any], timeout: float):
+        self.state, self.origin, self.app, self.config, self.timeout = state, origin, app, config, timeout
+        self.outcomes: dict[str, Any] = {}
+        self.inflight: dict[str, _InFlight] = {}
+        self.retry_at: dict[str, tuple[float, int]] = {}  # step -> (when, attempt) of a resend after a lost worker
+
+    def run(self, should_cancel: Callable[[], bool]) -> tuple[dict[str, Any], bool]:
+        try:
+            return self._loop(should_cancel)
+        except BaseException:  # the run worker's cancel arrives as an exception raised in this thread
+            self._revoke_all()
+            raise
+
+    def _loop(self, should_cancel: Callable[[], bool]) -> tuple[dict[str, Any], bool]:
+        pending = list(self.state.plan.order)
+        while pending or self.inflight or self.retry_at:
+            if should_cancel():
+                self._revoke_all()
+                return self.outcomes, True
+            self._launch_ready(pending)
+            for key in list(self.inflight):
+                self._poll(key)
+            for key, (when, attempt) in list(self.retry_at.items()):
+                if time.monotonic() >= when:
+                    del self.retry_at[key]
+                    self._send(key, attempt)
+            time.sleep(0.05)
+        return self.outcomes, False
+
+    def _launch_ready(self, pending: list[str]) -> None:
+        for key in list(pending):
+            step = self.state.plan.steps[key]
+            if any(up not in self.outcomes for up in step.upstream):
+                continue
+            pending.remove(key)
+            reason = skip_reason(step, self.outcomes)
+            if reason:
+                self.state.event("STEP_SKIPPED", step_key=key, message=reason)
+                self.outcomes[key] = "skipped"
+                continue
+            self._send(key, 0)
+
+    def _send(self, key: str, attempt: int) -> None:
+        step = self.state.plan.steps[key]
+        tags = {**self.state.tags, **step.tags, **getattr(step.op, "tags", {})}
+        queue = tags.get(QUEUE_TAG) or self.config.get("default_queue") or DEFAULT_QUEUE
+        priority = tags.get(PRIORITY_TAG) or self.config.get("default_priority")
+        task_id = f"{self.state.run_id}:{key}:{attempt}"
+        payload = {
+            **self.origin.request,
+            "run_id": self.state.run_id,
+            "step_key": key,
+            "attempt": attempt,
+            "snapshot_id": self.origin.snapshot_id,
+            "storage_dir": self.origin.storage_dir,
+        }
+        result = self.app.send_task(
+            TASK_NAME,
+            args=[payload],
+            task_id=task_id,
+            queue=str(queue),
+            priority=int(priority) if priority not in (None, "") else None,
+        )
+        self.inflight[key] = _InFlight(task_id, attempt, result)
+
+    def _poll(self, key: str) -> None:
+        flight = self.inflight[key]
+        status = flight.result.state
+        if status == "SUCCESS":
+            del self.inflight[key]
+            self._finish(key, flight, flight.result.result)
+        elif status in ("FAILURE", "REVOKED"):
+            del self.inflight[key]
+            message = f'Step "{key}" failed on its Celery worker: {flight.result.result}'
+            self._fail(key, ErrorInfo("CeleryTaskFailed", message, ""), message)
+        elif status == "RUNNING":
+            info = flight.result.info or {}
+            beat = info.get("beat")
+            if beat != flight.beat:
+                flight.beat, flight.beat_seen = beat, time.monotonic()
+                flight.worker = f"{info.get('hostname')} (pid {info.get('pid')})"
+            elif time.monotonic() - flight.beat_seen > self.timeout:
+                del self.inflight[key]
+                self._lost(key, flight)
+        with contextlib.suppress(Exception):
+            if status in ("SUCCESS", "FAILURE"):
+                flight.result.forget()
+
+    def _finish(self, key: str, flight: _InFlight, result: Mapping[str, Any]) -> None:
+        self.state.event(
+            "ENGINE_EVENT",
+            step_key=key,
+            message=(
+                f'Step "{key}" executed by Celery worker {result["hostname"]} (pid {result["pid"]}, '
+                f"task {flight.task_id})."
+            ),
+        )
+        buf = bytearray(base64.b64decode(result["frames"]))
+        _drain(self.state, buf, key, self.outcomes)
+        if key not in self.outcomes:
+            message = (
+                f'The process of step "{key}" on Celery worker {result["hostname"]} exited without a result '
+                f"(status {result['status']})."
+            )
+            self._fail(key, ErrorInfo("StepProcessDied", message, ""), message)
+
+    def _lost(self, key: str, flight: _InFlight) -> None:
+        with contextlib.suppress(Exception):
+            self.app.control.revoke(flight.task_id)
+        step = self.state.plan.steps[key]
+        policy = step.retry_policy
+        message = (
+            f'The Celery worker {flight.worker} executing step "{key}" (task {flight.task_id}) was lost: '
+            f"no heartbeat for {self.timeout:g} s. The events of that attempt are lost with it."
+        )
+        if policy is not None and flight.attempt < policy.max_retries:
+            wait = policy.delay_for_attempt(flight.attempt + 1)
+            self.state.event(
+                "ENGINE_EVENT",
+                step_key=key,
+                message=f"{message} Retrying (attempt {flight.attempt + 2} of {policy.max_retries + 1}).",
+            )
+            self.retry_at[key] = (time.monotonic() + wait, flight.attempt + 1)
+            return
+        self._fail(key, ErrorInfo("CeleryWorkerLost", message, ""), message)
+
+    def _fail(self, key: str, error: ErrorInfo, message: str) -> None:
+        self.state.event("STEP_FAILURE", step_key=key, message=message, error=error)
+        self.outcomes[key] = StepOutcome(False, error=error)
+
+    def _revoke_all(self) -> None:
+        ids = [flight.task_id for flight in self.inflight.values()]
+        if ids:
+            with contextlib.suppress(Exception):
+                self.app.control.revoke(ids, terminate=True, signal="SIGKILL")
+        self.inflight.clear()
+        self.retry_at.clear()
+
+
+def _drain(state: RunState, buf: bytearray, step_key: str, outcomes: dict[str, Any]) -> None:
+    from sdk.execution.multiprocess import _drain as drain_frames
+
+    drain_frames(state, buf, step_key, outcomes)
+
+
+# ---- the Celery worker's side ------------------------------------------------------------------
+
+
+def _frame(obj: Any) -> bytes:
+    data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+    return _HEADER.pack(len(data)) + data
+
+
+def build_state(defs: Any, payload: Mapping[str, Any], storage_dir: str, emit: Callable[[Event], None]) -> RunState:
+    """The run's state as the run worker built it: same job, plan, config and resources."""
+    from sdk.execution.partitioned import key_range_from_tags
+    from sdk.execution.plan import build_plan, select_steps
+    from sdk.execution.resources import ResourceManager
+    from sdk.execution.run_config import resolve_run_config
+    from sdk.execution.run_instance import HostInstanceUnavailable
+    from sdk.keys import AssetKey
+    from sdk.resources import FilesystemIOManager
+    from sdk.selection import AssetSelection
+
+    selection = [AssetKey(tuple(k)) for k in payload.get("asset_selection") or []]
+    if payload.get("job_name"):
+        job = defs.resolve_job_def(payload["job_name"])
+        if selection:
+            job = defs.subset_job(job, selection)
+    else:
+        job = defs.implicit_job(AssetSelection.keys(*selection) if selection else None)
+    resource_defs = {"io_manager": FilesystemIOManager(base_dir=storage_dir), **job.resource_defs}
+    plan = build_plan(job, defs.asset_graph)
+    if getattr(job, "op_selection", None) is not None:
+        from sdk.execution.op_selection import restrict_plan
+
+        plan = restrict_plan(plan, job.op_selection)
+    if payload.get("step_selection") or payload.get("output_runs"):
+        plan = select_steps(plan, payload.get("step_selection") or [], payload.get("output_runs") or {})
+    resolved = resolve_run_config(plan, job.config, payload.get("run_config") or {}, set(resource_defs), job.graph)
+    run_id, tags, partition_key = (
+        payload["run_id"],
+        {**job.run_tags, **payload.get("tags", {})},
+        payload.get("partition_key"),
+    )
+    resources = ResourceManager(resource_defs, resolved.resource_configs, run_id)
+    state = RunState(run_id, job, plan, tags, partition_key, emit, resolved.op_configs, resources)
+    state.partition_key_range, state.asset_graph = key_range_from_tags(tags, partition_key), defs.asset_graph
+    state.instance, state.observations = HostInstanceUnavailable(), False
+    return state
+
+
+def execute_step_task(
+    defs: Any,
+    payload: Mapping[str, Any],
+    storage_dir: str,
+    beat: Callable[[], None],
+    revoked: Callable[[], bool],
+) -> dict[str, Any]:
+    """Execute one step in a forked child; returns its framed events (base64) for the run worker.
+
+    `beat` is called about every second while the child runs (the task's heartbeat); when `revoked`
+    turns true the child is killed and the step ends without a result."""
+    from sdk.execution.capture import StepPipes
+    from sdk.execution.multiprocess import _child
+    from sdk.instance import current_instance
+
+    buf = bytearray()
+
+    def emit(event: Event) -> None:
+        buf.extend(_frame(("event", event)))
+
+    state = build_state(defs, payload, storage_dir, emit)
+    key = str(payload["step_key"])
+    if key not in state.plan.steps:
+        raise WeirError(f'Step "{key}" is not in the plan of run {payload["run_id"]} on this worker.')
+    read_fd, write_fd = os.pipe()
+    pipes = StepPipes(key, emit)
+    with current_instance(state.instance):
+        pid = os.fork()
+        if pid == 0:
+            os.close(read_fd)
+            _die_with_parent()
+            _child(state, key, write_fd, pipes)
+    os.close(write_fd)
+    pipes.in_parent()
+    status = _collect(pid, read_fd, buf, beat, revoked)
+    pipes.salvage()
+    return {
+        "frames": base64.b64encode(bytes(buf)).decode("ascii"),
+        "status": status,
+        "hostname": socket.gethostname(),
+        "pid": os.getpid(),
+    }
+
+
+def _collect(pid: int, fd: int, buf: bytearray, beat: Callable[[], None], revoked: Callable[[], bool]) -> int:
+    sel = selectors.DefaultSelector()
+    sel.register(fd, selectors.EVENT_READ)
+    last = 0.0
+    try:
+        while True:
+            if time.monotonic() - last >= BEAT_SECONDS:
+                beat()
+                last = time.monotonic()
+            if revoked():
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+            if sel.select(timeout=0.2):
+                chunk = os.read(fd, 1 << 16)
+                if not chunk:
+                    break
+                buf.extend(chunk)
+    finally:
+        sel.close()
+        os.close(fd)
+    _, status = os.waitpid(pid, 0)
+    return status
+
+
+def _die_with_parent() -> None:
+    """The step's process ends with its worker (Linux): a killed worker leaves no step running behind."""
+    with contextlib.suppress(Exception):
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG

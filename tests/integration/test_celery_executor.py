@@ -1,0 +1,254 @@
+"""celery_executor on a real broker (Redis, RabbitMQ): a layered run across two `weir celery worker`
+processes executes every step exactly once and journals each step's events through `weir dev`; a
+worker killed (SIGKILL) mid-step fails the step naming the lost worker; cancel revokes the running
+and queued steps; a worker serving other code refuses the step.
+
+Needs Redis on 127.0.0.1:6379 and RabbitMQ on 127.0.0.1:5672 (guest/guest); each broker's tests are
+skipped when it is down (`redis-server --daemonize yes --port 6379`, `rabbitmq-server -detached`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from protos.weir.v1 import common_pb2, host_pb2
+from tests.support import REPO, DevHost, alive, dev_host, wait_for
+
+LAYERS, WIDTH = 5, 10  # 50 steps; each step of a layer reads two of the layer before
+
+CODE_HEAD = """
+import os, time
+from pathlib import Path
+import sdk as dg
+
+STEPS = Path(os.environ["WEIR_TEST_STEPS"])
+GATE = Path(os.environ["WEIR_TEST_GATE"])
+celery = dg.celery_executor.configured({
+    "broker": os.environ["WEIR_TEST_BROKER"],
+    "default_queue": os.environ["WEIR_TEST_QUEUE"],
+    "heartbeat_timeout": 3,
+})
+
+
+def record(name):
+    with open(STEPS, "a") as f:
+        f.write(f"{name} {os.getpid()} {os.getppid()}\\n")
+
+
+@dg.asset
+def victim() -> int:
+    record("victim")
+    time.sleep(120)
+    return 0
+
+
+@dg.asset
+def blocker() -> int:
+    record("blocker")
+    time.sleep(120)
+    return 0
+
+
+@dg.asset
+def after_blocker(blocker: int) -> int:
+    record("after_blocker")
+    return blocker
+
+
+@dg.asset(op_tags={"dagster-celery/queue": os.environ["WEIR_TEST_QUEUE"] + "-stale"})
+def misrouted() -> int:
+    record("misrouted")
+    return 0
+"""
+
+
+def _code() -> str:
+    lines = [CODE_HEAD]
+    names = []
+    for layer in range(LAYERS):
+        for i in range(WIDTH):
+            name = f"l{layer}_{i}"
+            names.append(name)
+            ups = [] if layer == 0 else [f"l{layer - 1}_{i}", f"l{layer - 1}_{(i + 1) % WIDTH}"]
+            lines.append(f"@dg.asset\ndef {name}({', '.join(f'{u}: int' for u in ups)}) -> int:")
+            lines.append(f"    record({name!r})\n    return {' + '.join(ups) or '0'} + 1\n")
+    lines.append(f"layered = dg.define_asset_job('layered', selection={names!r})")
+    lines.append("defs = dg.Definitions(")
+    lines.append(f"    assets=[victim, blocker, after_blocker, misrouted, {', '.join(names)}],")
+    lines.append("    jobs=[layered],\n    executor=celery,\n)")
+    return "\n".join(lines) + "\n"
+
+
+def _reachable(port: int) -> bool:
+    with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
+        return True
+    return False
+
+
+BROKERS = {
+    "redis": ("redis://127.0.0.1:6379/0", 6379, "start Redis: redis-server --daemonize yes --port 6379"),
+    "rabbitmq": ("pyamqp://guest:guest@127.0.0.1:5672//", 5672, "start RabbitMQ: rabbitmq-server -detached"),
+}
+
+
+@dataclass
+class Cluster:
+    host: DevHost
+    tmp: Path
+    workers: dict[str, subprocess.Popen[bytes]]
+    env: dict[str, str]
+
+    def steps(self) -> list[tuple[str, int, int]]:
+        path = self.tmp / "steps.txt"
+        rows = path.read_text().split("\n") if path.exists() else []
+        return [(n, int(p), int(pp)) for n, p, pp in (r.split() for r in rows if r)]
+
+    def launch(self, *, job: str = "", assets: tuple[str, ...] = ()) -> str:
+        client = self.host.client()
+        request = host_pb2.LaunchRunRequest(
+            location="celery_code", job_name=job, asset_selection=[common_pb2.AssetKey(path=[a]) for a in assets]
+        )
+        return client.launch_run(request).run_id
+
+    def events(self, run_id: str) -> list[common_pb2.RunEvent]:
+        return [e for page in self.host.client().event_pages(run_id) for e in page.events]
+
+
+def _start_worker(tmp: Path, env: dict[str, str], name: str, location: str, queue: str) -> subprocess.Popen[bytes]:
+    log = open(tmp / f"{name}.log", "ab")  # noqa: SIM115 - the worker's log outlives this call
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "host.cli",
+            "celery",
+            "worker",
+            "--location",
+            location,
+            "-f",
+            str(tmp / "celery_code.py"),
+            "--broker",
+            env["WEIR_TEST_BROKER"],
+            "-Q",
+            queue,
+            "-c",
+            "4",
+            "-n",
+            f"{name}@{tmp.name}",
+            "-l",
+            "WARNING",
+        ],
+        env=env,
+        cwd=tmp,
+        stdin=subprocess.DEVNULL,
+        stdout=log,
+        stderr=log,
+        start_new_session=True,
+    )
+
+
+@pytest.fixture(scope="module", params=sorted(BROKERS))
+def cluster(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    url, port, how = BROKERS[request.param]
+    if not _reachable(port):
+        pytest.skip(f"{request.param} is not running on 127.0.0.1:{port}; {how}")
+    tmp = tmp_path_factory.mktemp(f"celery-{request.param}")
+    (tmp / "celery_code.py").write_text(_code())
+    (tmp / "gate").mkdir()
+    queue = f"weir-test-{uuid.uuid4().hex[:12]}"
+    env = {
+        **os.environ,
+        "WEIR_TEST_STEPS": str(tmp / "steps.txt"),
+        "WEIR_TEST_GATE": str(tmp / "gate"),
+        "WEIR_TEST_BROKER": url,
+        "WEIR_TEST_QUEUE": queue,
+        "PYTHONPATH": str(REPO),
+    }
+    workers: dict[str, subprocess.Popen[bytes]] = {}
+    with dev_host(tmp / "home", ["-f", str(tmp / "celery_code.py")], env=env) as host:
+        try:
+            for name in ("w1", "w2"):
+                workers[name] = _start_worker(tmp, env, name, "celery_code", queue)
+            # same code, other location name: another snapshot id
+            workers["stale"] = _start_worker(tmp, env, "stale", "elsewhere", queue + "-stale")
+            client = host.client()
+            wait_for(
+                lambda: any(loc.status == host_pb2.LOCATION_LOADED for loc in client.locations()),
+                30,
+                what="the location to load",
+            )
+            yield Cluster(host, tmp, workers, env)
+        finally:
+            for proc in workers.values():
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+
+
+def _messages(events: list[common_pb2.RunEvent], step: str) -> list[str]:
+    return [e.message for e in events if e.step_key == step]
+
+
+def test_layered_run_executes_each_step_once_across_two_workers(cluster: Cluster) -> None:
+    run_id = cluster.launch(job="layered")
+    run = cluster.host.client().wait_for_run(run_id, timeout=90)
+    events = cluster.events(run_id)
+    assert run.status == host_pb2.SUCCESS, [e.message for e in events if e.type == common_pb2.STEP_FAILURE]
+    executed = [row for row in cluster.steps() if row[0].startswith("l")]
+    counts = Counter(name for name, _pid, _ppid in executed)
+    assert len(counts) == LAYERS * WIDTH and set(counts.values()) == {1}
+    worker_pids = {cluster.workers["w1"].pid, cluster.workers["w2"].pid}
+    assert {ppid for _n, _p, ppid in executed} == worker_pids  # both workers took steps, nothing else did
+    by_type = Counter((e.type, e.step_key) for e in events)
+    for name in counts:
+        assert by_type[(common_pb2.STEP_START, name)] == 1 and by_type[(common_pb2.STEP_SUCCESS, name)] == 1
+        assert by_type[(common_pb2.ASSET_MATERIALIZATION, name)] == 1
+        assert any("executed by Celery worker w" in m for m in _messages(events, name))
+    sequences = [e.sequence for e in events]
+    assert sequences == sorted(set(sequences))
+
+
+def test_a_worker_on_other_code_refuses_the_step(cluster: Cluster) -> None:
+    run_id = cluster.launch(assets=("misrouted",))
+    assert cluster.host.client().wait_for_run(run_id, timeout=60).status == host_pb2.FAILURE
+    failure = [e for e in cluster.events(run_id) if e.type == common_pb2.STEP_FAILURE]
+    assert len(failure) == 1 and 'of location "elsewhere" serves snapshot' in failure[0].message
+    assert "restart the worker" in failure[0].message
+    assert "misrouted" not in {row[0] for row in cluster.steps()}
+
+
+def test_cancel_revokes_the_running_step_and_the_queued_ones(cluster: Cluster) -> None:
+    run_id = cluster.launch(assets=("blocker", "after_blocker"))
+    wait_for(lambda: any(r[0] == "blocker" for r in cluster.steps()), 30, what="blocker to start")
+    step_pid = next(pid for name, pid, _ppid in cluster.steps() if name == "blocker")
+    cluster.host.client().cancel_run(run_id)
+    assert cluster.host.client().wait_for_run(run_id, timeout=30).status == host_pb2.CANCELED
+    wait_for(lambda: not alive(step_pid), 15, what="the revoked step's process to end")
+    assert "after_blocker" not in {row[0] for row in cluster.steps()}
+
+
+def test_a_worker_killed_mid_step_fails_the_step_naming_the_worker(cluster: Cluster) -> None:
+    run_id = cluster.launch(assets=("victim",))
+    wait_for(lambda: any(r[0] == "victim" for r in cluster.steps()), 30, what="victim to start")
+    _name, step_pid, worker_pid = next(r for r in cluster.steps() if r[0] == "victim")
+    worker = next(name for name, proc in cluster.workers.items() if proc.pid == worker_pid)
+    os.kill(worker_pid, signal.SIGKILL)
+    assert cluster.host.client().wait_for_run(run_id, timeout=30).status == host_pb2.FAILURE
+    events = cluster.events(run_id)
+    failures = [e for e in events if e.type == common_pb2.STEP_FAILURE]
+    assert len(failures) == 1 and failures[0].step_key == "victim"
+    assert f"Celery worker {worker}@" in failures[0].message and "was lost" in failures[0].message
+    wait_for(lambda: not alive(step_pid), 15, what="the step's process to end with its worker")
+    assert [r[0] for r in cluster.steps()].count("victim") == 1
