@@ -216,6 +216,9 @@ _EXPORTS: dict[str, str] = {
     "RunFailureSensorContext": "sdk.run_status_sensors",
     "build_run_status_sensor_context": "sdk.run_status_sensors",
     "MultiPartitionKey": "sdk.partitions",
+    "graph_asset": "sdk.graph_assets",
+    "graph_multi_asset": "sdk.graph_assets",
+    "GraphOut": "sdk.graph_assets",
 }
 
 if TYPE_CHECKING:  # static analysers see the real names
@@ -290,6 +293,9 @@ if TYPE_CHECKING:  # static analysers see the real names
     from sdk.executors import celery_executor as celery_executor
     from sdk.executors import in_process_executor as in_process_executor
     from sdk.executors import multiprocess_executor as multiprocess_executor
+    from sdk.graph_assets import GraphOut as GraphOut
+    from sdk.graph_assets import graph_asset as graph_asset
+    from sdk.graph_assets import graph_multi_asset as graph_multi_asset
     from sdk.graphs import GraphDefinition as GraphDefinition
     from sdk.graphs import graph as graph
     from sdk.hooks import HookContext as HookContext

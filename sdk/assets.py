@@ -203,6 +203,11 @@ class AssetsDefinition:
             raise DagsterInvalidDefinitionError(
                 f"{self.key.to_user_string()} is an external asset; it has no function to call."
             )
+        if not isinstance(self.op, OpDefinition):
+            raise DagsterInvalidDefinitionError(
+                f'"{self.node_name}" is computed by a graph of ops; materialize it (dg.materialize([...])) or call '
+                "its ops directly."
+            )
         return direct_invoke(self.op, args, kwargs)
 
     def __repr__(self) -> str:

@@ -284,7 +284,8 @@ def _check_resources(
         needed = set(op.required_resource_keys)
         needed |= {owner.io_manager_key_for(k) for k in owner.keys} if hasattr(owner, "specs_by_output") else set()
         needed |= {o.io_manager_key for o in op.output_defs.values()} if not hasattr(owner, "op") else set()
-        needed |= {i.input_manager_key for i in op.input_defs.values() if i.input_manager_key}
+        inputs = op.input_dict if hasattr(op, "input_dict") else op.input_defs  # a graph-backed asset: its graph
+        needed |= {i.input_manager_key for i in inputs.values() if i.input_manager_key}
         missing = sorted(needed - provided)
         if missing:
             raise DagsterInvalidDefinitionError(

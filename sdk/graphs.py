@@ -72,6 +72,30 @@ class GraphDefinition:
     def input_dict(self) -> dict[str, Any]:
         return {d.name: d for d in self.input_defs}
 
+    @property
+    def output_defs(self) -> dict[str, Any]:
+        """Each graph output as the op output it maps to (type, IO manager)."""
+        leaves = {name: self.leaf_output(name) for name in self.output_mappings}
+        return {name: op.output_defs[output] for name, (op, output, _path) in leaves.items()}
+
+    def leaf_output(self, name: str) -> tuple[Any, str, tuple[str, ...]]:
+        """(op, its output, node path) that a graph output comes from, through nested graphs."""
+        node_name, output = self.output_mappings[name]
+        definition = self.nodes[node_name].definition
+        if isinstance(definition, GraphDefinition):
+            op, inner_output, path = definition.leaf_output(output)
+            return op, inner_output, (node_name, *path)
+        return definition, output, (node_name,)
+
+    @property
+    def required_resource_keys(self) -> frozenset[str]:
+        return frozenset().union(*(d.required_resource_keys for d in self.node_defs))
+
+    @property
+    def config_type(self) -> Any:
+        """A graph's ops take their own config (ops.<graph>.ops.<op>.config); the graph none of its own."""
+        return None
+
     def alias(self, name: str) -> _PendingInvocation:
         return _PendingInvocation(self, alias=name)
 

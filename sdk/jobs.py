@@ -357,11 +357,16 @@ def build_asset_job(
     return job
 
 
+def _input_defs(node_def: Any) -> dict[str, Any]:
+    """An op's input definitions by name; a graph's (a graph-backed asset) too."""
+    return node_def.input_dict if isinstance(node_def, GraphDefinition) else node_def.input_defs
+
+
 def _wire(owner: Any, producer: dict[AssetKey, tuple[str, str]]) -> dict[str, Any]:
     wired: dict[str, Any] = {}
     for input_name, key in owner.keys_by_input.items():
         if key in producer and producer[key][0] != owner.op.name:
             wired[input_name] = OutputHandle(*producer[key])
-        elif not owner.op.input_defs[input_name].is_nothing:
+        elif not _input_defs(owner.op)[input_name].is_nothing:
             wired[input_name] = AssetInputHandle(key)
     return wired

@@ -42,7 +42,7 @@ def _only_output(op: Any) -> str:
 
 def _selected_outputs(step: Any) -> list[str]:
     owner = step.owner
-    if owner is None:
+    if owner is None or getattr(owner, "is_graph_leaf", False):  # an op inside a graph-backed asset
         return list(step.op.output_defs)
     selected = owner.selected_keys or frozenset(owner.keys)
     return [out for out, spec in owner.specs_by_output.items() if spec.key in selected]

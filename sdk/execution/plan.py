@@ -115,6 +115,7 @@ def _flatten(
     config_path: tuple[str, ...],
     asset_graph: Any,
     hooks: tuple[Any, ...] = (),
+    asset_leaves: dict[str, Any] | None = None,
 ) -> None:
     for node in graph.nodes.values():
         node_hooks = (*hooks, *(h for h in node.hooks if h not in hooks))
@@ -125,6 +126,8 @@ def _flatten(
         }
         if isinstance(node.definition, GraphDefinition):
             inner_inputs = {name: resolved.get(name, []) for name in node.definition.input_names}
+            graph_owner = job.asset_nodes.get(node.name) if not prefix else None
+            leaves = _asset_leaves(key, graph_owner) if graph_owner is not None else asset_leaves
             _flatten(
                 job,
                 node.definition,
@@ -134,10 +137,11 @@ def _flatten(
                 (*config_path, node.name, "ops"),
                 asset_graph,
                 node_hooks,
+                leaves,
             )
             continue
         op_def: OpDefinition = node.definition
-        owner = job.asset_nodes.get(node.name) if not prefix else None
+        owner = job.asset_nodes.get(node.name) if not prefix else (asset_leaves or {}).get(key)
         inputs = []
         for name, input_def in op_def.input_defs.items():
             sources = resolved.get(name, [])
@@ -155,6 +159,32 @@ def _flatten(
         )
         step.upstream = {s.step_key for i in inputs for s in i.sources if isinstance(s, StepOutputSource)}
         steps[key] = step
+
+
+def _asset_leaves(node_key: str, owner: Any) -> dict[str, Any]:
+    """For a graph-backed asset: the step of each op that produces one of its assets, and what that step
+    stores (a view of the asset definition over that op's output)."""
+    from sdk.assets import AssetsDefinition
+
+    graph = owner.op
+    selected = owner.selected_keys or frozenset(owner.keys)
+    by_step: dict[str, dict[str, Any]] = {}
+    ops: dict[str, Any] = {}
+    for graph_output, spec in owner.specs_by_output.items():
+        if spec.key not in selected:
+            continue
+        op, op_output, path = graph.leaf_output(graph_output)
+        step_key = ".".join((node_key, *path))
+        by_step.setdefault(step_key, {})[op_output] = spec
+        ops[step_key] = op
+    views = {}
+    for step_key, specs in by_step.items():
+        view = AssetsDefinition(
+            op=ops[step_key], specs_by_output=specs, keys_by_input={}, backfill_policy=owner.backfill_policy
+        )
+        view.is_graph_leaf = True  # type: ignore[attr-defined]
+        views[step_key] = view
+    return views
 
 
 def _resolve_sources(

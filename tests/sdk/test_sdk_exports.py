@@ -211,6 +211,9 @@ EXPECTED = [
     "build_run_status_sensor_context",
     "MultiPartitionKey",
     "celery_executor",
+    "graph_asset",
+    "graph_multi_asset",
+    "GraphOut",
 ]
 
 
