@@ -288,9 +288,9 @@ def project_entry(folder: Path, relative_to: Path | None = None) -> dict[str, An
                 f"{pyproject}: [tool.weir] has unknown keys {', '.join(unknown)} (known: {', '.join(sorted(known))})"
             )
 
-        def place(value: str) -> str:
-            path = (folder / value).resolve()
-            return os.path.relpath(path, relative_to.resolve()) if relative_to else str(path)
+        def place(value: str) -> str:  # absolute, symlinks kept: a venv's python is a link to the base one
+            path = os.path.abspath(folder / value)
+            return os.path.relpath(path, os.path.abspath(relative_to)) if relative_to else path
 
         workdir = table.get("working_directory") or ("src" if (folder / "src").is_dir() else ".")
         entry: dict[str, Any] = {"module_name": table["module_name"], "working_directory": place(workdir)}

@@ -20,6 +20,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "dev": ("host.serve dev", "Run the host, a code server per location and the daemon (SQLite under $WEIR_HOME)."),
     "host": ("host.serve host", "The production host: `weir host start -w workspace.yaml [-c weir.yaml]`."),
     "code-server": ("codeserver", "Serve one code location: `weir code-server start -f FILE | -m MODULE`."),
+    "init": ("host.cli.init:init", "`init NAME`: a new project (a defs folder, a Python asset, a SQL component)."),
     "workspace": (
         "host.cli.workspace:workspace",
         "`workspace reload`: apply an edited workspace.yaml without a restart.",
