@@ -13,7 +13,7 @@ echo "lint: hadolint $("$WEIR_CI_TOOLS/bin/hadolint" --version | awk '{print $NF
 
 echo "lint: docker compose config"
 placeholders=(POSTGRES_PASSWORD=lint WEIR_TOKEN=lint SALES_TOKEN=lint FORECAST_TOKEN=lint)
-ci_placeholders=(WEIR_CI_PG_PORT=1 WEIR_CI_HOST_PORT=2 WEIR_CI_SALES_PORT=3 WEIR_CI_FORECAST_PORT=4
+ci_placeholders=(WEIR_CI_PG_PORT=1 WEIR_CI_HOST_PORT=2 WEIR_CI_SALES_PORT=3 WEIR_CI_FORECAST_PORT=4 WEIR_CI_UI_PORT=5
                  WEIR_CI_WORKSPACE=/dev/null)
 env "${placeholders[@]}" docker compose -f docker/compose.yaml config --quiet
 env "${placeholders[@]}" "${ci_placeholders[@]}" \
