@@ -1,21 +1,23 @@
-"""Host API method for captured step output (compute logs); HostServicer inherits it.
+"""Host API methods for captured step output (compute logs); HostServicer inherits them.
 
-The batches come from a plain generator over storage, so following a run is testable without gRPC.
+The batches come from a plain generator over storage, so following a run is testable without gRPC. The
+sizes come from the run summary storage keeps at ingest: counting them reads none of the output.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
 from host.api import limits
-from host.api.errors import grpc_stream_errors
+from host.api.errors import grpc_errors, grpc_stream_errors
 from host.domain import runs
 from host.errors import ConfigError
 from host.storage import events as event_store
+from host.storage import run_summary
 from host.storage.records import TERMINAL_RUN_STATUSES
 from protos import wire
 from protos.weir.v1 import common_pb2, host_pb2
@@ -69,6 +71,34 @@ def log_batches(
         time.sleep(poll_seconds)
 
 
+def log_sizes(engine: Engine, run_id: str) -> host_pb2.RunLogSizes:
+    """The bytes of stdout and stderr each step of the run wrote (and dropped past the cap).
+
+    Raises:
+        RunNotFound: no run has this id.
+    """
+    runs.get_run(engine, run_id)
+    with engine.connect() as conn:
+        steps = run_summary.log_sizes(conn, run_id)
+    return host_pb2.RunLogSizes(
+        steps=[
+            host_pb2.StepLogSize(
+                step_key=s.step_key,
+                stdout_bytes=s.stdout_bytes,
+                stderr_bytes=s.stderr_bytes,
+                dropped_bytes=s.dropped_bytes,
+            )
+            for s in steps
+        ]
+    )
+
+
+def type_names(types: Iterable[common_pb2.EventType.ValueType]) -> list[str]:
+    """The names of the event types a request lists; a number this host does not know names none."""
+    known = set(common_pb2.EventType.values())
+    return [common_pb2.EventType.Name(t) for t in types if t in known]
+
+
 def _chunk(event: common_pb2.RunEvent) -> host_pb2.LogChunk:
     return host_pb2.LogChunk(
         sequence=event.sequence,
@@ -88,3 +118,9 @@ class LogMethods:
         self, request: host_pb2.WatchRunLogsRequest, context: grpc.ServicerContext
     ) -> Iterator[host_pb2.RunLogsBatch]:
         yield from log_batches(self.app.engine, request, is_active=context.is_active)
+
+    @grpc_errors
+    def GetRunLogSizes(
+        self, request: host_pb2.GetRunLogSizesRequest, context: grpc.ServicerContext
+    ) -> host_pb2.RunLogSizes:
+        return log_sizes(self.app.engine, request.run_id)

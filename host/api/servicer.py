@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import grpc
 
-from host.api import limits
+from host.api import limits, logs
 from host.api.assets import AssetMethods
 from host.api.automation import AutomationMethods
 from host.api.errors import grpc_errors
@@ -112,6 +112,7 @@ class HostServicer(
                 after_sequence=request.after_sequence,
                 limit=limits.page_size(request.limit, limits.EVENTS_PAGE),
                 max_bytes=wire.MAX_PAGE_BYTES,
+                exclude_types=logs.type_names(request.exclude_types),
             )
         reply = host_pb2.GetRunEventsReply(run=run_to_proto(run), has_more=more)
         for body in bodies:

@@ -1,19 +1,23 @@
-"""Run events: batched, idempotent writes keyed by (run_id, sequence), and the asset and check indexes.
+"""Run events: batched, idempotent writes keyed by (run_id, sequence), the asset and check indexes, and
+the run summary.
 
 A run worker's journal may deliver a batch again after the host restarts (rule 2); storing it twice
-changes nothing, and only events stored for the first time update the indexes.
+changes nothing, and only events stored for the first time update the indexes and the summary.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
+from google.protobuf.message import DecodeError
 
+from host.storage import run_summary
 from host.storage._sql import fit_page, insert, insert_ignoring_duplicates
 from host.storage.records import EventRecord
-from host.storage.schema import asset_check_evaluations, asset_materializations, events
+from host.storage.schema import asset_check_evaluations, asset_materializations, events, runs
 from protos.weir.v1 import common_pb2
 
 MATERIALIZATION = "ASSET_MATERIALIZATION"
@@ -23,7 +27,8 @@ _STEP_HISTORY = ("STEP_START", "STEP_SUCCESS", MATERIALIZATION)
 
 
 def event_record(event: common_pb2.RunEvent) -> EventRecord:
-    """The storage record of a wire event: its indexed fields plus its serialized bytes."""
+    """The storage record of a wire event: its indexed fields, what the run summary counts, and its
+    serialized bytes."""
     event_type = common_pb2.EventType.Name(event.type)
     is_check = event.type == common_pb2.ASSET_CHECK_EVALUATION
     return EventRecord(
@@ -37,7 +42,35 @@ def event_record(event: common_pb2.RunEvent) -> EventRecord:
         body=event.SerializeToString(deterministic=True),
         check_name=_storable(event.check_name) if is_check else None,
         check_passed=event.check_passed if is_check else None,
+        **_summarized(event),
     )
+
+
+def _summarized(event: common_pb2.RunEvent) -> dict[str, Any]:
+    """What the run summary takes from an event besides its indexed columns: its level, and of captured
+    output the stream and the bytes."""
+    if event.type != common_pb2.COMPUTE_LOG:
+        return {"level": run_summary.event_level(event)}
+    return {
+        "level": run_summary.event_level(event),
+        "stream": event.stream,
+        "text_bytes": len(event.message.encode()),
+        "dropped_bytes": event.dropped_bytes,
+    }
+
+
+def _with_level(record: EventRecord) -> EventRecord:
+    """A record made without `event_record` (by a test or a bench), completed from its body."""
+    if record.level is not None:
+        return record
+    try:
+        event = common_pb2.RunEvent.FromString(record.body)
+    except DecodeError:
+        event = common_pb2.RunEvent()
+    if record.event_type in common_pb2.EventType.keys():  # noqa: SIM118 - an enum wrapper, not a dict
+        event.type = common_pb2.EventType.Value(record.event_type)
+    event.check_passed = bool(record.check_passed)
+    return dataclasses.replace(record, **_summarized(event))
 
 
 def _storable(text: str) -> str:
@@ -49,20 +82,25 @@ def _storable(text: str) -> str:
 def add_events(conn: sa.Connection, records: Sequence[EventRecord]) -> int:
     """Store a batch of events in one executemany, ignoring those already stored; returns how many were new.
 
-    The events' runs must exist. Materializations and check evaluations among the new events update the
-    asset index and the check index in the same transaction. Which events are new is read first (one
-    indexed range query per run), because a multi-row INSERT ... RETURNING is slow through psycopg;
-    ON CONFLICT DO NOTHING still keeps out a duplicate written concurrently by another transaction.
+    The events' runs must exist. The new events update their runs' summaries (storage/run_summary.py),
+    and materializations and check evaluations among them the asset index and the check index, in the
+    same transaction. Which events are new is read first (one indexed range query per run), because a
+    multi-row INSERT ... RETURNING is slow through psycopg. On PostgreSQL the runs' rows are locked
+    first, so two transactions storing events of one run take turns and each summarizes only what it
+    stored (SQLite has one writer at a time already).
     """
     first: dict[tuple[str, int], EventRecord] = {}
     for event in records:
         first.setdefault((event.run_id, event.sequence), event)
     if not first:
         return 0
+    if conn.dialect.name == "postgresql":
+        _lock_runs(conn, {run_id for run_id, _ in first})
     stored = _stored_keys(conn, first.keys())
-    new = [event for key, event in first.items() if key not in stored]
+    new = [_with_level(event) for key, event in first.items() if key not in stored]
     if new:
         conn.execute(insert_ignoring_duplicates(conn, events), [_event_row(event) for event in new])
+        run_summary.add(conn, new)
     _index_materializations(conn, [e for e in new if e.event_type == MATERIALIZATION and e.asset_key])
     _index_check_evaluations(
         conn, [e for e in new if e.event_type == CHECK_EVALUATION and e.asset_key and e.check_name]
@@ -92,6 +130,12 @@ def materializations_after(
     return [(int(row.id), _event_record(row)) for row in conn.execute(query)]
 
 
+def _lock_runs(conn: sa.Connection, run_ids: set[str]) -> None:
+    """Lock the runs' rows until the transaction ends (FOR NO KEY UPDATE: foreign key checks still pass)."""
+    query = sa.select(runs.c.id).where(runs.c.run_id.in_(sorted(run_ids))).order_by(runs.c.run_id)
+    conn.execute(query.with_for_update(key_share=True)).all()
+
+
 def _stored_keys(conn: sa.Connection, keys: Iterable[tuple[str, int]]) -> set[tuple[str, int]]:
     """Which of these (run_id, sequence) keys are stored already."""
     by_run: dict[str, list[int]] = {}
@@ -119,15 +163,24 @@ def get_events(
 
 
 def event_bodies(
-    conn: sa.Connection, run_id: str, *, after_sequence: int = -1, limit: int, max_bytes: int
+    conn: sa.Connection,
+    run_id: str,
+    *,
+    after_sequence: int = -1,
+    limit: int,
+    max_bytes: int,
+    exclude_types: Sequence[str] = (),
 ) -> tuple[list[bytes], bool]:
-    """A page of a run's serialized events after a sequence number, and whether more follow.
+    """A page of a run's serialized events after a sequence number (but those of `exclude_types`), and
+    whether more follow.
 
     At most `limit` events, stopping before their bodies would pass `max_bytes` (at least one event):
     the database sums the sizes, so a page of large events is never read whole to be cut. Bodies only,
     because a listing sends them on as they are.
     """
-    where = (events.c.run_id == run_id, events.c.sequence > after_sequence)
+    where: tuple[Any, ...] = (events.c.run_id == run_id, events.c.sequence > after_sequence)
+    if exclude_types:
+        where = (*where, events.c.event_type.not_in(list(exclude_types)))
     page, more = _body_page(conn, where, limit=limit, max_bytes=max_bytes)
     return [body for _, body in page], more
 
@@ -250,6 +303,7 @@ def _event_row(event: EventRecord) -> dict[str, Any]:
         "body": event.body,
         "check_name": event.check_name,
         "check_passed": event.check_passed,
+        "level": event.level,
     }
 
 
@@ -265,6 +319,7 @@ def _event_record(row: sa.Row[Any]) -> EventRecord:
         body=row.body,
         check_name=row.check_name,
         check_passed=row.check_passed,
+        level=row.level,
     )
 
 

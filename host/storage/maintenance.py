@@ -11,7 +11,16 @@ import sqlalchemy as sa
 
 from host.storage.events import CHECK_EVALUATION, MATERIALIZATION
 from host.storage.records import TERMINAL_RUN_STATUSES
-from host.storage.schema import asset_check_evaluations, asset_materializations, events, run_tags, runs
+from host.storage.schema import (
+    asset_check_evaluations,
+    asset_materializations,
+    events,
+    run_event_counts,
+    run_step_assets,
+    run_steps,
+    run_tags,
+    runs,
+)
 
 # The events an asset's history is made of: a wipe unlinks them from the asset, the run's log keeps them.
 ASSET_HISTORY_EVENTS = (MATERIALIZATION, CHECK_EVALUATION)
@@ -63,7 +72,8 @@ def wipe_assets(conn: sa.Connection, asset_keys: Sequence[str], partitions: Sequ
     """Forget the assets' history (of these partitions only, when given); returns how many events it held.
 
     The events stay in their runs' logs but no longer count as the asset's: they lose their asset key,
-    and the index entries they made go. Runs are untouched.
+    and the index entries they made go, as do the steps' record of materializing them (unless another
+    partition's materialization remains). Runs are untouched.
     """
     history = sa.and_(events.c.event_type.in_(ASSET_HISTORY_EVENTS), events.c.asset_key.in_(list(asset_keys)))
     index_rows: sa.ColumnElement[bool] = asset_materializations.c.asset_key.in_(list(asset_keys))
@@ -80,6 +90,7 @@ def wipe_assets(conn: sa.Connection, asset_keys: Sequence[str], partitions: Sequ
     conn.execute(sa.delete(asset_materializations).where(index_rows))
     conn.execute(sa.delete(asset_check_evaluations).where(check_rows))
     _reindex_check_evaluations(conn, check_pairs)  # another partition's evaluation may now be the latest
+    _reindex_step_assets(conn, asset_keys)
     return int(wiped)
 
 
@@ -93,11 +104,23 @@ def has_asset_history(conn: sa.Connection, asset_key: str) -> bool:
 
 
 def _delete_runs(conn: sa.Connection, which: sa.ColumnElement[bool]) -> int:
-    """Delete the runs matching `which` with their events and tags; returns how many runs."""
+    """Delete the runs matching `which` with their events, tags and summaries; returns how many runs."""
     chosen = sa.select(runs.c.run_id).where(which).scalar_subquery()
-    conn.execute(sa.delete(events).where(events.c.run_id.in_(chosen)))
-    conn.execute(sa.delete(run_tags).where(run_tags.c.run_id.in_(chosen)))
+    for table in (events, run_tags, run_event_counts, run_steps, run_step_assets):
+        conn.execute(sa.delete(table).where(table.c.run_id.in_(chosen)))
     return int(conn.execute(sa.delete(runs).where(which)).rowcount)
+
+
+def _reindex_step_assets(conn: sa.Connection, asset_keys: Sequence[str]) -> None:
+    """Rebuild which steps materialized these assets from the materializations that still name them."""
+    table = run_step_assets
+    conn.execute(sa.delete(table).where(table.c.asset_key.in_(list(asset_keys))))
+    remaining = (
+        sa.select(events.c.run_id, events.c.step_key, events.c.asset_key)
+        .where(events.c.event_type == MATERIALIZATION, events.c.asset_key.in_(list(asset_keys)))
+        .distinct()
+    )
+    conn.execute(sa.insert(table).from_select(["run_id", "step_key", "asset_key"], remaining))
 
 
 def _reindex_materializations(conn: sa.Connection, pairs: Sequence[tuple[Any, ...]]) -> None:

@@ -124,6 +124,12 @@ class EventRecord:
     body: bytes
     check_name: str | None = None
     check_passed: bool | None = None
+    # What the run summary takes from the body (storage/run_summary.py), so not compared: `event_record`
+    # fills them from the wire event; a record made without a level has them read from its body when stored.
+    level: str | None = field(default=None, compare=False)  # DEBUG | INFO | WARNING | ERROR | CRITICAL | EVENT
+    stream: str = field(default="", compare=False)  # COMPUTE_LOG: stdout | stderr
+    text_bytes: int = field(default=0, compare=False)  # COMPUTE_LOG: the output's bytes (its text in UTF-8)
+    dropped_bytes: int = field(default=0, compare=False)  # COMPUTE_LOG: the bytes past the cap a marker stands for
 
 
 @dataclass(frozen=True)

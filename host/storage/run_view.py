@@ -1,35 +1,28 @@
-"""A run's event log as the run page reads it: one aggregate over the run's events, and keyset pages of
+"""A run's event log as the run page reads it: the run's summary kept at ingest, and keyset pages of
 events filtered in SQL, so that a run of 100,000 events never travels to the browser whole.
 
-The aggregate groups the run's events by (type, step, level, asset): a few hundred rows at most, from
-which the step summary (start, end, status, attempts), the counts by level and by type, the first
-error and the number of events any structural filter keeps are all derived without another query.
-
-A level is not a column. LOG events carry theirs in the serialized body (`RunEvent.level`, field 16),
-so SQL finds it as the field's exact encoding in the bytes; other events take the level of what they
-mean (a failure is ERROR, a retry WARNING, the rest EVENT). Text search is a substring of the stored
-event (its message, step, asset, metadata and error), case-insensitive for ASCII letters.
+The summary (host/storage/run_summary.py) is a few rows per step, whatever the run's size: the step
+list (start, end, status, attempts), the counts by level and by type, the first error and the number of
+events any filter without text keeps all come from it. Each event's level is a column set at ingest
+(`run_summary.event_level`). Text search is a substring of the stored event (its message, step, asset,
+metadata and error), case-insensitive for ASCII letters.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
 
+from host.storage import run_summary
 from host.storage._sql import fit_page
+from host.storage.run_summary import COMPUTE_LOG as COMPUTE_LOG
+from host.storage.run_summary import ERROR_LEVELS, STEP_ENDS, EventCount, StepState
+from host.storage.run_summary import LEVELS as LEVELS
 from host.storage.schema import events
 
-COMPUTE_LOG = "COMPUTE_LOG"
-LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL", "EVENT")
-ERROR_LEVELS = ("ERROR", "CRITICAL")
-# Most logs are INFO: testing for it first spares the other searches; an unknown level counts as INFO.
-_LOG_LEVELS = ("INFO", "WARNING", "ERROR", "DEBUG", "CRITICAL")
-_STEP_ENDS = {"STEP_SUCCESS": "SUCCESS", "STEP_FAILURE": "FAILURE", "STEP_SKIPPED": "SKIPPED"}
-_LEVEL_FIELD = 16  # RunEvent.level
-_SEVERITY_FIELD = 13  # RunEvent.check_severity
 _STREAM_FIELD = 17  # RunEvent.stream
 _SIZED_ROWS = 1001  # chunk sizes read for one page of captured output
 
@@ -47,25 +40,6 @@ def _has_bytes(dialect: str, column: Any, needle: bytes) -> Any:
     if dialect == "postgresql":
         return sa.func.pg_catalog.position(column, found) > 0
     return sa.func.instr(column, found) > 0
-
-
-def level_column(dialect: str) -> Any:
-    """The level of each event as a SQL expression (see the module docstring)."""
-    body, kind = events.c.body, events.c.event_type
-    log_level = sa.case(
-        *((_has_bytes(dialect, body, field_bytes(_LEVEL_FIELD, name)), name) for name in _LOG_LEVELS),
-        else_="INFO",
-    )
-    failed_check = sa.and_(kind == "ASSET_CHECK_EVALUATION", events.c.check_passed == sa.false())
-    return sa.case(  # the most frequent types first
-        (kind == "LOG", log_level),
-        (kind == COMPUTE_LOG, "INFO"),
-        (kind.in_(("RUN_FAILURE", "STEP_FAILURE")), "ERROR"),
-        (kind == "STEP_UP_FOR_RETRY", "WARNING"),
-        (sa.and_(failed_check, _has_bytes(dialect, body, field_bytes(_SEVERITY_FIELD, "ERROR"))), "ERROR"),
-        (failed_check, "WARNING"),
-        else_="EVENT",
-    )
 
 
 def _text_match(dialect: str, text: str) -> Any:
@@ -120,57 +94,18 @@ class EventFilter:
         if self.types:
             where.append(events.c.event_type.in_(self.types))
         if self.levels:
-            where.append(level_column(dialect).in_(self.levels))
+            where.append(events.c.level.in_(self.levels))
         if self.text:
             where.append(_text_match(dialect, self.text))
         return where
 
-    def keeps(self, group: Group) -> bool:
-        """Whether a group's events pass the structural part of the filter (all but text)."""
+    def keeps(self, count: EventCount) -> bool:
+        """Whether a count's events pass the structural part of the filter (all but text)."""
         return (
-            (not self.steps or group.step_key in self.steps)
-            and (not self.types or group.event_type in self.types)
-            and (not self.levels or group.level in self.levels)
+            (not self.steps or count.step_key in self.steps)
+            and (not self.types or count.event_type in self.types)
+            and (not self.levels or count.level in self.levels)
         )
-
-
-@dataclass(frozen=True)
-class Group:
-    """The events of a run sharing a type, step, level and asset key."""
-
-    event_type: str
-    step_key: str
-    level: str
-    asset_key: str | None
-    count: int
-    first_sequence: int
-    last_sequence: int
-    first_time: float
-    last_time: float
-
-
-def event_groups(conn: sa.Connection, run_id: str, *, after_sequence: int = -1) -> list[Group]:
-    """The run's events after a sequence, grouped: one pass over them in one query."""
-    level = level_column(conn.dialect.name).label("level")
-    query = (
-        sa.select(
-            events.c.event_type,
-            events.c.step_key,
-            level,
-            events.c.asset_key,
-            sa.func.count(),
-            sa.func.min(events.c.sequence),
-            sa.func.max(events.c.sequence),
-            sa.func.min(events.c.timestamp),
-            sa.func.max(events.c.timestamp),
-        )
-        .where(events.c.run_id == run_id, events.c.sequence > after_sequence)
-        .group_by(events.c.event_type, events.c.step_key, level, events.c.asset_key)
-    )
-    return [
-        Group(t, s, lv, a, int(n), int(s0), int(s1), float(t0), float(t1))
-        for t, s, lv, a, n, s0, s1, t0, t1 in conn.execute(query)
-    ]
 
 
 @dataclass
@@ -186,6 +121,8 @@ class StepSummary:
     error_sequence: int | None
     events: int
     assets: list[str] = field(default_factory=list)
+    stdout_bytes: int = 0  # captured output
+    stderr_bytes: int = 0
 
 
 @dataclass
@@ -198,62 +135,67 @@ class LogSummary:
     steps: list[StepSummary]
 
 
-def summarize(groups: Iterable[Group]) -> LogSummary:
-    """The run's step summary and counts, from its groups."""
-    groups = list(groups)
+def read_summary(conn: sa.Connection, run_id: str) -> tuple[LogSummary, list[EventCount]]:
+    """The run's step summary and counts, and the counts they come from: three small indexed reads."""
+    counts = run_summary.event_counts(conn, run_id)
+    states = run_summary.step_states(conn, run_id)
+    return summarize(counts, states, run_summary.step_assets(conn, run_id)), counts
+
+
+def summarize(counts: Iterable[EventCount], states: Iterable[StepState], assets: Mapping[str, list[str]]) -> LogSummary:
+    """The run's step summary and counts, from its summary rows."""
+    counts = list(counts)
     by_type: dict[str, int] = {}
     by_level: dict[str, int] = {}
-    for g in groups:
-        by_type[g.event_type] = by_type.get(g.event_type, 0) + g.count
-        by_level[g.level] = by_level.get(g.level, 0) + g.count
-    errors = [g.first_sequence for g in groups if g.level in ERROR_LEVELS]
-    per_step: dict[str, list[Group]] = {}
-    for g in groups:
-        if g.step_key:
-            per_step.setdefault(g.step_key, []).append(g)
-    steps = sorted((_step(key, gs) for key, gs in per_step.items()), key=lambda s: s.first_sequence)
+    per_step: dict[str, list[EventCount]] = {}
+    for c in counts:
+        by_type[c.event_type] = by_type.get(c.event_type, 0) + c.count
+        by_level[c.level] = by_level.get(c.level, 0) + c.count
+        if c.step_key:
+            per_step.setdefault(c.step_key, []).append(c)
+    errors = [c.first_sequence for c in counts if c.level in ERROR_LEVELS]
+    state = {s.step_key: s for s in states}
+    steps = [_step(key, cs, state.get(key), assets.get(key, [])) for key, cs in per_step.items()]
     return LogSummary(
         total=sum(by_type.values()),
-        last_sequence=max((g.last_sequence for g in groups), default=-1),
+        last_sequence=max((c.last_sequence for c in counts), default=-1),
         by_type=by_type,
         by_level=by_level,
         first_error=min(errors, default=None),
-        steps=steps,
+        steps=sorted(steps, key=lambda s: s.first_sequence),
     )
 
 
-def _step(key: str, groups: Sequence[Group]) -> StepSummary:
-    starts = [g for g in groups if g.event_type == "STEP_START"]
-    ends = [g for g in groups if g.event_type in _STEP_ENDS]
-    retries = [g for g in groups if g.event_type == "STEP_UP_FOR_RETRY"]
-    last_start = max((g.last_sequence for g in starts), default=-1)
-    last_end = max(ends, key=lambda g: g.last_sequence, default=None)
-    last_retry = max((g.last_sequence for g in retries), default=-1)
-    if last_end is not None and last_end.last_sequence > last_start:
-        status = _STEP_ENDS[last_end.event_type]
-    elif last_retry > last_start:
+def _step(key: str, counts: Sequence[EventCount], state: StepState | None, assets: list[str]) -> StepSummary:
+    """A step's status is its latest end, retry or start, whichever came last."""
+    state = state or StepState(key, None, -1, -1, None, None, -1, 0, 0, 0)
+    if state.last_end_sequence > state.last_start_sequence and state.end_status:
+        status = state.end_status
+    elif state.last_retry_sequence > state.last_start_sequence:
         status = "RETRYING"
-    elif starts:
+    elif state.last_start_sequence >= 0:
         status = "STARTED"
     else:
         status = "PENDING"
-    failures = [g.first_sequence for g in groups if g.event_type == "STEP_FAILURE"]
+    failures = [c.first_sequence for c in counts if c.event_type == "STEP_FAILURE"]
     return StepSummary(
         step_key=key,
         status=status,
-        start=min((g.first_time for g in starts), default=None),
-        end=max((g.last_time for g in ends), default=None) if status in _STEP_ENDS.values() else None,
-        attempts=sum(g.count for g in starts),
-        first_sequence=min(g.first_sequence for g in groups),
+        start=state.started_at,
+        end=state.ended_at if status in STEP_ENDS.values() else None,
+        attempts=sum(c.count for c in counts if c.event_type == "STEP_START"),
+        first_sequence=min(c.first_sequence for c in counts),
         error_sequence=min(failures, default=None),
-        events=sum(g.count for g in groups),
-        assets=sorted({g.asset_key for g in groups if g.asset_key and g.event_type == "ASSET_MATERIALIZATION"}),
+        events=sum(c.count for c in counts),
+        assets=assets,
+        stdout_bytes=state.stdout_bytes,
+        stderr_bytes=state.stderr_bytes,
     )
 
 
-def count_kept(groups: Iterable[Group], where: EventFilter) -> int:
-    """How many events pass a filter without text: counted from the groups, no query."""
-    return sum(g.count for g in groups if where.keeps(g))
+def count_kept(counts: Iterable[EventCount], where: EventFilter) -> int:
+    """How many events pass a filter without text: from the run's counts, no query."""
+    return sum(c.count for c in counts if where.keeps(c))
 
 
 def count_matching(conn: sa.Connection, run_id: str, where: EventFilter) -> int:
@@ -292,7 +234,7 @@ def events_before(
 def _rows(conn: sa.Connection, run_id: str, where: EventFilter, bound: Any, order: Any, limit: int) -> list[EventRow]:
     dialect = conn.dialect.name
     query = (
-        sa.select(events.c.sequence, level_column(dialect), events.c.body)
+        sa.select(events.c.sequence, events.c.level, events.c.body)
         .where(events.c.run_id == run_id, bound, *where.clauses(dialect))
         .order_by(order)
         .limit(limit)

@@ -109,6 +109,8 @@ events = sa.Table(
     sa.Column("body", sa.LargeBinary, nullable=False),
     sa.Column("check_name", sa.String, nullable=True),
     sa.Column("check_passed", sa.Boolean, nullable=True),
+    # DEBUG | INFO | WARNING | ERROR | CRITICAL | EVENT, set at ingest (migration 0008): see run_summary.event_level
+    sa.Column("level", sa.String, nullable=False, server_default="EVENT"),
     sa.UniqueConstraint("run_id", "sequence", name="uq_events_run_id_sequence"),
     sa.Index(
         "ix_events_materializations",
@@ -124,6 +126,44 @@ events = sa.Table(
         sqlite_where=sa.text("event_type = 'ASSET_CHECK_EVALUATION'"),
         postgresql_where=sa.text("event_type = 'ASSET_CHECK_EVALUATION'"),
     ),
+)
+
+# The run summary (migration 0008), kept by events.add_events in the transaction that stores the events
+# (host/storage/run_summary.py): what the run page and `weir runs show` read instead of a run's events.
+run_event_counts = sa.Table(
+    "run_event_counts",
+    metadata,
+    sa.Column("run_id", sa.String, sa.ForeignKey("runs.run_id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("step_key", sa.String, primary_key=True),  # "" for the run's own events
+    sa.Column("event_type", sa.String, primary_key=True),
+    sa.Column("level", sa.String, primary_key=True),
+    sa.Column("event_count", sa.BigInteger, nullable=False),
+    sa.Column("first_sequence", sa.BigInteger, nullable=False),
+    sa.Column("last_sequence", sa.BigInteger, nullable=False),
+)
+
+run_steps = sa.Table(
+    "run_steps",
+    metadata,
+    sa.Column("run_id", sa.String, sa.ForeignKey("runs.run_id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("step_key", sa.String, primary_key=True),
+    sa.Column("started_at", Time, nullable=True),  # the first STEP_START's time
+    sa.Column("last_start_sequence", sa.BigInteger, nullable=False),  # -1: none
+    sa.Column("last_end_sequence", sa.BigInteger, nullable=False),  # the latest STEP_SUCCESS/FAILURE/SKIPPED
+    sa.Column("ended_at", Time, nullable=True),  # that end's time
+    sa.Column("end_status", sa.String, nullable=True),  # SUCCESS | FAILURE | SKIPPED
+    sa.Column("last_retry_sequence", sa.BigInteger, nullable=False),
+    sa.Column("stdout_bytes", sa.BigInteger, nullable=False),  # captured output (COMPUTE_LOG text)
+    sa.Column("stderr_bytes", sa.BigInteger, nullable=False),
+    sa.Column("dropped_bytes", sa.BigInteger, nullable=False),  # output past the cap, not stored
+)
+
+run_step_assets = sa.Table(
+    "run_step_assets",
+    metadata,
+    sa.Column("run_id", sa.String, sa.ForeignKey("runs.run_id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("step_key", sa.String, primary_key=True),
+    sa.Column("asset_key", sa.String, primary_key=True),  # materialized by the step
 )
 
 asset_materializations = sa.Table(

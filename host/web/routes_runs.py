@@ -10,8 +10,6 @@ import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-import sqlalchemy as sa
-
 from host.domain import runs
 from host.errors import RunNotFound
 from host.storage import run_view
@@ -30,13 +28,12 @@ STREAMS = ("stdout", "stderr")
 
 
 def register(router: Router, web: WebApp) -> None:
-    cache = run_log.GroupCache()
-    router.add("GET", "/api/runs/{run_id}/view", lambda r: view(web, cache, r))
-    router.add("GET", "/api/runs/{run_id}/stream", lambda r: stream(web, cache, r))
+    router.add("GET", "/api/runs/{run_id}/view", lambda r: view(web, r))
+    router.add("GET", "/api/runs/{run_id}/stream", lambda r: stream(web, r))
     router.add("GET", "/api/runs/{run_id}/logs", lambda r: logs(web, r))
 
 
-def view(web: WebApp, cache: run_log.GroupCache, request: Request) -> Response:
+def view(web: WebApp, request: Request) -> Response:
     """`?after=SEQ`, `?before=SEQ` or `?seq=SEQ` pick the page (default: the first error of a failed run,
     else the tail); `step`, `type`, `level` (comma-separated) and `q` (text) filter it; `only=events`
     answers with the page alone (what scrolling needs)."""
@@ -50,11 +47,11 @@ def view(web: WebApp, cache: run_log.GroupCache, request: Request) -> Response:
     with web.services.engine.connect() as conn:
         if request.arg("only") == "events":  # scrolling: the next page alone
             return Response.json(run_log.events_page(conn, run, _filter(request), page))
-        body = run_log.view(conn, cache, run, _filter(request), page, web.services.workspace)
+        body = run_log.view(conn, run, _filter(request), page, web.services.workspace)
     return Response.json(body)
 
 
-def stream(web: WebApp, cache: run_log.GroupCache, request: Request) -> Response:
+def stream(web: WebApp, request: Request) -> Response:
     """Server-sent events: `events` batches after the Last-Event-ID (an event sequence; each batch's id
     is the sequence read up to, so a reconnect resumes exactly), the run with its step summary when it
     changes, and `end` once the run has finished and every event is sent."""
@@ -66,12 +63,10 @@ def stream(web: WebApp, cache: run_log.GroupCache, request: Request) -> Response
         after = int(last_id)
     except ValueError:
         raise HttpError(400, f"Last-Event-ID {last_id[:40]!r} is not an event sequence") from None
-    return Response(200, content_type="text/event-stream", stream=_events(web, cache, run_id, where, after))
+    return Response(200, content_type="text/event-stream", stream=_events(web, run_id, where, after))
 
 
-def _events(
-    web: WebApp, cache: run_log.GroupCache, run_id: str, where: run_view.EventFilter, after: int
-) -> Iterator[bytes]:
+def _events(web: WebApp, run_id: str, where: run_view.EventFilter, after: int) -> Iterator[bytes]:
     yield b"retry: 2000\n\n"
     version = web.feed.current.version
     sent_status, sent_summary_at, summary_due = "", 0.0, True
@@ -88,7 +83,7 @@ def _events(
             now = time.monotonic()
             header = None
             if run.status != sent_status or (summary_due and now - sent_summary_at >= SUMMARY_EVERY_SECONDS):
-                header = _header(conn, cache, run)
+                header = run_log.header(conn, run)
                 sent_status, sent_summary_at, summary_due = run.status, now, False
         if header is not None:
             yield _sse("run", header)
@@ -100,22 +95,13 @@ def _events(
         if run.status in TERMINAL_RUN_STATUSES:
             if summary_due:
                 with web.services.engine.connect() as conn:
-                    yield _sse("run", _header(conn, cache, run))
+                    yield _sse("run", run_log.header(conn, run))
             yield _sse("end", {"status": run.status, "read_to": after})
             return
         change = web.feed.wait(version, KEEPALIVE_SECONDS)
         if change.version == version:
             yield b": keepalive\n\n"
         version = change.version
-
-
-def _header(conn: sa.Connection, cache: run_log.GroupCache, run: RunRecord) -> dict[str, object]:
-    groups = cache.groups(conn, run.run_id)
-    return {
-        "run": run_log.run_json(run),
-        "summary": run_log.summary_json(run_view.summarize(groups)),
-        "log_steps": run_log.log_steps(groups),
-    }
 
 
 def logs(web: WebApp, request: Request) -> Response:

@@ -1,14 +1,12 @@
 """The run page's data: its header, step summary, counts and one page of its event log in one answer,
 the new events after a sequence for the live stream, and pages of captured output.
 
-A run's event groups (host/storage/run_view.py) are kept per run and brought up to date with only
-the events stored since, so the run page of a long or live run reads its whole log once.
+The step summary and counts come from the run summary storage keeps at ingest (a few rows per step),
+so opening a run of any size reads none of its events but the page shown.
 """
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -20,7 +18,8 @@ from host.locations.workspace import WorkspaceManager
 from host.storage import events as event_store
 from host.storage import run_view
 from host.storage.records import RunRecord
-from host.storage.run_view import EventFilter, EventRow, Group, LogChunkRow, LogSummary
+from host.storage.run_summary import EventCount
+from host.storage.run_view import EventFilter, EventRow, LogChunkRow, LogSummary
 from host.web import bridge
 from protos.keys import asset_key_str
 from protos.weir.v1 import common_pb2
@@ -42,50 +41,6 @@ class PageRequest:
     limit: int = PAGE
 
 
-class GroupCache:
-    """Each run's event groups up to the last sequence read; a later read adds only newer events.
-
-    Events are only appended to a run, in sequence order, so the groups of the events up to a sequence
-    never change. Bounded: the runs looked at least recently are dropped first.
-    """
-
-    def __init__(self, size: int = 256) -> None:
-        self._runs: OrderedDict[str, tuple[int, dict[tuple[Any, ...], Group]]] = OrderedDict()
-        self._size = size
-        self._lock = threading.Lock()
-
-    def groups(self, conn: sa.Connection, run_id: str) -> list[Group]:
-        with self._lock:
-            last, known = self._runs.get(run_id, (-1, {}))
-        new = run_view.event_groups(conn, run_id, after_sequence=last)
-        if new:
-            known = dict(known)
-            for group in new:
-                key = (group.event_type, group.step_key, group.level, group.asset_key)
-                known[key] = _merge(known[key], group) if key in known else group
-            last = max(last, *(g.last_sequence for g in new))
-        with self._lock:
-            self._runs[run_id] = (last, known)
-            self._runs.move_to_end(run_id)
-            while len(self._runs) > self._size:
-                self._runs.popitem(last=False)
-        return list(known.values())
-
-
-def _merge(old: Group, new: Group) -> Group:
-    return Group(
-        old.event_type,
-        old.step_key,
-        old.level,
-        old.asset_key,
-        old.count + new.count,
-        min(old.first_sequence, new.first_sequence),
-        max(old.last_sequence, new.last_sequence),
-        min(old.first_time, new.first_time),
-        max(old.last_time, new.last_time),
-    )
-
-
 def event_filter(steps: list[str], types: list[str], levels: list[str], text: str) -> EventFilter:
     return EventFilter(
         steps=tuple(steps),
@@ -97,21 +52,19 @@ def event_filter(steps: list[str], types: list[str], levels: list[str], text: st
 
 def view(
     conn: sa.Connection,
-    cache: GroupCache,
     run: RunRecord,
     where: EventFilter,
     page: PageRequest,
     workspace: WorkspaceManager | None = None,
 ) -> dict[str, Any]:
     """Everything the run page draws when it opens: header, steps, counts and one page of events."""
-    groups = cache.groups(conn, run.run_id)
-    summary = run_view.summarize(groups)
-    matched = run_view.count_matching(conn, run.run_id, where) if where.text else run_view.count_kept(groups, where)
+    summary, counts = run_view.read_summary(conn, run.run_id)
+    matched = run_view.count_matching(conn, run.run_id, where) if where.text else run_view.count_kept(counts, where)
     events, has_before, has_after, target = _page(conn, run, where, page, summary)
     return {
         "run": run_json(run),
         "summary": summary_json(summary),
-        "log_steps": log_steps(groups),
+        "log_steps": log_steps(counts),
         "step_assets": step_assets(workspace, run) if workspace is not None else None,
         "matched": matched,
         "events": [event_json(row) for row in events],
@@ -151,9 +104,15 @@ def _page(
     return earlier + later, before, after, target
 
 
-def log_steps(groups: list[Group]) -> list[str]:
+def header(conn: sa.Connection, run: RunRecord) -> dict[str, Any]:
+    """The run with its step summary and the steps that printed: what the live stream sends on a change."""
+    summary, counts = run_view.read_summary(conn, run.run_id)
+    return {"run": run_json(run), "summary": summary_json(summary), "log_steps": log_steps(counts)}
+
+
+def log_steps(counts: list[EventCount]) -> list[str]:
     """The steps that printed something ("" is the run's output outside any step)."""
-    return sorted({g.step_key for g in groups if g.event_type == run_view.COMPUTE_LOG})
+    return sorted({c.step_key for c in counts if c.event_type == run_view.COMPUTE_LOG})
 
 
 def run_json(run: RunRecord) -> dict[str, Any]:

@@ -166,7 +166,7 @@ def _wait_for_rows(page: Any, condition: str) -> None:
 @pytest.fixture(scope="module")
 def big_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[], Router]]:
     """The run routes over a SQLite database holding one failed run of 100,000 events (50 steps of 2,000);
-    each router made has its own (empty) cache of the run's event groups."""
+    the run's summary is what ingest kept, so each router made is a host opening the run for the first time."""
     engine = open_engine(f"sqlite:///{tmp_path_factory.mktemp('big') / 'weir.db'}")
     ensure_schema(engine)
     run = RunRecord("big", "sales", "sales_job", "FAILURE", (), "{}", {}, "snap", created_at=1.0)
@@ -178,7 +178,7 @@ def big_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[], R
         runs.add_runs(conn, [run])
         for start in range(0, len(records), 10_000):
             events.add_events(conn, records[start : start + 10_000])
-    web = WebApp(SimpleNamespace(engine=engine, workspace=None), Auth(None))  # type: ignore[arg-type]
+    web = WebApp(SimpleNamespace(engine=engine, workspace=None, clock=time.time), Auth(None))  # type: ignore[arg-type]
 
     def router() -> Router:
         made = Router()

@@ -783,20 +783,26 @@ class GetRunEventsRequest(_message.Message):
     RUN_ID_FIELD_NUMBER: _builtins.int
     AFTER_SEQUENCE_FIELD_NUMBER: _builtins.int
     LIMIT_FIELD_NUMBER: _builtins.int
+    EXCLUDE_TYPES_FIELD_NUMBER: _builtins.int
     run_id: _builtins.str
     after_sequence: _builtins.int
     limit: _builtins.int
     """at most this many (0: a default page); a page also stops at a byte budget"""
+    @_builtins.property
+    def exclude_types(self) -> _containers.RepeatedScalarFieldContainer[_common_pb2.EventType.ValueType]:
+        """leave out events of these types (e.g. COMPUTE_LOG: see GetRunLogSizes)"""
+
     def __init__(
         self,
         *,
         run_id: _builtins.str = ...,
         after_sequence: _builtins.int = ...,
         limit: _builtins.int = ...,
+        exclude_types: _abc.Iterable[_common_pb2.EventType.ValueType] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["after_sequence", b"after_sequence", "limit", b"limit", "run_id", b"run_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["after_sequence", b"after_sequence", "exclude_types", b"exclude_types", "limit", b"limit", "run_id", b"run_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -935,6 +941,78 @@ class RunLogsBatch(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___RunLogsBatch: _TypeAlias = RunLogsBatch  # noqa: Y015
+
+@_typing.final
+class GetRunLogSizesRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RUN_ID_FIELD_NUMBER: _builtins.int
+    run_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        run_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["run_id", b"run_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetRunLogSizesRequest: _TypeAlias = GetRunLogSizesRequest  # noqa: Y015
+
+@_typing.final
+class StepLogSize(_message.Message):
+    """What one step wrote ("" for the run's own output outside any step), counted as it was stored."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    STEP_KEY_FIELD_NUMBER: _builtins.int
+    STDOUT_BYTES_FIELD_NUMBER: _builtins.int
+    STDERR_BYTES_FIELD_NUMBER: _builtins.int
+    DROPPED_BYTES_FIELD_NUMBER: _builtins.int
+    step_key: _builtins.str
+    stdout_bytes: _builtins.int
+    stderr_bytes: _builtins.int
+    dropped_bytes: _builtins.int
+    """past the cap of a step's stream: not stored"""
+    def __init__(
+        self,
+        *,
+        step_key: _builtins.str = ...,
+        stdout_bytes: _builtins.int = ...,
+        stderr_bytes: _builtins.int = ...,
+        dropped_bytes: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["dropped_bytes", b"dropped_bytes", "stderr_bytes", b"stderr_bytes", "stdout_bytes", b"stdout_bytes", "step_key", b"step_key"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___StepLogSize: _TypeAlias = StepLogSize  # noqa: Y015
+
+@_typing.final
+class RunLogSizes(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    STEPS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def steps(self) -> _containers.RepeatedCompositeFieldContainer[Global___StepLogSize]:
+        """the steps that wrote anything, in the order each first did"""
+
+    def __init__(
+        self,
+        *,
+        steps: _abc.Iterable[Global___StepLogSize] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["steps", b"steps"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RunLogSizes: _TypeAlias = RunLogSizes  # noqa: Y015
 
 @_typing.final
 class PreviewInstigatorRequest(_message.Message):

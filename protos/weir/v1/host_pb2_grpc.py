@@ -101,6 +101,11 @@ class HostStub:
                 request_serializer=weir_dot_v1_dot_host__pb2.WatchRunLogsRequest.SerializeToString,
                 response_deserializer=weir_dot_v1_dot_host__pb2.RunLogsBatch.FromString,
                 _registered_method=True)
+        self.GetRunLogSizes = channel.unary_unary(
+                '/weir.v1.Host/GetRunLogSizes',
+                request_serializer=weir_dot_v1_dot_host__pb2.GetRunLogSizesRequest.SerializeToString,
+                response_deserializer=weir_dot_v1_dot_host__pb2.RunLogSizes.FromString,
+                _registered_method=True)
         self.ListInstigators = channel.unary_unary(
                 '/weir.v1.Host/ListInstigators',
                 request_serializer=weir_dot_v1_dot_host__pb2.ListInstigatorsRequest.SerializeToString,
@@ -281,6 +286,13 @@ class HostServicer:
     def WatchRunLogs(self, request, context):
         """What a run's steps wrote to stdout and stderr (COMPUTE_LOG events), in batches; with follow, new
         output as it is collected, until the run has ended and everything is sent.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetRunLogSizes(self, request, context):
+        """How many bytes of stdout and stderr each step of a run wrote, without reading the output.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -485,6 +497,11 @@ def add_HostServicer_to_server(servicer, server):
                     servicer.WatchRunLogs,
                     request_deserializer=weir_dot_v1_dot_host__pb2.WatchRunLogsRequest.FromString,
                     response_serializer=weir_dot_v1_dot_host__pb2.RunLogsBatch.SerializeToString,
+            ),
+            'GetRunLogSizes': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetRunLogSizes,
+                    request_deserializer=weir_dot_v1_dot_host__pb2.GetRunLogSizesRequest.FromString,
+                    response_serializer=weir_dot_v1_dot_host__pb2.RunLogSizes.SerializeToString,
             ),
             'ListInstigators': grpc.unary_unary_rpc_method_handler(
                     servicer.ListInstigators,
@@ -933,6 +950,33 @@ class Host:
             '/weir.v1.Host/WatchRunLogs',
             weir_dot_v1_dot_host__pb2.WatchRunLogsRequest.SerializeToString,
             weir_dot_v1_dot_host__pb2.RunLogsBatch.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetRunLogSizes(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/weir.v1.Host/GetRunLogSizes',
+            weir_dot_v1_dot_host__pb2.GetRunLogSizesRequest.SerializeToString,
+            weir_dot_v1_dot_host__pb2.RunLogSizes.FromString,
             options,
             channel_credentials,
             insecure,

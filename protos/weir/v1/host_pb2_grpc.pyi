@@ -55,6 +55,8 @@ class HostStub:
     """What a run's steps wrote to stdout and stderr (COMPUTE_LOG events), in batches; with follow, new
     output as it is collected, until the run has ended and everything is sent.
     """
+    GetRunLogSizes: _grpc.UnaryUnaryMultiCallable[_host_pb2.GetRunLogSizesRequest, _host_pb2.RunLogSizes]
+    """How many bytes of stdout and stderr each step of a run wrote, without reading the output."""
     ListInstigators: _grpc.UnaryUnaryMultiCallable[_host_pb2.ListInstigatorsRequest, _host_pb2.ListInstigatorsReply]
     """Schedules and sensors with their state, targets and latest ticks."""
     SetInstigatorStatus: _grpc.UnaryUnaryMultiCallable[_host_pb2.SetInstigatorStatusRequest, _host_pb2.Instigator]
@@ -123,6 +125,8 @@ class HostAsyncStub(HostStub):
     """What a run's steps wrote to stdout and stderr (COMPUTE_LOG events), in batches; with follow, new
     output as it is collected, until the run has ended and everything is sent.
     """
+    GetRunLogSizes: _aio.UnaryUnaryMultiCallable[_host_pb2.GetRunLogSizesRequest, _host_pb2.RunLogSizes]  # type: ignore[assignment]
+    """How many bytes of stdout and stderr each step of a run wrote, without reading the output."""
     ListInstigators: _aio.UnaryUnaryMultiCallable[_host_pb2.ListInstigatorsRequest, _host_pb2.ListInstigatorsReply]  # type: ignore[assignment]
     """Schedules and sensors with their state, targets and latest ticks."""
     SetInstigatorStatus: _aio.UnaryUnaryMultiCallable[_host_pb2.SetInstigatorStatusRequest, _host_pb2.Instigator]  # type: ignore[assignment]
@@ -266,6 +270,14 @@ class HostServicer(metaclass=_abc_1.ABCMeta):
         """What a run's steps wrote to stdout and stderr (COMPUTE_LOG events), in batches; with follow, new
         output as it is collected, until the run has ended and everything is sent.
         """
+
+    @_abc_1.abstractmethod
+    def GetRunLogSizes(
+        self,
+        request: _host_pb2.GetRunLogSizesRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_host_pb2.RunLogSizes, _abc.Awaitable[_host_pb2.RunLogSizes]]:
+        """How many bytes of stdout and stderr each step of a run wrote, without reading the output."""
 
     @_abc_1.abstractmethod
     def ListInstigators(

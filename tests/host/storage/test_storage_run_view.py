@@ -1,4 +1,4 @@
-"""The run page's queries: levels found in stored events, the step summary from one aggregate, filters
+"""The run page's queries: each event's level, the step summary from the summary kept at ingest, filters
 and keyset pages in SQL, and pages of captured output by stream, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
@@ -77,7 +77,7 @@ class RunViewContract:
 
     def test_the_summary_has_steps_counts_and_the_first_error(self, engine: Engine) -> None:
         with engine.connect() as conn:
-            summary = run_view.summarize(run_view.event_groups(conn, "r1"))
+            summary, _ = run_view.read_summary(conn, "r1")
         assert summary.total == 17 and summary.last_sequence == 16
         assert summary.first_error == 14
         assert summary.by_level == {"EVENT": 6, "DEBUG": 1, "WARNING": 3, "INFO": 4, "ERROR": 2, "CRITICAL": 1}
@@ -85,6 +85,7 @@ class RunViewContract:
         load, report = summary.steps
         assert (load.step_key, load.status, load.attempts, load.start, load.end) == ("load", "SUCCESS", 2, 101.0, 110.0)
         assert load.assets == ["sales/orders"] and load.error_sequence is None and load.events == 10
+        assert (load.stdout_bytes, load.stderr_bytes, report.stdout_bytes) == (13, 19, 5001)
         assert (report.status, report.attempts, report.start, report.end, report.error_sequence) == (
             "FAILURE",
             1,
@@ -98,18 +99,12 @@ class RunViewContract:
             copy = [events.event_record(e) for e in STORY[: sequence + 1]]
             with engine.begin() as conn:
                 events.add_events(conn, [dataclasses.replace(r, run_id="r2") for r in copy])
-                step = run_view.summarize(run_view.event_groups(conn, "r2")).steps[0]
+                step = run_view.read_summary(conn, "r2")[0].steps[0]
             return step.status, step.end
 
         assert status_after(2) == ("STARTED", None)
         assert status_after(3) == ("RETRYING", None)
         assert status_after(4) == ("STARTED", None)
-
-    def test_groups_after_a_sequence_add_up_to_the_whole(self, engine: Engine) -> None:
-        with engine.connect() as conn:
-            later = run_view.event_groups(conn, "r1", after_sequence=10)
-        assert sum(g.count for g in later) == 6
-        assert {g.step_key for g in later} == {"report", ""}
 
     def test_filters_run_in_sql_and_counts_agree(self, engine: Engine) -> None:
         cases = {
@@ -124,12 +119,12 @@ class RunViewContract:
             EventFilter(steps=("load",), text="slow"): [7],
         }
         with engine.connect() as conn:
-            groups = run_view.event_groups(conn, "r1")
+            _, counts = run_view.read_summary(conn, "r1")
             for where, expected in cases.items():
                 page, _, _ = run_view.events_after(conn, "r1", where, after=-1, limit=100)
                 assert [r.sequence for r in page] == expected, where
                 if not where.text:
-                    assert run_view.count_kept(groups, where) == len(expected), where
+                    assert run_view.count_kept(counts, where) == len(expected), where
                     assert run_view.count_matching(conn, "r1", where) == len(expected), where
 
     def test_pages_move_by_sequence_both_ways(self, engine: Engine) -> None:
