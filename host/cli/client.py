@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -184,16 +184,28 @@ class HostClient:
             if not cursor:
                 return
 
-    def run_events(self, run_id: str, after_sequence: int = -1, limit: int = 0) -> host_pb2.GetRunEventsReply:
-        """One page of a run's events (limit 0: the host's default page); `has_more` says whether to go on."""
-        request = host_pb2.GetRunEventsRequest(run_id=run_id, after_sequence=after_sequence, limit=limit)
+    def run_events(
+        self,
+        run_id: str,
+        after_sequence: int = -1,
+        limit: int = 0,
+        exclude_types: Sequence[common_pb2.EventType.ValueType] = (),
+    ) -> host_pb2.GetRunEventsReply:
+        """One page of a run's events (limit 0: the host's default page), but those of `exclude_types`;
+        `has_more` says whether to go on."""
+        request = host_pb2.GetRunEventsRequest(
+            run_id=run_id, after_sequence=after_sequence, limit=limit, exclude_types=exclude_types
+        )
         return self._call(self._stub.GetRunEvents, request)
 
-    def event_pages(self, run_id: str, page_size: int = 0) -> Iterator[host_pb2.GetRunEventsReply]:
-        """Every stored event of a run, one page (with the run) at a time: a run of any size, little memory."""
+    def event_pages(
+        self, run_id: str, page_size: int = 0, exclude_types: Sequence[common_pb2.EventType.ValueType] = ()
+    ) -> Iterator[host_pb2.GetRunEventsReply]:
+        """Every stored event of a run (but those of `exclude_types`), one page (with the run) at a time:
+        a run of any size, little memory."""
         after = -1
         while True:
-            reply = self.run_events(run_id, after, page_size)
+            reply = self.run_events(run_id, after, page_size, exclude_types)
             yield reply
             if not reply.has_more or not reply.events:
                 return
@@ -214,6 +226,10 @@ class HostClient:
             raise self._error(exc) from None
         finally:
             call.cancel()
+
+    def run_log_sizes(self, run_id: str) -> host_pb2.RunLogSizes:
+        """How many bytes of stdout and stderr each step of the run wrote."""
+        return self._call(self._stub.GetRunLogSizes, host_pb2.GetRunLogSizesRequest(run_id=run_id))
 
     def reexecute_run(
         self, run_id: str, *, from_failure: bool = False, selection: list[str] | None = None

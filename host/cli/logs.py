@@ -3,7 +3,6 @@ per-step sizes `weir runs show` notes instead of listing each chunk."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TextIO
 
 from protos.weir.v1 import host_pb2
@@ -35,36 +34,17 @@ def step_name(step_key: str) -> str:
     return step_key or "(outside any step)"
 
 
-@dataclass
-class _Sizes:
-    stdout: int = 0
-    stderr: int = 0
-    dropped: int = 0
-
-
-class CapturedSizes:
-    """How many bytes of stdout and stderr each step wrote, counted from COMPUTE_LOG events."""
-
-    def __init__(self) -> None:
-        self._steps: dict[str, _Sizes] = {}
-
-    def add(self, step_key: str, stream: str, text: str, dropped_bytes: int) -> None:
-        sizes = self._steps.setdefault(step_key, _Sizes())
-        if dropped_bytes:
-            sizes.dropped += dropped_bytes  # the marker's text is Weir's words, not the step's output
-        elif stream == "stderr":
-            sizes.stderr += len(text.encode())
-        else:
-            sizes.stdout += len(text.encode())
-
-    def notes(self, run_id: str) -> list[str]:
-        """One line per step: the sizes, and the command that prints the output."""
-        lines = []
-        for step_key, sizes in self._steps.items():
-            dropped = f" ({sizes.dropped:,} bytes past the cap dropped)" if sizes.dropped else ""
-            command = f"weir runs logs {run_id}" + (f" --step {step_key}" if step_key else "")
-            lines.append(
-                f"{step_name(step_key)}: {sizes.stdout:,} bytes of stdout, {sizes.stderr:,} bytes of "
-                f"stderr captured{dropped}: `{command} [--stderr]`"
-            )
-        return lines
+def size_notes(run_id: str, sizes: host_pb2.RunLogSizes, step_key: str | None = None) -> list[str]:
+    """One line per step that wrote output (only `step_key`, when given): the sizes, and the command
+    that prints the output."""
+    lines = []
+    for size in sizes.steps:
+        if step_key is not None and size.step_key != step_key:
+            continue
+        dropped = f" ({size.dropped_bytes:,} bytes past the cap dropped)" if size.dropped_bytes else ""
+        command = f"weir runs logs {run_id}" + (f" --step {size.step_key}" if size.step_key else "")
+        lines.append(
+            f"{step_name(size.step_key)}: {size.stdout_bytes:,} bytes of stdout, {size.stderr_bytes:,} bytes of "
+            f"stderr captured{dropped}: `{command} [--stderr]`"
+        )
+    return lines

@@ -10,7 +10,7 @@ import click
 
 from host.cli import jsonout, render
 from host.cli.client import HostClient
-from host.cli.logs import CapturedSizes, LogPrinter
+from host.cli.logs import LogPrinter, size_notes
 from host.cli.options import confirm, parse_tags, read_config
 from host.errors import friendly
 from protos.keys import parse_asset_key
@@ -106,26 +106,26 @@ def runs(
 @friendly
 def runs_show(run_id: str, level: str | None, step_key: str | None, as_json: bool) -> None:
     """A run's status and its events (a page at a time, so a run of any size prints); captured stdout and
-    stderr as one note per step (`weir runs logs` prints them)."""
+    stderr as one note per step with its size, which the host keeps as it stores the output (`weir runs
+    logs` prints it)."""
     if as_json:
         _show_json(run_id, level, step_key)
         return
-    sizes = CapturedSizes()
-    for number, page in enumerate(HostClient.discover().event_pages(run_id, page_size=SHOW_PAGE_EVENTS)):
+    client = HostClient.discover()
+    pages = client.event_pages(run_id, page_size=SHOW_PAGE_EVENTS, exclude_types=[common_pb2.COMPUTE_LOG])
+    for number, page in enumerate(pages):
         if number == 0:
             click.echo(render.run_header(page.run))
             click.echo("events:")
-        lines = []
-        for event in page.events:
-            if step_key is not None and event.step_key != step_key:
-                continue
-            if event.type == common_pb2.COMPUTE_LOG:
-                sizes.add(event.step_key, event.stream, event.message, event.dropped_bytes)
-            elif level is None or render.at_least(event, level.upper()):
-                lines.append("  " + render.event(event))
+        lines = [
+            "  " + render.event(event)
+            for event in page.events
+            if (step_key is None or event.step_key == step_key)
+            and (level is None or render.at_least(event, level.upper()))
+        ]
         if lines:
             click.echo("\n".join(lines))
-    notes = sizes.notes(run_id)
+    notes = size_notes(run_id, client.run_log_sizes(run_id), step_key)
     if notes:
         click.echo("compute logs:")
         click.echo("\n".join("  " + note for note in notes))
