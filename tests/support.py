@@ -78,7 +78,12 @@ class DevHost:
     """`weir dev` in a subprocess, with its own WEIR_HOME."""
 
     def __init__(
-        self, weir_home: Path, args: list[str], env: dict[str, str] | None = None, stderr_path: Path | None = None
+        self,
+        weir_home: Path,
+        args: list[str],
+        env: dict[str, str] | None = None,
+        stderr_path: Path | None = None,
+        cwd: Path | None = None,  # a project folder: `weir dev` there finds its location in pyproject.toml
     ) -> None:
         self.weir_home = weir_home
         self.env = {**os.environ, "WEIR_HOME": str(weir_home), **(env or {})}
@@ -94,7 +99,7 @@ class DevHost:
                 stdout=err,
                 stderr=err,
                 start_new_session=True,
-                cwd=REPO,
+                cwd=cwd or REPO,
             )
 
     def client(self, timeout: float = 30.0) -> HostClient:
