@@ -77,6 +77,7 @@ def main(argv: list[str] | None = None) -> None:
 
 def register_task(app: Any, defs: Any, location: str, snapshot_id: str, storage_dir: str | None) -> None:
     """The one task: refuse a run of other code, else execute its step and return the events."""
+    from celery.exceptions import Ignore  # type: ignore[import-untyped]
     from celery.worker import state as worker_state  # type: ignore[import-untyped]
 
     from sdk.execution.celery import TASK_NAME, execute_step_task
@@ -91,6 +92,8 @@ def register_task(app: Any, defs: Any, location: str, snapshot_id: str, storage_
                 f"restart the worker on the location's current code (weir celery worker --location {location} ...)"
             )
         task_id = self.request.id
+        if task_id in worker_state.revoked:  # revoked while it waited for a free thread of this worker
+            raise Ignore()
         beats = iter(range(1 << 62))
 
         def beat() -> None:

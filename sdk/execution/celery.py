@@ -103,6 +103,10 @@ def make_app(broker: str, backend: str | None, config_source: Mapping[str, Any] 
         worker_hijack_root_logger=False,
         worker_redirect_stdouts=False,  # a step's process captures fd 1 and 2 itself (compute logs)
     )
+    if broker.startswith(("redis://", "rediss://")):
+        # A worker takes a message only for a free slot: one it held unacked while busy would wait out
+        # Redis's visibility timeout (an hour) if the worker died, and would dodge a revoke.
+        app.conf.worker_disable_prefetch = True
     if config_source:
         app.conf.update(dict(config_source))
     return app

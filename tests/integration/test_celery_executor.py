@@ -15,6 +15,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
@@ -54,17 +55,33 @@ def victim() -> int:
     return 0
 
 
-@dg.asset
-def blocker() -> int:
-    record("blocker")
-    time.sleep(120)
-    return 0
+@dg.asset(retry_policy=dg.RetryPolicy(max_retries=1))
+def survivor() -> int:
+    record("survivor")
+    marker = GATE / "survivor.started"
+    if not marker.exists():
+        marker.touch()
+        time.sleep(120)
+    return 1
 
 
-@dg.asset
-def after_blocker(blocker: int) -> int:
+def blocker_asset(name):
+    @dg.asset(name=name)
+    def _blocker() -> int:
+        record(name)
+        time.sleep(120)
+        return 0
+
+    return _blocker
+
+
+BLOCKERS = [blocker_asset(f"blocker{i}") for i in range(10)]
+
+
+@dg.asset(deps=["blocker0"])
+def after_blocker() -> int:
     record("after_blocker")
-    return blocker
+    return 0
 
 
 @dg.asset(op_tags={"dagster-celery/queue": os.environ["WEIR_TEST_QUEUE"] + "-stale"})
@@ -86,7 +103,7 @@ def _code() -> str:
             lines.append(f"    record({name!r})\n    return {' + '.join(ups) or '0'} + 1\n")
     lines.append(f"layered = dg.define_asset_job('layered', selection={names!r})")
     lines.append("defs = dg.Definitions(")
-    lines.append(f"    assets=[victim, blocker, after_blocker, misrouted, {', '.join(names)}],")
+    lines.append(f"    assets=[victim, survivor, *BLOCKERS, after_blocker, misrouted, {', '.join(names)}],")
     lines.append("    jobs=[layered],\n    executor=celery,\n)")
     return "\n".join(lines) + "\n"
 
@@ -229,14 +246,37 @@ def test_a_worker_on_other_code_refuses_the_step(cluster: Cluster) -> None:
     assert "misrouted" not in {row[0] for row in cluster.steps()}
 
 
-def test_cancel_revokes_the_running_step_and_the_queued_ones(cluster: Cluster) -> None:
-    run_id = cluster.launch(assets=("blocker", "after_blocker"))
-    wait_for(lambda: any(r[0] == "blocker" for r in cluster.steps()), 30, what="blocker to start")
-    step_pid = next(pid for name, pid, _ppid in cluster.steps() if name == "blocker")
+def test_cancel_revokes_the_running_steps_and_the_queued_ones(cluster: Cluster) -> None:
+    """Two workers of four threads take eight of the ten blockers; the other two wait in the queue."""
+    blockers = tuple(f"blocker{i}" for i in range(10))
+    run_id = cluster.launch(assets=(*blockers, "after_blocker"))
+
+    def started() -> list[int]:
+        return [pid for name, pid, _ppid in cluster.steps() if name.startswith("blocker")]
+
+    running = wait_for(lambda: len(started()) == 8 and started(), 30, what="eight blockers to start")
     cluster.host.client().cancel_run(run_id)
     assert cluster.host.client().wait_for_run(run_id, timeout=30).status == host_pb2.CANCELED
-    wait_for(lambda: not alive(step_pid), 15, what="the revoked step's process to end")
-    assert "after_blocker" not in {row[0] for row in cluster.steps()}
+    wait_for(lambda: not any(alive(pid) for pid in running), 15, what="the revoked steps' processes to end")
+    time.sleep(1)  # a queued step that was not revoked would start now, on a freed thread
+    assert len(started()) == 8 and "after_blocker" not in {row[0] for row in cluster.steps()}
+
+
+def test_a_worker_killed_mid_step_is_retried_by_the_retry_policy(cluster: Cluster) -> None:
+    run_id = cluster.launch(assets=("survivor",))
+    wait_for(lambda: any(r[0] == "survivor" for r in cluster.steps()), 30, what="survivor to start")
+    _name, _pid, worker_pid = next(r for r in cluster.steps() if r[0] == "survivor")
+    worker = next(name for name, proc in cluster.workers.items() if proc.pid == worker_pid)
+    os.kill(worker_pid, signal.SIGKILL)
+    assert cluster.host.client().wait_for_run(run_id, timeout=30).status == host_pb2.SUCCESS
+    events = cluster.events(run_id)
+    lost = [e.message for e in events if e.type == common_pb2.ENGINE_EVENT and "was lost" in e.message]
+    assert len(lost) == 1 and f"Celery worker {worker}@" in lost[0] and "Retrying (attempt 2 of 2)" in lost[0]
+    counted = Counter(e.type for e in events if e.step_key == "survivor")
+    assert counted[common_pb2.STEP_START] == 1 and counted[common_pb2.STEP_SUCCESS] == 1
+    assert counted[common_pb2.STEP_FAILURE] == 0
+    survivors = [r for r in cluster.steps() if r[0] == "survivor"]
+    assert len(survivors) == 2 and survivors[1][2] != worker_pid
 
 
 def test_a_worker_killed_mid_step_fails_the_step_naming_the_worker(cluster: Cluster) -> None:
