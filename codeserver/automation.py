@@ -14,6 +14,7 @@ from typing import Any
 
 from protos.weir.v1 import common_pb2, snapshot_pb2
 from sdk.automation import AutomationCondition, AutomationConditionSensorDefinition
+from sdk.freshness import CronFreshnessPolicy
 from sdk.keys import AssetKey
 from sdk.selection import AssetSelection, _Keys
 
@@ -115,3 +116,18 @@ def automation_sensors(defs: Any, graph: Any, conditioned: Iterable[AssetKey], p
             )
         )
     return messages
+
+
+def freshness_to_proto(policy: Any) -> Any:
+    """A FreshnessPolicy (sdk/freshness.py) as its message, None for none."""
+    if policy is None:
+        return None
+    if isinstance(policy, CronFreshnessPolicy):
+        return snapshot_pb2.FreshnessPolicy(
+            deadline_cron=policy.deadline_cron,
+            lower_bound_seconds=policy.lower_bound_seconds,
+            timezone=policy.timezone or "UTC",
+        )
+    return snapshot_pb2.FreshnessPolicy(
+        fail_window_seconds=policy.fail_window_seconds, warn_window_seconds=policy.warn_window_seconds
+    )

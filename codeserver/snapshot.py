@@ -75,6 +75,9 @@ def _build(defs: Any, location_name: str) -> SnapshotBlob:
     for node, key in zip(assets, sorted(graph.assets_def_by_key), strict=True):
         if key in conditions:
             node.automation_condition.CopyFrom(automation.condition_to_proto(conditions[key], graph, pb_key))
+        policy = graph.assets_def_by_key[key].spec_for(key).freshness_policy
+        if policy is not None:
+            node.freshness_policy.CopyFrom(automation.freshness_to_proto(policy))
     snapshot = snapshot_pb2.Snapshot(
         location_name=location_name,
         sdk_version=sdk.__version__,

@@ -33,6 +33,7 @@ _EXPORTS: dict[str, str] = {
     "AssetSpec": "sdk.asset_specs",
     "AutomationCondition": "sdk.automation",
     "AutomationConditionSensorDefinition": "sdk.automation",
+    "FreshnessPolicy": "sdk.freshness",
     "AssetsDefinition": "sdk.assets",
     "Backoff": "sdk.retries",
     "Bool": "sdk.types",
@@ -231,6 +232,7 @@ if TYPE_CHECKING:  # static analysers see the real names
     from sdk.assets import multi_asset as multi_asset
     from sdk.automation import AutomationCondition as AutomationCondition
     from sdk.automation import AutomationConditionSensorDefinition as AutomationConditionSensorDefinition
+    from sdk.freshness import FreshnessPolicy as FreshnessPolicy
     from sdk.backfill_policy import BackfillPolicy as BackfillPolicy
     from sdk.checks import AssetCheckEvaluation as AssetCheckEvaluation
     from sdk.checks import AssetCheckResult as AssetCheckResult

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sdk.automation import check_condition
+from sdk.freshness import check_policy
 from sdk.keys import AssetKey, simple_key, to_asset_key
 
 
@@ -79,6 +80,7 @@ class AssetSpec:
     kinds: Sequence[str] = ()
     partitions_def: Any = None
     automation_condition: Any = None
+    freshness_policy: Any = None
 
     def __post_init__(self) -> None:
         if type(self.key) is not AssetKey:
@@ -91,6 +93,7 @@ class AssetSpec:
         object.__setattr__(self, "owners", tuple(self.owners))
         object.__setattr__(self, "kinds", tuple(self.kinds))
         check_condition(self.automation_condition, f"asset '{self.key.to_user_string()}'")
+        check_policy(self.freshness_policy, f"asset '{self.key.to_user_string()}'")
 
     @property
     def dep_keys(self) -> tuple[AssetKey, ...]:
@@ -153,6 +156,7 @@ class AssetOut:
     kinds: Sequence[str] = ()
     deps: Sequence[Any] = ()
     automation_condition: Any = None
+    freshness_policy: Any = None
 
     def to_spec(self, output_name: str, default_group: str | None) -> AssetSpec:
         if self.key is not None:
@@ -172,4 +176,5 @@ class AssetOut:
             tags=dict(self.tags or {}),
             kinds=self.kinds,
             automation_condition=self.automation_condition,
+            freshness_policy=self.freshness_policy,
         )

@@ -301,6 +301,7 @@ def asset(
     backfill_policy: Any = None,
     pool: str | None = None,
     resource_defs: Mapping[str, Any] | None = None,
+    freshness_policy: Any = None,
 ) -> Callable[[Callable[..., Any]], AssetsDefinition]: ...
 
 
@@ -333,6 +334,7 @@ def asset(
     backfill_policy: Any = None,
     pool: str | None = None,
     resource_defs: Mapping[str, Any] | None = None,
+    freshness_policy: Any = None,
 ) -> AssetsDefinition | Callable[[Callable[..., Any]], AssetsDefinition]:
     """Declare an asset: its value is the function's return, its upstream assets its parameters."""
 
@@ -380,6 +382,7 @@ def asset(
             kinds=all_kinds,
             partitions_def=partitions_def,
             automation_condition=automation_condition,
+            freshness_policy=freshness_policy,
         )
         return AssetsDefinition(
             op=op_def,

@@ -46,6 +46,9 @@ OPERANDS = frozenset(
         "executed_with_root_target",
         "check_passed",
         "check_failed",
+        "freshness_passed",
+        "freshness_warned",
+        "freshness_failed",
     }
 )
 _DEP_OPERATORS = frozenset({"any_deps_match", "all_deps_match"})
@@ -247,6 +250,21 @@ class AutomationCondition:
     def check_failed() -> AutomationCondition:
         """For an asset check: its latest evaluation failed."""
         return AutomationCondition("check_failed")
+
+    @staticmethod
+    def freshness_passed() -> AutomationCondition:
+        """True while the asset's freshness policy passes (the host evaluates it)."""
+        return AutomationCondition("freshness_passed")
+
+    @staticmethod
+    def freshness_warned() -> AutomationCondition:
+        """True while the asset's freshness policy is in its warn window."""
+        return AutomationCondition("freshness_warned")
+
+    @staticmethod
+    def freshness_failed() -> AutomationCondition:
+        """True while the asset's freshness policy fails."""
+        return AutomationCondition("freshness_failed")
 
     @staticmethod
     def initial_evaluation() -> AutomationCondition:

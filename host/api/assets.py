@@ -30,7 +30,7 @@ class AssetMethods:
         self, request: host_pb2.GetAssetDetailsRequest, context: grpc.ServicerContext
     ) -> host_pb2.AssetDetails:
         return assets.asset_details(
-            self.app.engine, self.app.workspace, asset_key_str(request.asset_key), request.location
+            self.app.engine, self.app.workspace, asset_key_str(request.asset_key), request.location, self.app.clock()
         )
 
     @grpc_errors

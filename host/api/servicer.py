@@ -13,6 +13,7 @@ from host.api.logs import LogMethods
 from host.api.partitions import PartitionMethods
 from host.api.services import HostServices
 from host.domain import deletion, reexecution, runs
+from host.domain.freshness import freshness_to_proto
 from host.domain.runs import run_to_proto
 from host.storage import assets as asset_store
 from host.storage import events as event_store
@@ -71,6 +72,9 @@ class HostServicer(
                             run_id=mat.run_id, timestamp=mat.timestamp, partition_key=mat.partition_key or ""
                         )
                     )
+                fresh = freshness_to_proto(node, mat.timestamp if mat is not None else None, self.app.clock())
+                if fresh is not None:
+                    entry.freshness.CopyFrom(fresh)
                 entries.append(entry)
         return host_pb2.ListAssetsReply(assets=entries)
 

@@ -66,11 +66,15 @@ def locations(items: Sequence[host_pb2.Location]) -> str:
 
 def assets(entries: Sequence[host_pb2.AssetEntry]) -> str:
     rows = []
+    fresh = any(e.freshness.state for e in entries)  # the column only where a policy exists
     for e in entries:
         mat = e.latest_materialization
         last = f"{when(mat.timestamp)} ({mat.run_id[:8]})" if mat.run_id else "never"
-        rows.append([e.location, "/".join(e.node.key.path), e.node.group_name or "default", last])
-    return table(["LOCATION", "ASSET", "GROUP", "LAST MATERIALIZED"], rows)
+        rows.append(
+            [e.location, "/".join(e.node.key.path), e.node.group_name or "default", last]
+            + ([e.freshness.state or "-"] if fresh else [])
+        )
+    return table(["LOCATION", "ASSET", "GROUP", "LAST MATERIALIZED"] + (["FRESHNESS"] if fresh else []), rows)
 
 
 def runs(items: Sequence[host_pb2.Run]) -> str:

@@ -25,6 +25,8 @@ def definition(details: host_pb2.AssetDetails) -> str:
         ("partitions", partitions(node.partitions)),
         ("materialized", details.self.location if details.self.location != details.location else ""),
         ("declared in", ", ".join(n for n in details.self.declared_in if n != details.location)),
+        ("automation", node.automation_condition.label or node.automation_condition.kind.upper()),
+        ("freshness", f"{details.freshness.state}: {details.freshness.reason}" if details.freshness.state else ""),
     ]
     lines += [f"  {label:<13} {value}" for label, value in optional if value]
     mat = details.latest_materialization

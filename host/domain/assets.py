@@ -7,11 +7,13 @@ AssetSpec, not materializable there). So lineage joins every loaded snapshot by 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
+from host.domain.freshness import freshness_to_proto
 from host.errors import ConfigError, DefinitionNotFound
 from host.locations.workspace import WorkspaceManager
 from host.storage import assets as asset_store
@@ -79,7 +81,7 @@ class AssetGraph:
 
 
 def asset_details(
-    engine: Engine, workspace: WorkspaceManager, asset_key: str, location: str = ""
+    engine: Engine, workspace: WorkspaceManager, asset_key: str, location: str = "", now: float | None = None
 ) -> host_pb2.AssetDetails:
     """The asset's definition, lineage across locations, latest materialization and checks."""
     if not asset_key:
@@ -103,6 +105,10 @@ def asset_details(
             )
         )
     details.checks.extend(_checks(graph, asset_key, evaluations))
+    now = time.time() if now is None else now
+    fresh = freshness_to_proto(node, latest.timestamp if latest is not None else None, now)
+    if fresh is not None:
+        details.freshness.CopyFrom(fresh)
     return details
 
 

@@ -440,11 +440,15 @@ class _Scope:
 
     def fact(self, c: Condition, key: str, candidates: Subset, node_id: str) -> NodeResult:
         facts = self.world.get(key)
-        found = {
-            "run_in_progress": facts.in_progress,
-            "backfill_in_progress": facts.in_backfill,
-            "execution_failed": facts.failed,
-        }[c.kind]
+        if c.kind.startswith("freshness_"):
+            wanted = {"freshness_passed": "PASS", "freshness_warned": "WARN", "freshness_failed": "FAIL"}[c.kind]
+            found = candidates if facts.freshness == wanted else EMPTY
+        else:
+            found = {
+                "run_in_progress": facts.in_progress,
+                "backfill_in_progress": facts.in_backfill,
+                "execution_failed": facts.failed,
+            }[c.kind]
         return self.leaf(c, key, candidates & found, candidates)
 
     def will_be_requested(self, c: Condition, key: str, candidates: Subset, node_id: str) -> NodeResult:
@@ -501,6 +505,9 @@ _HANDLERS: dict[str, _Handler] = {
     "run_in_progress": _Scope.fact,
     "backfill_in_progress": _Scope.fact,
     "execution_failed": _Scope.fact,
+    "freshness_passed": _Scope.fact,
+    "freshness_warned": _Scope.fact,
+    "freshness_failed": _Scope.fact,
     "will_be_requested": _Scope.will_be_requested,
     "initial_evaluation": _Scope.initial_evaluation,
     "in_latest_time_window": _Scope.in_latest_time_window,

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 
+from host.domain import freshness
 from host.domain.asset_graph import LoadedSnapshot, build_graph
 from host.domain.automation import Condition, condition_from_proto
 from host.domain.automation_world import AssetFacts, CheckFacts, PartitionSpace, Subset, World
@@ -146,6 +147,8 @@ def load_world(
         _failures(conn, graph, assets)
     if graph.kinds & {"any_checks_match", "all_checks_match"}:
         _checks(conn, graph, assets)
+    if graph.kinds & {"freshness_passed", "freshness_warned", "freshness_failed"}:
+        _freshness(conn, graph, assets, now)
     selections = store.run_selections(conn, run_ids) if "executed_with_root_target" in graph.kinds else {}
     return World(assets, {run_id: frozenset(keys) for run_id, keys in selections.items()})
 
@@ -271,3 +274,12 @@ def _checks(conn: Connection, graph: AutomationGraph, assets: dict[str, AssetFac
             )
             for spec in found[1].check_specs
         }
+
+
+def _freshness(conn: Connection, graph: AutomationGraph, assets: dict[str, AssetFacts], now: float) -> None:
+    with_policy = [k for k in assets if k in graph.nodes and graph.nodes[k][1].HasField("freshness_policy")]
+    latest = asset_store.latest_materializations(conn, with_policy) if with_policy else {}
+    for key in with_policy:
+        found = latest.get(key)
+        policy = graph.nodes[key][1].freshness_policy
+        assets[key].freshness = freshness.evaluate(policy, found.timestamp if found else None, now).state

@@ -108,6 +108,7 @@ class AssetFacts:
     in_backfill: Subset = EMPTY
     failed: Subset = EMPTY
     checks: Mapping[str, CheckFacts] = field(default_factory=dict)
+    freshness: str = ""  # PASS | WARN | FAIL | UNKNOWN under its freshness policy ("" without one)
     # dep key -> (mapping kind, start offset, end offset) for deps not mapped one to one
     mappings: Mapping[str, tuple[str, int, int]] = field(default_factory=dict)
 

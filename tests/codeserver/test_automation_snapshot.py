@@ -126,3 +126,19 @@ def test_an_automation_sensor_of_your_own_takes_its_assets_from_the_default_one(
 
 def test_a_location_without_conditions_has_no_automation_sensor() -> None:
     assert list(_snapshot(dg.Definitions(assets=[raw])).sensors) == []
+
+
+def test_a_freshness_policy_travels_in_the_snapshot() -> None:
+    from datetime import timedelta
+
+    fresh = dg.AssetSpec(
+        "fresh", freshness_policy=dg.FreshnessPolicy.time_window(timedelta(hours=2), timedelta(hours=1))
+    )
+    daily = dg.AssetSpec(
+        "daily", freshness_policy=dg.FreshnessPolicy.cron("0 10 * * *", timedelta(hours=1), "Europe/Paris")
+    )
+    by_key = {"/".join(a.key.path): a for a in _snapshot(dg.Definitions(assets=[fresh, daily])).assets}
+    window = by_key["fresh"].freshness_policy
+    assert (window.fail_window_seconds, window.warn_window_seconds, window.deadline_cron) == (7200, 3600, "")
+    cron = by_key["daily"].freshness_policy
+    assert (cron.deadline_cron, cron.lower_bound_seconds, cron.timezone) == ("0 10 * * *", 3600, "Europe/Paris")

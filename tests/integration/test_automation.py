@@ -38,6 +38,8 @@ defs = dg.Definitions(assets=[raw, regional])
 """
 
 DOWNSTREAM = """
+from datetime import timedelta
+
 import sdk as dg
 
 AC = dg.AutomationCondition
@@ -54,14 +56,14 @@ def regional_report() -> None:
     return None
 
 
-@dg.asset(automation_condition=AC.on_missing())
+@dg.asset(automation_condition=AC.on_missing(), freshness_policy=dg.FreshnessPolicy.time_window(timedelta(hours=1)))
 def lookup() -> None:
     return None
 
 
-defs = dg.Definitions(
-    assets=[clean, regional_report, lookup, dg.AssetSpec("raw"), dg.AssetSpec("regional", partitions_def=REGIONS)]
-)
+STALE = dg.AssetSpec("stale", freshness_policy=dg.FreshnessPolicy.cron("0 6 * * *", timedelta(hours=1)))
+EXTERNAL = [dg.AssetSpec("raw"), dg.AssetSpec("regional", partitions_def=REGIONS)]
+defs = dg.Definitions(assets=[clean, regional_report, lookup, STALE, *EXTERNAL])
 """
 
 
@@ -195,6 +197,17 @@ def test_each_automated_assets_newest_evaluation_is_listed(client: HostClient) -
     newest = {e.asset_key: e for e in client.automation_evaluations(request).evaluations}
     assert sorted(newest) == ["clean", "lookup", "regional_report"]
     assert newest["clean"].result.label == "eager" and newest["clean"].location == "downstream"
+
+
+def test_freshness_is_listed_with_the_asset(host: DevHost, client: HostClient) -> None:
+    entries = {"/".join(e.node.key.path): e for e in client.assets("downstream")}
+    assert entries["lookup"].freshness.state == "PASS"  # materialized by the tests above, within the hour
+    assert entries["stale"].freshness.state == "UNKNOWN" and entries["stale"].freshness.reason == "never materialized"
+    assert not entries["clean"].HasField("freshness")
+    listing = _weir(host, "assets", "--location", "downstream")
+    assert "FRESHNESS" in listing and "UNKNOWN" in listing
+    shown = _weir(host, "assets", "show", "lookup")
+    assert "freshness     PASS: last materialized" in shown and "automation    on_missing" in shown
 
 
 def test_explaining_an_asset_never_evaluated_says_what_to_do(host: DevHost) -> None:

@@ -59,6 +59,7 @@ EXPECTED = [
     "Failure",
     "FilesystemIOManager",
     "Float",
+    "FreshnessPolicy",
     "GraphDefinition",
     "HourlyPartitionsDefinition",
     "IOManager",

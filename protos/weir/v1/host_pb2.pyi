@@ -251,25 +251,64 @@ class AssetEntry(_message.Message):
     LOCATION_FIELD_NUMBER: _builtins.int
     NODE_FIELD_NUMBER: _builtins.int
     LATEST_MATERIALIZATION_FIELD_NUMBER: _builtins.int
+    FRESHNESS_FIELD_NUMBER: _builtins.int
     location: _builtins.str
     @_builtins.property
     def node(self) -> _snapshot_pb2.AssetNode: ...
     @_builtins.property
     def latest_materialization(self) -> Global___Materialization: ...
+    @_builtins.property
+    def freshness(self) -> Global___AssetFreshness:
+        """unset when the asset has no freshness policy"""
+
     def __init__(
         self,
         *,
         location: _builtins.str = ...,
         node: _snapshot_pb2.AssetNode | None = ...,
         latest_materialization: Global___Materialization | None = ...,
+        freshness: Global___AssetFreshness | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["latest_materialization", b"latest_materialization", "node", b"node"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["freshness", b"freshness", "latest_materialization", b"latest_materialization", "node", b"node"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["latest_materialization", b"latest_materialization", "location", b"location", "node", b"node"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["freshness", b"freshness", "latest_materialization", b"latest_materialization", "location", b"location", "node", b"node"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___AssetEntry: _TypeAlias = AssetEntry  # noqa: Y015
+
+@_typing.final
+class AssetFreshness(_message.Message):
+    """An asset's freshness under its policy (AssetNode.freshness_policy), evaluated by the host now."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    STATE_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    LAST_MATERIALIZED_FIELD_NUMBER: _builtins.int
+    EVALUATED_AT_FIELD_NUMBER: _builtins.int
+    state: _builtins.str
+    """PASS | WARN | FAIL | UNKNOWN (never materialized)"""
+    reason: _builtins.str
+    """in words: how old the last materialization is, which deadline passed"""
+    last_materialized: _builtins.float
+    """0: never"""
+    evaluated_at: _builtins.float
+    def __init__(
+        self,
+        *,
+        state: _builtins.str = ...,
+        reason: _builtins.str = ...,
+        last_materialized: _builtins.float = ...,
+        evaluated_at: _builtins.float = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["evaluated_at", b"evaluated_at", "last_materialized", b"last_materialized", "reason", b"reason", "state", b"state"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AssetFreshness: _TypeAlias = AssetFreshness  # noqa: Y015
 
 @_typing.final
 class ListAssetsReply(_message.Message):
@@ -386,6 +425,7 @@ class AssetDetails(_message.Message):
     DOWNSTREAM_FIELD_NUMBER: _builtins.int
     LATEST_MATERIALIZATION_FIELD_NUMBER: _builtins.int
     CHECKS_FIELD_NUMBER: _builtins.int
+    FRESHNESS_FIELD_NUMBER: _builtins.int
     location: _builtins.str
     """the location whose definition `node` is"""
     @_builtins.property
@@ -406,6 +446,10 @@ class AssetDetails(_message.Message):
     def latest_materialization(self) -> Global___Materialization: ...
     @_builtins.property
     def checks(self) -> _containers.RepeatedCompositeFieldContainer[Global___AssetCheckState]: ...
+    @_builtins.property
+    def freshness(self) -> Global___AssetFreshness:
+        """unset when the asset has no freshness policy"""
+
     def __init__(
         self_,  # pyright: ignore[reportSelfClsParameterName]
         *,
@@ -416,10 +460,11 @@ class AssetDetails(_message.Message):
         downstream: _abc.Iterable[Global___AssetRef] | None = ...,
         latest_materialization: Global___Materialization | None = ...,
         checks: _abc.Iterable[Global___AssetCheckState] | None = ...,
+        freshness: Global___AssetFreshness | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["latest_materialization", b"latest_materialization", "node", b"node", "self", b"self"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["freshness", b"freshness", "latest_materialization", b"latest_materialization", "node", b"node", "self", b"self"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["checks", b"checks", "downstream", b"downstream", "latest_materialization", b"latest_materialization", "location", b"location", "node", b"node", "self", b"self", "upstream", b"upstream"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["checks", b"checks", "downstream", b"downstream", "freshness", b"freshness", "latest_materialization", b"latest_materialization", "location", b"location", "node", b"node", "self", b"self", "upstream", b"upstream"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

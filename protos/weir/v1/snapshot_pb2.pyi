@@ -155,6 +155,7 @@ class AssetNode(_message.Message):
     BACKFILL_POLICY_FIELD_NUMBER: _builtins.int
     DEP_PARTITION_MAPPINGS_FIELD_NUMBER: _builtins.int
     AUTOMATION_CONDITION_FIELD_NUMBER: _builtins.int
+    FRESHNESS_POLICY_FIELD_NUMBER: _builtins.int
     group_name: _builtins.str
     description: _builtins.str
     code_version: _builtins.str
@@ -199,6 +200,10 @@ class AssetNode(_message.Message):
     def automation_condition(self) -> Global___AutomationCondition:
         """unset: the asset is not automated"""
 
+    @_builtins.property
+    def freshness_policy(self) -> Global___FreshnessPolicy:
+        """unset: no freshness expectation"""
+
     def __init__(
         self,
         *,
@@ -222,14 +227,52 @@ class AssetNode(_message.Message):
         backfill_policy: Global___BackfillPolicy | None = ...,
         dep_partition_mappings: _abc.Iterable[Global___DepPartitionMapping] | None = ...,
         automation_condition: Global___AutomationCondition | None = ...,
+        freshness_policy: Global___FreshnessPolicy | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["automation_condition", b"automation_condition", "backfill_policy", b"backfill_policy", "key", b"key", "partitions", b"partitions"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["automation_condition", b"automation_condition", "backfill_policy", b"backfill_policy", "freshness_policy", b"freshness_policy", "key", b"key", "partitions", b"partitions"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["automation_condition", b"automation_condition", "backfill_policy", b"backfill_policy", "check_specs", b"check_specs", "code_version", b"code_version", "config_schema", b"config_schema", "dep_partition_mappings", b"dep_partition_mappings", "deps", b"deps", "description", b"description", "group_name", b"group_name", "io_manager_key", b"io_manager_key", "is_executable", b"is_executable", "job_names", b"job_names", "key", b"key", "kinds", b"kinds", "metadata", b"metadata", "op_name", b"op_name", "owners", b"owners", "partitions", b"partitions", "required_resource_keys", b"required_resource_keys", "tags", b"tags"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["automation_condition", b"automation_condition", "backfill_policy", b"backfill_policy", "check_specs", b"check_specs", "code_version", b"code_version", "config_schema", b"config_schema", "dep_partition_mappings", b"dep_partition_mappings", "deps", b"deps", "description", b"description", "freshness_policy", b"freshness_policy", "group_name", b"group_name", "io_manager_key", b"io_manager_key", "is_executable", b"is_executable", "job_names", b"job_names", "key", b"key", "kinds", b"kinds", "metadata", b"metadata", "op_name", b"op_name", "owners", b"owners", "partitions", b"partitions", "required_resource_keys", b"required_resource_keys", "tags", b"tags"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___AssetNode: _TypeAlias = AssetNode  # noqa: Y015
+
+@_typing.final
+class FreshnessPolicy(_message.Message):
+    """How recently an asset should have been materialized; the host evaluates it (docs/automation.md).
+    With deadline_cron: a materialization is expected between (tick - lower_bound_seconds) and each tick
+    of the cron schedule; otherwise a time window: FAIL when the last one is older than
+    fail_window_seconds, WARN when older than warn_window_seconds (0: no warning).
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    FAIL_WINDOW_SECONDS_FIELD_NUMBER: _builtins.int
+    WARN_WINDOW_SECONDS_FIELD_NUMBER: _builtins.int
+    DEADLINE_CRON_FIELD_NUMBER: _builtins.int
+    LOWER_BOUND_SECONDS_FIELD_NUMBER: _builtins.int
+    TIMEZONE_FIELD_NUMBER: _builtins.int
+    fail_window_seconds: _builtins.float
+    warn_window_seconds: _builtins.float
+    deadline_cron: _builtins.str
+    lower_bound_seconds: _builtins.float
+    timezone: _builtins.str
+    def __init__(
+        self,
+        *,
+        fail_window_seconds: _builtins.float = ...,
+        warn_window_seconds: _builtins.float = ...,
+        deadline_cron: _builtins.str = ...,
+        lower_bound_seconds: _builtins.float = ...,
+        timezone: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["deadline_cron", b"deadline_cron", "fail_window_seconds", b"fail_window_seconds", "lower_bound_seconds", b"lower_bound_seconds", "timezone", b"timezone", "warn_window_seconds", b"warn_window_seconds"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___FreshnessPolicy: _TypeAlias = FreshnessPolicy  # noqa: Y015
 
 @_typing.final
 class AutomationCondition(_message.Message):
