@@ -21,6 +21,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "host": ("host.serve host", "The production host: `weir host start -w workspace.yaml [-c weir.yaml]`."),
     "code-server": ("codeserver", "Serve one code location: `weir code-server start -f FILE | -m MODULE`."),
     "init": ("host.cli.init:init", "`init NAME`: a new project (a defs folder, a Python asset, a SQL component)."),
+    "components": ("host.cli.components:components", "Component types (`list`), `check` of defs.yaml, `schema`."),
+    "scaffold": ("host.cli.components:scaffold", "`scaffold defs TYPE PATH`: a new component instance (defs.yaml)."),
     "workspace": (
         "host.cli.workspace:workspace",
         "`workspace reload`: apply an edited workspace.yaml without a restart.",

@@ -69,8 +69,8 @@ def load_from_defs_folder(
         path_within_project = Path(caller).parent
     start = Path(path_within_project or project_root or ".").resolve()
     root = Path(project_root).resolve() if project_root is not None else _project_root(start)
-    folder = _defs_folder(root, start if path_within_project is not None else None)
-    context = ComponentLoadContext(folder, root, folder, _module_name(folder))
+    folder = find_defs_folder(root, start if path_within_project is not None else None)
+    context = ComponentLoadContext(folder, root, folder, module_name(folder))
     return load_folder(folder, context)
 
 
@@ -81,7 +81,7 @@ def _project_root(start: Path) -> Path:
     return start
 
 
-def _defs_folder(root: Path, start: Path | None) -> Path:
+def find_defs_folder(root: Path, start: Path | None = None) -> Path:
     """`defs/` beside the given path, else the package pyproject.toml names (`[tool.dg.project]`
     defs_module / root_module, `[tool.weir]` or `[tool.dagster]` module_name) + `.defs`, else the one
     `src/*/defs` or `*/defs`."""
@@ -120,7 +120,7 @@ def _declared_defs_modules(root: Path) -> list[str]:
     return [n for n in names if n]
 
 
-def _module_name(folder: Path) -> str:
+def module_name(folder: Path) -> str:
     """The dotted name the defs folder imports as (from sys.path); the folder's parent joins sys.path
     when no entry holds it."""
     folder = folder.resolve()
