@@ -100,7 +100,8 @@ def _code() -> str:
             names.append(name)
             ups = [] if layer == 0 else [f"l{layer - 1}_{i}", f"l{layer - 1}_{(i + 1) % WIDTH}"]
             lines.append(f"@dg.asset\ndef {name}({', '.join(f'{u}: int' for u in ups)}) -> int:")
-            lines.append(f"    record({name!r})\n    return {' + '.join(ups) or '0'} + 1\n")
+            lines.append(f"    record({name!r})\n    print('hello from {name}')")
+            lines.append(f"    return {' + '.join(ups) or '0'} + 1\n")
     lines.append(f"layered = dg.define_asset_job('layered', selection={names!r})")
     lines.append("defs = dg.Definitions(")
     lines.append(f"    assets=[victim, survivor, *BLOCKERS, after_blocker, misrouted, {', '.join(names)}],")
@@ -233,6 +234,8 @@ def test_layered_run_executes_each_step_once_across_two_workers(cluster: Cluster
         assert by_type[(common_pb2.STEP_START, name)] == 1 and by_type[(common_pb2.STEP_SUCCESS, name)] == 1
         assert by_type[(common_pb2.ASSET_MATERIALIZATION, name)] == 1
         assert any("executed by Celery worker w" in m for m in _messages(events, name))
+    logs = [(c.step_key, c.stream, c.text) for b in cluster.host.client().run_logs(run_id) for c in b.chunks]
+    assert ("l4_9", "stdout", "hello from l4_9\n") in logs  # captured on the worker, stored by the host
     sequences = [e.sequence for e in events]
     assert sequences == sorted(set(sequences))
 
