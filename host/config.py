@@ -263,20 +263,28 @@ def single_location(python_file: Path | None, module_name: str | None) -> Worksp
 def project_entry(folder: Path, relative_to: Path | None = None) -> dict[str, Any] | None:
     """The location a project folder's pyproject.toml declares, as a python_module entry; None if it
     declares none. `[tool.weir]` (module_name, code_location_name, python, working_directory) wins over
-    Dagster's `[tool.dagster]` (module_name, code_location_name, working_directory), so an existing
-    Dagster project runs as is. The working directory defaults to `src` when the project has one.
-    Paths are made relative to `relative_to` (the workspace file's folder), or absolute."""
+    Dagster's `[tool.dagster]` (module_name, code_location_name, working_directory) and `[tool.dg.project]`
+    (root_module: the module root_module.definitions), so an existing Dagster project runs as is. The
+    working directory defaults to `src` when the project has one. Paths are made relative to
+    `relative_to` (the workspace file's folder), or absolute."""
     import tomllib
 
     pyproject = folder / "pyproject.toml"
     if not pyproject.is_file():
         return None
     try:
-        tool = tomllib.loads(pyproject.read_text()).get("tool", {})
+        data = tomllib.loads(pyproject.read_text())
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{pyproject} is not valid TOML: {exc}") from None
-    for section in ("weir", "dagster"):
-        table = tool.get(section)
+    tool = data.get("tool", {})
+    tables = {"weir": tool.get("weir"), "dagster": tool.get("dagster")}
+    dg = tool.get("dg", {}).get("project")
+    if isinstance(dg, dict) and dg.get("root_module"):  # a project create-dagster made: [tool.dg.project]
+        tables["dg"] = {
+            "module_name": dg.get("code_location_target_module") or f"{dg['root_module']}.definitions",
+            "code_location_name": dg.get("code_location_name") or data.get("project", {}).get("name"),
+        }
+    for section, table in tables.items():
         if not isinstance(table, dict) or "module_name" not in table:
             continue
         known = {"module_name", "code_location_name", "working_directory"} | (

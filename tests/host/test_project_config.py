@@ -55,3 +55,10 @@ def test_workspace_entry_names_a_project_folder(tmp_path: Path) -> None:
     (tmp_path / "workspace.yaml").write_text("load_from:\n  - project: nowhere\n")
     with pytest.raises(ConfigError, match=r"project 'nowhere' has no pyproject\.toml"):
         load_workspace(tmp_path / "workspace.yaml")
+
+
+def test_a_create_dagster_project_names_its_definitions_module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _project(tmp_path, '[tool.dg.project]\nroot_module = "demo"')
+    monkeypatch.chdir(tmp_path)
+    location = find_workspace(None)[0].load_from[0].location
+    assert (location.name, location.module_name) == ("demo", "demo.definitions")
