@@ -169,6 +169,13 @@ def test_partitioned_eager_asset_runs_only_the_partitions_whose_dep_changed(clie
     assert sorted(r.partition_key for r in runs) == ["eu", "us", "us"]
     _settle(client)
     assert len(_automated(client, "regional_report")) == 3
+    newest = max(runs, key=lambda r: r.created_at)
+    tick = next(t for t in _ticks(client) if newest.run_id in t.run_ids)
+    request = host_pb2.ListAutomationEvaluationsRequest(tick_id=tick.tick_id)
+    (evaluation,) = [e for e in client.automation_evaluations(request).evaluations if e.asset_key == "regional_report"]
+    assert evaluation.num_requested == 1 and [(r.first, r.last) for r in evaluation.result.true_partitions] == [
+        ("us", "us")
+    ]
 
 
 def test_on_missing_runs_a_wiped_asset_once(client: HostClient) -> None:
