@@ -100,6 +100,7 @@ def register_task(app: Any, defs: Any, location: str, snapshot_id: str, storage_
             meta = {"hostname": self.request.hostname, "pid": os.getpid(), "beat": next(beats)}
             self.update_state(state="RUNNING", meta=meta)
 
+        beat()  # RUNNING before anything else: a worker that dies from here on is seen as lost
         result = execute_step_task(
             defs,
             payload,

@@ -179,7 +179,7 @@ class _Runner:
                 if time.monotonic() >= when:
                     del self.retry_at[key]
                     self._send(key, attempt)
-            time.sleep(0.05)
+            time.sleep(0.1)
         return self.outcomes, False
 
     def _launch_ready(self, pending: list[str]) -> None:
@@ -220,7 +220,8 @@ class _Runner:
 
     def _poll(self, key: str) -> None:
         flight = self.inflight[key]
-        status = flight.result.state
+        meta = self.app.backend.get_task_meta(flight.task_id)  # one read per poll, beats included
+        status = meta.get("status")
         if status == "SUCCESS":
             del self.inflight[key]
             self._finish(key, flight, flight.result.result)
@@ -229,7 +230,7 @@ class _Runner:
             message = f'Step "{key}" failed on its Celery worker: {flight.result.result}'
             self._fail(key, ErrorInfo("CeleryTaskFailed", message, ""), message)
         elif status == "RUNNING":
-            info = flight.result.info or {}
+            info = meta.get("result") or {}
             beat = info.get("beat")
             if beat != flight.beat:
                 flight.beat, flight.beat_seen = beat, time.monotonic()
