@@ -177,8 +177,9 @@ def post_process(defs: Any, rules: PostProcessing) -> Any:
     """Definitions with each rule's attributes set on the assets its target selects."""
     import copy
 
+    from sdk.asset_graph import AssetGraph
     from sdk.asset_specs import AssetSpec
-    from sdk.assets import AssetsDefinition
+    from sdk.assets import AssetsDefinition, to_assets_definitions
     from sdk.definitions import Definitions
     from sdk.selection import AssetSelection
 
@@ -187,7 +188,8 @@ def post_process(defs: Any, rules: PostProcessing) -> Any:
         if rule.target.strip() == "*":
             selected = None
         else:
-            selected = AssetSelection.from_string(rule.target).resolve(Definitions(assets=assets).asset_graph)
+            graph = AssetGraph(to_assets_definitions(assets), [])  # resources are bound later, by the location
+            selected = AssetSelection.from_string(rule.target).resolve(graph)
         changes = {k: getattr(rule.attributes, k) for k in type(rule.attributes).model_fields}
         changes = {k: v for k, v in changes.items() if v is not None}
         if "automation_condition" in changes:

@@ -174,3 +174,37 @@ def test_code_server_loader_takes_a_definitions_function(tmp_path: Path, monkeyp
     assert [k.to_user_string() for a in loaded.assets for k in a.keys] == ["one"]
     assert load_definitions(LoadTarget(python_file="lazy_location.py", attribute="defs")).assets
     sys.modules.pop("lazy_location", None)
+
+
+def test_sql_component_selection_post_processing_and_requirements(
+    project: tuple[Path, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root, package = project
+    folder = root / "src" / package / "defs" / "tables"
+    _write(folder / "a.sql", "select 1 as id;\n")
+    path = _write(
+        folder / "defs.yaml",
+        """
+        type: weir.SqlComponent
+        attributes: {sql_path: a.sql, table: first, group_name: raw, description: "in {{ project_root }}"}
+        ---
+        type: weir.SqlComponent
+        attributes: {sql: select * from first, table: second, deps: [first]}
+        requirements:
+          env: [WEIR_TEST_WAREHOUSE]
+        post_processing:
+          assets:
+            - target: "key:second"
+              operation: replace
+              attributes: {group_name: marts, automation_condition: on_missing}
+        """,
+    )
+    with pytest.raises(ComponentError, match=rf"{path}:8: requires environment variable WEIR_TEST_WAREHOUSE"):
+        load_from_defs_folder(project_root=root)
+    monkeypatch.setenv("WEIR_TEST_WAREHOUSE", "x")
+    loaded = load_from_defs_folder(project_root=root)
+    specs = {a.key.to_user_string(): a.specs[0] for a in loaded.assets}
+    assert specs["first"].group_name == "raw" and specs["first"].description == f"in {root}"
+    assert specs["second"].group_name == "marts" and specs["second"].automation_condition is not None
+    assert [d.asset_key for d in specs["second"].deps] == [AssetKey("first")]
+    assert specs["second"].metadata["sql"] == "select * from first"
