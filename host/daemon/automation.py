@@ -189,7 +189,7 @@ class AutomationDaemon:
         self, sensor: AutomationSensor, graph: AutomationGraph, now: float, previous: TickRecord | None
     ) -> tuple[list[AssetEvaluation], int, _Memory]:
         """(each asset's evaluation, the event high-water mark it saw, the memory it started from)."""
-        cursor = json.loads(previous.cursor) if previous is not None and previous.cursor else {}
+        cursor = _cursor(previous)
         with self.engine.connect() as conn:
             until = store.last_event_id(conn)
             world = load_world(
@@ -303,6 +303,16 @@ class AutomationDaemon:
                 reason=f"could not evaluate the automation conditions: {error}",
                 error=error,
             )
+
+
+def _cursor(previous: TickRecord | None) -> dict[str, Any]:
+    """The previous tick's cursor ({"event_id": N}); one set by hand (`weir sensors cursor`) that is not
+    ours counts as none: the next tick sees no update before it."""
+    try:
+        found = json.loads(previous.cursor) if previous is not None and previous.cursor else {}
+        return found if isinstance(found, dict) and isinstance(found.get("event_id", 0), int) else {}
+    except ValueError:
+        return {}
 
 
 def group_requests(evaluations: list[AssetEvaluation]) -> list[tuple[list[str], str | None]]:

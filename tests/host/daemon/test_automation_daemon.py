@@ -157,3 +157,11 @@ def test_preview_shows_the_runs_a_tick_would_request_without_storing_any(setup) 
     preview = instigator_preview(engine, workspace, HostConfig(), request, now=clock.advance(30))
     assert [["/".join(k.path) for k in r.asset_selection] for r in preview.run_requests] == [["b"]]
     assert len(ticks(engine)) == 1 and [r.run_id for r in runs(engine)] == ["run-a"]
+
+
+def test_a_cursor_set_by_hand_does_not_break_the_next_tick(setup) -> None:  # type: ignore[no-untyped-def]
+    engine, workspace, daemon, clock = setup
+    daemon.tick()
+    instigators.set_sensor_cursor(engine, workspace, name=SENSOR, location=None, cursor="not ours", now=clock.now)
+    clock.advance(30)
+    assert daemon.tick() == 1 and ticks(engine)[-1].status == "SKIPPED"
