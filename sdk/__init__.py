@@ -220,6 +220,8 @@ _EXPORTS: dict[str, str] = {
     "graph_asset": "sdk.graph_assets",
     "graph_multi_asset": "sdk.graph_assets",
     "GraphOut": "sdk.graph_assets",
+    "DynamicOut": "sdk.dynamic",
+    "DynamicOutput": "sdk.dynamic",
 }
 
 if TYPE_CHECKING:  # static analysers see the real names
@@ -232,7 +234,6 @@ if TYPE_CHECKING:  # static analysers see the real names
     from sdk.assets import multi_asset as multi_asset
     from sdk.automation import AutomationCondition as AutomationCondition
     from sdk.automation import AutomationConditionSensorDefinition as AutomationConditionSensorDefinition
-    from sdk.freshness import FreshnessPolicy as FreshnessPolicy
     from sdk.backfill_policy import BackfillPolicy as BackfillPolicy
     from sdk.checks import AssetCheckEvaluation as AssetCheckEvaluation
     from sdk.checks import AssetCheckResult as AssetCheckResult
@@ -265,6 +266,8 @@ if TYPE_CHECKING:  # static analysers see the real names
     from sdk.context import build_asset_context as build_asset_context
     from sdk.context import build_op_context as build_op_context
     from sdk.definitions import Definitions as Definitions
+    from sdk.dynamic import DynamicOut as DynamicOut
+    from sdk.dynamic import DynamicOutput as DynamicOutput
     from sdk.errors import DagsterError as DagsterError
     from sdk.errors import DagsterExecutionStepExecutionError as DagsterExecutionStepExecutionError
     from sdk.errors import DagsterInvalidConfigError as DagsterInvalidConfigError
@@ -295,6 +298,7 @@ if TYPE_CHECKING:  # static analysers see the real names
     from sdk.executors import celery_executor as celery_executor
     from sdk.executors import in_process_executor as in_process_executor
     from sdk.executors import multiprocess_executor as multiprocess_executor
+    from sdk.freshness import FreshnessPolicy as FreshnessPolicy
     from sdk.graph_assets import GraphOut as GraphOut
     from sdk.graph_assets import graph_asset as graph_asset
     from sdk.graph_assets import graph_multi_asset as graph_multi_asset

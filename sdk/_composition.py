@@ -17,6 +17,34 @@ class OutputHandle:
 
 
 @dataclass(frozen=True)
+class DynamicOutputHandle(OutputHandle):
+    """A dynamic output (or the output of an op mapped over one): `.map(fn)` or `.collect()` it."""
+
+    def map(self, fn: Any) -> Any:
+        """Call fn with this output: the ops it calls run once per value (steps "op[mapping key]")."""
+        _MAPPING.append(self)
+        try:
+            return fn(self)
+        finally:
+            _MAPPING.pop()
+
+    def collect(self) -> CollectedHandle:
+        """All the values, as one list input of a downstream op (in the order they were yielded)."""
+        return CollectedHandle(self.node_name, self.output_name)
+
+
+@dataclass(frozen=True)
+class CollectedHandle:
+    """The collected values of a dynamic (or mapped) output, wired to a fan-in input."""
+
+    node_name: str
+    output_name: str
+
+
+_MAPPING: list[DynamicOutputHandle] = []  # the .map() calls being traced
+
+
+@dataclass(frozen=True)
 class GraphInputHandle:
     """A graph's own input inside its body."""
 
@@ -108,20 +136,55 @@ def invoke(
                 f'"{definition.name}" has no input named "{key}"; its inputs are {input_names}.'
             )
         wired[key] = value
+    mapped = _check_dynamic_inputs(comp.graph_name, name, wired)
     for key, value in wired.items():
         values = value if isinstance(value, list) else [value]
-        if not all(isinstance(v, (OutputHandle, GraphInputHandle)) for v in values):
+        if not all(isinstance(v, (OutputHandle, GraphInputHandle, CollectedHandle)) for v in values):
             raise DagsterInvalidDefinitionError(
                 f'In graph "{comp.graph_name}", input "{key}" of "{name}" got {value!r}; inside a graph body '
                 "pass the outputs of other op calls or graph inputs (use config for constant values)."
             )
     comp.nodes[name] = NodeInvocation(name, definition, wired, dict(tags), retry_policy, tuple(hooks))
     outs = list(definition.output_names)
+    dynamic = {o for o, d in getattr(definition, "output_defs", {}).items() if getattr(d, "is_dynamic", False)}
+    if dynamic and (mapped or isinstance(definition, _graph_class())):
+        raise DagsterInvalidDefinitionError(
+            f'In graph "{comp.graph_name}", "{name}" has a dynamic output inside a .map(): nested dynamic outputs are '
+            "not supported; collect() first."
+        )
+
+    def handle(output: str) -> OutputHandle:
+        return DynamicOutputHandle(name, output) if mapped or output in dynamic else OutputHandle(name, output)
+
     if len(outs) == 1:
-        return OutputHandle(name, outs[0])
+        return handle(outs[0])
     if not outs:
         return None
-    return MultiOutputHandles({o: OutputHandle(name, o) for o in outs})
+    return MultiOutputHandles({o: handle(o) for o in outs})
+
+
+def _graph_class() -> type:
+    from sdk.graphs import GraphDefinition
+
+    return GraphDefinition
+
+
+def _check_dynamic_inputs(graph_name: str, node: str, wired: dict[str, Any]) -> bool:
+    """Whether this call is mapped over a dynamic output (inside its .map()); a dynamic output used any
+    other way is an error naming the fix."""
+    dynamic = [v for v in wired.values() if isinstance(v, DynamicOutputHandle)]
+    if not dynamic:
+        return False
+    if not _MAPPING:
+        raise DagsterInvalidDefinitionError(
+            f'In graph "{graph_name}", "{node}" takes the dynamic output "{dynamic[0].node_name}.'
+            f'{dynamic[0].output_name}" directly; use .map(fn) to run it per value, or .collect() for the list.'
+        )
+    if len({(d.node_name, d.output_name) for d in dynamic}) > 1:
+        raise DagsterInvalidDefinitionError(
+            f'In graph "{graph_name}", "{node}" is mapped over two dynamic outputs at once; map over one.'
+        )
+    return True
 
 
 @dataclass(frozen=True)

@@ -190,6 +190,10 @@ class OpExecutionContext:
     def asset_key_for_output(self, output_name: str = "result") -> AssetKey:
         return self.assets_def.specs_by_output[output_name].key
 
+    def get_mapping_key(self) -> str | None:
+        """The mapping key of this step when it runs once per value of a dynamic output, else None."""
+        return self.mapping_key
+
     # partitions of one output or input (Dagster's names; a step's outputs share the run's partitions)
     def asset_partition_key_for_output(self, output_name: str = "result") -> str:
         return self.partition_key

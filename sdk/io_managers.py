@@ -26,6 +26,7 @@ class OutputContext:
     resources: Any = None
     definition_metadata: dict[str, Any] = field(default_factory=dict)
     _added_metadata: dict[str, Any] = field(default_factory=dict)
+    mapping_key: str | None = None  # which value of a dynamic output
 
     @property
     def has_asset_key(self) -> bool:
@@ -39,7 +40,7 @@ class OutputContext:
         self._added_metadata.update(metadata)
 
     def get_identifier(self) -> list[str]:
-        return [self.run_id, self.step_key, self.name]
+        return [self.run_id, self.step_key, self.name, *([self.mapping_key] if self.mapping_key else [])]
 
 
 @dataclass
@@ -97,7 +98,7 @@ class InMemoryIOManager(IOManager):
     def _key(ctx: OutputContext) -> tuple:
         if ctx.asset_key is not None:
             return ("asset", ctx.asset_key.path, ctx.partition_key)
-        return ("op", ctx.run_id, ctx.step_key, ctx.name)
+        return ("op", ctx.run_id, ctx.step_key, ctx.name, ctx.mapping_key)
 
     def handle_output(self, context: OutputContext, obj: Any) -> None:
         self.values[self._key(context)] = obj
@@ -127,7 +128,7 @@ def filesystem_path(base_dir: str, ctx: OutputContext) -> str:
         if ctx.partition_key is not None:
             parts.append(ctx.partition_key)
     else:
-        parts = [ctx.run_id, ctx.step_key, ctx.name]
+        parts = [ctx.run_id, ctx.step_key, ctx.name, *([ctx.mapping_key] if ctx.mapping_key else [])]
     path = os.path.join(base_dir, *parts)
     if not _stays_inside(base_dir, parts, path):
         what = (

@@ -74,6 +74,7 @@ class OutputDef:
     description: str | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
     code_version: str | None = None
+    is_dynamic: bool = False  # a DynamicOut: any number of values, each with a mapping key
 
 
 _DEFAULT_IN = In()
@@ -168,6 +169,7 @@ class OpDefinition:
                 spec.description,
                 dict(spec.metadata or {}),
                 spec.code_version,
+                getattr(spec, "is_dynamic", False),
             )
         return defs
 

@@ -21,6 +21,7 @@ from typing import Any
 
 from sdk.events import ErrorInfo, Event
 from sdk.execution.capture import StepPipes
+from sdk.execution.dynamic import expand, resolve_collects, settle, skip_template
 from sdk.execution.resources import ResourceManager
 from sdk.execution.step import RunState, StepOutcome, execute_step, skip_reason
 
@@ -89,7 +90,7 @@ def _execute_in_child(state: RunState, step_key: str, fd: int, emit: Callable[[E
                     message=f'Teardown of resource "{key}" failed: {err}',
                 )
             )
-    _write(fd, ("outcome", outcome.success, sorted(outcome.outputs), outcome.error))
+    _write(fd, ("outcome", outcome.success, sorted(outcome.outputs), outcome.error, outcome.mapping_keys))
 
 
 def run_multiprocess(
@@ -160,6 +161,7 @@ def _launch_ready(
     outputs: dict[int, StepPipes] | None,
 ) -> None:
     in_flight = {key for key, _pid, _buf in running.values()}
+    settle(state, outcomes)
     for key in list(pending):
         if len(running) >= limit:
             return
@@ -167,11 +169,20 @@ def _launch_ready(
         if any(up not in outcomes for up in step.upstream):
             continue
         pending.remove(key)
+        if step.mapped_root is not None:  # a template: its steps, one per dynamic value, run next
+            reason = skip_template(state, key, outcomes)
+            if reason:
+                state.event("STEP_SKIPPED", step_key=key, message=reason)
+                outcomes[key] = "skipped"
+            pending[:0] = expand(state, key, outcomes)
+            settle(state, outcomes)
+            continue
         reason = skip_reason(step, outcomes)
         if reason:
             state.event("STEP_SKIPPED", step_key=key, message=reason)
             outcomes[key] = "skipped"
             continue
+        resolve_collects(state, step, outcomes)
         if key in in_flight:
             continue
         read_fd, write_fd = os.pipe()
@@ -200,5 +211,5 @@ def _drain(state: RunState, buf: bytearray, step_key: str, outcomes: dict[str, A
         if message[0] == "event":
             state.emit(message[1])
         else:
-            _, success, outputs, error = message
-            outcomes[step_key] = StepOutcome(success, set(outputs), error)
+            _, success, outputs, error, mapping_keys = message
+            outcomes[step_key] = StepOutcome(success, set(outputs), error, mapping_keys=mapping_keys)

@@ -6,7 +6,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sdk._composition import AssetInputHandle, GraphInputHandle, OutputHandle
+from sdk._composition import (
+    AssetInputHandle,
+    CollectedHandle,
+    DynamicOutputHandle,
+    GraphInputHandle,
+    OutputHandle,
+)
 from sdk.errors import DagsterExecutionStepNotFoundError, DagsterInvalidDefinitionError
 from sdk.graphs import GraphDefinition
 from sdk.keys import AssetKey
@@ -17,6 +23,17 @@ from sdk.ops import InputDef, OpDefinition
 class StepOutputSource:
     step_key: str
     output_name: str
+    mapping_key: str | None = None  # one value of a dynamic output
+
+
+@dataclass(frozen=True)
+class MappedSource(StepOutputSource):
+    """An input of a step mapped over a dynamic output: each expansion "step[key]" reads its own value."""
+
+
+@dataclass(frozen=True)
+class CollectSource(StepOutputSource):
+    """A fan-in input over a dynamic output or a mapped step: the list of every value, in yield order."""
 
 
 @dataclass(frozen=True)
@@ -56,6 +73,8 @@ class Step:
     retry_policy: Any = None
     upstream: set[str] = field(default_factory=set)
     hooks: tuple[Any, ...] = ()  # HookDefinitions run after the step succeeds or fails
+    mapped_root: tuple[str, str] | None = None  # a template: expands per value of this (step, dynamic output)
+    mapping_key: str | None = None  # an expansion "step[key]" of a template
 
     @property
     def is_check(self) -> bool:
@@ -89,7 +108,12 @@ def build_plan(job: Any, asset_graph: Any = None) -> ExecutionPlan:
     for node, extra in job.extra_deps.items():
         if node in steps:
             steps[node].upstream |= {e for e in extra if e in steps}
-    return ExecutionPlan(steps, _toposort(steps))
+    order = _toposort(steps)
+    if any(isinstance(s, MappedSource) for step in steps.values() for i in step.inputs for s in i.sources):
+        from sdk.execution.dynamic import mark_templates
+
+        mark_templates(steps, order)
+    return ExecutionPlan(steps, order)
 
 
 def select_steps(plan: ExecutionPlan, step_selection: Sequence[str], output_runs: Mapping[str, str]) -> ExecutionPlan:
@@ -146,7 +170,8 @@ def _flatten(
         for name, input_def in op_def.input_defs.items():
             sources = resolved.get(name, [])
             asset_key = owner.keys_by_input.get(name) if owner is not None else None
-            inputs.append(StepInput(name, input_def, sources, isinstance(node.inputs.get(name), list), asset_key))
+            is_list = isinstance(node.inputs.get(name), (list, CollectedHandle))  # fan-in: several values, or collect()
+            inputs.append(StepInput(name, input_def, sources, is_list, asset_key))
         step = Step(
             key,
             op_def,
@@ -200,8 +225,14 @@ def _resolve_sources(
             if asset_graph is not None and item.asset_key in asset_graph.assets_def_by_key:
                 io_key = asset_graph.assets_def_by_key[item.asset_key].io_manager_key_for(item.asset_key)
             out.append(AssetSource(item.asset_key, io_key))
+        elif isinstance(item, DynamicOutputHandle):
+            leaf = _leaf_output(graph, prefix, item.node_name, item.output_name)
+            out.append(MappedSource(leaf.step_key, leaf.output_name))
         elif isinstance(item, OutputHandle):
             out.append(_leaf_output(graph, prefix, item.node_name, item.output_name))
+        elif isinstance(item, CollectedHandle):
+            leaf = _leaf_output(graph, prefix, item.node_name, item.output_name)
+            out.append(CollectSource(leaf.step_key, leaf.output_name))
     return out
 
 

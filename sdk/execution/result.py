@@ -72,6 +72,13 @@ class ExecuteInProcessResult:
 
     def output_for_node(self, node_str: str, output_name: str = "result") -> Any:
         key = (node_str, output_name)
+        mapped = {
+            s[len(node_str) + 1 : -1]: v
+            for (s, o), v in self._values.items()
+            if o == output_name and (s.startswith(f"{node_str}[") and s.endswith("]"))
+        }
+        if key not in self._values and mapped:  # an op mapped over a dynamic output: its values by mapping key
+            return mapped
         if key not in self._values:
             known = sorted({f"{s}.{o}" for s, o in self._values})
             raise DagsterInvariantViolationError(

@@ -15,6 +15,7 @@ from sdk.errors import (
     WeirError,
 )
 from sdk.events import ErrorInfo, Event
+from sdk.execution.dynamic import expand, resolve_collects, settle, skip_template
 from sdk.execution.partitioned import key_range_from_tags
 from sdk.execution.plan import ExecutionPlan, build_plan, select_steps
 from sdk.execution.resources import ResourceManager
@@ -92,6 +93,13 @@ def run_job(
         emit(Event("RUN_FAILURE", time.time(), message=str(exc), error=ErrorInfo.from_exception(exc)))
         return RunOutcome(False, exception=exc)
     executor = "in_process" if force_in_process else resolved.execution.get("executor") or job.executor_name
+    if executor not in ("in_process", "multiprocess") and any(s.mapped_root for s in plan.steps.values()):
+        error = WeirError(
+            f'Job "{job.name}" maps over dynamic outputs, which the in_process and multiprocess executors run; '
+            f"the {executor} executor does not yet. Use one of those for this job."
+        )
+        emit(Event("RUN_FAILURE", time.time(), message=str(error), error=ErrorInfo.from_exception(error)))
+        return RunOutcome(False, exception=error, plan=plan)
     resources = ResourceManager(resource_defs, resolved.resource_configs, run_id)
     state = RunState(run_id, job, plan, dict(tags), partition_key, emit, resolved.op_configs, resources, captured)
     state.partition_key_range, state.asset_graph = key_range_from_tags(tags, partition_key), asset_graph
@@ -206,15 +214,31 @@ def run_in_process(
     state: RunState, should_cancel: Callable[[], bool], output_capture: Any = None
 ) -> tuple[dict[str, Any], bool]:
     outcomes: dict[str, Any] = {}
-    for key in state.plan.order:
-        if should_cancel():
-            return outcomes, True
+
+    def run_step(key: str) -> None:
         step = state.plan.steps[key]
         reason = skip_reason(step, outcomes)
         if reason:
             state.event("STEP_SKIPPED", step_key=key, message=reason)
             outcomes[key] = "skipped"
-            continue
+            return
+        step = resolve_collects(state, step, outcomes)
         with output_capture.step(key) if output_capture is not None else contextlib.nullcontext():
             outcomes[key] = execute_step(state, step)
+
+    for key in state.plan.order:
+        if should_cancel():
+            return outcomes, True
+        if state.plan.steps[key].mapped_root is None:
+            run_step(key)
+            continue
+        reason = skip_template(state, key, outcomes)  # a template: one step per dynamic value
+        if reason:
+            state.event("STEP_SKIPPED", step_key=key, message=reason)
+            outcomes[key] = "skipped"
+        for expanded in expand(state, key, outcomes):
+            if should_cancel():
+                return outcomes, True
+            run_step(expanded)
+        settle(state, outcomes)
     return outcomes, False

@@ -14,6 +14,7 @@ from typing import Any
 
 from sdk.checks import AssetCheckResult, AssetCheckSeverity
 from sdk.context import AssetCheckExecutionContext, AssetExecutionContext, OpExecutionContext, RunLogger
+from sdk.dynamic import DynamicOutput
 from sdk.errors import Failure, RetryRequested, WeirError
 from sdk.events import ErrorInfo, Event
 from sdk.execution.outputs import normalize_results
@@ -62,6 +63,8 @@ class RunState:
     instance: Any = None  # context.instance: the DagsterInstance in-process, a stand-in under the host
     observations: bool = True  # emit ASSET_OBSERVATION events (in-process only: not on the wire yet)
     step_values: dict[str, dict[str, Any]] = field(default_factory=dict)  # outputs hooks read, by step
+    dynamic_keys: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # step -> output -> mapping keys
+    expansions: dict[str, list[str]] = field(default_factory=dict)  # template step -> its "step[key]" steps
 
     def event(self, type_: str, **fields: Any) -> None:
         self.emit(Event(type_, time.time(), **fields))
@@ -73,6 +76,7 @@ class StepOutcome:
     outputs: set[str] = field(default_factory=set)
     error: ErrorInfo | None = None
     user_exception: BaseException | None = None
+    mapping_keys: dict[str, list[str]] = field(default_factory=dict)  # dynamic output -> keys, in yield order
 
 
 def _boundary(what: str, fn: Callable[[], Any]) -> Any:
@@ -104,6 +108,7 @@ def _execute_with_retries(state: RunState, step: Step) -> StepOutcome:
     attempt = 0
     exc: BaseException
     while True:
+        state.dynamic_keys.pop(step.key, None)  # a retry yields its dynamic outputs afresh
         try:
             outputs = _attempt(state, step, attempt)
         except RetryRequested as req:
@@ -122,7 +127,7 @@ def _execute_with_retries(state: RunState, step: Step) -> StepOutcome:
                 duration_seconds=duration,
                 message=f'Finished execution of step "{step.key}" in {duration * 1000:.1f}ms.',
             )
-            return StepOutcome(True, outputs)
+            return StepOutcome(True, outputs, mapping_keys=state.dynamic_keys.pop(step.key, {}))
         if attempt < retries:
             attempt += 1
             state.event(
@@ -188,6 +193,7 @@ def _context(state: RunState, step: Step, attempt: int) -> OpExecutionContext:
 
 def _attempt(state: RunState, step: Step, attempt: int) -> set[str]:
     context = _context(state, step, attempt)
+    context.mapping_key = step.mapping_key
     kwargs = _load_inputs(state, step)
     sig = step.op.signature
     if sig.context_param:
@@ -214,6 +220,9 @@ def _load_inputs(state: RunState, step: Step) -> dict[str, Any]:
         if inp.input_def.is_nothing:
             continue
         if not inp.sources:
+            if inp.is_list:  # a collect() over a dynamic output that yielded nothing
+                values[inp.name] = []
+                continue
             if inp.input_def.default_value is not NoValue:
                 values[inp.name] = inp.input_def.default_value
                 continue
@@ -233,6 +242,8 @@ def _load_one(state: RunState, step: Step, inp: Any, source: Any) -> Any:
     run_id = state.run_id
     if isinstance(source, ValueSource):
         return source.value
+    if isinstance(source, StepOutputSource) and source.mapping_key is not None:
+        return _load_mapped(state, step, inp, source)
     if isinstance(source, StepOutputSource):
         run_id = _producing_run(state, step, inp, source)
         up = state.plan.steps[source.step_key]
@@ -273,12 +284,33 @@ def _load_one(state: RunState, step: Step, inp: Any, source: Any) -> Any:
     return load_partitions(keys, load)
 
 
+def _load_mapped(state: RunState, step: Step, inp: Any, source: StepOutputSource) -> Any:
+    """One value of a dynamic output, through the IO manager of that output."""
+    up = state.plan.steps[source.step_key]
+    out_def = up.op.output_defs[source.output_name]
+    manager = _resource(state, out_def.io_manager_key, f'IO manager "{out_def.io_manager_key}"')
+    upstream = OutputContext(
+        source.output_name,
+        source.step_key,
+        _producing_run(state, step, inp, source),
+        None,
+        dict(out_def.metadata),
+        dagster_type=out_def.dagster_type,
+        mapping_key=source.mapping_key,
+    )
+    ctx = InputContext(inp.name, step.key, upstream, None, dict(inp.input_def.metadata), state.partition_key)
+    return _boundary(
+        f'Error loading input "{inp.name}" of "{step.key}" with IO manager "{out_def.io_manager_key}"',
+        lambda: manager.load_input(ctx),
+    )
+
+
 def _producing_run(state: RunState, step: Step, inp: Any, source: StepOutputSource) -> str:
     """This run, or for a step a re-execution does not execute, the earlier run that produced its output."""
     if source.step_key in state.plan.reused:
         return state.plan.reused[source.step_key]
-    if source.step_key in state.plan.order:
-        return state.run_id
+    if source.step_key in state.plan.order or (source.step_key in state.plan.steps and "[" in source.step_key):
+        return state.run_id  # a step of this run (or an expansion "step[key]" of one)
     message = (
         f'Input "{inp.name}" of "{step.key}" comes from step "{source.step_key}", which this re-execution '
         "does not execute and no earlier run produced: select that step too."
@@ -308,7 +340,10 @@ def _handle_results(state: RunState, step: Step, context: OpExecutionContext, re
     evaluated: set[tuple[AssetKey, str]] = set()
     blocking_failures: list[str] = []
     for item in items:
-        if isinstance(item, Output):
+        if isinstance(item, DynamicOutput):
+            _dynamic_output(state, step, context, item)
+            produced.add(item.output_name)
+        elif isinstance(item, Output):
             _store_output(state, step, context, item.output_name, item.value, item.metadata)
             produced.add(item.output_name)
         elif isinstance(item, MaterializeResult):
@@ -348,11 +383,31 @@ def _handle_results(state: RunState, step: Step, context: OpExecutionContext, re
                 partition_key=item.partition or state.partition_key or "",
                 message=item.description or "",
             )
+    produced |= {name for name, out in step.op.output_defs.items() if out.is_dynamic}  # zero values is fine
     _check_completeness(step, context, produced, evaluated)
     if blocking_failures:
         message = f"Blocking check {', '.join(blocking_failures)} failed; downstream assets will not run."
         raise StepFailure(message, ErrorInfo("DagsterAssetCheckFailedError", message, ""), retryable=False)
     return produced
+
+
+def _dynamic_output(state: RunState, step: Step, context: OpExecutionContext, item: DynamicOutput) -> None:
+    out_def = step.op.output_defs.get(item.output_name)
+    if out_def is None or not out_def.is_dynamic:
+        raise StepFailure(
+            f'"{step.op.name}" yielded a DynamicOutput for "{item.output_name}", which is not a DynamicOut; '
+            f"declare it: out={{'{item.output_name}': DynamicOut()}}.",
+            retryable=False,
+        )
+    keys = state.dynamic_keys.setdefault(step.key, {}).setdefault(item.output_name, [])
+    if item.mapping_key in keys:
+        raise StepFailure(
+            f'"{step.op.name}" yielded mapping key "{item.mapping_key}" twice for output "{item.output_name}"; '
+            "each value needs its own key.",
+            retryable=False,
+        )
+    keys.append(item.mapping_key)
+    _store_output(state, step, context, item.output_name, item.value, item.metadata, item.mapping_key)
 
 
 def _output_for_result(step: Step, asset_key: AssetKey | None) -> str:
@@ -420,7 +475,13 @@ def _check_completeness(
 
 
 def _store_output(
-    state: RunState, step: Step, context: OpExecutionContext, name: str, value: Any, metadata: dict[str, Any]
+    state: RunState,
+    step: Step,
+    context: OpExecutionContext,
+    name: str,
+    value: Any,
+    metadata: dict[str, Any],
+    mapping_key: str | None = None,
 ) -> None:
     out_def = step.op.output_defs.get(name)
     if out_def is None:
@@ -447,19 +508,27 @@ def _store_output(
                 partition_key,
                 out_def.dagster_type,
                 context.resources,
+                mapping_key=mapping_key,
             )
             _boundary(
                 f'Error storing output "{name}" of "{step.key}" with IO manager "{io_key}"',
                 functools.partial(manager.handle_output, ctx, part),
             )
             metadata = {**normalize_metadata(ctx._added_metadata), **metadata}
-        if state.captured is not None:
-            state.captured[(step.key, name)] = value
-        if step.hooks:
-            state.step_values.setdefault(step.key, {})[name] = value
+        if mapping_key is not None:  # a dynamic output's values, by mapping key (Dagster's output_for_node)
+            if state.captured is not None:
+                state.captured.setdefault((step.key, name), {})[mapping_key] = value
+            if step.hooks:
+                state.step_values.setdefault(step.key, {}).setdefault(name, {})[mapping_key] = value
+        else:
+            if state.captured is not None:
+                state.captured[(step.key, name)] = value
+            if step.hooks:
+                state.step_values.setdefault(step.key, {})[name] = value
     metadata = {**metadata, **normalize_metadata(context.added_metadata.get(name, {}))}
     metadata.update(normalize_metadata(context.added_metadata.get(None, {})) if len(step.op.output_defs) == 1 else {})
-    state.event("STEP_OUTPUT", step_key=step.key, output_name=name, message=f'Yielded output "{name}".')
+    keyed = f' (mapping key "{mapping_key}")' if mapping_key is not None else ""
+    state.event("STEP_OUTPUT", step_key=step.key, output_name=name, message=f'Yielded output "{name}"{keyed}.')
     if asset_key is not None:
         _materialized(state, step, asset_key, name, metadata)
 

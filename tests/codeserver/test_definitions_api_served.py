@@ -1,7 +1,8 @@
 """Dagster's definitions API under a real code server and run worker: a file with no `defs` but one
 @repository loads; assets gathered by load_assets_from_modules (group and prefix) are in the snapshot;
 a job's tags are in the snapshot for the host to put on its runs; hooks run in the worker's forked step
-processes and a custom logger gets the run's records there."""
+processes and a custom logger gets the run's records there; a job mapping over a dynamic output runs
+its expanded steps in the worker."""
 
 from __future__ import annotations
 
@@ -79,9 +80,30 @@ def tagged() -> None:
     second(first())
 
 
+@dg.op(out=dg.DynamicOut())
+def parts():
+    for key in ("x", "y"):
+        yield dg.DynamicOutput(key, mapping_key=key)
+
+
+@dg.op
+def shout(part: str) -> str:
+    return part.upper()
+
+
+@dg.op
+def gather(context: dg.OpExecutionContext, parts: list) -> None:
+    context.log.info("gathered " + "".join(parts))
+
+
+@dg.job
+def fanned() -> None:
+    gather(parts().map(shout).collect())
+
+
 @dg.repository
 def shop():
-    return [*dg.load_assets_from_modules([shop_assets], group_name="shop", key_prefix="s"), tagged]
+    return [*dg.load_assets_from_modules([shop_assets], group_name="shop", key_prefix="s"), tagged, fanned]
 """
 
 
@@ -123,3 +145,16 @@ def test_hooks_and_a_custom_logger_run_in_the_run_worker(server) -> None:  # typ
     assert worker_pid not in hook_pids  # the multiprocess executor forked each step; hooks ran there
     assert 'log INFO first tags {"by": "host", "team": "sales"}' in notes
     assert not [n for n in notes if n.startswith("log DEBUG")]  # the logger's own level holds
+
+
+def test_a_dynamic_job_expands_in_the_run_worker(server) -> None:  # type: ignore[no-untyped-def]
+    running, tmp = server
+    request = codeserver_pb2.StartRunRequest(run_id="fanned", job_name="fanned")
+    running.stub.StartRun(request, metadata=running.metadata, timeout=30)
+    run_dir = tmp / "runs" / "fanned"
+    wait_for(lambda: (run_dir / "exit").exists(), 60, what="the run to end")
+    events = read_all(run_dir / "events.journal")
+    assert events[-1].type == common_pb2.RUN_SUCCESS, [e.message for e in events]
+    succeeded = sorted(e.step_key for e in events if e.type == common_pb2.STEP_SUCCESS)
+    assert succeeded == ["gather", "parts", "shout[x]", "shout[y]"]
+    assert "gathered XY" in [e.message for e in events if e.type == common_pb2.LOG]

@@ -215,6 +215,8 @@ EXPECTED = [
     "graph_asset",
     "graph_multi_asset",
     "GraphOut",
+    "DynamicOut",
+    "DynamicOutput",
 ]
 
 
