@@ -15,6 +15,7 @@ import argparse
 import os
 import socket
 import sys
+import traceback
 from typing import Any
 
 from codeserver.cli import _add_target_args, _target
@@ -47,8 +48,15 @@ def main(argv: list[str] | None = None) -> None:
 
     ns = build_parser().parse_args(argv)
     target, _ = _target(ns)
-    defs = load_definitions(target)
-    snapshot_id = build_snapshot(defs, ns.location).snapshot_id
+    try:
+        defs = load_definitions(target)
+        snapshot_id = build_snapshot(defs, ns.location).snapshot_id
+    except Exception as exc:
+        traceback.print_exc()
+        sys.exit(
+            f"weir celery worker: location {ns.location!r} ({target.describe()}) failed to load: "
+            f"{type(exc).__name__}: {exc} (interpreter {sys.executable})"
+        )
     hostname = ns.hostname or f"weir-{ns.location}@{socket.gethostname()}-{os.getpid()}"
     try:
         app = make_app(ns.broker, ns.backend)

@@ -295,3 +295,20 @@ def test_a_worker_killed_mid_step_fails_the_step_naming_the_worker(cluster: Clus
     assert f"Celery worker {worker}@" in failures[0].message and "was lost" in failures[0].message
     wait_for(lambda: not alive(step_pid), 15, what="the step's process to end with its worker")
     assert [r[0] for r in cluster.steps()].count("victim") == 1
+
+
+def test_a_worker_whose_location_fails_to_load_says_so(tmp_path: Path) -> None:
+    (tmp_path / "broken.py").write_text("import no_such_module_here\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "host.cli", "celery", "worker", "--location", "broken", "-f", "broken.py"],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert (
+        "weir celery worker: location 'broken' (file broken.py) failed to load: ModuleNotFoundError: "
+        "No module named 'no_such_module_here'"
+    ) in result.stderr
