@@ -84,6 +84,7 @@ class DevHost:
         env: dict[str, str] | None = None,
         stderr_path: Path | None = None,
         cwd: Path | None = None,  # a project folder: `weir dev` there finds its location in pyproject.toml
+        python: Path | None = None,  # run `weir dev` under another environment's interpreter
     ) -> None:
         self.weir_home = weir_home
         self.env = {**os.environ, "WEIR_HOME": str(weir_home), **(env or {})}
@@ -93,7 +94,7 @@ class DevHost:
         (weir_home / "host.json").unlink(missing_ok=True)  # left behind by a host that was killed
         with open(self.stderr_path, "ab") as err:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "host.cli", "dev", "--port", "0", *args],
+                [str(python or sys.executable), "-m", "host.cli", "dev", "--port", "0", *args],
                 env=self.env,
                 stdin=subprocess.DEVNULL,
                 stdout=err,

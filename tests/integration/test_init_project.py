@@ -27,11 +27,8 @@ def test_init_then_dev_serves_a_python_asset_and_a_sql_component_on_duckdb(tmp_p
     created = _weir(["init", "demo"], tmp_path)
     assert created.returncode == 0, created.stderr
     project = tmp_path / "demo"
-    pyproject = project / "pyproject.toml"
-    # the project's own venv would be the interpreter running weir; here it is the cached one with duckdb
-    pyproject.write_text(pyproject.read_text().replace('# python = ".venv/bin/python"', f'python = "{python}"'))
-
-    with dev_host(tmp_path / "home", ["--no-ui"], cwd=project) as host:
+    # as the README has it: weir (with duckdb) installed in the project's venv, `weir dev` run from it
+    with dev_host(tmp_path / "home", ["--no-ui"], cwd=project, python=python) as host:
         client = host.client()
         location = wait_for(
             lambda: next((loc for loc in client.locations() if loc.status == host_pb2.LOCATION_LOADED), None),
