@@ -147,7 +147,7 @@ def invoke(
     comp.nodes[name] = NodeInvocation(name, definition, wired, dict(tags), retry_policy, tuple(hooks))
     outs = list(definition.output_names)
     dynamic = {o for o, d in getattr(definition, "output_defs", {}).items() if getattr(d, "is_dynamic", False)}
-    if dynamic and (mapped or isinstance(definition, _graph_class())):
+    if dynamic and (mapped or hasattr(definition, "output_mappings")):  # inside a .map(), or a graph
         raise DagsterInvalidDefinitionError(
             f'In graph "{comp.graph_name}", "{name}" has a dynamic output inside a .map(): nested dynamic outputs are '
             "not supported; collect() first."
@@ -161,12 +161,6 @@ def invoke(
     if not outs:
         return None
     return MultiOutputHandles({o: handle(o) for o in outs})
-
-
-def _graph_class() -> type:
-    from sdk.graphs import GraphDefinition
-
-    return GraphDefinition
 
 
 def _check_dynamic_inputs(graph_name: str, node: str, wired: dict[str, Any]) -> bool:

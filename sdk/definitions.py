@@ -142,12 +142,6 @@ class Definitions:
 
     get_implicit_global_asset_job_def = resolve_implicit_global_asset_job_def
 
-    def get_repository_def(self) -> Any:
-        """These definitions as a RepositoryDefinition (Dagster's older API; code reading repositories)."""
-        from sdk.repository import RepositoryDefinition
-
-        return RepositoryDefinition("__repository__", self)
-
     def subset_job(self, job: JobDefinition, keys: Sequence[AssetKey]) -> JobDefinition:
         """An asset job restricted to some of its assets (a run of a job with an asset selection)."""
         if not job.is_asset_job:

@@ -129,7 +129,7 @@ class JobDefinition:
             raise DagsterInvalidDefinitionError(
                 f'Job "{self.name}": subset an asset job by assets with define_asset_job(selection=...).'
             )
-        from sdk.execution.op_selection import resolve_op_selection
+        from sdk._op_selection import resolve_op_selection
 
         new = copy.copy(self)
         new.op_selection = resolve_op_selection(self, op_selection)
