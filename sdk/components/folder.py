@@ -121,16 +121,25 @@ def _declared_defs_modules(root: Path) -> list[str]:
 
 
 def module_name(folder: Path) -> str:
-    """The dotted name the defs folder imports as (from sys.path); the folder's parent joins sys.path
-    when no entry holds it."""
+    """The dotted name the defs folder imports as (from sys.path): preferably under a package already
+    imported from that place (the one holding definitions.py), else the shortest; the folder's parent
+    joins sys.path when no entry holds it."""
     folder = folder.resolve()
+    names = []
     for entry in sys.path:
         try:
             relative = folder.relative_to(Path(entry or ".").resolve())
         except (ValueError, OSError):
             continue
         if relative.parts and all(part.isidentifier() for part in relative.parts):
-            return ".".join(relative.parts)
+            names.append(".".join(relative.parts))
+    for name in names:
+        top = sys.modules.get(name.split(".")[0])
+        paths = [Path(p).resolve() for p in getattr(top, "__path__", [])]
+        if any(folder.is_relative_to(p) for p in paths):
+            return name
+    if names:
+        return min(names, key=len)
     sys.path.insert(0, str(folder.parent))
     return folder.name
 
