@@ -1,5 +1,6 @@
-"""`weir components list|check|schema` and `weir scaffold defs` in a project made by `weir init`, as a
-user runs them: each runs the project's interpreter (here the test's), errors name file and line."""
+"""A project made by `weir init` passes its own test; `weir components list|check|schema` and
+`weir scaffold defs` in it, as a user runs them: each runs the project's interpreter (here the
+test's), errors name file and line."""
 
 from __future__ import annotations
 
@@ -27,6 +28,16 @@ def test_scaffold_check_list_and_schema(tmp_path: Path) -> None:
     assert _weir(["init", "demo"], tmp_path).returncode == 0
     project = tmp_path / "demo"
     defs = project / "src" / "demo" / "defs"
+    assert "DUCKDB_DATABASE" in (project / ".env.example").read_text()
+    own_test = subprocess.run(  # the project's own test passes as scaffolded
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"],
+        cwd=project,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert own_test.returncode == 0 and "1 passed" in own_test.stdout, own_test.stdout + own_test.stderr
 
     created = _weir(["scaffold", "defs", "weir.SqlComponent", "daily"], project / "src")  # from a subfolder too
     assert created.returncode == 0, created.stderr
