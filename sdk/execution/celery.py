@@ -13,11 +13,11 @@ Delivery choice: tasks are acknowledged when a worker starts them (Celery's defa
 A message whose worker dies before starting it is redelivered (nothing ran); a started task whose
 worker dies is never redelivered, so a step cannot run twice behind the run worker's back. The task
 reports a heartbeat through the result backend while its step runs; when the beats stop for
-`heartbeat_timeout` seconds, the run worker fails the step naming the lost worker, or sends a new
-attempt when the step's RetryPolicy allows. Task ids are `run:step:attempt`, and only the current
-attempt's result is read, so a late result of an abandoned attempt is never journaled: no event is
-stored twice. Events travel in the final result, so a lost worker's partial events are lost with it;
-the failure event the run worker writes says so.
+`heartbeat_timeout` seconds and the worker does not answer a ping either, the run worker fails the
+step naming the lost worker, or sends a new attempt when the step's RetryPolicy allows. Task ids
+are `run:step:attempt`, and only the current attempt's result is read, so a late result of an
+abandoned attempt is never journaled: no event is stored twice. Events travel in the final result,
+so a lost worker's partial events are lost with it; the failure event the run worker writes says so.
 """
 
 from __future__ import annotations
@@ -123,6 +123,7 @@ class _InFlight:
     beat: Any = None
     beat_seen: float = field(default_factory=time.monotonic)
     worker: str = ""
+    hostname: str = ""
 
 
 def executor_config(job: Any, execution: Mapping[str, Any]) -> dict[str, Any]:
@@ -234,13 +235,27 @@ class _Runner:
             beat = info.get("beat")
             if beat != flight.beat:
                 flight.beat, flight.beat_seen = beat, time.monotonic()
-                flight.worker = f"{info.get('hostname')} (pid {info.get('pid')})"
+                flight.hostname = str(info.get("hostname") or "")
+                flight.worker = f"{flight.hostname} (pid {info.get('pid')})"
             elif time.monotonic() - flight.beat_seen > self.timeout:
-                del self.inflight[key]
-                self._lost(key, flight)
+                if self._answers(flight.hostname):  # alive, only slow to beat (a busy machine): wait on
+                    flight.beat_seen = time.monotonic()
+                else:
+                    del self.inflight[key]
+                    self._lost(key, flight)
         with contextlib.suppress(Exception):
             if status in ("SUCCESS", "FAILURE"):
                 flight.result.forget()
+
+    def _answers(self, hostname: str) -> bool:
+        """Whether the worker answers a ping within a second (its consumer, not the step, replies)."""
+        if not hostname:
+            return False
+        try:
+            replies = self.app.control.ping(destination=[hostname], timeout=1.0)
+        except Exception:
+            return False
+        return any(hostname in reply for reply in replies or [])
 
     def _finish(self, key: str, flight: _InFlight, result: Mapping[str, Any]) -> None:
         self.state.event(
@@ -267,7 +282,8 @@ class _Runner:
         policy = step.retry_policy
         message = (
             f'The Celery worker {flight.worker} executing step "{key}" (task {flight.task_id}) was lost: '
-            f"no heartbeat for {self.timeout:g} s. The events of that attempt are lost with it."
+            f"no heartbeat for {self.timeout:g} s and no answer to a ping. The events of that attempt are "
+            "lost with it."
         )
         if policy is not None and flight.attempt < policy.max_retries:
             wait = policy.delay_for_attempt(flight.attempt + 1)

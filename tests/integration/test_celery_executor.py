@@ -39,7 +39,7 @@ GATE = Path(os.environ["WEIR_TEST_GATE"])
 celery = dg.celery_executor.configured({
     "broker": os.environ["WEIR_TEST_BROKER"],
     "default_queue": os.environ["WEIR_TEST_QUEUE"],
-    "heartbeat_timeout": 3,
+    "heartbeat_timeout": 2,
 })
 
 
