@@ -113,9 +113,9 @@ class Attribute(Expr):
         if name == "owner":
             return {i for i, n in enumerate(nodes) if value in n.owners}
         if name == "tag":
-            if self.tag_value is None:
-                return {i for i, n in enumerate(nodes) if value in n.tags}
-            return {i for i, n in enumerate(nodes) if n.tags.get(value) == self.tag_value}
+            # As Dagster (and sdk.AssetSelection.from_string): `tag:t` is the tag t with an empty value.
+            wanted = self.tag_value or ""
+            return {i for i, n in enumerate(nodes) if n.tags.get(value) == wanted}
         resolve = ctx.filters.get(name)
         if resolve is None:
             raise ctx.error(
