@@ -22,7 +22,7 @@ def celery() -> None:
     context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False},
     help=(
         "Start a Celery worker for one code location: `weir celery worker --location L -f defs.py "
-        "[--broker URL] [-Q queues] [-c N]`; `--python PATH` runs it under that interpreter "
+        "[--broker URL] [-Q queues] [-c N]`; `--python PATH` (first) runs it under that interpreter "
         "(the location's environment). Every option after it goes to `python -m codeserver.celery_worker`."
     ),
 )
