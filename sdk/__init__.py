@@ -31,6 +31,14 @@ _EXPORTS: dict[str, str] = {
     "AssetSelection": "sdk.selection",
     "AssetSensorDefinition": "sdk.sensors",
     "AssetSpec": "sdk.asset_specs",
+    "Component": "sdk.components",
+    "ComponentLoadContext": "sdk.components",
+    "DefsFolderComponent": "sdk.components",
+    "FunctionComponent": "sdk.components",
+    "Model": "sdk.components",
+    "Resolvable": "sdk.components",
+    "definitions": "sdk.components",
+    "load_from_defs_folder": "sdk.components",
     "AutomationCondition": "sdk.automation",
     "AutomationConditionSensorDefinition": "sdk.automation",
     "FreshnessPolicy": "sdk.freshness",
@@ -51,7 +59,7 @@ _EXPORTS: dict[str, str] = {
     "DailyPartitionsDefinition": "sdk.partitions",
     "DefaultScheduleStatus": "sdk.schedules",
     "DefaultSensorStatus": "sdk.sensors",
-    "Definitions": "sdk.definitions",
+    "Definitions": "sdk.definitions_class",
     "DynamicPartitionsDefinition": "sdk.partitions",
     "ErrorInfo": "sdk.events",
     "Event": "sdk.events",
@@ -242,6 +250,14 @@ if TYPE_CHECKING:  # static analysers see the real names
     from sdk.checks import AssetCheckSpec as AssetCheckSpec
     from sdk.checks import asset_check as asset_check
     from sdk.checks import multi_asset_check as multi_asset_check
+    from sdk.components import Component as Component
+    from sdk.components import ComponentLoadContext as ComponentLoadContext
+    from sdk.components import DefsFolderComponent as DefsFolderComponent
+    from sdk.components import FunctionComponent as FunctionComponent
+    from sdk.components import Model as Model
+    from sdk.components import Resolvable as Resolvable
+    from sdk.components import definitions as definitions
+    from sdk.components import load_from_defs_folder as load_from_defs_folder
     from sdk.config import Config as Config
     from sdk.config import EnvVar as EnvVar
     from sdk.config import PermissiveConfig as PermissiveConfig
@@ -265,7 +281,7 @@ if TYPE_CHECKING:  # static analysers see the real names
     from sdk.context import OpExecutionContext as OpExecutionContext
     from sdk.context import build_asset_context as build_asset_context
     from sdk.context import build_op_context as build_op_context
-    from sdk.definitions import Definitions as Definitions
+    from sdk.definitions_class import Definitions as Definitions
     from sdk.dynamic import DynamicOut as DynamicOut
     from sdk.dynamic import DynamicOutput as DynamicOutput
     from sdk.errors import DagsterError as DagsterError

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, overload
 
-from sdk.definitions import Definitions
+from sdk.definitions_class import Definitions
 from sdk.errors import DagsterInvalidDefinitionError
 
 

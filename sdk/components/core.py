@@ -180,7 +180,7 @@ def post_process(defs: Any, rules: PostProcessing) -> Any:
     from sdk.asset_graph import AssetGraph
     from sdk.asset_specs import AssetSpec
     from sdk.assets import AssetsDefinition, to_assets_definitions
-    from sdk.definitions import Definitions
+    from sdk.definitions_class import Definitions
     from sdk.selection import AssetSelection
 
     assets = list(defs.assets)

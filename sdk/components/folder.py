@@ -40,7 +40,7 @@ class LazyDefinitions:
         functools.update_wrapper(self, fn)
 
     def __call__(self, context: ComponentLoadContext | None = None) -> Any:
-        from sdk.definitions import Definitions
+        from sdk.definitions_class import Definitions
 
         result = self.fn(context) if inspect.signature(self.fn).parameters else self.fn()
         if not isinstance(result, Definitions):
@@ -189,7 +189,7 @@ def definitions_of_module(module: ModuleType, context: ComponentLoadContext | No
     from sdk.asset_specs import AssetSpec
     from sdk.assets import AssetsDefinition
     from sdk.checks import AssetChecksDefinition
-    from sdk.definitions import Definitions
+    from sdk.definitions_class import Definitions
     from sdk.jobs import JobDefinition, UnresolvedAssetJobDefinition
     from sdk.schedules import ScheduleDefinition
     from sdk.source_assets import SourceAsset
@@ -222,7 +222,7 @@ def definitions_of_module(module: ModuleType, context: ComponentLoadContext | No
 
 def merge_unique(parts: list[Any]) -> Any:
     """Definitions.merge, each object once (a module importing another's asset does not define it twice)."""
-    from sdk.definitions import Definitions
+    from sdk.definitions_class import Definitions
 
     merged = Definitions.merge(*parts) if parts else Definitions()
 
@@ -323,7 +323,7 @@ def instantiate(path: Path, node: yaml.Node, value: Any, context: ComponentLoadC
 
 
 def load_document(path: Path, node: yaml.Node, value: Any, context: ComponentLoadContext) -> Any:
-    from sdk.definitions import Definitions
+    from sdk.definitions_class import Definitions
 
     component, rules = instantiate(path, node, value, context)
     context.source = _line(path, node)

@@ -28,7 +28,7 @@ class FunctionComponent(Component):
 
     def build_defs(self, context: ComponentLoadContext) -> Any:
         from sdk.assets import asset
-        from sdk.definitions import Definitions
+        from sdk.definitions_class import Definitions
         from sdk.keys import AssetKey
 
         module_name, _, attribute = self.fn.rpartition(".")

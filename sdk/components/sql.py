@@ -72,7 +72,7 @@ class SqlComponent(Component):
 
     def build_defs(self, context: ComponentLoadContext) -> Any:
         from sdk.assets import asset
-        from sdk.definitions import Definitions
+        from sdk.definitions_class import Definitions
         from sdk.keys import AssetKey
         from sdk.outputs import MaterializeResult
 

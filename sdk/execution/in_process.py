@@ -76,7 +76,7 @@ def materialize(
     selection: Any = None,
 ) -> ExecuteInProcessResult:
     """Materialize assets (and their checks) in this process; external AssetSpecs only provide inputs."""
-    from sdk.definitions import Definitions
+    from sdk.definitions_class import Definitions
 
     defs = Definitions(
         assets=[a for a in assets if not _is_check(a)],

@@ -8,6 +8,14 @@ import sys
 import sdk
 
 EXPECTED = [
+    "Component",
+    "ComponentLoadContext",
+    "DefsFolderComponent",
+    "FunctionComponent",
+    "Model",
+    "Resolvable",
+    "definitions",
+    "load_from_defs_folder",
     "Any",
     "AssetCheckEvaluation",
     "AssetCheckExecutionContext",
