@@ -112,8 +112,9 @@ class HostApp:
         without a restart. A file that does not load changes nothing (the error says why)."""
         if self.workspace_file is None or self.weir_home is None:
             raise ConfigError(
-                "this host was started with -f/-m, not a workspace.yaml: there is no workspace "
-                "file to reload; restart it with -w workspace.yaml to add locations"
+                "this host was started with -f/-m or from a project's pyproject.toml, not a workspace.yaml: "
+                "there is no workspace file to reload (`weir locations reload NAME` loads a location's "
+                "code again); restart it with -w workspace.yaml to add locations"
             )
         fresh = build_workspace(load_workspace(self.workspace_file), self.workspace_file.parent, self.weir_home)
         return self.workspace.replace(fresh.handles())

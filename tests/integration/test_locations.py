@@ -357,4 +357,7 @@ def test_workspace_reload_of_a_single_file_host_says_what_to_do(tmp_path):
     with dev_host(tmp_path / "home", ["-f", str(tmp_path / "shop.py")]) as host:
         host.client()
         out = _cli(host, "workspace", "reload")
-        assert out.returncode == 1 and "started with -f/-m, not a workspace.yaml" in out.stderr
+        assert (
+            out.returncode == 1
+            and "started with -f/-m or from a project's pyproject.toml, not a workspace.yaml" in out.stderr
+        )
