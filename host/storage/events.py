@@ -8,16 +8,18 @@ changes nothing, and only events stored for the first time update the indexes an
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
 from google.protobuf.message import DecodeError
+from sqlalchemy.dialects import postgresql
 
 from host.storage import run_summary
 from host.storage._sql import fit_page, insert, insert_ignoring_duplicates
 from host.storage.records import EventRecord
-from host.storage.schema import asset_check_evaluations, asset_materializations, events, runs
+from host.storage.schema import asset_check_evaluations, asset_materializations, events
 from protos.weir.v1 import common_pb2
 
 MATERIALIZATION = "ASSET_MATERIALIZATION"
@@ -80,14 +82,12 @@ def _storable(text: str) -> str:
 
 
 def add_events(conn: sa.Connection, records: Sequence[EventRecord]) -> int:
-    """Store a batch of events in one executemany, ignoring those already stored; returns how many were new.
+    """Store a batch of events, ignoring those already stored; returns how many were new.
 
     The events' runs must exist. The new events update their runs' summaries (storage/run_summary.py),
     and materializations and check evaluations among them the asset index and the check index, in the
-    same transaction. Which events are new is read first (one indexed range query per run), because a
-    multi-row INSERT ... RETURNING is slow through psycopg. On PostgreSQL the runs' rows are locked
-    first, so two transactions storing events of one run take turns and each summarizes only what it
-    stored (SQLite has one writer at a time already).
+    same transaction: exactly the events this call stored, even when another transaction stores some
+    of the same events at the same time.
     """
     first: dict[tuple[str, int], EventRecord] = {}
     for event in records:
@@ -95,11 +95,10 @@ def add_events(conn: sa.Connection, records: Sequence[EventRecord]) -> int:
     if not first:
         return 0
     if conn.dialect.name == "postgresql":
-        _lock_runs(conn, {run_id for run_id, _ in first})
-    stored = _stored_keys(conn, first.keys())
-    new = [_with_level(event) for key, event in first.items() if key not in stored]
+        new = _insert_returning_new(conn, [_with_level(event) for event in first.values()])
+    else:
+        new = _insert_new(conn, first)
     if new:
-        conn.execute(insert_ignoring_duplicates(conn, events), [_event_row(event) for event in new])
         run_summary.add(conn, new)
     _index_materializations(conn, [e for e in new if e.event_type == MATERIALIZATION and e.asset_key])
     _index_check_evaluations(
@@ -130,10 +129,42 @@ def materializations_after(
     return [(int(row.id), _event_record(row)) for row in conn.execute(query)]
 
 
-def _lock_runs(conn: sa.Connection, run_ids: set[str]) -> None:
-    """Lock the runs' rows until the transaction ends (FOR NO KEY UPDATE: foreign key checks still pass)."""
-    query = sa.select(runs.c.id).where(runs.c.run_id.in_(sorted(run_ids))).order_by(runs.c.run_id)
-    conn.execute(query.with_for_update(key_share=True)).all()
+def _insert_new(conn: sa.Connection, candidates: dict[tuple[str, int], EventRecord]) -> list[EventRecord]:
+    """SQLite: which events are new is read first (one indexed range query per run), then they go in one
+    executemany. Should another connection store some of them in between (the read is not yet in the
+    write transaction), the rows this one inserted are the newest `rowcount` rows: it holds the only
+    write lock from its insert on."""
+    stored = _stored_keys(conn, candidates.keys())
+    new = [_with_level(event) for key, event in candidates.items() if key not in stored]
+    if not new:
+        return new
+    inserted = conn.execute(insert_ignoring_duplicates(conn, events), [_event_row(event) for event in new]).rowcount
+    if 0 <= inserted < len(new):
+        newest = sa.select(events.c.run_id, events.c.sequence).order_by(events.c.id.desc()).limit(inserted)
+        ours = {(run_id, sequence) for run_id, sequence in conn.execute(newest)}
+        new = [event for event in new if (event.run_id, event.sequence) in ours]
+    return new
+
+
+def _insert_returning_new(conn: sa.Connection, candidates: list[EventRecord]) -> list[EventRecord]:
+    """PostgreSQL: one INSERT of the batch as arrays (unnest) ... ON CONFLICT DO NOTHING RETURNING the
+    keys it stored. One statement, so faster than a read then an executemany, and exact: a row another
+    transaction is storing is waited for, then skipped."""
+    rows = [_event_row(event) for event in candidates]
+    arrays = {name: [row[name] for row in rows] for name in _PG_COLUMNS}
+    stored = {(run_id, sequence) for run_id, sequence in conn.execute(_pg_insert_returning(), arrays)}
+    return [event for event in candidates if (event.run_id, event.sequence) in stored]
+
+
+_PG_COLUMNS = tuple(column.name for column in events.columns if column.name != "id")  # _event_row's keys
+
+
+@functools.cache
+def _pg_insert_returning() -> Any:
+    arrays = (sa.bindparam(name, type_=postgresql.ARRAY(events.c[name].type)) for name in _PG_COLUMNS)
+    batch = sa.func.unnest(*arrays).table_valued(*_PG_COLUMNS).render_derived()
+    stmt = postgresql.insert(events).from_select(list(_PG_COLUMNS), sa.select(batch))
+    return stmt.on_conflict_do_nothing().returning(events.c.run_id, events.c.sequence)
 
 
 def _stored_keys(conn: sa.Connection, keys: Iterable[tuple[str, int]]) -> set[tuple[str, int]]:

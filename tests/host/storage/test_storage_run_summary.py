@@ -184,6 +184,27 @@ class SummaryMigrationContract:
 class TestRunSummarySqlite(RunSummaryContract):
     backend = "sqlite"
 
+    def test_events_another_connection_stores_in_between_are_counted_once(self, engine: Engine) -> None:
+        """The read of what is stored comes before the write lock: another connection stores part of the
+        batch just before the insert (a hook on it), and only what this call inserted is summarized."""
+        batch, hooked = records("r1"), []
+
+        def store_some_first(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+            if statement.startswith("INSERT INTO events") and not hooked:
+                hooked.append(statement)
+                with engine.begin() as other:
+                    assert events.add_events(other, batch[:8]) == 8
+
+        sa.event.listen(engine, "before_cursor_execute", store_some_first)
+        try:
+            with engine.begin() as conn:
+                assert events.add_events(conn, batch) == len(batch) - 8
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", store_some_first)
+        assert hooked
+        summary = summary_of(engine, "r1")
+        assert (summary.total, summary.steps[0].attempts, summary.steps[0].stdout_bytes) == (17, 2, 7)
+
 
 class TestSummaryMigrationSqlite(SummaryMigrationContract):
     backend = "sqlite"
