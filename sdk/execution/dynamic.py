@@ -8,24 +8,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from sdk.errors import DagsterInvalidDefinitionError
 from sdk.execution.plan import CollectSource, MappedSource, Step, StepOutputSource
-
-
-def mark_templates(steps: dict[str, Step], order: list[str]) -> None:
-    """A step reading a mapped input is a template over the dynamic output its values come from."""
-    for key in order:
-        step = steps[key]
-        roots = {
-            steps[s.step_key].mapped_root or (s.step_key, s.output_name)
-            for i in step.inputs
-            for s in i.sources
-            if isinstance(s, MappedSource)
-        }
-        if len(roots) > 1:
-            raise DagsterInvalidDefinitionError(f'Step "{key}" is mapped over two dynamic outputs; map over one.')
-        if roots:
-            step.mapped_root = roots.pop()
 
 
 def is_template(step: Step) -> bool:

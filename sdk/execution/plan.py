@@ -110,10 +110,24 @@ def build_plan(job: Any, asset_graph: Any = None) -> ExecutionPlan:
             steps[node].upstream |= {e for e in extra if e in steps}
     order = _toposort(steps)
     if any(isinstance(s, MappedSource) for step in steps.values() for i in step.inputs for s in i.sources):
-        from sdk.execution.dynamic import mark_templates
-
-        mark_templates(steps, order)
+        _mark_templates(steps, order)
     return ExecutionPlan(steps, order)
+
+
+def _mark_templates(steps: dict[str, Step], order: list[str]) -> None:
+    """A step reading a mapped input is a template over the dynamic output its values come from."""
+    for key in order:
+        step = steps[key]
+        roots = {
+            steps[s.step_key].mapped_root or (s.step_key, s.output_name)
+            for i in step.inputs
+            for s in i.sources
+            if isinstance(s, MappedSource)
+        }
+        if len(roots) > 1:
+            raise DagsterInvalidDefinitionError(f'Step "{key}" is mapped over two dynamic outputs; map over one.')
+        if roots:
+            step.mapped_root = roots.pop()
 
 
 def select_steps(plan: ExecutionPlan, step_selection: Sequence[str], output_runs: Mapping[str, str]) -> ExecutionPlan:
