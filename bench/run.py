@@ -1,7 +1,7 @@
 """The one benchmark command: Weir against Dagster 1.13 on the same generated workloads.
 
-    python -m bench.run                 # every figure, 5 repetitions each (about 40 minutes)
-    python -m bench.run --quick         # fewer repetitions, the slowest Dagster rows skipped (< 3 min)
+    python -m bench.run                 # every figure, 5 repetitions each (about 50 minutes)
+    python -m bench.run --quick         # fewer repetitions, the slowest Dagster rows skipped (about 7 min)
     python -m bench.run --only ready_1000
     python -m bench.run --smoke         # Weir only, tiny sizes (< 1 min): CI keeps the bench from rotting
 
