@@ -101,6 +101,7 @@ class HostServicer(
                 limit=limits.page_size(request.limit, limits.RUNS_PAGE),
                 cursor=request.cursor or None,
                 max_bytes=wire.MAX_PAGE_BYTES,
+                created=(request.created_after or None, request.created_before or None),
             )
         return host_pb2.ListRunsReply(runs=[run_to_proto(r) for r in page], next_cursor=cursor or "")
 

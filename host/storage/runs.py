@@ -84,23 +84,25 @@ def list_runs(
     limit: int = 50,
     cursor: str | None = None,
     max_bytes: int | None = None,
+    created: tuple[float | None, float | None] = (None, None),
 ) -> tuple[list[RunRecord], str | None]:
     """One page of runs, newest first; pass the returned cursor to get the next page (None: no more).
 
     Keyset pagination on (created_at, id): a page costs the same however deep it is, and runs created
-    meanwhile do not shift the pages already handed out. With `max_bytes` the page also stops before
-    its runs' text (config, tags, selection, failure reason) would pass that many characters, so a
-    page of runs with large configs still fits in one reply; it always holds at least one run.
+    meanwhile do not shift the pages already handed out; `created` bounds created_at to [after, before).
+    With `max_bytes` the page also stops before its runs' text (config, tags, selection, failure
+    reason) would pass that many characters, so a page of runs with large configs still fits in one
+    reply; it always holds at least one run.
 
     Raises:
         InvalidValueError: a limit below 1, or a cursor this function did not hand out.
     """
     if limit < 1:
         raise InvalidValueError(f"A page of runs needs a limit of at least 1, not {limit}.")
-    query = _filtered(sa.select(runs), statuses, location, job_name, tags, cursor)
+    query = _filtered(sa.select(runs), statuses, location, job_name, tags, cursor, created)
     if max_bytes is not None:
         sized = conn.execute(
-            _filtered(sa.select(runs.c.id, _ROW_SIZE), statuses, location, job_name, tags, cursor)
+            _filtered(sa.select(runs.c.id, _ROW_SIZE), statuses, location, job_name, tags, cursor, created)
             .order_by(*_NEWEST_FIRST)
             .limit(limit + 1)
         ).all()
@@ -121,8 +123,14 @@ def _filtered(
     job_name: str | None,
     tags: Mapping[str, str] | None,
     cursor: str | None,
+    created: tuple[float | None, float | None] = (None, None),
 ) -> sa.Select[Any]:
     wanted = tuple(statuses)
+    after, before = created
+    if after is not None:
+        query = query.where(runs.c.created_at >= after)
+    if before is not None:
+        query = query.where(runs.c.created_at < before)
     if wanted:
         query = query.where(runs.c.status.in_(wanted))
     if location is not None:

@@ -208,6 +208,14 @@ def _big_events() -> Iterator[common_pb2.RunEvent]:
             yield make(s, common_pb2.STEP_SUCCESS)
 
 
+def test_the_runs_list_filters_by_created_range_from_the_url(ui: UiPage, made: Runs) -> None:
+    page = ui.open("/runs?to=2000-01-01T00:00")
+    page.locator(".card.empty", has_text="created in that range").wait_for()
+    page = ui.open("/runs?from=2000-01-01T00:00&to=2999-01-01T00:00")
+    page.locator(f"tr[data-run-id='{made.failed}']").wait_for()
+    assert page.locator("input[name=from]").input_value() == "2000-01-01T00:00"
+
+
 def test_the_run_view_of_a_hundred_thousand_events_is_one_quick_call(big_run: Callable[[], Router]) -> None:
     """UI.md (f): one server call of at most 150 ms for the header, steps, counts and a page."""
 

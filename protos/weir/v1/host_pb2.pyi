@@ -769,11 +769,17 @@ class ListRunsRequest(_message.Message):
     LIMIT_FIELD_NUMBER: _builtins.int
     CURSOR_FIELD_NUMBER: _builtins.int
     TAGS_FIELD_NUMBER: _builtins.int
+    CREATED_AFTER_FIELD_NUMBER: _builtins.int
+    CREATED_BEFORE_FIELD_NUMBER: _builtins.int
     location: _builtins.str
     job_name: _builtins.str
     limit: _builtins.int
     cursor: _builtins.str
     """next_cursor of the previous page"""
+    created_after: _builtins.float
+    """runs created at or after this time (Unix seconds; 0: no bound)"""
+    created_before: _builtins.float
+    """runs created before this time (Unix seconds; 0: no bound)"""
     @_builtins.property
     def statuses(self) -> _containers.RepeatedScalarFieldContainer[Global___RunStatus.ValueType]: ...
     @_builtins.property
@@ -789,10 +795,12 @@ class ListRunsRequest(_message.Message):
         limit: _builtins.int = ...,
         cursor: _builtins.str = ...,
         tags: _abc.Mapping[_builtins.str, _builtins.str] | None = ...,
+        created_after: _builtins.float = ...,
+        created_before: _builtins.float = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["cursor", b"cursor", "job_name", b"job_name", "limit", b"limit", "location", b"location", "statuses", b"statuses", "tags", b"tags"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["created_after", b"created_after", "created_before", b"created_before", "cursor", b"cursor", "job_name", b"job_name", "limit", b"limit", "location", b"location", "statuses", b"statuses", "tags", b"tags"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -190,6 +190,17 @@ class RunStorageContract:
             assert [r.run_id for r in runs.list_runs(conn, job_name="a", statuses=["QUEUED"])[0]] == ["r1"]
             assert runs.list_runs(conn, location="nowhere") == ([], None)
 
+    def test_list_filters_by_created_range_and_pages_within_it(self, engine: Engine, make_run: MakeRun) -> None:
+        with engine.begin() as conn:
+            runs.add_runs(conn, [make_run(f"r{i}", float(i)) for i in range(10)])
+            assert [r.run_id for r in runs.list_runs(conn, created=(3.0, 6.0))[0]] == ["r5", "r4", "r3"]
+            assert [r.run_id for r in runs.list_runs(conn, created=(8.0, None))[0]] == ["r9", "r8"]
+            assert [r.run_id for r in runs.list_runs(conn, created=(None, 2.0))[0]] == ["r1", "r0"]
+            first, cursor = runs.list_runs(conn, created=(2.0, 7.0), limit=3)
+            rest, last = runs.list_runs(conn, created=(2.0, 7.0), limit=3, cursor=cursor)
+        assert [r.run_id for r in first + rest] == ["r6", "r5", "r4", "r3", "r2"]
+        assert last is None
+
     def test_a_page_of_exactly_limit_runs_has_no_next_cursor(self, engine: Engine, make_run: MakeRun) -> None:
         with engine.begin() as conn:
             runs.add_runs(conn, [make_run(f"r{i}", float(i)) for i in range(4)])

@@ -26,8 +26,17 @@ export async function render(root, ctx) {
   const location = query.get("location") || "";
   const job = query.get("job") || "";
   const tags = query.getAll("tag").filter((t) => t.includes("="));
+  const from = query.get("from") || ""; // created range, the browser's local time (datetime-local)
+  const to = query.get("to") || "";
   const selected = new Set(list(query.get("selected")));
-  const request = { statuses, location, job_name: job, tags: Object.fromEntries(tags.map(splitTag)) };
+  const request = {
+    statuses,
+    location,
+    job_name: job,
+    tags: Object.fromEntries(tags.map(splitTag)),
+    created_after: epoch(from),
+    created_before: epoch(to),
+  };
 
   let runs = [];
   let cursor = "";
@@ -65,7 +74,15 @@ export async function render(root, ctx) {
           toast(`A tag filter is key=value, not ${JSON.stringify(tag)}`, { bad: true });
           return;
         }
-        ctx.navigate(filterUrl({ location: form.get("location"), job: String(form.get("job") || "").trim(), tag: tag ? [...tags, tag] : tags }));
+        ctx.navigate(
+          filterUrl({
+            location: form.get("location"),
+            job: String(form.get("job") || "").trim(),
+            tag: tag ? [...tags, tag] : tags,
+            from: form.get("from"),
+            to: form.get("to"),
+          }),
+        );
       },
     },
     h(
@@ -76,9 +93,13 @@ export async function render(root, ctx) {
     ),
     h("input", { name: "job", placeholder: "job name", value: job, "aria-label": "job" }),
     h("input", { name: "tag", placeholder: "tag key=value", "aria-label": "tag" }),
+    h("label", { class: "muted" }, "created from ", h("input", { type: "datetime-local", name: "from", value: from, "aria-label": "created from" })),
+    h("label", { class: "muted" }, "to ", h("input", { type: "datetime-local", name: "to", value: to, "aria-label": "created before" })),
     h("button", { type: "submit" }, "Filter"),
     tags.map((tag) => h("a", { class: "tag runs-tag", href: filterUrl({ tag: tags.filter((t) => t !== tag) }), title: "remove this filter" }, tag, " ×")),
-    location || job || tags.length ? h("a", { href: filterUrl({ location: "", job: "", tag: [] }) }, "clear filters") : null,
+    location || job || tags.length || from || to
+      ? h("a", { href: filterUrl({ location: "", job: "", tag: [], from: "", to: "" }) }, "clear filters")
+      : null,
   );
   root.append(h("div", { class: "row" }, h("h1", {}, "Runs"), h("span", { class: "spacer" }), actions), tabs, filters, body, more);
 
@@ -152,7 +173,7 @@ export async function render(root, ctx) {
         draw();
       },
     });
-    const grid = table(["", ...RUN_HEADERS, "Tags"], rows, { empty: emptyText(statuses, location, job, tags) });
+    const grid = table(["", ...RUN_HEADERS, "Tags"], rows, { empty: emptyText(statuses, location, job, tags, from || to) });
     const head = grid.querySelector("thead th");
     if (head && !readOnly) head.append(all);
     clear(body).append(grid);
@@ -181,6 +202,12 @@ function list(value) {
   return (value || "").split(",").filter(Boolean);
 }
 
+// A datetime-local value ("2026-11-29T18:00") as Unix seconds in the browser's zone; 0 when empty.
+function epoch(local) {
+  const ms = local ? new Date(local).getTime() : NaN;
+  return Number.isFinite(ms) ? ms / 1000 : 0;
+}
+
 function splitTag(tag) {
   const at = tag.indexOf("=");
   return [tag.slice(0, at), tag.slice(at + 1)];
@@ -195,11 +222,12 @@ function tagList(run) {
   return [shown.slice(0, 3).map(([k, v]) => h("span", { class: "tag", title: `${k}=${v}` }, `${k}=${v}`)), shown.length > 3 ? h("span", { class: "muted" }, ` +${shown.length - 3}`) : null];
 }
 
-function emptyText(statuses, location, job, tags) {
+function emptyText(statuses, location, job, tags, dated) {
   const parts = [];
   if (statuses.length) parts.push(statuses.join(" or ").toLowerCase());
   if (location) parts.push(`in ${location}`);
   if (job) parts.push(`of job ${job}`);
   if (tags.length) parts.push(`tagged ${tags.join(", ")}`);
+  if (dated) parts.push("created in that range");
   return parts.length ? `No run ${parts.join(" ")}.` : "No runs yet: launch one from Launch, or let a schedule or sensor start one.";
 }
