@@ -217,6 +217,15 @@ def test_freshness_is_listed_with_the_asset(host: DevHost, client: HostClient) -
     assert "freshness     PASS: last materialized" in shown and "automation    on_missing" in shown
 
 
+def test_lineage_crosses_locations(host: DevHost, client: HostClient) -> None:
+    details = client.asset_details("clean")
+    assert [(r.asset_key.path[0], r.location, list(r.declared_in)) for r in details.upstream] == [
+        ("raw", "upstream", ["downstream"])
+    ]
+    downstream = client.asset_details("raw").downstream
+    assert [(r.asset_key.path[0], r.location) for r in downstream] == [("clean", "downstream")]
+
+
 def test_explaining_an_asset_never_evaluated_says_what_to_do(host: DevHost) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "host.cli", "automation", "explain", "raw"],
