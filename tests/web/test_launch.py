@@ -4,8 +4,8 @@ says it, a backfill over a range of partitions), schedules started and stopped, 
 their output, its cursor edited and a preview, backfills, a location's definitions and the daemon.
 
 The example workspace (shared `ui_host`) has a schedule but no sensor and no partitions, so a second,
-small `weir dev` host serves `lab`: a sensor that ticks every second, a partitioned job, a job with
-required config.
+small `weir dev` host serves `lab`: a sensor that ticks every second, a partitioned job and asset, a job
+with required (and described) config for the editor's completion.
 """
 
 from __future__ import annotations
@@ -23,11 +23,13 @@ from tests.support import dev_host, wait_for
 from tests.web.conftest import UiHost, UiPage, logged_in_page
 
 LAB = """
+from pydantic import Field
+
 import sdk as dg
 
 
 class ScaleConfig(dg.Config):
-    factor: int
+    factor: int = Field(description="How many times to scale the greeting.")
     label: str = "x"
 
 
@@ -192,6 +194,58 @@ def test_a_range_of_partitions_launches_a_backfill(lab: UiPage) -> None:
     page = lab.open("/backfills")
     page.locator(f"tr[data-backfill='{backfill_id}']", has_text="completed").wait_for()
     lab.shot("backfills")
+
+
+def test_config_names_complete_from_the_schema_at_the_caret(lab: UiPage) -> None:
+    page = lab.open("/launch?location=lab&job=config_job")
+    page.fill("#launch-config", '{"ops": {\n  \n}}')
+    page.locator(".launch-schema-errors", has_text="ops.hello: required field is missing").wait_for()
+    caret = len('{"ops": {\n  ')
+    page.eval_on_selector("#launch-config", "(e, at) => e.setSelectionRange(at, at)", caret)
+    page.keyboard.press("Control+Space")
+    options = page.locator(".config-complete li[role=option]")
+    options.first.wait_for()
+    assert [o.get_attribute("data-name") for o in options.all()] == ["hello"]
+    assert "required" in options.first.inner_text()
+    lab.shot("launch-config-completion")
+    page.keyboard.press("Enter")  # "hello": {} with the caret inside the braces
+    assert '"hello": {}' in page.input_value("#launch-config")
+    page.locator(".launch-schema-errors", has_text="ops.hello.config: required field is missing").wait_for()
+    page.keyboard.type('"')  # a quote where a key goes opens the list by itself
+    page.locator(".config-complete li[data-name=config]").wait_for()
+    page.keyboard.press("Tab")
+    page.keyboard.press("Control+Space")
+    names = page.locator(".config-complete li[role=option]")
+    names.first.wait_for()
+    assert [o.get_attribute("data-name") for o in names.all()] == ["factor", "label"]  # required first
+    factor = names.first
+    assert factor.get_attribute("title") == "How many times to scale the greeting."  # hover docs
+    assert "integer" in factor.inner_text() and "required" in factor.inner_text()
+    lab.shot("launch-config-completion-docs")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Escape")
+    assert page.locator(".config-complete").is_hidden()
+    page.keyboard.press("Control+Space")
+    page.keyboard.press("Enter")
+    page.locator(".launch-ok").wait_for()  # the editor checked the completed config again
+    assert page.input_value("#launch-config") == '{"ops": {\n  "hello": {"config": {"factor": 0}}\n}}'
+
+
+def test_partitioned_asset_page_leads_to_a_backfill(lab: UiPage) -> None:
+    page = lab.open("/assets/daily_sales")
+    page.locator("a.backfill-button").wait_for()
+    lab.shot("asset-backfill-button")
+    page.click("a.backfill-button")
+    page.wait_for_url(re.compile(r".*/launch\?.*pmode=range"))
+    page.fill("input[name=from]", "2024-01-10")
+    page.fill("input[name=to]", "2024-01-11")
+    page.locator("#launch-summary", has_text="2 partitions").wait_for()
+    lab.shot("asset-backfill-launch")
+    page.click("button:has-text('Launch backfill')")
+    page.wait_for_url(re.compile(r".*/backfills/[0-9a-f]+$"))
+    backfill = lab.host.client.get_backfill(page.url.rsplit("/", 1)[-1])
+    assert backfill.partition_count == 2
+    assert [list(k.path) for k in backfill.asset_selection] == [["daily_sales"]]
 
 
 def test_sensor_page_shows_ticks_edits_the_cursor_and_previews(lab: UiPage) -> None:

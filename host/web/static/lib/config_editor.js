@@ -5,6 +5,7 @@
 
 import { append, clear, h } from "./dom.js";
 import { fields, fillDefaults, pathText, removeExtra, scaffold, validate } from "./jsonschema.js";
+import { attachCompletion } from "./config_complete.js";
 
 export function configEditor({ onChange = () => {} } = {}) {
   let schema = null;
@@ -27,7 +28,9 @@ export function configEditor({ onChange = () => {} } = {}) {
   const problems = h("div", { class: "launch-problems", "aria-live": "polite" });
   const reference = h("div");
   const actions = h("div", { class: "row" });
-  const element = h("div", { class: "card launch-config" }, actions, editor, problems, reference);
+  // property names from the schema at the caret (Ctrl+Space, or typing `"` where a key goes)
+  const completing = h("div", { class: "config-complete-wrap" }, editor, attachCompletion(editor, () => schema));
+  const element = h("div", { class: "card launch-config" }, actions, completing, problems, reference);
 
   // As tall as its text (within bounds), so a short config does not sit in a large empty box.
   const fit = () => (editor.rows = Math.min(32, Math.max(6, editor.value.split("\n").length + 1)));
@@ -132,7 +135,7 @@ function schemaReference(schema) {
         rows.map((f) =>
           h(
             "tr",
-            {},
+            { title: f.description || null },
             h("td", {}, h("code", {}, pathText(f.path))),
             h("td", {}, f.type),
             h("td", {}, f.required ? "yes" : ""),

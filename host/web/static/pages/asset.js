@@ -104,6 +104,7 @@ function drawHeader(header, asset, launcher) {
       node.is_executable && !readOnly
         ? h("button", { class: "primary", onclick: () => launcher.open() }, launcher.needsInput() ? "Materialize…" : "Materialize")
         : null,
+      node.is_executable && node.partitions && !readOnly ? backfillLink(asset) : null,
       link(`/assets/graph?selection=${encodeURIComponent(`key:"${asset.key}"`)}`, "View in graph"),
     ),
     h(
@@ -124,6 +125,12 @@ function drawHeader(header, asset, launcher) {
       row && row.partitions ? fact("partitions", `${row.partitions[0]}/${row.partitions[1] ?? "?"} materialized`) : null,
     ),
   );
+}
+
+// A backfill of this asset: the launch page with the asset chosen and a range of partitions to fill in.
+function backfillLink(asset) {
+  const query = new URLSearchParams({ location: asset.details.location, assets: asset.key, pmode: "range" });
+  return h("a", { class: "button backfill-button", href: `/launch?${query}`, title: "launch a backfill over a range of this asset's partitions" }, "Backfill…");
 }
 
 function fact(label, value) {

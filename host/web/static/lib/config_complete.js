@@ -1,0 +1,277 @@
+// Completion of property names in a JSON run-config textarea, from the target's JSON Schema: a tolerant
+// scan of the text before the caret finds the path of the object being edited (it works on unfinished
+// JSON), the schema at that path gives the names not yet present, each with its type, whether it is
+// required and its description. Ctrl+Space opens the list, so does typing `"` where a key goes; arrows
+// move, Enter/Tab insert `"name": ` and a value scaffold of its type, Escape closes.
+
+import { append, clear, h } from "./dom.js";
+import { resolve } from "./jsonschema.js";
+
+const ITEM = Symbol("item"); // a path step into an array's items
+const SCAFFOLD = { object: "{}", array: "[]", string: '""', integer: "0", number: "0", boolean: "false" };
+const MAX_ITEMS = 200;
+
+// Where the caret is: {path, keyPosition, prefix, replaceFrom, objectStart} — keyPosition is true
+// when a property name may be typed there (inside an object, not after a `:`), prefix the part of a
+// name already typed in an open string, replaceFrom where that string starts.
+export function caretContext(text, caret) {
+  const stack = []; // {kind: "object"|"array", key, start, expectKey}
+  let inString = false;
+  let stringStart = -1;
+  let lastString = null;
+  let pendingKey = null;
+  for (let i = 0; i < caret; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === "\\") i++;
+      else if (c === '"') {
+        inString = false;
+        lastString = text.slice(stringStart + 1, i);
+      }
+      continue;
+    }
+    const top = stack[stack.length - 1];
+    if (c === '"') {
+      inString = true;
+      stringStart = i;
+    } else if (c === ":" && top && top.kind === "object") {
+      pendingKey = lastString;
+      top.expectKey = false;
+    } else if (c === ",") {
+      if (top && top.kind === "object") top.expectKey = true;
+      pendingKey = null;
+    } else if (c === "{" || c === "[") {
+      const key = top ? (top.kind === "object" ? pendingKey : ITEM) : null;
+      stack.push({ kind: c === "{" ? "object" : "array", key, start: i, expectKey: c === "{" });
+      pendingKey = null;
+    } else if (c === "}" || c === "]") {
+      stack.pop();
+      pendingKey = null;
+      if (stack.length && stack[stack.length - 1].kind === "object") stack[stack.length - 1].expectKey = false;
+    }
+  }
+  const top = stack[stack.length - 1];
+  const keyPosition = Boolean(top && top.kind === "object" && top.expectKey);
+  return {
+    path: stack.slice(1).map((f) => f.key),
+    keyPosition,
+    prefix: inString ? text.slice(stringStart + 1, caret) : "",
+    replaceFrom: inString ? stringStart : caret,
+    inString,
+    objectStart: top ? top.start : -1,
+  };
+}
+
+// The names of the object that opens at `start` (its direct keys), skipping the string at `skip`.
+export function presentKeys(text, start, skip = -1) {
+  const keys = new Set();
+  let depth = 0;
+  let stringStart = -1;
+  for (let i = start; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') {
+      stringStart = i;
+      for (i++; i < text.length && text[i] !== '"'; i++) if (text[i] === "\\") i++;
+      if (depth === 1 && stringStart !== skip && /^\s*:/.test(text.slice(i + 1, i + 40))) keys.add(text.slice(stringStart + 1, i));
+    } else if (c === "{" || c === "[") depth++;
+    else if (c === "}" || c === "]") {
+      depth--;
+      if (depth === 0) break;
+    }
+  }
+  return keys;
+}
+
+// The object schema for a value (resolving $ref, picking the object branch of anyOf/oneOf, merging allOf).
+function objectSchema(schema, root) {
+  let s = resolve(schema, root);
+  const branches = s.anyOf || s.oneOf;
+  if (branches) {
+    const object = branches.map((b) => resolve(b, root)).find((b) => b.properties || b.additionalProperties || b.type === "object");
+    if (object) s = object;
+  }
+  if (s.allOf) {
+    const parts = [s, ...s.allOf.map((p) => objectSchema(p, root))];
+    return {
+      properties: Object.assign({}, ...parts.map((p) => p.properties || {})),
+      required: parts.flatMap((p) => p.required || []),
+      additionalProperties: s.additionalProperties,
+    };
+  }
+  return s;
+}
+
+// The schema at `path` below root, or null where the schema says nothing.
+export function schemaAt(root, path) {
+  let s = objectSchema(root, root);
+  for (const step of path) {
+    let next;
+    if (step === ITEM) next = s.items && typeof s.items === "object" ? s.items : null;
+    else if (step !== null && s.properties && step in s.properties) next = s.properties[step];
+    else if (s.additionalProperties && typeof s.additionalProperties === "object") next = s.additionalProperties;
+    if (!next) return null;
+    s = objectSchema(next, root);
+  }
+  return s;
+}
+
+function typeName(schema, root) {
+  const s = resolve(schema, root);
+  if (s.enum) return "enum";
+  if (s.type) return Array.isArray(s.type) ? s.type.join(" | ") : s.type;
+  const branches = s.anyOf || s.oneOf;
+  if (branches) return branches.map((b) => typeName(b, root)).join(" | ");
+  if (s.properties) return "object";
+  return "any";
+}
+
+// The suggestions at the caret: [{name, type, required, description, scaffold}] (required first).
+export function suggestions(schema, text, caret) {
+  const where = caretContext(text, caret);
+  if (!schema || !where.keyPosition) return { where, items: [] };
+  const s = schemaAt(schema, where.path);
+  if (!s || !s.properties) return { where, items: [] };
+  const present = presentKeys(text, where.objectStart, where.inString ? where.replaceFrom : -1);
+  const required = new Set(s.required || []);
+  const prefix = where.prefix.toLowerCase();
+  const items = Object.entries(s.properties)
+    .filter(([name]) => !present.has(name) && name.toLowerCase().startsWith(prefix))
+    .map(([name, item]) => {
+      const resolved = objectSchema(item, schema);
+      const type = typeName(item, schema);
+      const main = Array.isArray(resolved.type) ? resolved.type.find((t) => t !== "null") : resolved.type || (resolved.properties ? "object" : "");
+      return { name, type, required: required.has(name), description: resolved.description || resolve(item, schema).description || "", scaffold: SCAFFOLD[main] ?? "null" };
+    })
+    .sort((a, b) => Number(b.required) - Number(a.required));
+  return { where, items: items.slice(0, MAX_ITEMS) };
+}
+
+// Completion for `editor` (a textarea); `schema()` gives the current schema. Returns the list element
+// to place after the editor inside a positioned wrapper.
+export function attachCompletion(editor, schema) {
+  const list = h("ul", { class: "config-complete", role: "listbox", "aria-label": "Config suggestions", hidden: true });
+  let items = [];
+  let where = null;
+  let selected = 0;
+
+  const close = () => {
+    list.hidden = true;
+    items = [];
+  };
+
+  const draw = () => {
+    append(
+      clear(list),
+      items.map((item, i) =>
+        h(
+          "li",
+          {
+            role: "option",
+            class: i === selected ? "selected" : "",
+            "aria-selected": i === selected ? "true" : "false",
+            title: item.description || `${item.name} (${item.type})`,
+            dataset: { name: item.name },
+            onmousedown: (event) => {
+              event.preventDefault(); // keep the caret in the editor
+              selected = i;
+              accept();
+            },
+          },
+          h("code", { class: "config-complete-name" }, item.name),
+          h("span", { class: "config-complete-type" }, item.type),
+          item.required ? h("span", { class: "config-complete-required" }, "required") : null,
+          item.description ? h("span", { class: "config-complete-doc" }, item.description) : null,
+        ),
+      ),
+    );
+    const current = list.children[selected];
+    if (current) current.scrollIntoView({ block: "nearest" });
+  };
+
+  // Below the caret's line, measured from the editor's font (a monospace textarea).
+  const place = () => {
+    const style = getComputedStyle(editor);
+    const before = editor.value.slice(0, editor.selectionStart).split("\n");
+    const line = before.length;
+    const lineHeight = parseFloat(style.lineHeight) || parseFloat(style.fontSize) * 1.4;
+    const context = document.createElement("canvas").getContext("2d");
+    context.font = style.font;
+    const column = context.measureText(before[before.length - 1]).width;
+    const top = editor.offsetTop + parseFloat(style.paddingTop) + line * lineHeight - editor.scrollTop + 2;
+    list.style.top = `${Math.min(top, editor.offsetTop + editor.offsetHeight)}px`;
+    list.style.left = `${editor.offsetLeft + Math.min(parseFloat(style.paddingLeft) + column, Math.max(0, editor.clientWidth - 320))}px`;
+  };
+
+  const open = ({ quiet = false } = {}) => {
+    const found = suggestions(schema(), editor.value, editor.selectionStart);
+    where = found.where;
+    items = found.items;
+    selected = 0;
+    if (!items.length) {
+      if (quiet || !where.keyPosition) close();
+      else {
+        list.hidden = false;
+        append(clear(list), [h("li", { class: "config-complete-none muted" }, "No more fields here.")]);
+        place();
+      }
+      return;
+    }
+    list.hidden = false;
+    draw();
+    place();
+  };
+
+  const accept = () => {
+    const item = items[selected];
+    if (!item) return close();
+    const text = editor.value;
+    let end = editor.selectionStart;
+    if (where.inString) {
+      while (end < text.length && /[\w$-]/.test(text[end])) end++; // the rest of the word being replaced
+      if (text[end] === '"') end++;
+      if (/^\s*:/.test(text.slice(end))) end = end + text.slice(end).indexOf(":") + 1;
+    }
+    const before = text.slice(0, where.replaceFrom);
+    const after = text.slice(end);
+    const comma = /[}\]"\w]\s*$/.test(before) ? ", " : "";
+    const trailing = /^\s*"/.test(after) ? ", " : "";
+    const inserted = `${comma}"${item.name}": ${item.scaffold}`;
+    editor.value = before + inserted + trailing + after;
+    // the caret goes inside an empty object, array or string, else after the value
+    const inside = ["{}", "[]", '""'].includes(item.scaffold) ? 1 : 0;
+    const caret = before.length + inserted.length - inside;
+    editor.setSelectionRange(caret, caret);
+    close();
+    editor.dispatchEvent(new Event("input", { bubbles: true }));
+  };
+
+  editor.addEventListener("keydown", (event) => {
+    if (event.ctrlKey && (event.key === " " || event.code === "Space")) {
+      event.preventDefault();
+      open();
+      return;
+    }
+    if (list.hidden || !items.length) {
+      if (event.key === "Escape" && !list.hidden) close();
+      return;
+    }
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      event.preventDefault();
+      selected = (selected + (event.key === "ArrowDown" ? 1 : items.length - 1)) % items.length;
+      draw();
+    } else if (event.key === "Enter" || event.key === "Tab") {
+      event.preventDefault();
+      accept();
+    } else if (event.key === "Escape") {
+      event.preventDefault();
+      close();
+    }
+  });
+  editor.addEventListener("input", (event) => {
+    if (event.inputType === "insertText" && event.data === '"') open({ quiet: true });
+    else if (!list.hidden) open({ quiet: true }); // narrow the list as the name is typed
+  });
+  editor.addEventListener("blur", close);
+  editor.addEventListener("click", close);
+  return list;
+}
