@@ -10,6 +10,7 @@ with required (and described) config for the editor's completion.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -67,7 +68,12 @@ def fresh() -> int:
     return 1
 
 
-defs = dg.Definitions(assets=[daily_sales, fresh], jobs=[config_job, daily_job], sensors=[lab_sensor])
+@dg.asset
+def scaled(config: ScaleConfig) -> int:
+    return config.factor
+
+
+defs = dg.Definitions(assets=[daily_sales, fresh, scaled], jobs=[config_job, daily_job], sensors=[lab_sensor])
 """
 
 
@@ -246,6 +252,27 @@ def test_partitioned_asset_page_leads_to_a_backfill(lab: UiPage) -> None:
     backfill = lab.host.client.get_backfill(page.url.rsplit("/", 1)[-1])
     assert backfill.partition_count == 2
     assert [list(k.path) for k in backfill.asset_selection] == [["daily_sales"]]
+
+
+def test_asset_materialize_panel_checks_config_with_the_launch_editor(lab: UiPage) -> None:
+    client = lab.host.client
+    page = lab.open("/assets/scaled")
+    page.click("button:has-text('Materialize…')")
+    page.locator(".launch-panel .launch-ok").wait_for()  # scaffolded with what the asset's config requires
+    assert '"factor": 0' in page.input_value("#launch-config")
+    page.fill("#launch-config", '{"ops": {"scaled": {"config": {"factor": "many"}}}}')
+    page.locator(".launch-schema-errors", has_text="ops.scaled.config.factor: expected integer").wait_for()
+    before = _runs(client, "lab")
+    page.click(".launch-panel button:has-text('Launch run')")
+    page.locator(".launch-panel .error-box", has_text="Not launched").wait_for()
+    lab.shot("asset-materialize-config-errors")
+    assert _runs(client, "lab") == before
+    page.fill("#launch-config", '{"ops": {"scaled": {"config": {"factor": 3}}}}')
+    page.locator(".launch-panel .launch-ok").wait_for()
+    page.click(".launch-panel button:has-text('Launch run')")
+    wait_for(lambda: len(_runs(client, "lab")) > len(before), 10, what="the asset's run")
+    run = client.get_run(next(r for r in _runs(client, "lab") if r not in before))
+    assert json.loads(run.run_config_json) == {"ops": {"scaled": {"config": {"factor": 3}}}}
 
 
 def test_sensor_page_shows_ticks_edits_the_cursor_and_previews(lab: UiPage) -> None:

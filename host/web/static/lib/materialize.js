@@ -1,9 +1,11 @@
-// Materialize one asset from the UI: at once when it needs nothing, else a panel with a JSON run config
-// scaffolded from the asset's config schema and a partition picker (ListPartitionKeys); the host's
-// refusals (a partitioned asset without a partition, bad config) are shown in the panel.
+// Materialize one asset from the UI: at once when it needs nothing, else a panel with the launchpad's
+// run-config editor (lib/config_editor.js: scaffold, checks as you type, completion) for the asset's
+// config schema and a partition picker (ListPartitionKeys); the host's refusals (a partitioned asset
+// without a partition, bad config) are shown in the panel.
 
 import { append, clear, errorBox, h, link, toast } from "./dom.js";
 import { rpc } from "./api.js";
+import { configEditor } from "./config_editor.js";
 import { shortId } from "./format.js";
 
 const put = (el, ...children) => append(el, children);
@@ -36,23 +38,22 @@ export function materializer(panel, asset, ctx) {
       return;
     }
     const errorSlot = h("div");
-    const config = node().config_schema
-      ? h("textarea", { class: "config-editor", spellcheck: "false", "aria-label": "run config (JSON)" }, scaffoldRunConfig(node()))
-      : null;
+    const config = node().config_schema ? configEditor() : null;
+    if (config) config.setTarget(runConfigSchema(node()), asset.key);
     partitionInput = node().partitions ? h("input", { type: "text", class: "partition-input", list: "partition-keys", placeholder: "partition key", "aria-label": "partition key" }) : null;
     const keys = h("datalist", { id: "partition-keys" });
     const go = h("button", { class: "primary" }, "Launch run");
     go.addEventListener("click", async () => {
       const request = base();
-      if (config) request.run_config_json = config.value;
       if (partitionInput && partitionInput.value.trim()) request.partition_key = partitionInput.value.trim();
       if (config) {
-        try {
-          JSON.parse(config.value || "{}");
-        } catch (error) {
-          put(clear(errorSlot), errorBox(`The run config is not valid JSON: ${error.message}`));
+        const { error, errors, value } = config.check();
+        if (error || errors.length) {
+          config.show();
+          put(clear(errorSlot), errorBox(error ? "Not launched: fix the run config's JSON first." : `Not launched: the config has ${errors.length} problem(s) listed above.`));
           return;
         }
+        request.run_config_json = JSON.stringify(value);
       }
       go.disabled = true;
       await launch(request, errorSlot);
@@ -61,7 +62,7 @@ export function materializer(panel, asset, ctx) {
     put(clear(panel), 
       h("h2", {}, `Materialize ${asset.key}`),
       partitionInput ? h("label", { class: "field" }, h("span", {}, "Partition"), partitionInput, keys, h("span", { class: "muted partition-total" })) : null,
-      config ? h("label", { class: "field" }, h("span", {}, "Run config (JSON)"), config) : null,
+      config ? config.element : null,
       errorSlot,
       h("div", { class: "row" }, go, h("button", { onclick: () => (panel.hidden = true) }, "Cancel")),
     );
@@ -70,7 +71,7 @@ export function materializer(panel, asset, ctx) {
       if (partition) partitionInput.value = partition;
       fillPartitionKeys(asset, keys, partitionInput, panel.querySelector(".partition-total"), errorSlot, Boolean(partition));
     }
-    (partitionInput || config).focus();
+    (partitionInput || panel.querySelector("textarea")).focus();
   };
   return { open, needsInput };
 }
@@ -89,29 +90,25 @@ async function fillPartitionKeys(asset, datalist, input, total, errorSlot, keep)
   }
 }
 
-// {"ops": {<op>: {"config": {...}}}} with each property's default, or an empty value of its type.
-export function scaffoldRunConfig(node) {
-  let schema = {};
+// The run config schema of a run of this asset alone: {"ops": {<op>: {"config": <its schema>}}}, the
+// config schema's $defs moved to the top so its references resolve. The host checks the whole run
+// config again on launch (resources included).
+export function runConfigSchema(node) {
+  let config = {};
   try {
-    schema = JSON.parse(node.config_schema);
+    config = JSON.parse(node.config_schema);
   } catch {
-    return "{}";
+    return null;
   }
-  const defs = schema.$defs || schema.definitions || {};
-  const value = (s, depth = 0) => {
-    if (!s || depth > 8) return null;
-    if (s.$ref) return value(defs[s.$ref.split("/").pop()], depth + 1);
-    if (s.default !== undefined) return s.default;
-    if (s.enum) return s.enum[0];
-    const type = Array.isArray(s.type) ? s.type.find((t) => t !== "null") : s.type;
-    if (s.anyOf || s.oneOf) return value((s.anyOf || s.oneOf).find((x) => x.type !== "null"), depth + 1);
-    if (type === "object" || s.properties) {
-      const out = {};
-      for (const [k, p] of Object.entries(s.properties || {})) out[k] = value(p, depth + 1);
-      return out;
-    }
-    return { string: "", integer: 0, number: 0, boolean: false, array: [] }[type] ?? null;
+  const { $defs, definitions, ...own } = config;
+  const op = node.op_name || node.key.path.join("__");
+  const opSchema = { type: "object", properties: { config: own }, required: ["config"], additionalProperties: false };
+  const schema = {
+    type: "object",
+    properties: { ops: { type: "object", properties: { [op]: opSchema }, required: [op], additionalProperties: false }, resources: { type: "object" } },
+    required: ["ops"],
   };
-  return JSON.stringify({ ops: { [node.op_name || node.key.path.join("__")]: { config: value(schema) } } }, null, 2);
+  if ($defs) schema.$defs = $defs;
+  if (definitions) schema.definitions = definitions;
+  return schema;
 }
-
