@@ -19,6 +19,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from host.cli.client import HostClient
 from protos import wire
@@ -281,3 +282,23 @@ def chromium_path() -> str:
     if os.environ.get("WEIR_REQUIRE_BROWSER") == "1":
         pytest.fail(message)
     pytest.skip(message)
+
+
+EXAMPLES = REPO / "examples"
+
+
+def example_pythons() -> dict[str, Path]:
+    """The example workspace's two environments, with conflicting versions of the same package."""
+    return {"sales": location_venv(["tabulate==0.8.10"]), "forecast": location_venv(["tabulate==0.9.0"])}
+
+
+def example_entry(name: str, python: str | Path) -> dict[str, Any]:
+    """A workspace.yaml entry for examples/NAME run by `python` (see example_pythons)."""
+    return {
+        "python_file": {
+            "relative_path": str(EXAMPLES / name / "definitions.py"),
+            "location_name": name,
+            "working_directory": str(EXAMPLES / name),
+            "executable_path": str(python),
+        }
+    }

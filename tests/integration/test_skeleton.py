@@ -15,9 +15,17 @@ from pathlib import Path
 import pytest
 
 from protos.weir.v1 import common_pb2, host_pb2
-from tests.support import REPO, dev_host, location_venv, processes_mentioning, wait_for, write_workspace
+from tests.support import (
+    EXAMPLES,
+    REPO,
+    dev_host,
+    example_entry,
+    example_pythons,
+    processes_mentioning,
+    wait_for,
+    write_workspace,
+)
 
-EXAMPLES = REPO / "examples"
 GOOD = """
 import sdk as dg
 
@@ -46,17 +54,6 @@ def _loaded(client, names: set[str]) -> bool:
     return all(states.get(n) == host_pb2.LOCATION_LOADED for n in names)
 
 
-def _example_entry(name: str, python: str | Path) -> dict:
-    return {
-        "python_file": {
-            "relative_path": str(EXAMPLES / name / "definitions.py"),
-            "location_name": name,
-            "working_directory": str(EXAMPLES / name),
-            "executable_path": str(python),
-        }
-    }
-
-
 def _materialize(client, location: str, keys: list[str]) -> host_pb2.Run:
     request = host_pb2.LaunchRunRequest(
         location=location, asset_selection=[common_pb2.AssetKey(path=k.split("/")) for k in keys]
@@ -72,13 +69,11 @@ def _logs(client, run_id: str) -> list[str]:
 @pytest.fixture(scope="module")
 def location_pythons() -> dict[str, Path]:
     """Two environments that hold conflicting versions of the same package."""
-    return {"sales": location_venv(["tabulate==0.8.10"]), "forecast": location_venv(["tabulate==0.9.0"])}
+    return example_pythons()
 
 
 def test_two_locations_in_their_own_venvs_run_with_their_own_package_versions(tmp_path, location_pythons):
-    workspace = write_workspace(
-        tmp_path / "workspace.yaml", [_example_entry(n, p) for n, p in location_pythons.items()]
-    )
+    workspace = write_workspace(tmp_path / "workspace.yaml", [example_entry(n, p) for n, p in location_pythons.items()])
     home = tmp_path / "home"
     with dev_host(
         home, ["-w", str(workspace)], env={"PYTHONPROFILEIMPORTTIME": "1"}, stderr_path=tmp_path / "host.stderr"

@@ -20,9 +20,8 @@ import pytest
 
 from host.cli.client import HostClient
 from tests import support
-from tests.support import REPO, dev_host, location_venv, wait_for, write_workspace
+from tests.support import REPO, dev_host, example_entry, example_pythons, wait_for, write_workspace
 
-EXAMPLES = REPO / "examples"
 SCREENSHOTS = Path(os.environ.get("WEIR_UI_SCREENSHOTS", REPO / ".ci" / ".cache" / "ui-screenshots"))
 BROKEN = 'import sdk as dg\n\nraise RuntimeError("the warehouse password is not set")\n'
 
@@ -36,23 +35,11 @@ class UiHost:
     workspace: Path
 
 
-def _example_entry(name: str, python: Path) -> dict[str, Any]:
-    return {
-        "python_file": {
-            "relative_path": str(EXAMPLES / name / "definitions.py"),
-            "location_name": name,
-            "working_directory": str(EXAMPLES / name),
-            "executable_path": str(python),
-        }
-    }
-
-
 @pytest.fixture(scope="session")
 def ui_host(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UiHost]:
     tmp = tmp_path_factory.mktemp("ui")
     (tmp / "broken.py").write_text(BROKEN)
-    pythons = {"sales": location_venv(["tabulate==0.8.10"]), "forecast": location_venv(["tabulate==0.9.0"])}
-    entries = [_example_entry(name, python) for name, python in pythons.items()]
+    entries = [example_entry(name, python) for name, python in example_pythons().items()]
     entries.append({"python_file": {"relative_path": str(tmp / "broken.py"), "location_name": "broken"}})
     workspace = write_workspace(tmp / "workspace.yaml", entries)
     with dev_host(tmp / "home", ["-w", str(workspace), "--ui-port", "0"]) as host:
