@@ -9,14 +9,16 @@ user process keeps serving and the host records a FAILURE tick with the reason.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import codeserver.partitions
-from codeserver.convert import error_to_proto, run_request_to_proto
+from codeserver.convert import error_to_proto, event_from_proto, run_request_to_proto
 from codeserver.text import wire_text
 from protos.weir.v1 import codeserver_pb2, common_pb2
 
@@ -56,11 +58,31 @@ def _framework_error(kind: str, message: str) -> common_pb2.UserCodeError:
     return common_pb2.UserCodeError(type=kind, message=wire_text(message))
 
 
-def _accepts_context(fn: Callable[..., Any]) -> bool:
-    try:
-        return bool(inspect.signature(fn).parameters)
-    except (TypeError, ValueError):
-        return True
+@contextmanager
+def _resources(defs: Any, definition: Any) -> Iterator[dict[str, Any]]:
+    """The resources this evaluation's function asks for (resource parameters, required_resource_keys),
+    built from the location's Definitions(resources=) and torn down when the evaluation ends, also when
+    it raised. A resource that fails to build is the evaluation's error, naming the resource."""
+    from sdk.execution.evaluation_resources import evaluation_resource_keys, evaluation_resources
+
+    keys = evaluation_resource_keys(definition)
+    with ExitStack() as stack:
+        try:
+            values = stack.enter_context(evaluation_resources(getattr(defs, "resources", None) or {}, keys))
+        except Exception as exc:
+            raise UserCodeFailure(error_to_proto(exc)) from exc
+        yield values
+
+
+def _caller(definition: Any, adapted: Callable[..., Any], values: dict[str, Any]) -> Callable[..., Any]:
+    """Calls the user's function with (context, *event) cut to its parameters and its resource
+    parameters from `values`; the sdk's adapted function when there is no user function to reach."""
+    from sdk.execution.evaluation_resources import call_with_resources, user_function
+
+    fn = user_function(definition)
+    if fn is None:
+        return lambda context, *extra: _user_code(adapted, context, *extra)
+    return lambda context, *extra: _user_code(call_with_resources, fn, context, values, *extra)
 
 
 @dataclass
@@ -149,17 +171,18 @@ def evaluate_schedule(defs: Any, body: bytes) -> bytes:
 
         schedule = _find(defs.get_schedule_def, request.schedule_name, "schedule")
         zone = ZoneInfo(schedule.execution_timezone or "UTC")
-        context = build_schedule_context(scheduled_execution_time=datetime.fromtimestamp(request.scheduled_time, zone))
-        if schedule.should_execute is not None and not _user_code(schedule.should_execute, context):
-            reply.skip_reason = "should_execute returned False"
-            return
+        when = datetime.fromtimestamp(request.scheduled_time, zone)
         results = _Results()
-        if schedule.has_function:
-            fn = schedule.execution_fn
-            value = _user_code(fn, context) if _accepts_context(fn) else _user_code(fn)
-            results.add(value, config_is_request=True)
-        else:
-            results.add(RunRequest(run_config=schedule.run_config))
+        with _resources(defs, schedule) as values:
+            context = build_schedule_context(scheduled_execution_time=when, resources=SimpleNamespace(**values))
+            if schedule.should_execute is not None and not _user_code(schedule.should_execute, context):
+                reply.skip_reason = "should_execute returned False"
+                return
+            if schedule.has_function:
+                value = _caller(schedule, schedule.execution_fn, values)(context)
+                results.add(value, config_is_request=True)
+            else:
+                results.add(RunRequest(run_config=schedule.run_config))
         if not results.run_requests and not results.skip_reasons:
             results.skip_reasons.append("the schedule function returned no run requests")
         _fill_reply(reply, results, dict(schedule.tags))
@@ -167,74 +190,45 @@ def evaluate_schedule(defs: Any, body: bytes) -> bytes:
     return _guarded(build)
 
 
-@dataclass(frozen=True)
-class AssetMaterialization:
-    asset_key: Any
-    partition: str | None
-    metadata: dict[str, Any]
+# a finished run's status -> the engine event that ended it (what run status sensors get as dagster_event)
+_RUN_END_EVENT = {"SUCCESS": "RUN_SUCCESS", "FAILURE": "RUN_FAILURE", "CANCELED": "RUN_CANCELED"}
 
 
-@dataclass(frozen=True)
-class EventLogEntry:
-    """What an @asset_sensor function receives: one materialization (Dagster's EventLogEntry shape)."""
+def _run_context(sensor: Any, run: codeserver_pb2.RunSummary, cursor: str | None, resources: Any) -> Any:
+    """The sdk's RunStatusSensorContext for one finished run (RunFailureSensorContext for a failed
+    one): the same objects a unit test builds with build_run_status_sensor_context."""
+    from sdk import DagsterRun, DagsterRunStatus
+    from sdk.event_log import DagsterEvent
+    from sdk.events import Event
+    from sdk.run_status_sensors import RunFailureSensorContext, RunStatusSensorContext
 
-    run_id: str
-    timestamp: float
-    asset_materialization: AssetMaterialization
-
-    @property
-    def dagster_event(self) -> AssetMaterialization:
-        return self.asset_materialization
-
-
-@dataclass(frozen=True)
-class DagsterRun:
-    run_id: str
-    job_name: str
-    status: Any
-    tags: dict[str, str]
-
-
-@dataclass
-class RunStatusSensorContext:
-    """What a @run_status_sensor / @run_failure_sensor function receives, for one run."""
-
-    sensor_name: str
-    dagster_run: DagsterRun
-    cursor: str | None = None
-    log: Any = None
-
-    @property
-    def failure_event(self) -> DagsterRun:
-        return self.dagster_run
+    status = DagsterRunStatus(run.status)
+    dagster_run = DagsterRun(job_name=run.job_name, run_id=run.run_id, status=status, tags=dict(run.tags))
+    event = None
+    if run.status in _RUN_END_EVENT:
+        verb = {"SUCCESS": "finished successfully", "FAILURE": "failed", "CANCELED": "was canceled"}[run.status]
+        message = f'Execution of run for "{run.job_name}" {verb}.'
+        ended = Event(type=_RUN_END_EVENT[run.status], timestamp=run.end_time, message=message)
+        event = DagsterEvent(ended, run.job_name, run.run_id)
+    kind = RunFailureSensorContext if status is DagsterRunStatus.FAILURE else RunStatusSensorContext
+    return kind(sensor.name, dagster_run, event, resources=resources, cursor=cursor)
 
 
-def _event_entry(event: common_pb2.RunEvent) -> EventLogEntry:
-    from sdk import AssetKey
-
-    metadata = {e.key: getattr(e.value, e.value.WhichOneof("value") or "text", None) for e in event.metadata}
-    materialization = AssetMaterialization(AssetKey(list(event.asset_key.path)), event.partition_key or None, metadata)
-    return EventLogEntry(run_id=event.run_id, timestamp=event.timestamp, asset_materialization=materialization)
-
-
-def _sensor_calls(sensor: Any, request: codeserver_pb2.EvaluateSensorRequest, context: Any) -> Iterable[Any]:
+def _sensor_calls(
+    sensor: Any, request: codeserver_pb2.EvaluateSensorRequest, context: Any, values: dict[str, Any]
+) -> Iterable[Any]:
     """The values the sensor function returns: once, or once per materialization or finished run."""
-    from sdk import DagsterRunStatus
+    from sdk.event_log import EventLogEntry
 
-    fn = sensor.evaluation_fn
+    call = _caller(sensor, sensor.evaluation_fn, values)
     if sensor.kind == "ASSET":
         for event in request.materializations:
-            yield _user_code(fn, context, _event_entry(event))
+            yield call(context, EventLogEntry.from_event(event_from_proto(event), event.run_id, None))
     elif sensor.kind == "RUN_STATUS":
         for run in request.runs:
-            run_context = RunStatusSensorContext(
-                sensor.name,
-                DagsterRun(run.run_id, run.job_name, DagsterRunStatus(run.status), dict(run.tags)),
-                cursor=request.cursor or None,
-            )
-            yield _user_code(fn, run_context)
+            yield call(_run_context(sensor, run, request.cursor or None, context.resources))
     else:
-        yield _user_code(fn, context) if _accepts_context(fn) else _user_code(fn)
+        yield call(context)
 
 
 def evaluate_sensor(defs: Any, body: bytes) -> bytes:
@@ -246,12 +240,16 @@ def evaluate_sensor(defs: Any, body: bytes) -> bytes:
 
         sensor = _find(defs.get_sensor_def, request.sensor_name, "sensor")
         initial = request.cursor or None
-        context = SensorEvaluationContext(
-            cursor=initial, last_tick_time=request.last_tick_time or None, last_run_key=request.last_run_key or None
-        )
         results = _Results()
-        for value in _sensor_calls(sensor, request, context):
-            results.add(value)
+        with _resources(defs, sensor) as values:
+            context = SensorEvaluationContext(
+                cursor=initial,
+                last_tick_time=request.last_tick_time or None,
+                last_run_key=request.last_run_key or None,
+                resources=SimpleNamespace(**values),
+            )
+            for value in _sensor_calls(sensor, request, context, values):
+                results.add(value)
         cursor = results.cursor if results.cursor is not None else context.cursor
         if cursor != initial:
             reply.cursor, reply.has_cursor = wire_text(cursor or ""), True
