@@ -25,9 +25,8 @@ EVENT_TYPES = (
     "LOG",
     "ENGINE_EVENT",
     "COMPUTE_LOG",
+    "ASSET_OBSERVATION",
 )
-# In-process runs also emit ASSET_OBSERVATION, which weir.v1.EventType has no value for yet: runs under the
-# host leave it out (run_job(observations=False)).
 
 
 @dataclass(frozen=True)

@@ -31,15 +31,18 @@ def assets(ctx: click.Context, location: str, as_json: bool) -> None:
 @assets.command("show")
 @click.argument("asset_key")
 @click.option("--location", default="", help="describe this location's definition (default: the one materializing it)")
-@click.option("--limit", default=10, show_default=True, help="materializations, and evaluations per check, to show")
+@click.option(
+    "--limit", default=10, show_default=True, help="materializations, observations, and evaluations per check, to show"
+)
 @jsonout.option
 @friendly
 def assets_show(asset_key: str, location: str, limit: int, as_json: bool) -> None:
-    """An asset's definition, upstream and downstream assets in every location, its latest materializations with
-    their metadata, each check's evaluations, and the partition status of a partitioned asset."""
+    """An asset's definition, upstream and downstream assets in every location, its latest materializations and
+    observations with their metadata, each check's evaluations, and the partition status of a partitioned asset."""
     client = HostClient.discover()
     details = client.asset_details(asset_key, location)
     materializations = list(client.asset_events(asset_key, limit=limit, types=[common_pb2.ASSET_MATERIALIZATION]))
+    observations = list(client.asset_events(asset_key, limit=limit, types=[common_pb2.ASSET_OBSERVATION]))
     history = {
         state.check.name: list(
             client.asset_events(
@@ -58,6 +61,7 @@ def assets_show(asset_key: str, location: str, limit: int, as_json: bool) -> Non
             {
                 "details": details,
                 "materializations": materializations,
+                "observations": observations,
                 "check_evaluations": history,
                 "partition_status": status,
             }
@@ -68,6 +72,7 @@ def assets_show(asset_key: str, location: str, limit: int, as_json: bool) -> Non
         render_assets.lineage("upstream", details.upstream),
         render_assets.lineage("downstream", details.downstream),
         render_assets.materializations(materializations, limit),
+        render_assets.observations(observations, limit),
         render_assets.checks(details.checks, history),
     ]
     if status is not None:

@@ -74,9 +74,18 @@ def lineage(label: str, refs: Sequence[host_pb2.AssetRef]) -> str:
 
 
 def materializations(events: Sequence[common_pb2.RunEvent], limit: int) -> str:
+    return _history("materializations", events, limit)
+
+
+def observations(events: Sequence[common_pb2.RunEvent], limit: int) -> str:
+    """What runs observed of the asset (AssetObservation): metadata only, the asset's data unchanged."""
+    return _history("observations", events, limit)
+
+
+def _history(label: str, events: Sequence[common_pb2.RunEvent], limit: int) -> str:
     if not events:
-        return "materializations: none"
-    lines = [f"materializations (newest first, at most {limit}):"]
+        return f"{label}: none"
+    lines = [f"{label} (newest first, at most {limit}):"]
     for e in events:
         partition = f"  partition {e.partition_key}" if e.partition_key else ""
         lines.append(f"  {when(e.timestamp)}  run {e.run_id}{partition}")

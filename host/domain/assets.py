@@ -17,13 +17,14 @@ from host.domain.freshness import freshness_to_proto
 from host.errors import ConfigError, DefinitionNotFound
 from host.locations.workspace import WorkspaceManager
 from host.storage import assets as asset_store
-from host.storage.events import CHECK_EVALUATION, MATERIALIZATION
+from host.storage.events import CHECK_EVALUATION, MATERIALIZATION, OBSERVATION
 from protos.keys import asset_key_str, parse_asset_key
 from protos.weir.v1 import common_pb2, host_pb2, snapshot_pb2
 
-# The event types an asset's history holds (observations join when the sdk records them).
+# The event types an asset's history holds.
 HISTORY_TYPES: dict[common_pb2.EventType.ValueType, str] = {
     common_pb2.ASSET_MATERIALIZATION: MATERIALIZATION,
+    common_pb2.ASSET_OBSERVATION: OBSERVATION,
     common_pb2.ASSET_CHECK_EVALUATION: CHECK_EVALUATION,
 }
 

@@ -24,6 +24,8 @@ from protos.weir.v1 import common_pb2
 
 MATERIALIZATION = "ASSET_MATERIALIZATION"
 CHECK_EVALUATION = "ASSET_CHECK_EVALUATION"
+# Stored and listed in an asset's history, but never indexed: an observation is not a materialization.
+OBSERVATION = "ASSET_OBSERVATION"
 COMPUTE_LOG = "COMPUTE_LOG"
 _STEP_HISTORY = ("STEP_START", "STEP_SUCCESS", MATERIALIZATION)
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from host.storage.events import CHECK_EVALUATION, MATERIALIZATION
+from host.storage.events import CHECK_EVALUATION, MATERIALIZATION, OBSERVATION
 from host.storage.records import TERMINAL_RUN_STATUSES
 from host.storage.schema import (
     asset_check_evaluations,
@@ -23,7 +23,7 @@ from host.storage.schema import (
 )
 
 # The events an asset's history is made of: a wipe unlinks them from the asset, the run's log keeps them.
-ASSET_HISTORY_EVENTS = (MATERIALIZATION, CHECK_EVALUATION)
+ASSET_HISTORY_EVENTS = (MATERIALIZATION, OBSERVATION, CHECK_EVALUATION)
 _MATERIALIZED_PARTITION = sa.func.coalesce(events.c.partition_key, "")
 
 

@@ -126,6 +126,13 @@ events = sa.Table(
         sqlite_where=sa.text("event_type = 'ASSET_CHECK_EVALUATION'"),
         postgresql_where=sa.text("event_type = 'ASSET_CHECK_EVALUATION'"),
     ),
+    sa.Index(  # migration 0009
+        "ix_events_observations",
+        "asset_key",
+        "id",
+        sqlite_where=sa.text("event_type = 'ASSET_OBSERVATION'"),
+        postgresql_where=sa.text("event_type = 'ASSET_OBSERVATION'"),
+    ),
 )
 
 # The run summary (migration 0008), kept by events.add_events in the transaction that stores the events

@@ -77,7 +77,6 @@ def execute_run(
             step_selection=step_selection,
             output_runs=output_runs,
             instance=instance,
-            observations=False,
         )
     return outcome.success
 

@@ -358,7 +358,7 @@ def build_state(defs: Any, payload: Mapping[str, Any], storage_dir: str, emit: C
     resources = ResourceManager(resource_defs, resolved.resource_configs, run_id)
     state = RunState(run_id, job, plan, tags, partition_key, emit, resolved.op_configs, resources)
     state.partition_key_range, state.asset_graph = key_range_from_tags(tags, partition_key), defs.asset_graph
-    state.instance, state.observations = HostInstanceUnavailable(), False
+    state.instance = HostInstanceUnavailable()
     return state
 
 

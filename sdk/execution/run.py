@@ -60,13 +60,12 @@ def run_job(
     step_selection: Sequence[str] = (),
     output_runs: Mapping[str, str] | None = None,
     instance: Any = None,
-    observations: bool = True,
 ) -> RunOutcome:
     """Emit RUN_START first and exactly one of RUN_SUCCESS / RUN_FAILURE / RUN_CANCELED last.
 
     With an output_capture (sdk.execution.capture.OutputCapture, whose emit is on_event), what each
     step writes to fd 1 and 2 becomes its COMPUTE_LOG events. `instance` is what steps see as
-    context.instance; `observations` False leaves out ASSET_OBSERVATION events (the wire has none yet)."""
+    context.instance."""
     emit = on_event
     logger_error = None
     if getattr(job, "logger_defs", None):
@@ -103,7 +102,7 @@ def run_job(
     resources = ResourceManager(resource_defs, resolved.resource_configs, run_id)
     state = RunState(run_id, job, plan, dict(tags), partition_key, emit, resolved.op_configs, resources, captured)
     state.partition_key_range, state.asset_graph = key_range_from_tags(tags, partition_key), asset_graph
-    state.instance, state.observations = instance, observations
+    state.instance = instance
     try:
         if executor == "celery":
             from sdk.execution.celery import CeleryRunError, executor_config, run_celery

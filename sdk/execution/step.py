@@ -61,7 +61,6 @@ class RunState:
     partition_key_range: Any = None  # PartitionKeyRange | None: what the run covers
     asset_graph: Any = None  # finds upstream assets' partitions
     instance: Any = None  # context.instance: the DagsterInstance in-process, a stand-in under the host
-    observations: bool = True  # emit ASSET_OBSERVATION events (in-process only: not on the wire yet)
     step_values: dict[str, dict[str, Any]] = field(default_factory=dict)  # outputs hooks read, by step
     dynamic_keys: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # step -> output -> mapping keys
     expansions: dict[str, list[str]] = field(default_factory=dict)  # template step -> its "step[key]" steps
@@ -373,8 +372,6 @@ def _handle_results(state: RunState, step: Step, context: OpExecutionContext, re
                 blocking_failures.append(f'"{spec.name}" on {spec.asset_key.to_user_string()}')
         elif isinstance(item, (AssetMaterialization, AssetObservation)):
             observed = isinstance(item, AssetObservation)
-            if observed and not state.observations:
-                continue
             state.event(
                 "ASSET_OBSERVATION" if observed else "ASSET_MATERIALIZATION",
                 step_key=step.key,

@@ -1,7 +1,8 @@
 """Asset history through a real `weir dev` host, on SQLite and PostgreSQL: `weir assets show KEY` gives
 the definition, lineage across locations (a location's AssetSpec of another's asset joins them), the
-materializations with their metadata newest first, each check's evaluations and a partitioned asset's
-status; the Host API pages through the history; `--json` prints the same as one document."""
+materializations and observations with their metadata newest first, each check's evaluations and a
+partitioned asset's status (an observation is listed but is not a materialization); the Host API pages
+through the history; `--json` prints the same as one document."""
 
 from __future__ import annotations
 
@@ -24,8 +25,9 @@ PASS = Path(os.environ["WEIR_TEST_GATE"]) / "pass"
 
 @dg.asset(group_name="sales", kinds={"python"}, owners=["team:sales"], code_version="v3",
           description="Orders of the day")
-def orders(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-    return dg.MaterializeResult(metadata={"run": context.run_id, "plot": dg.MetadataValue.md("x" * 5000)})
+def orders(context: dg.AssetExecutionContext):
+    yield dg.AssetObservation(asset_key="regions", partition="eu", metadata={"rows_seen": 3})
+    yield dg.MaterializeResult(metadata={"run": context.run_id, "plot": dg.MetadataValue.md("x" * 5000)})
 
 
 @dg.asset_check(asset=orders, description="orders are counted")
@@ -110,7 +112,7 @@ def test_assets_show_lineage_across_locations_history_checks_and_partitions(tmp_
         assert "upstream: none" in shown
         downstream = shown.split("downstream:\n")[1].splitlines()
         assert downstream[1].split() == ["report", "warehouse", "-"]
-        history = shown.split("materializations (newest first, at most 10):\n")[1].split("checks:")[0]
+        history = shown.split("materializations (newest first, at most 10):\n")[1].split("observations:")[0]
         assert [line.split("run ")[1] for line in history.splitlines() if " run " in line] == run_ids[::-1]
         assert f"run: {run_ids[2]}" in history and "plot: xxxx" in history and "(5,000 bytes)" in history
         checks = shown.split("checks:\n")[1].splitlines()
@@ -129,6 +131,22 @@ def test_assets_show_lineage_across_locations_history_checks_and_partitions(tmp_
         assert "partitions    static, 2 keys: eu, us" in regions
         assert "partitions:\n  asset regions in shop: 2 partitions" in regions
         assert "materializations: none" in regions and "checks: none" in regions
+        assert "observations: none" in shown  # orders' observations are of regions
+        # The observations of regions (partition eu) are its history, yet it was never materialized.
+        assert "last run      never materialized" in regions
+        observed = regions.split("observations (newest first, at most 10):\n")[1].split("checks:")[0]
+        assert [line.split("run ")[1] for line in observed.splitlines() if " run " in line] == [
+            f"{run_id}  partition eu" for run_id in run_ids[::-1]
+        ]
+        assert observed.count("rows_seen: 3") == 3
+        assert client.asset_details("regions").latest_materialization.run_id == ""
+        observations = list(client.asset_events("regions", limit=100, page_size=2))
+        assert [(e.type, e.run_id, e.partition_key) for e in observations] == [
+            (common_pb2.ASSET_OBSERVATION, run_id, "eu") for run_id in run_ids[::-1]
+        ]
+        assert [(m.key, m.value.int_value) for m in observations[0].metadata] == [("rows_seen", 3)]
+        status = client.partition_status("shop", "regions")
+        assert (status.materialized_count, status.missing_count) == (0, 2)
 
         paged = list(client.asset_events("orders", limit=100, page_size=1))
         assert len(paged) == 6 and len({(e.run_id, e.sequence) for e in paged}) == 6

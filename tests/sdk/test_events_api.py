@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 
 import sdk as dg
+from codeserver.convert import event_to_proto
+from protos.weir.v1 import common_pb2
 from sdk.events import Event
 from sdk.execution import execute_run
 
@@ -139,7 +141,7 @@ def test_event_records_filter_says_what_it_needs() -> None:
     )
 
 
-def test_observations_stay_out_of_runs_under_the_host_until_the_wire_carries_them(
+def test_runs_under_the_host_emit_observations_the_wire_carries(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setenv("WEIR_STORAGE_DIR", str(tmp_path))
@@ -155,4 +157,9 @@ def test_observations_stay_out_of_runs_under_the_host_until_the_wire_carries_the
         on_event=events.append,
     )
     types = [e.type for e in events]
-    assert ok and "ASSET_MATERIALIZATION" in types and "ASSET_OBSERVATION" not in types
+    assert ok and "ASSET_MATERIALIZATION" in types
+    (observed,) = [event_to_proto(e, "r1", n) for n, e in enumerate(events) if e.type == "ASSET_OBSERVATION"]
+    assert observed.type == common_pb2.ASSET_OBSERVATION and list(observed.asset_key.path) == ["sales_source"]
+    assert observed.partition_key == "2024" and [(m.key, m.value.int_value) for m in observed.metadata] == [
+        ("files", 3)
+    ]

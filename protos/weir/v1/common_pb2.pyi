@@ -43,6 +43,8 @@ class _EventTypeEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_EventType.V
     ENGINE_EVENT: _EventType.ValueType  # 14
     COMPUTE_LOG: _EventType.ValueType  # 15
     """a chunk of a step's stdout or stderr, captured by the run worker"""
+    ASSET_OBSERVATION: _EventType.ValueType  # 16
+    """an asset observed (asset_key, partition_key, metadata); never a materialization"""
 
 class EventType(_EventType, metaclass=_EventTypeEnumTypeWrapper): ...
 
@@ -63,6 +65,8 @@ LOG: EventType.ValueType  # 13
 ENGINE_EVENT: EventType.ValueType  # 14
 COMPUTE_LOG: EventType.ValueType  # 15
 """a chunk of a step's stdout or stderr, captured by the run worker"""
+ASSET_OBSERVATION: EventType.ValueType  # 16
+"""an asset observed (asset_key, partition_key, metadata); never a materialization"""
 Global___EventType: _TypeAlias = EventType  # noqa: Y015
 
 @_typing.final

@@ -492,7 +492,7 @@ class ListAssetEventsRequest(_message.Message):
     def asset_key(self) -> _common_pb2.AssetKey: ...
     @_builtins.property
     def types(self) -> _containers.RepeatedScalarFieldContainer[_common_pb2.EventType.ValueType]:
-        """ASSET_MATERIALIZATION and/or ASSET_CHECK_EVALUATION; empty for both."""
+        """ASSET_MATERIALIZATION, ASSET_OBSERVATION and/or ASSET_CHECK_EVALUATION; empty for all three."""
 
     def __init__(
         self,

@@ -104,6 +104,22 @@ class AssetIndexContract:
             assert assets.latest_materializations(conn) == {}
             assert assets.latest_check_evaluations(conn) == {}
 
+    def test_an_observation_is_history_but_not_a_materialization(self, engine: Engine) -> None:
+        observed = EventRecord("r2", 1, events.OBSERVATION, 30.0, "s", "a", "p1", b"seen")
+        with engine.begin() as conn:
+            events.add_events(conn, [materialized("r1", 0, "a", 10.0, "p1"), observed])
+        with engine.connect() as conn:
+            kept = MaterializationRecord("a", "p1", "r1", 10.0, 0)
+            assert assets.latest_materializations(conn) == {"a": kept}
+            assert assets.materialized_partitions(conn, "a") == {"p1": kept}
+            assert assets.asset_events(conn, "a", event_types=[events.OBSERVATION], limit=10, max_bytes=1 << 20) == (
+                [b"seen"],
+                None,
+            )
+            both = [events.MATERIALIZATION, events.OBSERVATION]
+            page, _ = assets.asset_events(conn, "a", event_types=both, partition_key="p1", limit=10, max_bytes=1 << 20)
+            assert page == [b"seen", b""]
+
     def test_asset_history_pages_newest_first_by_type_check_and_partition(self, engine: Engine) -> None:
         history = [materialized("r1", n, "a", 10.0 + n, "p1" if n % 2 else None) for n in range(5)]
         history += [
