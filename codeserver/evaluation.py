@@ -13,7 +13,6 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from types import SimpleNamespace
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -59,30 +58,20 @@ def _framework_error(kind: str, message: str) -> common_pb2.UserCodeError:
 
 
 @contextmanager
-def _resources(defs: Any, definition: Any) -> Iterator[dict[str, Any]]:
+def _resources(defs: Any, definition: Any) -> Iterator[Any]:
     """The resources this evaluation's function asks for (resource parameters, required_resource_keys),
-    built from the location's Definitions(resources=) and torn down when the evaluation ends, also when
-    it raised. A resource that fails to build is the evaluation's error, naming the resource."""
+    built from the location's Definitions(resources=) as the context's `resources`, and torn down when
+    the evaluation ends, also when it raised. A resource that fails to build is the evaluation's error,
+    naming the resource."""
     from sdk.execution.evaluation_resources import evaluation_resource_keys, evaluation_resources
 
     keys = evaluation_resource_keys(definition)
     with ExitStack() as stack:
         try:
-            values = stack.enter_context(evaluation_resources(getattr(defs, "resources", None) or {}, keys))
+            built = stack.enter_context(evaluation_resources(getattr(defs, "resources", None) or {}, keys))
         except Exception as exc:
             raise UserCodeFailure(error_to_proto(exc)) from exc
-        yield values
-
-
-def _caller(definition: Any, adapted: Callable[..., Any], values: dict[str, Any]) -> Callable[..., Any]:
-    """Calls the user's function with (context, *event) cut to its parameters and its resource
-    parameters from `values`; the sdk's adapted function when there is no user function to reach."""
-    from sdk.execution.evaluation_resources import call_with_resources, user_function
-
-    fn = user_function(definition)
-    if fn is None:
-        return lambda context, *extra: _user_code(adapted, context, *extra)
-    return lambda context, *extra: _user_code(call_with_resources, fn, context, values, *extra)
+        yield built
 
 
 @dataclass
@@ -173,13 +162,13 @@ def evaluate_schedule(defs: Any, body: bytes) -> bytes:
         zone = ZoneInfo(schedule.execution_timezone or "UTC")
         when = datetime.fromtimestamp(request.scheduled_time, zone)
         results = _Results()
-        with _resources(defs, schedule) as values:
-            context = build_schedule_context(scheduled_execution_time=when, resources=SimpleNamespace(**values))
+        with _resources(defs, schedule) as resources:
+            context = build_schedule_context(scheduled_execution_time=when, resources=resources)
             if schedule.should_execute is not None and not _user_code(schedule.should_execute, context):
                 reply.skip_reason = "should_execute returned False"
                 return
             if schedule.has_function:
-                value = _caller(schedule, schedule.execution_fn, values)(context)
+                value = _user_code(schedule.execution_fn, context)
                 results.add(value, config_is_request=True)
             else:
                 results.add(RunRequest(run_config=schedule.run_config))
@@ -214,21 +203,19 @@ def _run_context(sensor: Any, run: codeserver_pb2.RunSummary, cursor: str | None
     return kind(sensor.name, dagster_run, event, resources=resources, cursor=cursor)
 
 
-def _sensor_calls(
-    sensor: Any, request: codeserver_pb2.EvaluateSensorRequest, context: Any, values: dict[str, Any]
-) -> Iterable[Any]:
+def _sensor_calls(sensor: Any, request: codeserver_pb2.EvaluateSensorRequest, context: Any) -> Iterable[Any]:
     """The values the sensor function returns: once, or once per materialization or finished run."""
     from sdk.event_log import EventLogEntry
 
-    call = _caller(sensor, sensor.evaluation_fn, values)
+    fn = sensor.evaluation_fn  # the sdk's call: the user's function cut to its parameters, resources filled
     if sensor.kind == "ASSET":
         for event in request.materializations:
-            yield call(context, EventLogEntry.from_event(event_from_proto(event), event.run_id, None))
+            yield _user_code(fn, context, EventLogEntry.from_event(event_from_proto(event), event.run_id, None))
     elif sensor.kind == "RUN_STATUS":
         for run in request.runs:
-            yield call(_run_context(sensor, run, request.cursor or None, context.resources))
+            yield _user_code(fn, _run_context(sensor, run, request.cursor or None, context.resources))
     else:
-        yield call(context)
+        yield _user_code(fn, context)
 
 
 def evaluate_sensor(defs: Any, body: bytes) -> bytes:
@@ -241,14 +228,14 @@ def evaluate_sensor(defs: Any, body: bytes) -> bytes:
         sensor = _find(defs.get_sensor_def, request.sensor_name, "sensor")
         initial = request.cursor or None
         results = _Results()
-        with _resources(defs, sensor) as values:
+        with _resources(defs, sensor) as resources:
             context = SensorEvaluationContext(
                 cursor=initial,
                 last_tick_time=request.last_tick_time or None,
                 last_run_key=request.last_run_key or None,
-                resources=SimpleNamespace(**values),
+                resources=resources,
             )
-            for value in _sensor_calls(sensor, request, context, values):
+            for value in _sensor_calls(sensor, request, context):
                 results.add(value)
         cursor = results.cursor if results.cursor is not None else context.cursor
         if cursor != initial:

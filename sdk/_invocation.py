@@ -4,10 +4,16 @@ event arguments after it (an asset sensor's asset_event), resource parameters fr
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from types import SimpleNamespace
 from typing import Any
 
 from sdk._compute import _hints, _parameters, is_resource_class
 from sdk.errors import DagsterInvalidInvocationError
+
+
+class BuiltResources(SimpleNamespace):
+    """context.resources holding resource values already set up (by a code location for one
+    evaluation), not definitions: handed to resource parameters as they are, never set up again."""
 
 
 def split_parameters(fn: Callable[..., Any]) -> tuple[list[str], list[str]]:
@@ -31,6 +37,9 @@ def call_with_context(fn: Callable[..., Any], what: str, context: Any, *extra: A
     args = [context, *extra][: len(positional)]
     if not resource_names:
         return fn(*args)
+    built = getattr(context, "resources", None)
+    if isinstance(built, BuiltResources):  # set up by the code location for this evaluation: use as they are
+        return fn(*args, **{name: getattr(built, name) for name in resource_names})
     from sdk.execution.resources import ResourceManager
 
     manager = ResourceManager(_resources_of(context, what, resource_names), {}, "")

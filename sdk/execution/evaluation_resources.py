@@ -13,42 +13,31 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
-from sdk._invocation import split_parameters
+from sdk._invocation import BuiltResources, split_parameters
 from sdk.execution.resources import ResourceManager
-
-
-def user_function(definition: Any) -> Callable[..., Any] | None:
-    """The function the user decorated (before the sdk adapted it to a context-only call)."""
-    return getattr(definition, "_raw_fn", None)
 
 
 def evaluation_resource_keys(definition: Any) -> list[str]:
     """The resource keys an evaluation of `definition` needs: its resource parameters and required keys."""
     keys = set(getattr(definition, "required_resource_keys", None) or ())
-    fn = user_function(definition)
+    fn: Callable[..., Any] | None = getattr(definition, "_raw_fn", None)  # the function the user decorated
     if fn is not None:
         keys.update(split_parameters(fn)[1])
     return sorted(keys)
 
 
 @contextmanager
-def evaluation_resources(location_resources: Mapping[str, Any], keys: list[str]) -> Iterator[dict[str, Any]]:
-    """The values of `keys` built from the location's resources; torn down (in reverse) on exit.
+def evaluation_resources(location_resources: Mapping[str, Any], keys: list[str]) -> Iterator[BuiltResources]:
+    """The values of `keys` built from the location's resources, as the evaluation context's
+    `resources` (resource parameters are filled from them as they are); torn down (in reverse) on exit.
 
     A resource that fails to build raises DagsterResourceFunctionError naming it (those built before it
     are torn down); an unknown key raises DagsterUnknownResourceError listing the known ones.
     """
     manager = ResourceManager(location_resources, {}, "")
     try:
-        yield {key: manager.get(key) for key in keys}
+        yield BuiltResources(**{key: manager.get(key) for key in keys})
     finally:
         for key, exc in manager.teardown():
             # the evaluation's answer stands; the failed teardown shows in the evaluation's output
             print(f'resource "{key}" failed to tear down: {type(exc).__name__}: {exc}', file=sys.stderr)
-
-
-def call_with_resources(fn: Callable[..., Any], context: Any, values: Mapping[str, Any], *extra: Any) -> Any:
-    """fn(context, *extra) cut to the positional parameters fn has, its resource parameters from `values`."""
-    positional, resource_names = split_parameters(fn)
-    args = [context, *extra][: len(positional)]
-    return fn(*args, **{name: values[name] for name in resource_names})

@@ -61,6 +61,11 @@ def api_sensor(context, shop_api: ShopApi):
     return dg.RunRequest(run_key=shop_api.greeting())
 
 
+@dg.multi_asset_sensor(monitored_assets=[dg.AssetKey("orders")], job=job)
+def multi_with_api(context, shop_api: ShopApi):
+    return dg.RunRequest(run_key=f"{type(context).__name__}-{shop_api.greeting()}")
+
+
 @dg.schedule(cron_schedule="0 * * * *", job=job, required_resource_keys={"warehouse"})
 def hourly(context):
     return dg.RunRequest(run_key=context.resources.warehouse)
@@ -102,7 +107,7 @@ defs = dg.Definitions(
     assets=[orders],
     jobs=[job],
     schedules=[hourly],
-    sensors=[api_sensor, uses_tracked, raises_with_tracked, flaky_sensor, on_failure],
+    sensors=[api_sensor, multi_with_api, uses_tracked, raises_with_tracked, flaky_sensor, on_failure],
     resources={
         "shop_api": ShopApi(token=dg.EnvVar("SHOP_API_TOKEN")),
         "flaky_api": FlakyApi(),
@@ -131,6 +136,8 @@ def test_sensor_resource_parameter_is_built_from_definitions_with_its_env_var(se
     reply = _sensor(server, "api_sensor")
     assert not reply.HasField("error"), reply.error
     assert [r.run_key for r in reply.run_requests] == ["hello-s3cret"]
+    reply = _sensor(server, "multi_with_api")  # the sdk's own context for the kind, resources as given
+    assert [r.run_key for r in reply.run_requests] == ["MultiAssetSensorEvaluationContext-hello-s3cret"]
 
 
 def test_schedule_required_resource_keys_reach_context_resources(server: RunningCodeServer) -> None:
