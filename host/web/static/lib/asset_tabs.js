@@ -1,4 +1,4 @@
-// The asset page's data tabs: events (paged materializations with rendered metadata), plots (numeric
+// The asset page's data tabs: events (paged materializations and observations with rendered metadata), plots (numeric
 // metadata over time), partitions (a status strip of ranges), checks (latest and history) and lineage
 // (n hops through the catalog's selection syntax).
 
@@ -32,17 +32,17 @@ export async function eventsTab(body, asset, ctx) {
   const more = h("div", { class: "row" });
   const filter = h("input", { type: "search", placeholder: "partition key", value: partition, "aria-label": "only this partition" });
   filter.addEventListener("change", () => ctx.setQuery({ partition: filter.value.trim() }, { rerender: true }));
-  put(clear(body), h("div", { class: "row" }, h("h2", {}, "Materializations"), h("span", { class: "spacer" }), filter), list, more);
+  put(clear(body), h("div", { class: "row" }, h("h2", {}, "Materializations and observations"), h("span", { class: "spacer" }), filter), list, more);
   const page = async (cursor) => {
     const reply = await rpc("ListAssetEvents", {
       asset_key: asset.assetKey,
-      types: ["ASSET_MATERIALIZATION"],
+      types: ["ASSET_MATERIALIZATION", "ASSET_OBSERVATION"],
       limit: EVENTS_PAGE,
       cursor: cursor || "",
       partition_key: partition,
     });
     const events = reply.events || [];
-    if (!cursor && !events.length) put(list, h("div", { class: "card empty" }, partition ? `No materialization of partition ${partition}.` : "Never materialized."));
+    if (!cursor && !events.length) put(list, h("div", { class: "card empty" }, partition ? `No materialization or observation of partition ${partition}.` : "Never materialized or observed."));
     put(list, events.map(eventCard));
     clear(more);
     if (reply.next_cursor) put(more, h("button", { onclick: () => page(reply.next_cursor) }, "Load older"));
@@ -53,7 +53,7 @@ export async function eventsTab(body, asset, ctx) {
 function eventCard(e) {
   return h(
     "div",
-    { class: "card event", dataset: { run: e.run_id, sequence: e.sequence } },
+    { class: "card event", dataset: { run: e.run_id, sequence: e.sequence, type: e.type } },
     h(
       "div",
       { class: "row event-head" },
@@ -62,6 +62,7 @@ function eventCard(e) {
       h("span", {}, "run ", link(`/runs/${encodeURIComponent(e.run_id)}`, shortId(e.run_id))),
       e.step_key ? h("span", { class: "muted" }, `step ${e.step_key}`) : null,
       e.partition_key ? h("span", { class: "tag" }, `partition ${e.partition_key}`) : null,
+      e.type === "ASSET_OBSERVATION" ? badge("observation") : null,
     ),
     metadataList(e.metadata),
   );
