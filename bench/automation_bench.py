@@ -8,10 +8,11 @@ instance, in its own venv (bench/.venvs/dagster).
 Four ticks each: the first (every asset evaluated for the first time), the second (nothing happened,
 but every asset's result changes: it is no longer its first evaluation), a quiet one (nothing changed:
 Weir stores nothing), and a cascade (the first layer was materialized: all 4,990 eager assets are
-requested in that one tick, each layer because the one above will be). Weir's figure is its daemon's plan step: load the facts
-from storage, evaluate, store the tick, the changed evaluations and the run requests (launching the
-one run is left out on both sides). Figures are wall seconds, one tick each: CPU seconds of the process (time.process_time), since a shared machine's wall clock
-mostly measures the other processes.
+requested in that one tick, each layer because the one above will be). Weir's figure is its daemon's
+plan step: load the facts from storage, evaluate, store the tick, the changed evaluations and the run
+requests (launching the one run is left out on both sides). Figures are one tick each, in CPU seconds
+of the process (time.process_time), since a shared machine's wall clock mostly measures the other
+processes.
 
     .venv/bin/python bench/automation_bench.py [-n 5000] [--no-dagster]
 """
