@@ -82,11 +82,14 @@ def lab_host(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UiHost]:
     tmp = tmp_path_factory.mktemp("lab")
     code = tmp / "lab.py"
     code.write_text(LAB)
+    (tmp / "home").mkdir()
+    (tmp / "home" / "weir.yaml").write_text("automation: {interval_seconds: 1}\n")
     with dev_host(tmp / "home", ["-f", str(code), "--ui-port", "0"]) as host:
         client = host.client()
         wait_for(
             lambda: [loc.status for loc in client.locations()] == [host_pb2.LOCATION_LOADED], 60, what="lab to load"
         )
+        wait_for(lambda: _automation_ticks(client), 30, what="the first automation tick (every second here)")
         info = support.host_json(tmp / "home")
         yield UiHost(info["ui_url"], info["token"], client, tmp / "home", code)
 
@@ -95,6 +98,10 @@ def lab_host(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UiHost]:
 def lab(chromium: Any, lab_host: UiHost, request: pytest.FixtureRequest) -> Iterator[UiPage]:
     with logged_in_page(chromium, lab_host, "lab-" + request.node.name.removeprefix("test_")) as page:
         yield page
+
+
+def _automation_ticks(client: HostClient) -> list[host_pb2.AutomationTick]:
+    return list(client.automation_evaluations(host_pb2.ListAutomationEvaluationsRequest(limit=20)).ticks)
 
 
 def _runs(client: HostClient, location: str) -> list[str]:
@@ -358,3 +365,24 @@ def test_automation_page_lists_conditions_and_says_whether_they_are_evaluated(la
         assert "not evaluated yet" in notice.inner_text()
         assert notice.locator("a[href='/schedules']").count() == 1
     lab.shot("automation")
+
+
+def test_automation_page_shows_ticks_and_why_the_eager_asset_did_not_run(lab: UiPage) -> None:
+    page = lab.open("/automation")
+    page.locator("tr.auto-tick").first.wait_for()  # the recent ticks, live
+    page.locator("tr[data-key=fresh] a[href='/automation?asset=fresh']", has_text="requested").wait_for()
+    lab.shot("automation-ticks")
+
+    page = lab.open("/automation?asset=fresh")
+    panel = page.locator("#automation-evaluation")
+    root = panel.locator(".auto-node[data-label=eager]").first
+    root.wait_for()
+    assert root.get_attribute("data-value") in ("true", "false")
+    assert "any_deps_updated" in panel.inner_text()  # a child node, nested
+    assert panel.locator(".auto-value.false").count() >= 1  # `fresh` has no deps: nothing made it run
+    newest = _automation_ticks(lab.host.client)[0].tick_id
+    assert panel.locator("select[aria-label=Tick] option").count() >= 1
+    lab.shot("automation-why")
+    page = lab.open(f"/automation?asset=fresh&tick={newest}")  # a tick picked: the URL reproduces it
+    page.locator("#automation-evaluation .auto-node[data-label=eager]").first.wait_for()
+    assert page.locator("select[aria-label=Tick]").input_value() != ""

@@ -2,14 +2,19 @@
 // expression, its tree folded below), the automation sensors that evaluate them, and whether this host
 // evaluates them yet (an `automation` loop in the daemon); until it does, the page says so plainly and
 // points to what launches runs on its own today: schedules and sensors. ?q= filters the assets.
+// Why an asset did or did not run: the recent automation ticks (live), each asset's latest result, and
+// ?asset=KEY (&tick=ID) shows that asset's condition tree as one tick evaluated it (lib/automation_tree.js).
 
 import { get, rpc } from "../lib/api.js";
-import { append, clear, h, link, table } from "../lib/dom.js";
-import { keyPath } from "../lib/format.js";
+import { append, badge, clear, h, link, table } from "../lib/dom.js";
+import { ago, keyPath, when } from "../lib/format.js";
+import { evaluationTree } from "../lib/automation_tree.js";
 import { conditionText, conditionTree } from "../lib/conditions.js";
-import { instigatorHref, stateBadge, tickStatus, tickSummary, timing, toggleButton } from "../lib/instigators.js";
+import { instigatorHref, runLinks, stateBadge, tickStatus, tickSummary, timing, toggleButton } from "../lib/instigators.js";
 
 const ROWS = 200; // assets listed at once; the filter narrows the rest
+const TICKS = 20; // recent automation ticks shown
+const HISTORY = 50; // an asset's evaluations offered in the tick picker
 
 export async function render(root, ctx) {
   let needle = ctx.query.get("q") || "";
@@ -27,21 +32,27 @@ export async function render(root, ctx) {
     },
   });
   const assetsBox = h("div");
-  root.append(h("h1", {}, "Automation"), head, body);
+  const evalBox = h("div");
+  const ticksBox = h("div");
+  const chosen = ctx.query.get("asset") || "";
+  root.append(h("h1", {}, "Automation"), head, evalBox, ticksBox, body);
 
   let assets = [];
+  let latest = new Map(); // asset key -> its newest evaluation (latest_per_asset)
+  let shownTick = null; // the tick whose result the tree shows, to redraw only when a newer one lands
   const drawAssets = () => {
     const wanted = needle.trim().toLowerCase();
     const rows = assets.filter((a) => !wanted || a.key.toLowerCase().includes(wanted) || a.text.toLowerCase().includes(wanted));
     append(clear(assetsBox), [
       table(
-        ["Asset", "Location", "Condition"],
+        ["Asset", "Location", "Latest result", "Condition"],
         rows.slice(0, ROWS).map((a) =>
           h(
             "tr",
             { dataset: { key: a.key } },
             h("td", {}, link(keyPath(a.key), a.key)),
             h("td", {}, a.location),
+            h("td", {}, latestCell(a.key, latest.get(a.key))),
             h(
               "td",
               {},
@@ -61,7 +72,16 @@ export async function render(root, ctx) {
   };
 
   const draw = async () => {
-    const [automation, instigators, daemon] = await Promise.all([get("/api/automation"), rpc("ListInstigators"), rpc("GetDaemonStatus")]);
+    const [automation, instigators, daemon, recent, newest] = await Promise.all([
+      get("/api/automation"),
+      rpc("ListInstigators"),
+      rpc("GetDaemonStatus"),
+      rpc("ListAutomationEvaluations", { limit: TICKS }),
+      rpc("ListAutomationEvaluations", { latest_per_asset: true }),
+    ]);
+    latest = new Map((newest.evaluations || []).map((e) => [e.asset_key, e]));
+    drawTicks(ticksBox, recent.ticks || []);
+    if (chosen) await drawEvaluation();
     assets = (automation.assets || []).map((a) => ({ ...a, text: conditionText(a.condition) }));
     const all = instigators.instigators || [];
     const sensors = all.filter((i) => i.sensor_kind === "AUTOMATION");
@@ -92,8 +112,105 @@ export async function render(root, ctx) {
     ]);
     drawAssets();
   };
+  const drawEvaluation = async () => {
+    const found = latest.get(chosen);
+    const tick = ctx.query.get("tick") || "";
+    const key = tick || (found ? found.tick_id : "none");
+    if (shownTick === key) return; // unchanged: keep what the user folded
+    shownTick = key;
+    await evaluationPanel(evalBox, ctx, chosen, tick, Boolean(found));
+  };
   await draw();
-  ctx.onChange(["instigators", "ticks", "locations"], draw, 1000);
+  ctx.onChange(["instigators", "ticks", "runs", "locations"], draw, 1000);
+}
+
+function latestCell(key, evaluation) {
+  const href = `/automation?asset=${encodeURIComponent(key)}`;
+  if (!evaluation) return link(href, h("span", { class: "muted" }, "not evaluated yet"));
+  const result = evaluation.result || {};
+  const requested = Number(evaluation.num_requested || 0);
+  return link(
+    href,
+    h("span", { class: `auto-value ${result.value ? "true" : "false"}` }, result.value ? "true" : "false"),
+    " ",
+    requested ? `requested${requested > 1 ? ` ${requested}` : ""}` : "not requested",
+    " ",
+    h("span", { class: "muted small", title: when(evaluation.timestamp) }, ago(evaluation.timestamp)),
+  );
+}
+
+function drawTicks(box, ticks) {
+  append(clear(box), [
+    h("h2", {}, "Recent automation ticks"),
+    table(
+      ["Time", "Location", "Status", "Requested", "Runs", "Result"],
+      ticks.map((t) =>
+        h(
+          "tr",
+          { class: "auto-tick", dataset: { tick: t.tick_id, status: t.status } },
+          h("td", { title: when(t.timestamp) }, ago(t.timestamp)),
+          h("td", {}, t.location),
+          h("td", {}, badge(t.status, t.status)),
+          h(
+            "td",
+            { class: "auto-requested" },
+            (t.requested_assets || []).map((key, i) => [i ? ", " : "", link(keyPath(key), key)]),
+          ),
+          h("td", {}, runLinks(t)),
+          h("td", {}, tickSummary(t), t.evaluations_stored ? h("span", { class: "muted small" }, ` ${t.evaluations_stored} result${t.evaluations_stored === "1" ? "" : "s"} changed`) : null),
+        ),
+      ),
+      { empty: "No automation tick yet." },
+    ),
+  ]);
+}
+
+// One asset's condition tree for ?tick= (or its newest), with a picker over its stored evaluations.
+async function evaluationPanel(box, ctx, key, tick, evaluated) {
+  const close = link("/automation", "close");
+  if (!evaluated && !tick) {
+    append(clear(box), [
+      h("div", { class: "notice", id: "automation-evaluation" }, h("strong", {}, key), ` has not been evaluated yet: no automation tick looked at it. `, close),
+    ]);
+    return;
+  }
+  const path = key.split("/");
+  let evaluation;
+  let history;
+  try {
+    [evaluation, history] = await Promise.all([
+      rpc("GetAutomationEvaluation", { asset_key: { path }, tick_id: tick || "0" }),
+      rpc("ListAutomationEvaluations", { asset_key: { path }, limit: HISTORY }),
+    ]);
+  } catch (error) {
+    append(clear(box), [h("div", { class: "notice", id: "automation-evaluation" }, String(error.message || error), " ", close)]);
+    return;
+  }
+  const picker = h(
+    "select",
+    { "aria-label": "Tick", onchange: () => ctx.setQuery({ tick: picker.value }, { push: true, rerender: true }) },
+    (history.evaluations || []).map((e) =>
+      h("option", { value: e.tick_id, selected: e.tick_id === evaluation.tick_id }, `tick ${e.tick_id} · ${when(e.timestamp)}${Number(e.num_requested || 0) ? " · requested" : ""}`),
+    ),
+  );
+  const requested = Number(evaluation.num_requested || 0);
+  append(clear(box), [
+    h(
+      "div",
+      { class: "card auto-eval", id: "automation-evaluation" },
+      h(
+        "div",
+        { class: "row" },
+        h("h2", {}, "Why ", link(keyPath(key), key), requested ? " was requested" : " was not requested"),
+        h("span", { class: "muted" }, `tick ${evaluation.tick_id}, ${evaluation.location} · ${evaluation.sensor_name}, `, h("span", { title: when(evaluation.timestamp) }, ago(evaluation.timestamp))),
+        h("span", { class: "spacer" }),
+        picker,
+        close,
+      ),
+      requested ? h("div", { class: "small" }, `${requested} partition${requested === 1 ? "" : "s"} requested; runs: `, runLinks(evaluation)) : null,
+      evaluation.result ? evaluationTree(evaluation.result, evaluation.asset_key) : h("div", { class: "muted" }, "No result stored."),
+    ),
+  ]);
 }
 
 function notYet(count) {
