@@ -386,3 +386,7 @@ def test_automation_page_shows_ticks_and_why_the_eager_asset_did_not_run(lab: Ui
     page = lab.open(f"/automation?asset=fresh&tick={newest}")  # a tick picked: the URL reproduces it
     page.locator("#automation-evaluation .auto-node[data-label=eager]").first.wait_for()
     assert page.locator("select[aria-label=Tick]").input_value() != ""
+
+    page = lab.open("/assets/fresh")  # the asset page leads here
+    page.click("a[href='/automation?asset=fresh']")
+    page.locator("#automation-evaluation .auto-node[data-label=eager]").first.wait_for()

@@ -106,6 +106,7 @@ function drawHeader(header, asset, launcher) {
         : null,
       node.is_executable && node.partitions && !readOnly ? backfillLink(asset) : null,
       link(`/assets/graph?selection=${encodeURIComponent(`key:"${asset.key}"`)}`, "View in graph"),
+      node.automation_condition ? link(`/automation?asset=${encodeURIComponent(asset.key)}`, "Why (automation)") : null,
     ),
     h(
       "div",
