@@ -37,6 +37,8 @@ TIMED = (
     "tests/integration/test_daemon_failover.py",  # takeover within the lease
     "tests/integration/test_daemon_two_hosts.py",
     "tests/integration/test_daemon_hanging_sensor.py",  # a healthy sensor ticks every second
+    "tests/host/daemon/test_sensors.py::test_a_hanging_sensor_delays_only_itself",  # a tick within 3 s
+    "tests/host/test_automation_bench.py",  # 5,000 assets' ticks: CPU-heavy
 )
 ORDER = ("timed", "web", "", "solo", "docker")  # "": a module of its own
 ALONE = ("solo", "docker")
