@@ -490,7 +490,10 @@ class GraphPage {
     if (!status || !this.ctx.isCurrent()) return;
     this.status = status;
     if (status.version !== this.whole.version) return this.refreshGraph();
+    // A selection by status picks other assets once their statuses change: ask the host again.
+    if (/\bstatus:/i.test(this.selectText)) await this.runSelection(this.selectText);
     this.restyle();
+    this.updateCount();
     const panel = this.panelId;
     if (panel >= 0 && this.main.querySelector(".graph-panel")) this.openPanel(panel, false);
   }
