@@ -9,132 +9,19 @@ from pathlib import Path
 
 import click
 
-PYPROJECT = """\
-[project]
-name = "{name}"
-version = "0.1.0"
-requires-python = ">=3.11"
-dependencies = ["weir[duckdb]"]
-
-[project.optional-dependencies]
-dev = ["pytest"]
-
-[build-system]
-requires = ["setuptools>=68"]
-build-backend = "setuptools.build_meta"
-
-[tool.setuptools.packages.find]
-where = ["src"]
-
-# The code location `weir dev` serves in this folder (Dagster's [tool.dagster] is read too).
-[tool.weir]
-module_name = "{package}.definitions"
-code_location_name = "{package}"
-# python = ".venv/bin/python"  # the location's interpreter (default: the one running weir)
-
-[tool.pytest.ini_options]
-pythonpath = ["src"]
-"""
-
-DEFINITIONS = '''\
-"""The code location: everything under defs/ (Python modules and defs.yaml components), merged."""
-
-from pathlib import Path
-
-from sdk.components import definitions, load_from_defs_folder
+# The project's files: the tree under project_template/, each file's `.tmpl` dropped, `__package__` in a
+# path and `{name}` / `{package}` in a text replaced.
+TEMPLATE = Path(__file__).parent / "project_template"
 
 
-@definitions
-def defs():
-    return load_from_defs_folder(path_within_project=Path(__file__).parent)
-'''
-
-RESOURCES = '''\
-"""Resources the assets of this project share: the DuckDB warehouse."""
-
-import os
-from pathlib import Path
-
-import sdk as dg
-from sdk.components import DuckDBResource, definitions
-
-PROJECT_ROOT = Path(__file__).resolve().parents[3]
-
-
-@definitions
-def resources() -> dg.Definitions:
-    database = PROJECT_ROOT / os.environ.get("DUCKDB_DATABASE", "data/warehouse.duckdb")
-    return dg.Definitions(resources={"duckdb": DuckDBResource(database=str(database))})
-'''
-
-ASSETS = '''\
-"""A Python asset: loads raw orders into the warehouse."""
-
-import sdk as dg
-from sdk.components import DuckDBResource
-
-ORDERS = [(1, "apple", 3), (2, "pear", 5), (3, "apple", 2)]
-
-
-@dg.asset(kinds=["python", "duckdb"])
-def raw_orders(duckdb: DuckDBResource) -> dg.MaterializeResult:
-    """Orders as they arrive (here: a few rows written by hand)."""
-    with duckdb.get_connection() as connection:
-        connection.execute("create or replace table raw_orders (id integer, product varchar, quantity integer)")
-        connection.executemany("insert into raw_orders values (?, ?, ?)", ORDERS)
-    return dg.MaterializeResult(metadata={{"rows": len(ORDERS)}})
-'''
-
-SQL_YAML = """\
-# A component instance: `weir components list` shows the types and their attributes,
-# `weir components check` validates this file.
-type: weir.SqlComponent
-
-attributes:
-  sql_path: orders_by_product.sql
-  table: orders_by_product
-  deps: [raw_orders]
-"""
-
-SQL = """\
-select product, sum(quantity) as quantity
-from raw_orders
-group by product
-order by product
-"""
-
-TEST = """\
-from {package}.definitions import defs
-
-
-def test_defs_load():
-    loaded = defs()
-    loaded.validate_loadable()
-    keys = {{key.to_user_string() for asset in loaded.assets for key in asset.keys}}
-    assert {{"raw_orders", "orders_by_product"}} <= keys
-"""
-
-ENV_EXAMPLE = """\
-# Copy to .env (kept out of git): `weir dev` passes these to the code location.
-# DUCKDB_DATABASE=data/warehouse.duckdb
-"""
-
-GITIGNORE = ".env\n.venv/\n.weir/\ndata/\n__pycache__/\n*.egg-info/\n"
-
-README = """\
-# {name}
-
-A Weir project. In a virtual environment with Weir installed:
-
-    pip install -e '.[dev]'
-    weir dev                 # the host, this code location and the web UI
-    weir materialize --location {package}
-    pytest
-
-`src/{package}/defs/` holds the definitions: Python modules (`assets.py`, `resources.py`) and
-component instances (`orders_by_product/defs.yaml`). `weir components list` shows the component
-types, `weir scaffold defs weir.SqlComponent PATH` adds one, `weir components check` validates them.
-"""
+def render(name: str, package: str, root: Path) -> dict[Path, str]:
+    """Each file of the new project, by its path under root."""
+    files = {}
+    for template in sorted(TEMPLATE.rglob("*.tmpl")):
+        relative = str(template.relative_to(TEMPLATE)).removesuffix(".tmpl").replace("__package__", package)
+        text = template.read_text().replace("{name}", name).replace("{package}", package)
+        files[root / relative] = text
+    return files
 
 
 @click.command("init")
@@ -149,22 +36,7 @@ def init(name: str, parent: Path) -> None:
     root = parent / name
     if root.exists() and any(root.iterdir()):
         raise click.ClickException(f"{root} already exists and is not empty; choose another name or remove it")
-    source = root / "src" / package
-    defs = source / "defs"
-    files = {
-        root / "pyproject.toml": PYPROJECT.format(name=name, package=package),
-        root / "README.md": README.format(name=name, package=package),
-        root / ".env.example": ENV_EXAMPLE,
-        root / ".gitignore": GITIGNORE,
-        source / "__init__.py": "",
-        source / "definitions.py": DEFINITIONS,
-        defs / "__init__.py": "",
-        defs / "resources.py": RESOURCES,
-        defs / "assets.py": ASSETS.format(),
-        defs / "orders_by_product" / "defs.yaml": SQL_YAML,
-        defs / "orders_by_product" / "orders_by_product.sql": SQL,
-        root / "tests" / "test_defs.py": TEST.format(package=package),
-    }
+    files = render(name, package, root)
     for path, text in files.items():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
