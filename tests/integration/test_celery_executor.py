@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pytest
 
+from host.errors import WeirError
 from protos.weir.v1 import common_pb2, host_pb2
 from tests.support import REPO, DevHost, alive, dev_host, wait_for
 
@@ -143,6 +144,24 @@ class Cluster:
     def events(self, run_id: str) -> list[common_pb2.RunEvent]:
         return [e for page in self.host.client().event_pages(run_id) for e in page.events]
 
+    def wait(self, run_id: str, timeout: float) -> host_pb2.Run:
+        """The finished run; past the timeout, a failure that shows where the run stood."""
+        client = self.host.client()
+        try:
+            return client.wait_for_run(run_id, timeout=timeout)
+        except WeirError as exc:
+            run = client.get_run(run_id)
+            events = [
+                f"{common_pb2.EventType.Name(e.type)} {e.step_key} {e.message[:120]}" for e in self.events(run_id)
+            ]
+            logs = {name: (self.tmp / f"{name}.log").read_text(errors="replace")[-3000:] for name in self.workers}
+            raise AssertionError(
+                f"{exc}: status {host_pb2.RunStatus.Name(run.status)}, {len(self.steps())} steps executed\n"
+                + "\n".join(events[-20:])
+                + "".join(f"\n--- {name}.log\n{text}" for name, text in logs.items())
+                + f"\n--- host\n{self.host.stderr()}"
+            ) from None
+
 
 def _start_worker(tmp: Path, env: dict[str, str], name: str, location: str, queue: str) -> subprocess.Popen[bytes]:
     log = open(tmp / f"{name}.log", "ab")  # noqa: SIM115 - the worker's log outlives this call
@@ -177,6 +196,22 @@ def _start_worker(tmp: Path, env: dict[str, str], name: str, location: str, queu
     )
 
 
+def _wait_for_workers(broker: str, names: list[str]) -> None:
+    """Every worker answers a ping on the broker: the runs start with all of them consuming."""
+    from celery import Celery
+
+    app = Celery("weir-test", broker=broker)
+    try:
+
+        def all_answer() -> bool:
+            replies = app.control.ping(destination=names, timeout=1.0) or []
+            return {name for reply in replies for name in reply} >= set(names)
+
+        wait_for(all_answer, 60, interval=0.2, what=f"Celery workers {names} to answer a ping")
+    finally:
+        app.close()
+
+
 @pytest.fixture(scope="module", params=sorted(BROKERS))
 def cluster(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     url, port, how = BROKERS[request.param]
@@ -207,6 +242,7 @@ def cluster(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
                 30,
                 what="the location to load",
             )
+            _wait_for_workers(url, [f"{name}@{tmp.name}" for name in workers])
             yield Cluster(host, tmp, workers, env)
         finally:
             for proc in workers.values():
@@ -221,7 +257,7 @@ def _messages(events: list[common_pb2.RunEvent], step: str) -> list[str]:
 
 def test_layered_run_executes_each_step_once_across_two_workers(cluster: Cluster) -> None:
     run_id = cluster.launch(job="layered")
-    run = cluster.host.client().wait_for_run(run_id, timeout=90)
+    run = cluster.wait(run_id, 90)
     events = cluster.events(run_id)
     assert run.status == host_pb2.SUCCESS, [e.message for e in events if e.type == common_pb2.STEP_FAILURE]
     executed = [row for row in cluster.steps() if row[0].startswith("l")]
@@ -242,7 +278,7 @@ def test_layered_run_executes_each_step_once_across_two_workers(cluster: Cluster
 
 def test_a_worker_on_other_code_refuses_the_step(cluster: Cluster) -> None:
     run_id = cluster.launch(assets=("misrouted",))
-    assert cluster.host.client().wait_for_run(run_id, timeout=60).status == host_pb2.FAILURE
+    assert cluster.wait(run_id, 60).status == host_pb2.FAILURE
     failure = [e for e in cluster.events(run_id) if e.type == common_pb2.STEP_FAILURE]
     assert len(failure) == 1 and 'of location "elsewhere" serves snapshot' in failure[0].message
     assert "restart the worker" in failure[0].message
@@ -259,7 +295,7 @@ def test_cancel_revokes_the_running_steps_and_the_queued_ones(cluster: Cluster) 
 
     running = wait_for(lambda: len(started()) == 8 and started(), 30, what="eight blockers to start")
     cluster.host.client().cancel_run(run_id)
-    assert cluster.host.client().wait_for_run(run_id, timeout=30).status == host_pb2.CANCELED
+    assert cluster.wait(run_id, 30).status == host_pb2.CANCELED
     wait_for(lambda: not any(alive(pid) for pid in running), 15, what="the revoked steps' processes to end")
     time.sleep(1)  # a queued step that was not revoked would start now, on a freed thread
     assert len(started()) == 8 and "after_blocker" not in {row[0] for row in cluster.steps()}
@@ -271,7 +307,7 @@ def test_a_worker_killed_mid_step_is_retried_by_the_retry_policy(cluster: Cluste
     _name, _pid, worker_pid = next(r for r in cluster.steps() if r[0] == "survivor")
     worker = next(name for name, proc in cluster.workers.items() if proc.pid == worker_pid)
     os.kill(worker_pid, signal.SIGKILL)
-    assert cluster.host.client().wait_for_run(run_id, timeout=30).status == host_pb2.SUCCESS
+    assert cluster.wait(run_id, 30).status == host_pb2.SUCCESS
     events = cluster.events(run_id)
     lost = [e.message for e in events if e.type == common_pb2.ENGINE_EVENT and "was lost" in e.message]
     assert len(lost) == 1 and f"Celery worker {worker}@" in lost[0] and "Retrying (attempt 2 of 2)" in lost[0]
@@ -288,7 +324,7 @@ def test_a_worker_killed_mid_step_fails_the_step_naming_the_worker(cluster: Clus
     _name, step_pid, worker_pid = next(r for r in cluster.steps() if r[0] == "victim")
     worker = next(name for name, proc in cluster.workers.items() if proc.pid == worker_pid)
     os.kill(worker_pid, signal.SIGKILL)
-    assert cluster.host.client().wait_for_run(run_id, timeout=30).status == host_pb2.FAILURE
+    assert cluster.wait(run_id, 30).status == host_pb2.FAILURE
     events = cluster.events(run_id)
     failures = [e for e in events if e.type == common_pb2.STEP_FAILURE]
     assert len(failures) == 1 and failures[0].step_key == "victim"
