@@ -287,8 +287,14 @@ def test_sensor_page_shows_ticks_edits_the_cursor_and_previews(lab: UiPage) -> N
     page = lab.open("/sensors/lab/lab_sensor")
     row = page.locator("table.grid tbody tr", has_text="nothing new at count").first
     row.wait_for()
-    row.locator("summary", has_text="1 line").click()  # the tick's captured output
-    assert "looked at cursor" in row.inner_text()
+
+    # The tick's captured output; the sensor ticks every second and the table redraws live, so a row
+    # opened just before a redraw comes back closed: open the newest again until its output shows.
+    def output_shown() -> bool:
+        row.locator("summary", has_text="1 line").click()
+        return "looked at cursor" in row.inner_text()
+
+    wait_for(output_shown, 15, interval=0.3, what="a tick's captured output")
     lab.shot("sensor-detail")
 
     page.once("dialog", lambda dialog: dialog.accept())
