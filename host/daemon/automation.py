@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
@@ -47,6 +49,10 @@ log = logging.getLogger("weir.daemon.automation")
 
 DEFAULT_SENSOR = "default_automation_condition_sensor"
 TAGS = {"dagster/from_automation_condition": "true"}
+# TEST-ONLY failpoint, never set in production: WEIR_FAILPOINT=automation-after-plan:<file> makes the
+# first tick that planned runs write its id to <file>, then hang before launching any of them, so a test
+# can kill -9 the host at exactly that point (tests/integration/test_automation_crash.py).
+FAILPOINT_ENV = "WEIR_FAILPOINT"
 
 
 @dataclass
@@ -137,6 +143,7 @@ class AutomationDaemon:
             tick = self.plan(sensor, graph, now, previous)
         except (ConditionError, WeirError) as exc:
             return self._record_failure(sensor, now, str(exc))
+        _failpoint_after_plan(self.engine, tick)
         return self.finish(tick, sensor)
 
     def plan(
@@ -303,6 +310,20 @@ class AutomationDaemon:
                 reason=f"could not evaluate the automation conditions: {error}",
                 error=error,
             )
+
+
+def _failpoint_after_plan(engine: Engine, tick: TickRecord) -> None:
+    """TEST-ONLY (see FAILPOINT_ENV): hang for good after a committed plan that requests runs."""
+    point, _, path = os.environ.get(FAILPOINT_ENV, "").partition(":")
+    if point != "automation-after-plan" or not path:
+        return
+    with engine.connect() as conn:
+        if not store.run_requests(conn, tick.tick_id):
+            return
+    log.warning("test-only failpoint %s: tick %d planned, not launching", FAILPOINT_ENV, tick.tick_id)
+    Path(path).write_text(str(tick.tick_id))
+    while True:  # the test kills this host now
+        time.sleep(3600)
 
 
 def _cursor(previous: TickRecord | None) -> dict[str, Any]:
