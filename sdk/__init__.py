@@ -230,6 +230,7 @@ _EXPORTS: dict[str, str] = {
     "GraphOut": "sdk.graph_assets",
     "DynamicOut": "sdk.dynamic",
     "DynamicOutput": "sdk.dynamic",
+    "file_relative_path": "sdk.paths",
 }
 
 if TYPE_CHECKING:  # static analysers see the real names
@@ -394,6 +395,7 @@ if TYPE_CHECKING:  # static analysers see the real names
     from sdk.partitions import TimeWindow as TimeWindow
     from sdk.partitions import TimeWindowPartitionsDefinition as TimeWindowPartitionsDefinition
     from sdk.partitions import WeeklyPartitionsDefinition as WeeklyPartitionsDefinition
+    from sdk.paths import file_relative_path as file_relative_path
     from sdk.repository import RepositoryDefinition as RepositoryDefinition
     from sdk.repository import repository as repository
     from sdk.resources import ConfigurableIOManager as ConfigurableIOManager

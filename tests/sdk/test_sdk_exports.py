@@ -186,6 +186,7 @@ EXPECTED = [
     "RunsFilter",
     "instance_for_test",
     # definitions API (issue 16)
+    "file_relative_path",
     "HookContext",
     "HookDefinition",
     "build_hook_context",
