@@ -63,9 +63,17 @@ class GlobalAssetGraph:
     groups: list[tuple[str, str]]
     group_of: list[int]
     index: dict[str, int] = field(repr=False)
+    # declarations[i]: every (location, node) that defines or declares asset i, by location name; () for a
+    # key only named as a dep. What describing one asset needs (its definition, check specs, who declares it).
+    declarations: list[tuple[tuple[str, snapshot_pb2.AssetNode], ...]] = field(repr=False)
 
     def __len__(self) -> int:
         return len(self.nodes)
+
+    def declared(self, key: str) -> tuple[tuple[str, snapshot_pb2.AssetNode], ...]:
+        """The (location, node) pairs that define or declare the key; () when no location does."""
+        i = self.index.get(key)
+        return () if i is None else self.declarations[i]
 
     @property
     def edge_count(self) -> int:
@@ -104,7 +112,9 @@ def build_graph(loaded: Iterable[LoadedSnapshot]) -> GlobalAssetGraph:
             downstream[j].append(i)
     group_ids: dict[tuple[str, str], int] = {}
     group_of = [group_ids.setdefault((n.location, n.group), len(group_ids)) for n in nodes]
-    return GlobalAssetGraph(nodes, upstream, downstream, list(group_ids), group_of, index)
+    found_by_node = [tuple(found) for found in declarations.values()]
+    found_by_node += [() for _ in range(len(nodes) - len(found_by_node))]
+    return GlobalAssetGraph(nodes, upstream, downstream, list(group_ids), group_of, index, found_by_node)
 
 
 def _info(key: str, found: list[tuple[str, snapshot_pb2.AssetNode]]) -> AssetInfo:

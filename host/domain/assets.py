@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
+from host.domain.asset_graph import GlobalAssetGraph, build_graph, loaded_snapshots
 from host.domain.freshness import freshness_to_proto
 from host.errors import ConfigError, DefinitionNotFound
 from host.locations.workspace import WorkspaceManager
@@ -29,56 +29,34 @@ HISTORY_TYPES: dict[common_pb2.EventType.ValueType, str] = {
 }
 
 
-@dataclass
-class AssetGraph:
-    """Every loaded location's asset nodes, by key: the definitions (executable) and the declarations."""
+def _ref(graph: GlobalAssetGraph, key: str) -> host_pb2.AssetRef:
+    """Where an asset is materialized and where it is only declared."""
+    found = graph.declared(key)
+    owners = [location for location, node in found if node.is_executable]
+    return host_pb2.AssetRef(
+        asset_key=parse_asset_key(key),
+        location=owners[0] if owners else "",
+        declared_in=[location for location, node in found if not node.is_executable],
+    )
 
-    nodes: dict[str, list[tuple[str, snapshot_pb2.AssetNode]]] = field(default_factory=dict)
-    downstream: dict[str, list[str]] = field(default_factory=dict)
 
-    @classmethod
-    def of(cls, workspace: WorkspaceManager) -> AssetGraph:
-        graph = cls()
-        for handle in workspace.handles():
-            snapshot = handle.state.snapshot  # the last good one while a reload fails (rule 8)
-            for node in snapshot.assets if snapshot else ():
-                key = asset_key_str(node.key)
-                graph.nodes.setdefault(key, []).append((handle.name, node))
-                for dep in node.deps:
-                    below = graph.downstream.setdefault(asset_key_str(dep), [])
-                    if key not in below:
-                        below.append(key)
-        return graph
+def _definition(graph: GlobalAssetGraph, key: str, location: str) -> tuple[str, snapshot_pb2.AssetNode]:
+    """The node to describe: the given location's, else the materializable one, else the first declaration."""
+    found = graph.declared(key)
+    if not found:
+        raise DefinitionNotFound(f"no asset {key!r} in any loaded location: `weir assets` lists them")
+    if location:
+        for name, node in found:
+            if name == location:
+                return name, node
+        where = ", ".join(sorted({name for name, _ in found}))
+        raise DefinitionNotFound(f"location {location!r} has no asset {key!r}; it is in: {where}")
+    return next(((name, node) for name, node in found if node.is_executable), found[0])
 
-    def ref(self, key: str) -> host_pb2.AssetRef:
-        """Where an asset is materialized and where it is only declared."""
-        found = self.nodes.get(key, [])
-        owners = [location for location, node in found if node.is_executable]
-        return host_pb2.AssetRef(
-            asset_key=parse_asset_key(key),
-            location=owners[0] if owners else "",
-            declared_in=[location for location, node in found if not node.is_executable],
-        )
 
-    def upstream(self, key: str) -> list[str]:
-        """The deps of the asset over all its definitions and declarations, in the order first named."""
-        deps: list[str] = []
-        for _, node in self.nodes.get(key, []):
-            deps += [d for d in map(asset_key_str, node.deps) if d not in deps]
-        return deps
-
-    def definition(self, key: str, location: str) -> tuple[str, snapshot_pb2.AssetNode]:
-        """The node to describe: the given location's, else the materializable one, else the first declaration."""
-        found = self.nodes.get(key, [])
-        if not found:
-            raise DefinitionNotFound(f"no asset {key!r} in any loaded location: `weir assets` lists them")
-        if location:
-            for name, node in found:
-                if name == location:
-                    return name, node
-            where = ", ".join(sorted({name for name, _ in found}))
-            raise DefinitionNotFound(f"location {location!r} has no asset {key!r}; it is in: {where}")
-        return next(((name, node) for name, node in found if node.is_executable), found[0])
+def workspace_graph(workspace: WorkspaceManager) -> GlobalAssetGraph:
+    """Every loaded location's assets joined by key (the last good snapshot while a reload fails, rule 8)."""
+    return build_graph(loaded_snapshots(workspace))
 
 
 def asset_details(
@@ -87,14 +65,15 @@ def asset_details(
     """The asset's definition, lineage across locations, latest materialization and checks."""
     if not asset_key:
         raise ConfigError("name an asset (asset_key), e.g. `weir assets show sales/orders`")
-    graph = AssetGraph.of(workspace)
-    where, node = graph.definition(asset_key, location)
+    graph = workspace_graph(workspace)
+    where, node = _definition(graph, asset_key, location)
+    i = graph.index[asset_key]
     details = host_pb2.AssetDetails(
         location=where,
         node=node,
-        self=graph.ref(asset_key),
-        upstream=[graph.ref(k) for k in graph.upstream(asset_key)],
-        downstream=[graph.ref(k) for k in sorted(graph.downstream.get(asset_key, []))],
+        self=_ref(graph, asset_key),
+        upstream=[_ref(graph, graph.nodes[j].key) for j in graph.upstream[i]],
+        downstream=[_ref(graph, k) for k in sorted(graph.nodes[j].key for j in graph.downstream[i])],
     )
     with engine.connect() as conn:
         latest = asset_store.latest_materializations(conn, [asset_key]).get(asset_key)
@@ -113,10 +92,10 @@ def asset_details(
     return details
 
 
-def _checks(graph: AssetGraph, asset_key: str, evaluations: dict[str, bytes]) -> list[host_pb2.AssetCheckState]:
+def _checks(graph: GlobalAssetGraph, asset_key: str, evaluations: dict[str, bytes]) -> list[host_pb2.AssetCheckState]:
     """The checks defined on the asset in any location, then checks only storage knows (since removed)."""
     specs: dict[str, snapshot_pb2.AssetCheck] = {}
-    for _, node in graph.nodes.get(asset_key, []):
+    for _, node in graph.declared(asset_key):
         for spec in node.check_specs:
             specs.setdefault(spec.name, spec)
     for name in sorted(set(evaluations) - set(specs)):

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from sqlalchemy import Engine
 
-from host.domain.assets import AssetGraph
+from host.domain.assets import workspace_graph
 from host.errors import ConfigError, DefinitionNotFound, RunNotFound, RunStateError
 from host.locations.workspace import WorkspaceManager
 from host.storage import maintenance
@@ -48,9 +48,9 @@ def wipe_assets(
     keys = list(dict.fromkeys(k for k in asset_keys if k))
     if not keys:
         raise ConfigError("name at least one asset to wipe: `weir assets` lists them")
-    defined = AssetGraph.of(workspace).nodes
+    graph = workspace_graph(workspace)
     with engine.begin() as conn:
-        unknown = [k for k in keys if k not in defined and not maintenance.has_asset_history(conn, k)]
+        unknown = [k for k in keys if not graph.declared(k) and not maintenance.has_asset_history(conn, k)]
         if unknown:
             raise DefinitionNotFound(
                 f"no asset {', '.join(map(repr, unknown))} in any loaded location or in storage: "
