@@ -231,6 +231,7 @@ _EXPORTS: dict[str, str] = {
     "DynamicOut": "sdk.dynamic",
     "DynamicOutput": "sdk.dynamic",
     "file_relative_path": "sdk.paths",
+    "ExpectationResult": "sdk.outputs",
 }
 
 if TYPE_CHECKING:  # static analysers see the real names
@@ -372,6 +373,7 @@ if TYPE_CHECKING:  # static analysers see the real names
     from sdk.ops import op as op
     from sdk.outputs import AssetMaterialization as AssetMaterialization
     from sdk.outputs import AssetObservation as AssetObservation
+    from sdk.outputs import ExpectationResult as ExpectationResult
     from sdk.outputs import MaterializeResult as MaterializeResult
     from sdk.outputs import Output as Output
     from sdk.partition_mappings import AllPartitionMapping as AllPartitionMapping

@@ -90,6 +90,8 @@ class OpExecutionContext:
         self._started = time.time()
         self._resource_manager: Any = None  # resources build_op_context set up, torn down on exit
         self.mapping_key: str | None = None  # the mapping key of a dynamic step
+        self._logged_events: list[Any] = []
+        self._event_sink: Callable[[Any], None] | None = None  # the engine's: reports a logged event at once
 
     @property
     def instance(self) -> Any:
@@ -225,6 +227,24 @@ class OpExecutionContext:
 
     def add_output_metadata(self, metadata: dict[str, Any], output_name: str | None = None) -> None:
         self.added_metadata.setdefault(output_name, {}).update(metadata)
+
+    def log_event(self, event: Any) -> None:
+        """Report an AssetMaterialization, AssetObservation or ExpectationResult of this step now, while
+        the function runs (a materialization reported so is indexed like a yielded one)."""
+        from sdk.outputs import AssetMaterialization, AssetObservation, ExpectationResult
+
+        if not isinstance(event, (AssetMaterialization, AssetObservation, ExpectationResult)):
+            raise DagsterInvariantViolationError(
+                "context.log_event takes an AssetMaterialization, AssetObservation or ExpectationResult, got "
+                f"{type(event).__name__}; return or yield outputs and check results instead."
+            )
+        self._logged_events.append(event)
+        if self._event_sink is not None:
+            self._event_sink(event)
+
+    def get_events(self) -> list[Any]:
+        """The events this context's function reported with log_event, in order (for tests)."""
+        return list(self._logged_events)
 
     def add_asset_metadata(self, metadata: dict[str, Any], asset_key: Any = None) -> None:
         from sdk.keys import to_asset_key

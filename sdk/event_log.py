@@ -46,6 +46,10 @@ class DagsterEventType(enum.StrEnum):
     HANDLED_OUTPUT = "HANDLED_OUTPUT"
     ENGINE_EVENT = "ENGINE_EVENT"
     LOGS_CAPTURED = "LOGS_CAPTURED"
+    STEP_EXPECTATION_RESULT = "STEP_EXPECTATION_RESULT"
+    HOOK_COMPLETED = "HOOK_COMPLETED"
+    HOOK_ERRORED = "HOOK_ERRORED"
+    HOOK_SKIPPED = "HOOK_SKIPPED"
 
 
 # engine event type -> Dagster's; LOG and COMPUTE_LOG are log lines, not DagsterEvents (as in Dagster)
@@ -85,6 +89,14 @@ class StepFailureData(NamedTuple):
 
 
 class JobFailureData(NamedTuple):
+    error: ErrorInfo | None
+
+
+class StepExpectationResultData(NamedTuple):
+    expectation_result: Any  # ExpectationResult
+
+
+class HookErroredData(NamedTuple):
     error: ErrorInfo | None
 
 
@@ -158,6 +170,8 @@ class DagsterEvent:
     is_failure = property(lambda self: self._is("STEP_FAILURE", "RUN_FAILURE"))
     is_job_event = property(lambda self: self._event.type.startswith("RUN_"))
     is_engine_event = property(lambda self: self._is("ENGINE_EVENT"))
+    is_expectation_result = property(lambda self: self._is("STEP_EXPECTATION_RESULT"))
+    is_hook_event = property(lambda self: self._is("HOOK_COMPLETED", "HOOK_ERRORED", "HOOK_SKIPPED"))
 
     @property
     def materialization(self) -> Any:
@@ -200,6 +214,16 @@ class DagsterEvent:
         return JobFailureData(self._event.error)
 
     @property
+    def step_expectation_result_data(self) -> StepExpectationResultData:
+        self._require("STEP_EXPECTATION_RESULT", "step_expectation_result_data")
+        return StepExpectationResultData(expectation_of(self._event))
+
+    @property
+    def hook_errored_data(self) -> HookErroredData:
+        self._require("HOOK_ERRORED", "hook_errored_data")
+        return HookErroredData(self._event.error)
+
+    @property
     def engine_event_data(self) -> EngineEventData:
         return EngineEventData(dict(self._event.metadata), self._event.error)
 
@@ -214,6 +238,8 @@ class DagsterEvent:
             "STEP_FAILURE": "step_failure_data",
             "RUN_FAILURE": "job_failure_data",
             "ENGINE_EVENT": "engine_event_data",
+            "STEP_EXPECTATION_RESULT": "step_expectation_result_data",
+            "HOOK_ERRORED": "hook_errored_data",
         }
         name = by_type.get(self._event.type)
         return getattr(self, name) if name else None
@@ -243,6 +269,16 @@ def observation_of(event: Event) -> Any:
         metadata=event.metadata,
         partition=event.partition_key or None,
     )
+
+
+def expectation_of(event: Event) -> Any:
+    from sdk.outputs import ExpectationResult
+
+    if event.type != "STEP_EXPECTATION_RESULT":
+        return None
+    result = ExpectationResult(event.check_passed, event.check_name or None, None, dict(event.metadata))
+    described = event.message and event.message != result.default_message()
+    return ExpectationResult(result.success, result.label, event.message if described else None, result.metadata)
 
 
 def check_evaluation_of(event: Event) -> Any:

@@ -1,4 +1,4 @@
-"""What compute functions return or yield: Output, MaterializeResult, AssetMaterialization."""
+"""What compute functions return or yield: Output, MaterializeResult, AssetMaterialization, ExpectationResult."""
 
 from __future__ import annotations
 
@@ -82,3 +82,30 @@ class AssetObservation:
     def __post_init__(self) -> None:
         object.__setattr__(self, "asset_key", to_asset_key(self.asset_key))
         object.__setattr__(self, "metadata", normalize_metadata(self.metadata))
+
+
+@dataclass(frozen=True)
+class ExpectationResult:
+    """The outcome of a data quality expectation an op checked: `context.log_event(...)` it or yield it.
+
+    Args:
+        success: whether the expectation held.
+        label: a short name for the expectation.
+        description: what was checked, in words.
+        metadata: details, as for materializations.
+    """
+
+    success: bool
+    label: str | None = None
+    description: str | None = None
+    metadata: dict[str, MetadataValue] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.success, bool):
+            raise TypeError(f"ExpectationResult(success=...) takes a bool, got {type(self.success).__name__}")
+        object.__setattr__(self, "metadata", normalize_metadata(self.metadata))
+
+    def default_message(self) -> str:
+        """The event's message when there is no description (Dagster's words)."""
+        label = f" {self.label}" if self.label else ""
+        return f"Expectation{label} {'passed' if self.success else 'failed'}"

@@ -1,5 +1,6 @@
 """Running a step's hooks after its outcome is known, in the step's own process (Dagster's order: after
-STEP_SUCCESS or STEP_FAILURE). A hook that raises is reported and never changes the step's outcome."""
+STEP_SUCCESS or STEP_FAILURE), each reported as HOOK_COMPLETED, HOOK_ERRORED (it raised; the step's outcome
+is unchanged) or HOOK_SKIPPED (its trigger did not happen)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,12 @@ def run_hooks(state: Any, step: Any, outcome: Any) -> None:
     node = HookedNode(step.key.rsplit(".", 1)[-1], step.op, step.tags)
     for hook in step.hooks:
         if hook.triggers_on != trigger:
+            state.event(
+                "HOOK_SKIPPED",
+                step_key=step.key,
+                message=f'Skipped the execution of hook "{hook.name}". It did not meet its triggering '
+                f'condition during the execution of "{node.name}".',
+            )
             continue
         try:
             context = HookContext(
@@ -39,14 +46,14 @@ def run_hooks(state: Any, step: Any, outcome: Any) -> None:
             hook.hook_fn(context)
         except Exception as exc:
             state.event(
-                "ENGINE_EVENT",
+                "HOOK_ERRORED",
                 step_key=step.key,
                 error=ErrorInfo.from_exception(exc),
                 message=f'Hook "{hook.name}" after step "{step.key}" failed: {type(exc).__name__}: {exc}',
             )
         else:
             state.event(
-                "ENGINE_EVENT",
+                "HOOK_COMPLETED",
                 step_key=step.key,
                 message=f'Finished the execution of hook "{hook.name}" triggered for "{node.name}".',
             )

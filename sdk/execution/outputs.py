@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from sdk.checks import AssetCheckResult
-from sdk.outputs import AssetMaterialization, AssetObservation, MaterializeResult, Output
+from sdk.outputs import AssetMaterialization, AssetObservation, ExpectationResult, MaterializeResult, Output
 
-_RESULT_TYPES = (Output, MaterializeResult, AssetCheckResult, AssetMaterialization, AssetObservation)
+_RESULT_TYPES = (Output, MaterializeResult, AssetCheckResult, AssetMaterialization, AssetObservation, ExpectationResult)
 
 
 def normalize_results(step: Any, result: Any) -> list[Any]:

@@ -24,7 +24,7 @@ from sdk.io_managers import InputContext, OutputContext
 from sdk.keys import AssetKey
 from sdk.metadata import normalize_metadata
 from sdk.ops import NoValue
-from sdk.outputs import AssetMaterialization, AssetObservation, MaterializeResult, Output
+from sdk.outputs import AssetMaterialization, AssetObservation, ExpectationResult, MaterializeResult, Output
 from sdk.types import DagsterType, check_value
 
 
@@ -170,7 +170,7 @@ def _context(state: RunState, step: Step, attempt: int) -> OpExecutionContext:
     selected = None
     if step.owner is not None and not step.is_check:
         selected = step.owner.selected_keys or frozenset(step.owner.keys)
-    return cls(
+    context = cls(
         run_id=state.run_id,
         job_name=state.job.name,
         step_key=step.key,
@@ -188,6 +188,8 @@ def _context(state: RunState, step: Step, attempt: int) -> OpExecutionContext:
         partitions_def=partitions_def_of(step.owner, state.job),
         instance=state.instance,
     )
+    context._event_sink = functools.partial(_user_event, state, step)
+    return context
 
 
 def _attempt(state: RunState, step: Step, attempt: int) -> set[str]:
@@ -370,22 +372,36 @@ def _handle_results(state: RunState, step: Step, context: OpExecutionContext, re
             )
             if spec.blocking and not item.passed and item.severity is AssetCheckSeverity.ERROR:
                 blocking_failures.append(f'"{spec.name}" on {spec.asset_key.to_user_string()}')
-        elif isinstance(item, (AssetMaterialization, AssetObservation)):
-            observed = isinstance(item, AssetObservation)
-            state.event(
-                "ASSET_OBSERVATION" if observed else "ASSET_MATERIALIZATION",
-                step_key=step.key,
-                asset_key=item.asset_key.path,
-                metadata=dict(item.metadata),
-                partition_key=item.partition or state.partition_key or "",
-                message=item.description or "",
-            )
+        elif isinstance(item, (AssetMaterialization, AssetObservation, ExpectationResult)):
+            _user_event(state, step, item)
     produced |= {name for name, out in step.op.output_defs.items() if out.is_dynamic}  # zero values is fine
     _check_completeness(step, context, produced, evaluated)
     if blocking_failures:
         message = f"Blocking check {', '.join(blocking_failures)} failed; downstream assets will not run."
         raise StepFailure(message, ErrorInfo("DagsterAssetCheckFailedError", message, ""), retryable=False)
     return produced
+
+
+def _user_event(state: RunState, step: Step, item: Any) -> None:
+    """A materialization, observation or expectation result the function yielded or logged with log_event."""
+    if isinstance(item, ExpectationResult):
+        state.event(
+            "STEP_EXPECTATION_RESULT",
+            step_key=step.key,
+            check_name=item.label or "",
+            check_passed=item.success,
+            metadata=dict(item.metadata),
+            message=item.description or item.default_message(),
+        )
+        return
+    state.event(
+        "ASSET_OBSERVATION" if isinstance(item, AssetObservation) else "ASSET_MATERIALIZATION",
+        step_key=step.key,
+        asset_key=item.asset_key.path,
+        metadata=dict(item.metadata),
+        partition_key=item.partition or state.partition_key or "",
+        message=item.description or "",
+    )
 
 
 def _dynamic_output(state: RunState, step: Step, context: OpExecutionContext, item: DynamicOutput) -> None:

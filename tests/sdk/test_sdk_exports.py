@@ -187,6 +187,7 @@ EXPECTED = [
     "instance_for_test",
     # definitions API (issue 16)
     "file_relative_path",
+    "ExpectationResult",
     "HookContext",
     "HookDefinition",
     "build_hook_context",

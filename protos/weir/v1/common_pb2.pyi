@@ -45,6 +45,16 @@ class _EventTypeEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_EventType.V
     """a chunk of a step's stdout or stderr, captured by the run worker"""
     ASSET_OBSERVATION: _EventType.ValueType  # 16
     """an asset observed (asset_key, partition_key, metadata); never a materialization"""
+    STEP_EXPECTATION_RESULT: _EventType.ValueType  # 17
+    """An op's ExpectationResult (context.log_event or yielded): check_passed its success, check_name its
+    label, message its description, metadata its metadata.
+    """
+    HOOK_COMPLETED: _EventType.ValueType  # 18
+    """a hook ran after its step (step_key the step; message names the hook)"""
+    HOOK_ERRORED: _EventType.ValueType  # 19
+    """a hook raised (error); the step's outcome is unchanged"""
+    HOOK_SKIPPED: _EventType.ValueType  # 20
+    """a hook of the step whose trigger (success or failure) did not happen"""
 
 class EventType(_EventType, metaclass=_EventTypeEnumTypeWrapper): ...
 
@@ -67,6 +77,16 @@ COMPUTE_LOG: EventType.ValueType  # 15
 """a chunk of a step's stdout or stderr, captured by the run worker"""
 ASSET_OBSERVATION: EventType.ValueType  # 16
 """an asset observed (asset_key, partition_key, metadata); never a materialization"""
+STEP_EXPECTATION_RESULT: EventType.ValueType  # 17
+"""An op's ExpectationResult (context.log_event or yielded): check_passed its success, check_name its
+label, message its description, metadata its metadata.
+"""
+HOOK_COMPLETED: EventType.ValueType  # 18
+"""a hook ran after its step (step_key the step; message names the hook)"""
+HOOK_ERRORED: EventType.ValueType  # 19
+"""a hook raised (error); the step's outcome is unchanged"""
+HOOK_SKIPPED: EventType.ValueType  # 20
+"""a hook of the step whose trigger (success or failure) did not happen"""
 Global___EventType: _TypeAlias = EventType  # noqa: Y015
 
 @_typing.final
