@@ -76,11 +76,15 @@ def ui_options(ui_port: int | None, ui_host: str, read_only: bool, no_ui: bool) 
     """The web UI's settings from the command line."""
     from host.serve.dev import UiOptions
 
+    max_streams = _env_int("WEIR_UI_MAX_STREAMS")
+    if max_streams is not None and max_streams < 1:
+        raise click.UsageError(f"WEIR_UI_MAX_STREAMS must be at least 1 (live views open at once), got {max_streams}")
     return UiOptions(
         host=ui_host,
         port=None if no_ui else (3000 if ui_port is None else ui_port),
         port_fixed=ui_port is not None,
         read_only=read_only,
+        max_streams=UiOptions.max_streams if max_streams is None else max_streams,
     )
 
 
@@ -156,7 +160,12 @@ def host_start(
 
 def _env_int(name: str) -> int | None:
     value = os.environ.get(name)
-    return int(value) if value else None
+    if not value:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise click.UsageError(f"{name} must be a whole number, got {value!r}") from None
 
 
 @main.group()

@@ -31,6 +31,7 @@ class UiOptions:
     port: int | None = 3000  # None: no web UI
     port_fixed: bool = False  # given by the user: a taken port is an error, not a fallback
     read_only: bool = False
+    max_streams: int = 256  # live views (event streams) open at once; each holds a thread
 
 
 @dataclass(frozen=True)
@@ -116,12 +117,17 @@ def _url_host(host: str) -> str:
 def _web_server(app: HostApp, options: HostOptions) -> WebServer | None:
     """The UI server, bound now so that a taken port fails the start (or, for the default port of
     `weir dev`, moves to a free one and says so)."""
-    if options.ui.port is None:
+    ui = options.ui
+    if ui.port is None:
         return None
-    try:
+
+    def bind(port: int) -> WebServer:
         return create_web_server(
-            app, options.ui.host, options.ui.port, token=options.token, read_only=options.ui.read_only
+            app, ui.host, port, token=options.token, read_only=ui.read_only, max_streams=ui.max_streams
         )
+
+    try:
+        return bind(ui.port)
     except OSError as exc:
         if options.ui.port_fixed or options.ui.port == 0:
             raise ConfigError(
@@ -129,7 +135,7 @@ def _web_server(app: HostApp, options: HostOptions) -> WebServer | None:
                 "pass another --ui-port (0 picks a free one)"
             ) from None
     print(f"  port {options.ui.port} is taken: the web UI takes a free port", file=sys.stderr, flush=True)
-    return create_web_server(app, options.ui.host, 0, token=options.token, read_only=options.ui.read_only)
+    return bind(0)
 
 
 def _write_endpoint(path: Path, address: str, token: str | None, ui_url: str = "") -> None:

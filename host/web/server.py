@@ -2,6 +2,8 @@
 
 Each connection gets a thread (ThreadingHTTPServer); requests are routed to the modules that own a
 part of the UI (host/web/routes_*.py), all of which read through one `WebApp` (host/web/context.py).
+A live view (an event stream) holds its thread while the page is open, so their number is capped
+(`WEIR_UI_MAX_STREAMS`): past it a page gets 503 with Retry-After and its EventSource tries again.
 """
 
 from __future__ import annotations
@@ -95,6 +97,8 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(response, head=self.command == "HEAD")
 
     def _send(self, response: Response, *, head: bool) -> None:
+        if response.stream is not None and not self.server.stream_slots.acquire(blocking=False):
+            response = self._busy(response)
         self.send_response(response.status)
         self.send_header("Content-Type", response.content_type)
         self.send_header("X-Content-Type-Options", "nosniff")
@@ -108,22 +112,40 @@ class _Handler(BaseHTTPRequestHandler):
             if not head:
                 self.wfile.write(response.body)
             return
-        self.send_header("Cache-Control", "no-store")
-        self.send_header("Connection", "close")
-        self.end_headers()
-        self.close_connection = True
-        with contextlib.suppress(OSError):  # the browser went away
-            for chunk in response.stream:
-                self.wfile.write(chunk)
-                self.wfile.flush()
+        try:
+            self.send_header("Cache-Control", "no-store")
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.close_connection = True
+            with contextlib.suppress(OSError):  # the browser went away
+                for chunk in response.stream:
+                    self.wfile.write(chunk)
+                    self.wfile.flush()
+        finally:
+            self.server.stream_slots.release()
+
+    def _busy(self, response: Response) -> Response:
+        """The answer to a live view past the cap, in place of its stream (which never started)."""
+        close = getattr(response.stream, "close", None)
+        if close is not None:
+            close()
+        busy = Response.error(
+            503,
+            f"{self.server.max_streams} live views are open on this host (WEIR_UI_MAX_STREAMS): "
+            "close some browser tabs; this one retries by itself",
+        )
+        busy.headers["Retry-After"] = "5"
+        return busy
 
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, address: tuple[str, int], site: Site) -> None:
+    def __init__(self, address: tuple[str, int], site: Site, max_streams: int) -> None:
         self.site = site
+        self.max_streams = max_streams
+        self.stream_slots = threading.BoundedSemaphore(max_streams)
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
         super().__init__(address, _Handler)
@@ -132,9 +154,9 @@ class _Server(ThreadingHTTPServer):
 class WebServer:
     """The UI server bound to its port; start() serves in a thread, stop() ends every stream."""
 
-    def __init__(self, web: WebApp, host: str, port: int) -> None:
+    def __init__(self, web: WebApp, host: str, port: int, max_streams: int = 256) -> None:
         self.web = web
-        self._server = _Server((host, port), Site(web))
+        self._server = _Server((host, port), Site(web), max_streams)
         self.port: int = self._server.server_address[1]
         self._thread = threading.Thread(target=self._server.serve_forever, name="weir-ui", daemon=True)
 
@@ -149,7 +171,13 @@ class WebServer:
 
 
 def create_web_server(
-    services: HostServices, host: str, port: int, *, token: str | None, read_only: bool = False
+    services: HostServices,
+    host: str,
+    port: int,
+    *,
+    token: str | None,
+    read_only: bool = False,
+    max_streams: int = 256,
 ) -> WebServer:
     """The UI server bound to host:port (0 picks one), not yet started."""
-    return WebServer(WebApp(services, Auth(token), read_only=read_only), host, port)
+    return WebServer(WebApp(services, Auth(token), read_only=read_only), host, port, max_streams)

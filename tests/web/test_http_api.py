@@ -4,9 +4,12 @@ need the page's CSRF value and a matching origin, a read-only UI refuses changes
 from __future__ import annotations
 
 import gzip
+import http.client
 import json
 import re
+import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -107,7 +110,8 @@ def read_only_ui(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Session]:
     (tmp / "defs.py").write_text(
         "import sdk as dg\n\n\n@dg.asset\ndef a() -> int:\n    return 1\n\n\ndefs = dg.Definitions(assets=[a])\n"
     )
-    with dev_host(tmp / "home", ["-f", str(tmp / "defs.py"), "--ui-port", "0", "--ui-read-only"]) as host:
+    args = ["-f", str(tmp / "defs.py"), "--ui-port", "0", "--ui-read-only"]
+    with dev_host(tmp / "home", args, env={"WEIR_UI_MAX_STREAMS": "2"}) as host:
         host.client()
         info = host_json(tmp / "home")
         yield Session(info["ui_url"], info["token"])
@@ -119,3 +123,29 @@ def test_a_read_only_ui_reads_but_refuses_every_change(read_only_ui: Session) ->
     assert status == 403 and "read-only" in reply["error"]
     assert read_only_ui.rpc("ListRuns", {})[1].get("runs", []) == []
     assert json.loads(read_only_ui.get("/api/session"))["read_only"] is True
+
+
+def test_live_views_past_the_cap_are_told_to_retry_and_a_closed_one_frees_its_place(read_only_ui: Session) -> None:
+    """Each open event stream holds a server thread: the host started with WEIR_UI_MAX_STREAMS=2 serves
+    two, answers a third with 503 and Retry-After (EventSource retries), and serves again once one closes."""
+    url = urllib.parse.urlsplit(read_only_ui.url)
+
+    def open_feed() -> http.client.HTTPResponse:
+        connection = http.client.HTTPConnection(url.hostname or "", url.port, timeout=10)
+        connection.request("GET", "/api/feed", headers={"Cookie": read_only_ui.cookie})
+        return connection.getresponse()
+
+    first, second = open_feed(), open_feed()
+    assert (first.status, second.status) == (200, 200)
+    assert first.readline().startswith(b"retry:")
+    third = open_feed()
+    assert third.status == 503 and third.headers["Retry-After"] == "5"
+    assert "2 live views are open" in json.loads(third.read())["error"]
+    first.close()  # the server notices at its next write (a keepalive at the latest) and frees the place
+    deadline = time.monotonic() + 30
+    while (again := open_feed()).status != 200:
+        again.close()
+        assert time.monotonic() < deadline, "a closed live view never gave its place back"
+        time.sleep(0.5)
+    again.close()
+    second.close()

@@ -14,7 +14,12 @@ function connect() {
       if (listener.topics.some((t) => change.changed.includes(t))) listener.schedule(change);
     }
   });
-  source.onerror = () => dot && dot.classList.remove("on");
+  source.onerror = () => {
+    if (dot) dot.classList.remove("on");
+    // A dropped connection is retried by the browser; a refused one (503: the host's cap on live
+    // views) closes the source for good, so try again as the host's Retry-After says.
+    if (source.readyState === EventSource.CLOSED) setTimeout(connect, 5000);
+  };
 }
 
 // Call fn (at most every `wait` ms) when any of the topics changes; returns the unsubscribe function.

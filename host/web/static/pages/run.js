@@ -219,6 +219,12 @@ export async function render(root, ctx) {
       source.close();
       toast("This run was deleted", { bad: true });
     });
+    const opened = source;
+    // Refused (503: the host's cap on live views) closes the source for good: follow again later,
+    // from the last event shown.
+    source.onerror = () => {
+      if (opened.readyState === EventSource.CLOSED && source === opened) setTimeout(() => source === opened && follow(), 5000);
+    };
   };
 
   append(root, [
