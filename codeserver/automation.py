@@ -15,6 +15,8 @@ from typing import Any
 from protos.weir.v1 import common_pb2, snapshot_pb2
 from sdk.automation import AutomationCondition, AutomationConditionSensorDefinition
 from sdk.freshness import CronFreshnessPolicy
+from sdk.freshness_checks import DEFAULT_INTERVAL_SECONDS as FRESHNESS_SENSOR_INTERVAL
+from sdk.freshness_checks import FRESHNESS_PARAMS_METADATA_KEY, FreshnessCheckSensorDefinition
 from sdk.keys import AssetKey
 from sdk.selection import AssetSelection, _Keys
 
@@ -60,7 +62,8 @@ def _status(value: Any) -> snapshot_pb2.DefaultStatus.ValueType:
 
 
 def is_automation_sensor(sensor: Any) -> bool:
-    return isinstance(sensor, AutomationConditionSensorDefinition)
+    """A sensor the host evaluates itself: automation conditions, or freshness checks."""
+    return isinstance(sensor, (AutomationConditionSensorDefinition, FreshnessCheckSensorDefinition))
 
 
 def effective_conditions(defs: Any, graph: Any) -> dict[AssetKey, AutomationCondition]:
@@ -71,7 +74,7 @@ def effective_conditions(defs: Any, graph: Any) -> dict[AssetKey, AutomationCond
         if condition is not None:
             found[key] = condition
     for sensor in defs.sensors:
-        if is_automation_sensor(sensor) and sensor.default_condition is not None:
+        if isinstance(sensor, AutomationConditionSensorDefinition) and sensor.default_condition is not None:
             for key in _targets(sensor, graph):
                 found.setdefault(key, sensor.default_condition)
     return found
@@ -89,6 +92,9 @@ def automation_sensors(defs: Any, graph: Any, conditioned: Iterable[AssetKey], p
     messages = []
     covered: set[AssetKey] = set()
     for sensor in defs.sensors:
+        if isinstance(sensor, FreshnessCheckSensorDefinition):
+            messages.append(_freshness_sensor(sensor, pb_key))
+            continue
         if not is_automation_sensor(sensor):
             continue
         targets = _targets(sensor, graph)
@@ -116,6 +122,34 @@ def automation_sensors(defs: Any, graph: Any, conditioned: Iterable[AssetKey], p
             )
         )
     return messages
+
+
+def _freshness_sensor(sensor: FreshnessCheckSensorDefinition, pb_key: PbKey) -> Any:
+    """build_sensor_for_freshness_checks: kind FRESHNESS_CHECKS over the checked assets (each one's
+    `freshness_check`), stopped by default as in Dagster."""
+    return snapshot_pb2.Sensor(
+        name=sensor.name,
+        minimum_interval_seconds=sensor.minimum_interval_seconds or FRESHNESS_SENSOR_INTERVAL,
+        asset_selection=[pb_key(k) for k in sensor.asset_keys],
+        default_status=_status(sensor.default_status),
+        description=sensor.description or "",
+        kind=snapshot_pb2.FRESHNESS_CHECKS,
+    )
+
+
+def last_update_freshness_to_proto(spec: Any) -> Any:
+    """The parameters of a check built by build_last_update_freshness_checks (its spec's
+    `dagster/freshness_params` metadata), None for any other check."""
+    value = (spec.metadata or {}).get(FRESHNESS_PARAMS_METADATA_KEY)
+    params = getattr(value, "value", value)
+    if not isinstance(params, dict) or "lower_bound_delta_seconds" not in params:
+        return None
+    return snapshot_pb2.LastUpdateFreshness(
+        lower_bound_delta_seconds=float(params["lower_bound_delta_seconds"]),
+        deadline_cron=params.get("deadline_cron") or "",
+        timezone=params.get("timezone") or "UTC",
+        severity=params.get("severity") or "WARN",
+    )
 
 
 def freshness_to_proto(policy: Any) -> Any:

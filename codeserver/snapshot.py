@@ -65,6 +65,9 @@ def _build(defs: Any, location_name: str) -> SnapshotBlob:
         check_condition = graph.check_specs[check_key][0].automation_condition
         if check_condition is not None:
             message.automation_condition.CopyFrom(automation.condition_to_proto(check_condition, graph, pb_key))
+        freshness = automation.last_update_freshness_to_proto(graph.check_specs[check_key][0])
+        if freshness is not None:
+            message.last_update_freshness.CopyFrom(freshness)
         all_checks.append(message)
         checks_by_asset.setdefault(check_key.asset_key, []).append(message)
     conditions = automation.effective_conditions(defs, graph)

@@ -42,6 +42,8 @@ _EXPORTS: dict[str, str] = {
     "AutomationCondition": "sdk.automation",
     "AutomationConditionSensorDefinition": "sdk.automation",
     "FreshnessPolicy": "sdk.freshness",
+    "build_last_update_freshness_checks": "sdk.freshness_checks",
+    "build_sensor_for_freshness_checks": "sdk.freshness_checks",
     "AssetsDefinition": "sdk.assets",
     "Backoff": "sdk.retries",
     "Bool": "sdk.types",
@@ -317,6 +319,8 @@ if TYPE_CHECKING:  # static analysers see the real names
     from sdk.executors import in_process_executor as in_process_executor
     from sdk.executors import multiprocess_executor as multiprocess_executor
     from sdk.freshness import FreshnessPolicy as FreshnessPolicy
+    from sdk.freshness_checks import build_last_update_freshness_checks as build_last_update_freshness_checks
+    from sdk.freshness_checks import build_sensor_for_freshness_checks as build_sensor_for_freshness_checks
     from sdk.graph_assets import GraphOut as GraphOut
     from sdk.graph_assets import graph_asset as graph_asset
     from sdk.graph_assets import graph_multi_asset as graph_multi_asset

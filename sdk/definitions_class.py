@@ -240,6 +240,7 @@ def _with_definition_resources(resources: dict[str, Any], definitions: list[Any]
 def _check_kinds(jobs: list[Any], schedules: list[Any], sensors: list[Any]) -> None:
     """Each list holds what it says, and schedule and sensor names are unique (as Dagster checks)."""
     from sdk.automation import AutomationConditionSensorDefinition
+    from sdk.freshness_checks import FreshnessCheckSensorDefinition
     from sdk.jobs import JobDefinition, UnresolvedAssetJobDefinition
     from sdk.schedules import ScheduleDefinition
     from sdk.sensors import SensorDefinition
@@ -247,7 +248,11 @@ def _check_kinds(jobs: list[Any], schedules: list[Any], sensors: list[Any]) -> N
     for items, kinds, what in (
         (jobs, (JobDefinition, UnresolvedAssetJobDefinition), "jobs= takes @job and define_asset_job jobs"),
         (schedules, (ScheduleDefinition,), "schedules= takes schedules"),
-        (sensors, (SensorDefinition, AutomationConditionSensorDefinition), "sensors= takes sensors"),
+        (
+            sensors,
+            (SensorDefinition, AutomationConditionSensorDefinition, FreshnessCheckSensorDefinition),
+            "sensors= takes sensors",
+        ),
     ):
         for item in items:
             if not isinstance(item, kinds):

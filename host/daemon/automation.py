@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from host.config import AutomationConfig
+from host.daemon.freshness_checks import FreshnessCheckDaemon
 from host.daemon.launch import launch
 from host.daemon.leader import LeaderElector, LostLeadership
 from host.domain.asset_graph import loaded_snapshots, version_of
@@ -75,11 +76,16 @@ class AutomationDaemon:
     _graph: tuple[str, AutomationGraph] | None = None
     _memory: dict[tuple[str, str], _Memory] = field(default_factory=dict)
     _last_tick: dict[tuple[str, str], float] = field(default_factory=dict)
+    _freshness: FreshnessCheckDaemon = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._freshness = FreshnessCheckDaemon(self.engine, self.workspace, self.clock, self.leader)
 
     def reset(self) -> None:
         """Forget what other hosts may have changed meanwhile (on gaining the lease)."""
         self._memory.clear()
         self._last_tick.clear()
+        self._freshness.reset()
 
     def graph(self) -> AutomationGraph:
         loaded = loaded_snapshots(self.workspace)
@@ -93,10 +99,15 @@ class AutomationDaemon:
         crash is finished first); returns how many ticks were recorded."""
         if self.leader is not None and not self.leader.is_leader():
             return 0
+        try:
+            freshness_ticks = self._freshness.tick()  # build_sensor_for_freshness_checks sensors
+        except LostLeadership:
+            self.reset()
+            return 0
         graph = self.graph()
         with self.engine.connect() as conn:
             states = {(s.location, s.name): s for s in tick_store.list_instigator_states(conn, kind=SENSOR)}
-        done = 0
+        done = freshness_ticks
         for sensor in graph.sensors:
             state = states.get((sensor.location, sensor.name))
             running = (

@@ -7,6 +7,7 @@ from sqlalchemy import Engine
 
 from host.config import HostConfig
 from host.daemon.automation import AutomationDaemon
+from host.daemon.freshness_checks import CHECK_NAME, FreshnessCheckDaemon, freshness_sensors
 from host.daemon.scheduler import ScheduleItem, Scheduler
 from host.daemon.sensors import SensorDaemon, SensorItem
 from host.domain.cron import CronError, CronSchedule
@@ -35,6 +36,8 @@ def preview(
         result.evaluated_at = slot
     elif definition.kind == snapshot_pb2.AUTOMATION:  # evaluated on the host, not in the location
         return _automation_preview(engine, workspace, config, location, definition.name, now)
+    elif definition.kind == snapshot_pb2.FRESHNESS_CHECKS:  # evaluated on the host too
+        return _freshness_preview(engine, workspace, location, definition.name, now)
     else:
         assert isinstance(definition, snapshot_pb2.Sensor)
         cursor = request.cursor if request.has_cursor else current_cursor(engine, location, definition.name)
@@ -83,4 +86,17 @@ def _automation_preview(
         )
     if not result.run_requests:
         result.skip_reason = "no asset's automation condition is true (`weir automation explain KEY` says why)"
+    return result
+
+
+def _freshness_preview(
+    engine: Engine, workspace: WorkspaceManager, location: str, name: str, now: float
+) -> host_pb2.InstigatorPreview:
+    """The freshness checks a tick of this sensor would evaluate now, and why; nothing is stored."""
+    result = host_pb2.InstigatorPreview(location=location, name=name, evaluated_at=now)
+    item = next(s for s in freshness_sensors(workspace) if s.location == location and s.sensor.name == name)
+    due = FreshnessCheckDaemon(engine, workspace).due_checks(item, now)
+    if not due:
+        result.skip_reason = "no freshness check needs to be evaluated now"
+    result.output = "".join(f"would evaluate {key}:{CHECK_NAME} ({why})\n" for key, why, _ in due)
     return result

@@ -34,6 +34,9 @@ from host.storage.records import InstigatorState, InstigatorStatus, TickRecord, 
 from protos.keys import asset_key_str
 from protos.weir.v1 import codeserver_pb2, snapshot_pb2
 
+# Sensor kinds the host evaluates itself, never the code server (host/daemon/automation.py).
+HOST_EVALUATED = (snapshot_pb2.AUTOMATION, snapshot_pb2.FRESHNESS_CHECKS)
+
 log = logging.getLogger("weir.daemon.sensors")
 
 
@@ -61,7 +64,7 @@ def list_sensors(engine: Engine, workspace: WorkspaceManager) -> list[SensorItem
     for handle in workspace.handles():
         snapshot = handle.state.snapshot
         for sensor in snapshot.sensors if snapshot is not None else ():
-            if sensor.kind != snapshot_pb2.AUTOMATION:  # evaluated on the host: host/daemon/automation.py
+            if sensor.kind not in HOST_EVALUATED:  # evaluated on the host: host/daemon/automation.py
                 items.append(SensorItem(handle.name, sensor, states.get((handle.name, sensor.name))))
     return items
 

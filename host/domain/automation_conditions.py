@@ -92,3 +92,8 @@ def _cron(expression: str, timezone: str) -> CronSchedule:
 def latest_cron_tick(expression: str, timezone: str, now: float) -> float | None:
     """The newest tick of the schedule at or before now."""
     return next(_cron(expression, timezone).slots_before(now), None)
+
+
+def next_cron_tick(expression: str, timezone: str, now: float) -> float | None:
+    """The first tick of the schedule after now."""
+    return _cron(expression, timezone).next_after(now)

@@ -53,6 +53,8 @@ class _SensorKindEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_SensorKind
     MULTI_ASSET: _SensorKind.ValueType  # 4
     AUTOMATION: _SensorKind.ValueType  # 5
     """evaluates automation conditions on the host (default_automation_condition_sensor)"""
+    FRESHNESS_CHECKS: _SensorKind.ValueType  # 6
+    """build_sensor_for_freshness_checks: the host evaluates its assets' freshness checks"""
 
 class SensorKind(_SensorKind, metaclass=_SensorKindEnumTypeWrapper): ...
 
@@ -63,6 +65,8 @@ RUN_STATUS: SensorKind.ValueType  # 3
 MULTI_ASSET: SensorKind.ValueType  # 4
 AUTOMATION: SensorKind.ValueType  # 5
 """evaluates automation conditions on the host (default_automation_condition_sensor)"""
+FRESHNESS_CHECKS: SensorKind.ValueType  # 6
+"""build_sensor_for_freshness_checks: the host evaluates its assets' freshness checks"""
 Global___SensorKind: _TypeAlias = SensorKind  # noqa: Y015
 
 @_typing.final
@@ -406,6 +410,7 @@ class AssetCheck(_message.Message):
     BLOCKING_FIELD_NUMBER: _builtins.int
     ADDITIONAL_DEPS_FIELD_NUMBER: _builtins.int
     AUTOMATION_CONDITION_FIELD_NUMBER: _builtins.int
+    LAST_UPDATE_FRESHNESS_FIELD_NUMBER: _builtins.int
     name: _builtins.str
     description: _builtins.str
     blocking: _builtins.bool
@@ -415,6 +420,10 @@ class AssetCheck(_message.Message):
     def additional_deps(self) -> _containers.RepeatedCompositeFieldContainer[_common_pb2.AssetKey]: ...
     @_builtins.property
     def automation_condition(self) -> Global___AutomationCondition: ...
+    @_builtins.property
+    def last_update_freshness(self) -> Global___LastUpdateFreshness:
+        """Set on a check built by build_last_update_freshness_checks: the host evaluates it itself."""
+
     def __init__(
         self,
         *,
@@ -424,14 +433,49 @@ class AssetCheck(_message.Message):
         blocking: _builtins.bool = ...,
         additional_deps: _abc.Iterable[_common_pb2.AssetKey] | None = ...,
         automation_condition: Global___AutomationCondition | None = ...,
+        last_update_freshness: Global___LastUpdateFreshness | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["asset_key", b"asset_key", "automation_condition", b"automation_condition"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["asset_key", b"asset_key", "automation_condition", b"automation_condition", "last_update_freshness", b"last_update_freshness"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["additional_deps", b"additional_deps", "asset_key", b"asset_key", "automation_condition", b"automation_condition", "blocking", b"blocking", "description", b"description", "name", b"name"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["additional_deps", b"additional_deps", "asset_key", b"asset_key", "automation_condition", b"automation_condition", "blocking", b"blocking", "description", b"description", "last_update_freshness", b"last_update_freshness", "name", b"name"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___AssetCheck: _TypeAlias = AssetCheck  # noqa: Y015
+
+@_typing.final
+class LastUpdateFreshness(_message.Message):
+    """build_last_update_freshness_checks' parameters (Dagster's dagster/freshness_params): the asset should
+    have updated since (deadline - lower_bound_delta), the deadline being the latest tick of
+    deadline_cron, or now without one.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    LOWER_BOUND_DELTA_SECONDS_FIELD_NUMBER: _builtins.int
+    DEADLINE_CRON_FIELD_NUMBER: _builtins.int
+    TIMEZONE_FIELD_NUMBER: _builtins.int
+    SEVERITY_FIELD_NUMBER: _builtins.int
+    lower_bound_delta_seconds: _builtins.float
+    deadline_cron: _builtins.str
+    timezone: _builtins.str
+    severity: _builtins.str
+    """WARN | ERROR"""
+    def __init__(
+        self,
+        *,
+        lower_bound_delta_seconds: _builtins.float = ...,
+        deadline_cron: _builtins.str = ...,
+        timezone: _builtins.str = ...,
+        severity: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["deadline_cron", b"deadline_cron", "lower_bound_delta_seconds", b"lower_bound_delta_seconds", "severity", b"severity", "timezone", b"timezone"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___LastUpdateFreshness: _TypeAlias = LastUpdateFreshness  # noqa: Y015
 
 @_typing.final
 class OpInput(_message.Message):
