@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 import codeserver.partitions
 from codeserver.convert import error_to_proto, event_from_proto, run_request_to_proto
+from codeserver.instance_client import evaluation_instance
 from codeserver.text import wire_text
 from protos.weir.v1 import codeserver_pb2, common_pb2
 
@@ -157,13 +158,15 @@ def evaluate_schedule(defs: Any, body: bytes) -> bytes:
 
     def build(reply: codeserver_pb2.EvaluationReply) -> None:
         from sdk import RunRequest, build_schedule_context
+        from sdk.instance import current_instance
 
         schedule = _find(defs.get_schedule_def, request.schedule_name, "schedule")
         zone = ZoneInfo(schedule.execution_timezone or "UTC")
         when = datetime.fromtimestamp(request.scheduled_time, zone)
         results = _Results()
-        with _resources(defs, schedule) as resources:
-            context = build_schedule_context(scheduled_execution_time=when, resources=resources)
+        instance = evaluation_instance("schedule", schedule.name)
+        with _resources(defs, schedule) as resources, current_instance(instance):
+            context = build_schedule_context(scheduled_execution_time=when, resources=resources, instance=instance)
             if schedule.should_execute is not None and not _user_code(schedule.should_execute, context):
                 reply.skip_reason = "should_execute returned False"
                 return
@@ -183,7 +186,7 @@ def evaluate_schedule(defs: Any, body: bytes) -> bytes:
 _RUN_END_EVENT = {"SUCCESS": "RUN_SUCCESS", "FAILURE": "RUN_FAILURE", "CANCELED": "RUN_CANCELED"}
 
 
-def _run_context(sensor: Any, run: codeserver_pb2.RunSummary, cursor: str | None, resources: Any) -> Any:
+def _run_context(sensor: Any, run: codeserver_pb2.RunSummary, cursor: str | None, resources: Any, instance: Any) -> Any:
     """The sdk's RunStatusSensorContext for one finished run (RunFailureSensorContext for a failed
     one): the same objects a unit test builds with build_run_status_sensor_context."""
     from sdk import DagsterRun, DagsterRunStatus
@@ -200,7 +203,7 @@ def _run_context(sensor: Any, run: codeserver_pb2.RunSummary, cursor: str | None
         ended = Event(type=_RUN_END_EVENT[run.status], timestamp=run.end_time, message=message)
         event = DagsterEvent(ended, run.job_name, run.run_id)
     kind = RunFailureSensorContext if status is DagsterRunStatus.FAILURE else RunStatusSensorContext
-    return kind(sensor.name, dagster_run, event, resources=resources, cursor=cursor)
+    return kind(sensor.name, dagster_run, event, instance=instance, resources=resources, cursor=cursor)
 
 
 def _sensor_calls(sensor: Any, request: codeserver_pb2.EvaluateSensorRequest, context: Any) -> Iterable[Any]:
@@ -213,7 +216,8 @@ def _sensor_calls(sensor: Any, request: codeserver_pb2.EvaluateSensorRequest, co
             yield _user_code(fn, context, EventLogEntry.from_event(event_from_proto(event), event.run_id, None))
     elif sensor.kind == "RUN_STATUS":
         for run in request.runs:
-            yield _user_code(fn, _run_context(sensor, run, request.cursor or None, context.resources))
+            context_of_run = _run_context(sensor, run, request.cursor or None, context.resources, context._instance)
+            yield _user_code(fn, context_of_run)
     else:
         yield _user_code(fn, context)
 
@@ -224,16 +228,19 @@ def evaluate_sensor(defs: Any, body: bytes) -> bytes:
 
     def build(reply: codeserver_pb2.EvaluationReply) -> None:
         from sdk import SensorEvaluationContext
+        from sdk.instance import current_instance
 
         sensor = _find(defs.get_sensor_def, request.sensor_name, "sensor")
         initial = request.cursor or None
         results = _Results()
-        with _resources(defs, sensor) as resources:
+        instance = evaluation_instance("sensor", sensor.name)
+        with _resources(defs, sensor) as resources, current_instance(instance):
             context = SensorEvaluationContext(
                 cursor=initial,
                 last_tick_time=request.last_tick_time or None,
                 last_run_key=request.last_run_key or None,
                 resources=resources,
+                instance=instance,
             )
             for value in _sensor_calls(sensor, request, context):
                 results.add(value)

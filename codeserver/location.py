@@ -11,6 +11,7 @@ import queue
 import sys
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from codeserver.output import OutputTail
@@ -136,8 +137,16 @@ class LocationCode:
                 return
         process.kill()
 
-    def call(self, method: str, body: bytes, timeout: float, output: OutputTail | None = None) -> bytes:
-        """A call into user code in a pooled process, with a deadline (and its output, see UserProcess.call)."""
+    def call(
+        self,
+        method: str,
+        body: bytes,
+        timeout: float,
+        output: OutputTail | None = None,
+        instance: Mapping[str, str] | None = None,
+    ) -> bytes:
+        """A call into user code in a pooled process, with a deadline (and its output and instance
+        endpoint, see UserProcess.call)."""
         deadline = time.monotonic() + timeout
         if self._loaded is None:
             raise UserProcessError(f"location {self.location_name!r} has no loaded code")
@@ -146,7 +155,7 @@ class LocationCode:
         except queue.Empty:
             raise UserProcessTimeout(f"no free process to evaluate in within {timeout:.1f} s") from None
         try:
-            reply = process.call(method, body, max(0.001, deadline - time.monotonic()), output)
+            reply = process.call(method, body, max(0.001, deadline - time.monotonic()), output, instance)
         except UserProcessError:
             self._replace(process)
             raise

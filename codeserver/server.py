@@ -22,6 +22,7 @@ from google.protobuf.message import Message
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from codeserver.instance import DEFAULT_CALL_SECONDS, InstanceBroker, endpoint_of, write_endpoint
 from codeserver.location import DEFAULT_IMPORT_TIMEOUT, DEFAULT_POOL_SIZE, LocationCode
 from codeserver.output import OutputTail
 from codeserver.runs import RunDirError, RunWorkers
@@ -53,9 +54,10 @@ def sdk_version() -> str:
 class CodeServerServicer(codeserver_pb2_grpc.CodeServerServicer):
     """Translates CodeServer RPCs into calls on the location's code and its run workers."""
 
-    def __init__(self, code: LocationCode, workers: RunWorkers) -> None:
+    def __init__(self, code: LocationCode, workers: RunWorkers, broker: InstanceBroker | None = None) -> None:
         self.code = code
         self.workers = workers
+        self.broker = broker or InstanceBroker(code.location_name, workers.runs_dir)
         self.server_id = uuid.uuid4().hex
         self._stopping = threading.Event()
 
@@ -158,14 +160,16 @@ class CodeServerServicer(codeserver_pb2_grpc.CodeServerServicer):
     ) -> codeserver_pb2.EvaluationReply:
         what = f"schedule {request.schedule_name!r}"
         _check_timeout(request.timeout_seconds, context)
-        return self._evaluate("evaluate_schedule", request, request.timeout_seconds, what)
+        with self.broker.evaluation("schedule", request.schedule_name) as evaluation_id:
+            return self._evaluate("evaluate_schedule", request, request.timeout_seconds, what, evaluation_id)
 
     def EvaluateSensor(
         self, request: codeserver_pb2.EvaluateSensorRequest, context: grpc.ServicerContext
     ) -> codeserver_pb2.EvaluationReply:
         what = f"sensor {request.sensor_name!r}"
         _check_timeout(request.timeout_seconds, context)
-        return self._evaluate("evaluate_sensor", request, request.timeout_seconds, what)
+        with self.broker.evaluation("sensor", request.sensor_name) as evaluation_id:
+            return self._evaluate("evaluate_sensor", request, request.timeout_seconds, what, evaluation_id)
 
     def GetPartitionKeys(
         self, request: codeserver_pb2.GetPartitionKeysRequest, context: grpc.ServicerContext
@@ -178,13 +182,31 @@ class CodeServerServicer(codeserver_pb2_grpc.CodeServerServicer):
             )
         return codeserver_pb2.GetPartitionKeysReply.FromString(body)
 
-    def _evaluate(self, method: str, request: Message, timeout: float, what: str) -> codeserver_pb2.EvaluationReply:
+    def ServeInstance(
+        self, request_iterator: Iterator[codeserver_pb2.InstanceReply], context: grpc.ServicerContext
+    ) -> Iterator[codeserver_pb2.InstanceRequest]:
+        def active() -> bool:
+            return context.is_active() and not self._stopping.is_set()
+
+        yield from self.broker.serve(request_iterator, active)
+
+    def CallInstance(
+        self, request: codeserver_pb2.InstanceCall, context: grpc.ServicerContext
+    ) -> codeserver_pb2.InstanceResult:
+        remaining = context.time_remaining()
+        timeout = DEFAULT_CALL_SECONDS if remaining is None else max(0.0, min(remaining - 0.5, 3600.0))
+        return self.broker.call(request, timeout)
+
+    def _evaluate(
+        self, method: str, request: Message, timeout: float, what: str, evaluation_id: str = ""
+    ) -> codeserver_pb2.EvaluationReply:
         """One evaluation in a pooled user process; a timeout or a dead process becomes a reply."""
         started = time.monotonic()
         output = OutputTail()  # what user code prints, kept also when the evaluation times out
+        instance = {**self.broker.endpoint, "evaluation_id": evaluation_id} if self.broker.endpoint else None
         try:
             timeout = timeout or DEFAULT_EVALUATION_TIMEOUT
-            body = self.code.call(method, request.SerializeToString(), timeout, output)
+            body = self.code.call(method, request.SerializeToString(), timeout, output, instance)
         except UserProcessError as exc:
             reply = codeserver_pb2.EvaluationReply(
                 error=_process_error(exc, what, timeout), timed_out=isinstance(exc, UserProcessTimeout)
@@ -284,6 +306,8 @@ def serve(first_load: UserProcess, options: ServerOptions) -> None:
         tls_key=_read_optional(options.tls_key),
     )
     server.start()
+    servicer.broker.endpoint = endpoint_of(options.host, port, options.token, options.tls_cert)
+    write_endpoint(runs_dir, servicer.broker.endpoint)
     health_servicer.set("", health_pb2.HealthCheckResponse.SERVING)
     if options.ready_file:
         _write_ready_file(Path(options.ready_file), port)

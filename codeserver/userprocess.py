@@ -15,6 +15,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -84,11 +85,20 @@ class UserProcess:
             return LoadResult(str(header.get("snapshot_id", "")), body, b"")
         return LoadResult("", b"", body)
 
-    def call(self, method: str, body: bytes, timeout: float, output: OutputTail | None = None) -> bytes:
+    def call(
+        self,
+        method: str,
+        body: bytes,
+        timeout: float,
+        output: OutputTail | None = None,
+        instance: Mapping[str, str] | None = None,
+    ) -> bytes:
         """One call into user code; raises UserProcessTimeout (and kills the process) past timeout.
 
         With `output`, what the call writes to stdout and stderr is fed to it (codeserver/output.py),
-        also when the call times out or the process dies; without, it goes to the code server's log."""
+        also when the call times out or the process dies; without, it goes to the code server's log.
+        With `instance`, the call's context.instance reaches the host through the code server at that
+        endpoint, as that evaluation (codeserver/instance.py)."""
         with contextlib.ExitStack() as stack:
             pipe = None
             if output is not None:
@@ -96,13 +106,17 @@ class UserProcess:
                     pipe = stack.enter_context(output_pipe(output))
                 except OSError as exc:  # no FIFO (a read-only temp dir): evaluate all the same, and say why
                     output.feed(f"[Weir could not capture this evaluation's output: {exc}]\n".encode())
-            return self._call(method, body, timeout, pipe)
+            return self._call(method, body, timeout, pipe, instance)
 
-    def _call(self, method: str, body: bytes, timeout: float, pipe: OutputPipe | None) -> bytes:
+    def _call(
+        self, method: str, body: bytes, timeout: float, pipe: OutputPipe | None, instance: Mapping[str, str] | None
+    ) -> bytes:
         deadline = time.monotonic() + timeout
         header: dict[str, Any] = {"method": method}
         if pipe is not None:
             header["output"] = pipe.path
+        if instance:
+            header["instance"] = dict(instance)
         with self._lock:
             try:
                 if self._closed:

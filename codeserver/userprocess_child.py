@@ -48,6 +48,7 @@ def _channel(argv: list[str]) -> tuple[int, int, list[str]]:
 
 def _serve(defs: Any, requests: int, replies: int) -> None:
     from codeserver import evaluation
+    from codeserver.instance_client import evaluation_endpoint
     from codeserver.text import wire_text
 
     handlers = evaluation.handlers(defs)
@@ -63,7 +64,10 @@ def _serve(defs: Any, requests: int, replies: int) -> None:
             continue
         output = header.get("output")
         try:
-            with redirected(output, log_fd) if isinstance(output, str) else contextlib.nullcontext():
+            with (
+                redirected(output, log_fd) if isinstance(output, str) else contextlib.nullcontext(),
+                evaluation_endpoint(header.get("instance")),
+            ):
                 reply = handler(body)
         except Exception as exc:  # handlers answer errors as data; this is a bug in one, still an answer
             write_frame(replies, {"ok": False, "error": wire_text(f"{type(exc).__name__}: {exc}")})

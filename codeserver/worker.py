@@ -102,7 +102,7 @@ def run(run_dir: Path) -> int:
         )
     try:
         with OutputCapture(journal.add_sdk_event) as capture:
-            return _load_and_execute(info, request, journal, capture, canceled)
+            return _load_and_execute(info, request, journal, capture, canceled, run_dir)
     finally:
         journal.close()
 
@@ -113,6 +113,7 @@ def _load_and_execute(
     journal: Journal,
     capture: Any,
     canceled: threading.Event,
+    run_dir: Path,
 ) -> int:
     """What the code prints while it loads is the run's output too (step key "")."""
     from codeserver.cli import parse_target
@@ -129,7 +130,7 @@ def _load_and_execute(
                 )
             )
         return 1
-    return 0 if _execute(defs, request, journal, capture, canceled, info["served_snapshot_id"]) else 1
+    return 0 if _execute(defs, request, journal, capture, canceled, info["served_snapshot_id"], run_dir) else 1
 
 
 def _execute(
@@ -139,9 +140,16 @@ def _execute(
     capture: Any,
     canceled: threading.Event,
     snapshot_id: str,
+    run_dir: Path,
 ) -> bool:
+    from codeserver.instance import ENDPOINT_FILE
+    from codeserver.instance_client import InstanceClient, host_instance
     from sdk.execution import default_storage_dir, execute_run
     from sdk.execution.celery import run_origin
+
+    # context.instance: the host's history, asked through the code server that started this run
+    client = InstanceClient(run_id=request.run_id, endpoint_file=run_dir.parent / ENDPOINT_FILE)
+    instance = host_instance(client, f"run {request.run_id}")
 
     selection = [tuple(k.path) for k in request.asset_selection] or None
     params: dict[str, Any] = {
@@ -162,6 +170,7 @@ def _execute(
                 on_event=capture.emit,
                 should_cancel=canceled.is_set,
                 output_capture=capture,
+                instance=instance,
                 **params,
             )
     except RunCanceled:

@@ -12,6 +12,7 @@ from typing import Protocol, TypeVar
 import grpc
 
 from host.errors import LocationUnavailable, from_rpc_error
+from host.locations.instance_link import InstanceHandler, InstanceLink
 from protos import wire
 from protos.weir.v1 import codeserver_pb2, codeserver_pb2_grpc, common_pb2, snapshot_pb2
 
@@ -69,6 +70,7 @@ class GrpcLocationClient:
         self._channel = wire.open_channel(address, tls=tls, tls_ca=tls_ca)
         self._stub = codeserver_pb2_grpc.CodeServerStub(self._channel)
         self._metadata = wire.call_metadata(token)
+        self._instance_link: InstanceLink | None = None
 
     def _call(self, method: grpc.UnaryUnaryMultiCallable[Req, Reply], request: Req, timeout: float) -> Reply:
         try:
@@ -132,5 +134,13 @@ class GrpcLocationClient:
     def partition_keys(self, request: codeserver_pb2.GetPartitionKeysRequest) -> codeserver_pb2.GetPartitionKeysReply:
         return self._call(self._stub.GetPartitionKeys, request, CALL_TIMEOUT)
 
+    def serve_instance(self, handler: InstanceHandler) -> None:
+        """Open the location's instance stream (once per client): `handler` answers what its runs and
+        evaluations ask of context.instance."""
+        if self._instance_link is None:
+            self._instance_link = InstanceLink(self.name, self._stub, self._metadata, handler)
+
     def close(self) -> None:
+        if self._instance_link is not None:
+            self._instance_link.close()
         self._channel.close()

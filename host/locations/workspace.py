@@ -22,6 +22,7 @@ from host.errors import (
     WeirError,
 )
 from host.locations.client import GrpcLocationClient, LocationClient
+from host.locations.instance_link import InstanceHandler
 from host.locations.snapshots import SnapshotCache
 from host.locations.spawn import CodeServerProcess, SpawnSpec
 from protos import wire
@@ -92,6 +93,7 @@ class LocationHandle:
         self._lock = threading.Lock()
         self._next_attempt = 0.0
         self._backoff = RETRY_MIN_SECONDS
+        self.instance_handler: InstanceHandler | None = None  # answers context.instance (see serve_instance)
 
     @property
     def client(self) -> LocationClient:
@@ -141,6 +143,8 @@ class LocationHandle:
         if self._client is None:
             self._client = self._connect()
         reply = self._client.handshake()
+        if self.instance_handler is not None and isinstance(self._client, GrpcLocationClient):
+            self._client.serve_instance(self.instance_handler)  # once per client: again after a respawn
         if not wire.is_compatible(wire.PROTOCOL_VERSION, reply.protocol_version):
             raise IncompatibleProtocol(
                 f"location {self.name!r} speaks protocol {reply.protocol_version}, the host speaks "
@@ -196,6 +200,14 @@ class WorkspaceManager:
         self._conflicts: dict[str, str] = {}  # location -> why it is in error
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._instance_handler: InstanceHandler | None = None
+
+    def serve_instance(self, handler: InstanceHandler) -> None:
+        """Answer context.instance of every location's runs and evaluations with `handler`: each
+        location's client opens its instance stream once connected (host/locations/instance_link.py)."""
+        self._instance_handler = handler
+        for handle in self._handles.values():
+            handle.instance_handler = handler
 
     def get(self, name: str) -> LocationHandle:
         try:
@@ -256,6 +268,8 @@ class WorkspaceManager:
         current = dict(self._handles)
         kept = {h.name: current[h.name] for h in handles if h.name in current and current[h.name].source == h.source}
         fresh = {h.name: h for h in handles if h.name not in kept}
+        for handle in fresh.values():
+            handle.instance_handler = self._instance_handler
         self._handles = {h.name: kept.get(h.name) or fresh[h.name] for h in handles}
         gone = [h for name, h in current.items() if name not in kept]
         for handle in gone:

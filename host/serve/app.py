@@ -12,6 +12,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from host.api.instance import InstanceService
 from host.config import HostConfig, load_workspace
 from host.daemon.automation import AutomationDaemon
 from host.daemon.backfills import BackfillDaemon
@@ -46,6 +47,7 @@ class HostApp:
     daemon: Daemon = field(init=False)
 
     def __post_init__(self) -> None:
+        self.workspace.serve_instance(InstanceService(self.engine).answer)  # context.instance (rule 9)
         self.watchers = RunWatchers(self.engine, self.workspace, self.config.run_monitoring, self.clock)
         self.queue = RunQueue(self.engine, self.workspace, self.watchers, self.config.run_queue, self.clock)
         monitor = RunMonitor(self.engine, self.watchers)

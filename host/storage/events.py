@@ -19,7 +19,7 @@ from sqlalchemy.dialects import postgresql
 from host.storage import run_summary
 from host.storage._sql import fit_page, insert, insert_ignoring_duplicates
 from host.storage.records import EventRecord
-from host.storage.schema import asset_check_evaluations, asset_materializations, events
+from host.storage.schema import asset_check_evaluations, asset_materializations, events, runs
 from protos.weir.v1 import common_pb2
 
 MATERIALIZATION = "ASSET_MATERIALIZATION"
@@ -370,3 +370,61 @@ def step_history(conn: sa.Connection, run_ids: Sequence[str]) -> list[tuple[str,
 def has_event(conn: sa.Connection, run_id: str, event_type: str) -> bool:
     query = sa.select(events.c.id).where(events.c.run_id == run_id, events.c.event_type == event_type).limit(1)
     return conn.execute(query).first() is not None
+
+
+def event_records(
+    conn: sa.Connection,
+    *,
+    event_types: Sequence[str] | None,
+    asset_key: str | None = None,
+    partitions: Sequence[str] | None = None,
+    run_id: str | None = None,
+    after_id: int | None = None,
+    before_id: int | None = None,
+    after_timestamp: float | None = None,
+    before_timestamp: float | None = None,
+    ids: Sequence[int] | None = None,
+    limit: int | None = None,
+    ascending: bool = False,
+) -> list[tuple[int, str, EventRecord]]:
+    """(storage id, job name, event) of the events matching every given filter, newest first unless
+    ascending: what `context.instance` reads of the history (host/api/instance.py). Storage ids are the
+    cursors Dagster's event records carry. event_types None: every type."""
+    where: list[sa.ColumnElement[bool]] = []
+    if event_types is not None:
+        where.append(events.c.event_type.in_(tuple(event_types)))
+    if asset_key is not None:
+        where.append(events.c.asset_key == asset_key)
+    if partitions is not None:
+        where.append(events.c.partition_key.in_(tuple(partitions)))
+    if run_id is not None:
+        where.append(events.c.run_id == run_id)
+    if after_id is not None:
+        where.append(events.c.id > after_id)
+    if before_id is not None:
+        where.append(events.c.id < before_id)
+    if after_timestamp is not None:
+        where.append(events.c.timestamp > after_timestamp)
+    if before_timestamp is not None:
+        where.append(events.c.timestamp < before_timestamp)
+    if ids is not None:
+        where.append(events.c.id.in_(tuple(ids)))
+    query = (
+        sa.select(events, runs.c.job_name)
+        .join(runs, runs.c.run_id == events.c.run_id)
+        .where(*where)
+        .order_by(events.c.id if ascending else events.c.id.desc())
+        .limit(limit)
+    )
+    return [(int(row.id), row.job_name, _event_record(row)) for row in conn.execute(query)]
+
+
+def asset_keys_with_history(conn: sa.Connection, event_types: Sequence[str]) -> list[str]:
+    """The asset keys that events of these types name, sorted."""
+    query = (
+        sa.select(events.c.asset_key)
+        .where(events.c.event_type.in_(tuple(event_types)), events.c.asset_key.is_not(None))
+        .distinct()
+        .order_by(events.c.asset_key)
+    )
+    return [key for (key,) in conn.execute(query)]

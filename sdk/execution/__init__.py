@@ -28,6 +28,7 @@ def execute_run(
     output_capture: Any = None,
     step_selection: Sequence[str] = (),
     output_runs: Mapping[str, str] | None = None,
+    instance: Any = None,
 ) -> bool:
     """Execute one run in this process with the job's executor; events go to on_event; returns success.
 
@@ -35,7 +36,9 @@ def execute_run(
     The run worker passes an active sdk.execution.capture.OutputCapture (and its emit as on_event) so
     that steps' stdout and stderr become COMPUTE_LOG events. A re-execution passes step_selection (the
     steps to execute; empty: those without an entry in output_runs) and output_runs (step key -> the run
-    whose outputs stand in for that step's when it is not executed).
+    whose outputs stand in for that step's when it is not executed). `instance` is what steps see as
+    context.instance: the run worker passes the host's (sdk/host_instance.py); without one, a stand-in
+    that names the limitation.
     """
     import time
 
@@ -61,7 +64,8 @@ def execute_run(
         on_event(Event("RUN_FAILURE", time.time(), message=str(exc), error=ErrorInfo.from_exception(exc)))
         return False
     resource_defs = {"io_manager": FilesystemIOManager(base_dir=default_storage_dir()), **job.resource_defs}
-    instance = HostInstanceUnavailable()  # context.instance and DagsterInstance.get() in this run
+    if instance is None:
+        instance = HostInstanceUnavailable()  # context.instance and DagsterInstance.get() in this run
     with current_instance(instance):
         outcome = run_job(
             job,

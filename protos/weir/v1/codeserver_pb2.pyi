@@ -798,3 +798,150 @@ class GetPartitionKeysReply(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___GetPartitionKeysReply: _TypeAlias = GetPartitionKeysReply  # noqa: Y015
+
+@_typing.final
+class InstanceScope(_message.Message):
+    """Who asks the instance: one run of the location, or one schedule or sensor evaluation. Set by the
+    code server from what it started, never taken from user code.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    LOCATION_NAME_FIELD_NUMBER: _builtins.int
+    RUN_ID_FIELD_NUMBER: _builtins.int
+    INSTIGATOR_KIND_FIELD_NUMBER: _builtins.int
+    INSTIGATOR_NAME_FIELD_NUMBER: _builtins.int
+    location_name: _builtins.str
+    run_id: _builtins.str
+    """a run worker's calls"""
+    instigator_kind: _builtins.str
+    """"schedule" | "sensor": an evaluation's calls"""
+    instigator_name: _builtins.str
+    def __init__(
+        self,
+        *,
+        location_name: _builtins.str = ...,
+        run_id: _builtins.str = ...,
+        instigator_kind: _builtins.str = ...,
+        instigator_name: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["instigator_kind", b"instigator_kind", "instigator_name", b"instigator_name", "location_name", b"location_name", "run_id", b"run_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___InstanceScope: _TypeAlias = InstanceScope  # noqa: Y015
+
+@_typing.final
+class InstanceCall(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    METHOD_FIELD_NUMBER: _builtins.int
+    ARGUMENTS_JSON_FIELD_NUMBER: _builtins.int
+    RUN_ID_FIELD_NUMBER: _builtins.int
+    EVALUATION_ID_FIELD_NUMBER: _builtins.int
+    method: _builtins.str
+    """a facade method, e.g. "event_records", "add_dynamic_partitions" """
+    arguments_json: _builtins.str
+    """a JSON object"""
+    run_id: _builtins.str
+    """A run worker names its run; an evaluation gives the id its code server handed it. The code
+    server checks either against what it started and turns it into the scope.
+    """
+    evaluation_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        method: _builtins.str = ...,
+        arguments_json: _builtins.str = ...,
+        run_id: _builtins.str = ...,
+        evaluation_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["arguments_json", b"arguments_json", "evaluation_id", b"evaluation_id", "method", b"method", "run_id", b"run_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___InstanceCall: _TypeAlias = InstanceCall  # noqa: Y015
+
+@_typing.final
+class InstanceResult(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RESULT_JSON_FIELD_NUMBER: _builtins.int
+    ERROR_FIELD_NUMBER: _builtins.int
+    ERROR_TYPE_FIELD_NUMBER: _builtins.int
+    result_json: _builtins.str
+    """the answer, a JSON value, when error is empty"""
+    error: _builtins.str
+    """why the call was refused or failed, for the user"""
+    error_type: _builtins.str
+    """"refused" (a method the facade does not serve), "invalid", "unavailable", "internal" """
+    def __init__(
+        self,
+        *,
+        result_json: _builtins.str = ...,
+        error: _builtins.str = ...,
+        error_type: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["error", b"error", "error_type", b"error_type", "result_json", b"result_json"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___InstanceResult: _TypeAlias = InstanceResult  # noqa: Y015
+
+@_typing.final
+class InstanceRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    REQUEST_ID_FIELD_NUMBER: _builtins.int
+    SCOPE_FIELD_NUMBER: _builtins.int
+    METHOD_FIELD_NUMBER: _builtins.int
+    ARGUMENTS_JSON_FIELD_NUMBER: _builtins.int
+    request_id: _builtins.str
+    method: _builtins.str
+    arguments_json: _builtins.str
+    @_builtins.property
+    def scope(self) -> Global___InstanceScope: ...
+    def __init__(
+        self,
+        *,
+        request_id: _builtins.str = ...,
+        scope: Global___InstanceScope | None = ...,
+        method: _builtins.str = ...,
+        arguments_json: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["scope", b"scope"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["arguments_json", b"arguments_json", "method", b"method", "request_id", b"request_id", "scope", b"scope"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___InstanceRequest: _TypeAlias = InstanceRequest  # noqa: Y015
+
+@_typing.final
+class InstanceReply(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    REQUEST_ID_FIELD_NUMBER: _builtins.int
+    RESULT_FIELD_NUMBER: _builtins.int
+    request_id: _builtins.str
+    @_builtins.property
+    def result(self) -> Global___InstanceResult: ...
+    def __init__(
+        self,
+        *,
+        request_id: _builtins.str = ...,
+        result: Global___InstanceResult | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["result", b"result"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["request_id", b"request_id", "result", b"result"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___InstanceReply: _TypeAlias = InstanceReply  # noqa: Y015

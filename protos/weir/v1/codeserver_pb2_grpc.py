@@ -91,6 +91,16 @@ class CodeServerStub:
                 request_serializer=weir_dot_v1_dot_codeserver__pb2.GetPartitionKeysRequest.SerializeToString,
                 response_deserializer=weir_dot_v1_dot_codeserver__pb2.GetPartitionKeysReply.FromString,
                 _registered_method=True)
+        self.ServeInstance = channel.stream_stream(
+                '/weir.v1.CodeServer/ServeInstance',
+                request_serializer=weir_dot_v1_dot_codeserver__pb2.InstanceReply.SerializeToString,
+                response_deserializer=weir_dot_v1_dot_codeserver__pb2.InstanceRequest.FromString,
+                _registered_method=True)
+        self.CallInstance = channel.unary_unary(
+                '/weir.v1.CodeServer/CallInstance',
+                request_serializer=weir_dot_v1_dot_codeserver__pb2.InstanceCall.SerializeToString,
+                response_deserializer=weir_dot_v1_dot_codeserver__pb2.InstanceResult.FromString,
+                _registered_method=True)
 
 
 class CodeServerServicer:
@@ -166,6 +176,24 @@ class CodeServerServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ServeInstance(self, request_iterator, context):
+        """The instance facade (`context.instance` in runs and evaluations). The host opens this stream on
+        every connected location and answers each InstanceRequest the code server sends down it from
+        the host's storage; the code server cannot reach the host, so the host is the caller.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CallInstance(self, request, context):
+        """What a run worker or an evaluation of this location calls: the code server stamps the call
+        with its scope (the run or the evaluation), forwards it on the host's stream and returns the
+        answer; UNAVAILABLE when no host is connected.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_CodeServerServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -223,6 +251,16 @@ def add_CodeServerServicer_to_server(servicer, server):
                     servicer.GetPartitionKeys,
                     request_deserializer=weir_dot_v1_dot_codeserver__pb2.GetPartitionKeysRequest.FromString,
                     response_serializer=weir_dot_v1_dot_codeserver__pb2.GetPartitionKeysReply.SerializeToString,
+            ),
+            'ServeInstance': grpc.stream_stream_rpc_method_handler(
+                    servicer.ServeInstance,
+                    request_deserializer=weir_dot_v1_dot_codeserver__pb2.InstanceReply.FromString,
+                    response_serializer=weir_dot_v1_dot_codeserver__pb2.InstanceRequest.SerializeToString,
+            ),
+            'CallInstance': grpc.unary_unary_rpc_method_handler(
+                    servicer.CallInstance,
+                    request_deserializer=weir_dot_v1_dot_codeserver__pb2.InstanceCall.FromString,
+                    response_serializer=weir_dot_v1_dot_codeserver__pb2.InstanceResult.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -522,6 +560,60 @@ class CodeServer:
             '/weir.v1.CodeServer/GetPartitionKeys',
             weir_dot_v1_dot_codeserver__pb2.GetPartitionKeysRequest.SerializeToString,
             weir_dot_v1_dot_codeserver__pb2.GetPartitionKeysReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ServeInstance(request_iterator,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.stream_stream(
+            request_iterator,
+            target,
+            '/weir.v1.CodeServer/ServeInstance',
+            weir_dot_v1_dot_codeserver__pb2.InstanceReply.SerializeToString,
+            weir_dot_v1_dot_codeserver__pb2.InstanceRequest.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CallInstance(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/weir.v1.CodeServer/CallInstance',
+            weir_dot_v1_dot_codeserver__pb2.InstanceCall.SerializeToString,
+            weir_dot_v1_dot_codeserver__pb2.InstanceResult.FromString,
             options,
             channel_credentials,
             insecure,

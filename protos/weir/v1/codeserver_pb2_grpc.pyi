@@ -50,6 +50,16 @@ class CodeServerStub:
     EvaluateSchedule: _grpc.UnaryUnaryMultiCallable[_codeserver_pb2.EvaluateScheduleRequest, _codeserver_pb2.EvaluationReply]
     EvaluateSensor: _grpc.UnaryUnaryMultiCallable[_codeserver_pb2.EvaluateSensorRequest, _codeserver_pb2.EvaluationReply]
     GetPartitionKeys: _grpc.UnaryUnaryMultiCallable[_codeserver_pb2.GetPartitionKeysRequest, _codeserver_pb2.GetPartitionKeysReply]
+    ServeInstance: _grpc.StreamStreamMultiCallable[_codeserver_pb2.InstanceReply, _codeserver_pb2.InstanceRequest]
+    """The instance facade (`context.instance` in runs and evaluations). The host opens this stream on
+    every connected location and answers each InstanceRequest the code server sends down it from
+    the host's storage; the code server cannot reach the host, so the host is the caller.
+    """
+    CallInstance: _grpc.UnaryUnaryMultiCallable[_codeserver_pb2.InstanceCall, _codeserver_pb2.InstanceResult]
+    """What a run worker or an evaluation of this location calls: the code server stamps the call
+    with its scope (the run or the evaluation), forwards it on the host's stream and returns the
+    answer; UNAVAILABLE when no host is connected.
+    """
 
 @_typing.type_check_only
 class CodeServerAsyncStub(CodeServerStub):
@@ -69,6 +79,16 @@ class CodeServerAsyncStub(CodeServerStub):
     EvaluateSchedule: _aio.UnaryUnaryMultiCallable[_codeserver_pb2.EvaluateScheduleRequest, _codeserver_pb2.EvaluationReply]  # type: ignore[assignment]
     EvaluateSensor: _aio.UnaryUnaryMultiCallable[_codeserver_pb2.EvaluateSensorRequest, _codeserver_pb2.EvaluationReply]  # type: ignore[assignment]
     GetPartitionKeys: _aio.UnaryUnaryMultiCallable[_codeserver_pb2.GetPartitionKeysRequest, _codeserver_pb2.GetPartitionKeysReply]  # type: ignore[assignment]
+    ServeInstance: _aio.StreamStreamMultiCallable[_codeserver_pb2.InstanceReply, _codeserver_pb2.InstanceRequest]  # type: ignore[assignment]
+    """The instance facade (`context.instance` in runs and evaluations). The host opens this stream on
+    every connected location and answers each InstanceRequest the code server sends down it from
+    the host's storage; the code server cannot reach the host, so the host is the caller.
+    """
+    CallInstance: _aio.UnaryUnaryMultiCallable[_codeserver_pb2.InstanceCall, _codeserver_pb2.InstanceResult]  # type: ignore[assignment]
+    """What a run worker or an evaluation of this location calls: the code server stamps the call
+    with its scope (the run or the evaluation), forwards it on the host's stream and returns the
+    answer; UNAVAILABLE when no host is connected.
+    """
 
 class CodeServerServicer(metaclass=_abc_1.ABCMeta):
     @_abc_1.abstractmethod
@@ -151,5 +171,27 @@ class CodeServerServicer(metaclass=_abc_1.ABCMeta):
         request: _codeserver_pb2.GetPartitionKeysRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_codeserver_pb2.GetPartitionKeysReply, _abc.Awaitable[_codeserver_pb2.GetPartitionKeysReply]]: ...
+
+    @_abc_1.abstractmethod
+    def ServeInstance(
+        self,
+        request_iterator: _MaybeAsyncIterator[_codeserver_pb2.InstanceReply],
+        context: _ServicerContext,
+    ) -> _typing.Union[_abc.Iterator[_codeserver_pb2.InstanceRequest], _abc.AsyncIterator[_codeserver_pb2.InstanceRequest]]:
+        """The instance facade (`context.instance` in runs and evaluations). The host opens this stream on
+        every connected location and answers each InstanceRequest the code server sends down it from
+        the host's storage; the code server cannot reach the host, so the host is the caller.
+        """
+
+    @_abc_1.abstractmethod
+    def CallInstance(
+        self,
+        request: _codeserver_pb2.InstanceCall,
+        context: _ServicerContext,
+    ) -> _typing.Union[_codeserver_pb2.InstanceResult, _abc.Awaitable[_codeserver_pb2.InstanceResult]]:
+        """What a run worker or an evaluation of this location calls: the code server stamps the call
+        with its scope (the run or the evaluation), forwards it on the host's stream and returns the
+        answer; UNAVAILABLE when no host is connected.
+        """
 
 def add_CodeServerServicer_to_server(servicer: CodeServerServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
