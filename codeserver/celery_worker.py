@@ -103,12 +103,13 @@ def register_task(app: Any, defs: Any, location: str, snapshot_id: str, storage_
         if task_id in worker_state.revoked:  # revoked while it waited for a free thread of this worker
             raise Ignore()
         beats = iter(range(1 << 62))
+        request, backend, hostname = self.request, self.backend, self.request.hostname
 
-        def beat() -> None:
-            meta = {"hostname": self.request.hostname, "pid": os.getpid(), "beat": next(beats)}
-            self.update_state(state="RUNNING", meta=meta)
+        def beat() -> None:  # from the task's heartbeat thread: the task's request is this thread's
+            meta = {"hostname": hostname, "pid": os.getpid(), "beat": next(beats)}
+            backend.store_result(task_id, meta, "RUNNING", request=request)
 
-        beat()  # RUNNING before anything else: a worker that dies from here on is seen as lost
+        # RUNNING before anything else (a worker that dies from here on is seen as lost), then beats
         result = execute_step_task(
             defs,
             payload,

@@ -31,6 +31,7 @@ import selectors
 import signal
 import socket
 import struct
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -46,6 +47,7 @@ PRIORITY_TAG = "dagster-celery/priority"
 DEFAULT_QUEUE = "weir"
 DEFAULT_BROKER = "pyamqp://guest@localhost//"
 BEAT_SECONDS = 1.0
+READY_STATES = frozenset({"SUCCESS", "FAILURE", "REVOKED"})
 _HEADER = struct.Struct("!I")
 
 
@@ -159,6 +161,7 @@ class _Runner:
         self.outcomes: dict[str, Any] = {}
         self.inflight: dict[str, _InFlight] = {}
         self.retry_at: dict[str, tuple[float, int]] = {}  # step -> (when, attempt) of a resend after a lost worker
+        self.replies = _RpcReplies(app) if _is_rpc(app) else None
 
     def run(self, should_cancel: Callable[[], bool]) -> tuple[dict[str, Any], bool]:
         try:
@@ -174,6 +177,8 @@ class _Runner:
                 self._revoke_all()
                 return self.outcomes, True
             self._launch_ready(pending)
+            if self.replies is not None:
+                self.replies.drain()
             for key in list(self.inflight):
                 self._poll(key)
             for key, (when, attempt) in list(self.retry_at.items()):
@@ -221,14 +226,14 @@ class _Runner:
 
     def _poll(self, key: str) -> None:
         flight = self.inflight[key]
-        meta = self.app.backend.get_task_meta(flight.task_id)  # one read per poll, beats included
+        meta = self._meta(flight.task_id)  # one read per poll, beats included
         status = meta.get("status")
         if status == "SUCCESS":
             del self.inflight[key]
-            self._finish(key, flight, flight.result.result)
+            self._finish(key, flight, meta["result"])
         elif status in ("FAILURE", "REVOKED"):
             del self.inflight[key]
-            message = f'Step "{key}" failed on its Celery worker: {flight.result.result}'
+            message = f'Step "{key}" failed on its Celery worker: {meta.get("result")}'
             self._fail(key, ErrorInfo("CeleryTaskFailed", message, ""), message)
         elif status == "RUNNING":
             info = meta.get("result") or {}
@@ -243,9 +248,18 @@ class _Runner:
                 else:
                     del self.inflight[key]
                     self._lost(key, flight)
-        with contextlib.suppress(Exception):
-            if status in ("SUCCESS", "FAILURE"):
+        if status in READY_STATES and self.replies is not None:
+            self.replies.latest.pop(flight.task_id, None)  # read: a late reply of it changes nothing
+        elif status in ("SUCCESS", "FAILURE"):
+            with contextlib.suppress(Exception):
                 flight.result.forget()
+
+    def _meta(self, task_id: str) -> Mapping[str, Any]:
+        """The task's latest state and result (PENDING while nothing came back yet)."""
+        if self.replies is not None:
+            return self.replies.latest.get(task_id) or {"status": "PENDING", "result": None}
+        meta: Mapping[str, Any] = self.app.backend.get_task_meta(task_id)
+        return meta
 
     def _answers(self, hostname: str) -> bool:
         """Whether the worker answers a ping within a second (its consumer, not the step, replies)."""
@@ -307,6 +321,38 @@ class _Runner:
                 self.app.control.revoke(ids, terminate=True, signal="SIGKILL")
         self.inflight.clear()
         self.retry_at.clear()
+
+
+def _is_rpc(app: Any) -> bool:
+    from celery.backends.rpc import RPCBackend  # type: ignore[import-untyped]
+
+    return isinstance(app.backend, RPCBackend)
+
+
+class _RpcReplies:
+    """The rpc:// backend's replies (an AMQP broker's), read off the run's reply queue once per pass.
+
+    The backend's own get_task_meta, asked task by task, reads the whole reply queue for each task,
+    requeues the state it returns unless final, and buffers the other tasks' states in memory; that
+    buffering has been reworked across Celery releases (5.7's rpc.py names a final state circulating
+    forever and a stale buffered state served after the final one), and a step that reads RUNNING
+    after its result came waits forever (a layered run once hung on RabbitMQ in CI). Here every reply
+    is consumed once, in order, and a task's final state is never replaced."""
+
+    def __init__(self, app: Any):
+        self.app = app
+        self.latest: dict[str, Mapping[str, Any]] = {}
+
+    def drain(self) -> None:
+        backend = self.app.backend
+        with self.app.pool.acquire_channel(block=True) as (_, channel):
+            queue = backend.binding(channel)
+            queue.declare()
+            while (message := queue.get(accept=backend.accept, no_ack=True)) is not None:
+                properties = getattr(message, "properties", None) or {}
+                task_id = str(properties.get("correlation_id") or message.payload.get("task_id"))
+                if self.latest.get(task_id, {}).get("status") not in READY_STATES:
+                    self.latest[task_id] = backend.meta_from_decoded(message.payload)
 
 
 def _drain(state: RunState, buf: bytearray, step_key: str, outcomes: dict[str, Any]) -> None:
@@ -371,8 +417,38 @@ def execute_step_task(
 ) -> dict[str, Any]:
     """Execute one step in a forked child; returns its framed events (base64) for the run worker.
 
-    `beat` is called about every second while the child runs (the task's heartbeat); when `revoked`
-    turns true the child is killed and the step ends without a result."""
+    `beat` is called about every second, from a thread of its own, from the start of the task until
+    it returns (the task's heartbeat: rebuilding the run's plan under load can take seconds, and beats
+    stop only when the worker does); when `revoked` turns true the child is killed and the step ends
+    without a result."""
+    with _beating(beat):
+        return _execute_step(defs, payload, storage_dir, revoked)
+
+
+@contextlib.contextmanager
+def _beating(beat: Callable[[], None]) -> Iterator[None]:
+    """`beat()` now and about every BEAT_SECONDS until the block ends; the last beat is over before
+    the block's result is stored, so no RUNNING state can land after it."""
+    stop = threading.Event()
+
+    def loop() -> None:
+        while not stop.wait(BEAT_SECONDS):
+            with contextlib.suppress(Exception):  # a missed beat is the run worker's to judge
+                beat()
+
+    beat()
+    thread = threading.Thread(target=loop, name="weir-step-heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+
+
+def _execute_step(
+    defs: Any, payload: Mapping[str, Any], storage_dir: str, revoked: Callable[[], bool]
+) -> dict[str, Any]:
     from sdk.execution.capture import StepPipes
     from sdk.execution.multiprocess import _child
     from sdk.instance import current_instance
@@ -396,7 +472,7 @@ def execute_step_task(
             _child(state, key, write_fd, pipes)
     os.close(write_fd)
     pipes.in_parent()
-    status = _collect(pid, read_fd, buf, beat, revoked)
+    status = _collect(pid, read_fd, buf, revoked)
     pipes.salvage()
     return {
         "frames": base64.b64encode(bytes(buf)).decode("ascii"),
@@ -406,15 +482,11 @@ def execute_step_task(
     }
 
 
-def _collect(pid: int, fd: int, buf: bytearray, beat: Callable[[], None], revoked: Callable[[], bool]) -> int:
+def _collect(pid: int, fd: int, buf: bytearray, revoked: Callable[[], bool]) -> int:
     sel = selectors.DefaultSelector()
     sel.register(fd, selectors.EVENT_READ)
-    last = 0.0
     try:
         while True:
-            if time.monotonic() - last >= BEAT_SECONDS:
-                beat()
-                last = time.monotonic()
             if revoked():
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGKILL)

@@ -239,7 +239,7 @@ def cluster(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
             client = host.client()
             wait_for(
                 lambda: any(loc.status == host_pb2.LOCATION_LOADED for loc in client.locations()),
-                30,
+                60,
                 what="the location to load",
             )
             _wait_for_workers(url, [f"{name}@{tmp.name}" for name in workers])
