@@ -1,11 +1,13 @@
 """Op selection: Dagster's query syntax over a job's top-level ops ("op", "*op", "op+", "++op"), checked
-when the subset job is made; sdk/execution/op_selection.py restricts the run's plan to it."""
+when the subset job is made, whose graph holds only the selected ops (what its snapshot and run config
+show); sdk/execution/op_selection.py restricts the run's plan to it."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
-from sdk._composition import OutputHandle
+from sdk._composition import CollectedHandle, OutputHandle
 from sdk.errors import DagsterInvalidSubsetError
 
 
@@ -73,3 +75,37 @@ def _no_value() -> Any:
     from sdk.ops import NoValue
 
     return NoValue
+
+
+def subset_graph(graph: Any, chosen: frozenset[str]) -> Any:
+    """The graph of the selected top-level nodes only: inputs from nodes left out are dropped (an input
+    then takes its default, a Nothing input waits on nothing), and so are graph inputs and outputs that
+    only reach nodes left out."""
+    from sdk.graphs import GraphDefinition
+
+    def kept(item: Any) -> bool:
+        return not isinstance(item, (OutputHandle, CollectedHandle)) or item.node_name in chosen
+
+    nodes = {}
+    for name, node in graph.nodes.items():
+        if name not in chosen:
+            continue
+        inputs = {}
+        for input_name, source in node.inputs.items():
+            if isinstance(source, list):
+                inputs[input_name] = [item for item in source if kept(item)]  # a fan-in keeps what is left
+            elif kept(source):
+                inputs[input_name] = source
+        nodes[name] = dataclasses.replace(node, inputs=inputs)
+    input_mappings = {
+        name: [target for target in targets if target[0] in chosen] for name, targets in graph.input_mappings.items()
+    }
+    return GraphDefinition(
+        graph.name,
+        nodes,
+        {name: targets for name, targets in input_mappings.items() if targets},
+        {name: source for name, source in graph.output_mappings.items() if source[0] in chosen},
+        graph.description,
+        graph.tags,
+        graph.config_mapping,
+    )

@@ -31,12 +31,15 @@ class AssetsDefinition:
         selected_keys: frozenset[AssetKey] | None = None,
         backfill_policy: Any = None,
         resource_defs: Mapping[str, Any] | None = None,
+        check_output_names: Sequence[str] = (),
     ) -> None:
         self.op = op
         self.resource_defs = dict(resource_defs or {})  # resources the asset brings; Definitions adds them
         self.specs_by_output = dict(specs_by_output)
         self.keys_by_input = dict(keys_by_input)
         self.check_specs = tuple(check_specs)
+        # a graph-backed asset's graph output giving each check's result, in check_specs' order
+        self._check_output_names = tuple(check_output_names)
         self.can_subset = can_subset
         self.output_by_key = {spec.key: out for out, spec in self.specs_by_output.items()}
         self._keys = list(self.output_by_key)
@@ -72,6 +75,12 @@ class AssetsDefinition:
     @property
     def check_keys(self) -> list[Any]:
         return [spec.key for spec in self.check_specs]
+
+    @property
+    def check_specs_by_output_name(self) -> dict[str, Any]:
+        """Each check by the output that gives its result (Dagster's name: `<asset>_<check>`)."""
+        names = self._check_output_names or [f"{s.asset_key.to_python_identifier()}_{s.name}" for s in self.check_specs]
+        return dict(zip(names, self.check_specs, strict=True))
 
     @property
     def specs_by_key(self) -> dict[AssetKey, AssetSpec]:

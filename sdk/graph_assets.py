@@ -31,6 +31,31 @@ def _graph_inputs(graph: GraphDefinition, ins: Mapping[str, AssetIn], owner: str
     return {name: (ins.get(name) or AssetIn()).resolve_key(name) for name in graph.input_names}
 
 
+def _check_outputs(check_specs: Sequence[Any] | None, keys: Sequence[AssetKey], owner: str) -> dict[str, Any]:
+    """The graph output that gives each check's result, by Dagster's name `<asset>_<check>`; a check of
+    an asset the graph does not compute is an error."""
+    by_output: dict[str, Any] = {}
+    for spec in check_specs or ():
+        if spec.asset_key not in keys:
+            raise DagsterInvalidDefinitionError(
+                f'"{owner}" has a check spec "{spec.name}" for asset {spec.asset_key.to_user_string()}, which it '
+                f"does not compute (it computes {[k.to_user_string() for k in keys]}); check one of its assets "
+                "or declare the check with @asset_check."
+            )
+        by_output[f"{spec.asset_key.to_python_identifier()}_{spec.name}"] = spec
+    return by_output
+
+
+def _require_outputs(graph: GraphDefinition, wanted: Sequence[str], kind: str, owner: str) -> None:
+    missing = [name for name in wanted if name not in graph.output_mappings]
+    if missing:
+        raise DagsterInvalidDefinitionError(
+            f'{kind} "{owner}" does not return graph outputs {missing}; return a dict with a value for each, e.g. '
+            f"{{{', '.join(f'{n!r}: ...' for n in wanted)}}} (a check's value is the output of an op that returns "
+            "an AssetCheckResult)."
+        )
+
+
 def _traced(fn: Callable[..., Any], name: str, out_names: list[str] | None, config: Any) -> GraphDefinition:
     nodes, input_mappings, output_mappings = trace_graph(fn, name, out_names)
     if not output_mappings:
@@ -94,9 +119,11 @@ def graph_asset(
 
     def build(fn: Callable[..., Any]) -> AssetsDefinition:
         asset_key = _key_for(name, key, key_prefix, fn.__name__)
-        warn_unsupported(f"graph_asset '{asset_key.to_user_string()}'", check_specs=check_specs or None)
-        graph = _traced(fn, asset_key.to_python_identifier(), None, config)
-        if len(graph.output_mappings) != 1:
+        checks = _check_outputs(check_specs, [asset_key], asset_key.to_user_string())
+        graph = _traced(fn, asset_key.to_python_identifier(), ["result", *checks] if checks else None, config)
+        if checks:
+            _require_outputs(graph, ["result", *checks], "graph_asset", asset_key.to_user_string())
+        elif len(graph.output_mappings) != 1:
             raise DagsterInvalidDefinitionError(
                 f'graph_asset "{asset_key.to_user_string()}" returns {len(graph.output_mappings)} outputs; return '
                 "one, or use @graph_multi_asset."
@@ -117,8 +144,10 @@ def graph_asset(
         )
         return AssetsDefinition(
             op=graph,  # type: ignore[arg-type]
-            specs_by_output={next(iter(graph.output_mappings)): spec},
+            specs_by_output={"result" if checks else next(iter(graph.output_mappings)): spec},
             keys_by_input=keys_by_input,
+            check_specs=list(checks.values()),
+            check_output_names=list(checks),
             backfill_policy=backfill_policy,
             resource_defs=resource_defs,
         )
@@ -144,9 +173,7 @@ def graph_multi_asset(
 
     def build(fn: Callable[..., Any]) -> AssetsDefinition:
         graph_name = name or fn.__name__
-        warn_unsupported(
-            f"graph_multi_asset '{graph_name}'", check_specs=check_specs or None, can_subset=can_subset or None
-        )
+        warn_unsupported(f"graph_multi_asset '{graph_name}'", can_subset=can_subset or None)
         graph = _traced(fn, graph_name, list(outs), config)
         missing = sorted(set(outs) - set(graph.output_mappings))
         if missing:
@@ -163,10 +190,14 @@ def graph_multi_asset(
                 description=out.description or description,
             )
             specs[out_name] = spec.with_io_manager_key(out.io_manager_key) if out.io_manager_key else spec
+        checks = _check_outputs(check_specs, [s.key for s in specs.values()], graph_name)
+        _require_outputs(graph, list(checks), "graph_multi_asset", graph_name)
         return AssetsDefinition(
             op=graph,  # type: ignore[arg-type]
             specs_by_output=specs,
             keys_by_input=keys_by_input,
+            check_specs=list(checks.values()),
+            check_output_names=list(checks),
             backfill_policy=backfill_policy,
             resource_defs=resource_defs,
         )

@@ -129,10 +129,11 @@ class JobDefinition:
             raise DagsterInvalidDefinitionError(
                 f'Job "{self.name}": subset an asset job by assets with define_asset_job(selection=...).'
             )
-        from sdk._op_selection import resolve_op_selection
+        from sdk._op_selection import resolve_op_selection, subset_graph
 
         new = copy.copy(self)
         new.op_selection = resolve_op_selection(self, op_selection)
+        new.graph = subset_graph(self.graph, new.op_selection)
         return new
 
     def __repr__(self) -> str:

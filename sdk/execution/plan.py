@@ -108,10 +108,29 @@ def build_plan(job: Any, asset_graph: Any = None) -> ExecutionPlan:
     for node, extra in job.extra_deps.items():
         if node in steps:
             steps[node].upstream |= {e for e in extra if e in steps}
+    _wait_for_blocking_checks(steps)
     order = _toposort(steps)
     if any(isinstance(s, MappedSource) for step in steps.values() for i in step.inputs for s in i.sources):
         _mark_templates(steps, order)
     return ExecutionPlan(steps, order)
+
+
+def _wait_for_blocking_checks(steps: dict[str, Step]) -> None:
+    """A step reading an asset of a graph-backed asset also waits for that asset's blocking checks, which
+    other ops of the graph evaluate: when one fails, the reader is skipped (as after a plain asset's)."""
+    blocking: dict[AssetKey, set[str]] = {}
+    for key, step in steps.items():
+        if step.owner is not None and getattr(step.owner, "is_graph_leaf", False):
+            for spec in step.owner.check_specs:
+                if spec.blocking:
+                    blocking.setdefault(spec.asset_key, set()).add(key)
+    if not blocking:
+        return
+    for step in steps.values():
+        for source in (s for i in step.inputs for s in i.sources if isinstance(s, StepOutputSource)):
+            up = steps.get(source.step_key)
+            asset_key = up.asset_key_for_output(source.output_name) if up is not None else None
+            step.upstream |= blocking.get(asset_key, set()) - {step.key} if asset_key is not None else set()
 
 
 def _mark_templates(steps: dict[str, Step], order: list[str]) -> None:
@@ -201,8 +220,8 @@ def _flatten(
 
 
 def _asset_leaves(node_key: str, owner: Any) -> dict[str, Any]:
-    """For a graph-backed asset: the step of each op that produces one of its assets, and what that step
-    stores (a view of the asset definition over that op's output)."""
+    """For a graph-backed asset: the step of each op that produces one of its assets or the result of one
+    of its checks, and what that step stores or evaluates (a view of the asset definition over that op)."""
     from sdk.assets import AssetsDefinition
 
     graph = owner.op
@@ -216,10 +235,23 @@ def _asset_leaves(node_key: str, owner: Any) -> dict[str, Any]:
         step_key = ".".join((node_key, *path))
         by_step.setdefault(step_key, {})[op_output] = spec
         ops[step_key] = op
+    checks_by_step: dict[str, list[Any]] = {}
+    for graph_output, check in owner.check_specs_by_output_name.items() if owner._check_output_names else ():
+        if check.asset_key not in selected:
+            continue
+        op, _, path = graph.leaf_output(graph_output)
+        step_key = ".".join((node_key, *path))
+        checks_by_step.setdefault(step_key, []).append(check)  # the op returns the check's AssetCheckResult
+        by_step.setdefault(step_key, {})
+        ops[step_key] = op
     views = {}
     for step_key, specs in by_step.items():
         view = AssetsDefinition(
-            op=ops[step_key], specs_by_output=specs, keys_by_input={}, backfill_policy=owner.backfill_policy
+            op=ops[step_key],
+            specs_by_output=specs,
+            keys_by_input={},
+            backfill_policy=owner.backfill_policy,
+            check_specs=checks_by_step.get(step_key, ()),
         )
         view.is_graph_leaf = True  # type: ignore[attr-defined]
         views[step_key] = view
