@@ -64,6 +64,8 @@ class TokenAuthInterceptor(grpc.ServerInterceptor):
 
         self._deny_unary: grpc.RpcMethodHandler[Any, Any] = grpc.unary_unary_rpc_method_handler(deny)
         self._deny_stream: grpc.RpcMethodHandler[Any, Any] = grpc.unary_stream_rpc_method_handler(deny)
+        # a stream of requests (CodeServer.ServeInstance) is denied by a handler that takes a stream
+        self._deny_bidi: grpc.RpcMethodHandler[Any, Any] = grpc.stream_stream_rpc_method_handler(deny)
 
     def intercept_service(self, continuation: Callable[..., Any], handler_call_details: Any) -> Any:
         method = handler_call_details.method
@@ -73,6 +75,8 @@ class TokenAuthInterceptor(grpc.ServerInterceptor):
         if hmac.compare_digest(sent.encode(), self._expected):
             return continuation(handler_call_details)
         handler = continuation(handler_call_details)
+        if handler is not None and handler.request_streaming:
+            return self._deny_bidi
         if handler is not None and handler.response_streaming:
             return self._deny_stream
         return self._deny_unary

@@ -4,8 +4,8 @@ in-process execution records, with Dagster's query methods.
 `DagsterInstance.ephemeral()` keeps everything in memory; `instance_for_test()` and
 `DagsterInstance.get()` with `DAGSTER_HOME` set keep a journal file in that directory, so several
 instances (and processes) on one directory share their history. Runs launched by the Weir host
-record into the host's storage instead, which user code never opens: there `context.instance` is
-a stand-in that says so (sdk/execution/run_instance.py).
+record into the host's storage instead, which user code never opens: there `context.instance` is the
+host's, served through the code server (sdk/host_instance.py).
 """
 
 from __future__ import annotations
@@ -382,7 +382,5 @@ def missing_instance_error(kind: str) -> DagsterInvariantViolationError:
     return DagsterInvariantViolationError(
         f"context.instance is not set in this {kind} context. In a test, build it with "
         f"build_{kind}_context(instance=dg.DagsterInstance.ephemeral()). A {kind} evaluated by the Weir host "
-        "gets no instance yet (the host's runs, events and dynamic partitions are not served to evaluations): "
-        "an @asset_sensor or @run_status_sensor receives the history it watches, and "
-        "SensorResult(dynamic_partitions_requests=[...]) adds or deletes dynamic partitions."
+        "gets the host's instance, served through its code server."
     )

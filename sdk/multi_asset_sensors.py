@@ -1,8 +1,8 @@
 """@multi_asset_sensor: a sensor watching several assets, reading their materializations from the
 instance and keeping one cursor per asset (Dagster's MultiAssetSensorEvaluationContext).
 
-Its context reads the instance, which runs under the Weir host do not have yet (see docs/sdk.md);
-build_multi_asset_sensor_context(instance=...) gives one in unit tests.
+Its context reads the instance: the host's under the Weir host (sdk/host_instance.py), and in unit tests
+the one build_multi_asset_sensor_context(instance=...) is given.
 """
 
 from __future__ import annotations

@@ -1,5 +1,7 @@
 """Which instance a run sees as context.instance: in-process, the given or a new ephemeral
-DagsterInstance with the run recorded in it; under the Weir host, a stand-in that names the limitation."""
+DagsterInstance with the run recorded in it; under the Weir host, the host's (sdk/host_instance.py,
+given by the run worker), or where none is served (steps on Celery workers) a stand-in that names the
+limitation."""
 
 from __future__ import annotations
 
@@ -32,9 +34,8 @@ def instance_for_run(
 
 
 class HostInstanceUnavailable:
-    """`context.instance` in runs launched by the Weir host: its storage is the host's, which user
-    code never opens, and the instance facade the host would serve through the code server is not
-    built yet. Every use says so and names the way around."""
+    """`context.instance` where the host's instance is not served: steps executed on Celery workers
+    (the run worker's own steps get sdk/host_instance.py). Every use says so and names the way around."""
 
     def __init__(self, where: str = "a run launched by the Weir host") -> None:
         self._where = where
@@ -44,10 +45,10 @@ class HostInstanceUnavailable:
             raise AttributeError(name)
         raise DagsterInvariantViolationError(
             f"DagsterInstance.{name} is not available in {self._where}: the instance's runs, events and dynamic "
-            "partitions live in the host's storage, which user code does not open, and Weir does not yet serve "
-            "them to runs. Read what a step needs through its inputs (or an IO manager), change dynamic "
-            "partitions from a sensor with SensorResult(dynamic_partitions_requests=[...]), and in tests pass "
-            "instance=dg.DagsterInstance.ephemeral() to materialize()/execute_in_process()."
+            "partitions live in the host's storage, which user code does not open, and Weir serves them only "
+            "to the run worker's steps and to evaluations. Read what a step needs through its inputs (or an IO "
+            "manager), change dynamic partitions from a sensor with SensorResult(dynamic_partitions_requests=[...]), "
+            "and in tests pass instance=dg.DagsterInstance.ephemeral() to materialize()/execute_in_process()."
         )
 
     def __repr__(self) -> str:

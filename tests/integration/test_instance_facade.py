@@ -213,5 +213,8 @@ def test_without_a_host_the_call_says_the_host_is_not_connected(tmp_path: Path) 
         (tmp_path / "runs" / "r1").mkdir(parents=True)
         call = codeserver_pb2.InstanceCall(run_id="r1", method="runs", arguments_json="{}")
         result = server.stub.CallInstance(call, metadata=server.metadata, timeout=10)
+        with pytest.raises(grpc.RpcError) as denied:  # only a holder of the token serves the instance
+            next(server.stub.ServeInstance(iter([]), timeout=10))
+        assert denied.value.code() == grpc.StatusCode.UNAUTHENTICATED
     assert result.error_type == "unavailable"
     assert "the host is not connected to location" in result.error
