@@ -74,6 +74,17 @@ def get_run(conn: sa.Connection, run_id: str) -> RunRecord | None:
     return None if row is None else run_record(row)
 
 
+def runs_with_id_prefix(conn: sa.Connection, prefix: str, *, limit: int) -> list[RunRecord]:
+    """The newest runs whose id starts with the prefix (LIKE with the prefix's own % and _ escaped)."""
+    query = (
+        sa.select(runs)
+        .where(runs.c.run_id.startswith(prefix, autoescape=True))
+        .order_by(runs.c.created_at.desc())
+        .limit(limit)
+    )
+    return [run_record(row) for row in conn.execute(query)]
+
+
 def list_runs(
     conn: sa.Connection,
     *,

@@ -17,14 +17,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from host.api.services import HostServices
-from host.web import routes_assets, routes_automation, routes_core, routes_graph, routes_runs
+from host.web import routes_assets, routes_automation, routes_core, routes_graph, routes_jump, routes_runs
 from host.web.auth import Auth
 from host.web.context import WebApp
 from host.web.http import MAX_BODY_BYTES, HttpError, Request, Response, Router, finish, parse_cookies, parse_query
 
 log = logging.getLogger(__name__)
 
-ROUTE_MODULES = (routes_core, routes_assets, routes_graph, routes_runs, routes_automation)
+ROUTE_MODULES = (routes_core, routes_assets, routes_graph, routes_runs, routes_automation, routes_jump)
 
 
 class Site:

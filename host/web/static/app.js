@@ -4,6 +4,7 @@
 
 import { clear, errorBox, h } from "./lib/dom.js";
 import { onChange } from "./lib/feed.js";
+import { installJump } from "./lib/jump.js";
 
 const ROUTES = [
   [/^\/$/, "overview", "overview"],
@@ -104,4 +105,5 @@ document.addEventListener("click", (event) => {
 });
 
 window.addEventListener("popstate", render);
+installJump(navigate);
 render();
