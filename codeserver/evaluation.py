@@ -197,7 +197,9 @@ def _run_context(sensor: Any, run: codeserver_pb2.RunSummary, cursor: str | None
     status = DagsterRunStatus(run.status)
     dagster_run = DagsterRun(job_name=run.job_name, run_id=run.run_id, status=status, tags=dict(run.tags))
     event = None
-    if run.status in _RUN_END_EVENT:
+    if run.HasField("end_event"):  # as the run's worker reported it: a failure's message and error
+        event = DagsterEvent(event_from_proto(run.end_event), run.job_name, run.run_id)
+    elif run.status in _RUN_END_EVENT:
         verb = {"SUCCESS": "finished successfully", "FAILURE": "failed", "CANCELED": "was canceled"}[run.status]
         message = f'Execution of run for "{run.job_name}" {verb}.'
         ended = Event(type=_RUN_END_EVENT[run.status], timestamp=run.end_time, message=message)

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from host.storage import assets as asset_store
 from host.storage import events as event_store
+from host.storage import run_summary
 from host.storage import runs as run_store
 from host.storage.records import TERMINAL_RUN_STATUSES, MaterializationRecord, RunRecord, RunStatus
 from protos.weir.v1 import codeserver_pb2, common_pb2
@@ -118,8 +119,37 @@ def finished_runs(
             status=run.status,
             tags=dict(run.tags),
             end_time=run.ended_at or 0.0,
+            end_event=_end_event(conn, run),
         )
         for _, run in found
     ]
     new_cursor = json.dumps(list(found[-1][0])) if found else json.dumps(list(marker))
     return summaries, new_cursor
+
+
+_END_TYPES = {
+    "RUN_SUCCESS": common_pb2.RUN_SUCCESS,
+    "RUN_FAILURE": common_pb2.RUN_FAILURE,
+    "RUN_CANCELED": common_pb2.RUN_CANCELED,
+}
+_END_TYPE_OF_STATUS = {
+    RunStatus.SUCCESS: common_pb2.RUN_SUCCESS,
+    RunStatus.FAILURE: common_pb2.RUN_FAILURE,
+    RunStatus.CANCELED: common_pb2.RUN_CANCELED,
+}
+
+
+def _end_event(conn: sa.Connection, run: RunRecord) -> common_pb2.RunEvent | None:
+    """The event that ended the run, as its worker reported it (a failure's message and error: what a run
+    failure sensor reads as context.failure_event); for a run the host ended itself (its worker lost, canceled
+    before it started), one carrying the run's failure reason."""
+    ends = [c for c in run_summary.event_counts(conn, run.run_id) if c.event_type in _END_TYPES]
+    if ends:
+        last = max(ends, key=lambda c: c.last_sequence).last_sequence
+        stored = event_store.get_events(conn, run.run_id, after_sequence=last - 1, limit=1)
+        if stored:
+            return common_pb2.RunEvent.FromString(stored[0].body)
+    kind = _END_TYPE_OF_STATUS.get(run.status)  # type: ignore[call-overload]  # a RunStatus value
+    if kind is None or not run.failure_reason:
+        return None
+    return common_pb2.RunEvent(run_id=run.run_id, type=kind, timestamp=run.ended_at or 0.0, message=run.failure_reason)

@@ -165,7 +165,7 @@ def _finish(
                 "RUN_FAILURE",
                 time.time(),
                 error=first.error,
-                message=f'Run of job "{job.name}" failed: steps {failed} failed.',
+                message=f'Execution of run for "{job.name}" failed. Steps failed: {failed}.',
             )
         )
         return RunOutcome(False, exception=first.user_exception or WeirError(first.error.message), plan=plan)

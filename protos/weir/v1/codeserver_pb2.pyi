@@ -553,12 +553,19 @@ class RunSummary(_message.Message):
     STATUS_FIELD_NUMBER: _builtins.int
     TAGS_FIELD_NUMBER: _builtins.int
     END_TIME_FIELD_NUMBER: _builtins.int
+    END_EVENT_FIELD_NUMBER: _builtins.int
     run_id: _builtins.str
     job_name: _builtins.str
     status: _builtins.str
     end_time: _builtins.float
     @_builtins.property
     def tags(self) -> _containers.ScalarMap[_builtins.str, _builtins.str]: ...
+    @_builtins.property
+    def end_event(self) -> _common_pb2.RunEvent:
+        """The event that ended the run (RUN_SUCCESS, RUN_FAILURE with its message and error, RUN_CANCELED) as
+        stored; for a run the host ended itself, one carrying the run's failure reason. Absent when unknown.
+        """
+
     def __init__(
         self,
         *,
@@ -567,10 +574,11 @@ class RunSummary(_message.Message):
         status: _builtins.str = ...,
         tags: _abc.Mapping[_builtins.str, _builtins.str] | None = ...,
         end_time: _builtins.float = ...,
+        end_event: _common_pb2.RunEvent | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["end_event", b"end_event"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["end_time", b"end_time", "job_name", b"job_name", "run_id", b"run_id", "status", b"status", "tags", b"tags"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["end_event", b"end_event", "end_time", b"end_time", "job_name", b"job_name", "run_id", b"run_id", "status", b"status", "tags", b"tags"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
