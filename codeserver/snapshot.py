@@ -15,6 +15,7 @@ from typing import Any
 from codeserver import automation
 from codeserver.convert import metadata_to_proto
 from protos.weir.v1 import common_pb2, snapshot_pb2
+from sdk.checks import AssetChecksDefinition
 from sdk.graphs import GraphDefinition
 from sdk.jobs import JobDefinition
 from sdk.keys import AssetKey
@@ -65,6 +66,9 @@ def _build(defs: Any, location_name: str) -> SnapshotBlob:
         check_condition = graph.check_specs[check_key][0].automation_condition
         if check_condition is not None:
             message.automation_condition.CopyFrom(automation.condition_to_proto(check_condition, graph, pb_key))
+        owner = graph.check_specs[check_key][1]
+        if isinstance(owner, AssetChecksDefinition):
+            message.step_key = owner.node_name
         freshness = automation.last_update_freshness_to_proto(graph.check_specs[check_key][0])
         if freshness is not None:
             message.last_update_freshness.CopyFrom(freshness)
@@ -91,7 +95,19 @@ def _build(defs: Any, location_name: str) -> SnapshotBlob:
         sensors=sorted(
             [
                 *(_sensor(s, graph, pb_key) for s in defs.sensors if not automation.is_automation_sensor(s)),
-                *automation.automation_sensors(defs, graph, conditions, pb_key),
+                *automation.automation_sensors(
+                    defs,
+                    graph,
+                    [
+                        *conditions,
+                        *(
+                            k.asset_key
+                            for k, (spec, _) in graph.check_specs.items()
+                            if spec.automation_condition is not None
+                        ),
+                    ],
+                    pb_key,
+                ),
             ],
             key=lambda s: s.name,
         ),

@@ -16,7 +16,7 @@ import json
 import logging
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,7 +36,13 @@ from host.domain.automation import (
     evaluate_tick,
     memory_from_json,
 )
-from host.domain.automation_facts import AutomationGraph, AutomationSensor, automation_graph, load_world
+from host.domain.automation_facts import (
+    AutomationGraph,
+    AutomationSensor,
+    CheckTarget,
+    automation_graph,
+    load_world,
+)
 from host.domain.instigators import SENSOR
 from host.domain.partitions import list_partition_keys
 from host.errors import WeirError
@@ -163,7 +169,7 @@ class AutomationDaemon:
         """Evaluate and store the tick STARTED with its evaluations and run requests; launch nothing."""
         evaluations, until, memory = self._evaluate(sensor, graph, now, previous)
         changed = [e for e in evaluations if memory.assets.get(e.key, ("",))[0] != e.value_hash()]
-        requests = group_requests(evaluations)
+        requests = group_requests(evaluations, graph.checks)
         with self.engine.begin() as conn:
             if self.leader is not None:
                 self.leader.check(conn)
@@ -200,8 +206,9 @@ class AutomationDaemon:
         """The runs a tick would request now, (assets, partition key) each; stores and launches nothing."""
         with self.engine.connect() as conn:
             _, previous = store.latest_ticks(conn, sensor.location, sensor.name)
-        evaluations, _, _ = self._evaluate(sensor, self.graph(), now, previous)
-        return group_requests(evaluations)
+        graph = self.graph()
+        evaluations, _, _ = self._evaluate(sensor, graph, now, previous)
+        return group_requests(evaluations, graph.checks)
 
     def _evaluate(
         self, sensor: AutomationSensor, graph: AutomationGraph, now: float, previous: TickRecord | None
@@ -264,9 +271,10 @@ class AutomationDaemon:
     def _launch(
         self, sensor: AutomationSensor, tick: TickRecord, request: store.RunRequestRecord, errors: list[str]
     ) -> str:
+        assets, steps = _run_selection(request.asset_keys, self.graph().checks)
         launch_request = host_pb2.LaunchRunRequest(
             location=sensor.location,
-            asset_selection=[common_pb2.AssetKey(path=k.split("/")) for k in request.asset_keys],
+            asset_selection=[common_pb2.AssetKey(path=k.split("/")) for k in assets],
             run_config_json="{}",
             tags={**TAGS, "dagster/sensor_name": sensor.name, "weir/automation_tick": str(tick.tick_id)},
             partition_key=request.partition_key or "",
@@ -286,6 +294,7 @@ class AutomationDaemon:
                 now=self.clock(),
                 identity={"sensor_name": sensor.name, "run_key": request.run_key},
                 matches=same,
+                step_selection=steps,
             )
         except WeirError as exc:
             errors.append(f"could not launch a run of {', '.join(request.asset_keys)}: {exc}")
@@ -347,14 +356,35 @@ def _cursor(previous: TickRecord | None) -> dict[str, Any]:
         return {}
 
 
-def group_requests(evaluations: list[AssetEvaluation]) -> list[tuple[list[str], str | None]]:
+def group_requests(
+    evaluations: list[AssetEvaluation], checks: Mapping[str, CheckTarget] | None = None
+) -> list[tuple[list[str], str | None]]:
     """One run per partition key (assets of one location that share a key run together, in dependency
-    order as evaluated); unpartitioned assets share one run."""
+    order as evaluated); unpartitioned assets share one run. A requested check ("asset:check") runs with
+    its asset when that is requested too, else in a run of its own per partition key that executes the
+    check alone (Dagster's check-only request)."""
+    checks = checks or {}
     by_partition: dict[str, list[str]] = {}
+    check_only: dict[str, list[str]] = {}
     for e in evaluations:
         for partition in sorted(e.requested):
-            by_partition.setdefault(partition, []).append(e.key)
-    return [(keys, partition or None) for partition, keys in sorted(by_partition.items())]
+            (check_only if e.key in checks else by_partition).setdefault(partition, []).append(e.key)
+    out = [(keys, partition or None) for partition, keys in sorted(by_partition.items())]
+    for partition, targets in sorted(check_only.items()):
+        alone = [t for t in targets if checks[t].asset not in by_partition.get(partition, ())]
+        if alone:
+            out.append((alone, partition or None))
+    return out
+
+
+def _run_selection(keys: Sequence[str], checks: Mapping[str, CheckTarget]) -> tuple[list[str], list[str]]:
+    """(asset selection, step selection) of a stored request: a check-only request selects the checks'
+    assets and executes only the checks' steps (a check computed in its asset's step runs the asset)."""
+    targets = [checks[k] for k in keys if k in checks]
+    assets = list(dict.fromkeys([*(k for k in keys if k not in checks), *(t.asset for t in targets)]))
+    if not targets or len(targets) != len(keys) or not all(t.step_key for t in targets):
+        return assets, []
+    return assets, list(dict.fromkeys(t.step_key for t in targets))
 
 
 def _row(evaluation: AssetEvaluation) -> store.EvaluationRow:

@@ -7,7 +7,7 @@ the run is found again so the tick still lists it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
@@ -78,10 +78,11 @@ def launch(
     now: float,
     identity: RunIdentity,
     matches: Callable[[RunRecord], bool] | None = None,
+    step_selection: Sequence[str] = (),
 ) -> Launched:
     """Queue the run; on a duplicate identity, find the run it already has when `matches` is given."""
     try:
-        run = runs.launch_run(engine, workspace, request, now=now, extra=identity)
+        run = runs.launch_run(engine, workspace, request, now=now, extra=identity, step_selection=step_selection)
     except DuplicateRunError:
         return Launched(_find_run(engine, request, matches) if matches else "", duplicate=True)
     return Launched(run.run_id, duplicate=False)

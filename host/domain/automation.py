@@ -305,6 +305,12 @@ class _Scope:
         return NodeResult(c.name, c.label, f"{key}:{name}", frozenset({""}) if value else EMPTY, 1, children)
 
     # -- operands -----------------------------------------------------------------------------------
+    def check_result(self, c: Condition, key: str, candidates: Subset, node_id: str) -> NodeResult:
+        """check_passed / check_failed on a check evaluated as a target ("asset:check")."""
+        passed = self.world.get(key).check_passed
+        true = candidates if passed is not None and passed == (c.kind == "check_passed") else EMPTY
+        return self.leaf(c, key, true, candidates)
+
     def missing(self, c: Condition, key: str, candidates: Subset, node_id: str) -> NodeResult:
         return self.leaf(c, key, candidates - self.world.get(key).materialized, candidates)
 
@@ -369,10 +375,12 @@ class _Scope:
         return self.leaf(c, key, candidates if changed else EMPTY, candidates)
 
     def executed_with_root_target(self, c: Condition, key: str, candidates: Subset, node_id: str) -> NodeResult:
-        """The partitions whose latest update came from a run that also targeted the root asset."""
+        """The partitions whose latest update came from a run that also targeted the root asset (for a
+        check, its asset: a run of an asset runs its checks)."""
         updated = self.world.get(key).updated
         runs = self.world.run_assets
-        true = frozenset(p for p in candidates if p in updated and self.root in runs.get(updated[p][1], ()))
+        root = self.world.get(self.root).check_of or self.root
+        true = frozenset(p for p in candidates if p in updated and root in runs.get(updated[p][1], ()))
         return self.leaf(c, key, true, candidates)
 
 
@@ -401,4 +409,6 @@ _HANDLERS: dict[str, _Handler] = {
     "cron_tick_passed": _Scope.cron_tick_passed,
     "code_version_changed": _Scope.code_version_changed,
     "executed_with_root_target": _Scope.executed_with_root_target,
+    "check_passed": _Scope.check_result,
+    "check_failed": _Scope.check_result,
 }

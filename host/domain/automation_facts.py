@@ -21,7 +21,15 @@ from sqlalchemy import Connection
 from host.domain import freshness
 from host.domain.asset_graph import LoadedSnapshot, build_graph
 from host.domain.automation import Condition, condition_from_proto
-from host.domain.automation_world import AssetFacts, CheckFacts, PartitionSpace, Subset, World
+from host.domain.automation_world import (
+    EMPTY,
+    UNPARTITIONED,
+    AssetFacts,
+    CheckFacts,
+    PartitionSpace,
+    Subset,
+    World,
+)
 from host.domain.partitions import compute_keys
 from host.domain.runs import IMPLICIT_ASSET_JOB, RANGE_END_TAG, RANGE_START_TAG
 from host.domain.time_partitions import parse_time
@@ -35,6 +43,21 @@ from protos.weir.v1 import snapshot_pb2
 
 IN_PROGRESS = (RunStatus.QUEUED, RunStatus.STARTING, RunStatus.STARTED, RunStatus.CANCELING)
 RECENT_RUNS = 2000  # execution_failed looks at the latest run of each asset among this many
+
+
+@dataclass(frozen=True)
+class CheckTarget:
+    """An asset check with an automation condition, evaluated as the target "asset:check"."""
+
+    asset: str
+    name: str
+    step_key: str  # the step that runs it alone ("" : it runs in its asset's step)
+    deps: tuple[str, ...]  # its asset, then its additional deps
+
+
+def check_target(asset: str, check: str) -> str:
+    """The key a check's evaluations are stored under (Dagster's AssetCheckKey.to_user_string())."""
+    return f"{asset}:{check}"
 
 
 @dataclass(frozen=True)
@@ -57,10 +80,13 @@ class AutomationGraph:
     job_assets: dict[tuple[str, str], tuple[str, ...]]  # (location, job) -> its assets
     kinds: frozenset[str]  # every node kind the conditions use (facts nobody reads are not loaded)
     definition_ids: dict[str, str] = field(default_factory=dict)
+    checks: dict[str, CheckTarget] = field(default_factory=dict)  # "asset:check" -> the check evaluated
 
     def same_run(self, dep: str, root: str) -> bool:
         """Whether a dep requested this tick runs in the same run as root: same location, both
-        executable, the same partitions (requests are grouped by location and partition key)."""
+        executable, the same partitions (requests are grouped by location and partition key); a check
+        counts as its asset."""
+        dep, root = (self.checks[k].asset if k in self.checks else k for k in (dep, root))
         a, b = self.nodes.get(dep), self.nodes.get(root)
         return (
             a is not None
@@ -87,6 +113,7 @@ def automation_graph(loaded: Sequence[LoadedSnapshot]) -> AutomationGraph:
             job_assets[(item.location, job.name)] = tuple(asset_key_str(k) for k in job.asset_selection)
     sensors = []
     kinds: set[str] = set()
+    checks: dict[str, CheckTarget] = {}
     for item in sorted(loaded, key=lambda s: s.location):
         by_key = {asset_key_str(n.key): n for n in item.snapshot.assets}
         for sensor in item.snapshot.sensors:
@@ -99,11 +126,24 @@ def automation_graph(loaded: Sequence[LoadedSnapshot]) -> AutomationGraph:
                 if declared is not None and declared.HasField("automation_condition"):
                     conditions[key] = condition_from_proto(declared.automation_condition)
                     kinds.update(_kinds(conditions[key]))
+                for check in declared.check_specs if declared is not None else ():
+                    if check.HasField("automation_condition"):  # a check of the asset, requested on its own
+                        target = check_target(key, check.name)
+                        checks[target] = CheckTarget(
+                            key,
+                            check.name,
+                            check.step_key,
+                            tuple(dict.fromkeys([key, *(asset_key_str(d) for d in check.additional_deps)])),
+                        )
+                        conditions[target] = condition_from_proto(check.automation_condition)
+                        kinds.update(_kinds(conditions[target]))
             sensors.append(AutomationSensor(item.location, sensor.name, sensor, conditions))
     definition_ids = {
         key: _definition_id(node.partitions) for key, (_, node) in nodes.items() if node.HasField("partitions")
     }
-    return AutomationGraph(nodes, deps, sensors, job_assets, frozenset(kinds), definition_ids)
+    for target, found in checks.items():
+        deps[target] = found.deps
+    return AutomationGraph(nodes, deps, sensors, job_assets, frozenset(kinds), definition_ids, checks)
 
 
 def _kinds(condition: Condition) -> Iterable[str]:
@@ -141,6 +181,7 @@ def load_world(
     for run in run_store.runs_with_status(conn, IN_PROGRESS):
         for key, parts in _run_targets(graph, run, assets):
             assets[key].in_progress = assets[key].in_progress | parts
+    _check_targets(conn, graph, assets)
     if "backfill_in_progress" in graph.kinds:
         _backfills(conn, assets)
     if "execution_failed" in graph.kinds:
@@ -153,6 +194,23 @@ def load_world(
     return World(assets, {run_id: frozenset(keys) for run_id, keys in selections.items()})
 
 
+def _check_targets(conn: Connection, graph: AutomationGraph, assets: dict[str, AssetFacts]) -> None:
+    """A check evaluated as a target: "missing" until it is first evaluated, in progress while a run of
+    its asset is, its latest result for check_passed / check_failed."""
+    targets = [k for k in assets if k in graph.checks]
+    if not targets:
+        return
+    results = asset_store.latest_check_evaluations(conn)
+    for target in targets:
+        check = graph.checks[target]
+        found = results.get((check.asset, check.name))
+        facts = assets[target]
+        facts.materialized = UNPARTITIONED if found is not None else EMPTY
+        facts.check_passed = found.passed if found is not None else None
+        owner = assets.get(check.asset)
+        facts.in_progress = UNPARTITIONED if owner is not None and owner.in_progress else EMPTY
+
+
 def _facts(
     conn: Connection,
     graph: AutomationGraph,
@@ -161,6 +219,12 @@ def _facts(
     materialized: set[str],
     location_keys: Callable[[str, str], list[str]] | None,
 ) -> AssetFacts:
+    check = graph.checks.get(key)
+    if check is not None:
+        owner = graph.nodes.get(check.asset)
+        return AssetFacts(
+            key, location=owner[0] if owner else "", deps=check.deps, executable=owner is not None, check_of=check.asset
+        )
     found = graph.nodes.get(key)
     if found is None:
         return AssetFacts(key, executable=False, deps=graph.deps.get(key, ()), materialized=frozenset(materialized))

@@ -109,6 +109,8 @@ class AssetFacts:
     failed: Subset = EMPTY
     checks: Mapping[str, CheckFacts] = field(default_factory=dict)
     freshness: str = ""  # PASS | WARN | FAIL | UNKNOWN under its freshness policy ("" without one)
+    check_passed: bool | None = None  # a check evaluated as a target: its latest result (None: never)
+    check_of: str = ""  # a check evaluated as a target ("asset:check"): its asset
     # dep key -> (mapping kind, start offset, end offset) for deps not mapped one to one
     mappings: Mapping[str, tuple[str, int, int]] = field(default_factory=dict)
 

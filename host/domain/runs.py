@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from host.domain.config_schema import selection_config_schema
+from host.domain.launcher import RunLauncher
 from host.domain.partitions import check_run_partition, check_unpartitioned_run
 from host.domain.run_tags import check_limit_tags
 from host.errors import ConfigError, DefinitionNotFound, RunNotFound
@@ -138,8 +139,10 @@ def launch_run(
     *,
     now: float,
     extra: RunIdentity | None = None,
+    step_selection: Sequence[str] = (),
 ) -> RunRecord:
-    """Validate the request against the location's snapshot and queue the run."""
+    """Validate the request against the location's snapshot and queue the run (only `step_selection`'s
+    steps execute when given: automation requesting an asset check alone)."""
     handle = workspace.get(request.location)
     snapshot = handle.loaded_snapshot()
     selection = [asset_key_str(k) for k in request.asset_selection]
@@ -172,6 +175,7 @@ def launch_run(
         snapshot_id=handle.state.snapshot_id,
         created_at=now,
         partition_key=request.partition_key or None,
+        step_selection=tuple(step_selection),
         **(extra or RunIdentity()),
     )
     with engine.begin() as conn:
@@ -194,9 +198,11 @@ def cancel_run(
     *,
     now: float,
     grace_seconds: float = DEFAULT_KILL_GRACE_SECONDS,
+    launcher: RunLauncher | None = None,
 ) -> RunRecord:
     """A queued run ends CANCELED at once; a run in progress is asked to stop (CANCELING) and its
-    worker's process group is killed if it has not stopped `grace_seconds` later (0: never)."""
+    worker's process group is killed if it has not stopped `grace_seconds` later (0: never).
+    The request goes through the host's run launcher (without one: to the location's code server)."""
     run = get_run(engine, run_id)
     if run.status in TERMINAL_RUN_STATUSES:
         return run
@@ -204,7 +210,10 @@ def cancel_run(
         if run.status == RunStatus.QUEUED:
             return run_store.set_run_status(conn, run_id, RunStatus.CANCELED, at=now, failure_reason="canceled")
         run = run_store.set_run_status(conn, run_id, RunStatus.CANCELING, at=now)
-    found = workspace.get(run.location).client.cancel_run(run_id, grace_seconds=grace_seconds)
+    if launcher is not None:
+        found = launcher.cancel(run, grace_seconds=grace_seconds)
+    else:
+        found = workspace.get(run.location).client.cancel_run(run_id, grace_seconds=grace_seconds)
     if not found:
         with engine.begin() as conn:
             run = run_store.set_run_status(

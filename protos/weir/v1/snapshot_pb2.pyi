@@ -411,9 +411,14 @@ class AssetCheck(_message.Message):
     ADDITIONAL_DEPS_FIELD_NUMBER: _builtins.int
     AUTOMATION_CONDITION_FIELD_NUMBER: _builtins.int
     LAST_UPDATE_FRESHNESS_FIELD_NUMBER: _builtins.int
+    STEP_KEY_FIELD_NUMBER: _builtins.int
     name: _builtins.str
     description: _builtins.str
     blocking: _builtins.bool
+    step_key: _builtins.str
+    """The step that executes this check alone (an @asset_check / @multi_asset_check), so automation can run
+    the check without its asset; "" when the check executes in its asset's own step.
+    """
     @_builtins.property
     def asset_key(self) -> _common_pb2.AssetKey: ...
     @_builtins.property
@@ -434,10 +439,11 @@ class AssetCheck(_message.Message):
         additional_deps: _abc.Iterable[_common_pb2.AssetKey] | None = ...,
         automation_condition: Global___AutomationCondition | None = ...,
         last_update_freshness: Global___LastUpdateFreshness | None = ...,
+        step_key: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["asset_key", b"asset_key", "automation_condition", b"automation_condition", "last_update_freshness", b"last_update_freshness"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["additional_deps", b"additional_deps", "asset_key", b"asset_key", "automation_condition", b"automation_condition", "blocking", b"blocking", "description", b"description", "last_update_freshness", b"last_update_freshness", "name", b"name"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["additional_deps", b"additional_deps", "asset_key", b"asset_key", "automation_condition", b"automation_condition", "blocking", b"blocking", "description", b"description", "last_update_freshness", b"last_update_freshness", "name", b"name", "step_key", b"step_key"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
