@@ -90,12 +90,66 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="stop when the process that started this one dies (used by weir dev)",
     )
+    _add_run_worker_parser(sub)
     return parser
+
+
+def _add_run_worker_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    env = os.environ.get
+    worker = sub.add_parser(
+        "run-worker",
+        help="run one run and serve its events (what a run container runs: the docker run launcher)",
+    )
+    _add_target_args(worker)
+    worker.add_argument("--run-id", required=True, help="the run to serve; StartRun for it starts its worker")
+    worker.add_argument("--host", default=env("WEIR_CODE_SERVER_HOST", "0.0.0.0"), help="bind address")
+    worker.add_argument(
+        "--port", type=int, default=int(env("WEIR_CODE_SERVER_PORT", "4266")), help="port (0 picks a free one)"
+    )
+    worker.add_argument(
+        "--runs-dir",
+        default=env("WEIR_RUNS_DIR"),
+        help="where the run's worker keeps its journal (default: $WEIR_HOME/runs/<location>)",
+    )
+    worker.add_argument("--ready-file", help="write the port here once it is bound")
+    worker.add_argument(
+        "--token-env", default="WEIR_TOKEN", help="environment variable holding the token the host sends"
+    )
+
+
+def _run_worker(parser: argparse.ArgumentParser, ns: argparse.Namespace) -> None:
+    from pathlib import Path
+
+    from protos.names import path_component_problem
+
+    target, location_name = _target(ns)
+    for what, value in (("run id", ns.run_id), ("location name", location_name)):
+        problem = path_component_problem(value)
+        if problem:  # both name directories under the runs dir
+            parser.error(f"{what} {value!r} {problem}")
+    from codeserver.run_worker_server import RunWorkerOptions, serve_run
+
+    weir_home = Path(os.environ.get("WEIR_HOME", ".weir"))
+    serve_run(
+        RunWorkerOptions(
+            run_id=ns.run_id,
+            target=target,
+            location_name=location_name,
+            runs_dir=Path(ns.runs_dir or weir_home / "runs" / location_name),
+            host=ns.host,
+            port=ns.port,
+            token=os.environ.get(ns.token_env) or None,
+            ready_file=ns.ready_file,
+        )
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = build_parser()
     ns = parser.parse_args(argv)
+    if ns.command == "run-worker":
+        _run_worker(parser, ns)
+        return
     target, location_name = _target(ns)
     from protos.names import path_component_problem
 

@@ -262,7 +262,7 @@ class ServerOptions:
 
 
 def create_server(
-    servicer: CodeServerServicer,
+    servicer: codeserver_pb2_grpc.CodeServerServicer,
     address: str,
     *,
     token: str | None = None,

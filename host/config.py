@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from host.errors import ConfigError
 from protos.names import path_component_problem
@@ -150,6 +150,112 @@ class RunRetriesConfig(_Strict):
     )
 
 
+def _check_env_vars(items: list[str]) -> list[str]:
+    for item in items:
+        if not item.split("=", 1)[0].strip():
+            raise ValueError(f"env_vars entry {item!r} names no variable: write NAME or NAME=value")
+    return items
+
+
+class DockerLocationConfig(_Strict):
+    image: str | None = Field(None, description="the location's image (default: the launcher's image)")
+    env_vars: list[str] = Field(default_factory=list, description="more environment for this location's runs")
+    volumes: list[str] = Field(default_factory=list, description="more mounts for this location's runs")
+
+    _env_names = field_validator("env_vars")(_check_env_vars)
+
+
+class DockerRunLauncherConfig(_Strict):
+    image: str | None = Field(
+        None, description="the image a run starts in when its location has none under `locations`"
+    )
+    locations: dict[str, DockerLocationConfig] = Field(
+        default_factory=dict,
+        description="per location name: its image (the one its code server runs), env_vars and volumes",
+    )
+    network: str | None = Field(
+        None,
+        description="the Docker network run containers join; the host must reach them on it "
+        "(compose: <project>_default). 'host': the host network, each run on a free 127.0.0.1 port",
+    )
+    env_vars: list[str] = Field(
+        default_factory=list,
+        description="environment of each run container: NAME (the host's value) or NAME=value",
+    )
+    volumes: list[str] = Field(
+        default_factory=list, description="mounts of each run container, as `docker run -v` takes them"
+    )
+    port: int = Field(
+        4266, gt=0, lt=65536, description="the port a run container serves its run on (not with network: host)"
+    )
+    start_timeout_seconds: float = Field(
+        120.0, gt=0, description="how long a run container may take to answer before its run is failed"
+    )
+
+    _env_names = field_validator("env_vars")(_check_env_vars)
+
+    def location(self, name: str) -> DockerLocationConfig:
+        """The settings of one location's runs, the launcher's own included."""
+        own = self.locations.get(name) or DockerLocationConfig()
+        return DockerLocationConfig(
+            image=own.image or self.image,
+            env_vars=[*self.env_vars, *own.env_vars],
+            volumes=[*self.volumes, *own.volumes],
+        )
+
+
+RUN_LAUNCHERS = ("default", "docker")
+_DAGSTER_LAUNCHERS = {  # a Dagster instance's run_launcher, as its users write it
+    ("dagster.core.launcher", "DefaultRunLauncher"): "default",
+    ("dagster._core.launcher", "DefaultRunLauncher"): "default",
+    ("dagster_docker", "DockerRunLauncher"): "docker",
+}
+
+
+class RunLauncherConfig(_Strict):
+    module: str = Field(
+        "default",
+        description="where runs execute: default (a worker beside the location's code server) or docker "
+        "(a container of the location's image per run)",
+    )
+    class_: str | None = Field(None, alias="class", description="accepted for Dagster's form (dagster_docker)")
+    config: dict[str, Any] = Field(default_factory=dict, description="the launcher's settings")
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _short_form(cls, data: Any) -> Any:
+        """`run_launcher: docker` is `run_launcher: {module: docker}`."""
+        return {"module": data} if isinstance(data, str) else data
+
+    @model_validator(mode="after")
+    def _known(self) -> RunLauncherConfig:
+        module = _DAGSTER_LAUNCHERS.get((self.module, self.class_ or ""), self.module)
+        if module not in RUN_LAUNCHERS:
+            raise ValueError(f"module {self.module!r} is not a run launcher: choose one of {', '.join(RUN_LAUNCHERS)}")
+        object.__setattr__(self, "module", module)
+        if module == "docker":
+            try:
+                DockerRunLauncherConfig.model_validate(self.config)
+            except ValidationError as exc:
+                problems = (
+                    f"config.{'.'.join(str(p) for p in item['loc'])}: {item['msg'].removeprefix('Value error, ')}"
+                    for item in exc.errors()
+                )
+                raise ValueError(f"docker launcher: {'; '.join(problems)}") from None
+        elif self.config:
+            raise ValueError(
+                f"config: the default launcher takes no settings (got {', '.join(sorted(self.config))}); "
+                "did you mean module: docker?"
+            )
+        return self
+
+    @property
+    def docker(self) -> DockerRunLauncherConfig:
+        return DockerRunLauncherConfig.model_validate(self.config)
+
+
 class StorageConfig(_Strict):
     url: str | None = Field(
         None, description="SQLAlchemy URL; default: SQLite under $WEIR_HOME (WEIR_STORAGE_URL overrides)"
@@ -212,6 +318,9 @@ class HostConfig(_Strict):
         default_factory=RunMonitoringConfig, description="detecting lost run workers"
     )
     run_retries: RunRetriesConfig = Field(default_factory=RunRetriesConfig, description="re-launching failed runs")
+    run_launcher: RunLauncherConfig = Field(
+        default_factory=RunLauncherConfig, description="where runs execute (docs/deploy.md, 'Run launchers')"
+    )
     scheduler: SchedulerConfig = Field(default_factory=SchedulerConfig, description="schedules and catch-up")
     sensors: SensorDaemonConfig = Field(default_factory=SensorDaemonConfig, description="sensor evaluation")
     daemon: DaemonConfig = Field(default_factory=DaemonConfig, description="the leader lease")

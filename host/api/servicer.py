@@ -146,6 +146,7 @@ class HostServicer(
                 request.run_id,
                 now=self.app.clock(),
                 grace_seconds=self.app.config.run_monitoring.kill_grace_seconds,
+                launcher=self.app.launcher,
             )
         )
 

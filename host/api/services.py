@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 from host.config import HostConfig
 from host.daemon.leader import LeaderElector
 from host.daemon.runner import Daemon
+from host.domain.launcher import RunLauncher
 from host.locations.workspace import WorkspaceChange, WorkspaceManager
 
 
@@ -29,6 +30,10 @@ class HostServices(Protocol):
     def config(self) -> HostConfig: ...
     @property
     def clock(self) -> Callable[[], float]: ...
+    @property
+    def launcher(self) -> RunLauncher:
+        """Where runs execute (weir.yaml run_launcher): cancel goes through it."""
+
     @property
     def leader(self) -> LeaderElector:
         """The daemon's leader lease (GetDaemonStatus reports it)."""

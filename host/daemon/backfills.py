@@ -16,6 +16,7 @@ from collections.abc import Callable
 from sqlalchemy import Engine
 
 from host.domain import backfills as plans
+from host.domain.launcher import RunLauncher
 from host.domain.runs import cancel_run
 from host.errors import WeirError
 from host.locations.workspace import WorkspaceManager
@@ -38,7 +39,9 @@ class BackfillDaemon:
         wake_queue: Callable[[], None] = lambda: None,
         chunk_size: int = 10,
         max_queued: int = 10,
+        launcher: RunLauncher | None = None,
     ) -> None:
+        self._launcher = launcher
         self._engine = engine
         self._workspace = workspace
         self._clock = clock
@@ -103,7 +106,7 @@ class BackfillDaemon:
         now = self._clock()
         for run in runs:
             if run.status not in TERMINAL_RUN_STATUSES and run.status != RunStatus.CANCELING:
-                cancel_run(self._engine, self._workspace, run.run_id, now=now)
+                cancel_run(self._engine, self._workspace, run.run_id, now=now, launcher=self._launcher)
         with self._engine.connect() as conn:
             runs = partition_store.backfill_runs(conn, backfill.backfill_id)
         if plans.finished(runs):

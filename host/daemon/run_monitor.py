@@ -1,5 +1,6 @@
 """Run monitoring: every run in progress has a watcher, including runs that were in progress when
-the host last stopped, so a restarted host picks their events up where storage left off."""
+the host last stopped, so a restarted host picks their events up where storage left off; and what
+finished runs still hold (their containers) is released."""
 
 from __future__ import annotations
 
@@ -21,4 +22,5 @@ class RunMonitor:
             runs = run_store.runs_with_status(conn, IN_PROGRESS)
         for run in runs:
             self._watchers.ensure(run)
+        self._watchers.release_finished()
         return len(runs)

@@ -1,5 +1,5 @@
-"""The run queue: moves QUEUED runs to STARTING within the configured limits and asks their location
-to start them. Limits count runs in STARTING/STARTED/CANCELING, so a run's slot is freed in the very
+"""The run queue: moves QUEUED runs to STARTING within the configured limits and has the run
+launcher start them. Limits count runs in STARTING/STARTED/CANCELING, so a run's slot is freed in the very
 transaction that ends it."""
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from sqlalchemy import Engine
 
 from host.config import RunQueueConfig
 from host.daemon.run_watcher import RunWatchers
-from host.domain.runs import start_request
 from host.errors import WeirError
 from host.locations.workspace import WorkspaceManager
 from host.storage import runs as run_store
@@ -113,7 +112,7 @@ class RunQueue:
 
     def _start(self, run: RunRecord) -> None:
         try:
-            self._workspace.get(run.location).client.start_run(start_request(run))
+            self._watchers.launcher.launch(run)
         except WeirError as exc:
             with self._engine.begin() as conn:
                 run_store.set_run_status(

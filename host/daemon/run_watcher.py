@@ -1,5 +1,6 @@
-"""Collecting run events: one thread per run in progress pulls its events from the location that runs
-it and stores each exactly once, driving the run's status. It also notices workers that are gone."""
+"""Collecting run events: one thread per run in progress pulls its events from wherever the run
+launcher started its worker and stores each exactly once, driving the run's status. It also notices
+workers that are gone, and has the launcher release a finished run's worker (its container)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ from collections.abc import Callable, Sequence
 from sqlalchemy import Engine
 
 from host.config import RunMonitoringConfig
+from host.daemon.launchers.default import CodeServerLauncher
+from host.domain.launcher import RunLauncher, RunWorkerGone
 from host.domain.run_tags import MAX_RUNTIME_TAGS, tag_value
-from host.domain.runs import start_request
 from host.errors import WeirError
 from host.locations.workspace import WorkspaceManager
 from host.storage import events as event_store
@@ -39,11 +41,13 @@ class RunWatchers:
         workspace: WorkspaceManager,
         monitoring: RunMonitoringConfig,
         clock: Callable[[], float] = time.time,
+        launcher: RunLauncher | None = None,
     ) -> None:
         self._engine = engine
         self._workspace = workspace
         self._monitoring = monitoring
         self._clock = clock
+        self.launcher: RunLauncher = launcher or CodeServerLauncher(workspace)
         self._threads: dict[str, threading.Thread] = {}
         self._launching: set[str] = set()  # claimed by this host's queue, StartRun not answered yet
         self._lock = threading.Lock()
@@ -61,6 +65,24 @@ class RunWatchers:
     def _is_launching(self, run_id: str) -> bool:
         with self._lock:
             return run_id in self._launching
+
+    def watching(self, run_id: str) -> bool:
+        with self._lock:
+            thread = self._threads.get(run_id)
+            return thread is not None and thread.is_alive()
+
+    def release_finished(self) -> None:
+        """Release what finished runs still hold (containers left by a host that stopped before it
+        could); a run whose watcher is still collecting its events keeps it."""
+        try:
+            held = [run_id for run_id in self.launcher.held() if not self.watching(run_id)]
+        except WeirError as exc:
+            log.warning("could not list what finished runs hold: %s", exc)
+            return
+        for run_id in held:
+            run, _ = self._current(run_id)
+            if run is not None and run.status in TERMINAL_RUN_STATUSES and not self.watching(run_id):
+                self.launcher.release(run_id)
 
     def ensure(self, run: RunRecord) -> None:
         """Start watching the run unless a watcher already does, or the queue is still starting it."""
@@ -110,9 +132,7 @@ class RunWatchers:
             )
             event_store.add_events(conn, [event_store.event_record(warning)])
         try:
-            self._workspace.get(run.location).client.cancel_run(
-                run.run_id, grace_seconds=self._monitoring.kill_grace_seconds, terminate=True
-            )
+            self.launcher.cancel(run, grace_seconds=self._monitoring.kill_grace_seconds, terminate=True)
         except WeirError as exc:
             log.warning("run %s ended as %s, but its worker could not be stopped: %s", run.run_id, status, exc)
 
@@ -121,6 +141,15 @@ class RunWatchers:
             return run_store.get_run(conn, run_id), event_store.last_sequence(conn, run_id)
 
     def _watch(self, run_id: str, location: str) -> None:
+        self._collect(run_id, location)
+        if self._stop.is_set():
+            return
+        run, _ = self._current(run_id)
+        if run is None or run.status in TERMINAL_RUN_STATUSES:
+            self.launcher.release(run_id)
+
+    def _collect(self, run_id: str, location: str) -> None:
+        """Until the run is over and its journal drained, or the host stops."""
         unreachable_since: float | None = None
         while not self._stop.is_set():
             run, after = self._current(run_id)
@@ -130,26 +159,33 @@ class RunWatchers:
                 if self._follow(run, after):
                     return
                 unreachable_since = None
+            except RunWorkerGone as exc:
+                status = _lost_status(self._current(run_id)[0])
+                self._declare(run, status, f"the run was canceled; {exc}" if status == RunStatus.CANCELED else str(exc))
+                return
             except WeirError as exc:
                 now = self._clock()
                 unreachable_since = unreachable_since or now
                 waited = now - unreachable_since
                 if self._monitoring.enabled and waited > self._monitoring.worker_lost_after_seconds:
+                    where = (
+                        f"the code server of location {location!r}"
+                        if self.launcher.name == "default"
+                        else f"the run's worker ({self.launcher.name} launcher)"
+                    )
                     self._declare(
                         run,
                         RunStatus.FAILURE,
-                        f"the code server of location {location!r} was unreachable "
-                        f"for {waited:.0f} s; the run's worker is presumed lost ({exc})",
+                        f"{where} was unreachable for {waited:.0f} s; the run's worker is presumed lost ({exc})",
                     )
                     return
             self._stop.wait(0.5)
 
     def _follow(self, run: RunRecord, after: int) -> bool:
         """Store the run's new events as they come; True once the run is over for this watcher."""
-        client = self._workspace.get(run.location).client
         deadline = self._deadline(run)
         final = None
-        for batch in client.watch_run_events(run.run_id, after):
+        for batch in self.launcher.watch(run, after):
             if batch.events:
                 self.store(run.run_id, list(batch.events))
                 if deadline is None:
@@ -185,10 +221,11 @@ class RunWatchers:
         if reason is None:
             return False
         current, _ = self._current(run.run_id)
-        if current is not None and current.status == RunStatus.CANCELING:
-            self._declare(current, RunStatus.CANCELED, f"the run was canceled; {reason}")
-        elif current is not None and current.status not in TERMINAL_RUN_STATUSES:
-            self._declare(current, RunStatus.FAILURE, reason)
+        if current is not None and current.status not in TERMINAL_RUN_STATUSES:
+            status = _lost_status(current)
+            self._declare(
+                current, status, f"the run was canceled; {reason}" if status == RunStatus.CANCELED else reason
+            )
         return True
 
     def _loss_reason(self, worker: codeserver_pb2.RunWorker) -> str | None:
@@ -216,7 +253,7 @@ class RunWatchers:
         if run is None or run.status in TERMINAL_RUN_STATUSES or self._is_launching(run_id):
             return
         if run.status == RunStatus.STARTING:
-            self._workspace.get(location).client.start_run(start_request(run))
+            self.launcher.launch(run)
             return
         with self._engine.begin() as conn:
             run_store.set_run_status(
@@ -226,6 +263,11 @@ class RunWatchers:
                 at=self._clock(),
                 failure_reason=f"location {location!r} has no record of this run's worker",
             )
+
+
+def _lost_status(run: RunRecord | None) -> str:
+    """A run whose worker is gone ends CANCELED if it was being canceled, else FAILURE."""
+    return RunStatus.CANCELED if run is not None and run.status == RunStatus.CANCELING else RunStatus.FAILURE
 
 
 def max_runtime(run: RunRecord, monitoring: RunMonitoringConfig) -> float:

@@ -16,6 +16,7 @@ from host.api.instance import InstanceService
 from host.config import HostConfig, load_workspace
 from host.daemon.automation import AutomationDaemon
 from host.daemon.backfills import BackfillDaemon
+from host.daemon.launchers import build_launcher
 from host.daemon.leader import LeaderElector, leader_only
 from host.daemon.run_monitor import RunMonitor
 from host.daemon.run_queue import RunQueue
@@ -24,6 +25,7 @@ from host.daemon.run_watcher import RunWatchers
 from host.daemon.runner import Daemon, Loop
 from host.daemon.scheduler import Scheduler
 from host.daemon.sensors import SensorDaemon
+from host.domain.launcher import RunLauncher
 from host.errors import ConfigError
 from host.locations.workspace import WorkspaceChange, WorkspaceManager, build_workspace
 from host.storage.engine import default_url, ensure_schema, open_engine
@@ -38,6 +40,7 @@ class HostApp:
     owner: str | None = None  # this host's name in the leader lease (default: host:pid:random)
     workspace_file: Path | None = None  # read again by reload_workspace; None for `weir dev -f/-m`
     weir_home: Path | None = None
+    launcher: RunLauncher = field(init=False)
     watchers: RunWatchers = field(init=False)
     queue: RunQueue = field(init=False)
     leader: LeaderElector = field(init=False)
@@ -48,7 +51,10 @@ class HostApp:
 
     def __post_init__(self) -> None:
         self.workspace.serve_instance(InstanceService(self.engine).answer)  # context.instance (rule 9)
-        self.watchers = RunWatchers(self.engine, self.workspace, self.config.run_monitoring, self.clock)
+        self.launcher = build_launcher(self.config.run_launcher, self.workspace)
+        self.watchers = RunWatchers(
+            self.engine, self.workspace, self.config.run_monitoring, self.clock, launcher=self.launcher
+        )
         self.queue = RunQueue(self.engine, self.workspace, self.watchers, self.config.run_queue, self.clock)
         monitor = RunMonitor(self.engine, self.watchers)
         self.leader = LeaderElector(
@@ -86,7 +92,10 @@ class HostApp:
                 Loop(
                     "backfills",
                     leader_only(
-                        self.leader, BackfillDaemon(self.engine, self.workspace, self.clock, self.wake_queue).tick
+                        self.leader,
+                        BackfillDaemon(
+                            self.engine, self.workspace, self.clock, self.wake_queue, launcher=self.launcher
+                        ).tick,
                     ),
                     0.5,
                 ),
