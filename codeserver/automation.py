@@ -42,6 +42,8 @@ def condition_to_proto(condition: AutomationCondition | None, graph: Any, pb_key
         allow=[pb_key(k) for k in allow],
         ignore=[pb_key(k) for k in _resolve(condition.ignore_selections, graph)],
         blocking_only=condition.blocking_only,
+        tag_keys=list(condition.tag_keys),
+        tag_values=dict(condition.tag_values),
     )
 
 

@@ -10,7 +10,7 @@ describes what each node is true for.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -49,6 +49,11 @@ OPERANDS = frozenset(
         "freshness_passed",
         "freshness_warned",
         "freshness_failed",
+        "data_version_changed",
+        "executed_with_tags",
+        "any_new_update_has_run_tags",
+        "all_new_updates_have_run_tags",
+        "any_downstream_conditions",
     }
 )
 _DEP_OPERATORS = frozenset({"any_deps_match", "all_deps_match"})
@@ -72,6 +77,8 @@ class AutomationCondition:
     allow_selections: tuple[Any, ...] = ()
     ignore_selections: tuple[Any, ...] = ()
     blocking_only: bool = False  # check operators: only blocking checks
+    tag_keys: tuple[str, ...] = ()  # run-tag operands: tags the run must carry
+    tag_values: tuple[tuple[str, str], ...] = ()  # ... and tags it must carry with these values
 
     def __post_init__(self) -> None:
         if self.kind not in OPERATORS and self.kind not in OPERANDS:
@@ -301,6 +308,44 @@ class AutomationCondition:
         return AutomationCondition("cron_tick_passed", cron_schedule=cron_schedule, cron_timezone=cron_timezone)
 
     @staticmethod
+    def data_version_changed() -> AutomationCondition:
+        """True on the tick after a materialization whose data version differs from the previous one
+        (its `dagster/data_version` metadata, or a new version for each materialization without one)."""
+        return AutomationCondition("data_version_changed")
+
+    @staticmethod
+    def executed_with_tags(
+        *, tag_keys: Iterable[str] | None = None, tag_values: Mapping[str, str] | None = None
+    ) -> AutomationCondition:
+        """True when the latest run that updated the target carried every key of `tag_keys` and every
+        tag of `tag_values` (with that value)."""
+        return AutomationCondition("executed_with_tags", **_tags("executed_with_tags", tag_keys, tag_values))
+
+    @staticmethod
+    def any_new_update_has_run_tags(
+        *, tag_keys: Iterable[str] | None = None, tag_values: Mapping[str, str] | None = None
+    ) -> AutomationCondition:
+        """True when at least one update since the previous tick came from a run with the tags."""
+        return AutomationCondition(
+            "any_new_update_has_run_tags", **_tags("any_new_update_has_run_tags", tag_keys, tag_values)
+        )
+
+    @staticmethod
+    def all_new_updates_have_run_tags(
+        *, tag_keys: Iterable[str] | None = None, tag_values: Mapping[str, str] | None = None
+    ) -> AutomationCondition:
+        """True when the target updated since the previous tick and every update came from a run with the tags."""
+        return AutomationCondition(
+            "all_new_updates_have_run_tags", **_tags("all_new_updates_have_run_tags", tag_keys, tag_values)
+        )
+
+    @staticmethod
+    def any_downstream_conditions() -> AutomationCondition:
+        """True when any condition of the assets downstream of the target (transitively) is true for the
+        target itself; the host puts those conditions under this node when it evaluates."""
+        return AutomationCondition("any_downstream_conditions")
+
+    @staticmethod
     def newly_missing() -> AutomationCondition:
         """True on the tick it becomes missing."""
         return AutomationCondition.missing().newly_true().with_label("newly_missing")
@@ -424,6 +469,16 @@ def check_condition(value: Any, owner: str) -> AutomationCondition | None:
         f"{owner}: automation_condition= must be an AutomationCondition (AutomationCondition.eager(), "
         f".on_cron('0 * * * *'), .on_missing(), ...), not {type(value).__name__}"
     )
+
+
+def _tags(name: str, tag_keys: Iterable[str] | None, tag_values: Mapping[str, str] | None) -> dict[str, Any]:
+    keys = tuple(sorted(tag_keys or ()))
+    if isinstance(tag_keys, str) or not all(isinstance(k, str) for k in keys):
+        raise DagsterInvalidDefinitionError(f"{name}: tag_keys must be a set of strings, e.g. {{'team'}}")
+    values = dict(tag_values or {})
+    if not all(isinstance(k, str) and isinstance(v, str) for k, v in values.items()):
+        raise DagsterInvalidDefinitionError(f"{name}: tag_values must map strings to strings, e.g. {{'team': 'ops'}}")
+    return {"tag_keys": keys, "tag_values": tuple(sorted(values.items()))}
 
 
 def _check_operand(value: Any, operator: str) -> None:

@@ -27,6 +27,7 @@ from host.domain.automation_conditions import (
     ConditionError,
     condition_from_proto,
     latest_cron_tick,
+    run_has_tags,
 )
 from host.domain.automation_results import AssetEvaluation, NodeResult, PreviousEvaluation, memory_from_json
 from host.domain.automation_world import EMPTY, Subset, World, encode_subset
@@ -311,6 +312,34 @@ class _Scope:
         true = candidates if passed is not None and passed == (c.kind == "check_passed") else EMPTY
         return self.leaf(c, key, true, candidates)
 
+    def data_version_changed(self, c: Condition, key: str, candidates: Subset, node_id: str) -> NodeResult:
+        """True (for the partitions updated since the previous tick, all of an unpartitioned asset) when
+        the latest materialization's data version differs from the one the previous tick saw."""
+        facts = self.world.get(key)
+        current = facts.data_version
+        seen = self.previous.versions.get(node_id) if self.previous is not None else None
+        self.versions[node_id] = current
+        if seen is None or seen == current or not current:
+            return self.leaf(c, key, EMPTY, candidates)
+        true = candidates if not facts.space.partitioned else candidates & frozenset(facts.updated)
+        return self.leaf(c, key, true, candidates)
+
+    def run_tags(self, c: Condition, key: str, candidates: Subset, node_id: str) -> NodeResult:
+        """executed_with_tags: the run of each partition's latest update has the tags;
+        any_new_update_has_run_tags / all_new_updates_have_run_tags: of the updates since the previous tick."""
+        facts = self.world.get(key)
+        tags = self.world.run_tags
+        if c.kind == "executed_with_tags":
+            latest = facts.latest_runs
+            true = frozenset(p for p in candidates if p in latest and run_has_tags(c, tags.get(latest[p])))
+        else:
+            check = any if c.kind == "any_new_update_has_run_tags" else all
+            runs = facts.update_runs if not self.first_evaluation else {}
+            true = frozenset(
+                p for p in candidates if runs.get(p) and check(run_has_tags(c, tags.get(r)) for r in runs[p])
+            )
+        return self.leaf(c, key, true, candidates)
+
     def missing(self, c: Condition, key: str, candidates: Subset, node_id: str) -> NodeResult:
         return self.leaf(c, key, candidates - self.world.get(key).materialized, candidates)
 
@@ -411,4 +440,9 @@ _HANDLERS: dict[str, _Handler] = {
     "executed_with_root_target": _Scope.executed_with_root_target,
     "check_passed": _Scope.check_result,
     "check_failed": _Scope.check_result,
+    "data_version_changed": _Scope.data_version_changed,
+    "executed_with_tags": _Scope.run_tags,
+    "any_new_update_has_run_tags": _Scope.run_tags,
+    "all_new_updates_have_run_tags": _Scope.run_tags,
+    "any_downstream_conditions": _Scope.or_,
 }

@@ -7,7 +7,8 @@ is computed once per node, since one tree object serves every asset that has the
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from host.domain.cron import CronError, CronSchedule
@@ -16,8 +17,12 @@ from protos.weir.v1 import snapshot_pb2
 
 DEP_OPERATORS = frozenset({"any_deps_match", "all_deps_match"})
 CHECK_OPERATORS = frozenset({"any_checks_match", "all_checks_match"})
-OPERATORS = frozenset({"and", "or", "not", "since", "newly_true", *DEP_OPERATORS, *CHECK_OPERATORS})
-STATEFUL = frozenset({"since", "newly_true", "code_version_changed"})
+# any_downstream_conditions: the host puts the downstream assets' conditions under it (automation_facts.py)
+OPERATORS = frozenset(
+    {"and", "or", "not", "since", "newly_true", "any_downstream_conditions", *DEP_OPERATORS, *CHECK_OPERATORS}
+)
+STATEFUL = frozenset({"since", "newly_true", "code_version_changed", "data_version_changed"})
+RUN_TAG_OPERANDS = frozenset({"executed_with_tags", "any_new_update_has_run_tags", "all_new_updates_have_run_tags"})
 
 
 class ConditionError(ValueError):
@@ -37,6 +42,8 @@ class Condition:
     allow: frozenset[str] | None = None
     ignore: frozenset[str] = frozenset()
     blocking_only: bool = False
+    tag_keys: frozenset[str] = frozenset()
+    tag_values: tuple[tuple[str, str], ...] = ()
     name: str = field(init=False)
     stateful: bool = field(init=False)  # since / newly_true / code_version_changed here or below
     kinds: frozenset[str] = field(init=False)  # every kind in this subtree
@@ -54,6 +61,9 @@ def _name(c: Condition) -> str:
         return f"cron_tick_passed(cron_schedule={c.cron_schedule}, cron_timezone={c.cron_timezone})"
     if c.kind == "in_latest_time_window" and c.lookback_seconds:
         return f"in_latest_time_window(lookback_seconds={c.lookback_seconds:g})"
+    if c.kind in RUN_TAG_OPERANDS and (c.tag_keys or c.tag_values):
+        tags = [*sorted(c.tag_keys), *(f"{k}={v}" for k, v in c.tag_values)]
+        return f"{c.kind}({', '.join(tags)})"
     return c.kind.upper() if c.kind in OPERATORS else c.kind
 
 
@@ -78,6 +88,8 @@ def _from_message(m: snapshot_pb2.AutomationCondition) -> Condition:
         allow=frozenset(asset_key_str(k) for k in m.allow) if m.has_allow else None,
         ignore=frozenset(asset_key_str(k) for k in m.ignore),
         blocking_only=m.blocking_only,
+        tag_keys=frozenset(m.tag_keys),
+        tag_values=tuple(sorted(m.tag_values.items())),
     )
 
 
@@ -97,3 +109,19 @@ def latest_cron_tick(expression: str, timezone: str, now: float) -> float | None
 def next_cron_tick(expression: str, timezone: str, now: float) -> float | None:
     """The first tick of the schedule after now."""
     return _cron(expression, timezone).next_after(now)
+
+
+def run_has_tags(c: Condition, tags: Mapping[str, str] | None) -> bool:
+    """Whether a run's tags (None: the run is unknown) satisfy a run-tag operand."""
+    if tags is None:
+        return False
+    return all(k in tags for k in c.tag_keys) and all(tags.get(k) == v for k, v in c.tag_values)
+
+
+def with_downstream_conditions(condition: Condition, downstream: tuple[Condition, ...]) -> Condition:
+    """The tree with each any_downstream_conditions node given the downstream conditions as operands."""
+    if condition.kind == "any_downstream_conditions":
+        return replace(condition, children=downstream)
+    if "any_downstream_conditions" not in condition.kinds:
+        return condition
+    return replace(condition, children=tuple(with_downstream_conditions(c, downstream) for c in condition.children))

@@ -21,6 +21,7 @@ from sqlalchemy import Connection
 from host.domain import freshness
 from host.domain.asset_graph import LoadedSnapshot, build_graph
 from host.domain.automation import Condition, condition_from_proto
+from host.domain.automation_conditions import RUN_TAG_OPERANDS, with_downstream_conditions
 from host.domain.automation_world import (
     EMPTY,
     UNPARTITIONED,
@@ -35,14 +36,16 @@ from host.domain.runs import IMPLICIT_ASSET_JOB, RANGE_END_TAG, RANGE_START_TAG
 from host.domain.time_partitions import parse_time
 from host.storage import assets as asset_store
 from host.storage import automation as store
+from host.storage import events as event_store
 from host.storage import partitions as partition_store
 from host.storage import runs as run_store
 from host.storage.records import BackfillStatus, RunRecord, RunStatus
 from protos.keys import asset_key_str
-from protos.weir.v1 import snapshot_pb2
+from protos.weir.v1 import common_pb2, snapshot_pb2
 
 IN_PROGRESS = (RunStatus.QUEUED, RunStatus.STARTING, RunStatus.STARTED, RunStatus.CANCELING)
 RECENT_RUNS = 2000  # execution_failed looks at the latest run of each asset among this many
+DATA_VERSION = "dagster/data_version"
 
 
 @dataclass(frozen=True)
@@ -143,7 +146,48 @@ def automation_graph(loaded: Sequence[LoadedSnapshot]) -> AutomationGraph:
     }
     for target, found in checks.items():
         deps[target] = found.deps
+    if "any_downstream_conditions" in kinds:
+        _expand_downstream(sensors, nodes, deps)
+        for automation_sensor in sensors:
+            for condition in automation_sensor.conditions.values():
+                kinds.update(_kinds(condition))
     return AutomationGraph(nodes, deps, sensors, job_assets, frozenset(kinds), definition_ids, checks)
+
+
+def _expand_downstream(
+    sensors: list[AutomationSensor],
+    nodes: dict[str, tuple[str, snapshot_pb2.AssetNode]],
+    deps: dict[str, tuple[str, ...]],
+) -> None:
+    """Give each any_downstream_conditions node the distinct conditions of the asset's downstream assets
+    (transitively, in every location), those that use any_downstream_conditions themselves left out."""
+    children: dict[str, list[str]] = {}
+    for key, parents in deps.items():
+        for parent in parents:
+            children.setdefault(parent, []).append(key)
+    own = {
+        key: condition_from_proto(node.automation_condition)
+        for key, (_, node) in nodes.items()
+        if node.HasField("automation_condition")
+    }
+    for sensor in sensors:
+        for key, condition in list(sensor.conditions.items()):
+            if "any_downstream_conditions" not in condition.kinds:
+                continue
+            seen: set[str] = set()
+            stack = list(children.get(key, ()))
+            found: dict[int, Condition] = {}
+            while stack:
+                below = stack.pop()
+                if below in seen:
+                    continue
+                seen.add(below)
+                stack.extend(children.get(below, ()))
+                c = own.get(below)
+                if c is not None and "any_downstream_conditions" not in c.kinds:
+                    found.setdefault(id(c), c)  # trees are shared: the same condition is one object
+            ordered = tuple(sorted(found.values(), key=lambda c: (c.label, c.name)))
+            sensor.conditions[key] = with_downstream_conditions(condition, ordered)
 
 
 def _kinds(condition: Condition) -> Iterable[str]:
@@ -177,6 +221,7 @@ def load_world(
         facts = assets.get(key)
         if facts is not None:
             facts.updated = {**facts.updated, partition: (timestamp, run_id)}
+            facts.update_runs = {**facts.update_runs, partition: (*facts.update_runs.get(partition, ()), run_id)}
             run_ids.add(run_id)
     for run in run_store.runs_with_status(conn, IN_PROGRESS):
         for key, parts in _run_targets(graph, run, assets):
@@ -191,7 +236,44 @@ def load_world(
     if graph.kinds & {"freshness_passed", "freshness_warned", "freshness_failed"}:
         _freshness(conn, graph, assets, now)
     selections = store.run_selections(conn, run_ids) if "executed_with_root_target" in graph.kinds else {}
-    return World(assets, {run_id: frozenset(keys) for run_id, keys in selections.items()})
+    run_tags = _run_tags(conn, assets, run_ids) if graph.kinds & RUN_TAG_OPERANDS else {}
+    if "data_version_changed" in graph.kinds:
+        _data_versions(conn, assets)
+    return World(assets, {run_id: frozenset(keys) for run_id, keys in selections.items()}, run_tags)
+
+
+def _run_tags(conn: Connection, assets: dict[str, AssetFacts], new_runs: set[str]) -> dict[str, dict[str, str]]:
+    """The tags of the runs that updated the assets: since the previous tick, and each partition's latest."""
+    latest = asset_store.latest_materializations(conn, list(assets))
+    wanted = set(new_runs)
+    for key, facts in assets.items():
+        found = latest.get(key)
+        fallback = found.run_id if found is not None else ""
+        facts.latest_runs = {p: facts.updated[p][1] if p in facts.updated else fallback for p in facts.materialized}
+        wanted.update(r for r in facts.latest_runs.values() if r)
+    out: dict[str, dict[str, str]] = {}
+    for run_id in sorted(wanted):
+        run = run_store.get_run(conn, run_id)
+        if run is not None:
+            out[run_id] = dict(run.tags)
+    return out
+
+
+def _data_versions(conn: Connection, assets: dict[str, AssetFacts]) -> None:
+    """Each asset's data version: its latest materialization's `dagster/data_version` metadata, else that
+    materialization's identity (a new version for each materialization)."""
+    latest = asset_store.latest_materializations(conn, list(assets))
+    for key, found in latest.items():
+        if key in assets:
+            stored = event_store.get_events(conn, found.run_id, after_sequence=found.sequence - 1, limit=1)
+            event = common_pb2.RunEvent.FromString(stored[0].body) if stored else None
+            version = next((_text(m.value) for m in event.metadata if m.key == DATA_VERSION), "") if event else ""
+            assets[key].data_version = version or f"{found.run_id}:{found.sequence}"
+
+
+def _text(value: common_pb2.MetadataValue) -> str:
+    kind = value.WhichOneof("value")
+    return str(getattr(value, kind)) if kind else ""
 
 
 def _check_targets(conn: Connection, graph: AutomationGraph, assets: dict[str, AssetFacts]) -> None:

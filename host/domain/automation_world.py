@@ -111,6 +111,10 @@ class AssetFacts:
     freshness: str = ""  # PASS | WARN | FAIL | UNKNOWN under its freshness policy ("" without one)
     check_passed: bool | None = None  # a check evaluated as a target: its latest result (None: never)
     check_of: str = ""  # a check evaluated as a target ("asset:check"): its asset
+    # loaded only when a condition reads them: run-tag operands and data_version_changed
+    update_runs: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # partition -> runs since last tick
+    latest_runs: Mapping[str, str] = field(default_factory=dict)  # partition -> run of its latest update
+    data_version: str = ""  # of its latest materialization
     # dep key -> (mapping kind, start offset, end offset) for deps not mapped one to one
     mappings: Mapping[str, tuple[str, int, int]] = field(default_factory=dict)
 
@@ -121,6 +125,7 @@ class World:
 
     assets: dict[str, AssetFacts]
     run_assets: Mapping[str, frozenset[str]] = field(default_factory=dict)  # run id -> the assets it targeted
+    run_tags: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # run id -> its tags (when read)
 
     def get(self, key: str) -> AssetFacts:
         found = self.assets.get(key)

@@ -49,10 +49,11 @@ class Sim:
     memory: dict[str, dict[str, object]] = field(default_factory=dict)
     previous_tick: float | None = None
     run_assets: dict[str, frozenset[str]] = field(default_factory=dict)
+    run_tags: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def tick(self, at: float | None = None) -> dict[str, AssetEvaluation]:
         self.now = at if at is not None else self.now + 30
-        world = World(self.assets, self.run_assets)
+        world = World(self.assets, self.run_assets, self.run_tags)
         previous = {
             key: memory_from_json(json.loads(json.dumps(data)), world, key) for key, data in self.memory.items()
         }

@@ -286,6 +286,26 @@ class AutomationCondition(_message.Message):
 
     DESCRIPTOR: _descriptor.Descriptor
 
+    @_typing.final
+    class TagValuesEntry(_message.Message):
+        DESCRIPTOR: _descriptor.Descriptor
+
+        KEY_FIELD_NUMBER: _builtins.int
+        VALUE_FIELD_NUMBER: _builtins.int
+        key: _builtins.str
+        value: _builtins.str
+        def __init__(
+            self,
+            *,
+            key: _builtins.str = ...,
+            value: _builtins.str = ...,
+        ) -> None: ...
+        _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+        def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+        _ClearFieldArgType: _TypeAlias = _typing.Literal["key", b"key", "value", b"value"]  # noqa: Y015
+        def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+        def WhichOneof(self, oneof_group: _Never) -> None: ...
+
     KIND_FIELD_NUMBER: _builtins.int
     LABEL_FIELD_NUMBER: _builtins.int
     CHILDREN_FIELD_NUMBER: _builtins.int
@@ -296,6 +316,8 @@ class AutomationCondition(_message.Message):
     ALLOW_FIELD_NUMBER: _builtins.int
     IGNORE_FIELD_NUMBER: _builtins.int
     BLOCKING_ONLY_FIELD_NUMBER: _builtins.int
+    TAG_KEYS_FIELD_NUMBER: _builtins.int
+    TAG_VALUES_FIELD_NUMBER: _builtins.int
     kind: _builtins.str
     """An operator ("and", "or", "not", "since", "newly_true", "any_deps_match", "all_deps_match",
     "any_checks_match", "all_checks_match") or an operand ("missing", "newly_updated", ...).
@@ -321,6 +343,14 @@ class AutomationCondition(_message.Message):
     def ignore(self) -> _containers.RepeatedCompositeFieldContainer[_common_pb2.AssetKey]:
         """dep operators: these deps do not count"""
 
+    @_builtins.property
+    def tag_keys(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Run-tag operands (executed_with_tags, any_new_update_has_run_tags, all_new_updates_have_run_tags):
+        the run must carry each of tag_keys, and each of tag_values with that value.
+        """
+
+    @_builtins.property
+    def tag_values(self) -> _containers.ScalarMap[_builtins.str, _builtins.str]: ...
     def __init__(
         self,
         *,
@@ -334,10 +364,12 @@ class AutomationCondition(_message.Message):
         allow: _abc.Iterable[_common_pb2.AssetKey] | None = ...,
         ignore: _abc.Iterable[_common_pb2.AssetKey] | None = ...,
         blocking_only: _builtins.bool = ...,
+        tag_keys: _abc.Iterable[_builtins.str] | None = ...,
+        tag_values: _abc.Mapping[_builtins.str, _builtins.str] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["allow", b"allow", "blocking_only", b"blocking_only", "children", b"children", "cron_schedule", b"cron_schedule", "cron_timezone", b"cron_timezone", "has_allow", b"has_allow", "ignore", b"ignore", "kind", b"kind", "label", b"label", "lookback_seconds", b"lookback_seconds"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["allow", b"allow", "blocking_only", b"blocking_only", "children", b"children", "cron_schedule", b"cron_schedule", "cron_timezone", b"cron_timezone", "has_allow", b"has_allow", "ignore", b"ignore", "kind", b"kind", "label", b"label", "lookback_seconds", b"lookback_seconds", "tag_keys", b"tag_keys", "tag_values", b"tag_values"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
