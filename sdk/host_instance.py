@@ -29,6 +29,7 @@ from sdk.run_records import DagsterRun, DagsterRunStatus, RunRecord, RunsFilter,
 Transport = Callable[[str, Mapping[str, Any]], Any]
 EventDecoder = Callable[[bytes], Event]
 PARTITION_TAG = "dagster/partition"
+MAX_RUNS = 100_000  # get_runs() without a limit reads at most this many
 
 
 class HostInstanceError(DagsterInvariantViolationError):
@@ -101,7 +102,13 @@ class HostInstance(DagsterInstance):
 
         The host filters by job, statuses, single-valued tags and creation time; the rest of a
         RunsFilter (run ids, several accepted values of a tag, update times) is applied here."""
-        found = self._call("runs", _runs_arguments(filters))["runs"]
+        arguments, found = _runs_arguments(filters), []
+        while True:  # the host answers in pages of bounded size
+            page = self._call("runs", arguments)
+            found.extend(page["runs"])
+            if not page.get("cursor") or len(found) >= MAX_RUNS:
+                break
+            arguments["cursor"] = page["cursor"]
         records = [r for r in map(_run_record, found) if filters is None or filters.matches(r)]
         if order_by:
             records.sort(key=lambda r: getattr(r, order_by, None) or getattr(r.dagster_run, order_by, None) or 0)
@@ -125,7 +132,7 @@ class HostInstance(DagsterInstance):
         arguments: dict[str, Any] = {"run_id": str(run_id)}
         if wanted is not None:
             arguments["event_types"] = [engine_type_of(t) for t in wanted]
-        return [self._record(r).event_log_entry for r in self._call("run_events", arguments)["records"]]
+        return [record.event_log_entry for record in self._paged("run_events", arguments, None, ascending=True)]
 
     # -- dynamic partitions ---------------------------------------------------------------------
     def add_dynamic_partitions(self, partitions_def_name: str, partition_keys: Sequence[str]) -> None:
@@ -165,7 +172,23 @@ class HostInstance(DagsterInstance):
             "limit": limit,
             "ascending": bool(ascending),
         }
-        return [self._record(r) for r in self._call("event_records", arguments)["records"]]
+        return self._paged("event_records", arguments, limit, ascending)
+
+    def _paged(
+        self, method: str, arguments: dict[str, Any], limit: int | None, ascending: bool
+    ) -> list[EventLogRecord]:
+        """Every record the call finds up to limit: an answer holds what fits in one message, and says
+        when there is more after its last record."""
+        records: list[EventLogRecord] = []
+        while True:
+            page = self._call(method, arguments)
+            records.extend(self._record(r) for r in page["records"])
+            if not page.get("more") or not page["records"] or (limit is not None and len(records) >= limit):
+                return records[:limit] if limit is not None else records
+            last = records[-1].storage_id
+            arguments = {**arguments, **({"after_id": last} if ascending else {"before_id": last})}
+            if limit is not None:
+                arguments["limit"] = limit - len(records)
 
     def _record(self, found: Mapping[str, Any]) -> EventLogRecord:
         event = self._decode_event(base64.b64decode(found["event"]))

@@ -25,6 +25,7 @@ from host.storage import events as event_store
 from host.storage import partitions as partition_store
 from host.storage import runs as run_store
 from host.storage.records import RunRecord, RunStatus
+from protos import wire
 from protos.weir.v1 import codeserver_pb2
 
 log = logging.getLogger("weir.instance")
@@ -111,7 +112,20 @@ def _event_records(engine: Engine, scope: codeserver_pb2.InstanceScope, args: Ma
             limit=_limit(args.get("limit")),
             ascending=bool(args.get("ascending")),
         )
-    return {"records": [_record(found_id, job, event) for found_id, job, event in found]}
+    return _fitted(found)
+
+
+def _fitted(found: list[tuple[int, str, Any]]) -> dict[str, Any]:
+    """The records that fit in one answer (at least one); `more` tells the caller to ask again after the
+    last one (sdk/host_instance.py does)."""
+    records: list[dict[str, Any]] = []
+    size = 0
+    for found_id, job, event in found:
+        size += len(event.body) * 4 // 3 + 200
+        if records and size > wire.MAX_PAGE_BYTES:
+            return {"records": records, "more": True}
+        records.append(_record(found_id, job, event))
+    return {"records": records, "more": False}
 
 
 def _run_events(engine: Engine, scope: codeserver_pb2.InstanceScope, args: Mapping[str, Any]) -> Any:
@@ -120,10 +134,11 @@ def _run_events(engine: Engine, scope: codeserver_pb2.InstanceScope, args: Mappi
             conn,
             event_types=_strings(args.get("event_types")),
             run_id=str(args["run_id"]),
+            after_id=_integer(args.get("after_id")),
             limit=MAX_RECORDS,
             ascending=True,
         )
-    return {"records": [_record(found_id, job, event) for found_id, job, event in found]}
+    return _fitted(found)
 
 
 def _record(storage_id: int, job_name: str, event: Any) -> dict[str, Any]:
@@ -155,15 +170,18 @@ def _runs(engine: Engine, scope: codeserver_pb2.InstanceScope, args: Mapping[str
         if run_ids is not None:
             found = [r for r in (run_store.get_run(conn, i) for i in run_ids[:MAX_RECORDS]) if r is not None]
         else:
-            found, _ = run_store.list_runs(
+            found, cursor = run_store.list_runs(
                 conn,
                 statuses=statuses,
                 job_name=args.get("job_name"),
                 tags={str(k): str(v) for k, v in tags.items()},
                 limit=MAX_RECORDS,
+                cursor=args.get("cursor"),
+                max_bytes=wire.MAX_PAGE_BYTES,
                 created=(_number(args.get("created_after")), _number(args.get("created_before"))),
             )
-    return {"runs": [_run_json(r) for r in found]}
+            return {"runs": [_run_json(r) for r in found], "cursor": cursor}
+    return {"runs": [_run_json(r) for r in found], "cursor": None}
 
 
 def _run_json(run: RunRecord) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from protos import wire
 from protos.weir.v1 import codeserver_pb2, codeserver_pb2_grpc, common_pb2, host_pb2
 from tests.support import DevHost, dev_host, serving, wait_for, write_workspace
 
+BIG = [f"big{i}" for i in range(6)]
 CODE = """
 import sdk as dg
 
@@ -86,7 +87,30 @@ def both(context):
     return dg.RunRequest(run_key="-".join(str(r.storage_id) for r in records.values()))
 
 
-defs = dg.Definitions(assets=[upstream, reader, deleter, a, b, ab], jobs=[ab_job], sensors=[discover, both])
+BIG = [f"big{i}" for i in range(6)]
+
+
+@dg.multi_asset(outs={name: dg.AssetOut() for name in BIG})
+def bigs():
+    for name in BIG:  # 6 x 900 KB of metadata: more than one answer of the host holds
+        yield dg.Output(None, name, metadata={"blob": "x" * 900_000})
+
+
+@dg.asset(deps=BIG)
+def counter(context):
+    records = context.instance.get_event_records(
+        dg.EventRecordsFilter(dg.DagsterEventType.ASSET_MATERIALIZATION), limit=1000
+    )
+    big = [r for r in records if r.event_log_entry.dagster_event.asset_key.path[0].startswith("big")]
+    ids = [r.storage_id for r in records]
+    blobs = {len(r.event_log_entry.asset_materialization.metadata["blob"].value) for r in big}
+    return dg.MaterializeResult(metadata={"big": len(big), "ordered": ids == sorted(set(ids), reverse=True),
+                                          "blobs": ",".join(map(str, blobs))})
+
+
+defs = dg.Definitions(
+    assets=[upstream, reader, deleter, a, b, ab, bigs, counter], jobs=[ab_job], sensors=[discover, both]
+)
 """
 
 
@@ -133,6 +157,15 @@ def test_a_run_reads_the_latest_materialization_of_its_upstream(host: DevHost) -
     assert values["key"] == values["keys"] == {"text": "upstream"}
     assert values["me"] == {"text": "STARTED"}  # DagsterInstance.get(): the run reads itself
     assert values["finished_runs"] == {"int_value": "1"} and values["page"] == {"bool_value": True}
+
+
+def test_a_large_answer_comes_in_pages(host: DevHost) -> None:
+    client = host.client()
+    assert _materialize(client, *BIG).status == host_pb2.SUCCESS
+    run = _materialize(client, "counter")
+    assert run.status == host_pb2.SUCCESS, _step_failure(client, run.run_id)
+    values = _metadata(client, run.run_id, "counter")
+    assert values == {"big": {"int_value": "6"}, "ordered": {"bool_value": True}, "blobs": {"text": "900000"}}
 
 
 def test_a_sensor_reads_and_changes_the_hosts_dynamic_partitions(host: DevHost) -> None:
