@@ -11,13 +11,14 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
-# weir's dependencies and the PostgreSQL driver (these layers change only with pyproject.toml),
-# then weir itself. The first steps are the code location image's, so the two share their layers.
+# weir's dependencies, the PostgreSQL driver and the Docker SDK (for run_launcher: docker); these
+# layers change only with pyproject.toml. Then weir itself. The first steps are the code location
+# image's, so the two share their layers.
 COPY pyproject.toml docker/requirements_from_pyproject.py /opt/weir-src/
 RUN python3 /opt/weir-src/requirements_from_pyproject.py /opt/weir-src/pyproject.toml > /tmp/weir-requirements.txt \
  && pip install --no-cache-dir -r /tmp/weir-requirements.txt \
  && rm /tmp/weir-requirements.txt
-RUN python3 /opt/weir-src/requirements_from_pyproject.py /opt/weir-src/pyproject.toml postgres > /tmp/weir-requirements.txt \
+RUN python3 /opt/weir-src/requirements_from_pyproject.py /opt/weir-src/pyproject.toml postgres docker > /tmp/weir-requirements.txt \
  && pip install --no-cache-dir -r /tmp/weir-requirements.txt \
  && rm /tmp/weir-requirements.txt
 COPY README.md /opt/weir-src/

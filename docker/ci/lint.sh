@@ -18,6 +18,7 @@ ci_placeholders=(WEIR_CI_PG_PORT=1 WEIR_CI_HOST_PORT=2 WEIR_CI_SALES_PORT=3 WEIR
 env "${placeholders[@]}" docker compose -f docker/compose.yaml config --quiet
 env "${placeholders[@]}" "${ci_placeholders[@]}" \
   docker compose -f docker/compose.yaml -f docker/compose.ci.yaml config --quiet
+env "${placeholders[@]}" docker compose -f docker/compose.yaml -f docker/compose.run-containers.yaml config --quiet
 # Without its secrets, compose.yaml must refuse to start rather than run with empty tokens.
 if env -u POSTGRES_PASSWORD -u WEIR_TOKEN -u SALES_TOKEN -u FORECAST_TOKEN \
    docker compose -f docker/compose.yaml config --quiet 2> /dev/null; then

@@ -48,20 +48,26 @@ class Deployment:
     postgres_password: str
     timings: dict[str, float] = field(default_factory=dict)
 
-    def compose(self, *args: str, timeout: float = 600, check: bool = True) -> subprocess.CompletedProcess[str]:
+    def compose(
+        self,
+        *args: str,
+        timeout: float = 600,
+        check: bool = True,
+        overlay: str | None = None,
+        env: dict[str, str] | None = None,
+    ) -> subprocess.CompletedProcess[str]:
+        """docker compose on compose.yaml + compose.ci.yaml (+ an overlay such as compose.run-containers.yaml)."""
+        files = ["docker/compose.yaml", "docker/compose.ci.yaml", *([overlay] if overlay else [])]
         return self.engine.run(
             "docker",
             "compose",
             "-p",
             PROJECT,
-            "-f",
-            "docker/compose.yaml",
-            "-f",
-            "docker/compose.ci.yaml",
+            *(arg for f in files for arg in ("-f", f)),
             *args,
             timeout=timeout,
             check=check,
-            env=self.env,
+            env={**self.env, **(env or {})},
         )
 
     def container_state(self, service: str) -> dict[str, str]:
@@ -71,6 +77,17 @@ class Deployment:
         fmt = "{{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}"
         status, health = self.engine.run("docker", "inspect", "-f", fmt, container).stdout.split()
         return {"status": status, "health": health}
+
+    def run_containers(self, run_id: str = "") -> list[str]:
+        """Names of the containers the docker run launcher started (for one run, or all)."""
+        label = f"weir.run_id={run_id}" if run_id else "weir.run_id"
+        found = self.engine.run("docker", "ps", "-a", "--filter", f"label={label}", "--format", "{{.Names}}")
+        return found.stdout.split()
+
+    def remove_run_containers(self) -> None:
+        names = self.run_containers()
+        if names:
+            self.engine.run("docker", "rm", "-f", *names, check=False)
 
     def logs(self) -> str:
         return self.compose("logs", "--no-color", "--timestamps", "--tail", "200", check=False).stdout

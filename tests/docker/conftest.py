@@ -167,6 +167,7 @@ def deployment(docker_engine: Engine, tmp_path_factory: pytest.TempPathFactory) 
     }
     dep = Deployment(docker_engine, env, ports, tokens, password)
     dep.compose("down", "-v", "--remove-orphans", "--timeout", "5", check=False)  # a crashed run's leftovers
+    dep.remove_run_containers()
     try:
         started = time.monotonic()
         dep.compose("build", timeout=900)
@@ -181,6 +182,7 @@ def deployment(docker_engine: Engine, tmp_path_factory: pytest.TempPathFactory) 
         logs = dep.logs()
         (workspace.parent / "compose.log").write_text(logs)
         started = time.monotonic()
+        dep.remove_run_containers()  # the docker run launcher's, if a test left any
         down = dep.compose("down", "-v", "--remove-orphans", "--timeout", "10", check=False)
         _log(
             f"compose down -v: exit {down.returncode} in {time.monotonic() - started:.1f} s "

@@ -4,9 +4,11 @@ Docker engine of the CI's own, then driven through the Host API."""
 
 from __future__ import annotations
 
+import os
 import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 from typing import Any
 
 import grpc
@@ -22,6 +24,7 @@ from tests.support import wait_for
 pytestmark = [pytest.mark.docker, pytest.mark.timeout(1500)]
 
 LOCATIONS = ("sales", "forecast")
+RUN_CONTAINERS = "docker/compose.run-containers.yaml"
 
 
 def _statuses(client: HostClient) -> dict[str, str]:
@@ -158,4 +161,70 @@ def test_compose_deployment_runs_each_location_in_its_own_image(deployment: Depl
         elapsed = time.monotonic() - started
         print(f"[docker] docker compose stop {service}: {elapsed:.1f} s")
         assert elapsed < 8, f"stopping {service} took {elapsed:.1f} s: SIGTERM is not handled"
+    client.close()
+
+
+def _run_launcher_config(path: Path) -> Path:
+    """The docker run launcher on the CI's host network; forecast's run containers are given a broken
+    environment, so that each of them dies at start (its server cannot parse WEIR_CODE_SERVER_PORT)."""
+    path.write_text(
+        "run_launcher:\n"
+        "  module: docker\n"
+        "  config:\n"
+        "    network: host\n"
+        "    locations:\n"
+        "      sales: {image: weir-sales:latest}\n"
+        "      forecast: {image: weir-forecast:latest, env_vars: [WEIR_CODE_SERVER_PORT=broken]}\n"
+    )
+    path.chmod(0o644)
+    return path
+
+
+def test_compose_run_containers_start_each_run_in_a_container_of_its_own(
+    deployment: Deployment, tmp_path: Path
+) -> None:
+    dep = deployment
+    socket_path = dep.engine.env["DOCKER_HOST"].removeprefix("unix://")
+    overlay_env = {
+        "DOCKER_SOCKET": socket_path,
+        "DOCKER_GID": str(os.stat(socket_path).st_gid),
+        "WEIR_RUN_LAUNCHER_CONFIG": str(_run_launcher_config(tmp_path / "weir.yaml")),
+    }
+    started = time.monotonic()
+    dep.compose("up", "-d", "--no-build", "host", overlay=RUN_CONTAINERS, env=overlay_env, timeout=300)
+    client = HostClient(dep.host_address, dep.tokens["host"])
+    wait_for(lambda: _statuses(client), 120, interval=0.5, what="the host to answer")
+    _wait_status(client, dep, {n: "LOCATION_LOADED" for n in LOCATIONS}, 120)
+    print(f"[docker] host with run_launcher: docker up in {time.monotonic() - started:.1f} s")
+
+    # A run of sales starts in a container of sales' image, labelled with its run id, gone once it is done.
+    started = time.monotonic()
+    run = client.launch_run(
+        host_pb2.LaunchRunRequest(
+            location="sales", asset_selection=[common_pb2.AssetKey(path=["sales", "tabulate_version"])]
+        )
+    )
+    seen = wait_for(lambda: dep.run_containers(run.run_id), 60, interval=0.1, what=f"a container for run {run.run_id}")
+    assert seen == [f"weir-run-{run.run_id}"], seen
+    done = client.wait_for_run(run.run_id, timeout=120)
+    assert "sales sees tabulate 0.8.10" in _assert_success(client, dep, done)
+    wait_for(lambda: not dep.run_containers(run.run_id), 60, interval=0.5, what="the run's container to be removed")
+    print(f"[docker] run in its own container: launched, succeeded, removed in {time.monotonic() - started:.1f} s")
+    with psycopg.connect(dep.storage_url, connect_timeout=10) as db:
+        status = db.execute("SELECT status FROM runs WHERE run_id = %s", (run.run_id,)).fetchone()
+        types = [t for (t,) in db.execute("SELECT event_type FROM events WHERE run_id = %s", (run.run_id,))]
+        assert status == ("SUCCESS",), status
+        assert {"RUN_START", "STEP_SUCCESS", "ASSET_MATERIALIZATION", "RUN_SUCCESS"} <= set(types), types
+
+    # A run whose container dies is failed with the container's exit code and its last log lines.
+    broken = client.launch_run(
+        host_pb2.LaunchRunRequest(
+            location="forecast", asset_selection=[common_pb2.AssetKey(path=["forecast", "tabulate_version"])]
+        )
+    )
+    failed = client.wait_for_run(broken.run_id, timeout=120)
+    assert host_pb2.RunStatus.Name(failed.status) == "FAILURE", failed
+    assert f"the run's container weir-run-{broken.run_id} exited with code 1" in failed.failure_reason, failed
+    assert "WEIR_CODE_SERVER_PORT" in failed.failure_reason or "broken" in failed.failure_reason, failed
+    wait_for(lambda: not dep.run_containers(broken.run_id), 60, interval=0.5, what="the dead container's removal")
     client.close()
