@@ -108,8 +108,17 @@ def counter(context):
                                           "blobs": ",".join(map(str, blobs))})
 
 
+@dg.schedule(cron_schedule="0 0 * * *", job=ab_job)
+def nightly(context):
+    plans = dg.DagsterInstance.get().get_dynamic_partitions("plans")
+    return dg.SkipReason("plans: " + ",".join(plans) + f" ({context.instance!r})")
+
+
 defs = dg.Definitions(
-    assets=[upstream, reader, deleter, a, b, ab, bigs, counter], jobs=[ab_job], sensors=[discover, both]
+    assets=[upstream, reader, deleter, a, b, ab, bigs, counter],
+    jobs=[ab_job],
+    sensors=[discover, both],
+    schedules=[nightly],
 )
 """
 
@@ -182,6 +191,16 @@ def test_a_sensor_reads_and_changes_the_hosts_dynamic_partitions(host: DevHost) 
     reasons = [t.reason for t in client.ticks(host_pb2.SENSOR, "discover", limit=100)][::-1]
     assert reasons[0] == "added eu and us"
     assert list(client.dynamic_partitions("regions").keys) == ["eu"]
+
+
+def test_a_schedule_reads_the_instance_as_its_evaluation(host: DevHost) -> None:
+    client = host.client()
+    client.add_dynamic_partitions("plans", ["p1", "p2"])
+    request = host_pb2.PreviewInstigatorRequest(kind=host_pb2.SCHEDULE, name="nightly", location="shop")
+    preview = client.preview_instigator(request)
+    assert preview.skip_reason == "plans: p1,p2 (<DagsterInstance of the Weir host, for schedule 'nightly'>)", (
+        preview.error.message
+    )
 
 
 def test_a_multi_asset_sensor_fires_once_both_upstreams_materialized(host: DevHost) -> None:
