@@ -15,6 +15,7 @@ of the process (time.process_time), since a shared machine's wall clock mostly m
 processes.
 
     .venv/bin/python bench/automation_bench.py [-n 5000] [--no-dagster]
+    .venv/bin/python -m bench.run --only automation     # the same figures as rows of the bench table
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 DAGSTER_PYTHON = REPO / "bench" / ".venvs" / "dagster" / "bin" / "python"
@@ -171,6 +173,42 @@ def dagster_ticks(n: int) -> dict[str, float] | None:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
+KIND = "automation"  # bench/figures.py's group kind; bench.run calls measure() for both sides
+ROWS = {name: f"automation_tick_{name}" for name in TICKS}
+
+
+def measure(side: Any, params: dict[str, Any]) -> dict[str, Any]:
+    """One repetition on `side` (bench.run's WeirSide or DagsterSide): each tick's CPU seconds by row id,
+    each side in a fresh process of its own venv."""
+    from bench.harness import BenchError, clean_env, run_probe
+
+    n, timeout = int(params["n"]), float(params.get("timeout", 900))
+    if side.name == "Weir":
+        result = run_probe(
+            side.python,
+            "bench.automation_bench",
+            "weir",
+            {"n": n},
+            env=clean_env(),
+            timeout=timeout,
+            log=side.logs / "weir_automation.log",
+        )
+    else:
+        done = subprocess.run(
+            [side.python, "-c", DAGSTER_PROBE, str(n), str(WIDTH)],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            cwd="/tmp",
+        )
+        if done.returncode != 0:
+            raise BenchError(f"Dagster's automation evaluation failed: {done.stderr[-600:]}")
+        result = json.loads(done.stdout.strip().splitlines()[-1])
+    if result.get("cascade_requested") != n - WIDTH:
+        raise BenchError(f"the cascade tick requested {result.get('cascade_requested')} assets, not {n - WIDTH}")
+    return {row: result[name] for name, row in ROWS.items()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("-n", type=int, default=5000, help="assets (default 5000)")
@@ -191,4 +229,9 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:2] == ["probe"]:  # bench.run's measure(): python -m bench.automation_bench probe weir ARGS
+        from bench.harness import probe_main
+
+        probe_main({"weir": lambda args: weir_ticks(int(args["n"]))})
+    else:
+        main()

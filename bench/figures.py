@@ -329,6 +329,28 @@ GROUPS: tuple[Group, ...] = (
         dagster=False,
         reps={FULL: 3, QUICK: 1},  # each repetition first runs the 100,000-event run through the host
     ),
+    Group(
+        "automation",
+        "automation",  # bench/automation_bench.py (bench.run calls it for both sides)
+        tuple(
+            Row(
+                f"automation_tick_{tick}",
+                f"declarative automation: one {tick} tick over layered {{n:,}} assets with eager() ({what}), "
+                "CPU of the evaluating process: Weir's daemon plan step, Dagster's evaluate_automation_conditions",
+                "s",
+            )
+            for tick, what in (
+                ("first", "every asset's first evaluation"),
+                ("second", "every result changes"),
+                ("quiet", "nothing changed"),
+                ("cascade", "the first layer materialized: every eager asset requested"),
+            )
+        ),
+        {"n": 5000, "timeout": 1800},
+        quick={"n": 1000},
+        smoke={"n": 200, "timeout": 120},
+        reps={FULL: 3},
+    ),
 )
 
 DEFAULT_REPS = {FULL: 5, QUICK: 2, SMOKE: 1}

@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench import automation_bench
 from bench.dagster_side import DagsterSide
 from bench.figures import DEFAULT_REPS, FULL, QUICK, SMOKE, Group, Row, all_rows, select
 from bench.harness import REPO, WORK, BenchError
@@ -93,7 +94,10 @@ def run_groups(
             for side in order:
                 started = time.monotonic()
                 try:
-                    measured = side.measure(group.kind, dict(params))
+                    if group.kind == automation_bench.KIND:  # bench/automation_bench.py, both sides
+                        measured = automation_bench.measure(side, dict(params))
+                    else:
+                        measured = side.measure(group.kind, dict(params))
                 except BenchError as exc:
                     for row in group.rows:
                         results.cell(row.id, side.name).errors.append(str(exc))
@@ -271,6 +275,11 @@ def report(results: Results, shown: set[str], sides: list[Any], argv: list[str])
         "use) until its location is LOADED, then the GraphQL its UI sends for the global asset graph, the median "
         "of the calls after a first one; its UI lays the graph out in the browser afterwards, so its page figure "
         "is a lower bound. --smoke leaves the browser out;",
+        "- declarative automation (bench/automation_bench.py): gen_workload.py's layered graph, every asset but "
+        "the first layer with `AutomationCondition.eager()`; four ticks in a row (first, second, quiet, and a "
+        "cascade after the first layer materialized), each timed in CPU seconds of the evaluating process: Weir's "
+        "automation daemon plan step (read storage, evaluate, store tick, evaluations and requests) on SQLite, "
+        "Dagster's `evaluate_automation_conditions` (what its automation daemon runs each tick) on a SQLite instance;",
         "- storage: Dagster's instance API on SQLite (add_run, store_event, all_logs); Weir's "
         "bench/storage_bench.py functions on SQLite, and get_events with every RunEvent parsed; rates are "
         "higher-is-better, so their ratio is Weir/Dagster.",
