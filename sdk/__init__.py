@@ -234,6 +234,13 @@ _EXPORTS: dict[str, str] = {
     "DynamicOutput": "sdk.dynamic",
     "file_relative_path": "sdk.paths",
     "ExpectationResult": "sdk.outputs",
+    "make_values_resource": "sdk.resource_helpers",
+    "with_resources": "sdk.resource_helpers",
+    "build_resources": "sdk.resource_helpers",
+    "validate_run_config": "sdk.run_config_check",
+    "build_input_context": "sdk.io_managers",
+    "build_output_context": "sdk.io_managers",
+    "build_asset_check_context": "sdk.context",
 }
 
 if TYPE_CHECKING:  # static analysers see the real names
@@ -283,6 +290,7 @@ if TYPE_CHECKING:  # static analysers see the real names
     from sdk.context import AssetCheckExecutionContext as AssetCheckExecutionContext
     from sdk.context import AssetExecutionContext as AssetExecutionContext
     from sdk.context import OpExecutionContext as OpExecutionContext
+    from sdk.context import build_asset_check_context as build_asset_check_context
     from sdk.context import build_asset_context as build_asset_context
     from sdk.context import build_op_context as build_op_context
     from sdk.definitions_class import Definitions as Definitions
@@ -338,6 +346,8 @@ if TYPE_CHECKING:  # static analysers see the real names
     from sdk.io_managers import IOManager as IOManager
     from sdk.io_managers import IOManagerDefinition as IOManagerDefinition
     from sdk.io_managers import OutputContext as OutputContext
+    from sdk.io_managers import build_input_context as build_input_context
+    from sdk.io_managers import build_output_context as build_output_context
     from sdk.io_managers import io_manager as io_manager
     from sdk.io_managers import mem_io_manager as mem_io_manager
     from sdk.jobs import JobDefinition as JobDefinition
@@ -404,6 +414,9 @@ if TYPE_CHECKING:  # static analysers see the real names
     from sdk.paths import file_relative_path as file_relative_path
     from sdk.repository import RepositoryDefinition as RepositoryDefinition
     from sdk.repository import repository as repository
+    from sdk.resource_helpers import build_resources as build_resources
+    from sdk.resource_helpers import make_values_resource as make_values_resource
+    from sdk.resource_helpers import with_resources as with_resources
     from sdk.resources import ConfigurableIOManager as ConfigurableIOManager
     from sdk.resources import ConfigurableIOManagerFactory as ConfigurableIOManagerFactory
     from sdk.resources import ConfigurableLegacyIOManagerAdapter as ConfigurableLegacyIOManagerAdapter
@@ -418,6 +431,7 @@ if TYPE_CHECKING:  # static analysers see the real names
     from sdk.retries import Backoff as Backoff
     from sdk.retries import Jitter as Jitter
     from sdk.retries import RetryPolicy as RetryPolicy
+    from sdk.run_config_check import validate_run_config as validate_run_config
     from sdk.run_records import DagsterRun as DagsterRun
     from sdk.run_records import RunRecord as RunRecord
     from sdk.run_records import RunsFilter as RunsFilter

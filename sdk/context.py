@@ -331,3 +331,24 @@ def build_asset_context(
         instance=instance,
         resources_config=resources_config,
     )
+
+
+def build_asset_check_context(
+    resources: dict[str, Any] | None = None,
+    resources_config: dict[str, Any] | None = None,
+    asset_config: Any = None,
+    instance: Any = None,
+    *,
+    config: Any = None,
+) -> AssetCheckExecutionContext:
+    """build_op_context for an asset check's function: `my_check(build_asset_check_context(resources={...}))`."""
+    context = build_op_context(
+        resources=resources,
+        op_config=asset_config,
+        config=config,
+        instance=instance,
+        resources_config=resources_config,
+    )
+    context.__class__ = AssetCheckExecutionContext  # same state; isinstance sees a check's context
+    assert isinstance(context, AssetCheckExecutionContext)
+    return context

@@ -232,3 +232,93 @@ def io_manager(
 
 
 mem_io_manager = IOManagerDefinition(lambda _ctx: InMemoryIOManager(), description="Values kept in memory.")
+
+
+def build_output_context(
+    step_key: str | None = None,
+    name: str | None = None,
+    definition_metadata: dict[str, Any] | None = None,
+    run_id: str | None = None,
+    dagster_type: Any = None,
+    resources: dict[str, Any] | None = None,
+    asset_key: Any = None,
+    partition_key: str | None = None,
+    op_def: Any = None,
+    mapping_key: str | None = None,
+) -> OutputContext:
+    """An OutputContext for calling an IO manager's handle_output in a unit test.
+
+    Args:
+        step_key: the step storing the output; with op_def and no step_key, the op's name.
+        name: the output's name ("result" by default).
+        definition_metadata: the output's metadata as its definition gives it.
+        run_id: the run storing it.
+        dagster_type: the output's type.
+        resources: plain objects the IO manager reads as context.resources.
+        asset_key: the asset the output stores, if any.
+        partition_key: the partition it stores, if any.
+        op_def: the op producing the output.
+        mapping_key: which value of a dynamic output.
+    """
+    from types import SimpleNamespace
+
+    from sdk.keys import to_asset_key
+
+    return OutputContext(
+        name or "result",
+        step_key or getattr(op_def, "name", "") or "",
+        run_id or "",
+        to_asset_key(asset_key) if asset_key is not None else None,
+        dict(definition_metadata or {}),
+        partition_key,
+        dagster_type,
+        SimpleNamespace(**resources) if resources is not None else None,
+        definition_metadata=dict(definition_metadata or {}),
+        mapping_key=mapping_key,
+    )
+
+
+def build_input_context(
+    name: str | None = None,
+    config: Any = None,
+    definition_metadata: dict[str, Any] | None = None,
+    upstream_output: OutputContext | None = None,
+    dagster_type: Any = None,
+    resources: dict[str, Any] | None = None,
+    op_def: Any = None,
+    asset_key: Any = None,
+    partition_key: str | None = None,
+) -> InputContext:
+    """An InputContext for calling an IO manager's load_input in a unit test: pass the upstream output's
+    context (build_output_context(...)) as `upstream_output`.
+
+    Args:
+        name: the input's name.
+        config: the input's config (Dagster's; Weir's inputs take none, so it must be None).
+        definition_metadata: the input's metadata.
+        upstream_output: the OutputContext of the output this input reads.
+        dagster_type: the input's type.
+        resources: plain objects the IO manager reads as context.resources.
+        op_def: the op reading the input.
+        asset_key: the asset the input reads, if any (the upstream output's when not given).
+        partition_key: the partition of the run reading it.
+    """
+    from types import SimpleNamespace
+
+    from sdk._unsupported import warn_unsupported
+    from sdk.keys import to_asset_key
+
+    warn_unsupported("build_input_context", config=config)
+    key = to_asset_key(asset_key) if asset_key is not None else getattr(upstream_output, "asset_key", None)
+    return InputContext(
+        name or "input",
+        getattr(op_def, "name", "") or "",
+        upstream_output,
+        key,
+        dict(definition_metadata or {}),
+        partition_key,
+        dagster_type,
+        SimpleNamespace(**resources) if resources is not None else None,
+        definition_metadata=dict(definition_metadata or {}),
+        asset_partition_keys=[partition_key] if partition_key is not None else None,
+    )
