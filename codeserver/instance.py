@@ -27,6 +27,7 @@ from protos.weir.v1 import codeserver_pb2
 
 ENDPOINT_FILE = "instance-endpoint.json"  # in the runs dir: where a run worker finds its code server
 DEFAULT_CALL_SECONDS = 30.0
+HOST_WAIT_SECONDS = 3.0  # how long a call waits for a host to (re)open its stream
 _CLOSED = object()
 
 
@@ -81,6 +82,7 @@ class InstanceBroker:
         self._links: list[_HostLink] = []
         self._evaluations: dict[str, codeserver_pb2.InstanceScope] = {}
         self._lock = threading.Lock()
+        self._link_added = threading.Condition(self._lock)
         self._ids = itertools.count(1)
 
     @property
@@ -95,6 +97,7 @@ class InstanceBroker:
         link = _HostLink()
         with self._lock:
             self._links.append(link)
+            self._link_added.notify_all()
 
         def read_replies() -> None:
             import grpc  # here: run workers import this module for its constants and need no grpc
@@ -139,7 +142,8 @@ class InstanceBroker:
         scope = self._scope(call)
         if isinstance(scope, str):
             return _result(scope, "invalid")
-        with self._lock:
+        with self._lock:  # a host reconnecting (its restart, this server's) gets a moment to come back
+            self._link_added.wait_for(lambda: bool(self._links), min(timeout, HOST_WAIT_SECONDS))
             link = self._links[-1] if self._links else None
         if link is None:
             return _result(self._not_connected(), "unavailable")

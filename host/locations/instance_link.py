@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -23,6 +24,7 @@ InstanceHandler = Callable[[str, codeserver_pb2.InstanceRequest], codeserver_pb2
 log = logging.getLogger("weir.instance")
 RETRY_MIN_SECONDS = 0.2
 RETRY_MAX_SECONDS = 10.0
+STABLE_SECONDS = 5.0
 ANSWER_THREADS = 4
 _STOP = object()
 
@@ -51,6 +53,7 @@ class InstanceLink:
         backoff = RETRY_MIN_SECONDS
         while not self._closed.is_set():
             replies: queue.Queue[Any] = queue.Queue()
+            opened = time.monotonic()
             try:
                 self._call = self._stub.ServeInstance(_until_stopped(replies), metadata=self._metadata)
                 for request in self._call:
@@ -61,6 +64,8 @@ class InstanceLink:
                     log.debug("instance stream of location %r broke: %s", self.location, exc.code().name)
             finally:
                 replies.put(_STOP)
+            if time.monotonic() - opened > STABLE_SECONDS:  # it served a while: a restart, not a dead server
+                backoff = RETRY_MIN_SECONDS
             self._closed.wait(backoff)
             backoff = min(backoff * 2, RETRY_MAX_SECONDS)
 

@@ -7,6 +7,8 @@ One host serves the module's tests (SQLite); each test uses assets and sensors o
 from __future__ import annotations
 
 import json
+import os
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -270,3 +272,19 @@ def test_without_a_host_the_call_says_the_host_is_not_connected(tmp_path: Path) 
         assert denied.value.code() == grpc.StatusCode.UNAUTHENTICATED
     assert result.error_type == "unavailable"
     assert "the host is not connected to location" in result.error
+
+
+def test_after_its_code_server_is_replaced_the_host_serves_the_instance_again(host: DevHost) -> None:
+    """Last in the module: it kills the location's code server, which the host spawns again."""
+    client = host.client()
+    endpoint_file = host.weir_home / "runs" / "shop" / "instance-endpoint.json"
+    endpoint = json.loads(endpoint_file.read_text())
+    with grpc.insecure_channel(endpoint["address"]) as channel:
+        request = codeserver_pb2.HandshakeRequest(protocol_version=wire.PROTOCOL_VERSION)
+        metadata = wire.call_metadata(endpoint["token"])
+        pid = codeserver_pb2_grpc.CodeServerStub(channel).Handshake(request, metadata=metadata, timeout=10).pid
+    os.kill(pid, signal.SIGKILL)
+    wait_for(lambda: json.loads(endpoint_file.read_text()) != endpoint, 60, what="a new code server")
+    wait_for(lambda: all(loc.status == host_pb2.LOCATION_LOADED for loc in client.locations()), 60, what="it to load")
+    run = _materialize(client, "reader")
+    assert run.status == host_pb2.SUCCESS, _step_failure(client, run.run_id)
