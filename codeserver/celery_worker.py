@@ -63,6 +63,7 @@ def main(argv: list[str] | None = None) -> None:
     except CeleryRunError as exc:
         sys.exit(f"weir celery worker: {exc}")
     register_task(app, defs, ns.location, snapshot_id, ns.storage_dir)
+    add_wakeup(app)
     print(f"weir celery worker: location {ns.location!r} at snapshot {snapshot_id[:12]}", flush=True)
     app.worker_main(
         [
@@ -81,6 +82,29 @@ def main(argv: list[str] | None = None) -> None:
             "--without-mingle",
         ]
     )
+
+
+def add_wakeup(app: Any, seconds: float = 0.1) -> None:
+    """The consumer's event loop wakes every `seconds` (else only once a second without other timers).
+
+    On Redis the worker fetches a message only for a free slot (worker_disable_prefetch), and it asks
+    again only when its event loop comes round: a slot freed by a finished step waited up to a second
+    for the next one, about one second per wave of a layered run."""
+    from celery import bootsteps  # type: ignore[import-untyped]
+
+    class Wakeup(bootsteps.StartStopStep):  # type: ignore[misc]
+        requires = {"celery.worker.consumer.tasks:Tasks"}
+
+        def start(self, consumer: Any) -> None:
+            hub = getattr(consumer, "hub", None)
+            if hub is not None:
+                hub.call_repeatedly(seconds, _noop)
+
+    app.steps["consumer"].add(Wakeup)
+
+
+def _noop() -> None:
+    pass
 
 
 def register_task(app: Any, defs: Any, location: str, snapshot_id: str, storage_dir: str | None) -> None:
