@@ -330,6 +330,31 @@ GROUPS: tuple[Group, ...] = (
         reps={FULL: 3, QUICK: 1},  # each repetition first runs the 100,000-event run through the host
     ),
     Group(
+        "celery",
+        "celery",  # bench/celery_bench.py (bench.run calls it for both sides)
+        (
+            Row(
+                "celery_layered_100",
+                "steps on Celery: layered {n}, two workers of {concurrency} on one Redis, Weir `celery_executor` vs "
+                "`dagster-celery`, whole `weir materialize` / `dagster asset materialize` process",
+                "s",
+            ),
+            Row(
+                "celery_forked_layered_100",
+                "Weir only: the same job on the default executor (forked steps), whole `weir materialize` process",
+                "s",
+            ),
+            Row(
+                "celery_step_overhead",
+                "Weir only: the Celery path's cost per step, (Celery run - forked run) / {n} steps",
+                "ms",
+            ),
+        ),
+        {"n": 100, "concurrency": 2, "timeout": 900},
+        smoke={"skip": "n/a in --smoke (a host and two Celery workers take half a minute): --only celery"},
+        reps={FULL: 3},
+    ),
+    Group(
         "automation",
         "automation",  # bench/automation_bench.py (bench.run calls it for both sides)
         tuple(

@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import automation_bench
+from bench import automation_bench, celery_bench
 from bench.dagster_side import DagsterSide
 from bench.figures import DEFAULT_REPS, FULL, QUICK, SMOKE, Group, Row, all_rows, select
 from bench.harness import REPO, WORK, BenchError
@@ -96,6 +96,8 @@ def run_groups(
                 try:
                     if group.kind == automation_bench.KIND:  # bench/automation_bench.py, both sides
                         measured = automation_bench.measure(side, dict(params))
+                    elif group.kind == celery_bench.KIND:  # its own probes, in its own Dagster venv
+                        measured = celery_bench.measure(side, dict(params))
                     else:
                         measured = side.measure(group.kind, dict(params))
                 except BenchError as exc:
@@ -275,6 +277,12 @@ def report(results: Results, shown: set[str], sides: list[Any], argv: list[str])
         "use) until its location is LOADED, then the GraphQL its UI sends for the global asset graph, the median "
         "of the calls after a first one; its UI lays the graph out in the browser afterwards, so its page figure "
         "is a lower bound. --smoke leaves the browser out;",
+        "- Celery (bench/celery_bench.py): the layered workload with each side's Celery executor in its "
+        "Definitions, two workers of `-c 2` on the same Redis (a queue of their own, results in Redis), the clock "
+        "starting once both answer a ping: Weir `weir celery worker` and `weir materialize --job all_job` (then "
+        "`--job forked_job`, the same assets on the default executor, for the per-step cost); Dagster "
+        "`dagster-celery worker start` (bench/.venvs/dagster-celery) and `dagster asset materialize --select '*'`, "
+        "whole processes;",
         "- declarative automation (bench/automation_bench.py): gen_workload.py's layered graph, every asset but "
         "the first layer with `AutomationCondition.eager()`; four ticks in a row (first, second, quiet, and a "
         "cascade after the first layer materialized), each timed in CPU seconds of the evaluating process: Weir's "
