@@ -241,6 +241,10 @@ _EXPORTS: dict[str, str] = {
     "build_input_context": "sdk.io_managers",
     "build_output_context": "sdk.io_managers",
     "build_asset_check_context": "sdk.context",
+    "MultiToSingleDimensionPartitionMapping": "sdk.partition_mappings",
+    "MultiPartitionMapping": "sdk.partition_mappings",
+    "DimensionPartitionMapping": "sdk.partition_mappings",
+    "SpecificPartitionsPartitionMapping": "sdk.partition_mappings",
 }
 
 if TYPE_CHECKING:  # static analysers see the real names
@@ -391,9 +395,13 @@ if TYPE_CHECKING:  # static analysers see the real names
     from sdk.outputs import MaterializeResult as MaterializeResult
     from sdk.outputs import Output as Output
     from sdk.partition_mappings import AllPartitionMapping as AllPartitionMapping
+    from sdk.partition_mappings import DimensionPartitionMapping as DimensionPartitionMapping
     from sdk.partition_mappings import IdentityPartitionMapping as IdentityPartitionMapping
     from sdk.partition_mappings import LastPartitionMapping as LastPartitionMapping
+    from sdk.partition_mappings import MultiPartitionMapping as MultiPartitionMapping
+    from sdk.partition_mappings import MultiToSingleDimensionPartitionMapping as MultiToSingleDimensionPartitionMapping
     from sdk.partition_mappings import PartitionMapping as PartitionMapping
+    from sdk.partition_mappings import SpecificPartitionsPartitionMapping as SpecificPartitionsPartitionMapping
     from sdk.partition_mappings import StaticPartitionMapping as StaticPartitionMapping
     from sdk.partition_mappings import TimeWindowPartitionMapping as TimeWindowPartitionMapping
     from sdk.partitioned_schedules import build_schedule_from_partitioned_job as build_schedule_from_partitioned_job

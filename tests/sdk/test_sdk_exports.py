@@ -188,6 +188,10 @@ EXPECTED = [
     "RunsFilter",
     "instance_for_test",
     # definitions API (issue 16)
+    "SpecificPartitionsPartitionMapping",
+    "DimensionPartitionMapping",
+    "MultiPartitionMapping",
+    "MultiToSingleDimensionPartitionMapping",
     "build_asset_check_context",
     "build_output_context",
     "build_input_context",
