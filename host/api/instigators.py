@@ -12,6 +12,8 @@ import grpc
 
 from host.api import limits
 from host.api.errors import grpc_errors
+from host.config import AutomationConfig
+from host.daemon.automation import sensor_interval
 from host.daemon.preview import preview
 from host.domain import instigators
 from host.errors import ConfigError
@@ -54,7 +56,9 @@ def tick_to_proto(tick: TickRecord) -> host_pb2.Tick:
     )
 
 
-def instigator_to_proto(item: instigators.InstigatorView) -> host_pb2.Instigator:
+def instigator_to_proto(
+    item: instigators.InstigatorView, automation: AutomationConfig | None = None
+) -> host_pb2.Instigator:
     definition = item.definition
     msg = host_pb2.Instigator(
         location=item.location,
@@ -73,6 +77,7 @@ def instigator_to_proto(item: instigators.InstigatorView) -> host_pb2.Instigator
         msg.job_names.extend([definition.job_name] if definition.job_name else [])
     else:
         msg.minimum_interval_seconds = definition.minimum_interval_seconds
+        msg.interval_seconds = sensor_interval(definition, automation or AutomationConfig())
         msg.job_names.extend(definition.job_names)
         msg.sensor_kind = snapshot_pb2.SensorKind.Name(definition.kind)
     # Without the output (up to 64 KB each, times every instigator): ListTicks carries it.
@@ -99,7 +104,9 @@ class InstigatorMethods:
             kind=_kind_or_both(request.kind),
             location=request.location or None,
         )
-        return host_pb2.ListInstigatorsReply(instigators=[instigator_to_proto(i) for i in items])
+        return host_pb2.ListInstigatorsReply(
+            instigators=[instigator_to_proto(i, self.app.config.automation) for i in items]
+        )
 
     @grpc_errors
     def SetInstigatorStatus(
@@ -114,7 +121,7 @@ class InstigatorMethods:
             status=request.status,
             now=self.app.clock(),
         )
-        return instigator_to_proto(item)
+        return instigator_to_proto(item, self.app.config.automation)
 
     @grpc_errors
     def SetSensorCursor(
@@ -128,7 +135,7 @@ class InstigatorMethods:
             cursor=None if request.clear else request.cursor,
             now=self.app.clock(),
         )
-        return instigator_to_proto(item)
+        return instigator_to_proto(item, self.app.config.automation)
 
     @grpc_errors
     def PreviewInstigator(
@@ -176,5 +183,5 @@ class InstigatorMethods:
             fencing_token=lead.token,
             lease_expires_in=lead.expires_in,
             loops=loops,
-            instigators=[instigator_to_proto(i) for i in items],
+            instigators=[instigator_to_proto(i, self.app.config.automation) for i in items],
         )

@@ -133,9 +133,7 @@ class AutomationDaemon:
         return done
 
     def _interval(self, sensor: AutomationSensor) -> float:
-        if sensor.name == DEFAULT_SENSOR:
-            return self.config.interval_seconds
-        return float(sensor.sensor.minimum_interval_seconds or self.config.interval_seconds)
+        return sensor_interval(sensor.sensor, self.config)
 
     def _due(self, sensor: AutomationSensor) -> bool:
         key = (sensor.location, sensor.name)
@@ -330,6 +328,17 @@ class AutomationDaemon:
                 reason=f"could not evaluate the automation conditions: {error}",
                 error=error,
             )
+
+
+def sensor_interval(sensor: snapshot_pb2.Sensor, config: AutomationConfig) -> float:
+    """How often the host ticks a sensor: the default automation sensor every automation.interval_seconds
+    (weir.yaml), another automation sensor every minimum_interval_seconds (else that), any other sensor
+    every minimum_interval_seconds."""
+    if sensor.kind != snapshot_pb2.AUTOMATION:
+        return float(sensor.minimum_interval_seconds)
+    if sensor.name == DEFAULT_SENSOR:
+        return config.interval_seconds
+    return float(sensor.minimum_interval_seconds or config.interval_seconds)
 
 
 def _failpoint_after_plan(engine: Engine, tick: TickRecord) -> None:

@@ -1240,6 +1240,7 @@ class Instigator(_message.Message):
     LAST_TICK_FIELD_NUMBER: _builtins.int
     LAST_SUCCESS_FIELD_NUMBER: _builtins.int
     DESCRIPTION_FIELD_NUMBER: _builtins.int
+    INTERVAL_SECONDS_FIELD_NUMBER: _builtins.int
     location: _builtins.str
     name: _builtins.str
     kind: Global___InstigatorKind.ValueType
@@ -1255,6 +1256,10 @@ class Instigator(_message.Message):
     next_tick_time: _builtins.float
     """schedules: the next slot; 0 when stopped"""
     description: _builtins.str
+    interval_seconds: _builtins.float
+    """Sensors: how often the host ticks it, in seconds (an automation sensor's comes from weir.yaml's
+    automation.interval_seconds, which may be under a second, not from minimum_interval_seconds).
+    """
     @_builtins.property
     def cron_schedules(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
     @_builtins.property
@@ -1284,10 +1289,11 @@ class Instigator(_message.Message):
         last_tick: Global___Tick | None = ...,
         last_success: Global___Tick | None = ...,
         description: _builtins.str = ...,
+        interval_seconds: _builtins.float = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["last_success", b"last_success", "last_tick", b"last_tick"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["asset_selection", b"asset_selection", "cron_schedules", b"cron_schedules", "cursor", b"cursor", "description", b"description", "execution_timezone", b"execution_timezone", "job_names", b"job_names", "kind", b"kind", "last_success", b"last_success", "last_tick", b"last_tick", "location", b"location", "minimum_interval_seconds", b"minimum_interval_seconds", "name", b"name", "next_tick_time", b"next_tick_time", "sensor_kind", b"sensor_kind", "status", b"status", "status_from_code", b"status_from_code"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["asset_selection", b"asset_selection", "cron_schedules", b"cron_schedules", "cursor", b"cursor", "description", b"description", "execution_timezone", b"execution_timezone", "interval_seconds", b"interval_seconds", "job_names", b"job_names", "kind", b"kind", "last_success", b"last_success", "last_tick", b"last_tick", "location", b"location", "minimum_interval_seconds", b"minimum_interval_seconds", "name", b"name", "next_tick_time", b"next_tick_time", "sensor_kind", b"sensor_kind", "status", b"status", "status_from_code", b"status_from_code"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

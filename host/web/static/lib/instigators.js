@@ -14,10 +14,11 @@ export function instigatorHref(instigator) {
   return `${base}/${encodeURIComponent(instigator.location)}/${encodeURIComponent(instigator.name)}`;
 }
 
-// "* * * * * (UTC)" for a schedule; "every 30 s" (and its kind) for a sensor.
+// "* * * * * (UTC)" for a schedule; "every 30 s" (and its kind) for a sensor: the interval the host ticks
+// it at (an automation sensor's comes from weir.yaml), else its minimum_interval_seconds.
 export function timing(instigator) {
   if (isSensor(instigator)) {
-    const seconds = instigator.minimum_interval_seconds;
+    const seconds = Number(instigator.interval_seconds || instigator.minimum_interval_seconds || 0);
     const every = seconds ? `every ${seconds < 60 ? `${seconds} s` : duration(seconds)}` : "";
     const kind = instigator.sensor_kind && instigator.sensor_kind !== "STANDARD" ? instigator.sensor_kind.toLowerCase().replace("_", " ") + " sensor" : "";
     return [every, kind].filter(Boolean).join(", ");

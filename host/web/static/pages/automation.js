@@ -35,6 +35,7 @@ export async function render(root, ctx) {
   const evalBox = h("div");
   const ticksBox = h("div");
   const chosen = ctx.query.get("asset") || "";
+  const before = ctx.query.get("before") || ""; // the tick list's page: ticks older than this id
   root.append(h("h1", {}, "Automation"), head, evalBox, ticksBox, body);
 
   let assets = [];
@@ -76,11 +77,11 @@ export async function render(root, ctx) {
       get("/api/automation"),
       rpc("ListInstigators"),
       rpc("GetDaemonStatus"),
-      rpc("ListAutomationEvaluations", { limit: TICKS }),
+      rpc("ListAutomationEvaluations", { limit: TICKS, before_tick_id: before || "0" }),
       rpc("ListAutomationEvaluations", { latest_per_asset: true }),
     ]);
     latest = new Map((newest.evaluations || []).map((e) => [e.asset_key, e]));
-    drawTicks(ticksBox, recent.ticks || []);
+    drawTicks(ticksBox, recent.ticks || [], pager(ctx, before, recent.next_before_tick_id));
     if (chosen) await drawEvaluation();
     assets = (automation.assets || []).map((a) => ({ ...a, text: conditionText(a.condition) }));
     const all = instigators.instigators || [];
@@ -139,7 +140,22 @@ function latestCell(key, evaluation) {
   );
 }
 
-function drawTicks(box, ticks) {
+// "Newest" / "Older" links for the tick list; the page's cursor is ?before=TICK_ID in the URL.
+function pager(ctx, before, next) {
+  const href = (value) => {
+    const query = new URLSearchParams(ctx.query);
+    if (value) query.set("before", value);
+    else query.delete("before");
+    const text = query.toString();
+    return `/automation${text ? `?${text}` : ""}`;
+  };
+  const older = next && next !== "0" ? link(href(next), "Older ticks →") : null;
+  const newest = before ? link(href(""), "← Newest ticks") : null;
+  if (!older && !newest) return null;
+  return h("div", { class: "row small", id: "automation-ticks-pager" }, newest, h("span", { class: "spacer" }), older);
+}
+
+function drawTicks(box, ticks, paging) {
   append(clear(box), [
     h("h2", {}, "Recent automation ticks"),
     table(
@@ -162,6 +178,7 @@ function drawTicks(box, ticks) {
       ),
       { empty: "No automation tick yet." },
     ),
+    paging,
   ]);
 }
 

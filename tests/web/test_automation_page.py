@@ -1,0 +1,77 @@
+"""/automation and the sensors table in a real browser, on a host of its own whose automation sensor ticks
+every half second (weir.yaml): the sensor's interval is the configured one, and the tick list pages back
+to older ticks with the cursor in the URL."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from protos.weir.v1 import host_pb2
+from tests import support
+from tests.support import dev_host, wait_for
+from tests.web.conftest import UiHost, UiPage, logged_in_page
+
+CODE = """
+import sdk as dg
+
+
+@dg.asset(automation_condition=dg.AutomationCondition.eager())
+def fresh() -> int:
+    return 1
+
+
+defs = dg.Definitions(assets=[fresh])
+"""
+PAGE = 20  # ticks on a page of /automation
+
+
+@pytest.fixture(scope="module")
+def host(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UiHost]:
+    tmp = tmp_path_factory.mktemp("automation_page")
+    (tmp / "defs.py").write_text(CODE)
+    (tmp / "home").mkdir()
+    (tmp / "home" / "weir.yaml").write_text("automation: {interval_seconds: 0.5}\n")
+    with dev_host(tmp / "home", ["-f", str(tmp / "defs.py"), "--ui-port", "0"]) as dev:
+        client = dev.client()
+        request = host_pb2.ListAutomationEvaluationsRequest(limit=PAGE + 5)
+        wait_for(lambda: len(client.automation_evaluations(request).ticks) > PAGE + 2, 60, what="a page of ticks")
+        info = support.host_json(tmp / "home")
+        yield UiHost(info["ui_url"], info["token"], client, tmp / "home", tmp / "defs.py")
+
+
+@pytest.fixture
+def ui(chromium: Any, host: UiHost, request: pytest.FixtureRequest) -> Iterator[UiPage]:
+    with logged_in_page(chromium, host, "automation-page-" + request.node.name.removeprefix("test_")) as page:
+        yield page
+
+
+def test_the_automation_sensor_shows_the_configured_interval(ui: UiPage) -> None:
+    page = ui.open("/automation")
+    row = page.locator("tr[data-name=default_automation_condition_sensor]")
+    row.locator("code", has_text="every 0.5 s").wait_for()
+    page = ui.open("/sensors")
+    page.locator("code, td", has_text="every 0.5 s").first.wait_for()
+    ui.shot("sensors")
+
+
+def test_the_tick_list_pages_to_older_ticks_with_the_cursor_in_the_url(ui: UiPage) -> None:
+    page = ui.open("/automation")
+    rows = page.locator("tr.auto-tick")
+    rows.nth(PAGE - 1).wait_for()
+    newest_ids = [int(t) for t in rows.evaluate_all("rows => rows.map(r => r.dataset.tick)")]
+    assert len(newest_ids) == PAGE
+    page.locator("#automation-ticks-pager a", has_text="Older").click()
+    page.wait_for_url(re.compile(r"before=\d+"))
+    before = int(re.search(r"before=(\d+)", page.url).group(1))  # type: ignore[union-attr]
+    assert before >= min(newest_ids)  # the page may have redrawn with newer ticks before the click
+    page.locator(f"tr.auto-tick[data-tick='{before - 1}']").wait_for()
+    older = [int(t) for t in page.locator("tr.auto-tick").evaluate_all("rows => rows.map(r => r.dataset.tick)")]
+    assert older and max(older) < before
+    ui.shot("older-ticks")
+    page.locator("#automation-ticks-pager a", has_text="Newest").click()
+    page.wait_for_url(re.compile(r"/automation$"))
+    page.locator(f"tr.auto-tick[data-tick='{max(newest_ids)}']").wait_for()
