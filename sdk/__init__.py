@@ -245,6 +245,16 @@ _EXPORTS: dict[str, str] = {
     "MultiPartitionMapping": "sdk.partition_mappings",
     "DimensionPartitionMapping": "sdk.partition_mappings",
     "SpecificPartitionsPartitionMapping": "sdk.partition_mappings",
+    "PythonObjectDagsterType": "sdk.types",
+    "check_dagster_type": "sdk.types",
+    "TableColumnConstraints": "sdk.metadata",
+    "TableConstraints": "sdk.metadata",
+    "TableColumnLineage": "sdk.metadata",
+    "TableColumnDep": "sdk.metadata",
+    "PreviewWarning": "sdk.errors",
+    "BetaWarning": "sdk.errors",
+    "SupersessionWarning": "sdk.errors",
+    "ConfigArgumentWarning": "sdk.errors",
 }
 
 if TYPE_CHECKING:  # static analysers see the real names
@@ -300,6 +310,8 @@ if TYPE_CHECKING:  # static analysers see the real names
     from sdk.definitions_class import Definitions as Definitions
     from sdk.dynamic import DynamicOut as DynamicOut
     from sdk.dynamic import DynamicOutput as DynamicOutput
+    from sdk.errors import BetaWarning as BetaWarning
+    from sdk.errors import ConfigArgumentWarning as ConfigArgumentWarning
     from sdk.errors import DagsterError as DagsterError
     from sdk.errors import DagsterExecutionStepExecutionError as DagsterExecutionStepExecutionError
     from sdk.errors import DagsterInvalidConfigError as DagsterInvalidConfigError
@@ -311,7 +323,9 @@ if TYPE_CHECKING:  # static analysers see the real names
     from sdk.errors import DagsterTypeCheckDidNotPass as DagsterTypeCheckDidNotPass
     from sdk.errors import DagsterUnknownResourceError as DagsterUnknownResourceError
     from sdk.errors import Failure as Failure
+    from sdk.errors import PreviewWarning as PreviewWarning
     from sdk.errors import RetryRequested as RetryRequested
+    from sdk.errors import SupersessionWarning as SupersessionWarning
     from sdk.errors import WeirError as WeirError
     from sdk.errors import WeirUnsupportedArgumentWarning as WeirUnsupportedArgumentWarning
     from sdk.event_log import DagsterEvent as DagsterEvent
@@ -380,6 +394,10 @@ if TYPE_CHECKING:  # static analysers see the real names
     from sdk.loggers import logger as logger
     from sdk.metadata import MetadataValue as MetadataValue
     from sdk.metadata import TableColumn as TableColumn
+    from sdk.metadata import TableColumnConstraints as TableColumnConstraints
+    from sdk.metadata import TableColumnDep as TableColumnDep
+    from sdk.metadata import TableColumnLineage as TableColumnLineage
+    from sdk.metadata import TableConstraints as TableConstraints
     from sdk.metadata import TableRecord as TableRecord
     from sdk.metadata import TableSchema as TableSchema
     from sdk.multi_asset_sensors import MultiAssetSensorEvaluationContext as MultiAssetSensorEvaluationContext
@@ -474,8 +492,10 @@ if TYPE_CHECKING:  # static analysers see the real names
     from sdk.types import Float as Float
     from sdk.types import Int as Int
     from sdk.types import Nothing as Nothing
+    from sdk.types import PythonObjectDagsterType as PythonObjectDagsterType
     from sdk.types import String as String
     from sdk.types import TypeCheck as TypeCheck
+    from sdk.types import check_dagster_type as check_dagster_type
 
 
 def __getattr__(name: str) -> _Any:

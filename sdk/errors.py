@@ -81,3 +81,19 @@ DagsterError = WeirError
 
 class WeirUnsupportedArgumentWarning(UserWarning):
     """An argument Weir accepts for Dagster compatibility but ignores; filter it with this class."""
+
+
+class PreviewWarning(Warning):
+    """Dagster's warning for APIs in preview; Weir emits none today, so filters naming it keep working."""
+
+
+class BetaWarning(Warning):
+    """Dagster's warning for beta APIs; Weir emits none today, so filters naming it keep working."""
+
+
+class SupersessionWarning(FutureWarning):
+    """Dagster's warning for APIs superseded by others; Weir emits none today, so filters naming it keep working."""
+
+
+class ConfigArgumentWarning(SyntaxWarning):
+    """Dagster's warning for a config argument given in an unexpected form; Weir emits none today."""

@@ -12,12 +12,41 @@ KINDS = ("int", "float", "text", "json", "url", "path", "md", "bool", "table", "
 
 
 @dataclass(frozen=True)
+class TableColumnConstraints:
+    """Constraints on one column: nullable, unique, and others in words."""
+
+    nullable: bool = True
+    unique: bool = False
+    other: Sequence[str] = ()
+
+
+@dataclass(frozen=True)
+class TableConstraints:
+    """Constraints on a whole table, in words (e.g. "quantity * price = total")."""
+
+    other: Sequence[str] = ()
+
+
+@dataclass(frozen=True)
 class TableColumn:
     """One column of a TableSchema."""
 
     name: str
     type: str = "string"
     description: str | None = None
+    constraints: TableColumnConstraints | None = None
+    tags: Mapping[str, str] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"name": self.name, "type": self.type}
+        if self.description:
+            out["description"] = self.description
+        if self.constraints is not None:
+            c = self.constraints
+            out["constraints"] = {"nullable": c.nullable, "unique": c.unique, "other": list(c.other)}
+        if self.tags:
+            out["tags"] = dict(self.tags)
+        return out
 
 
 @dataclass(frozen=True)
@@ -25,6 +54,46 @@ class TableSchema:
     """The columns of a table, for MetadataValue.table_schema and MetadataValue.table."""
 
     columns: Sequence[TableColumn] = ()
+    constraints: TableConstraints | None = None
+
+    @staticmethod
+    def from_name_type_dict(name_type_dict: Mapping[str, str]) -> TableSchema:
+        """`TableSchema.from_name_type_dict({"id": "int", "name": "string"})`."""
+        return TableSchema(columns=[TableColumn(name, type_) for name, type_ in name_type_dict.items()])
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"columns": [c.to_json() for c in self.columns]}
+        if self.constraints is not None:
+            out["constraints"] = {"other": list(self.constraints.other)}
+        return out
+
+
+@dataclass(frozen=True)
+class TableColumnDep:
+    """One upstream column a column is computed from: its asset and column name."""
+
+    asset_key: Any
+    column_name: str
+
+    def __post_init__(self) -> None:
+        from sdk.keys import to_asset_key
+
+        object.__setattr__(self, "asset_key", to_asset_key(self.asset_key))
+
+
+@dataclass(frozen=True)
+class TableColumnLineage:
+    """Each column of a table and the upstream columns it is computed from."""
+
+    deps_by_column: Mapping[str, Sequence[TableColumnDep]] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "deps_by_column": {
+                column: [{"asset_key": d.asset_key.to_user_string(), "column_name": d.column_name} for d in deps]
+                for column, deps in self.deps_by_column.items()
+            }
+        }
 
 
 @dataclass(frozen=True)
@@ -80,12 +149,55 @@ class MetadataValue:
     @staticmethod
     def table(records: Sequence[TableRecord | Mapping[str, Any]], schema: TableSchema | None = None) -> MetadataValue:
         rows = [dict(r.data) if isinstance(r, TableRecord) else dict(r) for r in records]
-        columns = [{"name": c.name, "type": c.type} for c in schema.columns] if schema else []
+        columns = [c.to_json() for c in schema.columns] if schema else []
         return MetadataValue("table", {"columns": columns, "records": rows})
 
     @staticmethod
     def table_schema(schema: TableSchema) -> MetadataValue:
-        return MetadataValue("json", {"columns": [{"name": c.name, "type": c.type} for c in schema.columns]})
+        return MetadataValue("json", schema.to_json())
+
+    @staticmethod
+    def column_lineage(lineage: TableColumnLineage) -> MetadataValue:
+        """Which upstream columns each column comes from (shown as JSON)."""
+        return MetadataValue("json", lineage.to_json())
+
+    @staticmethod
+    def timestamp(value: Any) -> MetadataValue:
+        """A point in time: a datetime with a time zone, or seconds since the epoch (the value is seconds)."""
+        import datetime as _dt
+
+        if isinstance(value, _dt.datetime):
+            if value.tzinfo is None:
+                raise ValueError(
+                    "MetadataValue.timestamp needs a datetime with a time zone (e.g. datetime.now(timezone.utc)); "
+                    f"got the naive {value.isoformat()}."
+                )
+            value = value.timestamp()
+        return MetadataValue("float", float(value))
+
+    @staticmethod
+    def notebook(path: Any) -> MetadataValue:
+        """The path of a notebook file."""
+        return MetadataValue("path", str(path))
+
+    @staticmethod
+    def job(job_name: str, location_name: str | None = None, repository_name: str | None = None) -> MetadataValue:
+        """A job, by name (shown as text: "job" or "job @ location")."""
+        return MetadataValue("text", job_name if location_name is None else f"{job_name} @ {location_name}")
+
+    @staticmethod
+    def dagster_run(run_id: str) -> MetadataValue:
+        """A run, by id (shown as text)."""
+        return MetadataValue("text", str(run_id))
+
+    @staticmethod
+    def python_artifact(python_artifact: Any) -> MetadataValue:
+        """A Python class or function, by module and name (shown as JSON)."""
+        module = getattr(python_artifact, "__module__", None)
+        name = getattr(python_artifact, "__qualname__", None) or getattr(python_artifact, "__name__", None)
+        if module is None or name is None:
+            raise TypeError(f"MetadataValue.python_artifact takes a class or function, got {python_artifact!r}.")
+        return MetadataValue("json", {"module": module, "name": name})
 
     @staticmethod
     def asset(key: Any) -> MetadataValue:
@@ -119,6 +231,8 @@ def to_metadata_value(value: Any) -> MetadataValue:
         return MetadataValue.json(value)
     if isinstance(value, TableSchema):
         return MetadataValue.table_schema(value)
+    if isinstance(value, TableColumnLineage):
+        return MetadataValue.column_lineage(value)
     if hasattr(value, "__fspath__"):
         return MetadataValue.path(value)
     return MetadataValue.text(str(value))

@@ -55,6 +55,45 @@ class DagsterType:
         return f"DagsterType({self.name!r})"
 
 
+class PythonObjectDagsterType(DagsterType):
+    """A DagsterType whose check is isinstance against a Python type (or a tuple of types).
+
+    Args:
+        python_type: the class (or tuple of classes) values must be instances of.
+        name: the type's name (the class's name by default).
+        description: what the type means.
+    """
+
+    def __init__(self, python_type: type | tuple[type, ...], name: str | None = None, description: str | None = None):
+        types = python_type if isinstance(python_type, tuple) else (python_type,)
+        if not types or not all(isinstance(t, type) for t in types):
+            raise TypeError(f"PythonObjectDagsterType takes a class or a tuple of classes, got {python_type!r}.")
+        shown = " or ".join(t.__name__ for t in types)
+
+        def check(_context: Any, value: Any) -> TypeCheck:
+            if isinstance(value, types):
+                return TypeCheck(success=True)
+            return TypeCheck(
+                success=False,
+                description=f"Value of type {type(value)} failed type check for Dagster type {self.name}, expected "
+                f"value to be of Python type {shown}.",
+            )
+
+        super().__init__(check, name=name or types[0].__name__, description=description, typing_type=python_type)
+        self.python_type = python_type
+
+
+def check_dagster_type(dagster_type: Any, value: Any) -> TypeCheck:
+    """The TypeCheck a value gets from a DagsterType (or a Python type, resolved as an annotation is), for
+    testing a custom type: `assert dg.check_dagster_type(Even, 2).success`.
+
+    Args:
+        dagster_type: a DagsterType, or a Python type used as an annotation.
+        value: the value to check.
+    """
+    return resolve_dagster_type(dagster_type).type_check(None, value)
+
+
 def _isinstance_type(py_type: type, name: str) -> DagsterType:
     return DagsterType(lambda _c, v: isinstance(v, py_type), name=name, typing_type=py_type)
 
