@@ -96,7 +96,11 @@ def _freshness_preview(
     result = host_pb2.InstigatorPreview(location=location, name=name, evaluated_at=now)
     item = next(s for s in freshness_sensors(workspace) if s.location == location and s.sensor.name == name)
     due = FreshnessCheckDaemon(engine, workspace).due_checks(item, now)
-    if not due:
-        result.skip_reason = "no freshness check needs to be evaluated now"
-    result.output = "".join(f"would evaluate {key}:{CHECK_NAME} ({why})\n" for key, why, _ in due)
+    listed = "; ".join(f"{key}:{CHECK_NAME} ({why})" for key, why, _ in due)
+    result.skip_reason = (
+        f"no run to launch: the host would evaluate {listed}"
+        if due
+        else "no freshness check needs to be evaluated now (each passed and is not yet due, or failed "
+        "and its asset has not materialized since)"
+    )
     return result

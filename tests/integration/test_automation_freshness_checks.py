@@ -124,7 +124,7 @@ def test_the_sensor_evaluates_never_evaluated_checks_as_failed(client: HostClien
     assert "freshness_check" in shown and "FAIL" in shown.upper()
 
 
-def test_a_failed_check_passes_once_its_asset_materializes(client: HostClient) -> None:
+def test_a_failed_check_passes_once_its_asset_materializes(client: HostClient, host: DevHost) -> None:
     failed = wait_for(lambda: _latest(client, "orders"), timeout=60, what="orders' first evaluation")
     run = client.launch_run(
         host_pb2.LaunchRunRequest(location="defs", asset_selection=[common_pb2.AssetKey(path=["orders"])])
@@ -150,6 +150,8 @@ def test_a_failed_check_passes_once_its_asset_materializes(client: HostClient) -
     )
     assert ticks[0].status == "SKIPPED"  # fresh for an hour: nothing to evaluate
     assert _latest(client, "orders").timestamp == evaluated_at  # type: ignore[union-attr]
+    preview = _weir(host, "sensors", "preview", SENSOR, "--location", "defs")
+    assert "orders:freshness_check" not in preview and "no freshness check needs to be evaluated now" in preview
 
 
 def _sensor_ticks(client: HostClient) -> list[host_pb2.Tick]:
