@@ -124,10 +124,16 @@ class RequestGuard(grpc.ServerInterceptor):
 
     def intercept_service(self, continuation: Callable[..., Any], handler_call_details: Any) -> Any:
         handler = continuation(handler_call_details)
-        if handler is None or handler.request_streaming:
+        if handler is None or (handler.request_streaming and not handler.response_streaming):
             return handler
         method = handler_call_details.method.rsplit("/", 1)[-1]
         decode = _lenient(handler.request_deserializer)
+        if handler.request_streaming:
+            return grpc.stream_stream_rpc_method_handler(
+                self._bidi(handler.stream_stream, method),
+                request_deserializer=decode,
+                response_serializer=handler.response_serializer,
+            )
         if handler.response_streaming:
             return grpc.unary_stream_rpc_method_handler(
                 self._streaming(handler.unary_stream, method),
@@ -155,6 +161,29 @@ class RequestGuard(grpc.ServerInterceptor):
             try:
                 self._admit(request, context, method)
                 yield from behaviour(request, context)
+            except Exception as exc:
+                _fail(exc, context, method)
+
+        return guarded
+
+    def _bidi(self, behaviour: Callable[..., Any], method: str) -> Callable[..., Any]:
+        """A stream of requests (CodeServer.ServeInstance) ends at the first one that does not decode, with
+        INVALID_ARGUMENT set (the method may consume its requests on a thread of its own, where an abort
+        could not end the call)."""
+
+        def decoded(requests: Any, context: grpc.ServicerContext) -> Any:
+            for request in requests:
+                if isinstance(request, _Undecodable):
+                    context.set_code(grpc.StatusCode.INVALID_ARGUMENT)
+                    context.set_details(
+                        f"{method}: a request is not a valid message ({request.error or 'undecodable'})"
+                    )
+                    return
+                yield request
+
+        def guarded(requests: Any, context: grpc.ServicerContext) -> Any:
+            try:
+                yield from behaviour(decoded(requests, context), context)
             except Exception as exc:
                 _fail(exc, context, method)
 

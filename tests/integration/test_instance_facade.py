@@ -270,6 +270,12 @@ def test_without_a_host_the_call_says_the_host_is_not_connected(tmp_path: Path) 
         with pytest.raises(grpc.RpcError) as denied:  # only a holder of the token serves the instance
             next(server.stub.ServeInstance(iter([]), timeout=10))
         assert denied.value.code() == grpc.StatusCode.UNAUTHENTICATED
+        raw = server.channel.stream_stream(
+            "/weir.v1.CodeServer/ServeInstance", request_serializer=bytes, response_deserializer=bytes
+        )
+        with pytest.raises(grpc.RpcError) as garbled:  # a reply that does not decode ends the stream, clearly
+            next(raw(iter([b"\xff\xff\xff"]), metadata=server.metadata, timeout=10))
+        assert garbled.value.code() == grpc.StatusCode.INVALID_ARGUMENT, garbled.value.details()
     assert result.error_type == "unavailable"
     assert "the host is not connected to location" in result.error
 
