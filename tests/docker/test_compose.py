@@ -216,6 +216,28 @@ def test_compose_run_containers_start_each_run_in_a_container_of_its_own(
         assert status == ("SUCCESS",), status
         assert {"RUN_START", "STEP_SUCCESS", "ASSET_MATERIALIZATION", "RUN_SUCCESS"} <= set(types), types
 
+    # The host restarts while a run's container is frozen (docker pause) before the run ends: the new host
+    # finds the container again by its label, collects the run's events and removes it.
+    frozen = client.launch_run(
+        host_pb2.LaunchRunRequest(
+            location="sales", asset_selection=[common_pb2.AssetKey(path=["sales", "tabulate_version"])]
+        )
+    )
+    (name,) = wait_for(lambda: dep.run_containers(frozen.run_id), 60, interval=0.05, what="the run's container")
+    paused = dep.engine.run("docker", "pause", name, check=False).returncode == 0
+    with psycopg.connect(dep.storage_url, connect_timeout=10) as db:
+        status_then = db.execute("SELECT status FROM runs WHERE run_id = %s", (frozen.run_id,)).fetchone()
+    print(f"[docker] run container paused: {paused}, run then {status_then}")
+    dep.compose("restart", "--timeout", "10", "host", overlay=RUN_CONTAINERS, env=overlay_env)
+    if paused:
+        dep.engine.run("docker", "unpause", name)
+    client.close()
+    client = HostClient(dep.host_address, dep.tokens["host"])
+    wait_for(lambda: _statuses(client), 120, interval=0.5, what="the restarted host to answer")
+    done = client.wait_for_run(frozen.run_id, timeout=120)
+    assert "sales sees tabulate 0.8.10" in _assert_success(client, dep, done)
+    wait_for(lambda: not dep.run_containers(frozen.run_id), 60, interval=0.5, what="the run's container to be removed")
+
     # A run whose container dies is failed with the container's exit code and its last log lines.
     broken = client.launch_run(
         host_pb2.LaunchRunRequest(
@@ -226,5 +248,6 @@ def test_compose_run_containers_start_each_run_in_a_container_of_its_own(
     assert host_pb2.RunStatus.Name(failed.status) == "FAILURE", failed
     assert f"the run's container weir-run-{broken.run_id} exited with code 1" in failed.failure_reason, failed
     assert "WEIR_CODE_SERVER_PORT" in failed.failure_reason or "broken" in failed.failure_reason, failed
+    print(f"[docker] a dead run container fails its run: {failed.failure_reason[-300:]!r}")
     wait_for(lambda: not dep.run_containers(broken.run_id), 60, interval=0.5, what="the dead container's removal")
     client.close()

@@ -45,6 +45,7 @@ LABEL_RUN = "weir.run_id"
 LABEL_LOCATION = "weir.location"
 LABEL_PORT = "weir.port"
 LOG_LINES = 20
+ALIVE = ("created", "running", "paused", "restarting")  # states a container comes back from by itself or by hand
 
 
 class DockerRunLauncher:
@@ -76,7 +77,7 @@ class DockerRunLauncher:
             with _engine_errors(f"start container {container.name}"):
                 container.start()
             return
-        if container.status != "running":
+        if container.status not in ALIVE:
             raise RunWorkerGone(self._ended(container))
         self._client(container).start_run(start_request(run))
 
@@ -91,7 +92,7 @@ class DockerRunLauncher:
         except WeirError:
             with _engine_errors(f"inspect container {container.name}"):
                 container.reload()
-            if container.status not in ("created", "running"):
+            if container.status not in ALIVE:
                 raise RunWorkerGone(self._ended(container)) from None
             if not self._booting(container):
                 raise
@@ -103,7 +104,7 @@ class DockerRunLauncher:
         container = self._find(run.run_id)
         if container is None:
             return False
-        if container.status != "running":
+        if container.status not in ALIVE:
             return True  # it ended already: the watcher fails the run with how
         try:
             return self._client(container).cancel_run(run.run_id, grace_seconds=grace_seconds, terminate=terminate)
