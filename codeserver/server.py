@@ -33,7 +33,7 @@ from protos.names import path_component_problem
 from protos.weir.v1 import codeserver_pb2, codeserver_pb2_grpc, common_pb2
 
 SNAPSHOT_CHUNK_BYTES = 1 << 20
-CAPABILITIES = ("snapshot_chunks", "run_workers", "cancel", "reload", "evaluations")
+CAPABILITIES = ("snapshot_chunks", "run_workers", "cancel", "reload", "evaluations", "instance")
 DEFAULT_EVALUATION_TIMEOUT = 60.0
 MAX_EVALUATION_TIMEOUT = 24 * 3600.0
 # Each watched run holds a thread for its event stream; control-plane calls must still find one free.

@@ -143,7 +143,8 @@ class LocationHandle:
         if self._client is None:
             self._client = self._connect()
         reply = self._client.handshake()
-        if self.instance_handler is not None and isinstance(self._client, GrpcLocationClient):
+        serves_instance = "instance" in reply.capabilities  # an older code server has no ServeInstance
+        if self.instance_handler is not None and serves_instance and isinstance(self._client, GrpcLocationClient):
             self._client.serve_instance(self.instance_handler)  # once per client: again after a respawn
         if not wire.is_compatible(wire.PROTOCOL_VERSION, reply.protocol_version):
             raise IncompatibleProtocol(
