@@ -255,6 +255,8 @@ _EXPORTS: dict[str, str] = {
     "BetaWarning": "sdk.errors",
     "SupersessionWarning": "sdk.errors",
     "ConfigArgumentWarning": "sdk.errors",
+    "AutoMaterializePolicy": "sdk.auto_materialize",
+    "AutoMaterializeRule": "sdk.auto_materialize",
 }
 
 if TYPE_CHECKING:  # static analysers see the real names
@@ -265,6 +267,8 @@ if TYPE_CHECKING:  # static analysers see the real names
     from sdk.assets import AssetsDefinition as AssetsDefinition
     from sdk.assets import asset as asset
     from sdk.assets import multi_asset as multi_asset
+    from sdk.auto_materialize import AutoMaterializePolicy as AutoMaterializePolicy
+    from sdk.auto_materialize import AutoMaterializeRule as AutoMaterializeRule
     from sdk.automation import AutomationCondition as AutomationCondition
     from sdk.automation import AutomationConditionSensorDefinition as AutomationConditionSensorDefinition
     from sdk.backfill_policy import BackfillPolicy as BackfillPolicy

@@ -311,6 +311,7 @@ def asset(
     pool: str | None = None,
     resource_defs: Mapping[str, Any] | None = None,
     freshness_policy: Any = None,
+    auto_materialize_policy: Any = None,
 ) -> Callable[[Callable[..., Any]], AssetsDefinition]: ...
 
 
@@ -344,6 +345,7 @@ def asset(
     pool: str | None = None,
     resource_defs: Mapping[str, Any] | None = None,
     freshness_policy: Any = None,
+    auto_materialize_policy: Any = None,
 ) -> AssetsDefinition | Callable[[Callable[..., Any]], AssetsDefinition]:
     """Declare an asset: its value is the function's return, its upstream assets its parameters."""
 
@@ -354,6 +356,12 @@ def asset(
             check_valid_name(name, "Asset")
         asset_key = _key_for(name, key, key_prefix, fn.__name__)
         warn_unsupported(f"asset '{asset_key.to_user_string()}'", pool=pool)
+        condition = automation_condition
+        if auto_materialize_policy is not None:
+            from sdk.auto_materialize import condition_from_policy
+
+            owner = f"asset '{asset_key.to_user_string()}'"
+            condition = condition_from_policy(auto_materialize_policy, automation_condition, owner)
         sig = read_signature(fn)
         op_ins, keys_by_input, extra = _asset_inputs(fn, sig, ins or {}, deps or (), asset_key.to_user_string())
         op_def = OpDefinition(
@@ -390,7 +398,7 @@ def asset(
             tags=dict(tags or {}),
             kinds=all_kinds,
             partitions_def=partitions_def,
-            automation_condition=automation_condition,
+            automation_condition=condition,
             freshness_policy=freshness_policy,
         )
         return AssetsDefinition(

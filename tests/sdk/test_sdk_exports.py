@@ -188,6 +188,8 @@ EXPECTED = [
     "RunsFilter",
     "instance_for_test",
     # definitions API (issue 16)
+    "AutoMaterializeRule",
+    "AutoMaterializePolicy",
     "ConfigArgumentWarning",
     "SupersessionWarning",
     "BetaWarning",
