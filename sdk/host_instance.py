@@ -23,7 +23,7 @@ from sdk.event_log import DagsterEventType, EventLogEntry
 from sdk.event_records import EventLogRecord, EventRecordsFilter, _cursor_id, engine_type_of
 from sdk.events import Event
 from sdk.instance import DagsterInstance
-from sdk.keys import AssetKey, to_asset_key
+from sdk.keys import AssetKey
 from sdk.run_records import DagsterRun, DagsterRunStatus, RunRecord, RunsFilter, utc
 
 Transport = Callable[[str, Mapping[str, Any]], Any]
@@ -56,20 +56,6 @@ class HostInstance(DagsterInstance):
         return False
 
     # -- assets ---------------------------------------------------------------------------------
-    def get_asset_keys(
-        self, prefix: Sequence[str] | None = None, limit: int | None = None, cursor: str | None = None
-    ) -> list[AssetKey]:
-        """Keys of the assets with materializations or observations in the host's storage, sorted."""
-        keys = sorted(AssetKey(tuple(path)) for path in self._call("asset_keys", {})["keys"])
-        if prefix:
-            keys = [k for k in keys if k.path[: len(prefix)] == tuple(prefix)]
-        if cursor is not None:
-            keys = [k for k in keys if k.to_user_string() > cursor]
-        return keys[:limit] if limit is not None else keys
-
-    def has_asset_key(self, asset_key: Any) -> bool:
-        return to_asset_key(asset_key) in self.get_asset_keys()
-
     def report_runless_asset_event(self, asset_event: Any) -> None:
         raise self._refused(
             "report_runless_asset_event",
@@ -81,47 +67,9 @@ class HostInstance(DagsterInstance):
         raise self._refused("wipe_assets", "wipe an asset's history with `weir assets wipe KEY` against the host")
 
     # -- runs -----------------------------------------------------------------------------------
-    def get_run_by_id(self, run_id: str) -> DagsterRun | None:
-        record = self.get_run_record_by_id(run_id)
-        return record.dagster_run if record is not None else None
-
     def get_run_record_by_id(self, run_id: str) -> RunRecord | None:
         found = self._call("run", {"run_id": str(run_id)})["run"]
         return _run_record(found) if found is not None else None
-
-    def get_run_records(
-        self,
-        filters: RunsFilter | None = None,
-        limit: int | None = None,
-        order_by: str | None = None,
-        ascending: bool = False,
-        cursor: str | None = None,
-        bucket_by: Any = None,
-    ) -> list[RunRecord]:
-        """Runs matching filters, newest first unless ascending; cursor: the run id to continue after.
-
-        The host filters by job, statuses, single-valued tags and creation time; the rest of a
-        RunsFilter (run ids, several accepted values of a tag, update times) is applied here."""
-        arguments, found = _runs_arguments(filters), []
-        while True:  # the host answers in pages of bounded size
-            page = self._call("runs", arguments)
-            found.extend(page["runs"])
-            if not page.get("cursor") or len(found) >= MAX_RUNS:
-                break
-            arguments["cursor"] = page["cursor"]
-        records = [r for r in map(_run_record, found) if filters is None or filters.matches(r)]
-        if order_by:
-            records.sort(key=lambda r: getattr(r, order_by, None) or getattr(r.dagster_run, order_by, None) or 0)
-            records.reverse()
-        if ascending:
-            records.reverse()
-        if cursor is not None:
-            ids = [r.dagster_run.run_id for r in records]
-            records = records[ids.index(cursor) + 1 :] if cursor in ids else []
-        return records[:limit] if limit is not None else records
-
-    def has_run(self, run_id: str) -> bool:
-        return self.get_run_record_by_id(run_id) is not None
 
     def delete_run(self, run_id: str) -> None:
         raise self._refused("delete_run", "delete runs with `weir runs delete RUN_ID` against the host")
@@ -159,6 +107,21 @@ class HostInstance(DagsterInstance):
         raise self._refused("_record_event", "pass a local DagsterInstance to materialize()/execute_in_process()")
 
     # -- queries --------------------------------------------------------------------------------
+    def _asset_keys(self) -> list[AssetKey]:
+        return sorted(AssetKey(tuple(path)) for path in self._call("asset_keys", {})["keys"])
+
+    def _run_records(self, filters: RunsFilter | None) -> list[RunRecord]:
+        """The runs the host finds for filters (by job, statuses, single-valued tags and creation time;
+        the caller applies the rest), oldest first, read page by page."""
+        arguments, found = _runs_arguments(filters), []
+        while True:
+            page = self._call("runs", arguments)
+            found.extend(page["runs"])
+            if not page.get("cursor") or len(found) >= MAX_RUNS:
+                break
+            arguments["cursor"] = page["cursor"]
+        return [_run_record(r) for r in reversed(found)]
+
     def _records(self, flt: EventRecordsFilter, limit: int | None, ascending: bool = False) -> list[EventLogRecord]:
         arguments = {
             "event_type": engine_type_of(flt.event_type),

@@ -147,7 +147,7 @@ class DagsterInstance:
         self, prefix: Sequence[str] | None = None, limit: int | None = None, cursor: str | None = None
     ) -> list[AssetKey]:
         """Keys of the assets with materializations or observations, sorted; paged by key string."""
-        keys = sorted({AssetKey(s.event.asset_key) for s in self._asset_events() if s.event.asset_key})
+        keys = self._asset_keys()
         if prefix:
             keys = [k for k in keys if k.path[: len(prefix)] == tuple(prefix)]
         if cursor is not None:
@@ -155,8 +155,7 @@ class DagsterInstance:
         return keys[:limit] if limit is not None else keys
 
     def has_asset_key(self, asset_key: Any) -> bool:
-        path = to_asset_key(asset_key).path
-        return any(tuple(s.event.asset_key or ()) == path for s in self._asset_events())
+        return to_asset_key(asset_key) in self._asset_keys()
 
     def get_asset_records(self, asset_keys: Sequence[Any] | None = None) -> list[AssetRecord]:
         """One record per asset with history: its latest materialization and observation."""
@@ -181,7 +180,7 @@ class DagsterInstance:
 
     # -- runs -----------------------------------------------------------------------------------
     def get_run_by_id(self, run_id: str) -> DagsterRun | None:
-        record = self._store.run(run_id)
+        record = self.get_run_record_by_id(run_id)
         return record.dagster_run if record is not None else None
 
     def get_run_record_by_id(self, run_id: str) -> RunRecord | None:
@@ -197,7 +196,7 @@ class DagsterInstance:
         bucket_by: Any = None,
     ) -> list[RunRecord]:
         """Runs matching filters, newest first unless ascending; cursor: the run id to continue after."""
-        records = [r for r in self._store.runs() if filters is None or filters.matches(r)]
+        records = [r for r in self._run_records(filters) if filters is None or filters.matches(r)]
         if order_by:
             records.sort(key=lambda r: getattr(r, order_by, None) or getattr(r.dagster_run, order_by, None) or 0)
         if not ascending:
@@ -227,7 +226,7 @@ class DagsterInstance:
         return len(self.get_run_records(filters))
 
     def has_run(self, run_id: str) -> bool:
-        return self._store.run(run_id) is not None
+        return self.get_run_record_by_id(run_id) is not None
 
     def delete_run(self, run_id: str) -> None:
         """Forget a run and its events."""
@@ -262,9 +261,15 @@ class DagsterInstance:
     def _record_event(self, run_id: str, job_name: str, event: Event) -> None:
         self._store.add_event(run_id, job_name, event)
 
-    # -- queries --------------------------------------------------------------------------------
-    def _asset_events(self) -> list[StoredEvent]:
-        return self._store.events(("ASSET_MATERIALIZATION", "ASSET_OBSERVATION"))
+    # -- queries (what an instance over another store, sdk/host_instance.py, answers its own way) --
+    def _asset_keys(self) -> list[AssetKey]:
+        """Keys of the assets with materializations or observations, sorted."""
+        stored = self._store.events(("ASSET_MATERIALIZATION", "ASSET_OBSERVATION"))
+        return sorted({AssetKey(s.event.asset_key) for s in stored if s.event.asset_key})
+
+    def _run_records(self, filters: RunsFilter | None) -> list[RunRecord]:
+        """The runs, oldest first; `filters` may narrow them (the caller applies it again)."""
+        return self._store.runs()
 
     def _records(self, flt: EventRecordsFilter, limit: int | None, ascending: bool = False) -> list[EventLogRecord]:
         stored = self._store.events((engine_type_of(flt.event_type),))
