@@ -257,6 +257,15 @@ _EXPORTS: dict[str, str] = {
     "ConfigArgumentWarning": "sdk.errors",
     "AutoMaterializePolicy": "sdk.auto_materialize",
     "AutoMaterializeRule": "sdk.auto_materialize",
+    "load_definitions_from_modules": "sdk.load_definitions",
+    "load_definitions_from_module": "sdk.load_definitions",
+    "load_definitions_from_current_module": "sdk.load_definitions",
+    "load_definitions_from_package_module": "sdk.load_definitions",
+    "load_definitions_from_package_name": "sdk.load_definitions",
+    "map_asset_specs": "sdk.assets",
+    "config_from_files": "sdk.config_files",
+    "config_from_yaml_strings": "sdk.config_files",
+    "config_from_pkg_resources": "sdk.config_files",
 }
 
 if TYPE_CHECKING:  # static analysers see the real names
@@ -266,6 +275,7 @@ if TYPE_CHECKING:  # static analysers see the real names
     from sdk.asset_specs import AssetSpec as AssetSpec
     from sdk.assets import AssetsDefinition as AssetsDefinition
     from sdk.assets import asset as asset
+    from sdk.assets import map_asset_specs as map_asset_specs
     from sdk.assets import multi_asset as multi_asset
     from sdk.auto_materialize import AutoMaterializePolicy as AutoMaterializePolicy
     from sdk.auto_materialize import AutoMaterializeRule as AutoMaterializeRule
@@ -291,6 +301,9 @@ if TYPE_CHECKING:  # static analysers see the real names
     from sdk.config import EnvVar as EnvVar
     from sdk.config import PermissiveConfig as PermissiveConfig
     from sdk.config import RunConfig as RunConfig
+    from sdk.config_files import config_from_files as config_from_files
+    from sdk.config_files import config_from_pkg_resources as config_from_pkg_resources
+    from sdk.config_files import config_from_yaml_strings as config_from_yaml_strings
     from sdk.config_mappings import ConfigMapping as ConfigMapping
     from sdk.config_mappings import config_mapping as config_mapping
     from sdk.config_types import Array as Array
@@ -389,6 +402,11 @@ if TYPE_CHECKING:  # static analysers see the real names
     from sdk.load_assets import load_assets_from_modules as load_assets_from_modules
     from sdk.load_assets import load_assets_from_package_module as load_assets_from_package_module
     from sdk.load_assets import load_assets_from_package_name as load_assets_from_package_name
+    from sdk.load_definitions import load_definitions_from_current_module as load_definitions_from_current_module
+    from sdk.load_definitions import load_definitions_from_module as load_definitions_from_module
+    from sdk.load_definitions import load_definitions_from_modules as load_definitions_from_modules
+    from sdk.load_definitions import load_definitions_from_package_module as load_definitions_from_package_module
+    from sdk.load_definitions import load_definitions_from_package_name as load_definitions_from_package_name
     from sdk.loggers import InitLoggerContext as InitLoggerContext
     from sdk.loggers import LoggerDefinition as LoggerDefinition
     from sdk.loggers import build_init_logger_context as build_init_logger_context
@@ -506,8 +524,14 @@ def __getattr__(name: str) -> _Any:
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'sdk' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), "Any_" if name == "Any" else name)
+    imported = importlib.import_module(module)
+    value = getattr(imported, "Any_" if name == "Any" else name)
     globals()[name] = value
+    # Importing sdk.repository binds the package attribute "repository" to that module; the public name
+    # of that spelling is the decorator, so bind it back (dg.RepositoryDefinition, then @dg.repository).
+    short = module.rpartition(".")[2]
+    if globals().get(short) is imported and short in _EXPORTS:
+        globals()[short] = getattr(imported, short)
     return value
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, overload
 
 from sdk._composition import refuse_inside_graph_body
@@ -532,4 +532,32 @@ def to_assets_definitions(values: Sequence[Any]) -> list[AssetsDefinition]:
             raise DagsterInvalidDefinitionError(
                 f"Definitions(assets=...) got {value!r}; pass @asset / @multi_asset definitions or AssetSpecs."
             )
+    return out
+
+
+def map_asset_specs(func: Callable[[AssetSpec], AssetSpec], iterable: Iterable[Any]) -> list[Any]:
+    """Each AssetSpec replaced by func(spec), and each AssetsDefinition by a copy whose specs are (their
+    keys must stay: change groups, tags, owners, metadata, ...); anything else passes through.
+
+    Args:
+        func: AssetSpec -> AssetSpec, e.g. `lambda s: s.replace_attributes(group_name="raw")`.
+        iterable: AssetSpecs, AssetsDefinitions and other definitions.
+    """
+    out: list[Any] = []
+    for item in iterable:
+        if isinstance(item, AssetSpec):
+            out.append(func(item))
+        elif isinstance(item, AssetsDefinition) and item.specs_by_output:
+            mapped = {name: func(spec) for name, spec in item.specs_by_output.items()}
+            moved = [s.key.to_user_string() for name, s in item.specs_by_output.items() if mapped[name].key != s.key]
+            if moved:
+                raise DagsterInvalidDefinitionError(
+                    f"map_asset_specs cannot change the keys of an AssetsDefinition's assets ({moved}); change "
+                    "other attributes, or give the asset its key where it is defined."
+                )
+            new = copy.copy(item)
+            new.specs_by_output = mapped
+            out.append(new)
+        else:
+            out.append(item)
     return out

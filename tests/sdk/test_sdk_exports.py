@@ -188,6 +188,15 @@ EXPECTED = [
     "RunsFilter",
     "instance_for_test",
     # definitions API (issue 16)
+    "config_from_pkg_resources",
+    "config_from_yaml_strings",
+    "config_from_files",
+    "map_asset_specs",
+    "load_definitions_from_package_name",
+    "load_definitions_from_package_module",
+    "load_definitions_from_current_module",
+    "load_definitions_from_module",
+    "load_definitions_from_modules",
     "AutoMaterializeRule",
     "AutoMaterializePolicy",
     "ConfigArgumentWarning",
@@ -278,3 +287,9 @@ def test_reference_page_mentions_every_public_name() -> None:
 
     page = (Path(__file__).resolve().parents[2] / "docs" / "sdk.md").read_text()
     assert [n for n in sdk.__all__ if f"`{n}`" not in page and f" {n}`" not in page and f"`{n} " not in page] == []
+
+
+def test_a_public_name_spelled_like_its_module_stays_the_name() -> None:
+    code = "import sdk; sdk.RepositoryDefinition; print(type(sdk.repository).__name__)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "function"  # the decorator, not the module sdk.repository
