@@ -137,7 +137,7 @@ def test_launch_a_job_from_the_launch_page_and_land_on_its_run(ui: UiPage) -> No
 
 def test_invalid_config_json_shows_the_error_and_creates_no_run(ui: UiPage) -> None:
     before = _runs(ui.host.client, "sales")
-    page = ui.open("/launch?location=sales&job=sales_job")
+    page = ui.open("/launch?location=sales&job=sales_job&config_format=json")
     page.fill("#launch-config", '{"ops": {')
     error = page.locator(".launch-json-error")
     error.wait_for()
@@ -151,7 +151,7 @@ def test_invalid_config_json_shows_the_error_and_creates_no_run(ui: UiPage) -> N
 
 def test_schema_errors_name_the_path_and_the_host_refusal_is_shown_verbatim(lab: UiPage) -> None:
     client = lab.host.client
-    page = lab.open("/launch?location=lab&job=config_job")
+    page = lab.open("/launch?location=lab&job=config_job&config_format=json")
     assert '"factor": 0' in page.input_value("#launch-config")  # scaffolded: only what is required
     page.fill("#launch-config", '{"ops": {"hello": {"config": {"factor": "many", "colour": 1}}}}')
     errors = page.locator(".launch-schema-errors")
@@ -210,7 +210,7 @@ def test_a_range_of_partitions_launches_a_backfill(lab: UiPage) -> None:
 
 
 def test_config_names_complete_from_the_schema_at_the_caret(lab: UiPage) -> None:
-    page = lab.open("/launch?location=lab&job=config_job")
+    page = lab.open("/launch?location=lab&job=config_job&config_format=json")
     page.fill("#launch-config", '{"ops": {\n  \n}}')
     page.locator(".launch-schema-errors", has_text="ops.hello: required field is missing").wait_for()
     caret = len('{"ops": {\n  ')
@@ -263,7 +263,7 @@ def test_partitioned_asset_page_leads_to_a_backfill(lab: UiPage) -> None:
 
 def test_asset_materialize_panel_checks_config_with_the_launch_editor(lab: UiPage) -> None:
     client = lab.host.client
-    page = lab.open("/assets/scaled")
+    page = lab.open("/assets/scaled?config_format=json")
     page.click("button:has-text('Materialize…')")
     page.locator(".launch-panel .launch-ok").wait_for()  # scaffolded with what the asset's config requires
     assert '"factor": 0' in page.input_value("#launch-config")

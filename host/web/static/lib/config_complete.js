@@ -1,8 +1,10 @@
-// Completion of property names in a JSON run-config textarea, from the target's JSON Schema: a tolerant
-// scan of the text before the caret finds the path of the object being edited (it works on unfinished
-// JSON), the schema at that path gives the names not yet present, each with its type, whether it is
-// required and its description. Ctrl+Space opens the list, so does typing `"` where a key goes; arrows
-// move, Enter/Tab insert `"name": ` and a value scaffold of its type, Escape closes.
+// Completion of property names in a run-config textarea, JSON or YAML, from the target's JSON Schema:
+// a tolerant scan of the text around the caret finds the path of the mapping being edited (it works
+// on unfinished text: braces in JSON, indentation and `- ` items in YAML), the schema at that path
+// gives the names not yet present, each with its type, whether it is required and its description.
+// Ctrl+Space opens the list, so does typing `"` where a key goes in JSON; arrows move, Enter/Tab
+// insert (JSON: `"name": ` and a value scaffold of its type; YAML: `name: `, and for an object or a
+// list a new line indented under it), Escape closes.
 
 import { append, clear, h } from "./dom.js";
 import { resolve } from "./jsonschema.js";
@@ -82,6 +84,102 @@ export function presentKeys(text, start, skip = -1) {
   return keys;
 }
 
+// The pieces of a YAML line that give structure: `- ` dashes and a `key:`, each with its column.
+function yamlTokens(line) {
+  let i = 0;
+  while (line[i] === " ") i++;
+  if (i >= line.length || line[i] === "#") return null;
+  const tokens = [];
+  while (line[i] === "-" && (line[i + 1] === " " || i + 1 === line.length)) {
+    tokens.push({ col: i, dash: true });
+    i++;
+    while (line[i] === " ") i++;
+  }
+  const key = /^("(?:[^"\\]|\\.)*"|'(?:[^']|'')*'|[^\s#'"[\]{},][^#]*?)[ \t]*:(?:\s|$)/.exec(line.slice(i));
+  if (key) tokens.push({ col: i, key: unquote(key[1]) });
+  else if (i < line.length && line[i] !== "#") tokens.push({ col: i, scalar: true });
+  return tokens;
+}
+
+function unquote(key) {
+  if (key[0] === "'") return key.slice(1, -1).replace(/''/g, "'");
+  if (key[0] === '"') {
+    try {
+      return JSON.parse(key);
+    } catch {
+      return key.slice(1, -1);
+    }
+  }
+  return key;
+}
+
+// Where the caret is in YAML: {path, keyPosition, prefix, replaceFrom, replaceTo, present, indent,
+// colon}. A key may be typed where the line holds only indentation and `- ` dashes before the caret
+// (and perhaps the start of the name); the mapping's path comes from the lines above: a `key:` less
+// indented is its parent, a `- ` less indented makes it an item of a list.
+export function yamlCaretContext(text, caret) {
+  const lineStart = text.lastIndexOf("\n", caret - 1) + 1;
+  const lineEnd = text.indexOf("\n", caret) < 0 ? text.length : text.indexOf("\n", caret);
+  const before = text.slice(lineStart, caret);
+  const none = { path: [], keyPosition: false, prefix: "", replaceFrom: caret, replaceTo: caret, present: new Set(), indent: 0, colon: false };
+  const m = /^((?: *- +)*)( *)([^\s:#'"[\]{},-][^\s:#]*|)$/.exec(before);
+  if (!m) return none;
+  const word = m[3];
+  const rest = text.slice(caret, lineEnd);
+  const tail = /^[^\s:#]*/.exec(rest)[0];
+  const after = rest.slice(tail.length);
+  if (after.trim() && !after.startsWith(":") && !after.trimStart().startsWith("#")) return none;
+  const indent = m[1].length + m[2].length;
+  let target = indent;
+  let kind = "map";
+  let moved = false;
+  const path = [];
+  const present = new Set();
+  const apply = (tokens) => {
+    for (let k = tokens.length - 1; k >= 0; k--) {
+      const t = tokens[k];
+      if (t.col > target || t.scalar) continue;
+      if (t.col === target) {
+        if (kind === "map" && t.key !== undefined && !moved) present.add(t.key);
+        else if (kind === "seq" && t.key !== undefined) {
+          path.unshift(t.key); // `key:` with its `- ` items at its own indentation
+          kind = "map";
+        }
+        continue;
+      }
+      path.unshift(t.dash ? ITEM : t.key);
+      target = t.col;
+      kind = t.dash ? "seq" : "map";
+      moved = true;
+    }
+  };
+  const lines = text.split("\n");
+  const caretLine = text.slice(0, lineStart).split("\n").length - 1;
+  apply(yamlTokens(m[1]) || []);
+  for (let n = caretLine - 1; n >= 0; n--) {
+    const tokens = yamlTokens(lines[n]);
+    if (tokens) apply(tokens);
+  }
+  // the keys below the caret in the same mapping are present too
+  if (!m[1]) {
+    for (let n = caretLine + 1; n < lines.length; n++) {
+      const tokens = yamlTokens(lines[n]);
+      if (!tokens) continue;
+      if (tokens[0].col < indent) break;
+      const key = tokens.find((t) => t.col === indent && t.key !== undefined);
+      if (key) present.add(key.key);
+    }
+  } else {
+    for (let n = caretLine + 1; n < lines.length; n++) {
+      const tokens = yamlTokens(lines[n]);
+      if (!tokens) continue;
+      if (tokens[0].col < indent) break;
+      if (tokens[0].col === indent && tokens[0].key !== undefined) present.add(tokens[0].key);
+    }
+  }
+  return { path, keyPosition: true, prefix: word, replaceFrom: caret - word.length, replaceTo: caret + tail.length, present, indent, colon: after.startsWith(":") };
+}
+
 // The object schema for a value (resolving $ref, picking the object branch of anyOf/oneOf, merging allOf).
 function objectSchema(schema, root) {
   let s = resolve(schema, root);
@@ -126,12 +224,12 @@ function typeName(schema, root) {
 }
 
 // The suggestions at the caret: [{name, type, required, description, scaffold}] (required first).
-export function suggestions(schema, text, caret) {
-  const where = caretContext(text, caret);
+export function suggestions(schema, text, caret, format = "json") {
+  const where = format === "yaml" ? yamlCaretContext(text, caret) : caretContext(text, caret);
   if (!schema || !where.keyPosition) return { where, items: [] };
   const s = schemaAt(schema, where.path);
   if (!s || !s.properties) return { where, items: [] };
-  const present = presentKeys(text, where.objectStart, where.inString ? where.replaceFrom : -1);
+  const present = format === "yaml" ? where.present : presentKeys(text, where.objectStart, where.inString ? where.replaceFrom : -1);
   const required = new Set(s.required || []);
   const prefix = where.prefix.toLowerCase();
   const items = Object.entries(s.properties)
@@ -140,15 +238,15 @@ export function suggestions(schema, text, caret) {
       const resolved = objectSchema(item, schema);
       const type = typeName(item, schema);
       const main = Array.isArray(resolved.type) ? resolved.type.find((t) => t !== "null") : resolved.type || (resolved.properties ? "object" : "");
-      return { name, type, required: required.has(name), description: resolved.description || resolve(item, schema).description || "", scaffold: SCAFFOLD[main] ?? "null" };
+      return { name, type, main, required: required.has(name), description: resolved.description || resolve(item, schema).description || "", scaffold: SCAFFOLD[main] ?? "null" };
     })
     .sort((a, b) => Number(b.required) - Number(a.required));
   return { where, items: items.slice(0, MAX_ITEMS) };
 }
 
-// Completion for `editor` (a textarea); `schema()` gives the current schema. Returns the list element
-// to place after the editor inside a positioned wrapper.
-export function attachCompletion(editor, schema) {
+// Completion for `editor` (a textarea); `schema()` gives the current schema, `format()` "json" or
+// "yaml". Returns the list element to place after the editor inside a positioned wrapper.
+export function attachCompletion(editor, schema, format = () => "json") {
   const list = h("ul", { class: "config-complete", role: "listbox", "aria-label": "Config suggestions", hidden: true });
   let items = [];
   let where = null;
@@ -203,7 +301,7 @@ export function attachCompletion(editor, schema) {
   };
 
   const open = ({ quiet = false } = {}) => {
-    const found = suggestions(schema(), editor.value, editor.selectionStart);
+    const found = suggestions(schema(), editor.value, editor.selectionStart, format());
     where = found.where;
     items = found.items;
     selected = 0;
@@ -221,9 +319,24 @@ export function attachCompletion(editor, schema) {
     place();
   };
 
+  // YAML: `name: ` for a value, `name:` and a new line indented under it for an object or a list.
+  const acceptYaml = (item) => {
+    const text = editor.value;
+    const pad = " ".repeat(where.indent + 2);
+    let inserted = item.name;
+    if (!/^[A-Za-z_$][\w$.-]*$/.test(inserted)) inserted = JSON.stringify(inserted);
+    if (!where.colon) inserted += item.main === "object" ? `:\n${pad}` : item.main === "array" ? `:\n${pad}- ` : ": ";
+    editor.value = text.slice(0, where.replaceFrom) + inserted + text.slice(where.replaceTo);
+    const caret = where.replaceFrom + inserted.length + (where.colon ? 1 : 0);
+    editor.setSelectionRange(Math.min(caret, editor.value.length), Math.min(caret, editor.value.length));
+    close();
+    editor.dispatchEvent(new Event("input", { bubbles: true }));
+  };
+
   const accept = () => {
     const item = items[selected];
     if (!item) return close();
+    if (format() === "yaml") return acceptYaml(item);
     const text = editor.value;
     let end = editor.selectionStart;
     if (where.inString) {
@@ -268,7 +381,7 @@ export function attachCompletion(editor, schema) {
     }
   });
   editor.addEventListener("input", (event) => {
-    if (event.inputType === "insertText" && event.data === '"') open({ quiet: true });
+    if (event.inputType === "insertText" && event.data === '"' && format() === "json") open({ quiet: true });
     else if (!list.hidden) open({ quiet: true }); // narrow the list as the name is typed
   });
   editor.addEventListener("blur", close);

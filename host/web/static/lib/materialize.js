@@ -1,5 +1,6 @@
 // Materialize one asset from the UI: at once when it needs nothing, else a panel with the launchpad's
-// run-config editor (lib/config_editor.js: scaffold, checks as you type, completion) for the asset's
+// run-config editor (lib/config_editor.js: YAML or JSON, scaffold, checks as you type, completion;
+// the format in the URL's config_format as on /launch) for the asset's
 // config schema and a partition picker (ListPartitionKeys); the host's refusals (a partitioned asset
 // without a partition, bad config) are shown in the panel.
 
@@ -38,7 +39,12 @@ export function materializer(panel, asset, ctx) {
       return;
     }
     const errorSlot = h("div");
-    const config = node().config_schema ? configEditor() : null;
+    const config = node().config_schema
+      ? configEditor({
+          format: new URLSearchParams(location.search).get("config_format") || "yaml",
+          onFormat: (format) => ctx.setQuery({ config_format: format === "yaml" ? "" : format }),
+        })
+      : null;
     if (config) config.setTarget(runConfigSchema(node()), asset.key);
     partitionInput = node().partitions ? h("input", { type: "text", class: "partition-input", list: "partition-keys", placeholder: "partition key", "aria-label": "partition key" }) : null;
     const keys = h("datalist", { id: "partition-keys" });
@@ -50,7 +56,7 @@ export function materializer(panel, asset, ctx) {
         const { error, errors, value } = config.check();
         if (error || errors.length) {
           config.show();
-          put(clear(errorSlot), errorBox(error ? "Not launched: fix the run config's JSON first." : `Not launched: the config has ${errors.length} problem(s) listed above.`));
+          put(clear(errorSlot), errorBox(error ? `Not launched: fix the run config's ${config.format().toUpperCase()} first.` : `Not launched: the config has ${errors.length} problem(s) listed above.`));
           return;
         }
         request.run_config_json = JSON.stringify(value);

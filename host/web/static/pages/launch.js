@@ -1,7 +1,7 @@
-// `/launch`: pick a location, then a job or assets; edit the run config against the target's JSON
-// Schema (checked as you type, errors naming their path); tags; a partition, or a range / all
-// partitions as a backfill. The URL holds the choice (?location=&job=&assets=&partition=...);
-// ?from_run=<id> starts from a run's target, config, tags and partition.
+// `/launch`: pick a location, then a job or assets; edit the run config, YAML or JSON, against the
+// target's JSON Schema (checked as you type, errors naming their path or line); tags; a partition, or a
+// range / all partitions as a backfill. The URL holds the choice (?location=&job=&assets=&partition=
+// ...&config_format=json); ?from_run=<id> starts from a run's target, config, tags and partition.
 
 import { get, readOnly, rpc } from "../lib/api.js";
 import { configEditor } from "../lib/config_editor.js";
@@ -31,7 +31,11 @@ export async function render(root, ctx) {
     from: q.get("from") || "",
     to: q.get("to") || "",
   };
-  const config = configEditor({ onChange: () => updateButton() });
+  const config = configEditor({
+    onChange: () => updateButton(),
+    format: q.get("config_format") || "yaml",
+    onFormat: (format) => ctx.setQuery({ config_format: format === "yaml" ? "" : format }),
+  });
   ctx.onLeave(config.stop);
   let tagsText = "";
   let fromRunError = null;
@@ -53,7 +57,9 @@ export async function render(root, ctx) {
       partition: run.partition_key || "",
       pmode: "single",
     });
-    config.setText(pretty(run.run_config_json || "{}"), targetKey());
+    const stored = parseJson(run.run_config_json || "{}");
+    if (stored === undefined) config.setText(run.run_config_json, targetKey());
+    else config.setValue(stored, targetKey());
     tagsText = Object.entries(run.tags || {})
       .filter(([k]) => !SYSTEM_TAGS.has(k))
       .map(([k, v]) => `${k}=${v}`)
@@ -475,7 +481,7 @@ export async function render(root, ctx) {
     const { error, errors, value } = config.check();
     if (error || errors.length) {
       config.show();
-      resultBox.append(errorBox(error ? "Not launched: fix the run config's JSON first." : `Not launched: the config has ${errors.length} problem(s) listed above.`));
+      resultBox.append(errorBox(error ? `Not launched: fix the run config's ${config.format().toUpperCase()} first.` : `Not launched: the config has ${errors.length} problem(s) listed above.`));
       return;
     }
     let tags;
@@ -510,11 +516,12 @@ export async function render(root, ctx) {
   await loadLocation();
 }
 
-function pretty(text) {
+// A stored run config's value, or undefined when it is not JSON (shown as it is).
+function parseJson(text) {
   try {
-    return JSON.stringify(JSON.parse(text), null, 2);
+    return JSON.parse(text);
   } catch {
-    return text;
+    return undefined;
   }
 }
 
