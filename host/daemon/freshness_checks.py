@@ -43,6 +43,8 @@ class FreshnessSensor:
     location: str
     sensor: snapshot_pb2.Sensor
     checks: dict[str, snapshot_pb2.LastUpdateFreshness]  # asset key -> its freshness check's parameters
+    snapshot_id: str = ""  # the location's snapshot the sensor came from (its runs record it)
+    steps: dict[str, str] = field(default_factory=dict)  # asset key -> the step that executes its check
 
 
 def freshness_sensors(workspace: WorkspaceManager) -> list[FreshnessSensor]:
@@ -52,15 +54,24 @@ def freshness_sensors(workspace: WorkspaceManager) -> list[FreshnessSensor]:
         snapshot = handle.state.snapshot
         if snapshot is None:
             continue
-        params = {
-            asset_key_str(c.asset_key): c.last_update_freshness
-            for c in snapshot.asset_checks
-            if c.name == CHECK_NAME and c.HasField("last_update_freshness")
-        }
+        freshness_checks = [
+            c for c in snapshot.asset_checks if c.name == CHECK_NAME and c.HasField("last_update_freshness")
+        ]
+        params = {asset_key_str(c.asset_key): c.last_update_freshness for c in freshness_checks}
+        steps = {asset_key_str(c.asset_key): c.step_key for c in freshness_checks}
         for sensor in snapshot.sensors:
             if sensor.kind == snapshot_pb2.FRESHNESS_CHECKS:
                 keys = [asset_key_str(k) for k in sensor.asset_selection]
-                found.append(FreshnessSensor(handle.name, sensor, {k: params[k] for k in keys if k in params}))
+                checks = {k: params[k] for k in keys if k in params}
+                found.append(
+                    FreshnessSensor(
+                        handle.name,
+                        sensor,
+                        checks,
+                        handle.state.snapshot_id or "",
+                        {k: steps[k] for k in checks if steps.get(k)},
+                    )
+                )
     return found
 
 
@@ -159,10 +170,12 @@ class FreshnessCheckDaemon:
                     location=item.location,
                     job_name=IMPLICIT_ASSET_JOB,
                     status=RunStatus.SUCCESS,
-                    asset_selection=(),
+                    # a check-only run of the evaluated checks (their assets, their steps), as Dagster's sensor launches
+                    asset_selection=tuple(key for key, _, _ in results),
+                    step_selection=tuple(dict.fromkeys(item.steps[k] for k, _, _ in results if k in item.steps)),
                     run_config_json="{}",
                     tags={**TAGS, "dagster/sensor_name": item.sensor.name},
-                    snapshot_id="",
+                    snapshot_id=item.snapshot_id,
                     created_at=now,
                     sensor_name=item.sensor.name,
                     run_key=f"freshness:{tick.tick_id}",

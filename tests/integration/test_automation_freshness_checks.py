@@ -120,6 +120,7 @@ def test_the_sensor_evaluates_never_evaluated_checks_as_failed(client: HostClien
     assert "dagster/last_updated_timestamp" not in meta
     run = client.get_run(orders.run_id)
     assert run.sensor_name == SENSOR and run.status == host_pb2.SUCCESS
+    assert sorted("/".join(k.path) for k in run.asset_selection) == ["orders", "vendor_feed"]  # their checks
     shown = _weir(host, "assets", "show", "vendor_feed")
     assert "freshness_check" in shown and "FAIL" in shown.upper()
 

@@ -1,6 +1,7 @@
 """/automation and the sensors table in a real browser, on a host of its own whose automation sensor ticks
 every half second (weir.yaml): the sensor's interval is the configured one, and the tick list pages back
-to older ticks with the cursor in the URL."""
+to older ticks with the cursor in the URL. The run the host records for a freshness-check sensor's tick
+opens like any run, with the check's evaluation."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ from tests.support import dev_host, wait_for
 from tests.web.conftest import UiHost, UiPage, logged_in_page
 
 CODE = """
+from datetime import timedelta
+
 import sdk as dg
 
 
@@ -24,7 +27,11 @@ def fresh() -> int:
     return 1
 
 
-defs = dg.Definitions(assets=[fresh])
+checks = dg.build_last_update_freshness_checks(assets=[fresh], lower_bound_delta=timedelta(hours=1))
+sensor = dg.build_sensor_for_freshness_checks(
+    freshness_checks=checks, minimum_interval_seconds=1, default_status=dg.DefaultSensorStatus.RUNNING
+)
+defs = dg.Definitions(assets=[fresh], asset_checks=checks, sensors=[sensor])
 """
 PAGE = 20  # ticks on a page of /automation
 
@@ -75,3 +82,14 @@ def test_the_tick_list_pages_to_older_ticks_with_the_cursor_in_the_url(ui: UiPag
     page.locator("#automation-ticks-pager a", has_text="Newest").click()
     page.wait_for_url(re.compile(r"/automation$"))
     page.locator(f"tr.auto-tick[data-tick='{max(newest_ids)}']").wait_for()
+
+
+def test_a_freshness_check_sensors_run_opens_with_its_check_evaluation(ui: UiPage, host: UiHost) -> None:
+    def run() -> host_pb2.Run | None:
+        return next((r for r in host.client.runs(limit=200) if r.sensor_name == "freshness_checks_sensor"), None)
+
+    found = wait_for(run, 30, what="the freshness sensor's run")
+    page = ui.open(f"/runs/{found.run_id}")
+    page.get_by_text("freshness_check").first.wait_for()
+    page.get_by_text("SUCCESS").first.wait_for()
+    ui.shot("freshness-run")
