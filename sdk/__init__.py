@@ -266,6 +266,9 @@ _EXPORTS: dict[str, str] = {
     "config_from_files": "sdk.config_files",
     "config_from_yaml_strings": "sdk.config_files",
     "config_from_pkg_resources": "sdk.config_files",
+    "input_manager": "sdk.input_managers",
+    "InputManager": "sdk.input_managers",
+    "InputManagerDefinition": "sdk.input_managers",
 }
 
 if TYPE_CHECKING:  # static analysers see the real names
@@ -374,6 +377,9 @@ if TYPE_CHECKING:  # static analysers see the real names
     from sdk.hooks import build_hook_context as build_hook_context
     from sdk.hooks import failure_hook as failure_hook
     from sdk.hooks import success_hook as success_hook
+    from sdk.input_managers import InputManager as InputManager
+    from sdk.input_managers import InputManagerDefinition as InputManagerDefinition
+    from sdk.input_managers import input_manager as input_manager
     from sdk.instance import DagsterInstance as DagsterInstance
     from sdk.instance import instance_for_test as instance_for_test
     from sdk.io_managers import InMemoryIOManager as InMemoryIOManager

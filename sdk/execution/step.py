@@ -224,6 +224,9 @@ def _load_inputs(state: RunState, step: Step) -> dict[str, Any]:
             if inp.is_list:  # a collect() over a dynamic output that yielded nothing
                 values[inp.name] = []
                 continue
+            if inp.input_def.input_manager_key:  # a root input: its input manager provides it
+                values[inp.name] = _load_root(state, step, inp)
+                continue
             if inp.input_def.default_value is not NoValue:
                 values[inp.name] = inp.input_def.default_value
                 continue
@@ -239,6 +242,17 @@ def _load_inputs(state: RunState, step: Step) -> dict[str, Any]:
     return values
 
 
+def _load_root(state: RunState, step: Step, inp: Any) -> Any:
+    key = inp.input_def.input_manager_key
+    manager = _resource(state, key, f'input manager "{key}"')
+    ctx = InputContext(
+        inp.name, step.key, None, None, dict(inp.input_def.metadata), state.partition_key, inp.input_def.dagster_type
+    )
+    return _boundary(
+        f'Error loading input "{inp.name}" of "{step.key}" with input manager "{key}"', lambda: manager.load_input(ctx)
+    )
+
+
 def _load_one(state: RunState, step: Step, inp: Any, source: Any) -> Any:
     run_id = state.run_id
     if isinstance(source, ValueSource):
@@ -250,7 +264,9 @@ def _load_one(state: RunState, step: Step, inp: Any, source: Any) -> Any:
         up = state.plan.steps[source.step_key]
         out_def = up.op.output_defs[source.output_name]
         asset_key = up.asset_key_for_output(source.output_name)
-        io_key = up.owner.io_manager_key_for(asset_key) if asset_key is not None else out_def.io_manager_key
+        io_key = inp.input_def.input_manager_key or (
+            up.owner.io_manager_key_for(asset_key) if asset_key is not None else out_def.io_manager_key
+        )
         keys = _input_keys(state, step, inp, asset_key, up)
         output: tuple[str, str, dict[str, Any], DagsterType | None] = (
             source.output_name,

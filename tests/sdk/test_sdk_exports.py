@@ -188,6 +188,9 @@ EXPECTED = [
     "RunsFilter",
     "instance_for_test",
     # definitions API (issue 16)
+    "InputManagerDefinition",
+    "InputManager",
+    "input_manager",
     "config_from_pkg_resources",
     "config_from_yaml_strings",
     "config_from_files",
