@@ -4,10 +4,12 @@ not materialized), as Dagster does."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 from protos.weir.v1 import common_pb2, host_pb2
-from tests.support import dev_host, wait_for
+from tests.support import REPO, dev_host, wait_for
 
 CODE = """
 import sdk as dg
@@ -64,3 +66,23 @@ def test_a_check_whose_condition_is_true_alone_runs_alone(tmp_path: Path) -> Non
         assert not details.HasField("latest_materialization")
         latest = client.automation_evaluations(host_pb2.ListAutomationEvaluationsRequest(latest_per_asset=True))
         assert "orders:row_count" in {e.asset_key for e in latest.evaluations}
+        tick = next(t for t in client.automation_evaluations(request).ticks if check_run.run_id in t.run_ids)
+        explained = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "host.cli",
+                "automation",
+                "explain",
+                "orders:row_count",
+                "--tick",
+                str(tick.tick_id),
+            ],
+            env=host.env,
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert explained.returncode == 0, explained.stderr
+        assert f"requested at tick {tick.tick_id}" in explained.stdout and "dep raw  true" in explained.stdout
