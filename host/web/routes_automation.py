@@ -141,8 +141,9 @@ def backfill_ranges(web: WebApp, request: Request) -> Response:
 
 
 def automation(web: WebApp, request: Request) -> Response:
-    """Every asset that carries an automation condition (declarative automation), with the condition's
-    tree as the snapshot has it; the page says whether the host evaluates them yet."""
+    """Every asset (and asset check, as "asset:check") that carries an automation condition (declarative
+    automation), with the condition's tree as the snapshot has it; the page says whether the host
+    evaluates them yet."""
     assets: list[dict[str, Any]] = []
     for handle in web.services.workspace.handles():
         snapshot = handle.state.snapshot
@@ -150,6 +151,12 @@ def automation(web: WebApp, request: Request) -> Response:
             if node.HasField("automation_condition"):
                 condition = json_format.MessageToDict(node.automation_condition, preserving_proto_field_name=True)
                 assets.append({"location": handle.name, "key": asset_key_str(node.key), "condition": condition})
+        for check in snapshot.asset_checks if snapshot is not None else []:
+            if check.HasField("automation_condition"):  # evaluated as the target "asset:check"
+                condition = json_format.MessageToDict(check.automation_condition, preserving_proto_field_name=True)
+                asset = asset_key_str(check.asset_key)
+                key = f"{asset}:{check.name}"
+                assets.append({"location": handle.name, "key": key, "asset": asset, "condition": condition})
     return Response.json({"assets": assets})
 
 

@@ -27,11 +27,16 @@ def fresh() -> int:
     return 1
 
 
+@dg.asset_check(asset=fresh, automation_condition=dg.AutomationCondition.on_missing())
+def positive() -> dg.AssetCheckResult:
+    return dg.AssetCheckResult(passed=True)
+
+
 checks = dg.build_last_update_freshness_checks(assets=[fresh], lower_bound_delta=timedelta(hours=1))
 sensor = dg.build_sensor_for_freshness_checks(
     freshness_checks=checks, minimum_interval_seconds=1, default_status=dg.DefaultSensorStatus.RUNNING
 )
-defs = dg.Definitions(assets=[fresh], asset_checks=checks, sensors=[sensor])
+defs = dg.Definitions(assets=[fresh], asset_checks=[*checks, positive], sensors=[sensor])
 """
 PAGE = 20  # ticks on a page of /automation
 
@@ -60,6 +65,8 @@ def test_the_automation_sensor_shows_the_configured_interval(ui: UiPage) -> None
     page = ui.open("/automation")
     row = page.locator("tr[data-name=default_automation_condition_sensor]")
     row.locator("code", has_text="every 0.5 s").wait_for()
+    check = page.locator("tr[data-key='fresh:positive']")  # a check with a condition is listed too
+    check.locator("a[href='/assets/fresh']").wait_for()
     page = ui.open("/sensors")
     page.locator("code, td", has_text="every 0.5 s").first.wait_for()
     ui.shot("sensors")

@@ -51,7 +51,7 @@ export async function render(root, ctx) {
           h(
             "tr",
             { dataset: { key: a.key } },
-            h("td", {}, link(keyPath(a.key), a.key)),
+            h("td", {}, link(keyPath(a.asset || a.key), a.key)), // a check ("asset:check") links to its asset
             h("td", {}, a.location),
             h("td", {}, latestCell(a.key, latest.get(a.key))),
             h(
