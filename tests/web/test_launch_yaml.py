@@ -127,6 +127,9 @@ def test_yaml_config_is_checked_by_path_and_launched_as_the_same_json(lab: UiPag
     errors = page.locator(".launch-schema-errors")
     errors.locator("li", has_text="ops.export.config.factor: expected integer").wait_for()
     assert "ops.export.config.colour: unknown field" in errors.inner_text()
+    errors.locator("button.config-path", has_text="ops.export.config.factor").click()  # the path leads to its line
+    selected = "(e) => e.value.slice(e.selectionStart, e.selectionEnd)"
+    assert page.eval_on_selector("#launch-config", selected) == "      factor: many   # a comment after a value"
     lab.shot("launch-yaml-schema-errors")
     before = _runs(lab)
     page.click("button:has-text('Launch run')")
@@ -271,6 +274,12 @@ ROUND_TRIP = """async () => {
   return { count: values.length, failures: failures.slice(0, 5), sample: dumpYaml({ list: tricky }) };
 }"""
 
+LINES = """async ([text, paths]) => {
+  const { parseYamlLines } = await import('/static/lib/yaml.js');
+  const { lineOf } = parseYamlLines(text);
+  return paths.map(lineOf);
+}"""
+
 PARSES = """async (cases) => {
   const { parseYaml } = await import('/static/lib/yaml.js');
   return cases.map((text) => { try { return { value: parseYaml(text) }; } catch (e) { return { error: e.message }; } });
@@ -328,6 +337,10 @@ def test_yaml_module_round_trips_tricky_values_and_reads_yaml_1_2(lab: UiPage) -
         "n: 123456789012345678901\n": "line 1: the integer 123456789012345678901 is too large",
         "a:\n\tb: 1\n": "line 2: a tab in the indentation",
     }
+    lines_of = page.evaluate(LINES, [GOOD, [["ops", "export", "config", "notes", 1], ["ops", "export", "x"], []]])
+    assert lines_of == [12, 3, 1]  # the item, the deepest key there is (a missing field's parent), the top
+    as_json = json.dumps(GOOD_VALUE, indent=2)  # JSON is YAML: problems in JSON text find their lines too
+    assert page.evaluate(LINES, [as_json, [["ops", "export", "config", "target", "columns", 1]]]) == [11]
     texts = list(cases) + list(errors)
     got = page.evaluate(PARSES, texts)
     for text, expected, answer in zip(texts, [*cases.values(), *errors.values()], got, strict=True):

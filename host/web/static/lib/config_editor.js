@@ -1,6 +1,6 @@
 // A run-config editor, YAML (the default, as in Dagster) or JSON, for a target's JSON Schema:
 // scaffolded with what the target requires, checked as the person types (each problem named by its
-// path, a YAML or JSON syntax error by its line), with scaffold / defaults / remove extra / format
+// path, a link to its line; a YAML or JSON syntax error by its line), with scaffold / defaults / remove extra / format
 // actions in the current format and a folded reference of the schema's fields. The YAML | JSON switch
 // converts the text; either way check() gives the JSON value that is launched. A person's edits
 // survive a change of target; text the editor generated itself is replaced by the new target's scaffold.
@@ -8,7 +8,7 @@
 import { append, clear, h } from "./dom.js";
 import { fields, fillDefaults, pathText, removeExtra, scaffold, validate } from "./jsonschema.js";
 import { attachCompletion } from "./config_complete.js";
-import { dumpYaml, parseYaml } from "./yaml.js";
+import { dumpYaml, parseYaml, parseYamlLines } from "./yaml.js";
 
 export const FORMATS = ["yaml", "json"];
 const LABEL = { yaml: "YAML", json: "JSON" };
@@ -152,7 +152,8 @@ export function configEditor({ onChange = () => {}, format: initial = "yaml", on
         }
         return { value };
       } catch (error) {
-        return { error: `Run config is not valid JSON: ${error.message}` };
+        const line = /\(line (\d+) column \d+\)/.exec(error.message);
+        return { error: `Run config is not valid JSON: ${error.message}`, line: line ? Number(line[1]) : undefined };
       }
     }
     let value;
@@ -184,6 +185,15 @@ export function configEditor({ onChange = () => {}, format: initial = "yaml", on
     editor.setSelectionRange(start, start + (lines[line - 1] || "").length);
   }
 
+  // (path) → the line of that path in the text (JSON is YAML too), or null when the text does not say.
+  function locator() {
+    try {
+      return parseYamlLines(editor.value).lineOf;
+    } catch {
+      return () => null;
+    }
+  }
+
   function show() {
     const { error, line, errors } = check();
     clear(problems);
@@ -198,12 +208,22 @@ export function configEditor({ onChange = () => {}, format: initial = "yaml", on
         ),
       );
     } else if (errors.length) {
+      const lineOf = locator();
       problems.append(
         h(
           "div",
           { class: "error-box launch-schema-errors" },
           h("strong", {}, `${errors.length} problem${errors.length === 1 ? "" : "s"} with the config:`),
-          h("ul", {}, errors.slice(0, 50).map((e) => h("li", {}, h("code", {}, pathText(e.path)), ": ", e.message))),
+          h(
+            "ul",
+            {},
+            errors.slice(0, 50).map((e) => {
+              const at = lineOf(e.path);
+              const path = h("code", {}, pathText(e.path));
+              const where = at ? h("button", { type: "button", class: "link-button config-path", title: `Show line ${at}`, dataset: { line: String(at) }, onclick: () => goToLine(at) }, path) : path;
+              return h("li", {}, where, ": ", e.message);
+            }),
+          ),
         ),
       );
     } else if (active) problems.append(h("div", { class: "launch-ok" }, "✓ Config matches the schema."));

@@ -51,10 +51,30 @@ export function parseYaml(source) {
   return new Parser(String(source)).document();
 }
 
+// The value and where its parts are: lineOf(path) is the line of the deepest key or item of `path`
+// (["ops", "hello", "config", 0]) the text has, 1 when it has none. Throws as parseYaml does.
+export function parseYamlLines(source) {
+  const parser = new Parser(String(source));
+  const value = parser.document();
+  const lineOf = (path) => {
+    let node = value;
+    let line = 1;
+    for (const step of path) {
+      const lines = node !== null && typeof node === "object" ? parser.lines.get(node) : null;
+      if (!lines || !(String(step) in lines)) break;
+      line = lines[String(step)];
+      node = node[step];
+    }
+    return line;
+  };
+  return { value, lineOf };
+}
+
 class Parser {
   constructor(text) {
     this.text = text.replace(/\r\n?/g, "\n").replace(/^\ufeff/, "");
     this.pos = 0;
+    this.lines = new WeakMap(); // collection → {key or index: its line}
     this.lineStarts = [0];
     for (let i = 0; i < this.text.length; i++) if (this.text[i] === "\n") this.lineStarts.push(i + 1);
   }
@@ -73,6 +93,12 @@ class Parser {
 
   column(pos) {
     return pos - this.lineStarts[this.line(pos) - 1];
+  }
+
+  // Remember the line of a collection's key or item.
+  note(collection, key, pos) {
+    if (!this.lines.has(collection)) this.lines.set(collection, {});
+    this.lines.get(collection)[String(key)] = this.line(pos);
   }
 
   fail(message, pos = this.pos) {
@@ -266,6 +292,7 @@ class Parser {
       const { key } = found;
       if (seen.has(key)) this.fail(`the key ${JSON.stringify(key)} is given twice (first on line ${seen.get(key)})`, at);
       seen.set(key, this.line(at));
+      this.note(result, key, at);
       result[key] = this.value(found.after, indent);
       const next = this.nextContent();
       if (!next || next.indent < indent) break;
@@ -307,6 +334,7 @@ class Parser {
     const result = [];
     let at = pos;
     for (;;) {
+      this.note(result, result.length, at);
       result.push(this.value(at + 1, indent, true));
       const next = this.nextContent();
       if (!next || next.indent < indent) break;
@@ -478,6 +506,7 @@ class Parser {
         }
         const at = this.pos;
         if (c === "[") {
+          this.note(result, result.length, at);
           result.push(this.flow(this.pos));
           this.skipFlowSpace();
           if (text[this.pos] === ":") this.fail("`key: value` pairs inside `[...]` are not supported: use `{key: value}`", this.pos);
@@ -485,6 +514,7 @@ class Parser {
           const key = this.flowKey();
           if (seen.has(key)) this.fail(`the key ${JSON.stringify(key)} is given twice`, at);
           seen.add(key);
+          this.note(result, key, at);
           this.skipFlowSpace();
           if (text[this.pos] === ":") {
             this.pos++;
