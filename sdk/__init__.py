@@ -269,6 +269,13 @@ _EXPORTS: dict[str, str] = {
     "input_manager": "sdk.input_managers",
     "InputManager": "sdk.input_managers",
     "InputManagerDefinition": "sdk.input_managers",
+    "PartitionedConfig": "sdk.partitioned_config",
+    "partitioned_config": "sdk.partitioned_config",
+    "static_partitioned_config": "sdk.partitioned_config",
+    "daily_partitioned_config": "sdk.partitioned_config",
+    "hourly_partitioned_config": "sdk.partitioned_config",
+    "weekly_partitioned_config": "sdk.partitioned_config",
+    "monthly_partitioned_config": "sdk.partitioned_config",
 }
 
 if TYPE_CHECKING:  # static analysers see the real names
@@ -450,6 +457,13 @@ if TYPE_CHECKING:  # static analysers see the real names
     from sdk.partition_mappings import SpecificPartitionsPartitionMapping as SpecificPartitionsPartitionMapping
     from sdk.partition_mappings import StaticPartitionMapping as StaticPartitionMapping
     from sdk.partition_mappings import TimeWindowPartitionMapping as TimeWindowPartitionMapping
+    from sdk.partitioned_config import PartitionedConfig as PartitionedConfig
+    from sdk.partitioned_config import daily_partitioned_config as daily_partitioned_config
+    from sdk.partitioned_config import hourly_partitioned_config as hourly_partitioned_config
+    from sdk.partitioned_config import monthly_partitioned_config as monthly_partitioned_config
+    from sdk.partitioned_config import partitioned_config as partitioned_config
+    from sdk.partitioned_config import static_partitioned_config as static_partitioned_config
+    from sdk.partitioned_config import weekly_partitioned_config as weekly_partitioned_config
     from sdk.partitioned_schedules import build_schedule_from_partitioned_job as build_schedule_from_partitioned_job
     from sdk.partitions import AddDynamicPartitionsRequest as AddDynamicPartitionsRequest
     from sdk.partitions import DailyPartitionsDefinition as DailyPartitionsDefinition

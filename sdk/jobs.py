@@ -50,6 +50,11 @@ class JobDefinition:
         self.run_tags = {str(k): str(v) for k, v in run_tags.items()} if run_tags is not None else dict(self.tags)
         self.executor_def = executor_def
         self.op_retry_policy = op_retry_policy
+        if partitions_def is None and config is not None and not isinstance(config, Mapping):
+            from sdk.partitioned_config import PartitionedConfig
+
+            if isinstance(config, PartitionedConfig):  # a partitioned config makes the job partitioned
+                partitions_def = config.partitions_def
         self.partitions_def = partitions_def
         self.asset_nodes = dict(asset_nodes or {})
         self.asset_keys = asset_keys

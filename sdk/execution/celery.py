@@ -395,7 +395,10 @@ def build_state(defs: Any, payload: Mapping[str, Any], storage_dir: str, emit: C
         plan = restrict_plan(plan, job.op_selection)
     if payload.get("step_selection") or payload.get("output_runs"):
         plan = select_steps(plan, payload.get("step_selection") or [], payload.get("output_runs") or {})
-    resolved = resolve_run_config(plan, job.config, payload.get("run_config") or {}, set(resource_defs), job.graph)
+    from sdk.partitioned_config import job_config_for_run
+
+    job_config = job_config_for_run(job.config, payload.get("partition_key"), job.name)
+    resolved = resolve_run_config(plan, job_config, payload.get("run_config") or {}, set(resource_defs), job.graph)
     run_id, tags, partition_key = (
         payload["run_id"],
         {**job.run_tags, **payload.get("tags", {})},

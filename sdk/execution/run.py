@@ -87,7 +87,10 @@ def run_job(
             plan = restrict_plan(plan, job.op_selection)
         if step_selection or output_runs:
             plan = select_steps(plan, step_selection, output_runs or {})
-        resolved = resolve_run_config(plan, job.config, run_config, set(resource_defs), job.graph)
+        from sdk.partitioned_config import job_config_for_run
+
+        job_config = job_config_for_run(job.config, partition_key, job.name)
+        resolved = resolve_run_config(plan, job_config, run_config, set(resource_defs), job.graph)
     except (DagsterInvalidConfigError, DagsterInvalidDefinitionError, DagsterExecutionStepNotFoundError) as exc:
         emit(Event("RUN_FAILURE", time.time(), message=str(exc), error=ErrorInfo.from_exception(exc)))
         return RunOutcome(False, exception=exc)
@@ -100,6 +103,9 @@ def run_job(
         emit(Event("RUN_FAILURE", time.time(), message=str(error), error=ErrorInfo.from_exception(error)))
         return RunOutcome(False, exception=error, plan=plan)
     resources = ResourceManager(resource_defs, resolved.resource_configs, run_id)
+    from sdk.partitioned_config import partition_tags
+
+    tags = {**partition_tags(job.config, partition_key), **tags}
     state = RunState(run_id, job, plan, dict(tags), partition_key, emit, resolved.op_configs, resources, captured)
     state.partition_key_range, state.asset_graph = key_range_from_tags(tags, partition_key), asset_graph
     state.instance = instance

@@ -188,6 +188,13 @@ EXPECTED = [
     "RunsFilter",
     "instance_for_test",
     # definitions API (issue 16)
+    "monthly_partitioned_config",
+    "weekly_partitioned_config",
+    "hourly_partitioned_config",
+    "daily_partitioned_config",
+    "static_partitioned_config",
+    "partitioned_config",
+    "PartitionedConfig",
     "InputManagerDefinition",
     "InputManager",
     "input_manager",
