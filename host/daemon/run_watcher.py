@@ -255,13 +255,16 @@ class RunWatchers:
         if run.status == RunStatus.STARTING:
             self.launcher.launch(run)
             return
+        canceling = run.status == RunStatus.CANCELING  # canceled before its worker started
         with self._engine.begin() as conn:
             run_store.set_run_status(
                 conn,
                 run_id,
-                RunStatus.FAILURE,
+                RunStatus.CANCELED if canceling else RunStatus.FAILURE,
                 at=self._clock(),
-                failure_reason=f"location {location!r} has no record of this run's worker",
+                failure_reason="canceled before its worker started"
+                if canceling
+                else f"location {location!r} has no record of this run's worker",
             )
 
 

@@ -238,6 +238,20 @@ def test_compose_run_containers_start_each_run_in_a_container_of_its_own(
     assert "sales sees tabulate 0.8.10" in _assert_success(client, dep, done)
     wait_for(lambda: not dep.run_containers(frozen.run_id), 60, interval=0.5, what="the run's container to be removed")
 
+    # Cancel right after launch, whether the container's server answers yet or not: the run ends CANCELED
+    # and its container goes away.
+    canceled = client.launch_run(
+        host_pb2.LaunchRunRequest(
+            location="sales", asset_selection=[common_pb2.AssetKey(path=["sales", "tabulate_version"])]
+        )
+    )
+    wait_for(lambda: dep.run_containers(canceled.run_id), 60, interval=0.05, what="the run's container")
+    client.cancel_run(canceled.run_id)
+    ended = client.wait_for_run(canceled.run_id, timeout=120)
+    print(f"[docker] canceled at start: {host_pb2.RunStatus.Name(ended.status)} ({ended.failure_reason[:200]!r})")
+    assert host_pb2.RunStatus.Name(ended.status) == "CANCELED", ended
+    wait_for(lambda: not dep.run_containers(canceled.run_id), 60, interval=0.5, what="the canceled run's container")
+
     # A run whose container dies is failed with the container's exit code and its last log lines.
     broken = client.launch_run(
         host_pb2.LaunchRunRequest(
