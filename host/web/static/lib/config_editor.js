@@ -28,6 +28,7 @@ export function configEditor({ onChange = () => {}, format: initial = "yaml", on
     class: "launch-editor",
     spellcheck: "false",
     "aria-label": `Run config (${LABEL[format]})`,
+    placeholder: "Empty: no config. Ctrl+Space where a key goes lists the fields.",
     dataset: { format },
     oninput: () => {
       fit();
@@ -46,7 +47,11 @@ export function configEditor({ onChange = () => {}, format: initial = "yaml", on
   // As tall as its text (within bounds), so a short config does not sit in a large empty box.
   const fit = () => (editor.rows = Math.min(32, Math.max(6, editor.value.split("\n").length + 1)));
 
-  const render = (value, as = format) => (as === "yaml" ? dumpYaml(value) : JSON.stringify(value, null, 2));
+  // No config is an empty YAML document (ready to type into), `{}` in JSON.
+  const render = (value, as = format) => {
+    if (as === "json") return JSON.stringify(value, null, 2);
+    return Object.keys(value).length ? dumpYaml(value) : "";
+  };
 
   const write = (value) => {
     editor.value = render(value);
