@@ -276,6 +276,7 @@ _EXPORTS: dict[str, str] = {
     "hourly_partitioned_config": "sdk.partitioned_config",
     "weekly_partitioned_config": "sdk.partitioned_config",
     "monthly_partitioned_config": "sdk.partitioned_config",
+    "AssetValueLoader": "sdk.asset_values",
 }
 
 if TYPE_CHECKING:  # static analysers see the real names
@@ -283,6 +284,7 @@ if TYPE_CHECKING:  # static analysers see the real names
     from sdk.asset_specs import AssetIn as AssetIn
     from sdk.asset_specs import AssetOut as AssetOut
     from sdk.asset_specs import AssetSpec as AssetSpec
+    from sdk.asset_values import AssetValueLoader as AssetValueLoader
     from sdk.assets import AssetsDefinition as AssetsDefinition
     from sdk.assets import asset as asset
     from sdk.assets import map_asset_specs as map_asset_specs

@@ -175,6 +175,32 @@ class Definitions:
 
         return self.asset_graph.assets_def_by_key[to_asset_key(key)]
 
+    def get_asset_value_loader(self, instance: Any = None) -> Any:
+        """An AssetValueLoader over these Definitions' resources: `with defs.get_asset_value_loader() as l:`."""
+        from sdk.asset_values import AssetValueLoader
+
+        return AssetValueLoader(self, instance)
+
+    def load_asset_value(
+        self,
+        asset_key: Any,
+        *,
+        python_type: type | None = None,
+        instance: Any = None,
+        partition_key: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        resource_config: Any = None,
+    ) -> Any:
+        """The stored value of an asset, loaded by its IO manager (see AssetValueLoader.load_asset_value)."""
+        with self.get_asset_value_loader(instance) as loader:
+            return loader.load_asset_value(
+                asset_key,
+                python_type=python_type,
+                partition_key=partition_key,
+                input_definition_metadata=metadata,
+                resource_config=resource_config,
+            )
+
     def get_schedule_def(self, name: str) -> Any:
         return _by_name(self.schedules, name, "schedule")
 

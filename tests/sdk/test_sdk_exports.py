@@ -188,6 +188,7 @@ EXPECTED = [
     "RunsFilter",
     "instance_for_test",
     # definitions API (issue 16)
+    "AssetValueLoader",
     "monthly_partitioned_config",
     "weekly_partitioned_config",
     "hourly_partitioned_config",
