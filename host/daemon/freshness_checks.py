@@ -22,6 +22,7 @@ from host.daemon.leader import LeaderElector
 from host.domain import freshness
 from host.domain.automation_conditions import ConditionError
 from host.domain.instigators import SENSOR
+from host.domain.run_tags import HOST_EVALUATED_TAG
 from host.domain.runs import IMPLICIT_ASSET_JOB
 from host.locations.workspace import WorkspaceManager
 from host.storage import assets as asset_store
@@ -35,7 +36,7 @@ from protos.weir.v1 import common_pb2, snapshot_pb2
 log = logging.getLogger("weir.daemon.freshness_checks")
 
 CHECK_NAME = "freshness_check"
-TAGS = {"weir/freshness_checks": "true"}
+TAGS = {HOST_EVALUATED_TAG: "true"}
 
 
 @dataclass(frozen=True)

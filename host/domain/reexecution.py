@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from sqlalchemy import Connection, Engine
 
+from host.domain.run_tags import HOST_EVALUATED_TAG
 from host.domain.runs import IMPLICIT_ASSET_JOB, check_config, check_selection, get_run
 from host.errors import ConfigError, DefinitionNotFound, RunStateError
 from host.locations.workspace import WorkspaceManager
@@ -43,6 +44,11 @@ def reexecute_run(
         DuplicateRunError (storage): the run already has its retry.
     """
     parent = get_run(engine, run_id)
+    if HOST_EVALUATED_TAG in parent.tags:
+        raise RunStateError(
+            f"run {run_id} holds freshness checks the host evaluated itself (no step ran): there is nothing to "
+            "re-execute; its sensor evaluates them again on its next tick (`weir sensors preview` shows which are due)"
+        )
     if from_failure and selection:
         raise ConfigError("--from-failure and --select exclude each other: pick one")
     if from_failure:

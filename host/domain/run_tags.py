@@ -10,6 +10,8 @@ MAX_RUNTIME_TAG = "weir/max_runtime"  # seconds a run may take from its start
 MAX_RUNTIME_TAGS = (MAX_RUNTIME_TAG, "dagster/max_runtime")  # Dagster's name is accepted too
 MAX_RETRIES_TAGS = ("dagster/max_retries", "weir/max_retries")  # a failed run is retried this many times at most
 MAX_RETRIES = 100
+# A run the host records itself (freshness checks it evaluates, no step of user code ran): nothing to re-execute.
+HOST_EVALUATED_TAG = "weir/freshness_checks"
 
 
 def tag_value(tags: Mapping[str, str], names: tuple[str, ...]) -> tuple[str, str] | None:

@@ -123,6 +123,15 @@ def test_the_sensor_evaluates_never_evaluated_checks_as_failed(client: HostClien
     assert sorted("/".join(k.path) for k in run.asset_selection) == ["orders", "vendor_feed"]  # their checks
     shown = _weir(host, "assets", "show", "vendor_feed")
     assert "freshness_check" in shown and "FAIL" in shown.upper()
+    refused = subprocess.run(
+        [sys.executable, "-m", "host.cli", "runs", "reexecute", orders.run_id],
+        env=host.env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert refused.returncode != 0 and "nothing to re-execute" in refused.stderr, refused.stdout + refused.stderr
 
 
 def test_a_failed_check_passes_once_its_asset_materializes(client: HostClient, host: DevHost) -> None:
