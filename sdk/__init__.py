@@ -277,6 +277,10 @@ _EXPORTS: dict[str, str] = {
     "weekly_partitioned_config": "sdk.partitioned_config",
     "monthly_partitioned_config": "sdk.partitioned_config",
     "AssetValueLoader": "sdk.asset_values",
+    "usable_as_dagster_type": "sdk.types",
+    "make_python_type_usable_as_dagster_type": "sdk.types",
+    "multi_or_in_process_executor": "sdk.executors",
+    "DagsterLogManager": "sdk.context",
 }
 
 if TYPE_CHECKING:  # static analysers see the real names
@@ -332,6 +336,7 @@ if TYPE_CHECKING:  # static analysers see the real names
     from sdk.config_types import StringSource as StringSource
     from sdk.context import AssetCheckExecutionContext as AssetCheckExecutionContext
     from sdk.context import AssetExecutionContext as AssetExecutionContext
+    from sdk.context import DagsterLogManager as DagsterLogManager
     from sdk.context import OpExecutionContext as OpExecutionContext
     from sdk.context import build_asset_check_context as build_asset_check_context
     from sdk.context import build_asset_context as build_asset_context
@@ -372,6 +377,7 @@ if TYPE_CHECKING:  # static analysers see the real names
     from sdk.executors import ExecutorDefinition as ExecutorDefinition
     from sdk.executors import celery_executor as celery_executor
     from sdk.executors import in_process_executor as in_process_executor
+    from sdk.executors import multi_or_in_process_executor as multi_or_in_process_executor
     from sdk.executors import multiprocess_executor as multiprocess_executor
     from sdk.freshness import FreshnessPolicy as FreshnessPolicy
     from sdk.freshness_checks import build_last_update_freshness_checks as build_last_update_freshness_checks
@@ -540,6 +546,8 @@ if TYPE_CHECKING:  # static analysers see the real names
     from sdk.types import String as String
     from sdk.types import TypeCheck as TypeCheck
     from sdk.types import check_dagster_type as check_dagster_type
+    from sdk.types import make_python_type_usable_as_dagster_type as make_python_type_usable_as_dagster_type
+    from sdk.types import usable_as_dagster_type as usable_as_dagster_type
 
 
 def __getattr__(name: str) -> _Any:

@@ -38,6 +38,9 @@ class RunLogger:
         self.error(msg, *args)
 
 
+DagsterLogManager = RunLogger  # Dagster's name for the type of context.log
+
+
 class RunInfo:
     """context.run: the run's id, job name and tags."""
 

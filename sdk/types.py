@@ -9,6 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from sdk.errors import DagsterInvalidDefinitionError
+
 
 @dataclass(frozen=True)
 class TypeCheck:
@@ -119,10 +121,47 @@ _BUILTINS: dict[Any, DagsterType] = {
 _CACHE: dict[Any, DagsterType] = {}
 
 
+_REGISTERED: dict[Any, DagsterType] = {}  # Python class -> the DagsterType its annotations stand for
+
+
+def make_python_type_usable_as_dagster_type(python_type: type, dagster_type: DagsterType) -> None:
+    """Annotations of `python_type` (op inputs and outputs, asset returns) stand for `dagster_type`.
+
+    Args:
+        python_type: the class used in annotations.
+        dagster_type: the DagsterType checking its values.
+    """
+    if not isinstance(dagster_type, DagsterType):
+        raise TypeError(f"make_python_type_usable_as_dagster_type takes a DagsterType, got {dagster_type!r}.")
+    known = _REGISTERED.get(python_type)
+    if known is not None and known is not dagster_type:
+        raise DagsterInvalidDefinitionError(
+            f"{python_type.__name__} already stands for DagsterType {known.name!r}; a class maps to one type."
+        )
+    _REGISTERED[python_type] = dagster_type
+    _CACHE.pop(python_type, None)
+
+
+def usable_as_dagster_type(name: Any = None, description: str | None = None) -> Any:
+    """Class decorator: annotations of the class stand for a DagsterType checking isinstance (named like the
+    class, or `name=`): `@dg.usable_as_dagster_type class Order: ...` or `@dg.usable_as_dagster_type(name="O")`."""
+
+    def wrap(cls: type) -> type:
+        make_python_type_usable_as_dagster_type(
+            cls, PythonObjectDagsterType(cls, name=name if isinstance(name, str) else None, description=description)
+        )
+        return cls
+
+    return wrap(name) if isinstance(name, type) else wrap
+
+
 def resolve_dagster_type(hint: Any) -> DagsterType:
     """The DagsterType for a user's type annotation, DagsterType, or None (no annotation: Any)."""
     if isinstance(hint, DagsterType):
         return hint
+    registered = _REGISTERED.get(hint) if isinstance(hint, type) else None
+    if registered is not None:
+        return registered
     if hint is None or hint is Any or hint is typing.Any:
         return Any_
     try:

@@ -188,6 +188,10 @@ EXPECTED = [
     "RunsFilter",
     "instance_for_test",
     # definitions API (issue 16)
+    "DagsterLogManager",
+    "multi_or_in_process_executor",
+    "make_python_type_usable_as_dagster_type",
+    "usable_as_dagster_type",
     "AssetValueLoader",
     "monthly_partitioned_config",
     "weekly_partitioned_config",
