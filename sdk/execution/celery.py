@@ -317,8 +317,10 @@ class _Runner:
     def _revoke_all(self) -> None:
         ids = [flight.task_id for flight in self.inflight.values()]
         if ids:
-            with contextlib.suppress(Exception):
-                self.app.control.revoke(ids, terminate=True, signal="SIGKILL")
+            # on a connection of its own: a cancel arrives as an exception raised wherever this thread
+            # is, possibly halfway through reading a reply on a pooled connection, which is then unusable
+            with contextlib.suppress(Exception), self.app.connection_for_write() as connection:
+                self.app.control.revoke(ids, terminate=True, signal="SIGKILL", connection=connection)
         self.inflight.clear()
         self.retry_at.clear()
 
