@@ -1,7 +1,8 @@
 """celery_executor on a real broker (Redis, RabbitMQ): a layered run across two `weir celery worker`
 processes executes every step exactly once and journals each step's events through `weir dev`; a
-worker killed (SIGKILL) mid-step fails the step naming the lost worker; cancel revokes the running
-and queued steps; a worker serving other code refuses the step.
+worker killed (SIGKILL) mid-step fails the step naming the lost worker, or retries it by its
+RetryPolicy on the other worker; cancel revokes the running and queued steps; a worker serving other
+code refuses the step.
 
 Needs Redis on 127.0.0.1:6379 and RabbitMQ on 127.0.0.1:5672 (guest/guest); each broker's tests are
 skipped when it is down (`redis-server --daemonize yes --port 6379`, `rabbitmq-server -detached`).
@@ -49,14 +50,17 @@ def record(name):
         f.write(f"{name} {os.getpid()} {os.getppid()}\\n")
 
 
-@dg.asset
+KILL_QUEUE = {"dagster-celery/queue": os.environ["WEIR_TEST_QUEUE"] + "-kill"}  # w1's alone at first
+
+
+@dg.asset(op_tags=KILL_QUEUE)
 def victim() -> int:
     record("victim")
     time.sleep(120)
     return 0
 
 
-@dg.asset(retry_policy=dg.RetryPolicy(max_retries=1))
+@dg.asset(retry_policy=dg.RetryPolicy(max_retries=1), op_tags=KILL_QUEUE)
 def survivor() -> int:
     record("survivor")
     marker = GATE / "survivor.started"
@@ -140,6 +144,17 @@ class Cluster:
             location="celery_code", job_name=job, asset_selection=[common_pb2.AssetKey(path=[a]) for a in assets]
         )
         return client.launch_run(request).run_id
+
+    def add_queue(self, worker: str, queue: str) -> None:
+        """The running worker consumes `queue` too (Celery's add_consumer), once it has said so."""
+        from celery import Celery
+
+        app = Celery("weir-test", broker=self.env["WEIR_TEST_BROKER"])
+        try:
+            replies = app.control.add_consumer(queue, destination=[f"{worker}@{self.tmp.name}"], reply=True)
+        finally:
+            app.close()
+        assert replies, f"{worker} did not answer add_consumer {queue}"
 
     def events(self, run_id: str) -> list[common_pb2.RunEvent]:
         return [e for page in self.host.client().event_pages(run_id) for e in page.events]
@@ -232,8 +247,8 @@ def cluster(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
     workers: dict[str, subprocess.Popen[bytes]] = {}
     with dev_host(tmp / "home", ["-f", str(tmp / "celery_code.py")], env=env) as host:
         try:
-            for name in ("w1", "w2"):
-                workers[name] = _start_worker(tmp, env, name, "celery_code", queue)
+            workers["w1"] = _start_worker(tmp, env, "w1", "celery_code", f"{queue},{queue}-kill")
+            workers["w2"] = _start_worker(tmp, env, "w2", "celery_code", queue)
             # same code, other location name: another snapshot id
             workers["stale"] = _start_worker(tmp, env, "stale", "elsewhere", queue + "-stale")
             client = host.client()
@@ -301,36 +316,37 @@ def test_cancel_revokes_the_running_steps_and_the_queued_ones(cluster: Cluster) 
     assert len(started()) == 8 and "after_blocker" not in {row[0] for row in cluster.steps()}
 
 
-def test_a_worker_killed_mid_step_is_retried_by_the_retry_policy(cluster: Cluster) -> None:
-    run_id = cluster.launch(assets=("survivor",))
-    wait_for(lambda: any(r[0] == "survivor" for r in cluster.steps()), 30, what="survivor to start")
-    _name, _pid, worker_pid = next(r for r in cluster.steps() if r[0] == "survivor")
-    worker = next(name for name, proc in cluster.workers.items() if proc.pid == worker_pid)
-    os.kill(worker_pid, signal.SIGKILL)
-    assert cluster.wait(run_id, 30).status == host_pb2.SUCCESS
-    events = cluster.events(run_id)
+def test_a_worker_killed_mid_step_fails_its_step_or_has_it_retried(cluster: Cluster) -> None:
+    """victim (no retries) and survivor (one retry) both start on w1, the only worker of their queue;
+    kill -9 of w1 fails victim naming the lost worker, and survivor's second attempt runs on w2 once w2
+    consumes that queue too. No event of either step is stored twice or lost."""
+    victim_run, survivor_run = cluster.launch(assets=("victim",)), cluster.launch(assets=("survivor",))
+
+    def started() -> dict[str, tuple[int, int]]:
+        return {name: (pid, ppid) for name, pid, ppid in cluster.steps() if name in ("victim", "survivor")}
+
+    running = wait_for(lambda: len(started()) == 2 and started(), 30, what="victim and survivor to start")
+    w1 = cluster.workers["w1"].pid
+    assert {ppid for _pid, ppid in running.values()} == {w1}
+    os.kill(w1, signal.SIGKILL)
+    cluster.add_queue("w2", cluster.env["WEIR_TEST_QUEUE"] + "-kill")
+
+    assert cluster.wait(victim_run, 30).status == host_pb2.FAILURE
+    failures = [e for e in cluster.events(victim_run) if e.type == common_pb2.STEP_FAILURE]
+    assert len(failures) == 1 and failures[0].step_key == "victim"
+    assert "Celery worker w1@" in failures[0].message and "was lost" in failures[0].message
+    wait_for(lambda: not alive(running["victim"][0]), 15, what="the step's process to end with its worker")
+
+    assert cluster.wait(survivor_run, 30).status == host_pb2.SUCCESS
+    events = cluster.events(survivor_run)
     lost = [e.message for e in events if e.type == common_pb2.ENGINE_EVENT and "was lost" in e.message]
-    assert len(lost) == 1 and f"Celery worker {worker}@" in lost[0] and "Retrying (attempt 2 of 2)" in lost[0]
+    assert len(lost) == 1 and "Celery worker w1@" in lost[0] and "Retrying (attempt 2 of 2)" in lost[0]
     counted = Counter(e.type for e in events if e.step_key == "survivor")
     assert counted[common_pb2.STEP_START] == 1 and counted[common_pb2.STEP_SUCCESS] == 1
     assert counted[common_pb2.STEP_FAILURE] == 0
-    survivors = [r for r in cluster.steps() if r[0] == "survivor"]
-    assert len(survivors) == 2 and survivors[1][2] != worker_pid
-
-
-def test_a_worker_killed_mid_step_fails_the_step_naming_the_worker(cluster: Cluster) -> None:
-    run_id = cluster.launch(assets=("victim",))
-    wait_for(lambda: any(r[0] == "victim" for r in cluster.steps()), 30, what="victim to start")
-    _name, step_pid, worker_pid = next(r for r in cluster.steps() if r[0] == "victim")
-    worker = next(name for name, proc in cluster.workers.items() if proc.pid == worker_pid)
-    os.kill(worker_pid, signal.SIGKILL)
-    assert cluster.wait(run_id, 30).status == host_pb2.FAILURE
-    events = cluster.events(run_id)
-    failures = [e for e in events if e.type == common_pb2.STEP_FAILURE]
-    assert len(failures) == 1 and failures[0].step_key == "victim"
-    assert f"Celery worker {worker}@" in failures[0].message and "was lost" in failures[0].message
-    wait_for(lambda: not alive(step_pid), 15, what="the step's process to end with its worker")
-    assert [r[0] for r in cluster.steps()].count("victim") == 1
+    rows = cluster.steps()
+    assert [r[0] for r in rows].count("victim") == 1
+    assert [r[2] for r in rows if r[0] == "survivor"] == [w1, cluster.workers["w2"].pid]
 
 
 def test_a_worker_whose_location_fails_to_load_says_so(tmp_path: Path) -> None:
