@@ -3,7 +3,9 @@ what a run container runs (the host's docker run launcher, docs/deploy.md).
 
 It serves the CodeServer API's run methods for that one run (StartRun, WatchRunEvents, GetRunWorker,
 CancelRun) over RunWorkers, the same code a code server uses for its runs: the worker, its journal
-and the host's collection of it do not depend on where the run executes (rule 10). It never imports
+and the host's collection of it do not depend on where the run executes (rule 10). `context.instance`
+goes the same way as from a code server's runs: the host opens ServeInstance, the worker calls
+CallInstance, an InstanceBroker scopes the call to the run (codeserver/instance.py). It never imports
 the location's code (the run worker does), and it serves until SIGTERM: the host removes the
 container once it has stored the run's events, so the journal is there until then.
 """
@@ -23,13 +25,14 @@ from pathlib import Path
 import grpc
 from grpc_health.v1 import health_pb2
 
+from codeserver.instance import DEFAULT_CALL_SECONDS, InstanceBroker, endpoint_of, write_endpoint
 from codeserver.runs import RunDirError, RunWorkers
 from codeserver.server import create_server, sdk_version
 from codeserver.target import LoadTarget
 from protos import wire
 from protos.weir.v1 import codeserver_pb2, codeserver_pb2_grpc, common_pb2
 
-CAPABILITIES = ("run_workers", "cancel")
+CAPABILITIES = ("run_workers", "cancel", "instance")
 
 
 class RunWorkerServicer(codeserver_pb2_grpc.CodeServerServicer):
@@ -39,6 +42,7 @@ class RunWorkerServicer(codeserver_pb2_grpc.CodeServerServicer):
         self.run_id = run_id
         self.location_name = location_name
         self.workers = workers
+        self.broker = InstanceBroker(location_name, workers.runs_dir)
         self.server_id = uuid.uuid4().hex
         self._stopping = threading.Event()
 
@@ -97,6 +101,21 @@ class RunWorkerServicer(codeserver_pb2_grpc.CodeServerServicer):
     ) -> codeserver_pb2.ListRunWorkersReply:
         return codeserver_pb2.ListRunWorkersReply(workers=self.workers.list())
 
+    def ServeInstance(
+        self, request_iterator: Iterator[codeserver_pb2.InstanceReply], context: grpc.ServicerContext
+    ) -> Iterator[codeserver_pb2.InstanceRequest]:
+        def active() -> bool:
+            return context.is_active() and not self._stopping.is_set()
+
+        yield from self.broker.serve(request_iterator, active)
+
+    def CallInstance(
+        self, request: codeserver_pb2.InstanceCall, context: grpc.ServicerContext
+    ) -> codeserver_pb2.InstanceResult:
+        remaining = context.time_remaining()
+        timeout = DEFAULT_CALL_SECONDS if remaining is None else max(0.0, min(remaining - 0.5, 3600.0))
+        return self.broker.call(request, timeout)
+
     def CancelRun(
         self, request: common_pb2.CancelRunRequest, context: grpc.ServicerContext
     ) -> codeserver_pb2.CancelRunReply:
@@ -125,6 +144,8 @@ def serve_run(options: RunWorkerOptions) -> None:
         options.run_id, options.location_name, RunWorkers(options.runs_dir.resolve(), options.target)
     )
     server, port, health_servicer = create_server(servicer, f"{options.host}:{options.port}", token=options.token)
+    servicer.broker.endpoint = endpoint_of(options.host, port, options.token, None)
+    write_endpoint(servicer.workers.runs_dir, servicer.broker.endpoint)  # where the run's worker finds it
     server.start()
     health_servicer.set("", health_pb2.HealthCheckResponse.SERVING)
     if options.ready_file:

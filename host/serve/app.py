@@ -50,8 +50,9 @@ class HostApp:
     daemon: Daemon = field(init=False)
 
     def __post_init__(self) -> None:
-        self.workspace.serve_instance(InstanceService(self.engine).answer)  # context.instance (rule 9)
-        self.launcher = build_launcher(self.config.run_launcher, self.workspace)
+        instance = InstanceService(self.engine).answer
+        self.workspace.serve_instance(instance)  # context.instance (rule 9)
+        self.launcher = build_launcher(self.config.run_launcher, self.workspace, instance)
         self.watchers = RunWatchers(
             self.engine, self.workspace, self.config.run_monitoring, self.clock, launcher=self.launcher
         )

@@ -7,11 +7,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from host.api.instance import InstanceService
 from host.config import load_host_config
 from host.daemon.launchers import build_launcher
 from host.daemon.launchers.default import CodeServerLauncher
@@ -19,6 +21,9 @@ from host.daemon.launchers.docker import DockerRunLauncher
 from host.errors import ConfigError, WeirError
 from host.locations.client import GrpcLocationClient
 from host.locations.workspace import WorkspaceManager
+from host.storage import runs as run_store
+from host.storage.engine import ensure_schema, open_engine
+from host.storage.records import RunRecord, RunStatus
 from protos.weir.v1 import codeserver_pb2, common_pb2
 from tests.support import REPO, kill_processes_mentioning, wait_for
 
@@ -87,6 +92,8 @@ import sdk as dg
 @dg.asset
 def greeting(context: dg.AssetExecutionContext) -> str:
     context.log.info("hello from the run's own server")
+    me = context.instance.get_run_by_id(context.run_id)
+    context.log.info(f"the host says this run is {me.status.value} in {me.tags.get('where')}")
     return "hello"
 
 
@@ -116,7 +123,7 @@ def run_server(tmp_path: Path) -> Iterator[GrpcLocationClient]:
     client = None
     try:
         port = wait_for(lambda: ready.exists() and ready.read_text(), 30, what="the run worker server to bind")
-        client = GrpcLocationClient("shop, run container", f"127.0.0.1:{port}", token="t0ken")
+        client = GrpcLocationClient("shop", f"127.0.0.1:{port}", token="t0ken")
         yield client
     finally:
         if client is not None:
@@ -139,8 +146,26 @@ def _events(client: GrpcLocationClient, run_id: str) -> tuple[list[common_pb2.Ru
     return events, worker
 
 
-def test_run_worker_server_runs_its_one_run_and_serves_its_journal(run_server):
+def test_run_worker_server_runs_its_one_run_and_serves_its_journal(run_server, tmp_path):
     client = run_server
+    engine = open_engine(f"sqlite:///{tmp_path / 'weir.db'}")
+    ensure_schema(engine)
+    with engine.begin() as conn:  # the run as the host stores it: context.instance reads it from there
+        run_store.add_run(
+            conn,
+            RunRecord(
+                run_id="r1",
+                location="shop",
+                job_name="__ASSET_JOB",
+                status=RunStatus.STARTED,
+                asset_selection=("greeting",),
+                run_config_json="{}",
+                tags={"where": "a container"},
+                snapshot_id="",
+                created_at=time.time(),
+            ),
+        )
+    client.serve_instance(InstanceService(engine).answer)
     # before StartRun the run is unknown there: the host's watcher then launches it (rule 10)
     assert client.run_worker("r1").state == codeserver_pb2.WORKER_NOT_FOUND
     request = codeserver_pb2.StartRunRequest(run_id="r1", asset_selection=[common_pb2.AssetKey(path=["greeting"])])
@@ -151,8 +176,12 @@ def test_run_worker_server_runs_its_one_run_and_serves_its_journal(run_server):
     )
     events, worker = _events(client, "r1")
     types = [common_pb2.EventType.Name(e.type) for e in events]
-    assert types[0] == "RUN_START" and types[-1] == "RUN_SUCCESS", types
-    assert "hello from the run's own server" in [e.message for e in events]
+    assert types[0] == "RUN_START" and types[-1] == "RUN_SUCCESS", [
+        (e.type, e.message, e.error.message) for e in events
+    ]
+    messages = [e.message for e in events]
+    assert "hello from the run's own server" in messages
+    assert "the host says this run is STARTED in a container" in messages, messages
     assert [e.sequence for e in events] == list(range(len(events)))
     assert worker.state == codeserver_pb2.WORKER_EXITED and worker.exit_code == 0
 

@@ -36,6 +36,7 @@ from host.domain.launcher import RunWorkerGone
 from host.domain.runs import start_request
 from host.errors import ConfigError, LocationUnavailable, WeirError
 from host.locations.client import GrpcLocationClient
+from host.locations.instance_link import InstanceHandler
 from host.storage.records import RunRecord
 from protos.weir.v1 import codeserver_pb2
 
@@ -53,9 +54,15 @@ class DockerRunLauncher:
 
     name = "docker"
 
-    def __init__(self, config: DockerRunLauncherConfig, client: docker.DockerClient | None = None) -> None:
+    def __init__(
+        self,
+        config: DockerRunLauncherConfig,
+        client: docker.DockerClient | None = None,
+        instance_handler: InstanceHandler | None = None,
+    ) -> None:
         self._config = config
         self._docker_client = client
+        self._instance_handler = instance_handler
         self._clients: dict[str, GrpcLocationClient] = {}
         self._code_args: dict[str, list[str]] = {}
         self._lock = threading.Lock()
@@ -199,11 +206,13 @@ class DockerRunLauncher:
         with self._lock:
             client = self._clients.get(run_id)
             if client is None:
-                client = GrpcLocationClient(
-                    f"{container.labels.get(LABEL_LOCATION, '?')}, run container {container.name}",
+                client = GrpcLocationClient(  # named as its location: the host checks instance calls by it
+                    container.labels[LABEL_LOCATION],
                     self._address(container),
                     token=_env_of(container).get("WEIR_TOKEN"),
                 )
+                if self._instance_handler is not None:  # context.instance of the run, through its server
+                    client.serve_instance(self._instance_handler)
                 self._clients[run_id] = client
             return client
 
