@@ -30,6 +30,7 @@ EVENT_TYPES = (
     "HOOK_COMPLETED",
     "HOOK_ERRORED",
     "HOOK_SKIPPED",
+    "STEP_RESTARTED",
 )
 
 

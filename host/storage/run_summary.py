@@ -1,7 +1,8 @@
 """A run's summary, kept at ingest: what the run page and `weir runs show` read instead of its events.
 
 `events.add_events`, the only writer of events, passes the events it stores for the first time to `add`
-in the same transaction, so the summary always agrees with the log. Three tables (migration 0008):
+in the same transaction, so the summary always agrees with the log. Three tables (migration 0008), and the
+attempt marks (migration 0010):
 
 - `run_event_counts`: events per (step, type, level) with their first and last sequence. The counts by
   type and by level, the total, the first error, a step's attempts, and how many events a filter without
@@ -9,6 +10,8 @@ in the same transaction, so the summary always agrees with the log. Three tables
 - `run_steps`: what order decides — a step's first start time, its latest start, end (with the end's
   time and kind) and retry — and the bytes of stdout and stderr it printed. Its status is derived on read.
 - `run_step_assets`: the assets each step materialized.
+- `run_step_attempts`: each start of a step (STEP_START, then STEP_RESTARTED for each retry) and each end
+  (up for retry, success, failure, skipped): a few rows per attempt, read into `Attempt`s.
 
 Every column merges by a sum, a min or a max (an end by its sequence), so batches stored in any order
 give the same summary.
@@ -16,6 +19,7 @@ give the same summary.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -24,7 +28,7 @@ import sqlalchemy as sa
 
 from host.storage._sql import insert, insert_ignoring_duplicates
 from host.storage.records import EventRecord
-from host.storage.schema import run_event_counts, run_step_assets, run_steps
+from host.storage.schema import run_event_counts, run_step_assets, run_step_attempts, run_steps
 from protos.weir.v1 import common_pb2
 
 LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL", "EVENT")
@@ -33,9 +37,13 @@ LOG_LEVELS = frozenset(LEVELS[:5])
 COMPUTE_LOG = "COMPUTE_LOG"
 MATERIALIZATION = "ASSET_MATERIALIZATION"
 STEP_START = "STEP_START"
+STEP_RESTARTED = "STEP_RESTARTED"  # a retry's attempt begins
+STEP_STARTS = (STEP_START, STEP_RESTARTED)
 STEP_RETRY = "STEP_UP_FOR_RETRY"
 STEP_ENDS = {"STEP_SUCCESS": "SUCCESS", "STEP_FAILURE": "FAILURE", "STEP_SKIPPED": "SKIPPED"}
-_STEP_STATE = frozenset((STEP_START, STEP_RETRY, COMPUTE_LOG, *STEP_ENDS))
+_STEP_STATE = frozenset((*STEP_STARTS, STEP_RETRY, COMPUTE_LOG, *STEP_ENDS))
+# An attempt's marks: its start, and how it ended (UP_FOR_RETRY: it failed and the step retries).
+_MARKS = {STEP_START: "START", STEP_RESTARTED: "START", STEP_RETRY: "UP_FOR_RETRY", **STEP_ENDS}
 _NO_SEQUENCE = -1
 
 
@@ -79,7 +87,7 @@ class _Step:
                 self.stderr_bytes += event.text_bytes
             else:
                 self.stdout_bytes += event.text_bytes
-        elif kind == STEP_START:
+        elif kind in STEP_STARTS:
             if self.started_at is None or event.timestamp < self.started_at:
                 self.started_at = event.timestamp
             self.last_start_sequence = max(self.last_start_sequence, sequence)
@@ -94,6 +102,7 @@ def add(conn: sa.Connection, records: Sequence[EventRecord]) -> None:
     counts: dict[tuple[str, str, str, str], list[int]] = {}
     steps: dict[tuple[str, str], _Step] = {}
     assets: set[tuple[str, str, str]] = set()
+    marks: list[dict[str, Any]] = []
     for event in records:
         sequence = event.sequence
         key = (event.run_id, event.step_key, event.event_type, event.level or "EVENT")
@@ -111,6 +120,17 @@ def add(conn: sa.Connection, records: Sequence[EventRecord]) -> None:
             if step is None:
                 step = steps[(event.run_id, event.step_key)] = _Step()
             step.add(event)
+            mark = _MARKS.get(event.event_type)
+            if mark is not None and event.step_key:
+                marks.append(
+                    {
+                        "run_id": event.run_id,
+                        "step_key": event.step_key,
+                        "sequence": sequence,
+                        "mark": mark,
+                        "timestamp": event.timestamp,
+                    }
+                )
         elif event.event_type == MATERIALIZATION and event.asset_key:
             assets.add((event.run_id, event.step_key, event.asset_key))
     if counts:
@@ -123,6 +143,8 @@ def add(conn: sa.Connection, records: Sequence[EventRecord]) -> None:
     if assets:
         rows = [{"run_id": r, "step_key": s, "asset_key": a} for r, s, a in sorted(assets)]
         conn.execute(insert_ignoring_duplicates(conn, run_step_assets), rows)
+    if marks:
+        conn.execute(insert_ignoring_duplicates(conn, run_step_attempts), marks)
 
 
 def _least(old: Any, new: Any) -> Any:
@@ -244,3 +266,34 @@ def log_sizes(conn: sa.Connection, run_id: str) -> list[StepState]:
         .order_by(first.c.first)
     )
     return [StepState(*row) for row in conn.execute(query)]
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One attempt of a step: from its start (STEP_START, or STEP_RESTARTED for a retry) to its end."""
+
+    number: int  # 1 for the first
+    start_sequence: int
+    start: float
+    end_sequence: int | None  # None: not ended (running, or abandoned when a later attempt exists)
+    end: float | None
+    outcome: str  # STARTED | UP_FOR_RETRY | SUCCESS | FAILURE | SKIPPED
+
+
+def step_attempts(conn: sa.Connection, run_id: str, steps: Sequence[str] = ()) -> dict[str, list[Attempt]]:
+    """Each step's attempts (of these steps, if any are named), in order: from its marks, a few rows per
+    attempt. A step skipped without a start has none."""
+    table = run_step_attempts
+    query = sa.select(table.c.step_key, table.c.sequence, table.c.mark, table.c.timestamp).where(
+        table.c.run_id == run_id
+    )
+    if steps:
+        query = query.where(table.c.step_key.in_(steps))
+    attempts: dict[str, list[Attempt]] = {}
+    for step_key, sequence, mark, timestamp in conn.execute(query.order_by(table.c.step_key, table.c.sequence)):
+        tries = attempts.setdefault(step_key, [])
+        if mark == "START":
+            tries.append(Attempt(len(tries) + 1, int(sequence), timestamp, None, None, "STARTED"))
+        elif tries and tries[-1].end_sequence is None:
+            tries[-1] = dataclasses.replace(tries[-1], end_sequence=int(sequence), end=timestamp, outcome=mark)
+    return {key: tries for key, tries in attempts.items() if tries}

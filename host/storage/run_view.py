@@ -2,14 +2,19 @@
 events filtered in SQL, so that a run of 100,000 events never travels to the browser whole.
 
 The summary (host/storage/run_summary.py) is a few rows per step, whatever the run's size: the step
-list (start, end, status, attempts), the counts by level and by type, the first error and the number of
-events any filter without text keeps all come from it. Each event's level is a column set at ingest
-(`run_summary.event_level`). Text search is a substring of the stored event (its message, step, asset,
-metadata and error), case-insensitive for ASCII letters.
+list (start, end, status, and each attempt's start, end and outcome), the counts by level and by type,
+the first error and the number of events any filter without text keeps all come from it. Each event's
+level is a column set at ingest (`run_summary.event_level`). Text search is a substring of the stored
+event (its message, step, asset, metadata and error), case-insensitive for ASCII letters. An event belongs
+to the attempt of its step that began last before it (a step's attempts start at its STEP_START, then at
+each STEP_RESTARTED), so an attempt is a range of sequences of its step and the `attempt` filter is a
+range in SQL.
 """
 
 from __future__ import annotations
 
+import bisect
+import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,12 +24,13 @@ import sqlalchemy as sa
 from host.storage import run_summary
 from host.storage._sql import fit_page
 from host.storage.run_summary import COMPUTE_LOG as COMPUTE_LOG
-from host.storage.run_summary import ERROR_LEVELS, STEP_ENDS, EventCount, StepState
+from host.storage.run_summary import ERROR_LEVELS, STEP_ENDS, STEP_STARTS, Attempt, EventCount, StepState
 from host.storage.run_summary import LEVELS as LEVELS
 from host.storage.schema import events
 
 _STREAM_FIELD = 17  # RunEvent.stream
 _SIZED_ROWS = 1001  # chunk sizes read for one page of captured output
+_AFTER_ALL = 1 << 62  # a sequence after every event
 
 
 def field_bytes(number: int, text: str) -> bytes:
@@ -80,15 +86,31 @@ def text_matches(body: bytes, text: str) -> bool:
 
 @dataclass(frozen=True)
 class EventFilter:
-    """Which events a view shows: each non-empty part narrows it (steps, types and levels: any of)."""
+    """Which events a view shows: each non-empty part narrows it (steps, types and levels: any of).
+
+    `attempt` keeps the events of that attempt of each step (of the steps named, if any); its sequence
+    ranges are read by `with_attempt_ranges` before the filter is used."""
 
     steps: tuple[str, ...] = ()
     types: tuple[str, ...] = ()
     levels: tuple[str, ...] = ()
     text: str = ""
+    attempt: int | None = None
+    attempt_ranges: tuple[tuple[str, int, int], ...] = ()  # (step, first sequence, sequence after)
+
+    @property
+    def counted(self) -> bool:
+        """Whether the run's counts tell how many events pass (no text, no attempt): no query needed."""
+        return not self.text and self.attempt is None
 
     def clauses(self, dialect: str) -> list[Any]:
         where: list[Any] = []
+        if self.attempt is not None:
+            spans = [
+                sa.and_(events.c.step_key == step, events.c.sequence >= low, events.c.sequence < high)
+                for step, low, high in self.attempt_ranges
+            ]
+            where.append(sa.or_(*spans) if spans else sa.false())
         if self.steps:
             where.append(events.c.step_key.in_(self.steps))
         if self.types:
@@ -123,6 +145,7 @@ class StepSummary:
     assets: list[str] = field(default_factory=list)
     stdout_bytes: int = 0  # captured output
     stderr_bytes: int = 0
+    attempt_list: list[Attempt] = field(default_factory=list)  # each attempt's start, end and outcome
 
 
 @dataclass
@@ -136,13 +159,19 @@ class LogSummary:
 
 
 def read_summary(conn: sa.Connection, run_id: str) -> tuple[LogSummary, list[EventCount]]:
-    """The run's step summary and counts, and the counts they come from: three small indexed reads."""
+    """The run's step summary and counts, and the counts they come from: four small indexed reads."""
     counts = run_summary.event_counts(conn, run_id)
     states = run_summary.step_states(conn, run_id)
-    return summarize(counts, states, run_summary.step_assets(conn, run_id)), counts
+    attempts = run_summary.step_attempts(conn, run_id)
+    return summarize(counts, states, run_summary.step_assets(conn, run_id), attempts), counts
 
 
-def summarize(counts: Iterable[EventCount], states: Iterable[StepState], assets: Mapping[str, list[str]]) -> LogSummary:
+def summarize(
+    counts: Iterable[EventCount],
+    states: Iterable[StepState],
+    assets: Mapping[str, list[str]],
+    attempts: Mapping[str, list[Attempt]] | None = None,
+) -> LogSummary:
     """The run's step summary and counts, from its summary rows."""
     counts = list(counts)
     by_type: dict[str, int] = {}
@@ -155,7 +184,8 @@ def summarize(counts: Iterable[EventCount], states: Iterable[StepState], assets:
             per_step.setdefault(c.step_key, []).append(c)
     errors = [c.first_sequence for c in counts if c.level in ERROR_LEVELS]
     state = {s.step_key: s for s in states}
-    steps = [_step(key, cs, state.get(key), assets.get(key, [])) for key, cs in per_step.items()]
+    tries = attempts or {}
+    steps = [_step(key, cs, state.get(key), assets.get(key, []), tries.get(key, [])) for key, cs in per_step.items()]
     return LogSummary(
         total=sum(by_type.values()),
         last_sequence=max((c.last_sequence for c in counts), default=-1),
@@ -166,7 +196,9 @@ def summarize(counts: Iterable[EventCount], states: Iterable[StepState], assets:
     )
 
 
-def _step(key: str, counts: Sequence[EventCount], state: StepState | None, assets: list[str]) -> StepSummary:
+def _step(
+    key: str, counts: Sequence[EventCount], state: StepState | None, assets: list[str], attempts: list[Attempt]
+) -> StepSummary:
     """A step's status is its latest end, retry or start, whichever came last."""
     state = state or StepState(key, None, -1, -1, None, None, -1, 0, 0, 0)
     if state.last_end_sequence > state.last_start_sequence and state.end_status:
@@ -183,18 +215,47 @@ def _step(key: str, counts: Sequence[EventCount], state: StepState | None, asset
         status=status,
         start=state.started_at,
         end=state.ended_at if status in STEP_ENDS.values() else None,
-        attempts=sum(c.count for c in counts if c.event_type == "STEP_START"),
+        attempts=len(attempts) or sum(c.count for c in counts if c.event_type in STEP_STARTS),
         first_sequence=min(c.first_sequence for c in counts),
         error_sequence=min(failures, default=None),
         events=sum(c.count for c in counts),
         assets=assets,
         stdout_bytes=state.stdout_bytes,
         stderr_bytes=state.stderr_bytes,
+        attempt_list=attempts,
     )
 
 
+def with_attempt_ranges(conn: sa.Connection, run_id: str, where: EventFilter) -> EventFilter:
+    """The filter with the sequence ranges of its attempt read (none: a filter without an attempt)."""
+    if where.attempt is None:
+        return where
+    ranges = []
+    for step, attempts in run_summary.step_attempts(conn, run_id, where.steps).items():
+        span = attempt_span(attempts, where.attempt)
+        if span is not None:
+            ranges.append((step, *span))
+    return dataclasses.replace(where, attempt_ranges=tuple(ranges))
+
+
+def attempt_span(attempts: Sequence[Attempt], number: int) -> tuple[int, int] | None:
+    """The sequences of a step's events in its attempt `number` (the first attempt also holds what came
+    before its start), as [first, after); None if the step has no such attempt."""
+    if not 1 <= number <= len(attempts):
+        return None
+    low = attempts[number - 1].start_sequence if number > 1 else -1
+    high = attempts[number].start_sequence if number < len(attempts) else _AFTER_ALL
+    return low, high
+
+
+def attempt_of(attempts: Sequence[Attempt], sequence: int) -> int:
+    """The attempt an event of the step belongs to: the last begun at or before it (1 before any)."""
+    starts = [a.start_sequence for a in attempts]
+    return max(1, bisect.bisect_right(starts, sequence))
+
+
 def count_kept(counts: Iterable[EventCount], where: EventFilter) -> int:
-    """How many events pass a filter without text: from the run's counts, no query."""
+    """How many events pass a filter without text or attempt: from the run's counts, no query."""
     return sum(c.count for c in counts if where.keeps(c))
 
 
@@ -256,21 +317,30 @@ def compute_log_tail(
     stream: str | None,
     before: int | None = None,
     max_bytes: int,
+    span: tuple[int, int] | None = None,
 ) -> tuple[list[LogChunkRow], bool]:
     """The newest chunks of captured output (before a sequence, if given) that fit in `max_bytes` (at
-    least one: a chunk is at most 64 KB), oldest first, and whether earlier output exists."""
-    where = _log_clauses(conn.dialect.name, run_id, step_key, stream)
+    least one: a chunk is at most 64 KB), oldest first, and whether earlier output exists. `span`: only
+    the chunks in this range of sequences (one attempt of the step, `attempt_span`)."""
+    where = _log_clauses(conn.dialect.name, run_id, step_key, stream, span)
     if before is not None:
         where.append(events.c.sequence < before)
     return _chunk_page(conn, where, events.c.sequence.desc(), max_bytes)
 
 
 def compute_log_after(
-    conn: sa.Connection, run_id: str, *, step_key: str | None, stream: str | None, after: int, max_bytes: int
+    conn: sa.Connection,
+    run_id: str,
+    *,
+    step_key: str | None,
+    stream: str | None,
+    after: int,
+    max_bytes: int,
+    span: tuple[int, int] | None = None,
 ) -> tuple[list[LogChunkRow], bool]:
     """Chunks of captured output after a sequence that fit in `max_bytes` (at least one), oldest first,
     and whether more follow: a live tail's next read."""
-    where = [*_log_clauses(conn.dialect.name, run_id, step_key, stream), events.c.sequence > after]
+    where = [*_log_clauses(conn.dialect.name, run_id, step_key, stream, span), events.c.sequence > after]
     return _chunk_page(conn, where, events.c.sequence, max_bytes)
 
 
@@ -287,8 +357,12 @@ def _chunk_page(conn: sa.Connection, where: list[Any], order: Any, max_bytes: in
     return [LogChunkRow(int(s), b) for s, b in conn.execute(query.order_by(events.c.sequence))], more
 
 
-def _log_clauses(dialect: str, run_id: str, step_key: str | None, stream: str | None) -> list[Any]:
+def _log_clauses(
+    dialect: str, run_id: str, step_key: str | None, stream: str | None, span: tuple[int, int] | None
+) -> list[Any]:
     where = [events.c.run_id == run_id, events.c.event_type == COMPUTE_LOG]
+    if span is not None:
+        where += [events.c.sequence >= span[0], events.c.sequence < span[1]]
     if step_key is not None:
         where.append(events.c.step_key == step_key)
     if stream:

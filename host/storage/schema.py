@@ -165,6 +165,19 @@ run_steps = sa.Table(
     sa.Column("dropped_bytes", sa.BigInteger, nullable=False),  # output past the cap, not stored
 )
 
+# A step's attempt marks (migration 0010): each start (STEP_START, STEP_RESTARTED) and end (STEP_UP_FOR_RETRY,
+# STEP_SUCCESS, STEP_FAILURE, STEP_SKIPPED), whatever order batches arrive in: run_summary.step_attempts
+# reads them into attempts.
+run_step_attempts = sa.Table(
+    "run_step_attempts",
+    metadata,
+    sa.Column("run_id", sa.String, sa.ForeignKey("runs.run_id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("step_key", sa.String, primary_key=True),
+    sa.Column("sequence", sa.BigInteger, primary_key=True),
+    sa.Column("mark", sa.String, nullable=False),  # START | UP_FOR_RETRY | SUCCESS | FAILURE | SKIPPED
+    sa.Column("timestamp", Time, nullable=False),
+)
+
 run_step_assets = sa.Table(
     "run_step_assets",
     metadata,

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from host.domain import runs
 from host.errors import RunNotFound
-from host.storage import run_view
+from host.storage import run_summary, run_view
 from host.storage.records import TERMINAL_RUN_STATUSES, RunRecord
 from host.web import run_log
 from host.web.http import HttpError, Request, Response, Router
@@ -35,7 +35,8 @@ def register(router: Router, web: WebApp) -> None:
 
 def view(web: WebApp, request: Request) -> Response:
     """`?after=SEQ`, `?before=SEQ` or `?seq=SEQ` pick the page (default: the first error of a failed run,
-    else the tail); `step`, `type`, `level` (comma-separated) and `q` (text) filter it; `only=events`
+    else the tail); `step`, `type`, `level` (comma-separated), `attempt` (a number: that attempt of each
+    step) and `q` (text) filter it; `only=events`
     answers with the page alone (what scrolling needs)."""
     run = _run(web, request)
     page = run_log.PageRequest(
@@ -77,7 +78,9 @@ def _events(web: WebApp, run_id: str, where: run_view.EventFilter, after: int) -
             yield _sse("gone", {"run_id": run_id})
             return
         with web.services.engine.connect() as conn:
+            where = run_view.with_attempt_ranges(conn, run_id, where)  # a retry may have begun an attempt
             rows, read_to, more = run_log.events_since(conn, run_id, where, after=after)
+            attempts = run_summary.step_attempts(conn, run_id) if rows else {}
             fresh = read_to > after
             summary_due = summary_due or fresh
             now = time.monotonic()
@@ -89,7 +92,8 @@ def _events(web: WebApp, run_id: str, where: run_view.EventFilter, after: int) -
             yield _sse("run", header)
         if fresh:
             after = read_to
-            yield _sse("events", {"events": [run_log.event_json(r) for r in rows], "read_to": read_to}, after)
+            batch = [run_log.event_json(r, attempts) for r in rows]
+            yield _sse("events", {"events": batch, "read_to": read_to}, after)
         if more:
             continue
         if run.status in TERMINAL_RUN_STATUSES:
@@ -106,8 +110,9 @@ def _events(web: WebApp, run_id: str, where: run_view.EventFilter, after: int) -
 
 def logs(web: WebApp, request: Request) -> Response:
     """A step's captured output: `?step=KEY` ("" for the run's own; absent: every step), `stream`
-    (stdout|stderr; absent: both); the newest 64 KB, or the 64 KB before `before=SEQ` ("load earlier"),
-    or what follows `after=SEQ` (a live tail). `download=1` sends all of it as a text file.
+    (stdout|stderr; absent: both), `attempt` (a number, with a step: that attempt's output); the newest
+    64 KB, or the 64 KB before `before=SEQ` ("load earlier"), or what follows `after=SEQ` (a live
+    tail). `download=1` sends all of it as a text file.
 
     Pages are cut at chunk sequences, not bytes: a chunk is what the run worker read at once (64 KB at
     most) and the stream is inside the stored event, so a sequence is a cursor the database finds."""
@@ -116,18 +121,19 @@ def logs(web: WebApp, request: Request) -> Response:
     out = request.arg("stream") or None
     if out is not None and out not in STREAMS:
         raise HttpError(400, f"stream={out[:40]!r}: pass stdout, stderr, or leave it out for both")
+    span = _attempt_span(web, request, run, step)
     if request.arg("download"):
-        return _download(web, run, step, out)
+        return _download(web, run, step, out, span, request.arg("attempt"))
     after, before = _optional_int(request, "after"), _optional_int(request, "before")
     with web.services.engine.connect() as conn:
         if after is not None:
             chunks, more = run_view.compute_log_after(
-                conn, run.run_id, step_key=step, stream=out, after=after, max_bytes=LOG_PAGE_BYTES
+                conn, run.run_id, step_key=step, stream=out, after=after, max_bytes=LOG_PAGE_BYTES, span=span
             )
             earlier = True
         else:
             chunks, earlier = run_view.compute_log_tail(
-                conn, run.run_id, step_key=step, stream=out, before=before, max_bytes=LOG_PAGE_BYTES
+                conn, run.run_id, step_key=step, stream=out, before=before, max_bytes=LOG_PAGE_BYTES, span=span
             )
             more = False
     return Response.json(
@@ -142,13 +148,30 @@ def logs(web: WebApp, request: Request) -> Response:
     )
 
 
-def _download(web: WebApp, run: RunRecord, step: str | None, out: str | None) -> Response:
+def _attempt_span(web: WebApp, request: Request, run: RunRecord, step: str | None) -> tuple[int, int] | None:
+    """The sequences of `?attempt=N` of the step (None without one); a clear 400 for one it does not have."""
+    if not request.arg("attempt"):
+        return None
+    number = request.int_arg("attempt", 1, low=1)
+    if not step:
+        raise HttpError(400, f"attempt={number} needs a step: pass step=KEY too")
+    with web.services.engine.connect() as conn:
+        attempts = run_summary.step_attempts(conn, run.run_id, [step]).get(step, [])
+    span = run_view.attempt_span(attempts, number)
+    if span is None:
+        raise HttpError(400, f"step {step!r} has {len(attempts)} attempt(s), not an attempt {number}")
+    return span
+
+
+def _download(
+    web: WebApp, run: RunRecord, step: str | None, out: str | None, span: tuple[int, int] | None, attempt: str
+) -> Response:
     def text() -> Iterator[bytes]:
         after, more = -1, True
         while more:
             with web.services.engine.connect() as conn:
                 chunks, more = run_view.compute_log_after(
-                    conn, run.run_id, step_key=step, stream=out, after=after, max_bytes=LOG_DOWNLOAD_BYTES
+                    conn, run.run_id, step_key=step, stream=out, after=after, max_bytes=LOG_DOWNLOAD_BYTES, span=span
                 )
             for chunk in chunks:
                 yield run_log.chunk_json(chunk)["text"].encode()
@@ -156,7 +179,8 @@ def _download(web: WebApp, run: RunRecord, step: str | None, out: str | None) ->
                 return
             after = chunks[-1].sequence
 
-    name = f"{run.run_id[:8]}-{step or 'run'}-{out or 'output'}.log".replace("/", "_").replace('"', "")
+    tried = f"-attempt{attempt}" if span is not None else ""
+    name = f"{run.run_id[:8]}-{step or 'run'}{tried}-{out or 'output'}.log".replace("/", "_").replace('"', "")
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}
     return Response(200, content_type="text/plain; charset=utf-8", headers=headers, stream=text())
 
@@ -172,7 +196,8 @@ def _filter(request: Request) -> run_view.EventFilter:
     def listed(name: str) -> list[str]:
         return [part for value in request.query.get(name, []) for part in value.split(",") if part]
 
-    where = run_log.event_filter(listed("step"), listed("type"), listed("level"), request.arg("q"))
+    attempt = request.int_arg("attempt", 1, low=1) if request.arg("attempt") else None
+    where = run_log.event_filter(listed("step"), listed("type"), listed("level"), request.arg("q"), attempt)
     unknown = sorted(set(where.levels) - set(run_view.LEVELS))
     if unknown:
         raise HttpError(400, f"level {', '.join(unknown)} is not one of {', '.join(run_view.LEVELS)}")

@@ -7,6 +7,7 @@ so opening a run of any size reads none of its events but the page shown.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -16,9 +17,9 @@ from host.domain import runs
 from host.errors import LocationNotFound
 from host.locations.workspace import WorkspaceManager
 from host.storage import events as event_store
-from host.storage import run_view
+from host.storage import run_summary, run_view
 from host.storage.records import RunRecord
-from host.storage.run_summary import EventCount
+from host.storage.run_summary import Attempt, EventCount
 from host.storage.run_view import EventFilter, EventRow, LogChunkRow, LogSummary
 from host.web import bridge
 from protos.keys import asset_key_str
@@ -41,12 +42,17 @@ class PageRequest:
     limit: int = PAGE
 
 
-def event_filter(steps: list[str], types: list[str], levels: list[str], text: str) -> EventFilter:
+def event_filter(
+    steps: list[str], types: list[str], levels: list[str], text: str, attempt: int | None = None
+) -> EventFilter:
+    """The filter as the page asks for it; an `attempt` filter's ranges are read when it is used
+    (`run_view.with_attempt_ranges`)."""
     return EventFilter(
         steps=tuple(steps),
         types=tuple(t.upper() for t in types if t),
         levels=tuple(lv.upper() for lv in levels if lv),
         text=text.strip(),
+        attempt=attempt,
     )
 
 
@@ -59,15 +65,17 @@ def view(
 ) -> dict[str, Any]:
     """Everything the run page draws when it opens: header, steps, counts and one page of events."""
     summary, counts = run_view.read_summary(conn, run.run_id)
-    matched = run_view.count_matching(conn, run.run_id, where) if where.text else run_view.count_kept(counts, where)
+    where = run_view.with_attempt_ranges(conn, run.run_id, where)
+    matched = run_view.count_kept(counts, where) if where.counted else run_view.count_matching(conn, run.run_id, where)
     events, has_before, has_after, target = _page(conn, run, where, page, summary)
+    attempts = {s.step_key: s.attempt_list for s in summary.steps}
     return {
         "run": run_json(run),
         "summary": summary_json(summary),
         "log_steps": log_steps(counts),
         "step_assets": step_assets(workspace, run) if workspace is not None else None,
         "matched": matched,
-        "events": [event_json(row) for row in events],
+        "events": [event_json(row, attempts) for row in events],
         "has_before": has_before,
         "has_after": has_after,
         "target": target,
@@ -78,8 +86,10 @@ def events_page(conn: sa.Connection, run: RunRecord, where: EventFilter, page: P
     """One page of the log without the rest of the view: the next page as the reader scrolls."""
     if page.after is None and page.before is None:
         page = PageRequest(before=END, limit=page.limit)
+    where = run_view.with_attempt_ranges(conn, run.run_id, where)
     events, has_before, has_after, _ = _page(conn, run, where, page, None)
-    return {"events": [event_json(row) for row in events], "has_before": has_before, "has_after": has_after}
+    attempts = run_summary.step_attempts(conn, run.run_id)
+    return {"events": [event_json(row, attempts) for row in events], "has_before": has_before, "has_after": has_after}
 
 
 def _page(
@@ -124,13 +134,17 @@ def summary_json(summary: LogSummary) -> dict[str, Any]:
     return asdict(summary)
 
 
-def event_json(row: EventRow) -> dict[str, Any]:
-    """An event as the log shows it: the Host API's RunEvent JSON, its level, long text cut."""
+def event_json(row: EventRow, attempts: Mapping[str, list[Attempt]] | None = None) -> dict[str, Any]:
+    """An event as the log shows it: the Host API's RunEvent JSON, its level, long text cut, and for a
+    step of several attempts the attempt it belongs to."""
     event = common_pb2.RunEvent.FromString(row.body)
     value = bridge.to_json(event)
     value.pop("run_id", None)
     value["sequence"] = row.sequence
     value["level"] = row.level
+    tries = (attempts or {}).get(event.step_key, [])
+    if len(tries) > 1:
+        value["attempt"] = run_view.attempt_of(tries, row.sequence)
     message = value.get("message", "")
     if len(message) > EVENT_TEXT_CHARS:
         value["message"] = message[:EVENT_TEXT_CHARS]

@@ -138,6 +138,11 @@ def _execute_with_retries(state: RunState, step: Step) -> StepOutcome:
             )
             if wait > 0:
                 time.sleep(wait)
+            state.event(
+                "STEP_RESTARTED",
+                step_key=step.key,
+                message=f'Started re-execution (attempt # {attempt + 1}) of step "{step.key}".',
+            )
             continue
         duration = time.time() - started
         state.event(

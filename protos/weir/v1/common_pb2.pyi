@@ -55,6 +55,10 @@ class _EventTypeEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_EventType.V
     """a hook raised (error); the step's outcome is unchanged"""
     HOOK_SKIPPED: _EventType.ValueType  # 20
     """a hook of the step whose trigger (success or failure) did not happen"""
+    STEP_RESTARTED: _EventType.ValueType  # 21
+    """A retry's attempt begins (after STEP_UP_FOR_RETRY and its wait), as Dagster's STEP_RESTARTED: a step's
+    attempts are its STEP_START then each STEP_RESTARTED, in sequence order.
+    """
 
 class EventType(_EventType, metaclass=_EventTypeEnumTypeWrapper): ...
 
@@ -87,6 +91,10 @@ HOOK_ERRORED: EventType.ValueType  # 19
 """a hook raised (error); the step's outcome is unchanged"""
 HOOK_SKIPPED: EventType.ValueType  # 20
 """a hook of the step whose trigger (success or failure) did not happen"""
+STEP_RESTARTED: EventType.ValueType  # 21
+"""A retry's attempt begins (after STEP_UP_FOR_RETRY and its wait), as Dagster's STEP_RESTARTED: a step's
+attempts are its STEP_START then each STEP_RESTARTED, in sequence order.
+"""
 Global___EventType: _TypeAlias = EventType  # noqa: Y015
 
 @_typing.final
