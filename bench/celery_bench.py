@@ -234,6 +234,7 @@ def probe_dagster(args: dict[str, Any]) -> dict[str, Any]:
         [*start, "-q", queue, "-n", name, "-l", "WARNING", "--", "-c", str(args["concurrency"])] for name in short
     ]
     names = [f"{name}@{socket.gethostname()}" for name in short]
+    _create_dagster_instance()
     with _workers(workers, names, cwd=file.parent, env=env, logs=logs / "dagster", timeout=args["timeout"]):
         wall, _ = timed_command(
             [str(bin_dir / "dagster"), "asset", "materialize", "--select", "*", "-f", str(file)],
@@ -243,6 +244,15 @@ def probe_dagster(args: dict[str, Any]) -> dict[str, Any]:
             log=logs / "dagster_materialize_celery.log",
         )
     return {"celery": wall}
+
+
+def _create_dagster_instance() -> None:
+    """The SQLite storage of the empty DAGSTER_HOME, created once before the workers start (each
+    worker's start opens the instance: two creating its schema at once broke alembic's version table)."""
+    from dagster import DagsterInstance  # type: ignore[import-not-found]
+
+    with DagsterInstance.get() as instance:  # its storages (runs, events, schedules) are created here
+        instance.get_runs(limit=1)
 
 
 PROBES = {"weir": probe_weir, "dagster": probe_dagster}
