@@ -27,6 +27,14 @@ from protos.weir.v1 import codeserver_pb2
 
 ENDPOINT_FILE = "instance-endpoint.json"  # in the runs dir: where a run worker finds its code server
 DEFAULT_CALL_SECONDS = 30.0
+
+
+def call_timeout(remaining: float | None) -> float:
+    """How long a forwarded call may wait for the host: the caller's gRPC deadline less a margin for the
+    answer to travel back (DEFAULT_CALL_SECONDS when it set none)."""
+    return DEFAULT_CALL_SECONDS if remaining is None else max(0.0, min(remaining - 0.5, 3600.0))
+
+
 HOST_WAIT_SECONDS = 3.0  # how long a call waits for a host to (re)open its stream
 _CLOSED = object()
 

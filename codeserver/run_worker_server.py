@@ -25,7 +25,7 @@ from pathlib import Path
 import grpc
 from grpc_health.v1 import health_pb2
 
-from codeserver.instance import DEFAULT_CALL_SECONDS, InstanceBroker, endpoint_of, write_endpoint
+from codeserver.instance import InstanceBroker, call_timeout, endpoint_of, write_endpoint
 from codeserver.runs import RunDirError, RunWorkers
 from codeserver.server import create_server, sdk_version
 from codeserver.target import LoadTarget
@@ -112,9 +112,7 @@ class RunWorkerServicer(codeserver_pb2_grpc.CodeServerServicer):
     def CallInstance(
         self, request: codeserver_pb2.InstanceCall, context: grpc.ServicerContext
     ) -> codeserver_pb2.InstanceResult:
-        remaining = context.time_remaining()
-        timeout = DEFAULT_CALL_SECONDS if remaining is None else max(0.0, min(remaining - 0.5, 3600.0))
-        return self.broker.call(request, timeout)
+        return self.broker.call(request, call_timeout(context.time_remaining()))
 
     def CancelRun(
         self, request: common_pb2.CancelRunRequest, context: grpc.ServicerContext

@@ -22,7 +22,7 @@ from google.protobuf.message import Message
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from codeserver.instance import DEFAULT_CALL_SECONDS, InstanceBroker, endpoint_of, write_endpoint
+from codeserver.instance import InstanceBroker, call_timeout, endpoint_of, write_endpoint
 from codeserver.location import DEFAULT_IMPORT_TIMEOUT, DEFAULT_POOL_SIZE, LocationCode
 from codeserver.output import OutputTail
 from codeserver.runs import RunDirError, RunWorkers
@@ -193,9 +193,7 @@ class CodeServerServicer(codeserver_pb2_grpc.CodeServerServicer):
     def CallInstance(
         self, request: codeserver_pb2.InstanceCall, context: grpc.ServicerContext
     ) -> codeserver_pb2.InstanceResult:
-        remaining = context.time_remaining()
-        timeout = DEFAULT_CALL_SECONDS if remaining is None else max(0.0, min(remaining - 0.5, 3600.0))
-        return self.broker.call(request, timeout)
+        return self.broker.call(request, call_timeout(context.time_remaining()))
 
     def _evaluate(
         self, method: str, request: Message, timeout: float, what: str, evaluation_id: str = ""
