@@ -336,6 +336,10 @@ def test_yaml_module_round_trips_tricky_values_and_reads_yaml_1_2(lab: UiPage) -
         "x: 1\ny z\n": "line 2: expected `key: value`",
         "n: 123456789012345678901\n": "line 1: the integer 123456789012345678901 is too large",
         "a:\n\tb: 1\n": "line 2: a tab in the indentation",
+        "a: |#\n  x\n": "line 1: expected `+`, `-` or an indentation digit after `|`",
+        "a: {b\n  : c}\n": "line 2: a key and its `:` must be on one line",
+        "a: [x,#y]\n": "line 1: a comment needs a space before `#`",
+        "a: b\n  c\n": "line 2: a value continued from line 1",
     }
     lines_of = page.evaluate(LINES, [GOOD, [["ops", "export", "config", "notes", 1], ["ops", "export", "x"], []]])
     assert lines_of == [12, 3, 1]  # the item, the deepest key there is (a missing field's parent), the top

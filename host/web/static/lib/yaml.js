@@ -240,6 +240,8 @@ class Parser {
     if (c === "*") this.fail("aliases (`*name`) are not supported: write the value out", pos);
     if (c === "!") this.fail("tags (`!tag`) are not supported: write the value without one", pos);
     if (",]}".includes(c)) this.fail(`\`${c}\` cannot start a value: quote the value`, pos);
+    if (c === "|" || c === ">") this.fail(`\`${c}\` (a block scalar) cannot be used here: quote the value`, pos);
+    if (c === "#") this.fail("a comment needs a space before `#`; quote a value that starts with `#`", pos);
     if (c === "@" || c === "`") this.fail(`\`${c}\` cannot start a value: quote the value`, pos);
     if (c === "?" && [" ", "\t", "\n", undefined].includes(this.text[pos + 1])) this.fail("complex keys (`? `) are not supported", pos);
     if (c === "%" && this.column(pos) === 0) this.fail("directives (`%YAML`, `%TAG`) are not supported", pos);
@@ -268,6 +270,7 @@ class Parser {
     if ("[{&*!|>@`%#,]}".includes(c) || (c === "?" && [" ", "\t", "\n", undefined].includes(text[pos + 1])) || this.isDash(pos)) return null;
     for (let i = pos; i < text.length && text[i] !== "\n"; i++) {
       if (text[i] === "#" && (text[i - 1] === " " || text[i - 1] === "\t")) return null;
+      if (colonAt(i) && i === pos) return null; // `: value` without a key
       if (colonAt(i)) return { key: text.slice(pos, i).replace(/[ \t]+$/, ""), after: i + 1 };
     }
     return null;
@@ -353,9 +356,10 @@ class Parser {
     let chomp = "clip";
     let explicit = 0;
     for (let k = 0; k < 2; k++) {
-      if (text[i] === "+" || text[i] === "-") chomp = text[i++] === "+" ? "keep" : "strip";
-      else if (/[1-9]/.test(text[i] || "")) explicit = Number(text[i++]);
+      if ((text[i] === "+" || text[i] === "-") && chomp === "clip") chomp = text[i++] === "+" ? "keep" : "strip";
+      else if (/[1-9]/.test(text[i] || "") && !explicit) explicit = Number(text[i++]);
     }
+    if (i < text.length && !" \t\n".includes(text[i])) this.fail(`expected \`+\`, \`-\` or an indentation digit after \`${text[pos]}\`, then a new line`, i);
     this.endLine(i, `\`${text.slice(pos, i)}\``);
     const base = Math.max(parent, -1) + 1;
     let indent = explicit ? Math.max(parent, 0) + explicit : 0;
@@ -515,7 +519,9 @@ class Parser {
           if (seen.has(key)) this.fail(`the key ${JSON.stringify(key)} is given twice`, at);
           seen.add(key);
           this.note(result, key, at);
+          const keyLine = this.line(this.pos);
           this.skipFlowSpace();
+          if (text[this.pos] === ":" && this.line(this.pos) !== keyLine) this.fail("a key and its `:` must be on one line", this.pos);
           if (text[this.pos] === ":") {
             this.pos++;
             this.skipFlowSpace();
@@ -526,13 +532,15 @@ class Parser {
         if (text[this.pos] === ",") this.pos++;
         else if (text[this.pos] !== close) {
           if (this.pos >= text.length) this.fail(`\`${c}\` is not closed`, pos);
-          this.fail(`expected \`,\` or \`${close}\``, this.pos);
+          const hint = this.line(this.pos) !== this.line(at) ? " (a value continued on a new line must be quoted)" : "";
+          this.fail(`expected \`,\` or \`${close}\`${hint}`, this.pos);
         }
       }
     }
     if (c === '"' || c === "'") return this.quoted(pos);
     if (c === "]" || c === "}" || c === ",") this.fail(`unexpected \`${c}\``, pos);
     if (c === "|" || c === ">") this.fail("block scalars (`|`, `>`) cannot be inside `[...]` or `{...}`", pos);
+    if (c === ":") this.fail("`:` cannot start a value inside `[...]` or `{...}`: quote the value", pos);
     this.unsupported(pos);
     const end = this.flowPlainEnd(pos);
     this.pos = end;
@@ -557,6 +565,7 @@ class Parser {
     const c = text[this.pos];
     if (c === '"' || c === "'") return this.quoted(this.pos);
     if (c === "[" || c === "{") this.fail("a collection cannot be a key", this.pos);
+    if (c === ":") this.fail("`:` cannot start a key inside `{...}`: quote the key", this.pos);
     this.unsupported(this.pos);
     const start = this.pos;
     const end = this.flowPlainEnd(start);
