@@ -1,7 +1,8 @@
 // The run's steps on a time line, drawn on a canvas from the step summary the host computes: one row
 // per step, only the visible rows drawn, so a run of thousands of steps scrolls as fast as one of ten.
-// A click on a row picks the step (the page filters its log); a click on its box marks it for
-// re-execution.
+// A step retried has one bar per attempt (a failed attempt in the failure colour, the retry's wait a
+// gap between bars). A click on a row picks the step (the page filters its log), on an attempt's bar
+// that attempt; a click on its box marks the step for re-execution.
 
 import { h } from "./dom.js";
 import { duration } from "./format.js";
@@ -20,6 +21,9 @@ export const STEP_COLORS = {
   PENDING: "#c5ccd6",
   UNFINISHED: "#8a94a6",
 };
+// An attempt's colour by how it ended: one that failed and was retried is a failure.
+const ATTEMPT_COLORS = { UP_FOR_RETRY: STEP_COLORS.FAILURE, SUCCESS: STEP_COLORS.SUCCESS, FAILURE: STEP_COLORS.FAILURE, SKIPPED: STEP_COLORS.SKIPPED };
+const OUTCOME_WORDS = { UP_FOR_RETRY: "failed, retried", SUCCESS: "succeeded", FAILURE: "failed", SKIPPED: "skipped", STARTED: "running", UNFINISHED: "did not finish" };
 
 export class Gantt {
   constructor({ onStep, onToggle }) {
@@ -40,12 +44,13 @@ export class Gantt {
     this.resize.disconnect();
   }
 
-  update({ steps, start, end, active, picked = "", chosen = new Set() }) {
-    Object.assign(this, { steps, start, end, active, picked, chosen });
+  update({ steps, start, end, active, picked = "", pickedAttempt = 0, chosen = new Set() }) {
+    Object.assign(this, { steps, start, end, active, picked, pickedAttempt, chosen });
     const total = AXIS + steps.length * ROW + 4;
     this.viewHeight = Math.min(total, MAX_HEIGHT);
     this.filler.style.height = `${total - this.viewHeight}px`;
-    this.canvas.setAttribute("aria-label", `${steps.length} steps: ` + steps.map((s) => `${s.step_key} ${s.status}`).join(", ").slice(0, 500));
+    const described = (s) => `${s.step_key} ${s.status}${s.attempts > 1 ? ` in ${s.attempts} attempts` : ""}`;
+    this.canvas.setAttribute("aria-label", `${steps.length} steps: ` + steps.map(described).join(", ").slice(0, 500));
     this.draw();
   }
 
@@ -54,7 +59,7 @@ export class Gantt {
     const starts = this.steps.map((s) => s.start).filter(Boolean);
     let lo = Math.min(this.start || Infinity, ...starts);
     if (!Number.isFinite(lo)) lo = now;
-    const ends = this.steps.map((s) => s.end || 0);
+    const ends = this.steps.flatMap((s) => [s.end || 0, ...(s.attempt_list || []).map((a) => a.end || 0)]);
     const hi = Math.max(this.end || (this.active ? now : 0), ...ends, lo + 0.01);
     return [lo, hi];
   }
@@ -79,6 +84,8 @@ export class Gantt {
     const first = Math.max(0, Math.floor(scroll / ROW));
     const last = Math.min(this.steps.length, first + Math.ceil(height / ROW) + 1);
     const now = Date.now() / 1000;
+    this.x = x;
+    const bars = [];
     for (let i = first; i < last; i++) {
       const step = this.steps[i];
       const y = AXIS + i * ROW - scroll;
@@ -92,10 +99,30 @@ export class Gantt {
       if (!step.start) continue;
       const status = step.status === "STARTED" && !this.active ? "UNFINISHED" : step.status;
       const stop = step.end || (this.active ? now : this.end || step.start);
-      const left = x(step.start);
-      const barWidth = Math.max(3, x(stop) - left);
-      g.fillStyle = STEP_COLORS[status] || "#8a94a6";
-      g.fillRect(left, y + 4, barWidth, ROW - 8);
+      let left = x(step.start);
+      let barWidth = Math.max(3, x(stop) - left);
+      const attempts = this.attempts(step, now);
+      if (attempts.length > 1) {
+        for (const a of attempts) {
+          const from = x(a.start);
+          const width = Math.max(3, x(a.stop) - from - 1); // a pixel apart: back-to-back attempts stay two bars
+          g.fillStyle = a.color;
+          g.fillRect(from, y + 4, width, ROW - 8);
+          if (step.step_key === this.picked && a.number === this.pickedAttempt) {
+            g.strokeStyle = "#1d2430";
+            g.lineWidth = 2;
+            g.strokeRect(from - 1, y + 3, width + 2, ROW - 6);
+            g.lineWidth = 1;
+          }
+          bars.push(`${step.step_key}|${a.number}|${Math.round(from)}|${Math.round(from + width)}|${Math.round(y + ROW / 2)}`);
+        }
+        const lastBar = attempts[attempts.length - 1];
+        left = x(lastBar.start);
+        barWidth = Math.max(3, x(lastBar.stop) - left);
+      } else {
+        g.fillStyle = STEP_COLORS[status] || "#8a94a6";
+        g.fillRect(left, y + 4, barWidth, ROW - 8);
+      }
       const label = `${duration(stop - step.start)}${step.attempts > 1 ? ` · ${step.attempts} attempts` : ""}`;
       const textWidth = g.measureText(label).width;
       if (textWidth + 8 < barWidth) {
@@ -107,6 +134,30 @@ export class Gantt {
       }
     }
     this.axis(g, width, lo, hi, x);
+    // Where each visible attempt's bar is (step|attempt|left|right|middle, in CSS pixels): what a
+    // test or a tool clicks, since a canvas has no elements.
+    this.canvas.dataset.bars = bars.join(";");
+  }
+
+  // A step's attempts as bars: each from its start to its end (one not ended: to the next attempt's
+  // start, or now while the run goes on), coloured by how it ended.
+  attempts(step, now) {
+    const list = step.attempt_list || [];
+    return list.map((a, i) => {
+      const next = list[i + 1];
+      let outcome = a.outcome;
+      if (outcome === "STARTED" && (next || !this.active)) outcome = "UNFINISHED";
+      const stop = a.end || (next ? next.start : this.active ? now : this.end || a.start);
+      const color = ATTEMPT_COLORS[outcome] || (outcome === "STARTED" ? STEP_COLORS.STARTED : STEP_COLORS.UNFINISHED);
+      return { ...a, outcome, stop, color };
+    });
+  }
+
+  // The attempt whose bar is under x on a step's row (null: the row, not a bar).
+  attemptAt(step, px) {
+    if (!this.x || (step.attempt_list || []).length < 2) return null;
+    const now = Date.now() / 1000;
+    return this.attempts(step, now).find((a) => px >= this.x(a.start) - 2 && px <= Math.max(this.x(a.stop), this.x(a.start) + 3) + 2) || null;
   }
 
   axis(g, width, lo, hi, x) {
@@ -156,13 +207,22 @@ export class Gantt {
     const hit = this.rowAt(event);
     if (!hit || !hit.step) return;
     if (hit.x < BOX + 8) this.onToggle(hit.step.step_key);
-    else this.onStep(hit.step.step_key);
+    else {
+      const attempt = this.attemptAt(hit.step, hit.x);
+      this.onStep(hit.step.step_key, attempt ? attempt.number : 0);
+    }
   }
 
   hover(event) {
     const hit = this.rowAt(event);
     const step = hit && hit.step;
     this.canvas.style.cursor = step ? "pointer" : "default";
+    const attempt = step && hit.x >= BOX + 8 ? this.attemptAt(step, hit.x) : null;
+    if (attempt) {
+      const took = attempt.end ? `, ${duration(attempt.end - attempt.start)}` : "";
+      this.canvas.title = `${step.step_key}: attempt ${attempt.number} of ${step.attempt_list.length}, ${OUTCOME_WORDS[attempt.outcome] || attempt.outcome.toLowerCase()}${took} (click to show its events)`;
+      return;
+    }
     this.canvas.title = step
       ? `${step.step_key}: ${step.status.toLowerCase()}` +
         (step.start && step.end ? `, ${duration(step.end - step.start)}` : "") +

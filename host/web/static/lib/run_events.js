@@ -1,5 +1,5 @@
 // The run page's structured event log: a virtualized list over pages the host filters in SQL (level,
-// type, step, text), fetched by event sequence as the reader scrolls, with the selected event's
+// type, step and its attempt, text), fetched by event sequence as the reader scrolls, with the selected event's
 // details below. New events arrive from the run's stream while the list shows the tail.
 
 import { get } from "./api.js";
@@ -11,10 +11,12 @@ import { VirtualList } from "./virtual.js";
 
 export const LEVELS = ["CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG", "EVENT"];
 const ROW = 24;
+// How an attempt ended, as the attempt picker words it.
+export const OUTCOMES = { UP_FOR_RETRY: "failed, retried", SUCCESS: "succeeded", FAILURE: "failed", SKIPPED: "skipped", STARTED: "running" };
 const MOST_ROWS = 5000; // rows kept while scrolling; the far end is dropped and fetched again if needed
 
 export class EventLog {
-  // filters: {levels: [], types: [], step: "", text: ""}; onFilter(changes) stores them in the URL.
+  // filters: {levels: [], types: [], step: "", attempt: "", text: ""}; onFilter(changes) stores them in the URL.
   constructor({ runId, filters, onFilter, onSelect }) {
     this.runId = runId;
     this.filters = filters;
@@ -47,7 +49,7 @@ export class EventLog {
 
   params(extra = {}) {
     const f = this.filters;
-    return { level: f.levels.join(","), type: f.types.join(","), step: f.step, q: f.text, ...extra };
+    return { level: f.levels.join(","), type: f.types.join(","), step: f.step, attempt: f.attempt || "", q: f.text, ...extra };
   }
 
   // The first page, as the view endpoint returned it (opened on its target: an error, a permalink, the tail).
@@ -122,7 +124,12 @@ export class EventLog {
       { class: classes.join(" "), dataset: { seq: String(event.sequence) }, onclick: () => this.select(event, true) },
       h("span", { class: "ev-time mono" }, clock(event.timestamp)),
       h("span", { class: `ev-level level-${level}` }, level),
-      h("span", { class: "ev-step mono", title: event.step_key || "" }, event.step_key || ""),
+      h(
+        "span",
+        { class: "ev-step mono", title: (event.step_key || "") + (event.attempt ? `, attempt ${event.attempt}` : "") },
+        event.step_key || "",
+        event.attempt ? h("span", { class: "ev-attempt" }, ` #${event.attempt}`) : null,
+      ),
       h("span", { class: "ev-type" }, typeName(event)),
       h("span", { class: "ev-message" }, firstLine(event)),
     );
@@ -141,7 +148,7 @@ export class EventLog {
     const shown = this.list.items.length;
     this.empty.hidden = shown > 0;
     const f = this.filters;
-    this.empty.textContent = f.levels.length || f.types.length || f.step || f.text ? "No event matches these filters." : "No events yet.";
+    this.empty.textContent = f.levels.length || f.types.length || f.step || f.attempt || f.text ? "No event matches these filters." : "No events yet.";
     const filtered = this.matched !== this.summary.total;
     clear(this.count).append(
       `${this.matched.toLocaleString()} ${filtered ? `of ${this.summary.total.toLocaleString()} events match` : "events"}` +
@@ -154,6 +161,7 @@ export class EventLog {
     this.chips = h("div", { class: "level-chips", role: "group", "aria-label": "levels" });
     this.typeSelect = h("select", { "aria-label": "event type", onchange: (e) => this.onFilter({ types: e.target.value ? [e.target.value] : [] }) });
     this.stepSelect = h("select", { "aria-label": "step", onchange: (e) => this.onFilter({ step: e.target.value }) });
+    this.attemptSelect = h("select", { "aria-label": "attempt", onchange: (e) => this.onFilter({ attempt: e.target.value }) });
     this.search = h("input", { type: "search", placeholder: "search messages…", "aria-label": "search the events" });
     let timer = null;
     this.search.addEventListener("input", () => {
@@ -162,7 +170,7 @@ export class EventLog {
     });
     this.clearSlot = h("span");
     this.jumps = h("div", { class: "row event-jumps" });
-    append(this.bar, [this.chips, this.typeSelect, this.stepSelect, this.search, this.clearSlot, h("span", { class: "spacer" }), this.jumps]);
+    append(this.bar, [this.chips, this.typeSelect, this.stepSelect, this.attemptSelect, this.search, this.clearSlot, h("span", { class: "spacer" }), this.jumps]);
   }
 
   drawBar() {
@@ -192,9 +200,18 @@ export class EventLog {
     const steps = (this.summary.steps || []).map((s) => s.step_key);
     if (f.step && !steps.includes(f.step)) steps.push(f.step);
     append(clear(this.stepSelect), [h("option", { value: "" }, "All steps"), steps.map((s) => h("option", { value: s, selected: s === f.step }, s))]);
+    // A step of several attempts (or an attempt asked for in the URL): pick one of them.
+    const picked = (this.summary.steps || []).find((s) => s.step_key === f.step);
+    const attempts = (picked && picked.attempt_list) || [];
+    this.attemptSelect.hidden = attempts.length < 2 && !f.attempt;
+    append(clear(this.attemptSelect), [
+      h("option", { value: "" }, "All attempts"),
+      attempts.map((a) => h("option", { value: String(a.number), selected: String(a.number) === f.attempt }, `Attempt ${a.number}: ${OUTCOMES[a.outcome] || a.outcome.toLowerCase()}`)),
+      f.attempt && !attempts.some((a) => String(a.number) === f.attempt) ? h("option", { value: f.attempt, selected: true }, `Attempt ${f.attempt}`) : null,
+    ]);
     if (document.activeElement !== this.search) this.search.value = f.text;
-    const filtered = f.levels.length || f.types.length || f.step || f.text;
-    append(clear(this.clearSlot), [filtered ? h("button", { type: "button", onclick: () => this.onFilter({ levels: [], types: [], step: "", text: "" }) }, "Clear filters") : null]);
+    const filtered = f.levels.length || f.types.length || f.step || f.attempt || f.text;
+    append(clear(this.clearSlot), [filtered ? h("button", { type: "button", onclick: () => this.onFilter({ levels: [], types: [], step: "", attempt: "", text: "" }) }, "Clear filters") : null]);
     append(clear(this.jumps), [
       this.summary.first_error !== null && this.summary.first_error !== undefined
         ? h("button", { type: "button", onclick: () => this.jump({ seq: this.summary.first_error }) }, "First error")
@@ -240,6 +257,7 @@ function details(event, runId) {
     ["Event", `${typeName(event)} · #${event.sequence}`],
     ["Time", new Date(event.timestamp * 1000).toISOString()],
     event.step_key ? ["Step", event.step_key] : null,
+    event.attempt ? ["Attempt", String(event.attempt)] : null,
     event.asset_key ? ["Asset", link(keyPath((event.asset_key.path || []).join("/")), (event.asset_key.path || []).join("/"))] : null,
     event.partition_key ? ["Partition", event.partition_key] : null,
     event.check_name ? ["Check", [event.check_name, " ", badge(event.check_passed ? "passed" : "failed", event.check_passed ? "passed" : "failed"), event.check_severity ? ` (${event.check_severity})` : ""]] : null,

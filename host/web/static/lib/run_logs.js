@@ -1,19 +1,24 @@
 // A step's captured stdout or stderr: the last 64 KB first, earlier output on request, a live tail
-// while the run goes on. ANSI colours become classes, carriage-return progress lines keep their last
+// while the run goes on; a step retried has an attempt picker (each attempt's output on its own, the
+// latest by default). ANSI colours become classes, carriage-return progress lines keep their last
 // state, and very long lines are cut with a way to see them whole. Text only ever enters as text nodes.
 
 import { get } from "./api.js";
 import { append, clear, h } from "./dom.js";
+import { OUTCOMES } from "./run_events.js";
 
 const LINE_CHARS = 2000;
 const MOST_CHARS = 4 * 1024 * 1024; // loaded text kept in the page at most
 const ANSI = /\x1b\[([0-9;?]*)([A-Za-z])/g;
 
 export class ComputeLogs {
-  constructor({ runId, step, stream, steps, onChoose }) {
+  // attempt: "" (the latest) or a number; attemptsOf(step): the step's attempts from the run summary.
+  constructor({ runId, step, stream, attempt = "", attemptsOf = () => [], steps, onChoose }) {
     this.runId = runId;
     this.step = step;
     this.stream = stream;
+    this.attempt = attempt;
+    this.attemptsOf = attemptsOf;
     this.steps = steps;
     this.onChoose = onChoose;
     this.chunks = [];
@@ -28,12 +33,21 @@ export class ComputeLogs {
     return `/api/runs/${encodeURIComponent(this.runId)}/logs`;
   }
 
+  // The attempt shown: the one picked, else the step's latest ("" for a step of one attempt).
+  shownAttempt() {
+    const attempts = this.attemptsOf(this.step);
+    if (attempts.length < 2) return this.attempt;
+    return this.attempt || String(attempts[attempts.length - 1].number);
+  }
+
   params(extra = {}) {
-    return { step: this.step, stream: this.stream, ...extra };
+    const attempt = this.shownAttempt();
+    return { step: this.step, stream: this.stream, ...(attempt ? { attempt } : {}), ...extra };
   }
 
   async load() {
     this.drawBar();
+    this.loaded = this.shownAttempt();
     const page = await get(this.url(), this.params());
     this.chunks = page.chunks;
     this.hasEarlier = page.has_earlier;
@@ -52,6 +66,7 @@ export class ComputeLogs {
 
   // Called on the change feed while the run is active: what the step wrote since.
   async follow() {
+    if (this.loaded !== this.shownAttempt()) return this.load(); // the step retried: its new attempt
     let more = true;
     let added = false;
     while (more) {
@@ -68,13 +83,22 @@ export class ComputeLogs {
   }
 
   drawBar() {
-    const download = `${this.url()}?${new URLSearchParams({ step: this.step, stream: this.stream, download: "1" })}`;
+    const download = `${this.url()}?${new URLSearchParams(this.params({ download: "1" }))}`;
+    const attempts = this.attemptsOf(this.step);
+    const shown = this.shownAttempt();
     append(clear(this.bar), [
       h(
         "select",
         { "aria-label": "step", onchange: (e) => this.onChoose({ step: e.target.value }) },
         this.steps.map((s) => h("option", { value: s, selected: s === this.step }, s || "(outside any step)")),
       ),
+      attempts.length > 1
+        ? h(
+            "select",
+            { "aria-label": "attempt", class: "log-attempt", onchange: (e) => this.onChoose({ attempt: e.target.value }) },
+            attempts.map((a) => h("option", { value: String(a.number), selected: String(a.number) === shown }, `Attempt ${a.number} of ${attempts.length}: ${OUTCOMES[a.outcome] || a.outcome.toLowerCase()}`)),
+          )
+        : null,
       h(
         "div",
         { class: "seg", role: "group", "aria-label": "stream" },
@@ -102,7 +126,8 @@ export class ComputeLogs {
     if (dropped.length) append(this.note, [h("span", {}, `The worker stopped capturing after its cap: ${dropped[0].text.trim()}`)]);
     clear(this.view);
     if (!text) {
-      this.view.append(h("span", { class: "muted" }, `Nothing on ${this.stream}${this.step ? ` from ${this.step}` : ""} yet.`));
+      const attempt = this.attemptsOf(this.step).length > 1 ? ` in attempt ${this.shownAttempt()}` : "";
+      this.view.append(h("span", { class: "muted" }, `Nothing on ${this.stream}${this.step ? ` from ${this.step}` : ""}${attempt} yet.`));
       return;
     }
     const lines = text.split("\n");

@@ -1,7 +1,8 @@
 // `/runs/<id>`: one run. The header, step summary, counts and the first page of the event log come in
 // one call (opened on the first error of a failed run); while the run goes on, its stream brings new
 // events and the new status in place. The Gantt is drawn from the host's step summary; a click on a
-// step filters the log to it. Filters, tab, selected event and marked steps live in the URL.
+// step filters the log to it, on one attempt's bar (a step retried) to that attempt. Filters, tab,
+// selected event and marked steps live in the URL.
 
 import { ApiError, get, readOnly, rpc } from "../lib/api.js";
 import { append, badge, clear, errorBox, h, link, toast } from "../lib/dom.js";
@@ -14,12 +15,12 @@ import { launchedBy, runTarget } from "../lib/status.js";
 export async function render(root, ctx) {
   const runId = ctx.params.id;
   const q = ctx.query;
-  const filters = { levels: list(q.get("level")), types: list(q.get("type")), step: q.get("step") || "", text: q.get("q") || "" };
+  const filters = { levels: list(q.get("level")), types: list(q.get("type")), step: q.get("step") || "", attempt: q.get("attempt") || "", text: q.get("q") || "" };
   const chosen = new Set(list(q.get("sel")));
   const api = `/api/runs/${encodeURIComponent(runId)}`;
   let view;
   try {
-    view = await get(`${api}/view`, { level: filters.levels.join(","), type: filters.types.join(","), step: filters.step, q: filters.text, seq: q.get("event") });
+    view = await get(`${api}/view`, { level: filters.levels.join(","), type: filters.types.join(","), step: filters.step, attempt: filters.attempt, q: filters.text, seq: q.get("event") });
   } catch (error) {
     if (!(error instanceof ApiError) || error.status !== 404) throw error;
     root.append(h("h1", {}, `Run ${shortId(runId)}`), errorBox(error), h("p", {}, link("/runs", "All runs")));
@@ -34,7 +35,12 @@ export async function render(root, ctx) {
   const facts = h("div", { class: "card run-facts" });
   const failure = h("div");
   const gantt = new Gantt({
-    onStep: (step) => setFilter({ step: filters.step === step ? "" : step }),
+    // A click on a row toggles the step; on an attempt's bar, that step's attempt (again: the step alone).
+    onStep: (step, attempt) => {
+      const same = filters.step === step && filters.attempt === (attempt ? String(attempt) : "");
+      if (!attempt) setFilter({ step: same ? "" : step, attempt: "" });
+      else setFilter(same ? { step, attempt: "" } : { step, attempt: String(attempt) });
+    },
     onToggle: (step) => {
       if (chosen.has(step)) chosen.delete(step);
       else chosen.add(step);
@@ -85,7 +91,7 @@ export async function render(root, ctx) {
     if (run.failure_reason) failure.append(h("div", { class: "error-box run-failure" }, run.failure_reason));
   };
   const drawGantt = () => {
-    gantt.update({ steps: summary.steps || [], start: run.started_at, end: run.ended_at, active: isActive(run.status), picked: filters.step, chosen });
+    gantt.update({ steps: summary.steps || [], start: run.started_at, end: run.ended_at, active: isActive(run.status), picked: filters.step, pickedAttempt: Number(filters.attempt) || 0, chosen });
   };
   const drawActions = () => {
     clear(actions);
@@ -159,6 +165,7 @@ export async function render(root, ctx) {
     for (const s of view.log_steps || []) if (!steps.includes(s)) steps.push(s);
     return steps;
   };
+  const attemptsOf = (step) => ((summary.steps || []).find((s) => s.step_key === step) || {}).attempt_list || [];
   const openLogs = async () => {
     const steps = logSteps();
     const query = new URLSearchParams(location.search);
@@ -167,10 +174,13 @@ export async function render(root, ctx) {
       runId,
       step,
       stream: query.get("stream") === "stderr" ? "stderr" : "stdout",
+      attempt: query.get("logattempt") || "",
+      attemptsOf,
       steps: steps.includes(step) ? steps : [step, ...steps],
       onChoose: async (changes) => {
+        if ("step" in changes) changes.attempt = ""; // another step: its latest attempt
         Object.assign(logs, changes);
-        ctx.setQuery({ logstep: logs.step, stream: logs.stream });
+        ctx.setQuery({ logstep: logs.step, stream: logs.stream, logattempt: logs.attempt || null });
         await logs.load();
       },
     });
@@ -180,8 +190,9 @@ export async function render(root, ctx) {
 
   // The log's filters are applied by the host: reload the first page and follow the stream with them.
   const setFilter = async (changes) => {
+    if ("step" in changes && changes.step !== filters.step && !("attempt" in changes)) changes.attempt = ""; // attempts are a step's
     Object.assign(filters, changes);
-    ctx.setQuery({ level: filters.levels.join(","), type: filters.types.join(","), step: filters.step, q: filters.text, event: null });
+    ctx.setQuery({ level: filters.levels.join(","), type: filters.types.join(","), step: filters.step, attempt: filters.attempt || null, q: filters.text, event: null });
     drawGantt();
     try {
       view = await log.reload();
@@ -207,6 +218,7 @@ export async function render(root, ctx) {
       log.setSummary(summary);
       redrawRun();
       if (logs) {
+        logs.attemptsOf = attemptsOf;
         logs.steps = [...new Set([logs.step, ...logSteps()])];
         logs.drawBar();
       }
@@ -230,7 +242,7 @@ export async function render(root, ctx) {
 
   append(root, [
     h("div", { class: "row" }, title, h("span", { class: "spacer" }), actions),
-    h("div", { class: "run-top" }, facts, h("div", { class: "card run-gantt" }, h("h2", {}, "Steps"), gantt.el, h("p", { class: "muted gantt-help" }, "Click a step to show its events; tick its box to re-execute it."))),
+    h("div", { class: "run-top" }, facts, h("div", { class: "card run-gantt" }, h("h2", {}, "Steps"), gantt.el, h("p", { class: "muted gantt-help" }, "Click a step to show its events (a retried step's bar: that attempt's); tick its box to re-execute it."))),
     failure,
     tabs,
     eventsPane,
