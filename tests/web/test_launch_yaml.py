@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import yaml
 
 from protos.weir.v1 import host_pb2
 from tests import support
@@ -271,7 +272,8 @@ ROUND_TRIP = """async () => {
     try { back = parseYaml(text); } catch (e) { back = `error: ${e.message}`; }
     if (JSON.stringify(back) !== JSON.stringify(v)) failures.push({ value: v, text, back });
   }
-  return { count: values.length, failures: failures.slice(0, 5), sample: dumpYaml({ list: tricky }) };
+  const dumped = values.map((v) => [v, dumpYaml(v)]);
+  return { count: values.length, failures: failures.slice(0, 5), sample: dumpYaml({ list: tricky }), dumped };
 }"""
 
 LINES = """async ([text, paths]) => {
@@ -293,6 +295,8 @@ def test_yaml_module_round_trips_tricky_values_and_reads_yaml_1_2(lab: UiPage) -
     for plain in ("yes", "1e3", "0x1F", "null", "- x", "a: b", "a #b", "12:30"):
         assert f'  - "{plain}"\n' in result["sample"]  # quoted: no reader takes them for another type
     assert "  - ünïcødé ✓\n" in result["sample"]  # unicode stays readable
+    for value, text in result["dumped"]:  # and PyYAML (YAML 1.1, what Dagster reads) reads the same values
+        assert yaml.safe_load(text) == value, text
     cases = {
         "a: yes\nb: 1e3\nc: 0x1F\nd: 0o17\ne: ~\nf: null\ng: 'null'\nh: -.5\ni: TRUE\nj: 007\nk:\n": {
             "a": "yes",  # YAML 1.2 core schema: `yes` is a string

@@ -6,8 +6,9 @@
 // aliases, tags, several documents, `? ` keys) is an error naming the line, never a wrong value.
 //
 // parseYaml(text) → value (throws YamlError: "line 4: expected `key: value`"); dumpYaml(value) → text
-// that parses back to the same value, quoting every string another reader (YAML 1.1, as PyYAML and so
-// Dagster read it) could take for something else: "yes", "on", "1_000", "0x1F", "".
+// that parses back to the same value here and in a YAML 1.1 reader (PyYAML, so Dagster): every string
+// either could take for something else is quoted ("yes", "on", "1_000", "0x1F", ""), and a number in
+// exponent form has a dot (1.0e+21).
 
 export class YamlError extends Error {
   constructor(line, message) {
@@ -625,7 +626,8 @@ function inlineValue(value, indent) {
   if (typeof value === "boolean") return String(value);
   if (typeof value === "number") {
     if (!Number.isFinite(value)) throw new Error(`${value} cannot be written as run config`);
-    return Object.is(value, -0) ? "0" : String(value);
+    // 1e+21 → 1.0e+21: with a dot, a YAML 1.1 reader (PyYAML) takes it for a number too
+    return Object.is(value, -0) ? "0" : String(value).replace(/^(-?\d+)e/, "$1.0e");
   }
   if (typeof value === "string") return literal(value, indent + 2) || scalar(value);
   if (Array.isArray(value)) return "[]";
