@@ -136,38 +136,72 @@ def _info(key: str, found: list[tuple[str, snapshot_pb2.AssetNode]]) -> AssetInf
 
 
 class AssetGraphView:
-    """A graph with its layouts (expanded and by group), for one set of snapshots."""
+    """A graph with its layouts (expanded and by group), for one set of snapshots. The left-to-right
+    layouts are computed with the view; the top-to-bottom ones the first time they are asked for,
+    then kept with it."""
 
     def __init__(self, graph: GlobalAssetGraph, version: str) -> None:
         self.graph = graph
         self.version = version
-        self.group_graph = graph_layout.group_graph(graph.upstream, graph.group_of, len(graph.groups))
-        self.layout = graph_layout.layered_layout(
-            graph.upstream,
-            graph.downstream,
-            groups=graph.group_of,
-            group_order=graph_layout.collapsed_order(self.group_graph),
-        )
+        self.group_graph, self.layout = _layouts(graph, vertical=False)
+        self._lock = threading.Lock()
+        self._vertical: tuple[graph_layout.GroupGraph, graph_layout.Layout] | None = None
+        self._vertical_json: dict[str, Any] | None = None
+
+    def layouts(self, vertical: bool) -> tuple[graph_layout.GroupGraph, graph_layout.Layout]:
+        """The collapsed and the expanded layout, left to right or top to bottom (computed once)."""
+        if not vertical:
+            return self.group_graph, self.layout
+        with self._lock:
+            if self._vertical is None:
+                self._vertical = _layouts(self.graph, vertical=True)
+            return self._vertical
 
     @cached_property
     def json(self) -> dict[str, Any]:
         """The whole graph as plain lists and dicts (computed once; treat it as read-only)."""
         return graph_json(self)
 
+    def json_of(self, vertical: bool) -> dict[str, Any]:
+        """`json`, or the same laid out top to bottom (computed once; read-only)."""
+        if not vertical:
+            return self.json
+        found = self._vertical_json
+        if found is None:
+            found = self._vertical_json = graph_json(self, vertical=True)
+        return found
 
-def graph_json(view: AssetGraphView, only: Collection[int] | None = None) -> dict[str, Any]:
+
+def _layouts(graph: GlobalAssetGraph, *, vertical: bool) -> tuple[graph_layout.GroupGraph, graph_layout.Layout]:
+    collapsed = graph_layout.group_graph(graph.upstream, graph.group_of, len(graph.groups), vertical=vertical)
+    layout = graph_layout.layered_layout(
+        graph.upstream,
+        graph.downstream,
+        groups=graph.group_of,
+        group_order=graph_layout.collapsed_order(collapsed),
+        vertical=vertical,
+    )
+    return collapsed, layout
+
+
+def graph_json(view: AssetGraphView, only: Collection[int] | None = None, *, vertical: bool = False) -> dict[str, Any]:
     """The graph and its layout as JSON-ready values. Node ids are the graph's numbers, and edges
     `[from, to]` pairs of them. With `only` (a selection), the subgraph those nodes induce, laid out
-    afresh (the "isolate" view); ids stay the whole graph's, so status maps and masks still apply."""
+    afresh (the "isolate" view); ids stay the whole graph's, so status maps and masks still apply.
+    `vertical`: laid out top to bottom (`"direction": "tb"`), else left to right (`"lr"`)."""
     graph = view.graph
     if only is None:
         ids: Sequence[int] = list(range(len(graph)))
-        layout, groups, collapsed = view.layout, list(range(len(graph.groups))), view.group_graph
+        collapsed, layout = view.layouts(vertical)
+        groups = list(range(len(graph.groups)))
     else:
         ids = sorted(only)
-        layout, groups, collapsed = _sub_layout(graph, ids)
+        layout, groups, collapsed = _sub_layout(graph, ids, vertical)
     frames = layout.frames
-    box, gbox = graph_layout.NODE_BOX, graph_layout.GROUP_BOX
+    if vertical:
+        box, gbox = graph_layout.VERTICAL_NODE_BOX, graph_layout.VERTICAL_GROUP_BOX
+    else:
+        box, gbox = graph_layout.NODE_BOX, graph_layout.GROUP_BOX
     local = {v: i for i, v in enumerate(ids)}
     nodes = []
     for i, v in enumerate(ids):
@@ -193,6 +227,7 @@ def graph_json(view: AssetGraphView, only: Collection[int] | None = None) -> dic
     group_ids = list(groups)
     return {
         "version": view.version,
+        "direction": "tb" if vertical else "lr",
         "width": layout.width,
         "height": layout.height,
         "node_width": box.width,
@@ -224,7 +259,7 @@ def graph_json(view: AssetGraphView, only: Collection[int] | None = None) -> dic
 
 
 def _sub_layout(
-    graph: GlobalAssetGraph, ids: Sequence[int]
+    graph: GlobalAssetGraph, ids: Sequence[int], vertical: bool = False
 ) -> tuple[graph_layout.Layout, list[int], graph_layout.GroupGraph]:
     """The layouts of the subgraph the nodes `ids` induce; groups renumbered to those present."""
     local = {v: i for i, v in enumerate(ids)}
@@ -233,9 +268,10 @@ def _sub_layout(
     present = sorted({graph.group_of[v] for v in ids})
     renumber = {g: i for i, g in enumerate(present)}
     groups = [renumber[graph.group_of[v]] for v in ids]
-    collapsed = graph_layout.group_graph(up, groups, len(present))
+    collapsed = graph_layout.group_graph(up, groups, len(present), vertical=vertical)
     order = graph_layout.collapsed_order(collapsed)
-    return graph_layout.layered_layout(up, down, groups=groups, group_order=order), present, collapsed
+    layout = graph_layout.layered_layout(up, down, groups=groups, group_order=order, vertical=vertical)
+    return layout, present, collapsed
 
 
 def loaded_snapshots(workspace: WorkspaceManager) -> list[LoadedSnapshot]:

@@ -1,4 +1,4 @@
-"""A layered left-to-right layout of a directed graph, in time linear in its edges.
+"""A layered layout of a directed graph, left to right or top to bottom, in time linear in its edges.
 
 Dagre and ELK (what Dagster and Airflow use) rank and order with super-linear algorithms and split
 long edges into chains of dummy nodes; at thousands of assets and a depth of hundreds they take
@@ -11,6 +11,8 @@ seconds to minutes (/work/shared/UI.md (e)). This layout trades some beauty for 
 - long edges stay single edges (the browser draws them as curves);
 - a group's part of a column taller than `max_rows` wraps into several columns side by side.
 Cycles are tolerated: their back edges are ignored for ranking, and every loop is bounded.
+Top to bottom (`vertical=True`) is the same layout with the axes swapped: columns become rows, and a
+group's title strip stays at the top of its frame.
 """
 
 from __future__ import annotations
@@ -27,16 +29,20 @@ class Box:
 
     width: int = 220
     height: int = 52
-    h_gap: int = 96  # between columns: room for edges to curve
-    v_gap: int = 16  # between nodes of one column
-    group_gap: int = 32  # between two groups' frames stacked in one column
-    max_rows: int = 50  # a group's part of a column taller than this wraps
+    h_gap: int = 96  # between layers (columns, or rows top to bottom): room for edges to curve
+    v_gap: int = 16  # between nodes of one layer
+    group_gap: int = 32  # between two groups' frames stacked in one layer
+    max_rows: int = 50  # a group's part of a layer with more nodes than this wraps
     padding: int = 12  # a group's frame around its nodes
     title: int = 24  # above the nodes, inside the frame
 
 
 NODE_BOX = Box()
 GROUP_BOX = Box(width=260, height=72, h_gap=120, v_gap=24, max_rows=40)
+# Top to bottom: rows of wide boxes; a row gap above 2 * padding + title keeps frames of groups over
+# consecutive rows apart, and fewer boxes per row keeps a wide layer readable.
+VERTICAL_NODE_BOX = Box(h_gap=72, v_gap=24, max_rows=24)
+VERTICAL_GROUP_BOX = Box(width=260, height=72, h_gap=96, v_gap=32, max_rows=12)
 
 
 @dataclass(frozen=True)
@@ -61,6 +67,7 @@ class Layout:
     height: int
     rank: list[int]  # the layer (before wrapping) of each node
     frames: list[Frame]
+    vertical: bool = False  # layers are rows, top to bottom
 
 
 @dataclass(frozen=True)
@@ -77,19 +84,24 @@ def layered_layout(
     *,
     groups: Sequence[int] | None = None,
     group_order: Sequence[int] | None = None,
-    box: Box = NODE_BOX,
+    box: Box | None = None,
     sweeps: int = 4,
+    vertical: bool = False,
 ) -> Layout:
     """Positions for nodes 0..n-1 whose edges are given both ways (upstream[v] and downstream[v]).
-    `groups[v]` numbers v's group (0..g-1); `group_order` lists the groups top first (by default the
-    order of the collapsed layout)."""
+    `groups[v]` numbers v's group (0..g-1); `group_order` lists the groups first to last across the
+    layers (by default the order of the collapsed layout). `vertical`: layers are rows, top to bottom
+    (the default box is then VERTICAL_NODE_BOX)."""
+    if box is None:
+        box = VERTICAL_NODE_BOX if vertical else NODE_BOX
     n = len(upstream)
     if n == 0:
-        return Layout([], [], 0, 0, [], [])
+        return Layout([], [], 0, 0, [], [], vertical)
     group = list(groups) if groups is not None else [0] * n
     group_count = max(group) + 1
     if group_order is None:
-        group_order = collapsed_order(group_graph(upstream, group, group_count)) if groups is not None else [0]
+        collapsed = group_graph(upstream, group, group_count, vertical=vertical) if groups is not None else None
+        group_order = collapsed_order(collapsed) if collapsed is not None else [0]
     listed = set(group_order)
     group_order = [*group_order, *(g for g in range(group_count) if g not in listed)]
     place = [0] * group_count
@@ -103,21 +115,29 @@ def layered_layout(
     columns = _columns(layers, group, box.max_rows)
     framed = groups is not None
     pad, title = (box.padding, box.title) if framed else (0, 0)
-    bands = _bands(columns, group, group_order, group_count, box, pad + title + pad)
-    y = _place(columns, upstream, downstream, group, bands, box, pad + title)
-    x = [0] * n
+    axes = _Axes.of(box, pad, title, vertical)
+    bands = _bands(columns, group, group_order, group_count, axes, box.group_gap)
+    across = _place(columns, upstream, downstream, group, bands, axes)
+    along = [0] * n
     for c, cells in enumerate(columns):
         for cell in cells:
             for v in cell:
-                x[v] = pad + c * (box.width + box.h_gap)
-    frames = _frames(bands, box, pad) if framed else []
-    width = 2 * pad + len(columns) * (box.width + box.h_gap) - box.h_gap
-    height = round(max(b.top + b.height for b in bands if b.count))
-    return Layout(x=x, y=[round(v) for v in y], width=width, height=height, rank=rank, frames=frames)
+                along[v] = axes.lead_along + c * axes.layer_step
+    frames = _frames(bands, axes) if framed else []
+    length = axes.lead_along + pad + len(columns) * axes.layer_step - (axes.layer_step - axes.along)
+    breadth = round(max(b.top + b.height for b in bands if b.count))
+    rounded = [round(v) for v in across]
+    if vertical:
+        return Layout(x=rounded, y=along, width=breadth, height=length, rank=rank, frames=frames, vertical=True)
+    return Layout(x=along, y=rounded, width=length, height=breadth, rank=rank, frames=frames)
 
 
-def group_graph(upstream: Adjacency, groups: Sequence[int], group_count: int, box: Box = GROUP_BOX) -> GroupGraph:
+def group_graph(
+    upstream: Adjacency, groups: Sequence[int], group_count: int, box: Box | None = None, *, vertical: bool = False
+) -> GroupGraph:
     """The collapsed view: one node per group, one edge per pair of groups that asset edges join."""
+    if box is None:
+        box = VERTICAL_GROUP_BOX if vertical else GROUP_BOX
     counts: dict[tuple[int, int], int] = {}
     for v, ups in enumerate(upstream):
         gv = groups[v]
@@ -131,12 +151,15 @@ def group_graph(upstream: Adjacency, groups: Sequence[int], group_count: int, bo
         up[gv].append(gu)
         down[gu].append(gv)
     edges = [(gu, gv, c) for (gu, gv), c in sorted(counts.items())]
-    return GroupGraph(edges=edges, layout=layered_layout(up, down, box=box))
+    return GroupGraph(edges=edges, layout=layered_layout(up, down, box=box, vertical=vertical))
 
 
 def collapsed_order(collapsed: GroupGraph) -> list[int]:
-    """Groups top to bottom as the collapsed layout has them: the expanded layout stacks them so."""
+    """Groups across the layers (top to bottom, or left to right when the layers are rows) as the
+    collapsed layout has them: the expanded layout stacks them so."""
     layout = collapsed.layout
+    if layout.vertical:
+        return sorted(range(len(layout.x)), key=lambda g: (layout.x[g], layout.y[g], g))
     return sorted(range(len(layout.x)), key=lambda g: (layout.y[g], layout.x[g], g))
 
 
@@ -221,6 +244,50 @@ def _columns(layers: list[list[int]], group: list[int], max_rows: int) -> list[l
     return columns
 
 
+@dataclass(frozen=True)
+class _Axes:
+    """A box seen along the layers (`along`: a node's extent from one layer to the next) and across
+    them (`across`: within a layer), with the frame chrome before and after the nodes on each axis.
+    Left to right, along is x and a group's title is across (above its nodes); top to bottom, along
+    is y and the title is along (still above)."""
+
+    along: int
+    across: int
+    layer_step: int  # from one layer's start to the next
+    node_step: int  # from one node's start to the next in a layer
+    lead_along: int
+    lead_across: int
+    chrome_along: int
+    chrome_across: int
+    vertical: bool
+
+    @staticmethod
+    def of(box: Box, pad: int, title: int, vertical: bool) -> _Axes:
+        if vertical:
+            return _Axes(
+                box.height,
+                box.width,
+                box.height + box.h_gap,
+                box.width + box.v_gap,
+                pad + title,
+                pad,
+                2 * pad + title,
+                2 * pad,
+                True,
+            )
+        return _Axes(
+            box.width,
+            box.height,
+            box.width + box.h_gap,
+            box.height + box.v_gap,
+            pad,
+            pad + title,
+            2 * pad,
+            2 * pad + title,
+            False,
+        )
+
+
 @dataclass
 class _Band:
     """A group's rectangle: its columns, its rows (its tallest cell), and where it is stacked."""
@@ -234,7 +301,7 @@ class _Band:
 
 
 def _bands(
-    columns: list[list[list[int]]], group: list[int], order: Sequence[int], group_count: int, box: Box, chrome: int
+    columns: list[list[list[int]]], group: list[int], order: Sequence[int], group_count: int, axes: _Axes, gap: int
 ) -> list[_Band]:
     """Each group's band, stacked like a skyline: taking the groups in `order`, a band goes at the
     lowest height free over all its columns, so groups over disjoint columns share a height."""
@@ -250,9 +317,9 @@ def _bands(
         band = bands[g]
         if not band.count:
             continue
-        band.height = chrome + band.rows * (box.height + box.v_gap) - box.v_gap
+        band.height = axes.chrome_across + (band.rows - 1) * axes.node_step + axes.across
         band.top = max(skyline[band.first : band.last + 1])
-        below = band.top + band.height + box.group_gap
+        below = band.top + band.height + gap
         skyline[band.first : band.last + 1] = [below] * (band.last + 1 - band.first)
     return bands
 
@@ -263,15 +330,16 @@ def _place(
     downstream: Adjacency,
     group: list[int],
     bands: list[_Band],
-    box: Box,
-    inset: int,
+    axes: _Axes,
 ) -> list[float]:
-    """y for each node, within its band: towards its upstream's mean, left to right; then towards
-    all its neighbours' mean, right to left. Each cell keeps its order and spacing."""
+    """The position across the layers (y left to right) of each node, within its band: towards its
+    upstream's mean, first layer to last; then towards all its neighbours' mean, last to first. Each
+    cell keeps its order and spacing."""
     n = len(upstream)
     y = [0.0] * n
     placed = [False] * n
-    step = box.height + box.v_gap
+    step = axes.node_step
+    inset = axes.lead_across
     for cells in columns:
         for cell in cells:
             band = bands[group[cell[0]]]
@@ -314,20 +382,19 @@ def _fill_gaps(desired: list[float | None], step: float, start: float) -> list[f
     return out
 
 
-def _frames(bands: list[_Band], box: Box, pad: int) -> list[Frame]:
-    column = box.width + box.h_gap
-    return [
-        Frame(
-            x=band.first * column,
-            y=round(band.top),
-            w=(band.last - band.first) * column + box.width + 2 * pad,
-            h=round(band.height),
-            count=band.count,
-        )
-        if band.count
-        else Frame(0, 0, 0, 0, 0)
-        for band in bands
-    ]
+def _frames(bands: list[_Band], axes: _Axes) -> list[Frame]:
+    frames = []
+    for band in bands:
+        if not band.count:
+            frames.append(Frame(0, 0, 0, 0, 0))
+            continue
+        start = band.first * axes.layer_step
+        length = (band.last - band.first) * axes.layer_step + axes.along + axes.chrome_along
+        if axes.vertical:  # along is y
+            frames.append(Frame(round(band.top), start, round(band.height), length, band.count))
+        else:
+            frames.append(Frame(start, round(band.top), length, round(band.height), band.count))
+    return frames
 
 
 def _pack(desired: Sequence[float], step: float, low: float, high: float) -> list[float]:

@@ -3,7 +3,8 @@
 - `GET /api/assets/graph`: every asset with its laid-out position, the edges and the groups (the JSON
   of host/domain/asset_graph.py), computed once per set of location snapshots and served from memory,
   compressed once; its ETag names the snapshots, so a reload is a 304. `?select=` answers the subgraph
-  a selection induces, laid out afresh (the page's "isolate" view).
+  a selection induces, laid out afresh (the page's "isolate" view). `?dir=tb` lays it out top to
+  bottom (the default, `lr`, left to right); each direction is computed once and kept.
 - `GET /api/assets/graph/status`: a status code and the latest materialization time per node, aligned
   with the graph's node ids (host/domain/graph_status.py); the page lays it over the drawing and fetches
   it again when the change feed says runs or events moved.
@@ -33,7 +34,8 @@ if TYPE_CHECKING:
     from host.web.context import WebApp
 
 MAX_SELECTION_CHARS = 2000
-ISOLATED_KEPT = 8  # isolate views kept compressed, by (graph version, selection)
+ISOLATED_KEPT = 8  # isolate views kept compressed, by (graph version, selection, direction)
+DIRECTIONS = ("lr", "tb")
 _COLUMN = re.compile(r" at column (\d+):")
 
 
@@ -65,36 +67,42 @@ class GraphEndpoints:
         self.cache = AssetGraphCache()
         self.status_overlay = GraphStatus(web.services.engine, web.catalog, web.services.clock)
         self._lock = threading.Lock()
-        self._whole: tuple[str, _Body] | None = None
-        self._isolated: OrderedDict[tuple[str, str], _Body] = OrderedDict()
+        self._whole: dict[bool, tuple[str, _Body]] = {}  # by vertical
+        self._isolated: OrderedDict[tuple[str, str, bool], _Body] = OrderedDict()
         web.feed.warm("locations", self.warm)
 
     def view(self) -> AssetGraphView:
         return self.cache.get(self.web.services.workspace)
 
     def graph(self, request: Request) -> Response:
+        direction = request.arg("dir").strip() or "lr"
+        if direction not in DIRECTIONS:
+            return Response.json({"error": f"unknown graph direction {direction!r}: use dir=lr or dir=tb"}, 400)
+        vertical = direction == "tb"
         view = self.view()
         text = request.arg("select").strip()[:MAX_SELECTION_CHARS]
-        etag = f'"g{view.version}"' if not text else f'"i{_digest(view.version, text)}"'
+        mark = "t" if vertical else "g"
+        etag = f'"{mark}{view.version}"' if not text else f'"i{_digest(view.version, text, direction)}"'
         if request.headers.get("if-none-match") == etag:
             return Response(304, b"", "application/json", {"ETag": etag, "Cache-Control": "no-cache"})
-        body = self.whole(view) if not text else self.isolated(view, text)
+        body = self.whole(view, vertical) if not text else self.isolated(view, text, vertical)
         return body.response(request, etag)
 
-    def whole(self, view: AssetGraphView) -> _Body:
+    def whole(self, view: AssetGraphView, vertical: bool = False) -> _Body:
         with self._lock:
-            if self._whole is None or self._whole[0] != view.version:
-                self._whole = (view.version, _Body(view.json))
-            return self._whole[1]
+            found = self._whole.get(vertical)
+            if found is None or found[0] != view.version:
+                found = self._whole[vertical] = (view.version, _Body(view.json_of(vertical)))
+            return found[1]
 
-    def isolated(self, view: AssetGraphView, text: str) -> _Body:
-        key = (view.version, text)
+    def isolated(self, view: AssetGraphView, text: str, vertical: bool = False) -> _Body:
+        key = (view.version, text, vertical)
         with self._lock:
             body = self._isolated.get(key)
             if body is not None:
                 self._isolated.move_to_end(key)
                 return body
-        body = _Body(graph_json(view, only=self._select(view, text)))
+        body = _Body(graph_json(view, only=self._select(view, text), vertical=vertical))
         with self._lock:
             self._isolated[key] = body
             while len(self._isolated) > ISOLATED_KEPT:

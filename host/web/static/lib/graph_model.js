@@ -2,7 +2,8 @@
 // pairs, groups with frames, the collapsed group layout) turned into flat arrays, and a "scene": what
 // is drawn for a given set of expanded groups — assets of expanded groups, one box per collapsed
 // group, and the edges between those, aggregated with counts. No layout happens here: positions come
-// from the host (host/domain/graph_layout.py), so expanding a group never moves anything.
+// from the host (host/domain/graph_layout.py), so expanding a group never moves anything. The host
+// lays out left to right (`direction: "lr"`) or top to bottom (`"tb"`); a scene says which (`vertical`).
 
 // Status codes of /api/assets/graph/status (host/domain/graph_status.py).
 export const STATUS = ["missing", "materialized", "stale", "failed", "in_progress"];
@@ -52,6 +53,7 @@ export function graphModel(json) {
   const collapsedEdges = json.collapsed.edges.map(([a, b, count]) => [groupIndex.get(a), groupIndex.get(b), count]);
   return {
     version: json.version,
+    direction: json.direction === "tb" ? "tb" : "lr",
     n,
     nodes,
     ids,
@@ -113,7 +115,8 @@ export function buildScene(model, expanded) {
   const frames = [];
   for (let g = 0; g < G; g++) if (expanded[g]) frames.push(g);
   const edges = allOpen ? directEdges(model, itemOfNode) : aggregateEdges(model, itemOfNode);
-  return finish({ kind, ref, rx, ry, rw, rh, edges, frames, itemOfNode, compact: false, width: model.width, height: model.height });
+  const vertical = model.direction === "tb";
+  return finish({ kind, ref, rx, ry, rw, rh, edges, frames, itemOfNode, compact: false, vertical, width: model.width, height: model.height });
 }
 
 function compactScene(model) {
@@ -133,7 +136,8 @@ function compactScene(model) {
     edges.count[e] = count;
   });
   const itemOfNode = Int32Array.from(model.group);
-  return finish({ kind, ref, rx, ry, rw, rh, edges, frames: [], itemOfNode, compact: true, width: c.width, height: c.height });
+  const vertical = model.direction === "tb";
+  return finish({ kind, ref, rx, ry, rw, rh, edges, frames: [], itemOfNode, compact: true, vertical, width: c.width, height: c.height });
 }
 
 function directEdges(model, itemOfNode) {

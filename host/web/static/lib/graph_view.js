@@ -1,9 +1,13 @@
 // Drawing a laid-out graph that may hold thousands of assets and tens of thousands of edges:
-// - edges on one canvas (bezier curves left to right; straight, de-duplicated pixel lines when zoomed
-//   far out), culled to the viewport;
+// - edges on one canvas (bezier curves left to right, or top to bottom in a vertical scene; straight,
+//   de-duplicated pixel lines when zoomed far out), culled to the viewport; with `style.hideOutside`,
+//   none to or from a dimmed item (one outside the selection);
 // - boxes on the same canvas as coloured rectangles when zoomed out; at a readable zoom the page's
 //   DOM elements (text only through h()) for the boxes in the viewport, and nothing else;
-// - pan by dragging, zoom with the wheel or the buttons; clicks found by the scene's spatial grid.
+// - pan by dragging, zoom with the wheel or the buttons; clicks found by the scene's spatial grid;
+// - a minimap in the corner while part of the scene is out of view: the scene drawn once at tiny scale
+//   (again only when the scene or its style changes), and a rectangle for the viewport that each frame
+//   moves; a click or drag on it moves the camera there.
 // Status and selection are a style laid over the scene: changing them redraws, never re-lays out.
 
 import { h } from "./dom.js";
@@ -17,6 +21,9 @@ const CURVE_SCALE = 0.15; // below it, edges are straight lines
 const CLICK_SLOP = 4; // pixels a press may move and still be a click
 const OVERVIEW_SCALE = 0.08; // a whole-graph view smaller than this opens at its full height instead
 const FRAME_TITLE = 30; // world height of a group frame's title strip (graph_layout.Box padding + title)
+const MAP_LONG = 200; // the minimap's longer side, in pixels
+const MAP_SHORT = 36; // its shorter side at least (a deep graph is a long strip: its map is stretched)
+const MAP_SHORT_MOST = 140;
 
 export class GraphView {
   // options: label(i) -> text, element(i) -> DOM element for item i, onClick(i, event), onCamera(camera)
@@ -25,7 +32,12 @@ export class GraphView {
     this.root = h("div", { class: "graph-view", tabindex: "0" });
     this.canvas = h("canvas", { class: "graph-canvas" });
     this.layer = h("div", { class: "graph-dom" });
-    this.root.append(this.canvas, this.layer);
+    this.mapCanvas = h("canvas", { class: "graph-minimap-canvas" });
+    this.mapView = h("div", { class: "graph-minimap-view" });
+    this.map = h("div", { class: "graph-minimap", hidden: true, title: "overview: click or drag to move the view" }, this.mapCanvas, this.mapView);
+    this.mapDirty = true;
+    this.mapScale = { x: 1, y: 1 };
+    this.root.append(this.canvas, this.layer, this.map);
     container.append(this.root);
     this.root.graphView = this; // tests and the bench find items' screen positions through it
     this.scene = null;
@@ -50,6 +62,8 @@ export class GraphView {
   // `camera`: {x, y, scale}, or {box: [x, y, w, h]} to frame, or null for the opening view.
   setScene(scene, camera) {
     this.scene = scene;
+    this.mapDirty = true;
+    this.root.dataset.direction = scene.vertical ? "tb" : "lr";
     this.clearDom();
     this.hover = -1;
     this.resize(false);
@@ -69,6 +83,7 @@ export class GraphView {
 
   setStyle(style) {
     this.style = style;
+    this.mapDirty = true;
     this.clearDom();
     this.redraw();
   }
@@ -90,10 +105,16 @@ export class GraphView {
   }
 
   // Where a scene opens: all of it, unless that is too small to read (a deep graph is a long strip),
-  // then its whole height from its left end (the roots); Fit still shows everything.
+  // then its whole height from its left end (the roots), or top to bottom its whole width from its top;
+  // Fit still shows everything.
   opening() {
-    const { width, height } = this.scene;
+    const { width, height, vertical } = this.scene;
     const all = this.cameraFor(0, 0, width, height);
+    if (vertical) {
+      const scale = Math.min(1, (this.width - 48) / Math.max(width, 1));
+      if (all.scale >= OVERVIEW_SCALE || scale <= all.scale * 1.5) return all;
+      return { x: width / 2 - this.width / 2 / scale, y: -24 / scale, scale };
+    }
     const scale = Math.min(1, (this.height - 48) / Math.max(height, 1));
     if (all.scale >= OVERVIEW_SCALE || scale <= all.scale * 1.5) return all;
     return { x: -24 / scale, y: height / 2 - this.height / 2 / scale, scale };
@@ -165,6 +186,7 @@ export class GraphView {
     this.drawEdges(ctx, view);
     this.drawBoxes(ctx, view);
     this.placeDom(view);
+    this.placeMinimap(view);
     this.lastDrawMs = performance.now() - started;
     this.root.dataset.draws = String(Number(this.root.dataset.draws || 0) + 1);
     if (!this.root.dataset.drawn) {
@@ -206,13 +228,18 @@ export class GraphView {
     const paths = [new Path2D(), new Path2D(), new Path2D()]; // dimmed, normal, highlighted
     const heavy = new Path2D(); // aggregated edges standing for several
     const focus = this.hover >= 0 ? this.hover : style.focus;
+    const vertical = scene.vertical;
+    const hideOutside = Boolean(style.hideOutside);
+    let drawn = 0;
     for (let e = 0; e < a.length; e++) {
       const u = a[e];
       const v = b[e];
-      const x1 = rx[u] + rw[u];
-      const y1 = ry[u] + rh[u] / 2;
-      const x2 = rx[v];
-      const y2 = ry[v] + rh[v] / 2;
+      if (hideOutside && (dim[u] || dim[v])) continue;
+      // Out of the right side into the left, or out of the bottom into the top.
+      const x1 = vertical ? rx[u] + rw[u] / 2 : rx[u] + rw[u];
+      const y1 = vertical ? ry[u] + rh[u] : ry[u] + rh[u] / 2;
+      const x2 = vertical ? rx[v] + rw[v] / 2 : rx[v];
+      const y2 = vertical ? ry[v] : ry[v] + rh[v] / 2;
       if (Math.max(x1, x2) < view.x0 || Math.min(x1, x2) > view.x1) continue;
       if (Math.max(y1, y2) < view.y0 || Math.min(y1, y2) > view.y1) continue;
       const sx1 = (x1 - c.x) * c.scale;
@@ -221,6 +248,7 @@ export class GraphView {
       const sy2 = (y2 - c.y) * c.scale;
       const kind = u === focus || v === focus ? 2 : dim[u] || dim[v] ? 0 : 1;
       const path = kind === 1 && count[e] > 1 ? heavy : paths[kind];
+      drawn++;
       if (!curved) {
         const key = pixelKey(sx1, sy1, sx2, sy2);
         if (seen[kind].has(key)) continue;
@@ -229,10 +257,16 @@ export class GraphView {
         path.lineTo(sx2, sy2);
         continue;
       }
-      const bend = Math.max(24 * c.scale, Math.abs(sx2 - sx1) / 2);
       path.moveTo(sx1, sy1);
-      path.bezierCurveTo(sx1 + bend, sy1, sx2 - bend, sy2, sx2, sy2);
+      if (vertical) {
+        const bend = Math.max(24 * c.scale, Math.abs(sy2 - sy1) / 2);
+        path.bezierCurveTo(sx1, sy1 + bend, sx2, sy2 - bend, sx2, sy2);
+      } else {
+        const bend = Math.max(24 * c.scale, Math.abs(sx2 - sx1) / 2);
+        path.bezierCurveTo(sx1 + bend, sy1, sx2 - bend, sy2, sx2, sy2);
+      }
     }
+    this.root.dataset.edges = String(drawn); // edges in view (tests read it)
     const width = Math.min(1.5, Math.max(0.6, c.scale * 2));
     ctx.lineWidth = width;
     ctx.strokeStyle = "rgba(120, 132, 150, 0.16)";
@@ -346,6 +380,74 @@ export class GraphView {
     }
   }
 
+  // The minimap shows while part of the scene is out of view; its picture is redrawn only when the
+  // scene or the style changed, the viewport rectangle on every frame.
+  placeMinimap(view) {
+    const { scene } = this;
+    const whole = view.x0 <= 0 && view.y0 <= 0 && view.x1 >= scene.width && view.y1 >= scene.height;
+    this.map.hidden = whole || scene.size === 0;
+    if (this.map.hidden) return;
+    if (this.mapDirty) this.drawMinimap();
+    const { x: sx, y: sy } = this.mapScale;
+    const left = Math.max(0, view.x0 * sx);
+    const top = Math.max(0, view.y0 * sy);
+    const right = Math.min(this.mapWidth, view.x1 * sx);
+    const bottom = Math.min(this.mapHeight, view.y1 * sy);
+    const style = this.mapView.style;
+    style.transform = `translate(${left}px, ${top}px)`;
+    style.width = `${Math.max(2, right - left)}px`;
+    style.height = `${Math.max(2, bottom - top)}px`;
+  }
+
+  drawMinimap() {
+    this.mapDirty = false;
+    const { scene, style } = this;
+    const w = Math.max(scene.width, 1);
+    const hgt = Math.max(scene.height, 1);
+    let mw = MAP_LONG;
+    let mh = MAP_LONG;
+    if (w >= hgt) mh = Math.min(MAP_SHORT_MOST, Math.max(MAP_SHORT, (MAP_LONG * hgt) / w));
+    else mw = Math.min(MAP_SHORT_MOST, Math.max(MAP_SHORT, (MAP_LONG * w) / hgt));
+    mw = Math.round(mw);
+    mh = Math.round(mh);
+    this.mapWidth = mw;
+    this.mapHeight = mh;
+    this.mapScale = { x: mw / w, y: mh / hgt };
+    const ratio = window.devicePixelRatio || 1;
+    const canvas = this.mapCanvas;
+    canvas.width = Math.round(mw * ratio);
+    canvas.height = Math.round(mh * ratio);
+    canvas.style.width = `${mw}px`;
+    canvas.style.height = `${mh}px`;
+    const ctx = canvas.getContext("2d");
+    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+    ctx.clearRect(0, 0, mw, mh);
+    const { x: sx, y: sy } = this.mapScale;
+    const groups = this.options.groups();
+    ctx.fillStyle = "rgba(31, 78, 121, 0.08)";
+    for (const g of scene.frames) {
+      const f = groups[g];
+      ctx.fillRect(f.x * sx, f.y * sy, f.w * sx, f.h * sy);
+    }
+    const { rx, ry, rw, rh, kind } = scene;
+    for (let i = 0; i < scene.size; i++) {
+      ctx.globalAlpha = style && style.dim[i] ? 0.3 : 1;
+      ctx.fillStyle = kind[i] === GROUP ? "#9aa8ba" : STATUS_COLOR[style ? style.status[i] : 0] || STATUS_COLOR[0];
+      ctx.fillRect(rx[i] * sx, ry[i] * sy, Math.max(1, rw[i] * sx), Math.max(1, rh[i] * sy));
+    }
+    ctx.globalAlpha = 1;
+  }
+
+  // Centre the camera on the world point under (clientX, clientY) on the minimap.
+  moveToMapPoint(clientX, clientY) {
+    const rect = this.mapCanvas.getBoundingClientRect();
+    const x = (clientX - rect.left) / this.mapScale.x;
+    const y = (clientY - rect.top) / this.mapScale.y;
+    const s = this.camera.scale;
+    this.camera = { x: x - this.width / 2 / s, y: y - this.height / 2 / s, scale: s };
+    this.moved();
+  }
+
   clearDom() {
     for (const el of this.doms.values()) el.remove();
     this.doms.clear();
@@ -378,6 +480,24 @@ export class GraphView {
   listen() {
     const root = this.root;
     let press = null;
+    let mapPress = -1;
+    this.map.addEventListener("pointerdown", (event) => {
+      if (event.button !== 0) return;
+      event.stopPropagation();
+      mapPress = event.pointerId;
+      this.map.setPointerCapture(event.pointerId);
+      this.moveToMapPoint(event.clientX, event.clientY);
+    });
+    this.map.addEventListener("pointermove", (event) => {
+      event.stopPropagation();
+      if (event.pointerId === mapPress) this.moveToMapPoint(event.clientX, event.clientY);
+    });
+    const mapRelease = (event) => {
+      event.stopPropagation();
+      if (event.pointerId === mapPress) mapPress = -1;
+    };
+    this.map.addEventListener("pointerup", mapRelease);
+    this.map.addEventListener("pointercancel", mapRelease);
     root.addEventListener("pointerdown", (event) => {
       if (event.button !== 0 || event.target.closest("a, button")) return;
       press = { x: event.clientX, y: event.clientY, camera: { ...this.camera }, moved: false, id: event.pointerId };

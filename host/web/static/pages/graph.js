@@ -2,7 +2,9 @@
 // snapshots (GET /api/assets/graph, a 304 on reload); statuses are an overlay fetched apart and again
 // when the feed says runs or events moved; a selection (Dagster's syntax) is evaluated on the host and
 // dims what it does not pick. Big graphs open with groups collapsed. Every bit of view state is in the
-// query string: ?select=, ?isolate=1, ?expand=all|none|loc:group,..., ?asset=, ?pick=, ?at=x,y,zoom.
+// query string: ?select=, ?isolate=1, ?expand=all|none|loc:group,..., ?asset=, ?pick=, ?at=x,y,zoom,
+// ?dir=tb (laid out top to bottom; the host computes that layout too), ?hide_outside=1 (with a
+// selection, no edges to or from assets it does not pick).
 
 import { get, readOnly } from "../lib/api.js";
 import { clear, errorBox, h } from "../lib/dom.js";
@@ -24,6 +26,8 @@ class GraphPage {
     const q = ctx.query;
     this.selectText = q.get("select") || "";
     this.isolate = q.get("isolate") === "1";
+    this.direction = q.get("dir") === "tb" ? "tb" : "lr";
+    this.hideOutside = q.get("hide_outside") === "1";
     this.whole = null; // the whole graph's model
     this.model = null; // what is drawn: the whole graph, or the isolated selection
     this.status = null;
@@ -54,6 +58,16 @@ class GraphPage {
     this.suggestions = h("datalist", { id: "graph-select-suggestions" });
     this.error = h("div", { class: "graph-select-error", role: "alert", hidden: true });
     this.isolateButton = h("button", { class: "graph-isolate", title: "lay out only the selected assets", onclick: () => this.toggleIsolate() }, "Isolate");
+    this.hideOutsideButton = h(
+      "button",
+      { class: "graph-hide-outside", title: "hide the edges to and from assets outside the selection", onclick: () => this.toggleHideOutside() },
+      "Hide outside edges",
+    );
+    this.directionButton = h(
+      "button",
+      { class: "graph-direction", title: "lay the graph out top to bottom (press again for left to right)", onclick: () => this.toggleDirection() },
+      "Vertical",
+    );
     this.materializeButton = h("button", { class: "primary graph-materialize-selected", onclick: () => this.confirmMaterialize() }, "Materialize selected");
     this.confirm = h("div", { class: "graph-confirm notice", hidden: true });
     this.area = h("div", { class: "graph-area" });
@@ -70,6 +84,7 @@ class GraphPage {
         { class: "row graph-toolbar" },
         this.input,
         this.isolateButton,
+        this.hideOutsideButton,
         h("button", { title: "open the groups holding the selection and show them", onclick: () => this.showMatches() }, "Show matches"),
         h("span", { class: "graph-sep" }),
         h("button", { onclick: () => this.setExpanded("all") }, "Expand all"),
@@ -78,6 +93,7 @@ class GraphPage {
         h("button", { title: "zoom out (-)", "aria-label": "zoom out", onclick: () => this.view.zoomBy(0.8) }, "−"),
         h("button", { title: "zoom in (+)", "aria-label": "zoom in", onclick: () => this.view.zoomBy(1.25) }, "+"),
         h("button", { title: "fit the graph (0)", onclick: () => this.view.fit() }, "Fit"),
+        this.directionButton,
         readOnly ? null : [h("span", { class: "graph-sep" }), this.materializeButton],
       ),
       this.suggestions,
@@ -114,7 +130,7 @@ class GraphPage {
     // Statuses are an overlay: the graph is drawn as soon as it is here, coloured when they arrive.
     let arrived = null;
     const statusLoaded = this.fetchStatus().then((status) => (arrived = status));
-    const graph = await get("/api/assets/graph");
+    const graph = await get("/api/assets/graph", this.layoutParams());
     if (!this.ctx.isCurrent()) return;
     this.whole = graphModel(graph);
     this.status = arrived;
@@ -169,7 +185,7 @@ class GraphPage {
   async chooseModel(expand, camera) {
     let model = this.whole;
     if (this.isolate && this.selectText && this.mask) {
-      model = graphModel(await get("/api/assets/graph", { select: this.selectText }));
+      model = graphModel(await get("/api/assets/graph", { ...this.layoutParams(), select: this.selectText }));
       if (!this.ctx.isCurrent()) return;
     }
     this.model = model;
@@ -230,6 +246,7 @@ class GraphPage {
       counts: new Array(size),
       selected: new Int32Array(size),
       focus: -1,
+      hideOutside: this.hideOutside && Boolean(this.mask),
     };
     for (let i = 0; i < size; i++) if (scene.kind[i] === GROUP) style.counts[i] = [0, 0, 0, 0, 0];
     for (let v = 0; v < model.n; v++) {
@@ -300,6 +317,9 @@ class GraphPage {
     this.count.textContent = text;
     this.isolateButton.disabled = !this.mask;
     this.isolateButton.setAttribute("aria-pressed", String(this.model !== this.whole));
+    this.hideOutsideButton.hidden = !this.mask;
+    this.hideOutsideButton.setAttribute("aria-pressed", String(this.hideOutside));
+    this.directionButton.setAttribute("aria-pressed", String(this.direction === "tb"));
   }
 
   clicked(i, event, frame) {
@@ -421,6 +441,29 @@ class GraphPage {
     this.input.classList.toggle("bad", Boolean(message));
   }
 
+  // The host's layout in this page's direction: `dir=tb` for top to bottom, nothing for left to right.
+  layoutParams() {
+    return this.direction === "tb" ? { dir: "tb" } : {};
+  }
+
+  // Top to bottom or left to right: the host's other layout (ids, selection and picks stay).
+  async toggleDirection() {
+    this.direction = this.direction === "tb" ? "lr" : "tb";
+    this.ctx.setQuery({ dir: this.direction === "tb" ? "tb" : null, at: null });
+    const graph = await get("/api/assets/graph", this.layoutParams());
+    if (!this.ctx.isCurrent()) return;
+    const expand = this.expandParam();
+    this.whole = graphModel(graph);
+    await this.chooseModel(expand, null);
+  }
+
+  toggleHideOutside() {
+    this.hideOutside = !this.hideOutside;
+    this.ctx.setQuery({ hide_outside: this.hideOutside ? "1" : null });
+    this.restyle();
+    this.updateCount();
+  }
+
   async toggleIsolate() {
     this.isolate = this.model === this.whole;
     this.ctx.setQuery({ isolate: this.isolate ? "1" : null, expand: null, at: null });
@@ -499,7 +542,7 @@ class GraphPage {
   }
 
   async refreshGraph() {
-    const graph = await get("/api/assets/graph");
+    const graph = await get("/api/assets/graph", this.layoutParams());
     if (!this.ctx.isCurrent() || graph.version === this.whole.version) return;
     const keyOf = (id) => this.whole.nodes[this.whole.local.get(id)].key;
     const panelKey = this.panelId >= 0 ? keyOf(this.panelId) : null;
