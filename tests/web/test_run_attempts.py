@@ -103,7 +103,7 @@ def test_a_retried_step_has_a_bar_per_attempt_and_each_attempts_events_and_outpu
         gantt.click(position={"x": x2, "y": y})
         page.wait_for_url(re.compile(r"attempt=2"))
         assert "step=flaky" in page.url
-        page.locator(".event-row", has_text="attempt 2 says hi").wait_for()
+        page.locator(".event-count", has_text="events match").wait_for()  # the filtered page is in
         rows = page.locator(".event-row .ev-step").all_inner_texts()
         assert rows and all(text == "flaky #2" for text in rows), rows
         messages = "\n".join(page.locator(".event-row").all_inner_texts())
@@ -126,3 +126,15 @@ def test_a_retried_step_has_a_bar_per_attempt_and_each_attempts_events_and_outpu
         view.filter(has_text="attempt 1 says hi").wait_for()
         assert "attempt 3" not in view.inner_text() and "logattempt=1" in page.url
         ui.shot("attempt-1-compute-logs")
+
+        api = f"{host.url}/api/runs/{run_id}/logs"
+        download = page.request.get(f"{api}?step=flaky&stream=stdout&attempt=2&download=1")
+        assert download.text() == "attempt 2 says hi\n"
+        assert "attempt2" in download.headers["content-disposition"]
+        for query, problem in [
+            ("attempt=2", "attempt=2 needs a step: pass step=KEY too"),
+            ("step=flaky&attempt=4", "step 'flaky' has 3 attempt(s), not an attempt 4"),
+            ("step=flaky&attempt=two", "attempt='two' is not a whole number"),
+        ]:
+            answer = page.request.get(f"{api}?{query}")
+            assert (answer.status, problem in answer.text()) == (400, True), answer.text()

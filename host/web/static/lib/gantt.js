@@ -131,6 +131,9 @@ export class Gantt {
       } else if (left + barWidth + textWidth + 6 < width) {
         g.fillStyle = "#667085";
         g.fillText(label, left + barWidth + 4, y + ROW / 2);
+      } else if (x(step.start) - textWidth - 6 > LABEL) {
+        g.fillStyle = "#667085"; // no room after the last bar: before the first
+        g.fillText(label, x(step.start) - textWidth - 4, y + ROW / 2);
       }
     }
     this.axis(g, width, lo, hi, x);
