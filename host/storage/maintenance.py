@@ -17,6 +17,7 @@ from host.storage.schema import (
     events,
     run_event_counts,
     run_step_assets,
+    run_step_attempts,
     run_steps,
     run_tags,
     runs,
@@ -106,7 +107,7 @@ def has_asset_history(conn: sa.Connection, asset_key: str) -> bool:
 def _delete_runs(conn: sa.Connection, which: sa.ColumnElement[bool]) -> int:
     """Delete the runs matching `which` with their events, tags and summaries; returns how many runs."""
     chosen = sa.select(runs.c.run_id).where(which).scalar_subquery()
-    for table in (events, run_tags, run_event_counts, run_steps, run_step_assets):
+    for table in (events, run_tags, run_event_counts, run_steps, run_step_assets, run_step_attempts):
         conn.execute(sa.delete(table).where(table.c.run_id.in_(chosen)))
     return int(conn.execute(sa.delete(runs).where(which)).rowcount)
 

@@ -11,12 +11,13 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from host.storage import events, run_summary, run_view, runs
+from host.storage import events, maintenance, run_summary, run_view, runs
 from host.storage.engine import migrate
 from host.storage.records import RunRecord
 from host.storage.run_summary import Attempt
 from host.storage.run_view import EventFilter
 from host.storage.schema import events as events_table
+from host.storage.schema import run_step_attempts
 from protos.weir.v1 import common_pb2
 
 T = common_pb2
@@ -137,6 +138,13 @@ class RunAttemptsContract:
         assert texts == [("try 1\n", False), ("try 2\n", False), ("try 3\n", False)]
         assert ([c.sequence for c in after], more) == ([6], False)
         assert run_view.attempt_span(flaky, 4) is None
+
+    def test_deleting_the_run_deletes_its_attempts(self, stored: Engine) -> None:
+        with stored.begin() as conn:
+            assert maintenance.delete_run(conn, "r1")
+        with stored.connect() as conn:
+            assert run_summary.step_attempts(conn, "r1") == {}
+            assert conn.execute(sa.select(sa.func.count()).select_from(run_step_attempts)).scalar_one() == 0
 
     def test_the_migration_fills_the_attempts_of_runs_stored_before_it(
         self, empty_engine: Engine, make_run: Callable[..., RunRecord]
