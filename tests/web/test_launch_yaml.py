@@ -198,6 +198,14 @@ def test_yaml_completion_inserts_keys_at_the_caret_indentation(lab: UiPage) -> N
     text = "ops:\n  export:\n    config:\n      factor: 1\n      "
     page.fill("#launch-config", text)
     page.locator(".launch-schema-errors", has_text="ops.export.config.target: required field is missing").wait_for()
+    page.eval_on_selector("#launch-config", "(e, at) => { e.focus(); e.setSelectionRange(at, at); }", len("ops:\n  ex"))
+    page.keyboard.press("End")  # the caret on a key's line: its docs under the editor
+    page.locator(".config-doc", has_text="ops.export object · required").wait_for()
+    page.eval_on_selector("#launch-config", "(e, at) => e.setSelectionRange(at, at)", text.index("factor"))
+    page.keyboard.press("End")
+    doc = "ops.export.config.factor integer · required — How many times to scale."
+    page.locator(".config-doc", has_text=doc).wait_for()
+    lab.shot("launch-yaml-field-docs")
     page.eval_on_selector("#launch-config", "(e, at) => e.setSelectionRange(at, at)", len(text))
     page.keyboard.press("Control+Space")
     options = page.locator(".config-complete li[role=option]")

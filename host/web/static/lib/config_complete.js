@@ -244,6 +244,40 @@ export function suggestions(schema, text, caret, format = "json") {
   return { where, items: items.slice(0, MAX_ITEMS) };
 }
 
+// The field whose key is on the caret's line: {path, name, type, required, description}, or null
+// (no key there, or the schema does not know it). The editor shows it under the text as docs.
+export function fieldAt(schema, text, caret, format = "json") {
+  if (!schema) return null;
+  const lineStart = text.lastIndexOf("\n", caret - 1) + 1;
+  const lineEnd = text.indexOf("\n", caret) < 0 ? text.length : text.indexOf("\n", caret);
+  const line = text.slice(lineStart, lineEnd);
+  let where;
+  let name;
+  if (format === "yaml") {
+    const key = (yamlTokens(line) || []).find((t) => t.key !== undefined);
+    if (!key) return null;
+    where = yamlCaretContext(text, lineStart + key.col);
+    name = key.key;
+  } else {
+    const key = /"((?:[^"\\]|\\.)*)"\s*:/.exec(line);
+    if (!key) return null;
+    where = caretContext(text, lineStart + key.index);
+    name = unquote(`"${key[1]}"`);
+  }
+  if (!where.keyPosition && format === "yaml") return null;
+  const s = schemaAt(schema, where.path);
+  if (!s || !s.properties || !(name in s.properties)) return null;
+  const item = s.properties[name];
+  const resolved = objectSchema(item, schema);
+  return {
+    path: [...where.path, name].map((step) => (step === ITEM ? "[]" : step)),
+    name,
+    type: typeName(item, schema),
+    required: (s.required || []).includes(name),
+    description: resolved.description || resolve(item, schema).description || "",
+  };
+}
+
 // Completion for `editor` (a textarea); `schema()` gives the current schema, `format()` "json" or
 // "yaml". Returns the list element to place after the editor inside a positioned wrapper.
 export function attachCompletion(editor, schema, format = () => "json") {

@@ -7,7 +7,7 @@
 
 import { append, clear, h } from "./dom.js";
 import { fields, fillDefaults, pathText, removeExtra, scaffold, validate } from "./jsonschema.js";
-import { attachCompletion } from "./config_complete.js";
+import { attachCompletion, fieldAt } from "./config_complete.js";
 import { dumpYaml, parseYaml, parseYamlLines } from "./yaml.js";
 
 export const FORMATS = ["yaml", "json"];
@@ -38,11 +38,28 @@ export function configEditor({ onChange = () => {}, format: initial = "yaml", on
     },
   });
   const problems = h("div", { class: "launch-problems", "aria-live": "polite" });
+  const doc = h("div", { class: "config-doc muted small", "aria-live": "polite" });
   const reference = h("div");
   const actions = h("div", { class: "row" });
   // property names from the schema at the caret (Ctrl+Space, or typing `"` where a key goes in JSON)
   const completing = h("div", { class: "config-complete-wrap" }, editor, attachCompletion(editor, () => schema, () => format));
-  const element = h("div", { class: "card launch-config" }, actions, completing, problems, reference);
+  const element = h("div", { class: "card launch-config" }, actions, completing, doc, problems, reference);
+
+  // The docs of the field on the caret's line: its path, type, whether required, description.
+  const describe = () => {
+    const field = editor === document.activeElement ? fieldAt(schema, editor.value, editor.selectionStart, format) : null;
+    append(clear(doc), [
+      field
+        ? [
+            h("code", {}, field.path.join(".").replace(/\.\[\]/g, "[]")),
+            ` ${field.type}`,
+            field.required ? " · required" : "",
+            field.description ? ` — ${field.description}` : "",
+          ]
+        : null,
+    ]);
+  };
+  for (const name of ["keyup", "click", "focus", "blur"]) editor.addEventListener(name, describe);
 
   // As tall as its text (within bounds), so a short config does not sit in a large empty box.
   const fit = () => (editor.rows = Math.min(32, Math.max(6, editor.value.split("\n").length + 1)));
