@@ -101,6 +101,7 @@ function yamlTokens(line) {
   return tokens;
 }
 
+// A YAML key as written ('single', "double" or plain) → its name.
 function unquote(key) {
   if (key[0] === "'") return key.slice(1, -1).replace(/''/g, "'");
   if (key[0] === '"') {
@@ -161,21 +162,12 @@ export function yamlCaretContext(text, caret) {
     if (tokens) apply(tokens);
   }
   // the keys below the caret in the same mapping are present too
-  if (!m[1]) {
-    for (let n = caretLine + 1; n < lines.length; n++) {
-      const tokens = yamlTokens(lines[n]);
-      if (!tokens) continue;
-      if (tokens[0].col < indent) break;
-      const key = tokens.find((t) => t.col === indent && t.key !== undefined);
-      if (key) present.add(key.key);
-    }
-  } else {
-    for (let n = caretLine + 1; n < lines.length; n++) {
-      const tokens = yamlTokens(lines[n]);
-      if (!tokens) continue;
-      if (tokens[0].col < indent) break;
-      if (tokens[0].col === indent && tokens[0].key !== undefined) present.add(tokens[0].key);
-    }
+  for (let n = caretLine + 1; n < lines.length; n++) {
+    const tokens = yamlTokens(lines[n]);
+    if (!tokens) continue;
+    if (tokens[0].col < indent) break;
+    const key = tokens.find((t) => t.col === indent && t.key !== undefined);
+    if (key) present.add(key.key);
   }
   return { path, keyPosition: true, prefix: word, replaceFrom: caret - word.length, replaceTo: caret + tail.length, present, indent, colon: after.startsWith(":") };
 }

@@ -1,16 +1,17 @@
 // A run-config editor, YAML (the default, as in Dagster) or JSON, for a target's JSON Schema:
 // scaffolded with what the target requires, checked as the person types (each problem named by its
-// path, a link to its line; a YAML or JSON syntax error by its line), with scaffold / defaults / remove extra / format
-// actions in the current format and a folded reference of the schema's fields. The YAML | JSON switch
-// converts the text; either way check() gives the JSON value that is launched. A person's edits
-// survive a change of target; text the editor generated itself is replaced by the new target's scaffold.
+// path, a link to its line; a syntax error by its line), with scaffold / defaults / remove extra /
+// format actions in the current format, completion of keys, the docs of the field at the caret and a
+// folded reference of the schema's fields. The YAML | JSON switch converts the text; either way
+// check() gives the JSON value that is launched. A person's edits survive a change of target; text
+// the editor generated itself is replaced by the new target's scaffold.
 
 import { append, clear, h } from "./dom.js";
 import { fields, fillDefaults, pathText, removeExtra, scaffold, validate } from "./jsonschema.js";
 import { attachCompletion, fieldAt } from "./config_complete.js";
 import { dumpYaml, parseYaml, parseYamlLines } from "./yaml.js";
 
-export const FORMATS = ["yaml", "json"];
+const FORMATS = ["yaml", "json"];
 const LABEL = { yaml: "YAML", json: "JSON" };
 
 // `format`: "yaml" or "json" to start in (anything else: YAML); `onFormat(format)` when the person
