@@ -153,6 +153,11 @@ def test_yaml_config_is_checked_by_path_and_launched_as_the_same_json(lab: UiPag
     page.locator(".launch-ok").wait_for()
     assert json.loads(page.input_value("#launch-config")) == GOOD_VALUE
 
+    page = lab.open(f"/runs/{run.run_id}")  # the run page shows its config as YAML too
+    page.locator(".run-config summary").click()
+    shown = page.locator(".run-config pre").inner_text()
+    assert 'label: "yes"' in shown and _parse_yaml(page, shown) == GOOD_VALUE
+
 
 def test_switching_formats_converts_the_text_and_a_syntax_error_names_its_line(lab: UiPage) -> None:
     page = lab.open("/launch?location=yamlab&job=export_job")

@@ -18,6 +18,7 @@ import {
   toggleButton,
 } from "../lib/instigators.js";
 import { codeError } from "../lib/status.js";
+import { dumpYaml } from "../lib/yaml.js";
 
 const PAGE = 25;
 const STATUSES = ["SUCCESS", "SKIPPED", "FAILURE", "STARTED"];
@@ -318,7 +319,7 @@ function clock(seconds) {
 
 function pretty(text) {
   try {
-    return JSON.stringify(JSON.parse(text), null, 2);
+    return dumpYaml(JSON.parse(text)); // as Dagster shows run config, and as the launchpad takes it
   } catch {
     return text;
   }

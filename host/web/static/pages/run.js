@@ -11,6 +11,7 @@ import { EventLog } from "../lib/run_events.js";
 import { ComputeLogs } from "../lib/run_logs.js";
 import { Gantt } from "../lib/gantt.js";
 import { launchedBy, runTarget } from "../lib/status.js";
+import { dumpYaml } from "../lib/yaml.js";
 
 export async function render(root, ctx) {
   const runId = ctx.params.id;
@@ -286,7 +287,7 @@ function launcher(run) {
 function prettyConfig(text) {
   if (!text || text === "{}") return "";
   try {
-    return JSON.stringify(JSON.parse(text), null, 2);
+    return dumpYaml(JSON.parse(text)); // as Dagster shows run config, and as the launchpad takes it
   } catch {
     return text;
   }
