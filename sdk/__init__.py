@@ -281,6 +281,11 @@ _EXPORTS: dict[str, str] = {
     "make_python_type_usable_as_dagster_type": "sdk.types",
     "multi_or_in_process_executor": "sdk.executors",
     "DagsterLogManager": "sdk.context",
+    # execute_job and re-execution (issue 16, H10)
+    "JobExecutionResult": "sdk.execution.execute_job",
+    "ReexecutionOptions": "sdk.execution.execute_job",
+    "execute_job": "sdk.execution.execute_job",
+    "reconstructable": "sdk.execution.execute_job",
 }
 
 if TYPE_CHECKING:  # static analysers see the real names
@@ -371,6 +376,10 @@ if TYPE_CHECKING:  # static analysers see the real names
     from sdk.event_records import EventRecordsResult as EventRecordsResult
     from sdk.events import ErrorInfo as ErrorInfo
     from sdk.events import Event as Event
+    from sdk.execution.execute_job import JobExecutionResult as JobExecutionResult
+    from sdk.execution.execute_job import ReexecutionOptions as ReexecutionOptions
+    from sdk.execution.execute_job import execute_job as execute_job
+    from sdk.execution.execute_job import reconstructable as reconstructable
     from sdk.execution.in_process import materialize as materialize
     from sdk.execution.in_process import materialize_to_memory as materialize_to_memory
     from sdk.execution.result import ExecuteInProcessResult as ExecuteInProcessResult

@@ -11,7 +11,7 @@ from sdk._composition import CollectedHandle, OutputHandle
 from sdk.errors import DagsterInvalidSubsetError
 
 
-def resolve_op_selection(job: Any, selection: Any) -> frozenset[str]:
+def resolve_op_selection(job: Any, selection: Any, check_inputs: bool = True) -> frozenset[str]:
     """Node names for "op", "*op" (with every upstream op), "op*" (downstream), "+op"/"op++" (n levels)."""
     items = [selection] if isinstance(selection, str) else list(selection)
     nodes = job.graph.nodes
@@ -34,7 +34,8 @@ def resolve_op_selection(job: Any, selection: Any) -> frozenset[str]:
         up = _depth(text[: len(text) - len(text.lstrip("*+"))])
         down = _depth(text[len(text.rstrip("*+")) :])
         chosen |= _walk(core, parents, up) | _walk(core, children, down)
-    _check_inputs(job, chosen)
+    if check_inputs:  # a re-execution loads inputs of ops left out from earlier runs
+        _check_inputs(job, chosen)
     return frozenset(chosen)
 
 

@@ -104,6 +104,13 @@ class DagsterInstance:
     def is_ephemeral(self) -> bool:
         return self._store.journal is None
 
+    def storage_directory(self) -> str:
+        """Where the default filesystem IO manager of execute_job() keeps outputs: `storage` in the
+        instance's directory (an ephemeral instance without one gets a temporary directory)."""
+        if self.root_directory is None:
+            self.root_directory = tempfile.mkdtemp(prefix="weir-instance-")
+        return os.path.join(self.root_directory, "storage")
+
     # -- assets ---------------------------------------------------------------------------------
     def get_latest_materialization_event(self, asset_key: Any) -> EventLogEntry | None:
         """The newest materialization of an asset (any partition), or None."""

@@ -16,7 +16,14 @@ PARTITION_TAG = "dagster/partition"
 
 
 def instance_for_run(
-    instance: Any, job_name: str, run_id: str, tags: Mapping[str, str], run_config: Any, partition_key: str | None
+    instance: Any,
+    job_name: str,
+    run_id: str,
+    tags: Mapping[str, str],
+    run_config: Any,
+    partition_key: str | None,
+    parent_run_id: str | None = None,
+    root_run_id: str | None = None,
 ) -> DagsterInstance:
     """The instance an in-process run records into (a new ephemeral one when none is given), with the
     run added as STARTING; its events then move it to STARTED and SUCCESS / FAILURE / CANCELED."""
@@ -29,7 +36,8 @@ def instance_for_run(
         )
     run_tags = {**tags, PARTITION_TAG: partition_key} if partition_key else dict(tags)
     config = run_config.to_config_dict() if hasattr(run_config, "to_config_dict") else dict(run_config or {})
-    instance._record_run(DagsterRun(job_name, run_id, DagsterRunStatus.STARTING, run_tags, config))
+    run = DagsterRun(job_name, run_id, DagsterRunStatus.STARTING, run_tags, config, None, parent_run_id, root_run_id)
+    instance._record_run(run)
     return instance
 
 

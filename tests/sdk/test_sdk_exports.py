@@ -276,6 +276,11 @@ EXPECTED = [
     "GraphOut",
     "DynamicOut",
     "DynamicOutput",
+    # execute_job and re-execution (H10)
+    "JobExecutionResult",
+    "ReexecutionOptions",
+    "execute_job",
+    "reconstructable",
 ]
 
 
