@@ -208,6 +208,19 @@ _EXPORTS: dict[str, str] = {
     "get_dagster_logger": "sdk.loggers",
     "DagsterInvalidSubsetError": "sdk.errors",
     "SourceAsset": "sdk.source_assets",
+    "observable_source_asset": "sdk.observable",
+    "observe": "sdk.observable",
+    "DataVersion": "sdk.observable",
+    "ObserveResult": "sdk.observable",
+    "PipesSubprocessClient": "sdk.pipes_subprocess",
+    "PipesClientCompletedInvocation": "sdk.pipes_results",
+    "PipesEnvContextInjector": "sdk.pipes",
+    "PipesTempFileContextInjector": "sdk.pipes",
+    "PipesFileMessageReader": "sdk.pipes",
+    "PipesTempFileMessageReader": "sdk.pipes",
+    "PipesSession": "sdk.pipes",
+    "open_pipes_session": "sdk.pipes",
+    "DagsterPipesExecutionError": "sdk.pipes",
     "repository": "sdk.repository",
     "RepositoryDefinition": "sdk.repository",
     "load_assets_from_modules": "sdk.load_assets",
@@ -468,6 +481,10 @@ if TYPE_CHECKING:  # static analysers see the real names
     from sdk.partition_mappings import DimensionPartitionMapping as DimensionPartitionMapping
     from sdk.partition_mappings import IdentityPartitionMapping as IdentityPartitionMapping
     from sdk.partition_mappings import LastPartitionMapping as LastPartitionMapping
+    from sdk.observable import DataVersion as DataVersion
+    from sdk.observable import ObserveResult as ObserveResult
+    from sdk.observable import observable_source_asset as observable_source_asset
+    from sdk.observable import observe as observe
     from sdk.partition_mappings import MultiPartitionMapping as MultiPartitionMapping
     from sdk.partition_mappings import MultiToSingleDimensionPartitionMapping as MultiToSingleDimensionPartitionMapping
     from sdk.partition_mappings import PartitionMapping as PartitionMapping
@@ -510,6 +527,15 @@ if TYPE_CHECKING:  # static analysers see the real names
     from sdk.resources import FilesystemIOManager as FilesystemIOManager
     from sdk.resources import ResourceDefinition as ResourceDefinition
     from sdk.resources import ResourceDependency as ResourceDependency
+    from sdk.pipes import DagsterPipesExecutionError as DagsterPipesExecutionError
+    from sdk.pipes import PipesEnvContextInjector as PipesEnvContextInjector
+    from sdk.pipes import PipesFileMessageReader as PipesFileMessageReader
+    from sdk.pipes import PipesSession as PipesSession
+    from sdk.pipes import PipesTempFileContextInjector as PipesTempFileContextInjector
+    from sdk.pipes import PipesTempFileMessageReader as PipesTempFileMessageReader
+    from sdk.pipes import open_pipes_session as open_pipes_session
+    from sdk.pipes_results import PipesClientCompletedInvocation as PipesClientCompletedInvocation
+    from sdk.pipes_subprocess import PipesSubprocessClient as PipesSubprocessClient
     from sdk.resources import ResourceParam as ResourceParam
     from sdk.resources import fs_io_manager as fs_io_manager
     from sdk.resources import resource as resource

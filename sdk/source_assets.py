@@ -9,6 +9,18 @@ from typing import Any
 from sdk.asset_specs import AssetSpec
 from sdk.keys import AssetKey, to_asset_key
 
+_SPEC_FIELDS = (
+    "key",
+    "description",
+    "metadata",
+    "group_name",
+    "tags",
+    "owners",
+    "kinds",
+    "partitions_def",
+    "automation_condition",
+)
+
 
 class SourceAsset:
     """An external asset with the IO manager that loads it."""
@@ -73,6 +85,17 @@ class SourceAsset:
     def to_assets_definition(self) -> Any:
         from sdk.assets import AssetsDefinition
 
+        if self.observe_fn is not None:  # its step observes: records the DataVersion the function returns
+            from sdk.observable import build_observable_assets_definition
+
+            return build_observable_assets_definition(
+                self.observe_fn,
+                self.key,
+                {k: v for k, v in vars(self.to_spec()).items() if k in _SPEC_FIELDS},
+                name=self.key.to_python_identifier(),
+                resource_defs=self.resource_defs,
+                op_tags=self.op_tags,
+            )
         spec = self.to_spec()
         return AssetsDefinition(
             op=None,

@@ -396,6 +396,8 @@ def _handle_results(state: RunState, step: Step, context: OpExecutionContext, re
         elif isinstance(item, (AssetMaterialization, AssetObservation, ExpectationResult)):
             _user_event(state, step, item)
     produced |= {name for name, out in step.op.output_defs.items() if out.is_dynamic}  # zero values is fine
+    if getattr(step.owner, "is_observable", False):  # observed, not stored: assets downstream still run
+        produced |= set(step.op.output_defs)
     _check_completeness(step, context, produced, evaluated)
     if blocking_failures:
         message = f"Blocking check {', '.join(blocking_failures)} failed; downstream assets will not run."
