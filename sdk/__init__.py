@@ -299,6 +299,13 @@ _EXPORTS: dict[str, str] = {
     "ReexecutionOptions": "sdk.execution.execute_job",
     "execute_job": "sdk.execution.execute_job",
     "reconstructable": "sdk.execution.execute_job",
+    # the older graph API (issue 16, H10)
+    "DependencyDefinition": "sdk.dependencies",
+    "GraphIn": "sdk.dependencies",
+    "InputMapping": "sdk.dependencies",
+    "MultiDependencyDefinition": "sdk.dependencies",
+    "NodeInvocation": "sdk.dependencies",
+    "OutputMapping": "sdk.dependencies",
 }
 
 if TYPE_CHECKING:  # static analysers see the real names
@@ -360,6 +367,12 @@ if TYPE_CHECKING:  # static analysers see the real names
     from sdk.context import build_asset_context as build_asset_context
     from sdk.context import build_op_context as build_op_context
     from sdk.definitions_class import Definitions as Definitions
+    from sdk.dependencies import DependencyDefinition as DependencyDefinition
+    from sdk.dependencies import GraphIn as GraphIn
+    from sdk.dependencies import InputMapping as InputMapping
+    from sdk.dependencies import MultiDependencyDefinition as MultiDependencyDefinition
+    from sdk.dependencies import NodeInvocation as NodeInvocation
+    from sdk.dependencies import OutputMapping as OutputMapping
     from sdk.dynamic import DynamicOut as DynamicOut
     from sdk.dynamic import DynamicOutput as DynamicOutput
     from sdk.errors import BetaWarning as BetaWarning

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, overload
 
 from sdk import _composition
@@ -22,13 +22,31 @@ class GraphDefinition:
     def __init__(
         self,
         name: str,
-        nodes: Mapping[str, NodeInvocation],
-        input_mappings: Mapping[str, list[tuple[str, str]]] | None = None,
-        output_mappings: Mapping[str, tuple[str, str]] | None = None,
+        nodes: Mapping[str, NodeInvocation] | str | None = None,
+        input_mappings: Mapping[str, list[tuple[str, str]]] | Sequence[Any] | None = None,
+        output_mappings: Mapping[str, tuple[str, str]] | Sequence[Any] | None = None,
         description: str | None = None,
         tags: Mapping[str, str] | None = None,
         config: Any = None,
+        *,
+        node_defs: Sequence[Any] | None = None,
+        dependencies: Mapping[Any, Mapping[str, Any]] | None = None,
     ) -> None:
+        if isinstance(nodes, str) or nodes is None:  # Dagster's form: (name, description, node_defs=, dependencies=)
+            from sdk import dependencies as deps
+            from sdk._names import check_valid_name
+
+            check_valid_name(name, "Graph")
+            description = description if nodes is None else nodes
+            in_list: list[Any] = list(input_mappings or [])
+            out_list: list[Any] = list(output_mappings or [])
+            nodes = deps.nodes_from_dependencies(name, node_defs or [], dependencies or {}, in_list)
+            input_mappings = deps.input_mapping_dict(in_list)
+            output_mappings = deps.output_mapping_dict(name, nodes, out_list)
+        elif node_defs is not None or dependencies is not None:
+            raise DagsterInvalidDefinitionError(
+                f'GraphDefinition "{name}": give node_defs=/dependencies= or nodes, not both.'
+            )
         self.name = name
         self.nodes = dict(nodes)
         self.input_mappings = dict(input_mappings or {})
@@ -167,6 +185,19 @@ class GraphDefinition:
         return f"<GraphDefinition {self.name}>"
 
 
+def node_output_step(graph: GraphDefinition, node_str: str, output_name: str) -> tuple[str, str]:
+    """The op step and output behind a node's output: a graph node ("outer.inner") maps its output
+    to an op inside it; an op node is its own step."""
+    current: Any = graph
+    for part in node_str.split("."):
+        node = current.nodes.get(part) if isinstance(current, GraphDefinition) else None
+        current = node.definition if node is not None else None
+    if isinstance(current, GraphDefinition) and output_name in current.output_mappings:
+        _op, output, path = current.leaf_output(output_name)
+        return ".".join([node_str, *path]), output
+    return node_str, output_name
+
+
 def trace_graph(fn: Callable, name: str, out_names: list[str] | None = None) -> tuple[dict, dict, dict]:
     """Run a graph body with handles instead of values; return its nodes and input/output mappings."""
     comp = Composition(name)
@@ -234,7 +265,10 @@ def graph(
         from sdk._names import check_valid_name
 
         graph_name = check_valid_name(name, "Graph") if name is not None else fn.__name__
-        warn_unsupported(f"graph '{graph_name}'", ins=ins)
+        from sdk.dependencies import GraphIn
+
+        described = isinstance(ins, Mapping) and all(isinstance(v, GraphIn) for v in ins.values())
+        warn_unsupported(f"graph '{graph_name}'", ins=None if described else ins)
         out_names = list(out) if isinstance(out, dict) else None
         nodes, ins_map, outs_map = trace_graph(fn, graph_name, out_names)
         return GraphDefinition(

@@ -22,7 +22,7 @@ class JobDefinition:
     def __init__(
         self,
         *,
-        name: str,
+        name: str | None = None,
         graph_def: GraphDefinition,
         description: str | None = None,
         resource_defs: Mapping[str, Any] | None = None,
@@ -40,7 +40,7 @@ class JobDefinition:
         logger_defs: Mapping[str, Any] | None = None,
         input_values: Mapping[str, Any] | None = None,
     ) -> None:
-        self.name = name
+        self.name = name or graph_def.name
         self.graph = graph_def
         self.description = description
         self.resource_defs = dict(resource_defs or {})

@@ -68,8 +68,8 @@ def reconstructable(target: Any) -> ReconstructableJob:
             f"Reconstructable target {qualname} must be defined at module scope, not a lambda or a nested "
             "function: move it to the top level of its module."
         )
-    module = inspect.getmodule(target)
-    return ReconstructableJob(module.__name__ if module else "__main__", qualname, target)
+    found = inspect.getmodule(target)
+    return ReconstructableJob(found.__name__ if found else "__main__", qualname, target)
 
 
 class ReexecutionOptions(NamedTuple):
@@ -331,6 +331,8 @@ class JobExecutionResult:
 
     def output_for_node(self, node_str: str, output_name: str = "result") -> Any:
         """The value of a node's output ("outer_graph.inner_op" for nested ones), loaded with its IO manager."""
+        from sdk.graphs import node_output_step
+
         if self._resources is None:
             raise DagsterInvariantViolationError(
                 "In order to access output objects, the result of `execute_job` must be opened as a context "
@@ -339,8 +341,8 @@ class JobExecutionResult:
         plan = self._plan
         if plan is None:
             raise DagsterInvariantViolationError(f"Run {self._run_id} failed before it planned any step.")
-        step_key, output_name = self._leaf(node_str, output_name)
-        succeeded = [e.step_key for e in self._events.all_events if e.is_step_success]
+        step_key, output_name = node_output_step(self._job_def.graph, node_str, output_name)
+        succeeded = [e.step_key for e in self._events.all_events if e.is_step_success and e.step_key]
         mapped = [k for k in succeeded if k.startswith(f"{step_key}[") and k.endswith("]")]
         if mapped:  # an op mapped over a dynamic output: its values by mapping key
             return {k[len(step_key) + 1 : -1]: self._load(k, output_name) for k in mapped}
@@ -360,21 +362,6 @@ class JobExecutionResult:
             )
         _op, output, path = graph.leaf_output(output_name)
         return self.output_for_node(".".join(path), output)
-
-    def _leaf(self, node_str: str, output_name: str) -> tuple[str, str]:
-        """A node that is a graph: the op step and output its graph output comes from."""
-        from sdk.graphs import GraphDefinition
-
-        graph = self._job_def.graph
-        definition: Any = None
-        for part in node_str.split("."):
-            node = graph.nodes.get(part) if isinstance(graph, GraphDefinition) else None
-            definition = node.definition if node is not None else None
-            graph = definition
-        if isinstance(definition, GraphDefinition) and output_name in definition.output_mappings:
-            _op, output, path = definition.leaf_output(output_name)
-            return ".".join([node_str, *path]), output
-        return node_str, output_name
 
     def _produced(self, step_key: str) -> bool:
         if step_key in self._plan.reused:

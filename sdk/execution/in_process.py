@@ -62,7 +62,9 @@ def execute_job_in_process(
         if isinstance(exc, (DagsterInvalidConfigError, DagsterResourceFunctionError)):
             raise exc
         raise exc
-    return ExecuteInProcessResult(run_id, job.name, outcome.success, events, values, outcome.plan, instance)
+    result = ExecuteInProcessResult(run_id, job.name, outcome.success, events, values, outcome.plan, instance)
+    result.job_def = job
+    return result
 
 
 def materialize(

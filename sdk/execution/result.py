@@ -34,6 +34,7 @@ class ExecuteInProcessResult:
         self._values = values
         self._plan = plan
         self._instance = instance
+        self.job_def: Any = None  # set by the run that made it: graph nodes' outputs resolve through it
 
     @cached_property
     def all_events(self) -> list[DagsterEvent]:
@@ -71,6 +72,11 @@ class ExecuteInProcessResult:
         return not self.events_for_node(node_str)
 
     def output_for_node(self, node_str: str, output_name: str = "result") -> Any:
+        job = self.job_def
+        if job is not None and (node_str, output_name) not in self._values:  # a graph node: its op's output
+            from sdk.graphs import node_output_step
+
+            node_str, output_name = node_output_step(job.graph, node_str, output_name)
         key = (node_str, output_name)
         mapped = {
             s[len(node_str) + 1 : -1]: v
@@ -87,6 +93,11 @@ class ExecuteInProcessResult:
         return self._values[key]
 
     def output_value(self, output_name: str = "result") -> Any:
+        """An output of the job's graph (a job built from a graph that returns one)."""
+        graph = self.job_def.graph if self.job_def is not None else None
+        if graph is not None and output_name in graph.output_mappings:
+            _op, output, path = graph.leaf_output(output_name)
+            return self.output_for_node(".".join(path), output)
         return self.output_for_node(output_name)
 
     def asset_value(self, asset_key: Any) -> Any:

@@ -294,6 +294,13 @@ EXPECTED = [
     "ReexecutionOptions",
     "execute_job",
     "reconstructable",
+    # the older graph API (H10)
+    "DependencyDefinition",
+    "GraphIn",
+    "InputMapping",
+    "MultiDependencyDefinition",
+    "NodeInvocation",
+    "OutputMapping",
 ]
 
 
