@@ -112,6 +112,8 @@ def test_pipes_metadata_and_observations_are_stored_by_the_host(tmp_path: Path) 
         [mat] = shown["materializations"]
         assert _metadata(mat) == {"rows": {"int_value": "12"}, "dagster/data_version": {"text": "d1"}}
         assert mat["run_id"] == run.run_id
+        [check] = shown["check_evaluations"]["positive"]
+        assert check["check_passed"] is True and _metadata(check) == {"min": {"int_value": "1"}}
         assert "counting rows for orders" in _weir(host, "runs", "show", run.run_id)
         assert _weir(host, "runs", "logs", run.run_id, "--step", "orders") == "external stdout line\n"
         assert _weir(host, "runs", "logs", run.run_id, "--step", "orders", "--stderr") == "external stderr line\n"
