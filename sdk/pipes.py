@@ -143,6 +143,8 @@ class PipesFileMessageReader:
                     if line.strip():
                         handler.handle_line(line)
                 if stopping:
+                    if pending.strip():  # a last message without its newline
+                        handler.handle_line(pending)
                     return
                 if not chunk:
                     time.sleep(_POLL_SECONDS)

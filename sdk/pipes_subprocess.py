@@ -77,6 +77,11 @@ class PipesSubprocessClient(ConfigurableResource):
                 f"External execution process failed with code {code}."
                 + (f" Last lines of its stderr:\n{shown}" if shown else "")
             )
+        if not session.message_handler.opened:
+            context.log.warning(
+                f"The external process {command!r} sent no Pipes messages: open them in it with "
+                "`from dagster_pipes import open_dagster_pipes` / `with open_dagster_pipes() as pipes:`."
+            )
         return PipesClientCompletedInvocation(session.get_results(), session.get_custom_messages())
 
 

@@ -153,3 +153,19 @@ def test_get_materialize_result_without_a_report_says_what_to_do(tmp_path: Path,
 
     with pytest.raises(Exception, match="report_asset_materialization"):
         dg.materialize([silent], resources={"pipes_subprocess_client": dg.PipesSubprocessClient()})
+
+
+def test_a_command_that_never_opens_pipes_gets_a_warning_naming_open_dagster_pipes(pipes_python: str) -> None:
+    @dg.op
+    def plain(context: dg.OpExecutionContext, pipes_subprocess_client: dg.PipesSubprocessClient) -> None:
+        assert pipes_subprocess_client.run(command=[pipes_python, "-c", "pass"], context=context).get_results() == []
+
+    @dg.job(resource_defs={"pipes_subprocess_client": dg.PipesSubprocessClient()})
+    def plain_job() -> None:
+        plain()
+
+    with dg.instance_for_test() as instance:
+        result = plain_job.execute_in_process(instance=instance)
+        assert result.success
+        messages = [e.user_message for e in instance.all_logs(result.run_id)]
+    assert any("sent no Pipes messages" in m and "open_dagster_pipes" in m for m in messages)
