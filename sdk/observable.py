@@ -68,6 +68,7 @@ def observable_source_asset(
     kinds: Sequence[str] = (),
     automation_condition: Any = None,
     io_manager_key: str | None = None,
+    auto_observe_interval_minutes: float | None = None,
 ) -> Any:
     """Declare an asset computed elsewhere whose function observes it, returning a DataVersion or ObserveResult.
 
@@ -82,6 +83,12 @@ def observable_source_asset(
     """
 
     def build(fn: Callable[..., Any]) -> Any:
+        from sdk._unsupported import warn_unsupported
+
+        warn_unsupported(
+            f"observable_source_asset '{name or fn.__name__}'",
+            auto_observe_interval_minutes=auto_observe_interval_minutes,  # schedule an observation job instead
+        )
         if key is not None:
             asset_key = to_asset_key(key)
         else:

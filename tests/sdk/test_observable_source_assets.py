@@ -87,3 +87,13 @@ def test_observe_refuses_assets_that_are_not_observable() -> None:
 
     with pytest.raises(dg.DagsterInvariantViolationError, match="observable source assets"):
         dg.observe([plain])
+
+
+def test_auto_observe_interval_is_accepted_with_a_warning() -> None:
+    with pytest.warns(dg.WeirUnsupportedArgumentWarning, match="auto_observe_interval_minutes"):
+
+        @dg.observable_source_asset(auto_observe_interval_minutes=30)
+        def polled() -> dg.DataVersion:
+            return dg.DataVersion("x")
+
+    assert dg.observe([polled]).success
