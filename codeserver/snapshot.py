@@ -137,6 +137,7 @@ def _asset_node(key: AssetKey, graph: Any, pb_key: Any, job_names: list[str], ch
         job_names=job_names,
         io_manager_key=adef.io_manager_key_for(key),
         is_executable=adef.is_executable,
+        is_observable=bool(getattr(adef, "is_observable", False)),
         op_name=op.name if op else "",
         config_schema=_config_schema(op.config_type) if op else "",
         backfill_policy=_backfill_policy(getattr(adef, "backfill_policy", None)),

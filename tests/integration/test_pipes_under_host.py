@@ -124,6 +124,8 @@ def test_pipes_metadata_and_observations_are_stored_by_the_host(tmp_path: Path) 
         wait_for(observed, 60, what="the schedule's run to observe raw_feed")
         feed = json.loads(_weir(host, "assets", "show", "raw_feed", "--json"))
         assert feed["materializations"] == []
+        assert feed["details"]["node"]["is_observable"] is True
+        assert "is_observable" not in shown["details"]["node"]  # false: orders is materialized
         obs = feed["observations"][0]
         assert client.get_run(obs["run_id"]).schedule_name == "observe_feed_schedule"
         assert _metadata(obs) == {"files": {"int_value": "2"}, "dagster/data_version": {"text": "feed-v3"}}

@@ -160,6 +160,7 @@ class AssetNode(_message.Message):
     DEP_PARTITION_MAPPINGS_FIELD_NUMBER: _builtins.int
     AUTOMATION_CONDITION_FIELD_NUMBER: _builtins.int
     FRESHNESS_POLICY_FIELD_NUMBER: _builtins.int
+    IS_OBSERVABLE_FIELD_NUMBER: _builtins.int
     group_name: _builtins.str
     description: _builtins.str
     code_version: _builtins.str
@@ -170,6 +171,8 @@ class AssetNode(_message.Message):
     """the op (node) that computes it; shared by a multi_asset's keys"""
     config_schema: _builtins.str
     """JSON Schema of the asset's config, "" when it takes none"""
+    is_observable: _builtins.bool
+    """an observable source asset: its step records an observation (a data version), not a materialization"""
     @_builtins.property
     def key(self) -> _common_pb2.AssetKey: ...
     @_builtins.property
@@ -232,10 +235,11 @@ class AssetNode(_message.Message):
         dep_partition_mappings: _abc.Iterable[Global___DepPartitionMapping] | None = ...,
         automation_condition: Global___AutomationCondition | None = ...,
         freshness_policy: Global___FreshnessPolicy | None = ...,
+        is_observable: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["automation_condition", b"automation_condition", "backfill_policy", b"backfill_policy", "freshness_policy", b"freshness_policy", "key", b"key", "partitions", b"partitions"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["automation_condition", b"automation_condition", "backfill_policy", b"backfill_policy", "check_specs", b"check_specs", "code_version", b"code_version", "config_schema", b"config_schema", "dep_partition_mappings", b"dep_partition_mappings", "deps", b"deps", "description", b"description", "freshness_policy", b"freshness_policy", "group_name", b"group_name", "io_manager_key", b"io_manager_key", "is_executable", b"is_executable", "job_names", b"job_names", "key", b"key", "kinds", b"kinds", "metadata", b"metadata", "op_name", b"op_name", "owners", b"owners", "partitions", b"partitions", "required_resource_keys", b"required_resource_keys", "tags", b"tags"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["automation_condition", b"automation_condition", "backfill_policy", b"backfill_policy", "check_specs", b"check_specs", "code_version", b"code_version", "config_schema", b"config_schema", "dep_partition_mappings", b"dep_partition_mappings", "deps", b"deps", "description", b"description", "freshness_policy", b"freshness_policy", "group_name", b"group_name", "io_manager_key", b"io_manager_key", "is_executable", b"is_executable", "is_observable", b"is_observable", "job_names", b"job_names", "key", b"key", "kinds", b"kinds", "metadata", b"metadata", "op_name", b"op_name", "owners", b"owners", "partitions", b"partitions", "required_resource_keys", b"required_resource_keys", "tags", b"tags"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
