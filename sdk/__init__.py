@@ -306,6 +306,39 @@ _EXPORTS: dict[str, str] = {
     "MultiDependencyDefinition": "sdk.dependencies",
     "NodeInvocation": "sdk.dependencies",
     "OutputMapping": "sdk.dependencies",
+    # typed metadata values, more errors, config and IO managers (issue 16, H10)
+    "IntMetadataValue": "sdk.metadata",
+    "FloatMetadataValue": "sdk.metadata",
+    "BoolMetadataValue": "sdk.metadata",
+    "TextMetadataValue": "sdk.metadata",
+    "UrlMetadataValue": "sdk.metadata",
+    "PathMetadataValue": "sdk.metadata",
+    "NotebookMetadataValue": "sdk.metadata",
+    "MarkdownMetadataValue": "sdk.metadata",
+    "JsonMetadataValue": "sdk.metadata",
+    "NullMetadataValue": "sdk.metadata",
+    "TableMetadataValue": "sdk.metadata",
+    "TableSchemaMetadataValue": "sdk.metadata",
+    "TableColumnLineageMetadataValue": "sdk.metadata",
+    "PythonArtifactMetadataValue": "sdk.metadata",
+    "TimestampMetadataValue": "sdk.metadata",
+    "DagsterRunMetadataValue": "sdk.metadata",
+    "DagsterJobMetadataValue": "sdk.metadata",
+    "DagsterAssetMetadataValue": "sdk.metadata",
+    "DagsterUserCodeExecutionError": "sdk.errors",
+    "DagsterConfigMappingFunctionError": "sdk.errors",
+    "DagsterTypeCheckError": "sdk.errors",
+    "DagsterInvalidConfigDefinitionError": "sdk.errors",
+    "DagsterRunNotFoundError": "sdk.errors",
+    "DagsterStepOutputNotFoundError": "sdk.errors",
+    "DagsterSubprocessError": "sdk.errors",
+    "DagsterUnknownPartitionError": "sdk.errors",
+    "DagsterUnmetExecutorRequirementsError": "sdk.errors",
+    "DagsterEventLogInvalidForRun": "sdk.errors",
+    "DagsterExecutionInterruptedError": "sdk.errors",
+    "DagsterExecutionStepNotFoundError": "sdk.errors",
+    "custom_path_fs_io_manager": "sdk.io_managers",
+    "dynamic_partitioned_config": "sdk.partitioned_config",
 }
 
 if TYPE_CHECKING:  # static analysers see the real names
@@ -377,16 +410,28 @@ if TYPE_CHECKING:  # static analysers see the real names
     from sdk.dynamic import DynamicOutput as DynamicOutput
     from sdk.errors import BetaWarning as BetaWarning
     from sdk.errors import ConfigArgumentWarning as ConfigArgumentWarning
+    from sdk.errors import DagsterConfigMappingFunctionError as DagsterConfigMappingFunctionError
     from sdk.errors import DagsterError as DagsterError
+    from sdk.errors import DagsterEventLogInvalidForRun as DagsterEventLogInvalidForRun
+    from sdk.errors import DagsterExecutionInterruptedError as DagsterExecutionInterruptedError
     from sdk.errors import DagsterExecutionStepExecutionError as DagsterExecutionStepExecutionError
+    from sdk.errors import DagsterExecutionStepNotFoundError as DagsterExecutionStepNotFoundError
+    from sdk.errors import DagsterInvalidConfigDefinitionError as DagsterInvalidConfigDefinitionError
     from sdk.errors import DagsterInvalidConfigError as DagsterInvalidConfigError
     from sdk.errors import DagsterInvalidDefinitionError as DagsterInvalidDefinitionError
     from sdk.errors import DagsterInvalidInvocationError as DagsterInvalidInvocationError
     from sdk.errors import DagsterInvalidSubsetError as DagsterInvalidSubsetError
     from sdk.errors import DagsterInvariantViolationError as DagsterInvariantViolationError
     from sdk.errors import DagsterResourceFunctionError as DagsterResourceFunctionError
+    from sdk.errors import DagsterRunNotFoundError as DagsterRunNotFoundError
+    from sdk.errors import DagsterStepOutputNotFoundError as DagsterStepOutputNotFoundError
+    from sdk.errors import DagsterSubprocessError as DagsterSubprocessError
     from sdk.errors import DagsterTypeCheckDidNotPass as DagsterTypeCheckDidNotPass
+    from sdk.errors import DagsterTypeCheckError as DagsterTypeCheckError
+    from sdk.errors import DagsterUnknownPartitionError as DagsterUnknownPartitionError
     from sdk.errors import DagsterUnknownResourceError as DagsterUnknownResourceError
+    from sdk.errors import DagsterUnmetExecutorRequirementsError as DagsterUnmetExecutorRequirementsError
+    from sdk.errors import DagsterUserCodeExecutionError as DagsterUserCodeExecutionError
     from sdk.errors import Failure as Failure
     from sdk.errors import PreviewWarning as PreviewWarning
     from sdk.errors import RetryRequested as RetryRequested
@@ -439,6 +484,7 @@ if TYPE_CHECKING:  # static analysers see the real names
     from sdk.io_managers import OutputContext as OutputContext
     from sdk.io_managers import build_input_context as build_input_context
     from sdk.io_managers import build_output_context as build_output_context
+    from sdk.io_managers import custom_path_fs_io_manager as custom_path_fs_io_manager
     from sdk.io_managers import io_manager as io_manager
     from sdk.io_managers import mem_io_manager as mem_io_manager
     from sdk.jobs import JobDefinition as JobDefinition
@@ -470,17 +516,39 @@ if TYPE_CHECKING:  # static analysers see the real names
     from sdk.loggers import get_dagster_logger as get_dagster_logger
     from sdk.loggers import json_console_logger as json_console_logger
     from sdk.loggers import logger as logger
+    from sdk.metadata import BoolMetadataValue as BoolMetadataValue
+    from sdk.metadata import DagsterAssetMetadataValue as DagsterAssetMetadataValue
+    from sdk.metadata import DagsterJobMetadataValue as DagsterJobMetadataValue
+    from sdk.metadata import DagsterRunMetadataValue as DagsterRunMetadataValue
+    from sdk.metadata import FloatMetadataValue as FloatMetadataValue
+    from sdk.metadata import IntMetadataValue as IntMetadataValue
+    from sdk.metadata import JsonMetadataValue as JsonMetadataValue
+    from sdk.metadata import MarkdownMetadataValue as MarkdownMetadataValue
     from sdk.metadata import MetadataValue as MetadataValue
+    from sdk.metadata import NotebookMetadataValue as NotebookMetadataValue
+    from sdk.metadata import NullMetadataValue as NullMetadataValue
+    from sdk.metadata import PathMetadataValue as PathMetadataValue
+    from sdk.metadata import PythonArtifactMetadataValue as PythonArtifactMetadataValue
     from sdk.metadata import TableColumn as TableColumn
     from sdk.metadata import TableColumnConstraints as TableColumnConstraints
     from sdk.metadata import TableColumnDep as TableColumnDep
     from sdk.metadata import TableColumnLineage as TableColumnLineage
+    from sdk.metadata import TableColumnLineageMetadataValue as TableColumnLineageMetadataValue
     from sdk.metadata import TableConstraints as TableConstraints
+    from sdk.metadata import TableMetadataValue as TableMetadataValue
     from sdk.metadata import TableRecord as TableRecord
     from sdk.metadata import TableSchema as TableSchema
+    from sdk.metadata import TableSchemaMetadataValue as TableSchemaMetadataValue
+    from sdk.metadata import TextMetadataValue as TextMetadataValue
+    from sdk.metadata import TimestampMetadataValue as TimestampMetadataValue
+    from sdk.metadata import UrlMetadataValue as UrlMetadataValue
     from sdk.multi_asset_sensors import MultiAssetSensorEvaluationContext as MultiAssetSensorEvaluationContext
     from sdk.multi_asset_sensors import build_multi_asset_sensor_context as build_multi_asset_sensor_context
     from sdk.multi_asset_sensors import multi_asset_sensor as multi_asset_sensor
+    from sdk.observable import DataVersion as DataVersion
+    from sdk.observable import ObserveResult as ObserveResult
+    from sdk.observable import observable_source_asset as observable_source_asset
+    from sdk.observable import observe as observe
     from sdk.ops import In as In
     from sdk.ops import OpDefinition as OpDefinition
     from sdk.ops import Out as Out
@@ -494,10 +562,6 @@ if TYPE_CHECKING:  # static analysers see the real names
     from sdk.partition_mappings import DimensionPartitionMapping as DimensionPartitionMapping
     from sdk.partition_mappings import IdentityPartitionMapping as IdentityPartitionMapping
     from sdk.partition_mappings import LastPartitionMapping as LastPartitionMapping
-    from sdk.observable import DataVersion as DataVersion
-    from sdk.observable import ObserveResult as ObserveResult
-    from sdk.observable import observable_source_asset as observable_source_asset
-    from sdk.observable import observe as observe
     from sdk.partition_mappings import MultiPartitionMapping as MultiPartitionMapping
     from sdk.partition_mappings import MultiToSingleDimensionPartitionMapping as MultiToSingleDimensionPartitionMapping
     from sdk.partition_mappings import PartitionMapping as PartitionMapping
@@ -506,6 +570,7 @@ if TYPE_CHECKING:  # static analysers see the real names
     from sdk.partition_mappings import TimeWindowPartitionMapping as TimeWindowPartitionMapping
     from sdk.partitioned_config import PartitionedConfig as PartitionedConfig
     from sdk.partitioned_config import daily_partitioned_config as daily_partitioned_config
+    from sdk.partitioned_config import dynamic_partitioned_config as dynamic_partitioned_config
     from sdk.partitioned_config import hourly_partitioned_config as hourly_partitioned_config
     from sdk.partitioned_config import monthly_partitioned_config as monthly_partitioned_config
     from sdk.partitioned_config import partitioned_config as partitioned_config
@@ -527,6 +592,15 @@ if TYPE_CHECKING:  # static analysers see the real names
     from sdk.partitions import TimeWindowPartitionsDefinition as TimeWindowPartitionsDefinition
     from sdk.partitions import WeeklyPartitionsDefinition as WeeklyPartitionsDefinition
     from sdk.paths import file_relative_path as file_relative_path
+    from sdk.pipes import DagsterPipesExecutionError as DagsterPipesExecutionError
+    from sdk.pipes import PipesEnvContextInjector as PipesEnvContextInjector
+    from sdk.pipes import PipesFileMessageReader as PipesFileMessageReader
+    from sdk.pipes import PipesSession as PipesSession
+    from sdk.pipes import PipesTempFileContextInjector as PipesTempFileContextInjector
+    from sdk.pipes import PipesTempFileMessageReader as PipesTempFileMessageReader
+    from sdk.pipes import open_pipes_session as open_pipes_session
+    from sdk.pipes_results import PipesClientCompletedInvocation as PipesClientCompletedInvocation
+    from sdk.pipes_subprocess import PipesSubprocessClient as PipesSubprocessClient
     from sdk.repository import RepositoryDefinition as RepositoryDefinition
     from sdk.repository import repository as repository
     from sdk.resource_helpers import build_resources as build_resources
@@ -540,15 +614,6 @@ if TYPE_CHECKING:  # static analysers see the real names
     from sdk.resources import FilesystemIOManager as FilesystemIOManager
     from sdk.resources import ResourceDefinition as ResourceDefinition
     from sdk.resources import ResourceDependency as ResourceDependency
-    from sdk.pipes import DagsterPipesExecutionError as DagsterPipesExecutionError
-    from sdk.pipes import PipesEnvContextInjector as PipesEnvContextInjector
-    from sdk.pipes import PipesFileMessageReader as PipesFileMessageReader
-    from sdk.pipes import PipesSession as PipesSession
-    from sdk.pipes import PipesTempFileContextInjector as PipesTempFileContextInjector
-    from sdk.pipes import PipesTempFileMessageReader as PipesTempFileMessageReader
-    from sdk.pipes import open_pipes_session as open_pipes_session
-    from sdk.pipes_results import PipesClientCompletedInvocation as PipesClientCompletedInvocation
-    from sdk.pipes_subprocess import PipesSubprocessClient as PipesSubprocessClient
     from sdk.resources import ResourceParam as ResourceParam
     from sdk.resources import fs_io_manager as fs_io_manager
     from sdk.resources import resource as resource

@@ -31,7 +31,15 @@ class DagsterTypeCheckDidNotPass(WeirError):
     """A value did not pass its DagsterType or type hint check."""
 
 
-class DagsterResourceFunctionError(WeirError):
+class DagsterUserCodeExecutionError(WeirError):
+    """User code (a step, a resource, a config mapping, a type check) raised; Dagster's base of those errors."""
+
+    def __init__(self, *args: object, user_exception: BaseException | None = None, **kwargs: object) -> None:
+        super().__init__(*args)
+        self.user_exception = user_exception
+
+
+class DagsterResourceFunctionError(DagsterUserCodeExecutionError):
     """A resource failed to set up."""
 
 
@@ -39,16 +47,68 @@ class DagsterUnknownResourceError(WeirError):
     """A step asked for a resource that the run does not provide."""
 
 
-class DagsterExecutionStepExecutionError(WeirError):
+class DagsterExecutionStepExecutionError(DagsterUserCodeExecutionError):
     """User code raised inside a step; raised by materialize/execute_in_process with raise_on_error."""
 
     def __init__(self, message: str, user_exception: BaseException | None = None) -> None:
-        super().__init__(message)
-        self.user_exception = user_exception
+        super().__init__(message, user_exception=user_exception)
 
 
 class DagsterExecutionStepNotFoundError(WeirError):
     """A re-execution names a step the job does not have, or needs an output no run produced."""
+
+
+class DagsterConfigMappingFunctionError(DagsterUserCodeExecutionError):
+    """A config mapping function raised."""
+
+
+class DagsterTypeCheckError(DagsterUserCodeExecutionError):
+    """A type check function itself raised (as opposed to a value failing it: DagsterTypeCheckDidNotPass)."""
+
+
+class DagsterInvalidConfigDefinitionError(WeirError):
+    """A config schema is malformed (not a value that fails a schema: DagsterInvalidConfigError)."""
+
+
+class DagsterRunNotFoundError(WeirError):
+    """A run id the instance does not have."""
+
+    def __init__(self, *args: object, invalid_run_id: str | None = None, **kwargs: object) -> None:
+        super().__init__(*args)
+        self.invalid_run_id = invalid_run_id
+
+
+class DagsterStepOutputNotFoundError(WeirError):
+    """An output of a step that no run stored."""
+
+    def __init__(self, *args: object, step_key: str | None = None, output_name: str | None = None) -> None:
+        super().__init__(*args)
+        self.step_key = step_key
+        self.output_name = output_name
+
+
+class DagsterSubprocessError(WeirError):
+    """A step's subprocess failed."""
+
+
+class DagsterUnknownPartitionError(WeirError):
+    """A partition key its partitions definition does not have."""
+
+
+class DagsterUnmetExecutorRequirementsError(WeirError):
+    """The executor needs something the run lacks (e.g. a persistent instance)."""
+
+
+class DagsterEventLogInvalidForRun(WeirError):
+    """A run's event log cannot be read."""
+
+    def __init__(self, run_id: str) -> None:
+        super().__init__(f"Event logs invalid for run id {run_id}")
+        self.run_id = run_id
+
+
+class DagsterExecutionInterruptedError(BaseException):
+    """Execution was interrupted (as Dagster: a BaseException, so `except Exception` does not swallow it)."""
 
 
 class DagsterRunCanceled(WeirError):

@@ -322,3 +322,44 @@ def build_input_context(
         definition_metadata=dict(definition_metadata or {}),
         asset_partition_keys=[partition_key] if partition_key is not None else None,
     )
+
+
+class CustomPathPickledObjectFilesystemIOManager(IOManager):
+    """Pickles each output at base_dir/<the output's metadata "path">."""
+
+    persists_across_processes = True
+
+    def __init__(self, base_dir: str) -> None:
+        self.base_dir = base_dir
+
+    def _path(self, context: OutputContext) -> str:
+        raw = context.definition_metadata.get("path") or context.metadata.get("path")
+        raw = getattr(raw, "value", raw)
+        if not raw:
+            raise ValueError(
+                f'custom_path_fs_io_manager needs a "path" in the metadata of output "{context.name}" of '
+                f'"{context.step_key}": @op(out=Out(metadata={{"path": "dir/file"}})).'
+            )
+        return os.path.join(self.base_dir, str(raw))
+
+    def handle_output(self, context: OutputContext, obj: Any) -> None:
+        path = self._path(context)
+        os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+        tmp = f"{path}.tmp{os.getpid()}"
+        with open(tmp, "wb") as f:
+            pickle.dump(obj, f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+        context.add_output_metadata({"path": _PathValue(path)})
+
+    def load_input(self, context: InputContext) -> Any:
+        if context.upstream_output is None:
+            raise ValueError(f'custom_path_fs_io_manager loads input "{context.name}" only from an upstream output.')
+        with open(self._path(context.upstream_output), "rb") as f:
+            return pickle.load(f)
+
+
+custom_path_fs_io_manager = IOManagerDefinition(
+    lambda ctx: CustomPathPickledObjectFilesystemIOManager(ctx.resource_config["base_dir"]),
+    {"base_dir": str},
+    "Pickles each output at base_dir/<its output metadata 'path'>.",
+)

@@ -110,6 +110,21 @@ class MetadataValue:
     kind: str
     value: Any
 
+    def __new__(cls, *args: Any, **kwargs: Any) -> MetadataValue:
+        """MetadataValue(kind, value) is the typed class of its kind (TextMetadataValue, ...)."""
+        if cls is MetadataValue:
+            kind = args[0] if args else kwargs.get("kind")
+            cls = _BY_KIND.get(kind, cls) if isinstance(kind, str) else cls
+        return object.__new__(cls)
+
+    def __eq__(self, other: object) -> bool:  # a TextMetadataValue equals MetadataValue("text", same value)
+        if not isinstance(other, MetadataValue):
+            return NotImplemented
+        return (self.kind, self.value) == (other.kind, other.value)
+
+    def __hash__(self) -> int:
+        return hash((self.kind, json.dumps(self.value, sort_keys=True, default=str)))
+
     @staticmethod
     def int(value: int) -> MetadataValue:
         return MetadataValue("int", int(value))
@@ -148,18 +163,16 @@ class MetadataValue:
 
     @staticmethod
     def table(records: Sequence[TableRecord | Mapping[str, Any]], schema: TableSchema | None = None) -> MetadataValue:
-        rows = [dict(r.data) if isinstance(r, TableRecord) else dict(r) for r in records]
-        columns = [c.to_json() for c in schema.columns] if schema else []
-        return MetadataValue("table", {"columns": columns, "records": rows})
+        return TableMetadataValue(records, schema)
 
     @staticmethod
     def table_schema(schema: TableSchema) -> MetadataValue:
-        return MetadataValue("json", schema.to_json())
+        return TableSchemaMetadataValue(schema)
 
     @staticmethod
     def column_lineage(lineage: TableColumnLineage) -> MetadataValue:
         """Which upstream columns each column comes from (shown as JSON)."""
-        return MetadataValue("json", lineage.to_json())
+        return TableColumnLineageMetadataValue(lineage)
 
     @staticmethod
     def timestamp(value: Any) -> MetadataValue:
@@ -173,22 +186,22 @@ class MetadataValue:
                     f"got the naive {value.isoformat()}."
                 )
             value = value.timestamp()
-        return MetadataValue("float", float(value))
+        return TimestampMetadataValue(float(value))
 
     @staticmethod
     def notebook(path: Any) -> MetadataValue:
         """The path of a notebook file."""
-        return MetadataValue("path", str(path))
+        return NotebookMetadataValue(path)
 
     @staticmethod
     def job(job_name: str, location_name: str | None = None, repository_name: str | None = None) -> MetadataValue:
         """A job, by name (shown as text: "job" or "job @ location")."""
-        return MetadataValue("text", job_name if location_name is None else f"{job_name} @ {location_name}")
+        return DagsterJobMetadataValue(job_name, location_name, repository_name)
 
     @staticmethod
     def dagster_run(run_id: str) -> MetadataValue:
         """A run, by id (shown as text)."""
-        return MetadataValue("text", str(run_id))
+        return DagsterRunMetadataValue(run_id)
 
     @staticmethod
     def python_artifact(python_artifact: Any) -> MetadataValue:
@@ -197,13 +210,11 @@ class MetadataValue:
         name = getattr(python_artifact, "__qualname__", None) or getattr(python_artifact, "__name__", None)
         if module is None or name is None:
             raise TypeError(f"MetadataValue.python_artifact takes a class or function, got {python_artifact!r}.")
-        return MetadataValue("json", {"module": module, "name": name})
+        return PythonArtifactMetadataValue(module, name)
 
     @staticmethod
     def asset(key: Any) -> MetadataValue:
-        from sdk.keys import to_asset_key
-
-        return MetadataValue("text", to_asset_key(key).to_user_string())
+        return DagsterAssetMetadataValue(key)
 
     @property
     def text_value(self) -> str:
@@ -211,6 +222,249 @@ class MetadataValue:
         if self.kind in ("json", "table"):
             return json.dumps(self.value, sort_keys=True, default=str)
         return "" if self.value is None else str(self.value)
+
+
+class _Typed(MetadataValue):
+    """A MetadataValue of one kind, built Dagster's way (TextMetadataValue("x")) or as MetadataValue(kind, value)."""
+
+    _kind = "null"
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Any:
+        return object.__new__(cls)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        if len(args) == 2 and not kwargs and args[0] == self._kind:  # MetadataValue(kind, value)
+            value = args[1]
+        elif not args and set(kwargs) == {"kind", "value"}:
+            value = kwargs["value"]
+        else:
+            value = self._make(*args, **kwargs)
+        object.__setattr__(self, "kind", self._kind)
+        object.__setattr__(self, "value", value)
+
+    @staticmethod
+    def _make(*args: Any, **kwargs: Any) -> Any:
+        return None
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.value!r})"
+
+
+class IntMetadataValue(_Typed):
+    _kind = "int"
+
+    @staticmethod
+    def _make(value: Any) -> Any:
+        return None if value is None else int(value)
+
+
+class FloatMetadataValue(_Typed):
+    _kind = "float"
+
+    @staticmethod
+    def _make(value: Any) -> Any:
+        return None if value is None else float(value)
+
+
+class BoolMetadataValue(_Typed):
+    _kind = "bool"
+
+    @staticmethod
+    def _make(value: Any) -> Any:
+        return None if value is None else bool(value)
+
+
+class TextMetadataValue(_Typed):
+    _kind = "text"
+
+    @staticmethod
+    def _make(text: Any) -> Any:
+        return "" if text is None else str(text)
+
+    @property
+    def text(self) -> str:  # type: ignore[override]
+        return self.value
+
+
+class UrlMetadataValue(_Typed):
+    _kind = "url"
+
+    @staticmethod
+    def _make(url: Any) -> Any:
+        return "" if url is None else str(url)
+
+    @property
+    def url(self) -> str:  # type: ignore[override]
+        return self.value
+
+
+class PathMetadataValue(_Typed):
+    _kind = "path"
+
+    @staticmethod
+    def _make(path: Any) -> Any:
+        return "" if path is None else str(path)
+
+    @property
+    def path(self) -> str:  # type: ignore[override]
+        return self.value
+
+
+class NotebookMetadataValue(PathMetadataValue):
+    """A notebook's path (a PathMetadataValue once stored)."""
+
+
+class MarkdownMetadataValue(_Typed):
+    _kind = "md"
+
+    @staticmethod
+    def _make(md_str: Any) -> Any:
+        return "" if md_str is None else str(md_str)
+
+    @property
+    def md_str(self) -> str:
+        return self.value
+
+
+class JsonMetadataValue(_Typed):
+    _kind = "json"
+
+    @staticmethod
+    def _make(data: Any) -> Any:
+        return data
+
+    @property
+    def data(self) -> Any:
+        return self.value
+
+
+class NullMetadataValue(_Typed):
+    _kind = "null"
+
+
+class TableMetadataValue(_Typed):
+    _kind = "table"
+
+    @staticmethod
+    def _make(records: Sequence[Any], schema: TableSchema | None = None) -> Any:
+        rows = [dict(r.data) if isinstance(r, TableRecord) else dict(r) for r in records]
+        return {"columns": [c.to_json() for c in schema.columns] if schema else [], "records": rows}
+
+    @property
+    def records(self) -> list[TableRecord]:
+        return [TableRecord(dict(r)) for r in self.value.get("records", [])]
+
+    @property
+    def schema(self) -> TableSchema:
+        columns = [
+            TableColumn(c["name"], c.get("type", "string"), c.get("description")) for c in self.value.get("columns", [])
+        ]
+        return TableSchema(columns=columns)
+
+
+class TableSchemaMetadataValue(JsonMetadataValue):
+    """A table's columns (stored as JSON)."""
+
+    @staticmethod
+    def _make(schema: TableSchema) -> Any:
+        if not isinstance(schema, TableSchema):
+            raise TypeError(f"TableSchemaMetadataValue takes a TableSchema, got {type(schema).__name__}.")
+        return schema.to_json()
+
+    @property
+    def schema(self) -> TableSchema:
+        columns = [
+            TableColumn(c["name"], c.get("type", "string"), c.get("description")) for c in self.value.get("columns", [])
+        ]
+        return TableSchema(columns=columns)
+
+
+class TableColumnLineageMetadataValue(JsonMetadataValue):
+    """Which upstream columns each column comes from (stored as JSON)."""
+
+    @staticmethod
+    def _make(column_lineage: TableColumnLineage) -> Any:
+        return column_lineage.to_json()
+
+
+class PythonArtifactMetadataValue(JsonMetadataValue):
+    """A Python class or function by module and name (stored as JSON)."""
+
+    @staticmethod
+    def _make(module: str, name: str) -> Any:  # type: ignore[override]
+        return {"module": module, "name": name}
+
+    @property
+    def module(self) -> str:
+        return self.value["module"]
+
+    @property
+    def name(self) -> str:
+        return self.value["name"]
+
+
+class TimestampMetadataValue(_Typed):
+    """Seconds since the epoch (stored as a float)."""
+
+    _kind = "float"
+
+    @staticmethod
+    def _make(value: Any) -> Any:
+        return float(value)
+
+
+class DagsterRunMetadataValue(TextMetadataValue):
+    """A run, by id (stored as text)."""
+
+    @staticmethod
+    def _make(run_id: Any) -> Any:
+        return str(run_id)
+
+    @property
+    def run_id(self) -> str:
+        return self.value
+
+
+class DagsterJobMetadataValue(TextMetadataValue):
+    """A job, by name (stored as text: "job" or "job @ location")."""
+
+    @staticmethod
+    def _make(job_name: str, location_name: str | None = None, repository_name: str | None = None) -> Any:
+        return job_name if location_name is None else f"{job_name} @ {location_name}"
+
+    @property
+    def job_name(self) -> str:
+        return self.value.split(" @ ", 1)[0]
+
+
+class DagsterAssetMetadataValue(TextMetadataValue):
+    """An asset, by key (stored as text)."""
+
+    @staticmethod
+    def _make(asset_key: Any) -> Any:
+        from sdk.keys import to_asset_key
+
+        return to_asset_key(asset_key).to_user_string()
+
+    @property
+    def asset_key(self) -> Any:
+        from sdk.keys import AssetKey
+
+        return AssetKey.from_user_string(self.value)
+
+
+_BY_KIND: dict[str, type[MetadataValue]] = {
+    "int": IntMetadataValue,
+    "float": FloatMetadataValue,
+    "bool": BoolMetadataValue,
+    "text": TextMetadataValue,
+    "url": UrlMetadataValue,
+    "path": PathMetadataValue,
+    "md": MarkdownMetadataValue,
+    "json": JsonMetadataValue,
+    "table": TableMetadataValue,
+    "null": NullMetadataValue,
+}
 
 
 def to_metadata_value(value: Any) -> MetadataValue:

@@ -90,6 +90,25 @@ def static_partitioned_config(
     return partitioned_config(StaticPartitionsDefinition(list(partition_keys)), tags_for_partition_key_fn)
 
 
+def dynamic_partitioned_config(
+    partition_fn: Callable[[datetime | None], Sequence[str]],
+    tags_for_partition_fn: Callable[[str], Mapping[str, str]] | None = None,
+    tags_for_partition_key_fn: Callable[[str], Mapping[str, str]] | None = None,
+) -> Callable[[Callable[[str], Mapping[str, Any]]], PartitionedConfig]:
+    """`@dg.dynamic_partitioned_config(partition_fn=lambda current_time: [...])\ndef config(partition_key): ...`:
+    partitions whose keys the function computes when asked."""
+    from sdk.partitions import DynamicPartitionsDefinition
+
+    if not callable(partition_fn):
+        raise DagsterInvalidDefinitionError(
+            f"dynamic_partitioned_config takes partition_fn, a function of the current time returning the partition "
+            f"keys; got {type(partition_fn).__name__}."
+        )
+    return partitioned_config(
+        DynamicPartitionsDefinition(partition_fn=partition_fn), tags_for_partition_key_fn or tags_for_partition_fn
+    )
+
+
 def _time_window(
     partitions_def: Any, tags_for_partition_fn: Callable[[datetime, datetime], Mapping[str, str]] | None
 ) -> Callable[[Callable[[datetime, datetime], Mapping[str, Any]]], PartitionedConfig]:

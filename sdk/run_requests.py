@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from sdk.errors import DagsterInvalidDefinitionError
 from sdk.keys import to_asset_key
 
 
@@ -20,8 +21,15 @@ class RunRequest:
     asset_selection: Sequence[Any] | None = None
     partition_key: str | None = None
     asset_check_keys: Sequence[Any] | None = None
+    stale_assets_only: bool = False
 
     def __post_init__(self) -> None:
+        if self.stale_assets_only:
+            raise DagsterInvalidDefinitionError(
+                "RunRequest(stale_assets_only=True) is not supported by Weir: it has no staleness (code and data "
+                "versions) to choose assets by. Request the assets to run with asset_selection=[...], or use "
+                "AutomationCondition.eager() / .on_missing() on the assets."
+            )
         if self.asset_selection is not None:
             object.__setattr__(self, "asset_selection", [to_asset_key(k) for k in self.asset_selection])
 
