@@ -141,13 +141,21 @@ class PipesFileMessageReader:
                 *lines, pending = pending.split("\n")
                 for line in lines:
                     if line.strip():
-                        handler.handle_line(line)
+                        _handle(handler, line)
                 if stopping:
                     if pending.strip():  # a last message without its newline
-                        handler.handle_line(pending)
+                        _handle(handler, pending)
                     return
                 if not chunk:
                     time.sleep(_POLL_SECONDS)
+
+
+def _handle(handler: PipesMessageHandler, line: str) -> None:
+    """One message; a malformed one is logged, so the messages after it still arrive."""
+    try:
+        handler.handle_line(line)
+    except Exception as exc:
+        handler.warn(f"Pipes: could not handle the message {line[:300]!r}: {type(exc).__name__}: {exc}")
 
 
 class PipesTempFileMessageReader(PipesFileMessageReader):
@@ -173,6 +181,9 @@ class PipesMessageHandler:
         self.opened = False
         self.closed = False
         self.closed_exception: Mapping[str, Any] | None = None
+
+    def warn(self, text: str) -> None:
+        self._context.log.warning(text)
 
     def handle_line(self, line: str) -> None:
         try:

@@ -14,7 +14,7 @@ import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from pydantic import PrivateAttr
+from pydantic import Field
 
 from sdk.pipes import (
     DagsterPipesExecutionError,
@@ -36,17 +36,19 @@ class PipesSubprocessClient(ConfigurableResource):
         cwd: the working directory of every command.
         context_injector: how the context reaches the process (default: a temporary file).
         message_reader: how messages come back (default: a temporary file).
+        forward_termination: when the step is interrupted (the run canceled), terminate the process too.
+        forward_stdio: copy the process's stdout and stderr to the step's (the compute logs).
+        termination_timeout_seconds: how long a terminated process gets before it is killed.
     """
 
     env: dict[str, str] | None = None
     cwd: str | None = None
-    _context_injector: Any = PrivateAttr(default=None)
-    _message_reader: Any = PrivateAttr(default=None)
-
-    def __init__(self, *, context_injector: Any = None, message_reader: Any = None, **fields: Any) -> None:
-        super().__init__(**fields)
-        self._context_injector = context_injector
-        self._message_reader = message_reader
+    forward_termination: bool = True
+    forward_stdio: bool = True
+    termination_timeout_seconds: float = 20.0
+    # objects, not config: fields so that the copy a run configures keeps them
+    context_injector: Any = Field(default=None, description="how the context reaches the process")
+    message_reader: Any = Field(default=None, description="how messages come back")
 
     def run(
         self,
@@ -66,11 +68,11 @@ class PipesSubprocessClient(ConfigurableResource):
             env: more environment variables for this command.
             cwd: the working directory (overrides the client's).
         """
-        injector = self._context_injector or PipesTempFileContextInjector()
-        reader = self._message_reader or PipesTempFileMessageReader()
+        injector = self.context_injector or PipesTempFileContextInjector()
+        reader = self.message_reader or PipesTempFileMessageReader()
         with open_pipes_session(context, injector, reader, extras) as session:
             full_env = {**os.environ, **(self.env or {}), **(env or {}), **session.get_bootstrap_env_vars()}
-            code, tail = _run(command, full_env, cwd or self.cwd)
+            code, tail = self._run(command, full_env, cwd or self.cwd)
         if code != 0:
             shown = "".join(tail).rstrip()
             raise DagsterPipesExecutionError(
@@ -84,32 +86,49 @@ class PipesSubprocessClient(ConfigurableResource):
             )
         return PipesClientCompletedInvocation(session.get_results(), session.get_custom_messages())
 
-
-def _run(command: str | Sequence[str], env: dict[str, str], cwd: str | None) -> tuple[int, list[str]]:
-    shell = isinstance(command, str)
-    try:
-        process = subprocess.Popen(
-            command if shell else list(command), shell=shell, env=env, cwd=cwd, stderr=subprocess.PIPE
+    def _run(self, command: str | Sequence[str], env: dict[str, str], cwd: str | None) -> tuple[int, list[str]]:
+        shell = isinstance(command, str)
+        stdout = None if self.forward_stdio else subprocess.DEVNULL
+        try:
+            process = subprocess.Popen(
+                command if shell else list(command),
+                shell=shell,
+                env=env,
+                cwd=cwd,
+                stdout=stdout,
+                stderr=subprocess.PIPE,
+            )
+        except OSError as exc:
+            raise DagsterPipesExecutionError(f"Could not start the external process {command!r}: {exc}") from exc
+        tail: collections.deque[str] = collections.deque(maxlen=_STDERR_TAIL_LINES)
+        copier = threading.Thread(
+            target=_copy_stderr, args=(process.stderr, tail, self.forward_stdio), name="weir-pipes-stderr", daemon=True
         )
-    except OSError as exc:
-        raise DagsterPipesExecutionError(f"Could not start the external process {command!r}: {exc}") from exc
-    tail: collections.deque[str] = collections.deque(maxlen=_STDERR_TAIL_LINES)
-    copier = threading.Thread(target=_copy_stderr, args=(process.stderr, tail), daemon=True)
-    copier.start()
+        copier.start()
+        try:
+            code = process.wait()
+        except BaseException:
+            if self.forward_termination:
+                _terminate(process, self.termination_timeout_seconds)
+            raise
+        copier.join()
+        return code, list(tail)
+
+
+def _terminate(process: subprocess.Popen[bytes], timeout: float) -> None:
+    """SIGTERM, then SIGKILL after the timeout: the step was interrupted, so is the process."""
+    process.terminate()
     try:
-        code = process.wait()
-    except BaseException:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
-        raise
-    finally:
-        copier.join()
-    return code, list(tail)
 
 
-def _copy_stderr(stream: Any, tail: collections.deque[str]) -> None:
+def _copy_stderr(stream: Any, tail: collections.deque[str], forward: bool) -> None:
     """Copy the process's stderr to ours line by line (the compute logs), keeping the last lines."""
     for line in iter(stream.readline, b""):
-        os.write(2, line)
+        if forward:
+            os.write(2, line)
         tail.append(line.decode("utf-8", "replace"))
     stream.close()

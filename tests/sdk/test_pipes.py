@@ -3,6 +3,7 @@ materializations, check results, logs and custom messages back to the asset that
 
 from __future__ import annotations
 
+import json
 import textwrap
 from pathlib import Path
 
@@ -169,3 +170,37 @@ def test_a_command_that_never_opens_pipes_gets_a_warning_naming_open_dagster_pip
         assert result.success
         messages = [e.user_message for e in instance.all_logs(result.run_id)]
     assert any("sent no Pipes messages" in m and "open_dagster_pipes" in m for m in messages)
+
+
+def test_env_cwd_a_shell_command_and_a_message_file_of_ones_own(tmp_path: Path, pipes_python: str) -> None:
+    script = _script(
+        tmp_path,
+        """
+        import os
+        pipes.report_asset_materialization(
+            metadata={"greeting": os.environ["GREETING"], "extra_env": os.environ["PER_RUN"], "cwd": os.getcwd()}
+        )
+        """,
+    )
+    work = tmp_path / "work"
+    work.mkdir()
+    messages = tmp_path / "messages.jsonl"
+    client = dg.PipesSubprocessClient(
+        env={"GREETING": "hi"},
+        cwd=str(work),
+        forward_stdio=False,
+        message_reader=dg.PipesFileMessageReader(str(messages)),
+    )
+
+    @dg.asset
+    def shell(context: dg.AssetExecutionContext, pipes_subprocess_client: dg.PipesSubprocessClient):
+        command = f"{pipes_python} {script}"
+        return pipes_subprocess_client.run(
+            command=command, context=context, env={"PER_RUN": "1"}
+        ).get_materialize_result()
+
+    result = dg.materialize([shell], resources={"pipes_subprocess_client": client})
+    [mat] = result.asset_materializations_for_node("shell")
+    assert {k: v.value for k, v in mat.metadata.items()} == {"greeting": "hi", "extra_env": "1", "cwd": str(work)}
+    methods = [json.loads(line)["method"] for line in messages.read_text().splitlines()]
+    assert methods == ["opened", "report_asset_materialization", "closed"]
