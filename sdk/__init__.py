@@ -339,6 +339,18 @@ _EXPORTS: dict[str, str] = {
     "DagsterExecutionStepNotFoundError": "sdk.errors",
     "custom_path_fs_io_manager": "sdk.io_managers",
     "dynamic_partitioned_config": "sdk.partitioned_config",
+    # code references, reconstructable jobs from factories, run status filters, default loggers (H10)
+    "build_reconstructable_job": "sdk.execution.execute_job",
+    "RunStatusChangeRecordsFilter": "sdk.event_records",
+    "default_loggers": "sdk.loggers",
+    "default_system_loggers": "sdk.loggers",
+    "AnchorBasedFilePathMapping": "sdk.code_references",
+    "CodeReferencesMetadataValue": "sdk.code_references",
+    "FilePathMapping": "sdk.code_references",
+    "LocalFileCodeReference": "sdk.code_references",
+    "UrlCodeReference": "sdk.code_references",
+    "link_code_references_to_git": "sdk.code_references",
+    "with_source_code_references": "sdk.code_references",
 }
 
 if TYPE_CHECKING:  # static analysers see the real names
@@ -363,6 +375,13 @@ if TYPE_CHECKING:  # static analysers see the real names
     from sdk.checks import AssetCheckSpec as AssetCheckSpec
     from sdk.checks import asset_check as asset_check
     from sdk.checks import multi_asset_check as multi_asset_check
+    from sdk.code_references import AnchorBasedFilePathMapping as AnchorBasedFilePathMapping
+    from sdk.code_references import CodeReferencesMetadataValue as CodeReferencesMetadataValue
+    from sdk.code_references import FilePathMapping as FilePathMapping
+    from sdk.code_references import LocalFileCodeReference as LocalFileCodeReference
+    from sdk.code_references import UrlCodeReference as UrlCodeReference
+    from sdk.code_references import link_code_references_to_git as link_code_references_to_git
+    from sdk.code_references import with_source_code_references as with_source_code_references
     from sdk.components import Component as Component
     from sdk.components import ComponentLoadContext as ComponentLoadContext
     from sdk.components import DefsFolderComponent as DefsFolderComponent
@@ -445,10 +464,12 @@ if TYPE_CHECKING:  # static analysers see the real names
     from sdk.event_records import EventLogRecord as EventLogRecord
     from sdk.event_records import EventRecordsFilter as EventRecordsFilter
     from sdk.event_records import EventRecordsResult as EventRecordsResult
+    from sdk.event_records import RunStatusChangeRecordsFilter as RunStatusChangeRecordsFilter
     from sdk.events import ErrorInfo as ErrorInfo
     from sdk.events import Event as Event
     from sdk.execution.execute_job import JobExecutionResult as JobExecutionResult
     from sdk.execution.execute_job import ReexecutionOptions as ReexecutionOptions
+    from sdk.execution.execute_job import build_reconstructable_job as build_reconstructable_job
     from sdk.execution.execute_job import execute_job as execute_job
     from sdk.execution.execute_job import reconstructable as reconstructable
     from sdk.execution.in_process import materialize as materialize
@@ -513,6 +534,8 @@ if TYPE_CHECKING:  # static analysers see the real names
     from sdk.loggers import LoggerDefinition as LoggerDefinition
     from sdk.loggers import build_init_logger_context as build_init_logger_context
     from sdk.loggers import colored_console_logger as colored_console_logger
+    from sdk.loggers import default_loggers as default_loggers
+    from sdk.loggers import default_system_loggers as default_system_loggers
     from sdk.loggers import get_dagster_logger as get_dagster_logger
     from sdk.loggers import json_console_logger as json_console_logger
     from sdk.loggers import logger as logger

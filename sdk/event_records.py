@@ -122,6 +122,38 @@ class AssetRecordsFilter:
         )
 
 
+@dataclass(frozen=True)
+class RunStatusChangeRecordsFilter:
+    """Which run status events `instance.fetch_run_status_changes` returns: one run event type
+    (RUN_START, RUN_SUCCESS, RUN_FAILURE, RUN_CANCELED, ...), optionally a storage id or time window,
+    given storage ids, or runs of some jobs."""
+
+    event_type: DagsterEventType
+    after_timestamp: float | None = None
+    before_timestamp: float | None = None
+    after_storage_id: int | None = None
+    before_storage_id: int | None = None
+    storage_ids: Sequence[int] | None = None
+    job_names: Sequence[str] | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.event_type, DagsterEventType) or not self.event_type.name.startswith("RUN_"):
+            raise TypeError(
+                "RunStatusChangeRecordsFilter(event_type=...) needs a run status event type such as "
+                f"DagsterEventType.RUN_SUCCESS, got {self.event_type!r}."
+            )
+
+    def to_event_records_filter(self) -> EventRecordsFilter:
+        return EventRecordsFilter(
+            self.event_type,
+            after_cursor=self.after_storage_id,
+            before_cursor=self.before_storage_id,
+            after_timestamp=self.after_timestamp,
+            before_timestamp=self.before_timestamp,
+            storage_ids=self.storage_ids,
+        )
+
+
 def matches(record_id: int, event: Event, flt: EventRecordsFilter) -> bool:
     """Whether a stored event passes a filter (the event type is matched by the caller's index)."""
     after, before = _cursor_id(flt.after_cursor), _cursor_id(flt.before_cursor)

@@ -135,7 +135,14 @@ class DagsterInstance:
     def fetch_run_status_changes(
         self, records_filter: Any, limit: int, cursor: str | None = None, ascending: bool = False
     ) -> EventRecordsResult:
-        """A page of run start/success/failure/cancel events of one type."""
+        """A page of run start/success/failure/cancel events of one type (a RunStatusChangeRecordsFilter,
+        or just the DagsterEventType)."""
+        from sdk.event_records import RunStatusChangeRecordsFilter
+
+        if isinstance(records_filter, RunStatusChangeRecordsFilter):
+            flt = records_filter.to_event_records_filter()
+            jobs = set(records_filter.job_names or ())
+            return self._fetch(flt.event_type, flt, limit, cursor, ascending, lambda r: not jobs or r.job_name in jobs)
         event_type = getattr(records_filter, "event_type", records_filter)
         return self._fetch(event_type, EventRecordsFilter(event_type), limit, cursor, ascending)
 
@@ -284,7 +291,13 @@ class DagsterInstance:
         return [EventLogRecord(s.storage_id, _entry(s)) for s in (chosen if limit is None else chosen[:limit])]
 
     def _fetch(
-        self, event_type: DagsterEventType, records_filter: Any, limit: int, cursor: str | None, ascending: bool
+        self,
+        event_type: DagsterEventType,
+        records_filter: Any,
+        limit: int,
+        cursor: str | None,
+        ascending: bool,
+        keep: Any = None,
     ) -> EventRecordsResult:
         if isinstance(records_filter, AssetRecordsFilter):
             flt = records_filter.to_event_records_filter(event_type)
@@ -304,7 +317,10 @@ class DagsterInstance:
                 before_timestamp=flt.before_timestamp,
                 storage_ids=flt.storage_ids,
             )
-        records = self._records(flt, limit + 1, ascending)
+        if keep is None:
+            records = self._records(flt, limit + 1, ascending)
+        else:  # a condition the filter cannot express: apply it before paging
+            records = [r for r in self._records(flt, None, ascending) if keep(r.event_log_entry)][: limit + 1]
         page = records[:limit]
         next_cursor = str(page[-1].storage_id) if page else (cursor or "")
         return EventRecordsResult(page, next_cursor, len(records) > limit)

@@ -145,9 +145,18 @@ class _BuiltinLogger(LoggerDefinition):
 
 colored_console_logger = _BuiltinLogger(_colored, description="The console logger, as text on stderr.")
 json_console_logger = _BuiltinLogger(_json, description="The console logger, one JSON object per line on stderr.")
-default_loggers = {"console": colored_console_logger}
 
 
 def get_dagster_logger(name: str | None = None) -> logging.Logger:
     """A logger whose records a running step also reports as its LOG events (outside a run: plain logging)."""
     return logging.getLogger("dagster.builtin" + (f".{name}" if name else ""))
+
+
+def default_loggers() -> dict[str, LoggerDefinition]:
+    """The loggers a job has when it declares none: {"console": colored_console_logger}."""
+    return {"console": colored_console_logger}
+
+
+def default_system_loggers(instance: Any = None) -> list[tuple[LoggerDefinition, dict[str, Any]]]:
+    """The system loggers of a run and their config: the console logger at DEBUG."""
+    return [(colored_console_logger, {"name": "dagster", "log_level": "DEBUG"})]

@@ -21,16 +21,26 @@ ROOT_RUN_TAG = "dagster/root_run_id"
 class ReconstructableJob:
     """A job that can be found again by module and name (what `reconstructable()` returns)."""
 
-    def __init__(self, module: str, attribute: str, target: Any) -> None:
+    def __init__(
+        self,
+        module: str,
+        attribute: str,
+        target: Any,
+        args: Sequence[Any] = (),
+        kwargs: Mapping[str, Any] | None = None,
+    ) -> None:
         self.module = module
         self.attribute = attribute
         self._target = target
+        self._args = tuple(args)
+        self._kwargs = dict(kwargs or {})
 
     def get_definition(self) -> Any:
         """The JobDefinition: the target itself, or what the target function returns."""
         from sdk.jobs import JobDefinition
 
-        value = self._target if isinstance(self._target, JobDefinition) else self._target()
+        target = self._target
+        value = target if isinstance(target, JobDefinition) else target(*self._args, **self._kwargs)
         if not isinstance(value, JobDefinition):
             raise DagsterInvariantViolationError(
                 f"reconstructable({self.module}.{self.attribute}) must give a JobDefinition, got "
@@ -70,6 +80,41 @@ def reconstructable(target: Any) -> ReconstructableJob:
         )
     found = inspect.getmodule(target)
     return ReconstructableJob(found.__name__ if found else "__main__", qualname, target)
+
+
+def build_reconstructable_job(
+    reconstructor_module_name: str,
+    reconstructor_function_name: str,
+    reconstructable_args: Sequence[Any] | None = None,
+    reconstructable_kwargs: Mapping[str, Any] | None = None,
+    reconstructor_working_directory: str | None = None,
+) -> ReconstructableJob:
+    """A reconstructable job from a function, by module and name, called with these arguments (a job
+    built from parameters, e.g. a factory)."""
+    import importlib
+
+    if reconstructor_working_directory and reconstructor_working_directory not in sys.path:
+        sys.path.insert(0, reconstructor_working_directory)
+    try:
+        module = importlib.import_module(reconstructor_module_name)
+    except ImportError as exc:
+        raise DagsterInvariantViolationError(
+            f'build_reconstructable_job: cannot import module "{reconstructor_module_name}" ({exc}); pass '
+            "reconstructor_working_directory= the directory it is found from."
+        ) from exc
+    function = getattr(module, reconstructor_function_name, None)
+    if not callable(function):
+        raise DagsterInvariantViolationError(
+            f'build_reconstructable_job: module "{reconstructor_module_name}" has no function '
+            f'"{reconstructor_function_name}".'
+        )
+    return ReconstructableJob(
+        reconstructor_module_name,
+        reconstructor_function_name,
+        function,
+        reconstructable_args or (),
+        reconstructable_kwargs,
+    )
 
 
 class ReexecutionOptions(NamedTuple):

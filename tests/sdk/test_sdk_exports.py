@@ -334,6 +334,18 @@ EXPECTED = [
     "DagsterExecutionStepNotFoundError",
     "custom_path_fs_io_manager",
     "dynamic_partitioned_config",
+    # code references, reconstructable jobs from factories, run status filters, default loggers (H10)
+    "build_reconstructable_job",
+    "RunStatusChangeRecordsFilter",
+    "default_loggers",
+    "default_system_loggers",
+    "AnchorBasedFilePathMapping",
+    "CodeReferencesMetadataValue",
+    "FilePathMapping",
+    "LocalFileCodeReference",
+    "UrlCodeReference",
+    "link_code_references_to_git",
+    "with_source_code_references",
 ]
 
 
