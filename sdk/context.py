@@ -95,6 +95,8 @@ class OpExecutionContext:
         self.mapping_key: str | None = None  # the mapping key of a dynamic step
         self._logged_events: list[Any] = []
         self._event_sink: Callable[[Any], None] | None = None  # the engine's: reports a logged event at once
+        self.op_def: Any = None  # the OpDefinition and JobDefinition, as the engine sets them
+        self.job_def: Any = None
 
     @property
     def instance(self) -> Any:
@@ -258,6 +260,68 @@ class OpExecutionContext:
     @property
     def op_execution_context(self) -> OpExecutionContext:
         return self
+
+    # -- more of Dagster's context API ----------------------------------------------------------
+    @property
+    def op(self) -> Any:
+        return self.op_def
+
+    def get_tag(self, key: str) -> str | None:
+        """A tag of this run, or None."""
+        return self.run.tags.get(key)
+
+    def has_tag(self, key: str) -> bool:
+        return key in self.run.tags
+
+    @property
+    def dagster_run(self) -> Any:
+        """The run as its instance recorded it (in a test context, one made from this context's fields)."""
+        from sdk.run_records import DagsterRun, DagsterRunStatus
+
+        found = self._instance.get_run_by_id(self.run_id) if self._instance is not None and self.run_id else None
+        return found or DagsterRun(self.job_name, self.run_id, DagsterRunStatus.STARTED, dict(self.run.tags))
+
+    @property
+    def run_config(self) -> dict[str, Any]:
+        """The run's config, as its instance recorded it ({} when none is known)."""
+        return dict(self.dagster_run.run_config or {})
+
+    @property
+    def has_assets_def(self) -> bool:
+        return self.assets_def is not None
+
+    @property
+    def is_subset(self) -> bool:
+        """Whether this step computes only some of its assets."""
+        return self.assets_def is not None and self.selected_asset_keys != frozenset(self.assets_def.keys)
+
+    @property
+    def selected_asset_check_keys(self) -> frozenset[Any]:
+        return frozenset(spec.key for spec in self.check_specs)
+
+    @property
+    def has_partitions(self) -> bool:
+        return self.partitions_def is not None or self.has_partition_key_range
+
+    @property
+    def asset_partition_key_range(self) -> Any:
+        return self.partition_key_range
+
+    def asset_key_for_input(self, input_name: str) -> AssetKey:
+        """The upstream asset an input of this asset reads."""
+        keys = self.assets_def.keys_by_input_name if self.assets_def is not None else {}
+        if input_name not in keys:
+            raise DagsterInvariantViolationError(
+                f'"{self.op_name}" has no asset input "{input_name}"; its asset inputs are {sorted(keys)}.'
+            )
+        return keys[input_name]
+
+    def get_output_metadata(self, output_name: str = "result", mapping_key: str | None = None) -> dict[str, Any] | None:
+        """The metadata added to an output with add_output_metadata so far."""
+        return self.added_metadata.get(output_name) or self.added_metadata.get(None)
+
+    def describe_op(self) -> str:
+        return f'op "{self.op_name}"'
 
 
 class AssetExecutionContext(OpExecutionContext):

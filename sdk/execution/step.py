@@ -194,6 +194,7 @@ def _context(state: RunState, step: Step, attempt: int) -> OpExecutionContext:
         instance=state.instance,
     )
     context._event_sink = functools.partial(_user_event, state, step)
+    context.op_def, context.job_def = step.op, state.job
     return context
 
 
