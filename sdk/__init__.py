@@ -351,6 +351,9 @@ _EXPORTS: dict[str, str] = {
     "UrlCodeReference": "sdk.code_references",
     "link_code_references_to_git": "sdk.code_references",
     "with_source_code_references": "sdk.code_references",
+    # asset check factories over metadata (H10)
+    "build_metadata_bounds_checks": "sdk.check_factories",
+    "build_column_schema_change_checks": "sdk.check_factories",
 }
 
 if TYPE_CHECKING:  # static analysers see the real names
@@ -368,6 +371,8 @@ if TYPE_CHECKING:  # static analysers see the real names
     from sdk.automation import AutomationCondition as AutomationCondition
     from sdk.automation import AutomationConditionSensorDefinition as AutomationConditionSensorDefinition
     from sdk.backfill_policy import BackfillPolicy as BackfillPolicy
+    from sdk.check_factories import build_column_schema_change_checks as build_column_schema_change_checks
+    from sdk.check_factories import build_metadata_bounds_checks as build_metadata_bounds_checks
     from sdk.checks import AssetCheckEvaluation as AssetCheckEvaluation
     from sdk.checks import AssetCheckResult as AssetCheckResult
     from sdk.checks import AssetChecksDefinition as AssetChecksDefinition

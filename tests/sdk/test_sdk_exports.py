@@ -346,6 +346,9 @@ EXPECTED = [
     "UrlCodeReference",
     "link_code_references_to_git",
     "with_source_code_references",
+    # asset check factories over metadata (H10)
+    "build_metadata_bounds_checks",
+    "build_column_schema_change_checks",
 ]
 
 
