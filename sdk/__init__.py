@@ -354,6 +354,13 @@ _EXPORTS: dict[str, str] = {
     # asset check factories over metadata (H10)
     "build_metadata_bounds_checks": "sdk.check_factories",
     "build_column_schema_change_checks": "sdk.check_factories",
+    # ScalarUnion and the older type factories (H10)
+    "ScalarUnion": "sdk.config_types",
+    "Dict": "sdk.type_factories",
+    "List": "sdk.type_factories",
+    "Optional": "sdk.type_factories",
+    "Set": "sdk.type_factories",
+    "Tuple": "sdk.type_factories",
 }
 
 if TYPE_CHECKING:  # static analysers see the real names
@@ -413,6 +420,7 @@ if TYPE_CHECKING:  # static analysers see the real names
     from sdk.config_types import Map as Map
     from sdk.config_types import Noneable as Noneable
     from sdk.config_types import Permissive as Permissive
+    from sdk.config_types import ScalarUnion as ScalarUnion
     from sdk.config_types import Selector as Selector
     from sdk.config_types import Shape as Shape
     from sdk.config_types import StringSource as StringSource
@@ -677,6 +685,11 @@ if TYPE_CHECKING:  # static analysers see the real names
     from sdk.sensors import run_status_sensor as run_status_sensor
     from sdk.sensors import sensor as sensor
     from sdk.source_assets import SourceAsset as SourceAsset
+    from sdk.type_factories import Dict as Dict
+    from sdk.type_factories import List as List
+    from sdk.type_factories import Optional as Optional
+    from sdk.type_factories import Set as Set
+    from sdk.type_factories import Tuple as Tuple
     from sdk.types import Any_ as Any  # noqa: F401  (re-exported: Dagster spells it Any)
     from sdk.types import Bool as Bool
     from sdk.types import DagsterType as DagsterType

@@ -123,6 +123,29 @@ class Array(ConfigType):
         return [self.inner_type.process(item, f"{path}[{i}]", walk) for i, item in enumerate(value)]
 
 
+class ScalarUnion(ConfigType):
+    """A scalar of one type, or a value of a non-scalar schema (e.g. a name, or {"name": ..., "size": ...})."""
+
+    def __init__(self, scalar_type: Any, non_scalar_schema: Any, _key: str | None = None) -> None:
+        self.scalar_type = resolve_config_type(scalar_type)
+        self.non_scalar_type = resolve_config_type(non_scalar_schema)
+        if not isinstance(self.scalar_type, (_Scalar, _Source)):
+            raise DagsterInvalidDefinitionError(
+                f"ScalarUnion(scalar_type=...) takes a scalar type (str, int, float, bool), got {scalar_type!r}."
+            )
+
+    def describe(self) -> str:
+        return f"{self.scalar_type.describe()} or {self.non_scalar_type.describe()}"
+
+    def json_schema(self) -> dict[str, Any]:
+        return {"anyOf": [self.scalar_type.json_schema(), self.non_scalar_type.json_schema()]}
+
+    def process(self, value: Any, path: str, walk: _Walk) -> Any:
+        if isinstance(value, (Mapping, list)):
+            return self.non_scalar_type.process(value, path, walk)
+        return self.scalar_type.process(value, path, walk)
+
+
 class Map(ConfigType):
     """A dict with keys of a scalar type and values of the inner type: Map(str, int) or {str: int}."""
 

@@ -349,6 +349,13 @@ EXPECTED = [
     # asset check factories over metadata (H10)
     "build_metadata_bounds_checks",
     "build_column_schema_change_checks",
+    # ScalarUnion and the older type factories (H10)
+    "ScalarUnion",
+    "Dict",
+    "List",
+    "Optional",
+    "Set",
+    "Tuple",
 ]
 
 
