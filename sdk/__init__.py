@@ -361,6 +361,11 @@ _EXPORTS: dict[str, str] = {
     "Optional": "sdk.type_factories",
     "Set": "sdk.type_factories",
     "Tuple": "sdk.type_factories",
+    # selectors for run status sensors, TypeCheckContext (H10)
+    "CodeLocationSelector": "sdk.selectors",
+    "JobSelector": "sdk.selectors",
+    "RepositorySelector": "sdk.selectors",
+    "TypeCheckContext": "sdk.types",
 }
 
 if TYPE_CHECKING:  # static analysers see the real names
@@ -672,6 +677,9 @@ if TYPE_CHECKING:  # static analysers see the real names
     from sdk.schedules import build_schedule_context as build_schedule_context
     from sdk.schedules import schedule as schedule
     from sdk.selection import AssetSelection as AssetSelection
+    from sdk.selectors import CodeLocationSelector as CodeLocationSelector
+    from sdk.selectors import JobSelector as JobSelector
+    from sdk.selectors import RepositorySelector as RepositorySelector
     from sdk.sensors import AssetSensorDefinition as AssetSensorDefinition
     from sdk.sensors import DagsterRunStatus as DagsterRunStatus
     from sdk.sensors import DefaultSensorStatus as DefaultSensorStatus
@@ -699,6 +707,7 @@ if TYPE_CHECKING:  # static analysers see the real names
     from sdk.types import PythonObjectDagsterType as PythonObjectDagsterType
     from sdk.types import String as String
     from sdk.types import TypeCheck as TypeCheck
+    from sdk.types import TypeCheckContext as TypeCheckContext
     from sdk.types import check_dagster_type as check_dagster_type
     from sdk.types import make_python_type_usable_as_dagster_type as make_python_type_usable_as_dagster_type
     from sdk.types import usable_as_dagster_type as usable_as_dagster_type

@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, overload
 
 from sdk._unsupported import warn_unsupported
-from sdk.errors import DagsterInvalidInvocationError
+from sdk.errors import DagsterInvalidDefinitionError, DagsterInvalidInvocationError
 from sdk.keys import AssetKey, to_asset_key
 from sdk.run_records import DagsterRunStatus
 from sdk.schedules import resolve_target
@@ -252,7 +252,7 @@ def run_status_sensor(
             default_status=default_status,
         )
         definition.monitored_run_statuses = [run_status.value]
-        definition.monitored_jobs = sorted(getattr(j, "name", str(j)) for j in monitored_jobs or [])
+        definition.monitored_jobs = _monitored_job_names(definition.name, monitored_jobs or [])
         return definition
 
     return build
@@ -299,3 +299,20 @@ def run_failure_sensor(
         default_status=default_status,
     )
     return decorator(fn) if fn is not None else decorator
+
+
+def _monitored_job_names(sensor: str, monitored: Sequence[Any]) -> list[str]:
+    """The job names a run status sensor watches (jobs, or JobSelectors, of its own code location)."""
+    from sdk.selectors import CodeLocationSelector, JobSelector, RepositorySelector
+
+    names = []
+    for item in monitored:
+        if isinstance(item, (CodeLocationSelector, RepositorySelector)):
+            raise DagsterInvalidDefinitionError(
+                f"sensor '{sensor}': monitored_jobs= got {item!r}, but a Weir run status sensor watches runs of its "
+                "own code location only; list its jobs (or JobSelector(job_name=...)) instead."
+            )
+        if isinstance(item, JobSelector) and item.location_name is not None:
+            warn_unsupported(f"JobSelector of sensor '{sensor}'", stacklevel=4, location_name=item.location_name)
+        names.append(getattr(item, "name", str(item)))
+    return sorted(names)

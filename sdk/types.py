@@ -21,6 +21,30 @@ class TypeCheck:
     metadata: dict = field(default_factory=dict)
 
 
+class TypeCheckContext:
+    """What a type check function gets as its first argument: the run id, a log and resources (empty
+    outside a run)."""
+
+    def __init__(self, run_id: str = "", log: Any = None, resources: Any = None) -> None:
+        from types import SimpleNamespace
+
+        from sdk.loggers import get_dagster_logger
+
+        self.run_id = run_id
+        self.log = log if log is not None else get_dagster_logger()
+        self.resources = resources if resources is not None else SimpleNamespace()
+
+
+_DEFAULT_CONTEXT: list[TypeCheckContext] = []
+
+
+def _default_context() -> TypeCheckContext:
+    """The one TypeCheckContext of checks made outside a step's resources (made on first use)."""
+    if not _DEFAULT_CONTEXT:
+        _DEFAULT_CONTEXT.append(TypeCheckContext())
+    return _DEFAULT_CONTEXT[0]
+
+
 class DagsterType:
     """A named check a value must pass; type_check_fn(context, value) returns bool or TypeCheck."""
 
@@ -93,7 +117,7 @@ def check_dagster_type(dagster_type: Any, value: Any) -> TypeCheck:
         dagster_type: a DagsterType, or a Python type used as an annotation.
         value: the value to check.
     """
-    return resolve_dagster_type(dagster_type).type_check(None, value)
+    return resolve_dagster_type(dagster_type).type_check(_default_context(), value)
 
 
 def _isinstance_type(py_type: type, name: str) -> DagsterType:
@@ -203,7 +227,7 @@ def _build(hint: Any) -> DagsterType:
 
 def check_value(dagster_type: DagsterType, value: Any, what: str) -> str | None:
     """None when the value passes; otherwise a message naming the value and the type."""
-    result = dagster_type.type_check(None, value)
+    result = dagster_type.type_check(_default_context(), value)
     if result.success:
         return None
     shown = repr(value)

@@ -356,6 +356,11 @@ EXPECTED = [
     "Optional",
     "Set",
     "Tuple",
+    # selectors for run status sensors, TypeCheckContext (H10)
+    "CodeLocationSelector",
+    "JobSelector",
+    "RepositorySelector",
+    "TypeCheckContext",
 ]
 
 
