@@ -366,6 +366,8 @@ _EXPORTS: dict[str, str] = {
     "JobSelector": "sdk.selectors",
     "RepositorySelector": "sdk.selectors",
     "TypeCheckContext": "sdk.types",
+    # UPathIOManager (H10)
+    "UPathIOManager": "sdk.upath_io_manager",
 }
 
 if TYPE_CHECKING:  # static analysers see the real names
@@ -711,6 +713,7 @@ if TYPE_CHECKING:  # static analysers see the real names
     from sdk.types import check_dagster_type as check_dagster_type
     from sdk.types import make_python_type_usable_as_dagster_type as make_python_type_usable_as_dagster_type
     from sdk.types import usable_as_dagster_type as usable_as_dagster_type
+    from sdk.upath_io_manager import UPathIOManager as UPathIOManager
 
 
 def __getattr__(name: str) -> _Any:

@@ -361,6 +361,8 @@ EXPECTED = [
     "JobSelector",
     "RepositorySelector",
     "TypeCheckContext",
+    # UPathIOManager (H10)
+    "UPathIOManager",
 ]
 
 
