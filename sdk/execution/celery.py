@@ -148,11 +148,13 @@ def run_celery(
     app = make_app(broker, config.get("backend"), config.get("config_source"))
     timeout = float(config.get("heartbeat_timeout") or 30.0)
     runner = _Runner(state, origin, app, config, timeout)
-    try:
-        return runner.run(should_cancel)
-    finally:
-        with contextlib.suppress(Exception):
-            app.close()
+    # No app.close() when run() raises (a cancel arrives as an exception raised wherever this thread
+    # is): a connection left halfway through a frame would wait forever for the broker's answer to
+    # its goodbye. The run worker ends with the run, and its sockets with it.
+    result = runner.run(should_cancel)
+    with contextlib.suppress(Exception):
+        app.close()
+    return result
 
 
 class _Runner:
@@ -167,8 +169,13 @@ class _Runner:
         try:
             return self._loop(should_cancel)
         except BaseException:  # the run worker's cancel arrives as an exception raised in this thread
+            if self.replies is not None:
+                self.replies.abandon()
             self._revoke_all()
             raise
+        finally:
+            if self.replies is not None:
+                self.replies.close()
 
     def _loop(self, should_cancel: Callable[[], bool]) -> tuple[dict[str, Any], bool]:
         pending = list(self.state.plan.order)
@@ -344,17 +351,34 @@ class _RpcReplies:
     def __init__(self, app: Any):
         self.app = app
         self.latest: dict[str, Mapping[str, Any]] = {}
+        self._connection: Any = None  # a connection of its own, outside the app's pool
+        self._queue: Any = None
 
     def drain(self) -> None:
         backend = self.app.backend
-        with self.app.pool.acquire_channel(block=True) as (_, channel):
-            queue = backend.binding(channel)
-            queue.declare()
-            while (message := queue.get(accept=backend.accept, no_ack=True)) is not None:
-                properties = getattr(message, "properties", None) or {}
-                task_id = str(properties.get("correlation_id") or message.payload.get("task_id"))
-                if self.latest.get(task_id, {}).get("status") not in READY_STATES:
-                    self.latest[task_id] = backend.meta_from_decoded(message.payload)
+        if self._queue is None:
+            self._connection = self.app.connection_for_read()
+            self._queue = backend.binding(self._connection.default_channel)
+            self._queue.declare()
+        while (message := self._queue.get(accept=backend.accept, no_ack=True)) is not None:
+            properties = getattr(message, "properties", None) or {}
+            task_id = str(properties.get("correlation_id") or message.payload.get("task_id"))
+            if self.latest.get(task_id, {}).get("status") not in READY_STATES:
+                self.latest[task_id] = backend.meta_from_decoded(message.payload)
+
+    def abandon(self) -> None:
+        """Drop the connection without a word to the broker: an exception may have left it halfway
+        through a frame, and a closing handshake would then wait forever for the broker's answer."""
+        if self._connection is not None:
+            with contextlib.suppress(Exception):
+                self._connection.collect()
+        self._connection = self._queue = None
+
+    def close(self) -> None:
+        if self._connection is not None:
+            with contextlib.suppress(Exception):
+                self._connection.release()
+        self._connection = self._queue = None
 
 
 def _drain(state: RunState, buf: bytearray, step_key: str, outcomes: dict[str, Any]) -> None:
