@@ -346,6 +346,7 @@ def asset(
     resource_defs: Mapping[str, Any] | None = None,
     freshness_policy: Any = None,
     auto_materialize_policy: Any = None,
+    io_manager_def: Any = None,
 ) -> AssetsDefinition | Callable[[Callable[..., Any]], AssetsDefinition]:
     """Declare an asset: its value is the function's return, its upstream assets its parameters."""
 
@@ -362,6 +363,15 @@ def asset(
 
             owner = f"asset '{asset_key.to_user_string()}'"
             condition = condition_from_policy(auto_materialize_policy, automation_condition, owner)
+        out_io_key, all_resource_defs = io_manager_key, resource_defs
+        if io_manager_def is not None:  # Dagster's: the IO manager under its own key, provided with the asset
+            if io_manager_key is not None:
+                raise DagsterInvalidDefinitionError(
+                    "Both io_manager_key and io_manager_def were provided to `@asset` decorator. Please provide one "
+                    "or the other. "
+                )
+            out_io_key = f"{asset_key.to_python_identifier()}__io_manager"
+            all_resource_defs = {**(resource_defs or {}), out_io_key: io_manager_def}
         sig = read_signature(fn)
         op_ins, keys_by_input, extra = _asset_inputs(fn, sig, ins or {}, deps or (), asset_key.to_user_string())
         op_def = OpDefinition(
@@ -372,7 +382,7 @@ def asset(
                 "result": Out(
                     dagster_type=dagster_type,
                     is_required=output_required,
-                    io_manager_key=io_manager_key,
+                    io_manager_key=out_io_key,
                     code_version=code_version,
                 )
             },
@@ -407,7 +417,7 @@ def asset(
             keys_by_input=keys_by_input,
             check_specs=tuple(check_specs or ()),
             backfill_policy=backfill_policy,
-            resource_defs=resource_defs,
+            resource_defs=all_resource_defs,
         )
 
     return build(compute_fn) if compute_fn is not None else build

@@ -147,6 +147,7 @@ class GraphDefinition:
         logger_defs: Mapping[str, Any] | None = None,
         input_values: Mapping[str, Any] | None = None,
         op_selection: Any = None,
+        metadata: Mapping[str, Any] | None = None,
     ) -> JobDefinition:
         from sdk.jobs import JobDefinition
 
@@ -164,6 +165,7 @@ class GraphDefinition:
             hook_defs=hooks,
             logger_defs=logger_defs,
             input_values=input_values,
+            metadata=metadata,
         )
         return job.get_subset(op_selection=op_selection) if op_selection is not None else job
 

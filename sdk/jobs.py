@@ -39,8 +39,10 @@ class JobDefinition:
         hook_defs: Any = None,
         logger_defs: Mapping[str, Any] | None = None,
         input_values: Mapping[str, Any] | None = None,
+        metadata: Mapping[str, Any] | None = None,
     ) -> None:
         self.name = name or graph_def.name
+        self.metadata = dict(metadata or {})
         self.graph = graph_def
         self.description = description
         self.resource_defs = dict(resource_defs or {})
@@ -183,6 +185,7 @@ def job(
     hooks: Any = None,
     logger_defs: Mapping[str, Any] | None = None,
     input_values: Mapping[str, Any] | None = None,
+    metadata: Mapping[str, Any] | None = None,
 ) -> JobDefinition | Callable[[Callable[..., Any]], JobDefinition]:
     """Declare a job from a graph body."""
 
@@ -209,6 +212,7 @@ def job(
             hooks=hooks,
             logger_defs=logger_defs,
             input_values=input_values,
+            metadata=metadata,
         )
 
     return build(compose_fn) if compose_fn is not None else build
@@ -229,9 +233,11 @@ class UnresolvedAssetJobDefinition:
         executor_def: ExecutorDefinition | None = None,
         op_retry_policy: Any = None,
         hooks: Any = None,
+        metadata: Mapping[str, Any] | None = None,
     ) -> None:
         from sdk.hooks import merge_hooks
 
+        self.metadata = dict(metadata or {})
         self.hook_defs = merge_hooks(hooks or ())
         self.name = name
         self.selection = AssetSelection.from_coercible(selection) if selection is not None else AssetSelection.all()
@@ -265,6 +271,7 @@ class UnresolvedAssetJobDefinition:
             partitions_def=self.partitions_def,
             op_retry_policy=self.op_retry_policy,
             hook_defs=self.hook_defs,
+            metadata=self.metadata,
         )
 
     def with_hooks(self, hook_defs: Any) -> UnresolvedAssetJobDefinition:
@@ -289,13 +296,24 @@ def define_asset_job(
     executor_def: ExecutorDefinition | None = None,
     op_retry_policy: Any = None,
     hooks: Any = None,
+    metadata: Mapping[str, Any] | None = None,
 ) -> UnresolvedAssetJobDefinition:
     """A job that materializes a selection of assets (all of them by default)."""
     from sdk._names import check_valid_name
 
     check_valid_name(name, "Job")
     return UnresolvedAssetJobDefinition(
-        name, selection, config, description, tags, run_tags, partitions_def, executor_def, op_retry_policy, hooks
+        name,
+        selection,
+        config,
+        description,
+        tags,
+        run_tags,
+        partitions_def,
+        executor_def,
+        op_retry_policy,
+        hooks,
+        metadata,
     )
 
 

@@ -159,6 +159,7 @@ def schedule(
     default_status: DefaultScheduleStatus = DefaultScheduleStatus.STOPPED,
     required_resource_keys: set[str] | None = None,
     metadata: Mapping[str, Any] | None = None,
+    should_execute: Callable[..., bool] | None = None,
 ) -> Callable[[Callable[..., Any]], ScheduleDefinition]:
     """Declare a schedule whose function returns a RunRequest, a list of them, a SkipReason, or run config."""
 
@@ -176,6 +177,7 @@ def schedule(
             execution_fn=fn,
             metadata=metadata,
             required_resource_keys=required_resource_keys,
+            should_execute=should_execute,
         )
 
     return build

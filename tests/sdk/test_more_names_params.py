@@ -1,0 +1,83 @@
+"""Definition parameters real projects pass: @asset(io_manager_def=), @schedule(should_execute=),
+@job(metadata=) and define_asset_job(metadata=)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+
+import sdk as dg
+from codeserver.evaluation import evaluate_schedule
+from protos.weir.v1 import codeserver_pb2
+
+
+class Recording(dg.IOManager):
+    def __init__(self) -> None:
+        self.stored: dict[str, Any] = {}
+
+    def handle_output(self, context: dg.OutputContext, obj: Any) -> None:
+        self.stored[context.asset_key.to_user_string()] = obj
+
+    def load_input(self, context: dg.InputContext) -> Any:
+        return self.stored[context.asset_key.to_user_string()]
+
+
+def test_asset_io_manager_def_stores_that_asset_with_its_own_io_manager() -> None:
+    recording = Recording()
+
+    @dg.asset(io_manager_def=recording)
+    def special() -> int:
+        return 41
+
+    @dg.asset
+    def plain(special: int) -> int:
+        return special + 1
+
+    assert special.op.output_defs["result"].io_manager_key == "special__io_manager"
+    result = dg.materialize([special, plain])
+    assert result.success and recording.stored == {"special": 41}
+    assert result.asset_value(plain.key) == 42
+    with pytest.raises(dg.DagsterInvalidDefinitionError, match="Both io_manager_key and io_manager_def"):
+
+        @dg.asset(io_manager_def=recording, io_manager_key="other")
+        def both() -> int:
+            return 1
+
+
+@dg.op
+def noop() -> None:
+    return None
+
+
+@dg.job(metadata={"owner": "data", "docs": dg.MetadataValue.url("https://x")})
+def documented() -> None:
+    noop()
+
+
+SHOULD = {"run": False}
+
+
+@dg.schedule("0 * * * *", job=documented, should_execute=lambda context: SHOULD["run"])
+def hourly(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+    return dg.RunRequest(run_key="k")
+
+
+def test_job_metadata_and_schedule_should_execute() -> None:
+    assert documented.metadata["owner"] == "data"
+
+    @dg.asset
+    def table() -> int:
+        return 1
+
+    defs = dg.Definitions(
+        assets=[table], jobs=[documented, dg.define_asset_job("assets_job", metadata={"tier": 1})], schedules=[hourly]
+    )
+    assert defs.get_job_def("assets_job").metadata == {"tier": 1}
+    request = codeserver_pb2.EvaluateScheduleRequest(schedule_name="hourly", scheduled_time=time.time())
+    skipped = codeserver_pb2.EvaluationReply.FromString(evaluate_schedule(defs, request.SerializeToString()))
+    assert skipped.skip_reason == "should_execute returned False" and not skipped.run_requests
+    SHOULD["run"] = True
+    ran = codeserver_pb2.EvaluationReply.FromString(evaluate_schedule(defs, request.SerializeToString()))
+    assert [r.run_key for r in ran.run_requests] == ["k"]
