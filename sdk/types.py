@@ -26,12 +26,11 @@ class TypeCheckContext:
     outside a run)."""
 
     def __init__(self, run_id: str = "", log: Any = None, resources: Any = None) -> None:
+        import logging
         from types import SimpleNamespace
 
-        from sdk.loggers import get_dagster_logger
-
         self.run_id = run_id
-        self.log = log if log is not None else get_dagster_logger()
+        self.log = log if log is not None else logging.getLogger("dagster.builtin")  # get_dagster_logger()
         self.resources = resources if resources is not None else SimpleNamespace()
 
 
