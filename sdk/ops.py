@@ -325,6 +325,8 @@ def op(
     tags: Mapping[str, Any] | None = None,
     retry_policy: RetryPolicy | None = None,
     code_version: str | None = None,
+    version: str | None = None,
+    pool: str | None = None,
 ) -> Callable[[Callable[..., Any]], OpDefinition]: ...
 
 
@@ -340,13 +342,22 @@ def op(
     tags: Mapping[str, Any] | None = None,
     retry_policy: RetryPolicy | None = None,
     code_version: str | None = None,
+    version: str | None = None,
+    pool: str | None = None,
 ) -> OpDefinition | Callable[[Callable[..., Any]], OpDefinition]:
-    """Declare an op from a function: @op or @op(name=..., ins=..., out=...)."""
+    """Declare an op from a function: @op or @op(name=..., ins=..., out=...); `version=` is Dagster's
+    older spelling of code_version."""
 
     def build(fn: Callable[..., Any]) -> OpDefinition:
         from sdk._names import check_valid_name
+        from sdk._unsupported import warn_unsupported
 
         op_name = check_valid_name(name, "Op") if name is not None else fn.__name__
+        warn_unsupported(f"op '{op_name}'", pool=pool)
+        if version is not None and code_version is not None and version != code_version:
+            raise DagsterInvalidDefinitionError(
+                f'op "{op_name}" got version={version!r} and code_version={code_version!r}; give code_version only.'
+            )
         for input_name in ins or {}:
             check_valid_name(input_name, f'Input of op "{op_name}": the')
         for output_name in out if isinstance(out, Mapping) else ():
@@ -361,7 +372,7 @@ def op(
             required_resource_keys=required_resource_keys,
             tags=tags,
             retry_policy=retry_policy,
-            code_version=code_version,
+            code_version=code_version or version,
         )
 
     return build(compute_fn) if compute_fn is not None else build

@@ -89,6 +89,8 @@ class ScheduleDefinition:
         should_execute: Callable[..., bool] | None = None,
         metadata: Mapping[str, Any] | None = None,
         required_resource_keys: set[str] | None = None,
+        run_config_fn: Callable[..., Any] | None = None,
+        tags_fn: Callable[..., Mapping[str, str]] | None = None,
     ) -> None:
         self.target_jobs, self.job_names, self.asset_selection = resolve_target(job, job_name, target)
         if not self.job_names and self.asset_selection is None:
@@ -106,6 +108,12 @@ class ScheduleDefinition:
         self.execution_timezone = execution_timezone
         self.description = description
         self.default_status = default_status
+        if run_config_fn is not None or tags_fn is not None:  # Dagster's older form: config and tags per tick
+            if execution_fn is not None or run_config is not None:
+                raise DagsterInvalidDefinitionError(
+                    f'Schedule "{self.name}": give run_config_fn=/tags_fn= or execution_fn=/run_config=, not both.'
+                )
+            execution_fn = _request_from(run_config_fn, tags_fn)
         self._raw_fn = execution_fn
         # what the code server calls: fn(context), or fn() when the user's function takes no context
         self.execution_fn = self._adapted(execution_fn) if execution_fn is not None else None
@@ -181,3 +189,15 @@ def schedule(
         )
 
     return build
+
+
+def _request_from(run_config_fn: Callable[..., Any] | None, tags_fn: Callable[..., Any] | None) -> Callable[..., Any]:
+    """A schedule function from Dagster's older run_config_fn / tags_fn (each a function of the context)."""
+    from sdk.run_requests import RunRequest
+
+    def evaluate(context: Any) -> RunRequest:
+        config = run_config_fn(context) if run_config_fn is not None else None
+        tags = dict(tags_fn(context)) if tags_fn is not None else {}
+        return RunRequest(run_config=config, tags=tags)
+
+    return evaluate

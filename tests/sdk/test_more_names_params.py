@@ -81,3 +81,33 @@ def test_job_metadata_and_schedule_should_execute() -> None:
     SHOULD["run"] = True
     ran = codeserver_pb2.EvaluationReply.FromString(evaluate_schedule(defs, request.SerializeToString()))
     assert [r.run_key for r in ran.run_requests] == ["k"]
+
+
+def test_op_version_and_schedule_run_config_fn() -> None:
+    @dg.op(version="v2")
+    def versioned() -> int:
+        return 1
+
+    assert versioned.code_version == "v2"
+    with pytest.warns(dg.WeirUnsupportedArgumentWarning, match="pool="):
+
+        @dg.op(pool="db")
+        def pooled() -> int:
+            return 1
+
+    older = dg.ScheduleDefinition(
+        name="older",
+        job=documented,
+        cron_schedule="0 3 * * *",
+        run_config_fn=lambda context: {"ops": {}},
+        tags_fn=lambda context: {"date": context.scheduled_execution_time.strftime("%Y-%m-%d")},
+    )
+    defs = dg.Definitions(jobs=[documented], schedules=[older])
+    request = codeserver_pb2.EvaluateScheduleRequest(schedule_name="older", scheduled_time=86400.0 * 365)
+    reply = codeserver_pb2.EvaluationReply.FromString(evaluate_schedule(defs, request.SerializeToString()))
+    [run] = reply.run_requests
+    assert dict(run.tags)["date"] == "1971-01-01"
+    with pytest.raises(dg.DagsterInvalidDefinitionError, match="not both"):
+        dg.ScheduleDefinition(
+            name="both", job=documented, cron_schedule="0 3 * * *", run_config={}, run_config_fn=lambda c: {}
+        )
