@@ -368,6 +368,10 @@ _EXPORTS: dict[str, str] = {
     "TypeCheckContext": "sdk.types",
     # UPathIOManager (H10)
     "UPathIOManager": "sdk.upath_io_manager",
+    # inputs from run config (H10)
+    "DagsterTypeLoader": "sdk.type_loaders",
+    "DagsterTypeLoaderContext": "sdk.type_loaders",
+    "dagster_type_loader": "sdk.type_loaders",
 }
 
 if TYPE_CHECKING:  # static analysers see the real names
@@ -700,6 +704,9 @@ if TYPE_CHECKING:  # static analysers see the real names
     from sdk.type_factories import Optional as Optional
     from sdk.type_factories import Set as Set
     from sdk.type_factories import Tuple as Tuple
+    from sdk.type_loaders import DagsterTypeLoader as DagsterTypeLoader
+    from sdk.type_loaders import DagsterTypeLoaderContext as DagsterTypeLoaderContext
+    from sdk.type_loaders import dagster_type_loader as dagster_type_loader
     from sdk.types import Any_ as Any  # noqa: F401  (re-exported: Dagster spells it Any)
     from sdk.types import Bool as Bool
     from sdk.types import DagsterType as DagsterType

@@ -54,7 +54,9 @@ class DagsterType:
         description: str | None = None,
         typing_type: Any = Any,
         is_nothing: bool = False,
+        loader: Any = None,
     ) -> None:
+        self.loader = loader  # a DagsterTypeLoader: builds a value of an unconnected input from run config
         self.type_check_fn = type_check_fn
         self.name: str = name or getattr(type_check_fn, "__name__", None) or "Unnamed"
         self.description = description
@@ -89,7 +91,13 @@ class PythonObjectDagsterType(DagsterType):
         description: what the type means.
     """
 
-    def __init__(self, python_type: type | tuple[type, ...], name: str | None = None, description: str | None = None):
+    def __init__(
+        self,
+        python_type: type | tuple[type, ...],
+        name: str | None = None,
+        description: str | None = None,
+        loader: Any = None,
+    ):
         types = python_type if isinstance(python_type, tuple) else (python_type,)
         if not types or not all(isinstance(t, type) for t in types):
             raise TypeError(f"PythonObjectDagsterType takes a class or a tuple of classes, got {python_type!r}.")
@@ -104,7 +112,9 @@ class PythonObjectDagsterType(DagsterType):
                 f"value to be of Python type {shown}.",
             )
 
-        super().__init__(check, name=name or types[0].__name__, description=description, typing_type=python_type)
+        super().__init__(
+            check, name=name or types[0].__name__, description=description, typing_type=python_type, loader=loader
+        )
         self.python_type = python_type
 
 

@@ -109,6 +109,7 @@ def run_job(
     state = RunState(run_id, job, plan, dict(tags), partition_key, emit, resolved.op_configs, resources, captured)
     state.partition_key_range, state.asset_graph = key_range_from_tags(tags, partition_key), asset_graph
     state.instance = instance
+    state.input_configs = resolved.input_configs
     try:
         if executor == "celery":
             from sdk.execution.celery import CeleryRunError, executor_config, run_celery

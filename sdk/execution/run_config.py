@@ -17,6 +17,7 @@ class ResolvedRunConfig:
     """Validated config: per step key, per resource key, and the executor's."""
 
     op_configs: dict[str, Any] = field(default_factory=dict)
+    input_configs: dict[str, dict[str, Any]] = field(default_factory=dict)  # step -> input -> its config value
     resource_configs: dict[str, Any] = field(default_factory=dict)
     execution: dict[str, Any] = field(default_factory=dict)
 
@@ -47,6 +48,9 @@ def resolve_run_config(
         if isinstance(entry, Mapping) and set(entry) - {"config", "inputs", "outputs"}:
             bad = sorted(set(entry) - {"config", "inputs", "outputs"})
             raise DagsterInvalidConfigError(f"Invalid run config at {path}: unexpected entries {bad}; expected config.")
+        inputs = entry.get("inputs") if isinstance(entry, Mapping) else None
+        if inputs:
+            resolved.input_configs[step.key] = _input_configs(step, inputs, path)
         if step.op.config_type is not None:
             resolved.op_configs[step.key] = validate_config(step.op.config_type, raw, f"{path}.config")
         elif raw is not None:
@@ -66,6 +70,30 @@ def resolve_run_config(
             raise DagsterInvalidConfigError(f"Invalid run config at resources.{key}: expected {{'config': {{...}}}}.")
         resolved.resource_configs[key] = entry.get("config")  # a dict, or a scalar for config_schema=str
     return resolved
+
+
+def _input_configs(step: Any, inputs: Any, path: str) -> dict[str, Any]:
+    """Inputs given in run config: each must be an input of the op that no upstream output feeds."""
+    if not isinstance(inputs, Mapping):
+        raise DagsterInvalidConfigError(f"Invalid run config at {path}.inputs: expected a dict of input names.")
+    fed = {i.name for i in step.inputs if i.sources}
+    for name in inputs:
+        if name not in step.op.input_defs:
+            raise DagsterInvalidConfigError(
+                f'Invalid run config at {path}.inputs.{name}: "{step.op.name}" has no input "{name}"; its inputs '
+                f"are {sorted(step.op.input_defs)}."
+            )
+        if name in fed:
+            raise DagsterInvalidConfigError(
+                f'Invalid run config at {path}.inputs.{name}: input "{name}" is fed by an upstream output; only '
+                "unconnected inputs take config."
+            )
+    from sdk.type_loaders import checked_input_config
+
+    return {
+        name: checked_input_config(step.op.input_defs[name].dagster_type, value, f"{path}.inputs.{name}")
+        for name, value in inputs.items()
+    }
 
 
 def _check_op_names(plan: ExecutionPlan, ops_cfg: Any, prefix: str = "ops") -> None:

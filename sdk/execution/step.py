@@ -64,6 +64,7 @@ class RunState:
     step_values: dict[str, dict[str, Any]] = field(default_factory=dict)  # outputs hooks read, by step
     dynamic_keys: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # step -> output -> mapping keys
     expansions: dict[str, list[str]] = field(default_factory=dict)  # template step -> its "step[key]" steps
+    input_configs: dict[str, dict[str, Any]] = field(default_factory=dict)  # unconnected inputs from run config
 
     def event(self, type_: str, **fields: Any) -> None:
         self.emit(Event(type_, time.time(), **fields))
@@ -221,6 +222,20 @@ def _call(step: Step, kwargs: dict[str, Any]) -> Any:
     return list(result) if step.op.signature.is_generator else result
 
 
+def _input_from_config(state: RunState, step: Step, inp: Any, checked_value: Any) -> Any:
+    from sdk.type_loaders import DagsterTypeLoaderContext, value_from_config
+
+    context = DagsterTypeLoaderContext(run_id=state.run_id)
+    value = _boundary(
+        f'Error loading input "{inp.name}" of "{step.key}" from config',
+        lambda: value_from_config(inp.input_def.dagster_type, checked_value, context),
+    )
+    message = check_value(inp.input_def.dagster_type, value, f'input "{inp.name}" of step "{step.key}" (from config)')
+    if message:
+        raise StepFailure(message, ErrorInfo("DagsterTypeCheckDidNotPass", message, ""), retryable=False)
+    return value
+
+
 def _load_inputs(state: RunState, step: Step) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for inp in step.inputs:
@@ -229,6 +244,10 @@ def _load_inputs(state: RunState, step: Step) -> dict[str, Any]:
         if not inp.sources:
             if inp.is_list:  # a collect() over a dynamic output that yielded nothing
                 values[inp.name] = []
+                continue
+            given = state.input_configs.get(step.key, {})
+            if inp.name in given:  # run config: ops.<op>.inputs.<name>
+                values[inp.name] = _input_from_config(state, step, inp, given[inp.name])
                 continue
             if inp.input_def.input_manager_key:  # a root input: its input manager provides it
                 values[inp.name] = _load_root(state, step, inp)

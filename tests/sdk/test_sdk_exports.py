@@ -363,6 +363,10 @@ EXPECTED = [
     "TypeCheckContext",
     # UPathIOManager (H10)
     "UPathIOManager",
+    # inputs from run config (H10)
+    "DagsterTypeLoader",
+    "DagsterTypeLoaderContext",
+    "dagster_type_loader",
 ]
 
 
