@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import cached_property
 from typing import Any
 
@@ -235,6 +235,43 @@ class Definitions:
             loggers={k: v for d in defs for k, v in d.loggers.items()},
             metadata={k: v for d in defs for k, v in d.metadata.items()},
         )
+
+    def _replaced(self, **changes: Any) -> Definitions:
+        fields = {
+            "assets": self.assets,
+            "schedules": self.schedules,
+            "sensors": self.sensors,
+            "jobs": self.jobs,
+            "resources": self.resources,
+            "executor": self.executor,
+            "loggers": self.loggers,
+            "asset_checks": self.asset_checks,
+            "metadata": self.metadata,
+        }
+        return Definitions(**{**fields, **changes})
+
+    def map_asset_specs(self, *, func: Callable[[Any], Any], selection: Any = None) -> Definitions:
+        """A copy whose asset specs (of AssetSpecs and assets definitions; the selected ones only, when
+        `selection` is given) are replaced by func(spec); keys must stay."""
+        from sdk.assets import map_asset_specs
+        from sdk.selection import AssetSelection
+
+        if selection is None:
+            return self._replaced(assets=map_asset_specs(func, self.assets))
+        keys = AssetSelection.from_coercible(selection).resolve(self.asset_graph)
+
+        def chosen(spec: Any) -> Any:
+            return func(spec) if spec.key in keys else spec
+
+        return self._replaced(assets=map_asset_specs(chosen, self.assets))
+
+    def map_resolved_asset_specs(self, *, func: Callable[[Any], Any], selection: Any = None) -> Definitions:
+        """As map_asset_specs (Weir's assets are resolved when defined)."""
+        return self.map_asset_specs(func=func, selection=selection)
+
+    def with_resources(self, resources: Mapping[str, Any] | None) -> Definitions:
+        """A copy with these resources added (a key given here replaces the one it had)."""
+        return self._replaced(resources={**self.resources, **(resources or {})})
 
     def validate_loadable(self) -> None:
         """Resolve everything now so that mistakes show at load time, not at the first run."""
