@@ -83,7 +83,11 @@ def test_job_metadata_and_schedule_should_execute() -> None:
     assert [r.run_key for r in ran.run_requests] == ["k"]
 
 
-def test_op_version_and_schedule_run_config_fn() -> None:
+def test_op_version_and_schedule_run_config_fn(monkeypatch: pytest.MonkeyPatch) -> None:
+    from sdk import _unsupported
+
+    monkeypatch.setattr(_unsupported, "_warned", set())  # each argument warns once per process
+
     @dg.op(version="v2")
     def versioned() -> int:
         return 1

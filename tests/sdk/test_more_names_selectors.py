@@ -19,7 +19,11 @@ def nightly() -> None:
     one()
 
 
-def test_job_selectors_name_the_jobs_a_run_status_sensor_watches() -> None:
+def test_job_selectors_name_the_jobs_a_run_status_sensor_watches(monkeypatch: pytest.MonkeyPatch) -> None:
+    from sdk import _unsupported
+
+    monkeypatch.setattr(_unsupported, "_warned", set())  # each argument warns once per process
+
     @dg.run_status_sensor(
         run_status=dg.DagsterRunStatus.SUCCESS, monitored_jobs=[dg.JobSelector(job_name="nightly"), nightly]
     )
