@@ -154,12 +154,19 @@ def asset_check(
     metadata: Mapping[str, Any] | None = None,
     automation_condition: Any = None,
     resource_defs: Mapping[str, Any] | None = None,
+    compute_kind: str | None = None,
+    pool: str | None = None,
+    partitions_def: Any = None,
 ) -> Callable[[Callable[..., Any]], AssetChecksDefinition]:
     """Declare a check on an asset; the function's first input parameter receives the asset's value."""
     asset_key = to_dep_key(asset)
 
     def build(fn: Callable[..., Any]) -> AssetChecksDefinition:
         check_name = name or fn.__name__
+        from sdk._unsupported import warn_unsupported
+
+        owner = f"asset check '{asset_key.to_user_string()}:{check_name}'"
+        warn_unsupported(owner, compute_kind=compute_kind, pool=pool, partitions_def=partitions_def)
         sig = read_signature(fn)
         extra_ins = dict(additional_ins or {})
         keys_by_input: dict[str, AssetKey] = {}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import inspect
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, overload
 
 from sdk._unsupported import warn_unsupported
@@ -170,10 +170,13 @@ def sensor(
     default_status: DefaultSensorStatus = DefaultSensorStatus.STOPPED,
     required_resource_keys: set[str] | None = None,
     metadata: dict[str, Any] | None = None,
+    tags: Mapping[str, str] | None = None,
+    owners: Sequence[str] | None = None,
 ) -> Callable[[Callable[..., Any]], SensorDefinition]:
     """Declare a sensor: the function returns RunRequests, a SkipReason or a SensorResult."""
 
     def build(fn: Callable[..., Any]) -> SensorDefinition:
+        warn_unsupported(f"sensor '{name or fn.__name__}'", tags=tags or None, owners=owners or None)
         return SensorDefinition(
             name or fn.__name__,
             evaluation_fn=fn,

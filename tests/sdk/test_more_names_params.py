@@ -115,3 +115,22 @@ def test_op_version_and_schedule_run_config_fn(monkeypatch: pytest.MonkeyPatch) 
         dg.ScheduleDefinition(
             name="both", job=documented, cron_schedule="0 3 * * *", run_config={}, run_config_fn=lambda c: {}
         )
+
+
+def test_arguments_weir_does_not_implement_yet_warn(monkeypatch: pytest.MonkeyPatch) -> None:
+    from sdk import _unsupported
+
+    monkeypatch.setattr(_unsupported, "_warned", set())
+    with pytest.warns(dg.WeirUnsupportedArgumentWarning, match="compute_kind="):
+
+        @dg.asset_check(asset="orders", compute_kind="sql")
+        def positive() -> dg.AssetCheckResult:
+            return dg.AssetCheckResult(passed=True)
+
+    with pytest.warns(dg.WeirUnsupportedArgumentWarning, match="tags="):
+
+        @dg.sensor(job=documented, tags={"team": "data"})
+        def watcher() -> None:
+            return None
+
+    assert positive.check_specs[0].name == "positive" and watcher.name == "watcher"
