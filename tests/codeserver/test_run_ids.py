@@ -71,7 +71,8 @@ def test_run_ids_that_would_leave_the_runs_dir_are_invalid_arguments(server, tmp
     assert not outside.exists()
     assert sorted(p.name for p in (tmp_path / "sandbox").iterdir()) == ["deep"]
     assert sorted(p.name for p in (tmp_path / "sandbox" / "deep").iterdir()) == ["runs"]
-    assert list((tmp_path / "sandbox" / "deep" / "runs").iterdir()) == []
+    runs = tmp_path / "sandbox" / "deep" / "runs"
+    assert [p.name for p in runs.iterdir()] == ["instance-endpoint.json"]  # the server's own file, no run dir
 
 
 def test_a_location_name_that_would_leave_weir_home_is_refused_at_start(tmp_path: Path):
