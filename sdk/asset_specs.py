@@ -15,11 +15,12 @@ from sdk.keys import AssetKey, simple_key, to_asset_key
 class AssetDep:
     """A dependency on an upstream asset that is not loaded as an input."""
 
-    __slots__ = ("asset_key", "partition_mapping")
+    __slots__ = ("asset_key", "metadata", "partition_mapping")
 
-    def __init__(self, asset: Any, partition_mapping: Any = None) -> None:
+    def __init__(self, asset: Any, partition_mapping: Any = None, *, metadata: Mapping[str, Any] | None = None) -> None:
         self.asset_key = asset if type(asset) is AssetKey else to_dep_key(asset)
         self.partition_mapping = partition_mapping
+        self.metadata = dict(metadata or {})  # about the dependency itself (kept; not shown yet)
 
     @property
     def asset(self) -> AssetKey:
@@ -157,6 +158,39 @@ class AssetOut:
     deps: Sequence[Any] = ()
     automation_condition: Any = None
     freshness_policy: Any = None
+    backfill_policy: Any = None
+
+    def __post_init__(self) -> None:
+        from sdk._unsupported import warn_unsupported
+
+        warn_unsupported("AssetOut (use multi_asset(backfill_policy=))", backfill_policy=self.backfill_policy)
+
+    @staticmethod
+    def from_spec(
+        spec: AssetSpec,
+        dagster_type: Any = None,
+        is_required: bool = True,
+        io_manager_key: str | None = None,
+        backfill_policy: Any = None,
+    ) -> AssetOut:
+        """An AssetOut with the key, deps, description and other attributes of an AssetSpec."""
+        return AssetOut(
+            key=spec.key,
+            dagster_type=dagster_type,
+            description=spec.description,
+            is_required=is_required,
+            io_manager_key=io_manager_key,
+            metadata=dict(spec.metadata),
+            group_name=spec.group_name,
+            code_version=spec.code_version,
+            owners=tuple(spec.owners),
+            tags=dict(spec.tags),
+            kinds=tuple(spec.kinds),
+            deps=tuple(spec.deps),
+            automation_condition=spec.automation_condition,
+            freshness_policy=spec.freshness_policy,
+            backfill_policy=backfill_policy,
+        )
 
     def to_spec(self, output_name: str, default_group: str | None) -> AssetSpec:
         if self.key is not None:

@@ -37,8 +37,12 @@ class AssetCheckSpec:
     blocking: bool = False
     metadata: Mapping[str, Any] | None = None
     automation_condition: Any = None
+    partitions_def: Any = None
 
     def __post_init__(self) -> None:
+        from sdk._unsupported import warn_unsupported
+
+        warn_unsupported(f"asset check spec '{self.name}'", partitions_def=self.partitions_def)
         object.__setattr__(self, "asset", to_asset_key(self.asset))
         object.__setattr__(self, "additional_deps", tuple(to_dep_key(d) for d in self.additional_deps))
         check_condition(self.automation_condition, f"asset check '{self.name}'")

@@ -134,3 +134,24 @@ def test_arguments_weir_does_not_implement_yet_warn(monkeypatch: pytest.MonkeyPa
             return None
 
     assert positive.check_specs[0].name == "positive" and watcher.name == "watcher"
+
+
+def test_asset_out_from_spec_asset_dep_metadata_and_warned_arguments(monkeypatch: pytest.MonkeyPatch) -> None:
+    from sdk import _unsupported
+
+    monkeypatch.setattr(_unsupported, "_warned", set())
+    spec = dg.AssetSpec("sales", group_name="g", owners=["team:data"], tags={"t": "v"}, deps=["raw"])
+
+    @dg.multi_asset(outs={"sales": dg.AssetOut.from_spec(spec)})
+    def build_sales() -> int:
+        return 1
+
+    [built] = build_sales.specs_by_key.values()
+    assert built.key == dg.AssetKey("sales") and built.group_name == "g" and list(built.owners) == ["team:data"]
+    assert [d.asset_key for d in built.deps] == [dg.AssetKey("raw")]
+    dep = dg.AssetDep("raw", metadata={"why": "joins"})
+    assert dep.metadata == {"why": "joins"} and dep.asset_key == dg.AssetKey("raw")
+    with pytest.warns(dg.WeirUnsupportedArgumentWarning, match="backfill_policy="):
+        dg.AssetOut(backfill_policy=dg.BackfillPolicy.single_run())
+    with pytest.warns(dg.WeirUnsupportedArgumentWarning, match="partitions_def="):
+        dg.AssetCheckSpec("c", asset="sales", partitions_def=dg.StaticPartitionsDefinition(["a"]))
