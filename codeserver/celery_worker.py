@@ -16,6 +16,7 @@ import os
 import socket
 import sys
 import traceback
+from functools import partial
 from typing import Any
 
 from codeserver.cli import _add_target_args, _target
@@ -37,8 +38,32 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--storage-dir", default=env("WEIR_STORAGE_DIR"), help="IO manager base dir (default: the run worker's)"
     )
+    parser.add_argument(
+        "--code-server",
+        default=env("WEIR_CODE_SERVER_ADDRESS"),
+        metavar="HOST:PORT",
+        help="the location's code server, which serves context.instance to the steps (its token in "
+        "WEIR_CODE_SERVER_TOKEN, a TLS CA file in WEIR_CODE_SERVER_TLS_CA); without it context.instance is an error",
+    )
     parser.add_argument("-l", "--loglevel", default="INFO")
     return parser
+
+
+def instance_endpoint(address: str | None) -> dict[str, str] | None:
+    """Where the steps' context.instance calls go: the location's code server, which checks each call
+    against the runs it started and forwards it to the host (the worker holds no storage credentials)."""
+    if not address:
+        return None
+    token = os.environ.get("WEIR_CODE_SERVER_TOKEN", "")
+    if not token:
+        sys.exit(
+            f"weir celery worker: --code-server {address} needs that server's token in WEIR_CODE_SERVER_TOKEN "
+            "(the code server's WEIR_TOKEN)"
+        )
+    found = {"address": address, "token": token}
+    if os.environ.get("WEIR_CODE_SERVER_TLS_CA"):
+        found["tls_ca"] = os.environ["WEIR_CODE_SERVER_TLS_CA"]
+    return found
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -48,6 +73,7 @@ def main(argv: list[str] | None = None) -> None:
 
     ns = build_parser().parse_args(argv)
     target, _ = _target(ns)
+    endpoint = instance_endpoint(ns.code_server)
     try:
         defs = load_definitions(target)
         snapshot_id = build_snapshot(defs, ns.location).snapshot_id
@@ -62,7 +88,7 @@ def main(argv: list[str] | None = None) -> None:
         app = make_app(ns.broker, ns.backend)
     except CeleryRunError as exc:
         sys.exit(f"weir celery worker: {exc}")
-    register_task(app, defs, ns.location, snapshot_id, ns.storage_dir)
+    register_task(app, defs, ns.location, snapshot_id, ns.storage_dir, endpoint)
     add_wakeup(app)
     print(f"weir celery worker: location {ns.location!r} at snapshot {snapshot_id[:12]}", flush=True)
     app.worker_main(
@@ -107,7 +133,14 @@ def _noop() -> None:
     pass
 
 
-def register_task(app: Any, defs: Any, location: str, snapshot_id: str, storage_dir: str | None) -> None:
+def register_task(
+    app: Any,
+    defs: Any,
+    location: str,
+    snapshot_id: str,
+    storage_dir: str | None,
+    endpoint: dict[str, str] | None = None,
+) -> None:
     """The one task: refuse a run of other code, else execute its step and return the events."""
     from celery.exceptions import Ignore  # type: ignore[import-untyped]
     from celery.worker import state as worker_state  # type: ignore[import-untyped]
@@ -140,9 +173,17 @@ def register_task(app: Any, defs: Any, location: str, snapshot_id: str, storage_
             storage_dir or str(payload["storage_dir"]),
             beat,
             lambda: task_id in worker_state.revoked,
+            None if endpoint is None else partial(_run_instance, endpoint, hostname),
         )
         result["hostname"] = self.request.hostname
         return result
+
+
+def _run_instance(endpoint: dict[str, str], hostname: str, run_id: str) -> Any:
+    """context.instance of a step of `run_id`: the facade over the location's code server."""
+    from codeserver.instance_client import InstanceClient, host_instance
+
+    return host_instance(InstanceClient(run_id=run_id, endpoint=endpoint), f"run {run_id} on Celery worker {hostname}")
 
 
 if __name__ == "__main__":

@@ -395,8 +395,15 @@ def _frame(obj: Any) -> bytes:
     return _HEADER.pack(len(data)) + data
 
 
-def build_state(defs: Any, payload: Mapping[str, Any], storage_dir: str, emit: Callable[[Event], None]) -> RunState:
-    """The run's state as the run worker built it: same job, plan, config and resources."""
+def build_state(
+    defs: Any,
+    payload: Mapping[str, Any],
+    storage_dir: str,
+    emit: Callable[[Event], None],
+    instance: Callable[[str], Any] | None = None,
+) -> RunState:
+    """The run's state as the run worker built it: same job, plan, config and resources; `instance(run_id)`
+    gives context.instance (the worker's code server serves it: `weir celery worker --code-server`)."""
     from sdk.execution.partitioned import key_range_from_tags
     from sdk.execution.plan import build_plan, select_steps
     from sdk.execution.resources import ResourceManager
@@ -433,7 +440,14 @@ def build_state(defs: Any, payload: Mapping[str, Any], storage_dir: str, emit: C
     resources = ResourceManager(resource_defs, resolved.resource_configs, run_id)
     state = RunState(run_id, job, plan, tags, partition_key, emit, resolved.op_configs, resources)
     state.partition_key_range, state.asset_graph = key_range_from_tags(tags, partition_key), defs.asset_graph
-    state.instance = HostInstanceUnavailable()
+    state.instance = (
+        instance(run_id)
+        if instance is not None
+        else HostInstanceUnavailable(
+            "a step on a Celery worker started without --code-server (give the worker its location's code "
+            "server: `weir celery worker --code-server HOST:PORT` with the server's token in WEIR_CODE_SERVER_TOKEN)"
+        )
+    )
     return state
 
 
@@ -443,6 +457,7 @@ def execute_step_task(
     storage_dir: str,
     beat: Callable[[], None],
     revoked: Callable[[], bool],
+    instance: Callable[[str], Any] | None = None,
 ) -> dict[str, Any]:
     """Execute one step in a forked child; returns its framed events (base64) for the run worker.
 
@@ -451,7 +466,7 @@ def execute_step_task(
     stop only when the worker does); when `revoked` turns true the child is killed and the step ends
     without a result."""
     with _beating(beat):
-        return _execute_step(defs, payload, storage_dir, revoked)
+        return _execute_step(defs, payload, storage_dir, revoked, instance)
 
 
 @contextlib.contextmanager
@@ -476,7 +491,11 @@ def _beating(beat: Callable[[], None]) -> Iterator[None]:
 
 
 def _execute_step(
-    defs: Any, payload: Mapping[str, Any], storage_dir: str, revoked: Callable[[], bool]
+    defs: Any,
+    payload: Mapping[str, Any],
+    storage_dir: str,
+    revoked: Callable[[], bool],
+    instance: Callable[[str], Any] | None,
 ) -> dict[str, Any]:
     from sdk.execution.capture import StepPipes
     from sdk.execution.multiprocess import _child
@@ -487,7 +506,7 @@ def _execute_step(
     def emit(event: Event) -> None:
         buf.extend(_frame(("event", event)))
 
-    state = build_state(defs, payload, storage_dir, emit)
+    state = build_state(defs, payload, storage_dir, emit, instance)
     key = str(payload["step_key"])
     if key not in state.plan.steps:
         raise WeirError(f'Step "{key}" is not in the plan of run {payload["run_id"]} on this worker.')
