@@ -313,9 +313,19 @@ def _ops_schema(graph: GraphDefinition, defs: dict[str, Any]) -> dict[str, Any]:
             if inner:
                 required = sorted(k for k, v in inner.items() if v.get("required"))
                 ops[name] = _object({"ops": _object(inner, required)}, ["ops"] if required else [])
-        elif definition.config_type is not None:
-            config = _hoist(definition.config_type, defs)
-            ops[name] = _object({"config": config}, ["config"] if _config_required(definition.config_type) else [])
+        else:
+            entry: dict[str, Any] = {}
+            required: list[str] = []
+            if definition.config_type is not None:
+                entry["config"] = _hoist(definition.config_type, defs)
+                required += ["config"] if _config_required(definition.config_type) else []
+            # inputs no upstream output feeds take a value from run config (ops.<op>.inputs.<name>); the
+            # run worker checks each value against the input's type
+            free = [n for n in getattr(definition, "input_defs", {}) if n not in graph.nodes[name].inputs]
+            if free:
+                entry["inputs"] = _object({n: {} for n in free}, [])
+            if entry:
+                ops[name] = _object(entry, required)
     return ops
 
 

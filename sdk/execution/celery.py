@@ -440,6 +440,7 @@ def build_state(
     resources = ResourceManager(resource_defs, resolved.resource_configs, run_id)
     state = RunState(run_id, job, plan, tags, partition_key, emit, resolved.op_configs, resources)
     state.partition_key_range, state.asset_graph = key_range_from_tags(tags, partition_key), defs.asset_graph
+    state.input_configs = resolved.input_configs  # unconnected inputs given in run config, as in the run worker
     state.instance = (
         instance(run_id)
         if instance is not None

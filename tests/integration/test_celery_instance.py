@@ -49,7 +49,18 @@ bare_job = dg.define_asset_job(
     "bare_job", selection=["no_instance"], executor_def=celery,
     tags={"dagster-celery/queue": QUEUE + "-bare"},
 )
-defs = dg.Definitions(assets=[reads_its_run, no_instance], jobs=[reads_job, bare_job])
+@dg.op
+def add_one(context: dg.OpExecutionContext, x: int) -> int:
+    context.log.info(f"add_one got {x} on Celery")
+    return x + 1
+
+
+@dg.job(executor_def=celery)
+def adds() -> None:
+    add_one()  # x from run config
+
+
+defs = dg.Definitions(assets=[reads_its_run, no_instance], jobs=[reads_job, bare_job, adds])
 """
 
 
@@ -131,6 +142,14 @@ def test_steps_on_celery_read_the_instance_through_their_code_server(tmp_path: P
             }
             assert seen["job_seen"] == "reads_job"
             assert "STARTED" in str(seen["status_seen"])  # the host's record of this very run, read mid-run
+
+            config = json.dumps({"ops": {"add_one": {"inputs": {"x": 41}}}})  # an unconnected input's value
+            given = client.launch_run(
+                host_pb2.LaunchRunRequest(location="shop", job_name="adds", run_config_json=config)
+            )
+            assert client.wait_for_run(given.run_id, timeout=90).status == host_pb2.SUCCESS
+            logged = [e.message for page in client.event_pages(given.run_id) for e in page.events]
+            assert "add_one got 41 on Celery" in logged
 
             bare = client.launch_run(host_pb2.LaunchRunRequest(location="shop", job_name="bare_job"))
             failed = client.wait_for_run(bare.run_id, timeout=90)

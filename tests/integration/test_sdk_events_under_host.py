@@ -1,7 +1,7 @@
 """Dagster's run events under a real `weir dev` host: what `context.log_event` reports is stored in the run
 (a logged materialization is in the asset's history), each hook reports HOOK_COMPLETED / HOOK_ERRORED /
-HOOK_SKIPPED, and a run failure sensor reads the failure's message and error as Dagster's
-`context.failure_event` has them."""
+HOOK_SKIPPED, a run failure sensor reads the failure's message and error as Dagster's
+`context.failure_event` has them, and an op's unconnected input takes its value from run config."""
 
 from __future__ import annotations
 
@@ -9,6 +9,9 @@ import json
 import textwrap
 from pathlib import Path
 
+import pytest
+
+from host.errors import WeirError
 from protos.weir.v1 import common_pb2, host_pb2
 from tests.support import REPO, dev_host, wait_for
 
@@ -62,7 +65,18 @@ def alert(context: dg.RunFailureSensorContext) -> None:
     (OUT / f"{context.dagster_run.run_id}.json").write_text(json.dumps(seen))
 
 
-defs = dg.Definitions(jobs=[publish], sensors=[alert])
+@dg.op
+def add_one(context: dg.OpExecutionContext, x: int) -> int:
+    context.log.info(f"add_one got {x}")
+    return x + 1
+
+
+@dg.job
+def adds() -> None:
+    add_one()  # x comes from run config: ops.add_one.inputs.x
+
+
+defs = dg.Definitions(jobs=[publish, adds], sensors=[alert])
 """
 
 
@@ -117,3 +131,20 @@ def test_logged_events_hook_events_and_the_failure_a_run_failure_sensor_reads(tm
         cls_name, message, stack = seen["error"]
         assert (cls_name, message) == ("ValueError", "cannot publish 3 rows")
         assert 'raise ValueError(f"cannot publish {rows} rows")' in stack
+
+        # an unconnected input's value from run config: the snapshot's schema lets the host take it
+        given = client.launch_run(
+            host_pb2.LaunchRunRequest(
+                location="defs",
+                job_name="adds",
+                run_config_json=json.dumps({"ops": {"add_one": {"inputs": {"x": 41}}}}),
+            )
+        )
+        assert client.wait_for_run(given.run_id, timeout=60).status == host_pb2.SUCCESS, host.stderr()
+        assert "add_one got 41" in [e.message for e in _events(client, given.run_id)]
+        bad = {"ops": {"add_one": {"inputs": {"y": 1}}}}
+        with pytest.raises(WeirError) as refused:
+            client.launch_run(
+                host_pb2.LaunchRunRequest(location="defs", job_name="adds", run_config_json=json.dumps(bad))
+            )
+        assert "ops.add_one.inputs" in str(refused.value) and "'y'" in str(refused.value), refused.value
