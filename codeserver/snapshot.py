@@ -315,17 +315,17 @@ def _ops_schema(graph: GraphDefinition, defs: dict[str, Any]) -> dict[str, Any]:
                 ops[name] = _object({"ops": _object(inner, required)}, ["ops"] if required else [])
         else:
             entry: dict[str, Any] = {}
-            required: list[str] = []
+            needs: list[str] = []
             if definition.config_type is not None:
                 entry["config"] = _hoist(definition.config_type, defs)
-                required += ["config"] if _config_required(definition.config_type) else []
+                needs += ["config"] if _config_required(definition.config_type) else []
             # inputs no upstream output feeds take a value from run config (ops.<op>.inputs.<name>); the
             # run worker checks each value against the input's type
             free = [n for n in getattr(definition, "input_defs", {}) if n not in graph.nodes[name].inputs]
             if free:
                 entry["inputs"] = _object({n: {} for n in free}, [])
             if entry:
-                ops[name] = _object(entry, required)
+                ops[name] = _object(entry, needs)
     return ops
 
 
