@@ -17,11 +17,13 @@ import os
 import queue
 import secrets
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from codeserver.journal import JOURNAL, JournalReader
 from protos.names import path_component_problem
 from protos.weir.v1 import codeserver_pb2
 
@@ -92,6 +94,7 @@ class InstanceBroker:
         self._lock = threading.Lock()
         self._link_added = threading.Condition(self._lock)
         self._ids = itertools.count(1)
+        self._journals = _JournalMarks(runs_dir)
 
     @property
     def host_connected(self) -> bool:
@@ -189,8 +192,35 @@ class InstanceBroker:
             problem = path_component_problem(call.run_id)
             if problem or not (self.runs_dir / call.run_id).is_dir():
                 return f"run {call.run_id[:60]!r} was not started by location {self.location_name!r}"
-            return codeserver_pb2.InstanceScope(location_name=self.location_name, run_id=call.run_id)
+            return codeserver_pb2.InstanceScope(
+                location_name=self.location_name,
+                run_id=call.run_id,
+                journal_sequence=self._journals.last_sequence(call.run_id),
+            )
         return "an instance call names its run or its evaluation; this one names neither"
+
+
+class _JournalMarks:
+    """The last sequence each run has journaled, read incrementally (each call reads only what was
+    appended since the run's previous call); the newest runs' readers are kept."""
+
+    KEPT = 256
+
+    def __init__(self, runs_dir: Path) -> None:
+        self._runs_dir = runs_dir
+        self._lock = threading.Lock()
+        self._readers: OrderedDict[str, tuple[JournalReader, int]] = OrderedDict()
+
+    def last_sequence(self, run_id: str) -> int:
+        with self._lock:
+            found = self._readers.pop(run_id, None)
+            reader, last = found if found is not None else (JournalReader(self._runs_dir / run_id / JOURNAL), -1)
+            while batch := reader.read(after_sequence=last):
+                last = batch[-1].sequence
+            self._readers[run_id] = (reader, last)
+            while len(self._readers) > self.KEPT:
+                self._readers.popitem(last=False)
+            return last
 
 
 def endpoint_of(host: str, port: int, token: str | None, tls_cert: str | None) -> dict[str, str]:

@@ -18,6 +18,7 @@ from typing import Any
 from protos import wire
 from protos.weir.v1 import common_pb2
 
+JOURNAL = "events.journal"  # a run's journal in its run dir
 _LENGTH = struct.Struct(">I")
 # A worker that cannot journal for lack of disk space exits with this code (ENOSPC's errno).
 EXIT_DISK_FULL = 28

@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from codeserver.journal import EXIT_DISK_FULL, JournalReader, write_atomically
+from codeserver.journal import EXIT_DISK_FULL, JOURNAL, JournalReader, write_atomically
 from codeserver.target import LoadTarget
 from protos.weir.v1 import codeserver_pb2, common_pb2
 
@@ -151,7 +151,7 @@ class RunWorkers:
         self, run_id: str, after_sequence: int, max_batch: int, is_active: Callable[[], bool]
     ) -> Iterator[codeserver_pb2.RunEventBatch]:
         """Batches of new events until the worker is gone and its journal drained."""
-        reader = JournalReader(self.runs_dir / run_id / "events.journal")
+        reader = JournalReader(self.runs_dir / run_id / JOURNAL)
         last_sent = time.monotonic()
         while is_active():
             events = reader.read(after_sequence=after_sequence, limit=max_batch)

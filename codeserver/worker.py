@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from codeserver.journal import EXIT_DISK_FULL, JournalFull, JournalWriter, read_all, write_atomically
+from codeserver.journal import EXIT_DISK_FULL, JOURNAL, JournalFull, JournalWriter, read_all, write_atomically
 from protos.weir.v1 import codeserver_pb2, common_pb2
 
 HEARTBEAT_SECONDS = 1.0
@@ -35,7 +35,7 @@ class Journal:
     """Numbers events in order and appends them to the run's journal."""
 
     def __init__(self, run_dir: Path, run_id: str) -> None:
-        path = run_dir / "events.journal"
+        path = run_dir / JOURNAL
         existing = read_all(path)
         self._next = existing[-1].sequence + 1 if existing else 0
         self._writer = JournalWriter(path)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -29,6 +30,7 @@ from protos import wire
 from protos.weir.v1 import codeserver_pb2
 
 log = logging.getLogger("weir.instance")
+READ_YOUR_WRITES_SECONDS = 10.0  # how long a run's call waits for its own events to be stored
 MAX_RECORDS = 10_000  # one answer's events or runs: a facade call is not a bulk export
 HISTORY_TYPES = ("ASSET_MATERIALIZATION", "ASSET_OBSERVATION")
 
@@ -61,6 +63,8 @@ class InstanceService:
                     "code reads the instance's runs, events and assets and changes only dynamic partitions"
                 )
             _check_scope(self.engine, scope)
+            if scope.run_id:
+                self._stored_up_to(scope.run_id, scope.journal_sequence)
             arguments = json.loads(request.arguments_json or "{}")
             if not isinstance(arguments, dict):
                 raise ConfigError(f"the arguments of {request.method!r} must be a JSON object")
@@ -76,6 +80,22 @@ class InstanceService:
                 error_type="internal",
             )
         return codeserver_pb2.InstanceResult(result_json=json.dumps(result))
+
+    def _stored_up_to(self, run_id: str, sequence: int) -> None:
+        """Wait (a little) until storage holds the run's events up to `sequence`, the last it had journaled
+        when it asked: a run reads its own writes, e.g. a check step the materialization its run just made.
+        Past READ_YOUR_WRITES_SECONDS the call is answered from what is stored (the run's collection lags)."""
+        if sequence < 0:
+            return
+        deadline = time.monotonic() + READ_YOUR_WRITES_SECONDS
+        while True:
+            with self.engine.connect() as conn:
+                if event_store.last_sequence(conn, run_id) >= sequence:
+                    return
+            if time.monotonic() >= deadline:
+                log.warning("instance call of run %s answered before its events up to %d were stored", run_id, sequence)
+                return
+            time.sleep(0.02)
 
 
 def _who(scope: codeserver_pb2.InstanceScope) -> str:

@@ -49,6 +49,19 @@ def reader(context):
 
 
 @dg.asset
+def made(context):
+    for i in range(5000):  # events the host is still storing when the next step asks
+        context.log.info(f"line {i}")
+    return 1
+
+
+@dg.asset(deps=[made])
+def reads_own(context):
+    event = context.instance.get_latest_materialization_event(dg.AssetKey("made"))
+    return dg.MaterializeResult(metadata={"from_run": event.run_id if event is not None else "none"})
+
+
+@dg.asset
 def deleter(context):
     context.instance.delete_run(context.run_id)
 
@@ -117,7 +130,7 @@ def nightly(context):
 
 
 defs = dg.Definitions(
-    assets=[upstream, reader, deleter, a, b, ab, bigs, counter],
+    assets=[upstream, reader, made, reads_own, deleter, a, b, ab, bigs, counter],
     jobs=[ab_job],
     sensors=[discover, both],
     schedules=[nightly],
@@ -168,6 +181,12 @@ def test_a_run_reads_the_latest_materialization_of_its_upstream(host: DevHost) -
     assert values["key"] == values["keys"] == {"text": "upstream"}
     assert values["me"] == {"text": "STARTED"}  # DagsterInstance.get(): the run reads itself
     assert values["finished_runs"] == {"int_value": "1"} and values["page"] == {"bool_value": True}
+
+    # a run reads its own writes: the host answers once it has stored what the run journaled before asking
+    for _ in range(3):
+        both = _materialize(client, "made", "reads_own")
+        assert both.status == host_pb2.SUCCESS, _step_failure(client, both.run_id)
+        assert _metadata(client, both.run_id, "reads_own")["from_run"] == {"text": both.run_id}
 
 
 def test_a_large_answer_comes_in_pages(host: DevHost) -> None:

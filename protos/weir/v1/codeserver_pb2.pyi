@@ -819,12 +819,17 @@ class InstanceScope(_message.Message):
     RUN_ID_FIELD_NUMBER: _builtins.int
     INSTIGATOR_KIND_FIELD_NUMBER: _builtins.int
     INSTIGATOR_NAME_FIELD_NUMBER: _builtins.int
+    JOURNAL_SEQUENCE_FIELD_NUMBER: _builtins.int
     location_name: _builtins.str
     run_id: _builtins.str
     """a run worker's calls"""
     instigator_kind: _builtins.str
     """"schedule" | "sensor": an evaluation's calls"""
     instigator_name: _builtins.str
+    journal_sequence: _builtins.int
+    """A run's last journaled event when the call was made (-1: none yet). The host answers once it has
+    stored that far, so a run reads its own writes (a check reading the materialization its run made).
+    """
     def __init__(
         self,
         *,
@@ -832,10 +837,11 @@ class InstanceScope(_message.Message):
         run_id: _builtins.str = ...,
         instigator_kind: _builtins.str = ...,
         instigator_name: _builtins.str = ...,
+        journal_sequence: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["instigator_kind", b"instigator_kind", "instigator_name", b"instigator_name", "location_name", b"location_name", "run_id", b"run_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["instigator_kind", b"instigator_kind", "instigator_name", b"instigator_name", "journal_sequence", b"journal_sequence", "location_name", b"location_name", "run_id", b"run_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
