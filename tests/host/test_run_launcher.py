@@ -63,6 +63,14 @@ def test_bad_run_launcher_names_the_key_and_the_choices(tmp_path, text, expected
     assert str(tmp_path / "weir.yaml") in str(info.value)
 
 
+def test_docker_launcher_without_the_docker_sdk_says_how_to_install_it(tmp_path, monkeypatch):
+    config = _config(tmp_path, "run_launcher: docker").run_launcher
+    monkeypatch.setitem(sys.modules, "host.daemon.launchers.docker", None)  # as if `docker` were not installed
+    with pytest.raises(ConfigError) as info:
+        build_launcher(config, WorkspaceManager([]))
+    assert "pip install 'weir[docker]'" in str(info.value)
+
+
 def test_launcher_is_chosen_by_weir_yaml(tmp_path):
     workspace = WorkspaceManager([])
     assert isinstance(build_launcher(_config(tmp_path, "{}").run_launcher, workspace), CodeServerLauncher)
