@@ -6,7 +6,6 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sdk.errors import DagsterInvalidConfigError, DagsterResourceFunctionError
 from sdk.events import Event
 from sdk.execution.result import ExecuteInProcessResult
 from sdk.execution.run import run_job
@@ -58,10 +57,7 @@ def execute_job_in_process(
             instance=instance,
         )
     if raise_on_error and not outcome.success and outcome.exception is not None:
-        exc = outcome.exception
-        if isinstance(exc, (DagsterInvalidConfigError, DagsterResourceFunctionError)):
-            raise exc
-        raise exc
+        raise outcome.exception
     result = ExecuteInProcessResult(run_id, job.name, outcome.success, events, values, outcome.plan, instance)
     result.job_def = job
     return result
