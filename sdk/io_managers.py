@@ -165,12 +165,7 @@ class PickledObjectFilesystemIOManager(IOManager):
 
     def handle_output(self, context: OutputContext, obj: Any) -> None:
         path = filesystem_path(self.base_dir, context)
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        tmp = f"{path}.tmp{os.getpid()}"
-        with open(tmp, "wb") as f:
-            pickle.dump(obj, f, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
-        context.add_output_metadata({"path": _PathValue(path)})
+        _write_pickle(path, obj, context)
 
     def load_input(self, context: InputContext) -> Any:
         up = context.upstream_output or OutputContext(
@@ -344,12 +339,7 @@ class CustomPathPickledObjectFilesystemIOManager(IOManager):
 
     def handle_output(self, context: OutputContext, obj: Any) -> None:
         path = self._path(context)
-        os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-        tmp = f"{path}.tmp{os.getpid()}"
-        with open(tmp, "wb") as f:
-            pickle.dump(obj, f, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
-        context.add_output_metadata({"path": _PathValue(path)})
+        _write_pickle(path, obj, context)
 
     def load_input(self, context: InputContext) -> Any:
         if context.upstream_output is None:
@@ -363,3 +353,13 @@ custom_path_fs_io_manager = IOManagerDefinition(
     {"base_dir": str},
     "Pickles each output at base_dir/<its output metadata 'path'>.",
 )
+
+
+def _write_pickle(path: str, obj: Any, context: OutputContext) -> None:
+    """Pickle obj to path atomically (a reader never sees half a file) and report the path as metadata."""
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    tmp = f"{path}.tmp{os.getpid()}"
+    with open(tmp, "wb") as f:
+        pickle.dump(obj, f, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(tmp, path)
+    context.add_output_metadata({"path": _PathValue(path)})
