@@ -21,11 +21,13 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from codeserver.journal import JOURNAL, JournalReader
 from protos.names import path_component_problem
 from protos.weir.v1 import codeserver_pb2
+
+if TYPE_CHECKING:
+    from codeserver.journal import JournalReader
 
 ENDPOINT_FILE = "instance-endpoint.json"  # in the runs dir: where a run worker finds its code server
 DEFAULT_CALL_SECONDS = 30.0
@@ -212,6 +214,10 @@ class _JournalMarks:
         self._readers: OrderedDict[str, tuple[JournalReader, int]] = OrderedDict()
 
     def last_sequence(self, run_id: str) -> int:
+        # here, not at import: user processes import this module (through instance_client) and must not
+        # load grpc, which the journal's module does
+        from codeserver.journal import JOURNAL, JournalReader
+
         with self._lock:
             found = self._readers.pop(run_id, None)
             reader, last = found if found is not None else (JournalReader(self._runs_dir / run_id / JOURNAL), -1)

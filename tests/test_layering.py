@@ -52,3 +52,18 @@ def test_a_cli_module_importing_storage_breaks_the_contracts(tmp_path):
     assert out.returncode != 0
     assert "host.cli is not allowed to import host.storage" in out.stdout
     assert "host.cli.shortcut -> host.storage.runs" in out.stdout
+
+
+def test_a_user_process_loads_no_grpc():
+    """A user process (codeserver/userprocess_child.py, one per pool slot) talks over a pipe, not gRPC:
+    what it imports to load code, build snapshots and evaluate must not pull grpc in (about 11 MB of
+    memory and 50 ms of start-up in every process; the instance facade's client imports it on first use)."""
+    script = """
+import json, sys
+import codeserver.userprocess_child, codeserver.evaluation, codeserver.snapshot, codeserver.loader
+import codeserver.instance_client, codeserver.convert
+print(json.dumps(sorted(m for m in sys.modules if m.split(".")[0] == "grpc")))
+"""
+    out = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout) == []
