@@ -146,9 +146,9 @@ def execute_job(
 ) -> JobExecutionResult:
     """Execute a job with its executor, recording the run and its events in `instance`. Open the
     result as a context manager to read outputs: `with execute_job(...) as result:`."""
-    from sdk.execution.run import run_job
+    from sdk.execution.in_process import run_recorded
     from sdk.execution.run_instance import instance_for_run
-    from sdk.instance import DagsterInstance, current_instance
+    from sdk.instance import DagsterInstance
     from sdk.jobs import JobDefinition
 
     if isinstance(job, JobDefinition):
@@ -190,26 +190,18 @@ def execute_job(
     run_id = str(uuid.uuid4())
     resource_defs = {"io_manager": _default_io_manager(instance), **job_def.resource_defs}
     instance = instance_for_run(instance, job_def.name, run_id, run_tags, run_config, None, parent, root)
-    events: list[Event] = []
-
-    def on_event(event: Event) -> None:
-        events.append(event)
-        instance._record_event(run_id, job_def.name, event)
-
-    with current_instance(instance):
-        outcome = run_job(
-            job_def,
-            resource_defs=resource_defs,
-            run_id=run_id,
-            run_config=run_config,
-            tags=run_tags,
-            partition_key=run_tags.get("dagster/partition"),
-            on_event=on_event,
-            asset_graph=job_def.asset_graph,
-            step_selection=step_selection,
-            output_runs=output_runs,
-            instance=instance,
-        )
+    outcome, events = run_recorded(
+        job_def,
+        instance,
+        run_id,
+        resource_defs=resource_defs,
+        run_config=run_config,
+        tags=run_tags,
+        partition_key=run_tags.get("dagster/partition"),
+        asset_graph=job_def.asset_graph,
+        step_selection=step_selection,
+        output_runs=output_runs,
+    )
     if raise_on_error and not outcome.success and outcome.exception is not None:
         raise outcome.exception
     return JobExecutionResult(job_def, instance, run_id, events, outcome.plan, resource_defs, run_config)

@@ -29,38 +29,46 @@ def execute_job_in_process(
     The run and its events are recorded in `instance` (a new ephemeral one when None), which steps
     see as context.instance and DagsterInstance.get() returns meanwhile."""
     from sdk.execution.run_instance import instance_for_run
-    from sdk.instance import current_instance
 
     run_id = run_id or str(uuid.uuid4())
-    events: list[Event] = []
     values: dict[tuple[str, str], Any] = {}
     resource_defs = {"io_manager": InMemoryIOManager(), **job.resource_defs, **(resources or {})}
     run_tags = {**job.run_tags, **(tags or {})}
     instance = instance_for_run(instance, job.name, run_id, run_tags, run_config, partition_key)
+
+    outcome, events = run_recorded(
+        job,
+        instance,
+        run_id,
+        resource_defs=resource_defs,
+        run_config=run_config,
+        tags=run_tags,
+        partition_key=partition_key,
+        force_in_process=True,
+        asset_graph=asset_graph,
+        captured=values,
+    )
+    if raise_on_error and not outcome.success and outcome.exception is not None:
+        raise outcome.exception
+    result = ExecuteInProcessResult(run_id, job.name, outcome.success, events, values, outcome.plan, instance)
+    result.job_def = job
+    return result
+
+
+def run_recorded(job: Any, instance: Any, run_id: str, **run_job_args: Any) -> tuple[Any, list[Event]]:
+    """run_job with the run's events recorded in `instance` (a DagsterInstance already holding the run),
+    which steps see as context.instance meanwhile; returns the outcome and the events in order."""
+    from sdk.instance import current_instance
+
+    events: list[Event] = []
 
     def on_event(event: Event) -> None:
         events.append(event)
         instance._record_event(run_id, job.name, event)
 
     with current_instance(instance):
-        outcome = run_job(
-            job,
-            resource_defs=resource_defs,
-            run_id=run_id,
-            run_config=run_config,
-            tags=run_tags,
-            partition_key=partition_key,
-            on_event=on_event,
-            force_in_process=True,
-            asset_graph=asset_graph,
-            captured=values,
-            instance=instance,
-        )
-    if raise_on_error and not outcome.success and outcome.exception is not None:
-        raise outcome.exception
-    result = ExecuteInProcessResult(run_id, job.name, outcome.success, events, values, outcome.plan, instance)
-    result.job_def = job
-    return result
+        outcome = run_job(job, run_id=run_id, on_event=on_event, instance=instance, **run_job_args)
+    return outcome, events
 
 
 def materialize(
